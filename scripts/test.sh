@@ -1,14 +1,21 @@
 #!/usr/bin/env bash
 # `npm test`: lint, typecheck, then every suite against real servers that this script installs and starts.
+# Each service is scripts/infra/<name>.sh defining start_<name> and stop_<name>; start_<name> exports
+# the KLI8NT_TEST_* variables its suites read. Under CI=true a suite whose variable is missing fails.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-source scripts/infra/postgres.sh
 
-cleanup() { stop_postgres; }
+SERVICES=(postgres)
+
+for s in "${SERVICES[@]}"; do source "scripts/infra/$s.sh"; done
+STARTED=()
+cleanup() {
+  local s
+  for s in "${STARTED[@]}"; do "stop_$s" || true; done
+}
 trap cleanup EXIT
 
-export CI=${CI:-}
 npx biome ci .
 npx tsc -p tsconfig.json
-start_postgres
+for s in "${SERVICES[@]}"; do "start_$s"; STARTED+=("$s"); done
 npx vitest run "$@"

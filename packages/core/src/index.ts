@@ -1,1 +1,6 @@
-export {};
+export * from "./app-spec.ts";
+export * from "./deployment-state.ts";
+export type * from "./domain.ts";
+export * from "./errors.ts";
+export * from "./ids.ts";
+export * from "./messages.ts";

@@ -1,0 +1,83 @@
+import { z } from "zod";
+import { DEPLOYMENT_STATES } from "./deployment-state.ts";
+import { InputError } from "./errors.ts";
+
+/**
+ * Versioned contracts of the three queues. Messages never carry secrets: a clone token is fetched by the
+ * build controller over an authenticated internal call. Consumers must accept redelivery of any message.
+ */
+export const QUEUES = { build: "BUILD", deploy: "DEPLOY", inform: "INFORM" } as const;
+export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
+
+const id = z.string().min(1).max(64);
+const timestamp = z.iso.datetime();
+
+export const buildRequestedV1 = z.strictObject({
+  type: z.literal("BuildRequested"),
+  version: z.literal(1),
+  deploymentId: id,
+  appId: id,
+  appName: z.string().min(1).max(40),
+  repository: z.strictObject({
+    url: z.string().min(1).max(2048),
+    ref: z.string().min(1).max(255),
+    commitSha: z
+      .string()
+      .regex(/^[0-9a-f]{40}$/)
+      .nullable(),
+    rootDir: z.string().max(255),
+  }),
+  requestedAt: timestamp,
+});
+export type BuildRequested = z.infer<typeof buildRequestedV1>;
+
+export const deployRequestedV1 = z.strictObject({
+  type: z.literal("DeployRequested"),
+  version: z.literal(1),
+  deploymentId: id,
+  appId: id,
+  appName: z.string().min(1).max(40),
+  /** Image by digest (Kubernetes) or local image id (single machine); never a moving tag. */
+  image: z.string().min(1).max(512),
+  port: z.number().int().min(1).max(65535),
+  requestedAt: timestamp,
+});
+export type DeployRequested = z.infer<typeof deployRequestedV1>;
+
+/** The step a progress report belongs to; handlers are idempotent on (deploymentId, step). */
+export const PROGRESS_STEPS = ["build", "deploy"] as const;
+
+export const deploymentProgressV1 = z.strictObject({
+  type: z.literal("DeploymentProgress"),
+  version: z.literal(1),
+  deploymentId: id,
+  appId: id,
+  step: z.enum(PROGRESS_STEPS),
+  state: z.enum(DEPLOYMENT_STATES),
+  reason: z.string().max(4096).nullable(),
+  url: z.string().max(2048).nullable(),
+  image: z.string().max(512).nullable(),
+  commitSha: z
+    .string()
+    .regex(/^[0-9a-f]{40}$/)
+    .nullable(),
+  at: timestamp,
+});
+export type DeploymentProgress = z.infer<typeof deploymentProgressV1>;
+
+export const MESSAGE_SCHEMAS = {
+  BUILD: buildRequestedV1,
+  DEPLOY: deployRequestedV1,
+  INFORM: deploymentProgressV1,
+} as const;
+
+export type MessageOf<Q extends QueueName> = z.infer<(typeof MESSAGE_SCHEMAS)[Q]>;
+
+/** Validates a message body for a queue; throws MESSAGE_INVALID (dead-letter material) with the issues. */
+export function parseMessage<Q extends QueueName>(queue: Q, body: unknown): MessageOf<Q> {
+  const result = MESSAGE_SCHEMAS[queue].safeParse(body);
+  if (result.success) return result.data as MessageOf<Q>;
+  throw new InputError("MESSAGE_INVALID", `Message on ${queue} does not match its contract`, {
+    issues: result.error.issues.map((issue) => ({ path: issue.path.join("."), message: issue.message })),
+  });
+}

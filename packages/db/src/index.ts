@@ -1,1 +1,13 @@
-export {};
+export * from "./apps-repo.ts";
+export * from "./auth-repo.ts";
+export * from "./database.ts";
+export * from "./deployments-repo.ts";
+export * from "./env-repo.ts";
+export * from "./hash.ts";
+export * from "./outbox.ts";
+export * from "./outbox-relay.ts";
+export * as schema from "./schema.ts";
+export * from "./secret-box.ts";
+export * from "./secret-key.ts";
+export * from "./testing.ts";
+export * from "./users-repo.ts";

@@ -1,0 +1,113 @@
+import { type App, ConflictError, type Deployment, NotFoundError, newId } from "@kli8nt/core";
+import { and, asc, desc, eq } from "drizzle-orm";
+import type { Db } from "./database.ts";
+import { toDeployment } from "./deployments-repo.ts";
+import { sqlStateOf, UNIQUE_VIOLATION } from "./pg-errors.ts";
+import { apps, deployments } from "./schema.ts";
+
+type AppRow = typeof apps.$inferSelect;
+
+export interface AppInput {
+  readonly name: string;
+  readonly repository: { readonly url: string; readonly branch: string; readonly rootDir: string };
+  readonly port: number | null;
+}
+
+export interface AppPatch {
+  readonly repository?: { readonly url?: string; readonly branch?: string; readonly rootDir?: string };
+  readonly port?: number | null;
+}
+
+export function toApp(row: AppRow): App {
+  return {
+    id: row.id,
+    ownerId: row.ownerId,
+    name: row.name,
+    repository: { url: row.repoUrl, branch: row.branch, rootDir: row.rootDir },
+    port: row.port,
+    createdAt: row.createdAt,
+    updatedAt: row.updatedAt,
+  };
+}
+
+export async function createApp(db: Db, ownerId: string, input: AppInput): Promise<App> {
+  try {
+    const [row] = await db
+      .insert(apps)
+      .values({
+        id: newId("app"),
+        ownerId,
+        name: input.name,
+        repoUrl: input.repository.url,
+        branch: input.repository.branch,
+        rootDir: input.repository.rootDir,
+        port: input.port,
+      })
+      .returning();
+    if (!row) throw new Error("insert into apps returned no row");
+    return toApp(row);
+  } catch (error) {
+    if (sqlStateOf(error) === UNIQUE_VIOLATION) {
+      throw new ConflictError("APP_NAME_TAKEN", `The name "${input.name}" is already taken; choose another`, {
+        cause: error,
+        details: { name: input.name },
+      });
+    }
+    throw error;
+  }
+}
+
+/** Another user's app is indistinguishable from a missing one: both are APP_NOT_FOUND. */
+export async function getApp(db: Db, ownerId: string, name: string): Promise<App> {
+  const [row] = await db
+    .select()
+    .from(apps)
+    .where(and(eq(apps.ownerId, ownerId), eq(apps.name, name)));
+  if (!row) throw new NotFoundError("APP_NOT_FOUND", `No app named "${name}"`, { details: { name } });
+  return toApp(row);
+}
+
+export interface AppSummary {
+  readonly app: App;
+  readonly latestDeployment: Deployment | null;
+}
+
+/** The owner's apps by name, each with its newest deployment: two indexed queries, whatever the count. */
+export async function listApps(db: Db, ownerId: string): Promise<AppSummary[]> {
+  const rows = await db.select().from(apps).where(eq(apps.ownerId, ownerId)).orderBy(asc(apps.name));
+  if (rows.length === 0) return [];
+  const latest = await db
+    .selectDistinctOn([deployments.appId])
+    .from(deployments)
+    .innerJoin(apps, eq(apps.id, deployments.appId))
+    .where(eq(apps.ownerId, ownerId))
+    .orderBy(deployments.appId, desc(deployments.number));
+  const byApp = new Map(latest.map((row) => [row.deployments.appId, toDeployment(row.deployments)]));
+  return rows.map((row) => ({ app: toApp(row), latestDeployment: byApp.get(row.id) ?? null }));
+}
+
+export async function updateApp(db: Db, ownerId: string, name: string, patch: AppPatch): Promise<App> {
+  const current = await getApp(db, ownerId, name);
+  const [row] = await db
+    .update(apps)
+    .set({
+      repoUrl: patch.repository?.url ?? current.repository.url,
+      branch: patch.repository?.branch ?? current.repository.branch,
+      rootDir: patch.repository?.rootDir ?? current.repository.rootDir,
+      port: patch.port === undefined ? current.port : patch.port,
+      updatedAt: new Date(),
+    })
+    .where(eq(apps.id, current.id))
+    .returning();
+  if (!row) throw new NotFoundError("APP_NOT_FOUND", `No app named "${name}"`);
+  return toApp(row);
+}
+
+export async function deleteApp(db: Db, ownerId: string, name: string): Promise<App> {
+  const [row] = await db
+    .delete(apps)
+    .where(and(eq(apps.ownerId, ownerId), eq(apps.name, name)))
+    .returning();
+  if (!row) throw new NotFoundError("APP_NOT_FOUND", `No app named "${name}"`, { details: { name } });
+  return toApp(row);
+}

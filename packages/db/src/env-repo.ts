@@ -1,0 +1,69 @@
+import { type EnvVar, InputError } from "@kli8nt/core";
+import { asc, eq } from "drizzle-orm";
+import type { Db } from "./database.ts";
+import { envVars } from "./schema.ts";
+import type { SecretBox } from "./secret-box.ts";
+
+export interface EnvVarInput {
+  readonly key: string;
+  /** For an existing secret, null keeps the stored value (the client never sees it to send it back). */
+  readonly value: string | null;
+  readonly secret: boolean;
+}
+
+const context = (appId: string, key: string) => `env:${appId}:${key}`;
+
+/**
+ * Replaces the app's variables with `vars` in one transaction. A secret whose value is null keeps its stored
+ * value, so a UI can save a form without knowing the secrets. Returns the masked view.
+ */
+export async function replaceEnv(
+  db: Db,
+  box: SecretBox,
+  appId: string,
+  vars: readonly EnvVarInput[],
+): Promise<EnvVar[]> {
+  await db.transaction(async (tx) => {
+    const existing = new Map(
+      (await tx.select().from(envVars).where(eq(envVars.appId, appId))).map((row) => [row.key, row]),
+    );
+    await tx.delete(envVars).where(eq(envVars.appId, appId));
+    const rows = vars.flatMap((v) => {
+      const kept = existing.get(v.key);
+      if (v.value === null) {
+        if (kept?.secret && v.secret) return [{ ...kept }];
+        throw new InputError(
+          "ENV_VALUE_REQUIRED",
+          `${v.key} has no stored secret value to keep; give a value`,
+          {
+            details: { key: v.key },
+          },
+        );
+      }
+      const value = v.secret ? box.encrypt(v.value, context(appId, v.key)) : v.value;
+      return [{ appId, key: v.key, value, secret: v.secret }];
+    });
+    if (rows.length > 0) await tx.insert(envVars).values(rows);
+  });
+  return listEnv(db, appId);
+}
+
+/** What the API returns: secret values are never read back. */
+export async function listEnv(db: Db, appId: string): Promise<EnvVar[]> {
+  const rows = await db.select().from(envVars).where(eq(envVars.appId, appId)).orderBy(asc(envVars.key));
+  return rows.map((row) => ({ key: row.key, value: row.secret ? null : row.value, secret: row.secret }));
+}
+
+/** Decrypted values for the runtime (deploy controller) and the log masker; never for an HTTP response. */
+export async function resolveEnv(
+  db: Db,
+  box: SecretBox,
+  appId: string,
+): Promise<Array<EnvVar & { value: string }>> {
+  const rows = await db.select().from(envVars).where(eq(envVars.appId, appId)).orderBy(asc(envVars.key));
+  return rows.map((row) => ({
+    key: row.key,
+    value: row.secret ? box.decrypt(row.value, context(appId, row.key)) : row.value,
+    secret: row.secret,
+  }));
+}

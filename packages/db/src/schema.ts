@@ -1,0 +1,166 @@
+import { sql } from "drizzle-orm";
+import {
+  bigint,
+  bigserial,
+  boolean,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uniqueIndex,
+} from "drizzle-orm/pg-core";
+
+const stamp = (name: string) => timestamp(name, { withTimezone: true, mode: "date" }).notNull().defaultNow();
+const createdAt = () => stamp("created_at");
+const updatedAt = () => stamp("updated_at");
+const at = (name: string) => timestamp(name, { withTimezone: true, mode: "date" });
+
+export const users = pgTable("users", {
+  id: text("id").primaryKey(),
+  login: text("login").notNull().unique(),
+  name: text("name"),
+  avatarUrl: text("avatar_url"),
+  isAdmin: boolean("is_admin").notNull().default(false),
+  createdAt: createdAt(),
+});
+
+/** OAuth tokens are stored encrypted (AES-256-GCM, see secret-box.ts), never in clear. */
+export const githubAccounts = pgTable("github_accounts", {
+  userId: text("user_id")
+    .primaryKey()
+    .references(() => users.id, { onDelete: "cascade" }),
+  githubId: bigint("github_id", { mode: "number" }).notNull().unique(),
+  login: text("login").notNull(),
+  scopes: text("scopes").array().notNull().default(sql`'{}'::text[]`),
+  accessTokenEnc: text("access_token_enc").notNull(),
+  refreshTokenEnc: text("refresh_token_enc"),
+  tokenExpiresAt: at("token_expires_at"),
+  tokenValid: boolean("token_valid").notNull().default(true),
+  updatedAt: updatedAt(),
+});
+
+/** API tokens and browser sessions are looked up by the SHA-256 of their random value. */
+export const apiTokens = pgTable("api_tokens", {
+  id: text("id").primaryKey(),
+  userId: text("user_id")
+    .notNull()
+    .references(() => users.id, { onDelete: "cascade" }),
+  name: text("name").notNull(),
+  prefix: text("prefix").notNull(),
+  tokenHash: text("token_hash").notNull().unique(),
+  createdAt: createdAt(),
+  lastUsedAt: at("last_used_at"),
+  revokedAt: at("revoked_at"),
+});
+
+export const sessions = pgTable("sessions", {
+  idHash: text("id_hash").primaryKey(),
+  userId: text("user_id")
+    .notNull()
+    .references(() => users.id, { onDelete: "cascade" }),
+  createdAt: createdAt(),
+  expiresAt: at("expires_at").notNull(),
+});
+
+/** One-time sign-in links printed by `npm start` when no GitHub OAuth app is configured. */
+export const signInLinks = pgTable("sign_in_links", {
+  tokenHash: text("token_hash").primaryKey(),
+  userId: text("user_id")
+    .notNull()
+    .references(() => users.id, { onDelete: "cascade" }),
+  expiresAt: at("expires_at").notNull(),
+  usedAt: at("used_at"),
+});
+
+export const apps = pgTable(
+  "apps",
+  {
+    id: text("id").primaryKey(),
+    ownerId: text("owner_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    // Unique across users: the name is the app's public subdomain.
+    name: text("name").notNull().unique(),
+    repoUrl: text("repo_url").notNull(),
+    branch: text("branch").notNull(),
+    rootDir: text("root_dir").notNull().default("."),
+    port: integer("port"),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [index("apps_owner_idx").on(t.ownerId, t.name)],
+);
+
+/** Secret values are encrypted; plain values are stored as given. */
+export const envVars = pgTable(
+  "env_vars",
+  {
+    appId: text("app_id")
+      .notNull()
+      .references(() => apps.id, { onDelete: "cascade" }),
+    key: text("key").notNull(),
+    value: text("value").notNull(),
+    secret: boolean("secret").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.appId, t.key] })],
+);
+
+export const deployments = pgTable(
+  "deployments",
+  {
+    id: text("id").primaryKey(),
+    appId: text("app_id")
+      .notNull()
+      .references(() => apps.id, { onDelete: "cascade" }),
+    number: integer("number").notNull(),
+    state: text("state").notNull(),
+    trigger: text("trigger").notNull(),
+    ref: text("ref").notNull(),
+    commitSha: text("commit_sha"),
+    image: text("image"),
+    rollbackOf: text("rollback_of"),
+    url: text("url"),
+    reason: text("reason"),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+    finishedAt: at("finished_at"),
+  },
+  (t) => [
+    uniqueIndex("deployments_app_number_idx").on(t.appId, t.number),
+    index("deployments_app_created_idx").on(t.appId, t.createdAt),
+  ],
+);
+
+/**
+ * Transactional outbox: a message row is written in the same transaction as the state change it announces
+ * and published by the relay after commit, so a committed change is always published and a rolled-back one
+ * never is.
+ */
+export const outbox = pgTable(
+  "outbox",
+  {
+    seq: bigserial("seq", { mode: "number" }).primaryKey(),
+    messageId: text("message_id").notNull().unique(),
+    queue: text("queue").notNull(),
+    payload: jsonb("payload").notNull(),
+    createdAt: createdAt(),
+    publishedAt: at("published_at"),
+    attempts: integer("attempts").notNull().default(0),
+    lastError: text("last_error"),
+  },
+  (t) => [index("outbox_unpublished_idx").on(t.seq).where(sql`${t.publishedAt} is null`)],
+);
+
+/** Idempotence ledger: a handler records (deploymentId, step) in the transaction that applies its effect. */
+export const processedSteps = pgTable(
+  "processed_steps",
+  {
+    deploymentId: text("deployment_id").notNull(),
+    step: text("step").notNull(),
+    processedAt: stamp("processed_at"),
+  },
+  (t) => [primaryKey({ columns: [t.deploymentId, t.step] })],
+);

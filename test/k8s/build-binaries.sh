@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# Builds the test control plane (kube-apiserver, kube-controller-manager, kube-scheduler, etcd, kwok) from
+# their Go modules into a per-version cache outside the repo, and prints that directory on stdout.
+# Idempotent: a binary that is already there is not rebuilt, so only the first run on a machine pays
+# the cold build (see docs/adr/0021-kubernetes-test-cluster.md for the measured time).
+#
+# Env: KLI8NT_K8S_BIN_DIR (default ~/.cache/kli8nt/k8s/<version>), KLI8NT_BUILD_NICE (default 10),
+#      KLI8NT_BUILD_JOBS (go build -p, default 2).
+set -euo pipefail
+
+K8S_VERSION=v1.36.3
+K8S_MINOR=36
+KWOK_VERSION=v0.8.0
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+OUT=${KLI8NT_K8S_BIN_DIR:-$HOME/.cache/kli8nt/k8s/$K8S_VERSION}
+NICE=(nice -n "${KLI8NT_BUILD_NICE:-10}")
+JOBS=${KLI8NT_BUILD_JOBS:-2}
+START=$SECONDS
+
+say() { printf '[k8s-build] %s\n' "$*" >&2; }
+
+missing() {
+  local b
+  for b in "$@"; do [[ -x $OUT/$b ]] || echo "$b"; done
+}
+
+# kube-* binaries report v0.0.0-master without these stamps (as kubernetes' hack/lib/version.sh sets them).
+version_ldflags() {
+  local p
+  for p in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
+    printf -- '-X %s.gitVersion=%s -X %s.gitMajor=1 -X %s.gitMinor=%s -X %s.gitTreeState=clean ' \
+      "$p" "$K8S_VERSION" "$p" "$p" "$K8S_MINOR" "$p"
+  done
+}
+
+build_kube() {
+  local names=("$@") pkgs=() n
+  for n in "${names[@]}"; do pkgs+=("k8s.io/kubernetes/cmd/$n"); done
+  say "building ${names[*]} $K8S_VERSION"
+  # Build into a scratch dir and move into place, so an interrupted build never leaves a half binary.
+  local tmp; tmp=$(mktemp -d "$OUT/.build.XXXXXX")
+  (cd "$HERE/bins" && CGO_ENABLED=0 "${NICE[@]}" go build -p "$JOBS" -trimpath \
+    -ldflags "-s -w $(version_ldflags)" -o "$tmp/" "${pkgs[@]}")
+  for n in "${names[@]}"; do mv "$tmp/$n" "$OUT/$n"; done
+  rmdir "$tmp"
+}
+
+build_etcd() {
+  say "building etcd (go.etcd.io/etcd/server/v3 as pinned by k8s.io/kubernetes $K8S_VERSION)"
+  (cd "$HERE/bins" && CGO_ENABLED=0 "${NICE[@]}" go build -p "$JOBS" -trimpath -ldflags "-s -w" \
+    -o "$OUT/etcd.tmp" go.etcd.io/etcd/server/v3)
+  mv "$OUT/etcd.tmp" "$OUT/etcd"
+}
+
+build_kwok() {
+  say "building kwok $KWOK_VERSION"
+  # Outside any module: kwok has no replace directives, so `go install pkg@version` uses its own go.mod.
+  local tmp; tmp=$(mktemp -d "$OUT/.build.XXXXXX")
+  (cd / && CGO_ENABLED=0 GOBIN="$tmp" "${NICE[@]}" go install -p "$JOBS" -trimpath -ldflags "-s -w" \
+    "sigs.k8s.io/kwok/cmd/kwok@$KWOK_VERSION")
+  mv "$tmp/kwok" "$OUT/kwok"
+  rmdir "$tmp"
+}
+
+# The standalone kwok binary exits with "no stages found" without Stage objects; these are the
+# defaults kwokctl injects (kustomize/stage/fast of the same kwok release).
+write_kwok_stages() {
+  local dir f
+  dir=$(cd / && go mod download -json "sigs.k8s.io/kwok@$KWOK_VERSION" | sed -n 's/.*"Dir": *"\([^"]*\)".*/\1/p')
+  {
+    for f in node/fast/node-initialize.yaml node/heartbeat-with-lease/node-heartbeat-with-lease.yaml \
+      pod/fast/pod-ready.yaml pod/fast/pod-complete.yaml pod/fast/pod-delete.yaml; do
+      printf -- '---\n'
+      cat "$dir/kustomize/stage/$f"
+    done
+  } >"$OUT/kwok-stages.yaml.tmp"
+  mv "$OUT/kwok-stages.yaml.tmp" "$OUT/kwok-stages.yaml"
+}
+
+main() {
+  mkdir -p "$OUT"
+  # Smallest first, so a module the proxy refuses shows up within minutes, not after the long build.
+  [[ -s $OUT/kwok-stages.yaml ]] || write_kwok_stages
+  [[ -x $OUT/etcd ]] || build_etcd
+  [[ -x $OUT/kwok ]] || build_kwok
+  local kube=()
+  mapfile -t kube < <(missing kube-apiserver kube-controller-manager kube-scheduler)
+  if ((${#kube[@]})); then build_kube "${kube[@]}"; fi
+  say "binaries ready in $OUT after $((SECONDS - START)) s"
+  echo "$OUT"
+}
+
+main

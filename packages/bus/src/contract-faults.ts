@@ -1,0 +1,63 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { z } from "zod";
+import type { RetryPolicy } from "./bus.ts";
+import { type BusUnderTest, type MakeBus, msg, waitUntil } from "./contract.ts";
+
+const RETRY: RetryPolicy = { maxAttempts: 5, baseDelayMs: 50, maxDelayMs: 500 };
+const Counter = z.object({ n: z.number().int() });
+
+/** Contract for adapters with a broker: losing every connection mid-stream loses nothing. */
+export function runBrokerFaultContract(name: string, makeBus: MakeBus): void {
+  describe(`Bus broker faults: ${name}`, () => {
+    let current: BusUnderTest | undefined;
+    afterEach(async () => {
+      await current?.bus.close();
+      await current?.dispose?.();
+      current = undefined;
+    });
+
+    it("reconnects after the broker drops its connections, and every message is handled", async () => {
+      current = await makeBus(RETRY);
+      const { bus, dropConnections } = current;
+      if (!dropConnections) throw new Error("this contract needs dropConnections");
+      const total = 300;
+      const handled = new Map<number, number>();
+      await bus.consume(
+        "BUILD",
+        Counter,
+        async (body) => {
+          await new Promise((r) => setTimeout(r, 2));
+          handled.set(body.n, (handled.get(body.n) ?? 0) + 1);
+        },
+        { prefetch: 10 },
+      );
+      const publishes: Array<Promise<void>> = [];
+      for (let n = 0; n < total; n++) {
+        publishes.push(bus.publish("BUILD", msg(n)));
+        if (n === total / 3 || n === (2 * total) / 3) {
+          await waitUntil("some handled", () => handled.size > 0);
+          await dropConnections();
+        }
+        if (n % 20 === 0) await new Promise((r) => setTimeout(r, 10));
+      }
+      await Promise.all(publishes);
+      await waitUntil(`${total} handled`, () => handled.size === total, 60_000);
+      const duplicates = [...handled.values()].filter((c) => c > 1).length;
+      // At-least-once: a redelivery after a lost ack is allowed, but it must stay rare.
+      expect(duplicates).toBeLessThanOrEqual(20);
+      expect(await bus.takeDeadLetters("BUILD", 10)).toEqual([]);
+    });
+
+    it("publish() waits through a dropped connection and is confirmed after the reconnect", async () => {
+      current = await makeBus(RETRY);
+      const { bus, dropConnections } = current;
+      if (!dropConnections) throw new Error("this contract needs dropConnections");
+      await dropConnections();
+      await bus.publish("DEPLOY", msg(1));
+      const seen: string[] = [];
+      await bus.consume("DEPLOY", Counter, async (_b, ctx) => void seen.push(ctx.id), { prefetch: 1 });
+      await waitUntil("the message", () => seen.length === 1);
+      expect(seen).toEqual(["m-1"]);
+    });
+  });
+}

@@ -1,1 +1,21 @@
-export {};
+export { detect } from "./detect.ts";
+export { BuildPlanError, type BuildPlanErrorCode, LOOKED_FOR } from "./errors.ts";
+export { type BaseImageKey, baseImage } from "./render/base-images.ts";
+export {
+  BUILD_CA_PATH,
+  REGISTRY_BUILD_ARGS,
+  type RegistryBuildArg,
+  type RegistryConfig,
+  registryBuildArgs,
+} from "./render/registry-args.ts";
+export { type RenderedBuild, type RenderOptions, render } from "./render/render.ts";
+export type {
+  BuildPlan,
+  DetectOptions,
+  PackageManager,
+  PlanOverrides,
+  Provider,
+  RuntimeVersions,
+} from "./types.ts";
+export { PROVIDERS } from "./types.ts";
+export { resolveVersion, VERSION_TABLE } from "./versions.ts";

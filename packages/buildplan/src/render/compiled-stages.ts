@@ -1,0 +1,70 @@
+import type { BuildPlan } from "../types.ts";
+import { type BaseImageKey, baseImage } from "./base-images.ts";
+import { APP_USER, argLines, cmdLine, copyManifests, envLine, portLines, runLines } from "./instructions.ts";
+
+interface CompiledShape {
+  builder: BaseImageKey;
+  runtime: BaseImageKey;
+  /** Artefact produced by the build commands, and where the runtime stage puts it. */
+  artefact: [from: string, to: string];
+  user: string;
+  /** Whether the runtime image has a shell for `sh -c` (distroless has none). */
+  shell: boolean;
+}
+
+function shapeOf(plan: BuildPlan, hasWrapper: boolean): CompiledShape {
+  if (plan.provider === "go") {
+    return {
+      builder: "go",
+      runtime: "distroless-static",
+      artefact: ["/out/app", "/app/app"],
+      user: "65532:65532",
+      shell: false,
+    };
+  }
+  if (plan.provider === "rust") {
+    return {
+      builder: "rust",
+      runtime: "debian",
+      artefact: ["/out/app", "/app/app"],
+      user: APP_USER,
+      shell: true,
+    };
+  }
+  const tool: BaseImageKey = plan.packageManager === "gradle" ? "gradle" : "maven";
+  return {
+    builder: hasWrapper ? "jdk" : tool,
+    runtime: "jre",
+    artefact: ["/out/app.jar", "/app/app.jar"],
+    user: APP_USER,
+    shell: true,
+  };
+}
+
+/** Go, Rust and Java: compile in a full toolchain image, ship only the binary or jar. */
+export function renderCompiled(
+  plan: BuildPlan,
+  map: Readonly<Record<string, string>>,
+  assets: boolean,
+): string[] {
+  const hasWrapper = plan.manifests.some((m) => m === "mvnw" || m === "gradlew");
+  const shape = shapeOf(plan, hasWrapper);
+  const [from, to] = shape.artefact;
+  return [
+    `FROM ${baseImage(shape.builder, plan, map)} AS build`,
+    "WORKDIR /app",
+    ...argLines(),
+    ...envLine(plan.env),
+    ...copyManifests(plan.manifests),
+    ...runLines(plan.install),
+    assets ? "COPY --from=assets /app/ ./" : "COPY . .",
+    ...runLines(plan.build),
+    "",
+    `FROM ${baseImage(shape.runtime, plan, map)} AS runtime`,
+    ...envLine(plan.env),
+    `COPY --from=build ${from} ${to}`,
+    `USER ${shape.user}`,
+    ...portLines(plan),
+    ...cmdLine(plan.start, shape.shell),
+  ];
+}

@@ -1,0 +1,40 @@
+import type { BuildPlan } from "../types.ts";
+import { REGISTRY_BUILD_ARGS } from "./registry-args.ts";
+
+/** Non-root user of every runtime stage (numeric, so it works on images without /etc/passwd entries). */
+export const APP_USER = "10001:10001";
+
+export const argLines = (): string[] => REGISTRY_BUILD_ARGS.map((a) => `ARG ${a}`);
+
+/** `ENV` line for a set of variables (values JSON-quoted so spaces and `$` stay literal). */
+export function envLine(env: Record<string, string>): string[] {
+  const entries = Object.entries(env).sort(([a], [b]) => a.localeCompare(b));
+  if (entries.length === 0) return [];
+  return [`ENV ${entries.map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(" ")}`];
+}
+
+export const runLines = (commands: string[]): string[] => commands.map((c) => `RUN ${c}`);
+
+/** COPY of the dependency manifests only (grouped by folder), so the install layer survives source edits. */
+export function copyManifests(files: string[]): string[] {
+  const byDir = new Map<string, string[]>();
+  for (const f of files) {
+    const dir = f.includes("/") ? `${f.slice(0, f.lastIndexOf("/"))}/` : "./";
+    byDir.set(dir, [...(byDir.get(dir) ?? []), f]);
+  }
+  return [...byDir].map(([dir, group]) => `COPY ${JSON.stringify([...group, dir])}`);
+}
+
+/** The container command: exec form; through `sh -c` when it needs a shell ($PORT, &&, globs). */
+export function cmdLine(start: string | null, shell: boolean): string[] {
+  if (start === null) return [];
+  if (!shell || /^[\w./-]+$/.test(start)) return [`CMD ${JSON.stringify(start.split(" "))}`];
+  const simple = !/[;&|]/.test(start);
+  return [`CMD ${JSON.stringify(["/bin/sh", "-c", simple ? `exec ${start}` : start])}`];
+}
+
+/** PORT and EXPOSE, when the app serves HTTP. */
+export function portLines(plan: BuildPlan): string[] {
+  if (plan.port === null) return [];
+  return [`ENV PORT=${plan.port}`, `EXPOSE ${plan.port}`];
+}

@@ -1,0 +1,52 @@
+/**
+ * Build arguments through which package registries and an extra CA reach `RUN` steps (mirrors, air-gapped
+ * installs, corporate proxies). They carry locations, never credentials: ARG values end up in image history.
+ */
+export const REGISTRY_BUILD_ARGS = [
+  "NPM_CONFIG_REGISTRY",
+  "NPM_CONFIG_CAFILE",
+  "NODE_EXTRA_CA_CERTS",
+  "YARN_NPM_REGISTRY_SERVER",
+  "PIP_INDEX_URL",
+  "PIP_CERT",
+  "UV_INDEX_URL",
+  "GOPROXY",
+  "GOSUMDB",
+  "SSL_CERT_FILE",
+] as const;
+
+export type RegistryBuildArg = (typeof REGISTRY_BUILD_ARGS)[number];
+
+export interface RegistryConfig {
+  npmRegistry?: string;
+  pipIndexUrl?: string;
+  goProxy?: string;
+  goSumDb?: string;
+  /** Path of the CA bundle *inside the build* (mounted read-only by the builder), e.g. /run/build-ca.crt. */
+  caFile?: string;
+}
+
+/** Neutral in-build path for the host CA bundle; mounting over the image's own bundle breaks apt. */
+export const BUILD_CA_PATH = "/run/build-ca.crt";
+
+/** `--build-arg` values for a registry configuration; unset entries are omitted so image defaults apply. */
+export function registryBuildArgs(config: RegistryConfig): Partial<Record<RegistryBuildArg, string>> {
+  const args: Partial<Record<RegistryBuildArg, string>> = {};
+  if (config.npmRegistry) {
+    args.NPM_CONFIG_REGISTRY = config.npmRegistry;
+    args.YARN_NPM_REGISTRY_SERVER = config.npmRegistry;
+  }
+  if (config.pipIndexUrl) {
+    args.PIP_INDEX_URL = config.pipIndexUrl;
+    args.UV_INDEX_URL = config.pipIndexUrl;
+  }
+  if (config.goProxy) args.GOPROXY = config.goProxy;
+  if (config.goSumDb) args.GOSUMDB = config.goSumDb;
+  if (config.caFile) {
+    args.NPM_CONFIG_CAFILE = config.caFile;
+    args.NODE_EXTRA_CA_CERTS = config.caFile;
+    args.PIP_CERT = config.caFile;
+    args.SSL_CERT_FILE = config.caFile;
+  }
+  return args;
+}

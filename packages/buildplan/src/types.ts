@@ -1,0 +1,88 @@
+/** The stacks Kli8nt can build. `dockerfile` means the repository's own Dockerfile is used unchanged. */
+export const PROVIDERS = [
+  "node",
+  "python",
+  "go",
+  "ruby",
+  "php",
+  "java",
+  "rust",
+  "deno",
+  "elixir",
+  "static",
+  "dockerfile",
+  "shell",
+] as const;
+export type Provider = (typeof PROVIDERS)[number];
+
+export type PackageManager =
+  | "npm"
+  | "pnpm"
+  | "yarn1"
+  | "yarn-berry"
+  | "bun"
+  | "pip"
+  | "poetry"
+  | "uv"
+  | "pipenv"
+  | "go"
+  | "bundler"
+  | "composer"
+  | "maven"
+  | "gradle"
+  | "cargo"
+  | "mix"
+  | "deno";
+
+/** Runtime name → resolved major (or major.minor) version, e.g. `{ node: "20" }`. */
+export type RuntimeVersions = Partial<
+  Record<"node" | "python" | "go" | "ruby" | "php" | "java" | "rust" | "deno" | "elixir" | "bun", string>
+>;
+
+/** A build plan: everything the renderer needs, decided from the repository tree alone. */
+export interface BuildPlan {
+  provider: Provider;
+  framework: string | null;
+  packageManager: PackageManager | null;
+  runtimeVersions: RuntimeVersions;
+  /** Runtime name → where its version came from (`settings`, `kli8nt.json`, `engines`, `.nvmrc`, `go.mod`, `default`…). */
+  versionSource: Record<string, string>;
+  install: string[];
+  build: string[];
+  /** The container's start command (shell form), or null when the image's own CMD applies (dockerfile). */
+  start: string | null;
+  /** Directory whose files a static server serves (relative to the repo root), or null. */
+  staticOutputDir: string | null;
+  /** Port the app listens on; null when the start process serves no HTTP (e.g. a worker-only Procfile). */
+  port: number | null;
+  /** Procfile processes other than `web` and `release` (name → command). */
+  processes: Record<string, string>;
+  /** Command run once before a new release goes live (Procfile `release`, Django migrate…), or null. */
+  releaseCommand: string | null;
+  /** Extra environment baked into the runtime image (non-secret). */
+  env: Record<string, string>;
+  /** Dependency manifests copied before the source so the install layer survives source changes. */
+  manifests: string[];
+  /** A Node build stage for Ruby/PHP/Go repos whose package.json has a `build` script. */
+  nodeBuild: { packageManager: PackageManager; install: string[]; build: string[] } | null;
+  /** Whether the repository already has a .dockerignore (then we do not write one). */
+  hasDockerignore: boolean;
+  warnings: string[];
+}
+
+/** Overrides from the app's settings (highest precedence) or the repo's kli8nt.json. */
+export interface PlanOverrides {
+  install?: string[];
+  build?: string[];
+  start?: string;
+  port?: number;
+  runtimeVersions?: RuntimeVersions;
+  staticOutputDir?: string;
+}
+
+export interface DetectOptions {
+  /** App settings; they win over kli8nt.json and detection. */
+  settings?: PlanOverrides;
+  /** Largest file read, in bytes (default 1 MiB); bigger files are ignored with a warning. */
+  maxFileBytes?: number;
+}

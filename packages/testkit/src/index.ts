@@ -1,1 +1,16 @@
-export {};
+export type {
+  CreatedRepo,
+  FakeGitHub,
+  OAuthAppSpec,
+  PushResult,
+  PushSpec,
+  RateLimitSpec,
+  RepoSpec,
+  StartFakeGitHubOptions,
+  UserSpec,
+} from "./fake-github/fake-github-types.ts";
+export type { FileChanges } from "./fake-github/git-repos.ts";
+export { startFakeGitHub } from "./fake-github/start-fake-github.ts";
+export type { FakeDeployment, FakeDeploymentStatus, FakeHook, WebhookDelivery } from "./fake-github/store.ts";
+export { signBody } from "./fake-github/webhook-delivery.ts";
+export { samplePath } from "./samples.ts";

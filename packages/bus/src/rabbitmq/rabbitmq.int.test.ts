@@ -26,10 +26,25 @@ if (missing && process.env.CI === "true") {
 const makeBus: MakeBus = async (retry) => {
   const amqpUrl = url as string;
   const prefix = `t-${randomBytes(4).toString("hex")}.`;
+  let connections = 0;
+  const logger = {
+    info: (_o: object, m: string) => {
+      if (m === "Connected to RabbitMQ") connections++;
+    },
+    warn: () => undefined,
+    error: () => undefined,
+  };
   const open = () =>
-    RabbitMqBus.connect({ url: amqpUrl, prefix, retry, reconnect: { initialDelayMs: 50, maxDelayMs: 1000 } });
+    RabbitMqBus.connect({
+      logger,
+      url: amqpUrl,
+      prefix,
+      retry,
+      reconnect: { initialDelayMs: 50, maxDelayMs: 1000 },
+    });
   const bus = await open();
   const raw = await connect(amqpUrl);
+  raw.on("error", () => undefined); // dropConnections closes it too
   return {
     bus,
     reopen: open,
@@ -39,6 +54,7 @@ const makeBus: MakeBus = async (retry) => {
       await ch.waitForConfirms();
       await ch.close();
     },
+    connections: () => connections,
     dropConnections: async () => {
       await promisify(execFile)(rabbitmqctl as string, ["-q", "close_all_connections", "test: dropped"]);
     },

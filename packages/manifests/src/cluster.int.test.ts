@@ -1,0 +1,199 @@
+import { randomBytes } from "node:crypto";
+import {
+  ApiException,
+  AppsV1Api,
+  CoreV1Api,
+  KubeConfig,
+  type KubernetesObject,
+  KubernetesObjectApi,
+  PatchStrategy,
+  RbacAuthorizationV1Api,
+} from "@kubernetes/client-node";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { ManifestApp, ManifestRelease } from "./inputs.ts";
+import { renderDeployControllerRbac } from "./rbac.ts";
+import { applyOrder, renderApp } from "./render-app.ts";
+import { resolveSettings } from "./settings.ts";
+
+// Against the real kube-apiserver + controllers + kwok of scripts/infra/kubernetes.sh: the rendered
+// objects must be accepted as they are (validation, Pod Security `restricted`, quota) and converge.
+const kubeconfigPath = process.env.KLI8NT_TEST_KUBECONFIG;
+if (!kubeconfigPath && process.env.CI === "true") {
+  throw new Error(
+    "KLI8NT_TEST_KUBECONFIG is not set: start_kubernetes (scripts/infra/kubernetes.sh) did not run",
+  );
+}
+
+const FIELD_MANAGER = "kli8nt-manifests-test";
+const settings = resolveSettings({ appsDomain: "apps.test.invalid" });
+
+function sampleApp(): { app: ManifestApp; release: ManifestRelease } {
+  const suffix = randomBytes(4).toString("hex");
+  return {
+    app: { id: `app_${suffix}`, name: `it-${suffix}` },
+    release: {
+      deploymentId: `dep_${suffix}`,
+      image: `registry.test.invalid/apps/hello@sha256:${randomBytes(32).toString("hex")}`,
+      port: 3000,
+      healthCheck: { path: "/healthz" },
+      replicas: 2,
+    },
+  };
+}
+
+async function applyAll(kc: KubeConfig, objects: readonly KubernetesObject[]): Promise<KubernetesObject[]> {
+  const client = KubernetesObjectApi.makeApiClient(kc);
+  const applied: KubernetesObject[] = [];
+  for (const object of objects) {
+    applied.push(
+      await client.patch(object, undefined, undefined, FIELD_MANAGER, true, PatchStrategy.ServerSideApply),
+    );
+  }
+  return applied;
+}
+
+async function eventually<T>(
+  what: string,
+  probe: () => Promise<T | undefined>,
+  timeoutMs = 60_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const value = await probe();
+      if (value !== undefined) return value;
+    } catch (error) {
+      last = error;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  throw new Error(`timed out waiting for ${what}`, { cause: last });
+}
+
+function statusOf(error: unknown): number | undefined {
+  return error instanceof ApiException ? error.code : undefined;
+}
+
+describe.skipIf(!kubeconfigPath)("manifests against a real API server", () => {
+  const kc = new KubeConfig();
+  const created: string[] = [];
+
+  beforeAll(() => {
+    kc.loadFromFile(kubeconfigPath ?? "");
+  });
+
+  afterAll(async () => {
+    const core = kc.makeApiClient(CoreV1Api);
+    for (const name of created) await core.deleteNamespace({ name }).catch(() => undefined);
+  });
+
+  it("applies every object, and the Deployment becomes Available with kwok pods Running", async () => {
+    const { app, release } = sampleApp();
+    const manifests = renderApp(app, release, settings);
+    created.push(manifests.names.namespace);
+    await applyAll(kc, applyOrder(manifests));
+
+    const apps = kc.makeApiClient(AppsV1Api);
+    const deployment = await eventually("Deployment Available", async () => {
+      const d = await apps.readNamespacedDeployment({ name: app.name, namespace: manifests.names.namespace });
+      const available = d.status?.conditions?.find((c) => c.type === "Available")?.status === "True";
+      return available && d.status?.availableReplicas === 2 ? d : undefined;
+    });
+    expect(deployment.status?.updatedReplicas).toBe(2);
+
+    const pods = await kc.makeApiClient(CoreV1Api).listNamespacedPod({
+      namespace: manifests.names.namespace,
+      labelSelector: `kli8nt.io/app=${app.name},kli8nt.io/deployment=${release.deploymentId}`,
+    });
+    expect(pods.items).toHaveLength(2);
+    for (const pod of pods.items) {
+      expect(pod.status?.phase).toBe("Running");
+      expect(pod.spec?.nodeName).toMatch(/^kwok-node-/);
+      expect(pod.spec?.containers[0]?.image).toBe(release.image);
+    }
+  });
+
+  it("re-applying the same objects changes nothing (deterministic rendering + server-side apply)", async () => {
+    const { app, release } = sampleApp();
+    const manifests = renderApp(app, release, settings);
+    created.push(manifests.names.namespace);
+    const first = await applyAll(kc, applyOrder(manifests));
+    const again = await applyAll(kc, applyOrder(renderApp(app, release, settings)));
+    expect(again.map((o) => o.metadata?.resourceVersion)).toEqual(
+      first.map((o) => o.metadata?.resourceVersion),
+    );
+  });
+
+  it("enforces Pod Security restricted in the app namespace: a root, privileged pod is refused", async () => {
+    const { app, release } = sampleApp();
+    const manifests = renderApp(app, release, settings);
+    created.push(manifests.names.namespace);
+    await applyAll(kc, [manifests.namespace]);
+    const core = kc.makeApiClient(CoreV1Api);
+    const rejected = await core
+      .createNamespacedPod({
+        namespace: manifests.names.namespace,
+        body: {
+          metadata: { name: "privileged" },
+          spec: { containers: [{ name: "c", image: release.image, securityContext: { privileged: true } }] },
+        },
+      })
+      .then(() => undefined, statusOf);
+    expect(rejected).toBe(403);
+  });
+
+  it("the deploy controller's RBAC is enough to apply an app, and no more", async () => {
+    const rbac = renderDeployControllerRbac({
+      namespace: "kli8nt-system-test",
+      name: "kli8nt-deploy-controller",
+    });
+    created.push("kli8nt-system-test");
+    await applyAll(kc, [
+      { apiVersion: "v1", kind: "Namespace", metadata: { name: "kli8nt-system-test" } },
+      ...rbac,
+    ]);
+    const core = kc.makeApiClient(CoreV1Api);
+    const token = await eventually("ServiceAccount token", () =>
+      core
+        .createNamespacedServiceAccountToken({
+          name: "kli8nt-deploy-controller",
+          namespace: "kli8nt-system-test",
+          body: { spec: { audiences: [], expirationSeconds: 600 } },
+        })
+        .then((r) => r.status?.token),
+    );
+    const asController = new KubeConfig();
+    const cluster = kc.getCurrentCluster();
+    if (!cluster) throw new Error("kubeconfig has no cluster");
+    asController.loadFromClusterAndUser(cluster, { name: "deploy-controller", token });
+
+    const { app, release } = sampleApp();
+    const manifests = renderApp(app, release, settings);
+    created.push(manifests.names.namespace);
+    await expect(applyAll(asController, applyOrder(manifests))).resolves.toHaveLength(7);
+    const forbidden = await asController
+      .makeApiClient(RbacAuthorizationV1Api)
+      .listClusterRole()
+      .then(() => undefined, statusOf);
+    expect(forbidden).toBe(403);
+  });
+
+  it("deleting the namespace removes the app and everything in it", async () => {
+    const { app, release } = sampleApp();
+    const manifests = renderApp(app, release, settings);
+    await applyAll(kc, applyOrder(manifests));
+    const core = kc.makeApiClient(CoreV1Api);
+    await eventually("pods Running", async () => {
+      const pods = await core.listNamespacedPod({ namespace: manifests.names.namespace });
+      return pods.items.length === 2 && pods.items.every((p) => p.status?.phase === "Running")
+        ? true
+        : undefined;
+    });
+    await core.deleteNamespace({ name: manifests.names.namespace });
+    const gone = await eventually("namespace deleted", () =>
+      core.readNamespace({ name: manifests.names.namespace }).then(() => undefined, statusOf),
+    );
+    expect(gone).toBe(404);
+  });
+});

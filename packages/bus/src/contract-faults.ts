@@ -62,7 +62,35 @@ export function runBrokerFaultContract(name: string, makeBus: MakeBus): void {
       await waitUntil("the message", () => seen.length === 1);
       expect(seen).toEqual(["m-1"]);
     });
+
+    it("survives a broker restart: every message published before and after is handled", async () => {
+      current = await makeBus(RETRY);
+      const restart = current.restartBroker;
+      if (!restart) throw new Error("this contract needs restartBroker");
+      const handled = await publishAndCount(current, 100, restart);
+      expect(handled.size).toBe(100);
+      expect(needsBroker(current).connections()).toBeGreaterThanOrEqual(2);
+    }, 60_000);
   });
+}
+
+async function publishAndCount(under: BusUnderTest, total: number, midway: () => Promise<void>) {
+  const handled = new Map<number, number>();
+  await under.bus.consume(
+    "DEPLOY",
+    Counter,
+    async (body) => {
+      handled.set(body.n, (handled.get(body.n) ?? 0) + 1);
+    },
+    { prefetch: 5 },
+  );
+  const first = Array.from({ length: total / 2 }, (_, n) => under.bus.publish("DEPLOY", msg(n)));
+  await Promise.all(first);
+  await midway();
+  const second = Array.from({ length: total / 2 }, (_, n) => under.bus.publish("DEPLOY", msg(total / 2 + n)));
+  await Promise.all(second);
+  await waitUntil(`${total} handled`, () => handled.size === total, 25_000);
+  return handled;
 }
 
 function needsBroker(under: BusUnderTest) {

@@ -10,6 +10,8 @@ export interface BusUnderTest {
   publishRaw(queue: QueueName, raw: { content: Buffer; id: string; type: string }): Promise<void>;
   /** Drops every broker connection; only adapters with a broker provide it. */
   readonly dropConnections?: () => Promise<void>;
+  /** Stops and restarts the broker application (queues and messages are durable). */
+  readonly restartBroker?: () => Promise<void>;
   /** How many times the bus has connected so far (with dropConnections). */
   readonly connections?: () => number;
   /** A second bus on the same queues (same broker and prefix), to check what the first one left behind. */

@@ -58,6 +58,12 @@ const makeBus: MakeBus = async (retry) => {
     dropConnections: async () => {
       await promisify(execFile)(rabbitmqctl as string, ["-q", "close_all_connections", "test: dropped"]);
     },
+    restartBroker: async () => {
+      const ctl = (...args: string[]) => promisify(execFile)(rabbitmqctl as string, ["-q", ...args]);
+      await ctl("stop_app");
+      await ctl("start_app");
+      await ctl("await_startup");
+    },
     dispose: async () => {
       // The raw connection may have been dropped by the test: use a fresh one.
       const admin = await connect(amqpUrl);

@@ -1,0 +1,117 @@
+/**
+ * Stable codes for everything that can go wrong talking to GitHub. Callers match on `code`; the api maps
+ * them to answers (GITHUB_UNAUTHORIZED → the "reconnect GitHub" state).
+ */
+export type GitHubErrorCode =
+  | "GITHUB_UNAUTHORIZED"
+  | "GITHUB_FORBIDDEN"
+  | "GITHUB_NOT_FOUND"
+  | "GITHUB_INVALID_REQUEST"
+  | "GITHUB_RATE_LIMITED"
+  | "GITHUB_UNAVAILABLE"
+  | "GITHUB_OAUTH_REJECTED";
+
+/** Safe details only: never a token, never request headers. */
+export interface GitHubErrorDetails {
+  status?: number;
+  /** GitHub's own message or OAuth `error` code. */
+  githubMessage?: string;
+  /** When a rate limit resets (ISO time). */
+  resetAt?: string;
+  /** What the user should do, for the UI. */
+  action?: "reconnect-github" | "retry-later";
+}
+
+export class GitHubError extends Error {
+  override readonly name = "GitHubError";
+  readonly code: GitHubErrorCode;
+  readonly details: GitHubErrorDetails;
+
+  constructor(
+    code: GitHubErrorCode,
+    message: string,
+    opts: { cause?: unknown; details?: GitHubErrorDetails } = {},
+  ) {
+    super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
+    this.code = code;
+    this.details = opts.details ?? {};
+  }
+}
+
+export function isGitHubError(err: unknown, code?: GitHubErrorCode): err is GitHubError {
+  return (
+    err instanceof Error &&
+    (err as Partial<GitHubError>).name === "GitHubError" &&
+    (code === undefined || (err as GitHubError).code === code)
+  );
+}
+
+interface HttpFailure {
+  status?: number;
+  message?: string;
+  response?: { headers?: Record<string, string | number | undefined>; data?: unknown };
+}
+
+function githubMessageOf(data: unknown): string | undefined {
+  if (typeof data === "object" && data !== null && "message" in data) {
+    const m = (data as { message: unknown }).message;
+    return typeof m === "string" ? m : undefined;
+  }
+  return undefined;
+}
+
+function rateLimited(status: number, headers: Record<string, string | number | undefined>, message: string) {
+  if (status !== 403 && status !== 429) return undefined;
+  const remaining = headers["x-ratelimit-remaining"];
+  const retryAfter = headers["retry-after"];
+  if (
+    status === 403 &&
+    String(remaining) !== "0" &&
+    retryAfter === undefined &&
+    !/rate limit/i.test(message)
+  ) {
+    return undefined;
+  }
+  if (retryAfter !== undefined) return new Date(Date.now() + Number(retryAfter) * 1000).toISOString();
+  const reset = Number(headers["x-ratelimit-reset"]);
+  return Number.isFinite(reset) && reset > 0
+    ? new Date(reset * 1000).toISOString()
+    : new Date().toISOString();
+}
+
+/** Turns an Octokit RequestError (or a network failure) into a GitHubError with a stable code. */
+export function toGitHubError(err: unknown, what: string): GitHubError {
+  if (isGitHubError(err)) return err;
+  const failure = (typeof err === "object" && err !== null ? err : {}) as HttpFailure;
+  const status = failure.response ? failure.status : undefined;
+  const headers = failure.response?.headers ?? {};
+  const githubMessage = githubMessageOf(failure.response?.data) ?? "";
+  const base = { ...(status !== undefined ? { status } : {}), ...(githubMessage ? { githubMessage } : {}) };
+  if (status === undefined || status >= 500) {
+    return new GitHubError("GITHUB_UNAVAILABLE", `GitHub is unavailable (${what})`, {
+      cause: err,
+      details: { ...base, action: "retry-later" },
+    });
+  }
+  if (status === 401) {
+    return new GitHubError("GITHUB_UNAUTHORIZED", "GitHub access was revoked or expired: reconnect GitHub", {
+      cause: err,
+      details: { ...base, action: "reconnect-github" },
+    });
+  }
+  const resetAt = rateLimited(status, headers, githubMessage);
+  if (resetAt !== undefined) {
+    return new GitHubError("GITHUB_RATE_LIMITED", `GitHub rate limit reached (${what})`, {
+      cause: err,
+      details: { ...base, resetAt, action: "retry-later" },
+    });
+  }
+  if (status === 404)
+    return new GitHubError("GITHUB_NOT_FOUND", `Not found on GitHub: ${what}`, { cause: err, details: base });
+  if (status === 403)
+    return new GitHubError("GITHUB_FORBIDDEN", `GitHub refused ${what}`, { cause: err, details: base });
+  return new GitHubError("GITHUB_INVALID_REQUEST", `GitHub rejected ${what}: ${githubMessage}`, {
+    cause: err,
+    details: base,
+  });
+}

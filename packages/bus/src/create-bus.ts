@@ -11,6 +11,7 @@ export type BusConfig =
       readonly prefix?: string;
       readonly retry?: Partial<RetryPolicy>;
       readonly publishTimeoutMs?: number;
+      readonly connectTimeoutMs?: number;
     };
 
 /** Builds the configured adapter; the RabbitMQ one is connected and its topology declared on return. */

@@ -1,0 +1,10 @@
+export {
+  buildImage,
+  type ContainerEnv,
+  freePort,
+  type PreparedContext,
+  prepareContext,
+  type RunningContainer,
+  runImage,
+  waitForHttp,
+} from "./container-build.ts";

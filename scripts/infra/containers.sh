@@ -1,0 +1,113 @@
+# Installs buildah/podman/runc, builds local base images (no public registry is reachable here) and exports
+# KLI8NT_TEST_CONTAINERS=1, KLI8NT_TEST_BASE_IMAGES (JSON base-image map for @kli8nt/buildplan's render),
+# KLI8NT_TEST_NPM_REGISTRY and KLI8NT_TEST_CA_FILE (sourced by test.sh).
+# shellcheck source=lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+CONTAINERS_CACHE=${KLI8NT_CACHE_DIR:-$HOME/.cache/kli8nt}/images
+CONTAINERS_PREFIX=localhost/kli8nt
+
+# The sandbox lacks CAP_SYS_RESOURCE and has hybrid cgroups: crun and default rlimits fail (infrastructure.md).
+containers_conf() {
+  cat <<'EOF'
+[containers]
+default_ulimits = ["nofile=20000:20000", "nproc=32768:32768"]
+[engine]
+runtime = "runc"
+cgroup_manager = "cgroupfs"
+EOF
+}
+
+containers_install() {
+  apt_ensure buildah buildah
+  apt_ensure podman podman
+  apt_ensure runc runc
+  apt_ensure debootstrap debootstrap
+  local want; want=$(containers_conf)
+  if [[ ! -f /etc/containers/containers.conf || $(cat /etc/containers/containers.conf) != "$want" ]]; then
+    log "writing /etc/containers/containers.conf"
+    mkdir -p /etc/containers
+    printf '%s\n' "$want" >/etc/containers/containers.conf
+  fi
+}
+
+image_present() { podman image exists "$1" 2>/dev/null; }
+
+# The debootstrap rootfs is cached as a tarball, so a new podman store costs an import, not a debootstrap.
+containers_debian() {
+  local ref=$CONTAINERS_PREFIX/debian:bookworm tarball=$CONTAINERS_CACHE/debian-bookworm-minbase.tar
+  image_present "$ref" && return 0
+  mkdir -p "$CONTAINERS_CACHE"
+  if [[ ! -s $tarball ]]; then
+    log "debootstrap bookworm (cold, ~1 min)"
+    local root; root=$(mktemp -d /tmp/kli8nt-rootfs.XXXXXX)
+    nice -n 10 debootstrap --variant=minbase bookworm "$root" http://deb.debian.org/debian >/dev/null
+    cp /etc/apt/sources.list.d/debian.sources "$root/etc/apt/sources.list.d/" 2>/dev/null || true
+    rm -rf "$root"/var/cache/apt/archives/*.deb "$root"/var/lib/apt/lists/*
+    tar -C "$root" -cf "$tarball.tmp" . && mv "$tarball.tmp" "$tarball"
+    rm -rf "$root"
+  fi
+  podman import -q "$tarball" "$ref" >/dev/null
+}
+
+# containers_derive NAME DOCKERFILE [CONTEXT]: build $CONTAINERS_PREFIX/NAME from a Dockerfile on stdin.
+containers_derive() {
+  local ref=$CONTAINERS_PREFIX/$1 ctx=${3:-}
+  image_present "$ref" && return 0
+  log "building $ref"
+  local dir; dir=$(mktemp -d /tmp/kli8nt-base.XXXXXX)
+  printf '%s\n' "$2" >"$dir/Dockerfile"
+  if [[ -n $ctx ]]; then cp -a "$ctx/." "$dir/"; fi
+  nice -n 10 buildah bud --isolation chroot --layers -q -t "$ref" "$dir" >/dev/null
+  rm -rf "$dir"
+}
+
+# Node comes from the host's own install (Node 20): Debian bookworm's nodejs is 18.
+containers_node_context() {
+  local ctx; ctx=$(mktemp -d /tmp/kli8nt-nodectx.XXXXXX)
+  mkdir -p "$ctx/usr/bin" "$ctx/usr/lib/node_modules"
+  cp "$(readlink -f "$(command -v node)")" "$ctx/usr/bin/node"
+  cp -a /usr/lib/node_modules/npm "$ctx/usr/lib/node_modules/"
+  [[ -d /usr/lib/node_modules/corepack ]] && cp -a /usr/lib/node_modules/corepack "$ctx/usr/lib/node_modules/"
+  echo "$ctx"
+}
+
+containers_images() {
+  local d=$CONTAINERS_PREFIX/debian:bookworm
+  containers_debian
+  if ! image_present "$CONTAINERS_PREFIX/node:20"; then
+    local ctx; ctx=$(containers_node_context)
+    containers_derive node:20 "FROM $d
+COPY usr /usr
+RUN ln -sf ../lib/node_modules/npm/bin/npm-cli.js /usr/bin/npm && ln -sf ../lib/node_modules/npm/bin/npx-cli.js /usr/bin/npx" "$ctx"
+    rm -rf "$ctx"
+  fi
+  if ! image_present "$CONTAINERS_PREFIX/go:1"; then
+    local gctx; gctx=$(mktemp -d /tmp/kli8nt-goctx.XXXXXX)
+    mkdir -p "$gctx/usr/local" && cp -a "$(go env GOROOT)" "$gctx/usr/local/go"
+    containers_derive go:1 "FROM $d
+COPY usr /usr
+ENV PATH=/usr/local/go/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin" "$gctx"
+    rm -rf "$gctx"
+  fi
+  containers_derive python:3 "FROM $d
+RUN apt-get update && apt-get install -y --no-install-recommends python3 python3-venv python3-pip python-is-python3 && rm -rf /var/lib/apt/lists/*"
+  containers_derive caddy:2 "FROM $d
+RUN apt-get update && apt-get install -y --no-install-recommends caddy && rm -rf /var/lib/apt/lists/*"
+}
+
+start_containers() {
+  containers_install
+  containers_images
+  local p=$CONTAINERS_PREFIX
+  export KLI8NT_TEST_CONTAINERS=1
+  export KLI8NT_TEST_BASE_IMAGES="{\"node\":\"$p/node:20\",\"python\":\"$p/python:3\",\"go\":\"$p/go:1\",\"caddy\":\"$p/caddy:2\",\"distroless-static\":\"$p/debian:bookworm\",\"debian\":\"$p/debian:bookworm\"}"
+  KLI8NT_TEST_NPM_REGISTRY=$(npm config get registry 2>/dev/null)
+  export KLI8NT_TEST_NPM_REGISTRY
+  export KLI8NT_TEST_CA_FILE=${KLI8NT_TEST_CA_FILE:-/etc/ssl/certs/ca-certificates.crt}
+  log "container tools ready: buildah $(buildah --version | awk '{print $3}'), base images under $p"
+}
+
+# Images are a cache (like ~/.cache): leave them for the next run; only per-test containers are removed
+# by the tests themselves.
+stop_containers() { :; }

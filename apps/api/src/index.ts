@@ -1,1 +1,4 @@
-export {};
+export { buildApi } from "./app.ts";
+export { type ApiConfig, ConfigError, loadConfig } from "./config.ts";
+export type { ApiDeps } from "./deps.ts";
+export { startApi } from "./server.ts";

@@ -1,5 +1,5 @@
 import { type App, ConflictError, type Deployment, NotFoundError, newId } from "@kli8nt/core";
-import { and, asc, desc, eq } from "drizzle-orm";
+import { and, asc, desc, eq, gt, inArray } from "drizzle-orm";
 import type { Db } from "./database.ts";
 import { toDeployment } from "./deployments-repo.ts";
 import { sqlStateOf, UNIQUE_VIOLATION } from "./pg-errors.ts";
@@ -13,9 +13,16 @@ export interface AppInput {
   readonly port: number | null;
 }
 
+/** Absent (or undefined) fields keep their value. */
 export interface AppPatch {
-  readonly repository?: { readonly url?: string; readonly branch?: string; readonly rootDir?: string };
-  readonly port?: number | null;
+  readonly repository?:
+    | {
+        readonly url?: string | undefined;
+        readonly branch?: string | undefined;
+        readonly rootDir?: string | undefined;
+      }
+    | undefined;
+  readonly port?: number | null | undefined;
 }
 
 export function toApp(row: AppRow): App {
@@ -72,18 +79,47 @@ export interface AppSummary {
   readonly latestDeployment: Deployment | null;
 }
 
-/** The owner's apps by name, each with its newest deployment: two indexed queries, whatever the count. */
-export async function listApps(db: Db, ownerId: string): Promise<AppSummary[]> {
-  const rows = await db.select().from(apps).where(eq(apps.ownerId, ownerId)).orderBy(asc(apps.name));
-  if (rows.length === 0) return [];
+export interface AppPage {
+  readonly items: AppSummary[];
+  /** The name to pass as `after` for the next page; null on the last page. */
+  readonly nextCursor: string | null;
+}
+
+/**
+ * The owner's apps by name, each with its newest deployment, a page at a time (keyset on the unique name):
+ * two indexed queries whatever the number of apps.
+ */
+export async function listApps(
+  db: Db,
+  ownerId: string,
+  page: { limit: number; after?: string | undefined } = { limit: 1000 },
+): Promise<AppPage> {
+  const where = page.after
+    ? and(eq(apps.ownerId, ownerId), gt(apps.name, page.after))
+    : eq(apps.ownerId, ownerId);
+  const rows = await db
+    .select()
+    .from(apps)
+    .where(where)
+    .orderBy(asc(apps.name))
+    .limit(page.limit + 1);
+  const pageRows = rows.slice(0, page.limit);
+  if (pageRows.length === 0) return { items: [], nextCursor: null };
   const latest = await db
     .selectDistinctOn([deployments.appId])
     .from(deployments)
-    .innerJoin(apps, eq(apps.id, deployments.appId))
-    .where(eq(apps.ownerId, ownerId))
+    .where(
+      inArray(
+        deployments.appId,
+        pageRows.map((row) => row.id),
+      ),
+    )
     .orderBy(deployments.appId, desc(deployments.number));
-  const byApp = new Map(latest.map((row) => [row.deployments.appId, toDeployment(row.deployments)]));
-  return rows.map((row) => ({ app: toApp(row), latestDeployment: byApp.get(row.id) ?? null }));
+  const byApp = new Map(latest.map((row) => [row.appId, toDeployment(row)]));
+  return {
+    items: pageRows.map((row) => ({ app: toApp(row), latestDeployment: byApp.get(row.id) ?? null })),
+    nextCursor: rows.length > page.limit ? (pageRows.at(-1)?.name ?? null) : null,
+  };
 }
 
 export async function updateApp(db: Db, ownerId: string, name: string, patch: AppPatch): Promise<App> {

@@ -51,7 +51,7 @@ export function runRepositorySuite(name: string, open: () => Promise<Database>, 
       });
       await expect(getApp(database.db, bob.id, "shop")).rejects.toMatchObject({ code: "APP_NOT_FOUND" });
       await expect(deleteApp(database.db, bob.id, "shop")).rejects.toMatchObject({ code: "APP_NOT_FOUND" });
-      expect((await listApps(database.db, bob.id)).length).toBe(0);
+      expect((await listApps(database.db, bob.id)).items.length).toBe(0);
     });
 
     it("numbers deployments per app and writes the BUILD message in the same transaction", async () => {
@@ -64,7 +64,13 @@ export function runRepositorySuite(name: string, open: () => Promise<Database>, 
       expect([d1?.number, d2?.number].sort()).toEqual([1, 2]);
       expect(await countUnpublished(database.db)).toBe(before + 2);
       const listed = await listApps(database.db, alice.id);
-      expect(listed.find((s) => s.app.name === "numbers")?.latestDeployment?.number).toBe(2);
+      expect(listed.items.find((s) => s.app.name === "numbers")?.latestDeployment?.number).toBe(2);
+      const first = await listApps(database.db, alice.id, { limit: 1 });
+      expect(first.items.map((s) => s.app.name)).toEqual(["numbers"]);
+      expect(first.nextCursor).toBe("numbers");
+      const second = await listApps(database.db, alice.id, { limit: 1, after: "numbers" });
+      expect(second.items.map((s) => s.app.name)).toEqual(["shop"]);
+      expect(second.nextCursor).toBeNull();
       const page = await listDeployments(database.db, app.id, { limit: 1 });
       expect(page.items.map((d) => d.number)).toEqual([2]);
       expect(page.nextBefore).toBe(2);

@@ -1,0 +1,64 @@
+import cookie from "@fastify/cookie";
+import swagger from "@fastify/swagger";
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from "fastify";
+import { jsonSchemaTransform, validatorCompiler, type ZodTypeProvider } from "fastify-type-provider-zod";
+import type { ApiDeps } from "./deps.ts";
+import { installAuth } from "./plugins/auth.ts";
+import { installProblemJson } from "./plugins/problem-json.ts";
+import { appRoutes } from "./routes/apps.ts";
+import { deploymentRoutes } from "./routes/deployments.ts";
+import { envRoutes } from "./routes/env.ts";
+import { healthRoutes } from "./routes/health.ts";
+import { sessionRoutes, signInLinkRoutes } from "./routes/session.ts";
+
+export interface BuildOptions {
+  readonly logger?: FastifyServerOptions["loggerInstance"];
+}
+
+/** Builds the api without listening (tests inject requests; main.ts listens). */
+export async function buildApi(deps: ApiDeps, options: BuildOptions = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
+    bodyLimit: 64 * 1024,
+    trustProxy: "127.0.0.1",
+    routerOptions: { ignoreTrailingSlash: true },
+    ajv: { customOptions: { removeAdditional: false } },
+  }).withTypeProvider<ZodTypeProvider>();
+
+  app.setValidatorCompiler(validatorCompiler);
+  // Response schemas document the API; replies are built from typed views, so plain JSON is enough and fast.
+  app.setSerializerCompiler(() => (data) => JSON.stringify(data));
+  installProblemJson(app);
+  // JSON only: a text/plain body must be a 415, not a string that reaches validation.
+  app.removeContentTypeParser("text/plain");
+  await app.register(cookie);
+  await app.register(swagger, {
+    openapi: {
+      openapi: "3.1.0",
+      info: { title: "Kli8nt API", version: "1" },
+      components: {
+        securitySchemes: {
+          bearer: { type: "http", scheme: "bearer" },
+          session: { type: "apiKey", in: "cookie", name: "kli8nt_session" },
+        },
+      },
+      security: [{ bearer: [] }, { session: [] }],
+    },
+    transform: jsonSchemaTransform,
+  });
+
+  await app.register(healthRoutes(deps));
+  await app.register(signInLinkRoutes(deps));
+  app.get("/api/openapi.json", { schema: { hide: true } }, async () => app.swagger());
+  await app.register(
+    async (api) => {
+      installAuth(api, { db: deps.db, adminToken: deps.config.adminToken });
+      await api.register(sessionRoutes(deps));
+      await api.register(appRoutes(deps));
+      await api.register(envRoutes(deps));
+      await api.register(deploymentRoutes(deps));
+    },
+    { prefix: "/api" },
+  );
+  return app;
+}

@@ -1,0 +1,78 @@
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { z } from "zod";
+
+const bool = z
+  .enum(["true", "false", "1", "0", "yes", "no"])
+  .transform((v) => v === "true" || v === "1" || v === "yes");
+
+const url = (what: string) =>
+  z
+    .url({ protocol: /^https?$/, message: `${what} must be an http(s) URL` })
+    .transform((v) => v.replace(/\/+$/, ""));
+
+/** Every KLI8NT_* variable the api reads. With none set, the embedded defaults run. */
+const configSchema = z
+  .object({
+    KLI8NT_HOST: z.string().min(1).default("127.0.0.1"),
+    KLI8NT_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+    KLI8NT_DATA_DIR: z.string().min(1).default("./.kli8nt"),
+    KLI8NT_DATABASE_URL: z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, "KLI8NT_DATABASE_URL must be a postgres:// URL")
+      .optional(),
+    KLI8NT_SECRET_KEY: z.string().min(1).optional(),
+    KLI8NT_ADMIN_TOKEN: z.string().min(32, "KLI8NT_ADMIN_TOKEN must be at least 32 characters").optional(),
+    KLI8NT_PUBLIC_URL: url("KLI8NT_PUBLIC_URL").optional(),
+    KLI8NT_APP_URL_TEMPLATE: z
+      .string()
+      .includes("{app}", { message: "KLI8NT_APP_URL_TEMPLATE must contain {app}" })
+      .default("http://{app}.localhost:8000"),
+    KLI8NT_LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+    KLI8NT_ALLOW_LOCAL_REPOSITORIES: bool.default(false),
+    KLI8NT_SESSION_TTL_HOURS: z.coerce
+      .number()
+      .positive()
+      .max(24 * 90)
+      .default(24 * 7),
+  })
+  .transform((env) => ({
+    host: env.KLI8NT_HOST,
+    port: env.KLI8NT_PORT,
+    dataDir: path.resolve(env.KLI8NT_DATA_DIR),
+    databaseUrl: env.KLI8NT_DATABASE_URL,
+    secretKey: env.KLI8NT_SECRET_KEY,
+    adminToken: env.KLI8NT_ADMIN_TOKEN,
+    publicUrl: env.KLI8NT_PUBLIC_URL ?? `http://${env.KLI8NT_HOST}:${env.KLI8NT_PORT}`,
+    appUrlTemplate: env.KLI8NT_APP_URL_TEMPLATE,
+    logLevel: env.KLI8NT_LOG_LEVEL,
+    allowLocalRepositories: env.KLI8NT_ALLOW_LOCAL_REPOSITORIES,
+    sessionTtlMs: env.KLI8NT_SESSION_TTL_HOURS * 3_600_000,
+  }));
+
+export type ApiConfig = Readonly<z.output<typeof configSchema>>;
+
+export class ConfigError extends Error {
+  readonly code = "CONFIG_INVALID";
+}
+
+/**
+ * Reads the configuration once, at start. `<NAME>_FILE` may point at a file holding a secret's value
+ * (Kubernetes Secrets mounted as files). Every bad variable is reported in one error.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
+  const resolved: Record<string, string | undefined> = {};
+  for (const [key, value] of Object.entries(env)) {
+    if (!key.startsWith("KLI8NT_") || value === undefined || value === "") continue;
+    if (key.endsWith("_FILE")) resolved[key.slice(0, -5)] = readFileSync(value, "utf8").trim();
+    else resolved[key] = value;
+  }
+  const result = configSchema.safeParse(resolved);
+  if (!result.success) {
+    const lines = result.error.issues.map(
+      (issue) => `  ${issue.path.join(".") || "config"}: ${issue.message}`,
+    );
+    throw new ConfigError(`Invalid configuration:\n${lines.join("\n")}`);
+  }
+  return Object.freeze(result.data);
+}

@@ -1,0 +1,11 @@
+import type { Db, SecretBox } from "@kli8nt/db";
+import type { ApiConfig } from "./config.ts";
+
+/** What the routes need; main.ts builds it, tests build their own with real adapters. */
+export interface ApiDeps {
+  readonly config: ApiConfig;
+  readonly db: Db;
+  readonly box: SecretBox;
+  /** Called after a transaction that wrote outbox rows commits, so they are published without delay. */
+  readonly onOutboxWrite: () => void;
+}

@@ -1,0 +1,28 @@
+import pino, { type Logger } from "pino";
+
+/** Paths pino blanks in every line, wherever a token or secret could end up in a logged object. */
+export const REDACT_PATHS = [
+  "req.headers.authorization",
+  "req.headers.cookie",
+  'res.headers["set-cookie"]',
+  "*.token",
+  "*.accessToken",
+  "*.refreshToken",
+  "*.password",
+  "*.secret",
+  "*.clientSecret",
+  "*.value",
+  "headers.authorization",
+];
+
+export function createLogger(level: string, destination?: pino.DestinationStream): Logger {
+  return pino(
+    {
+      level,
+      redact: { paths: REDACT_PATHS, censor: "[redacted]" },
+      base: { service: "kli8nt-api" },
+      timestamp: pino.stdTimeFunctions.isoTime,
+    },
+    destination,
+  );
+}

@@ -1,0 +1,138 @@
+import { checkRepositoryUrl, InputError } from "@kli8nt/core";
+import { createApp, deleteApp, getApp, listApps, listDeployments, updateApp } from "@kli8nt/db";
+import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
+import { z } from "zod";
+import type { ApiDeps } from "../deps.ts";
+import { requireUser } from "../plugins/auth.ts";
+import {
+  appCreateBody,
+  appNameParams,
+  appPatchBody,
+  appView,
+  commonErrors,
+  listQuery,
+  problemView,
+} from "../schemas.ts";
+import { toAppView } from "../views.ts";
+
+function assertRepositoryUrl(url: string | undefined, allowLocal: boolean): void {
+  if (url === undefined) return;
+  const problem = checkRepositoryUrl(url, { allowLocal });
+  if (problem) {
+    throw new InputError("REPOSITORY_URL_INVALID", problem, {
+      issues: [{ path: "body.repository.url", message: problem }],
+    });
+  }
+}
+
+export function appRoutes(deps: ApiDeps): FastifyPluginAsyncZod {
+  const { db, config } = deps;
+  const view = toAppViewWith(config.appUrlTemplate);
+
+  return async (app) => {
+    app.post(
+      "/apps",
+      {
+        schema: {
+          tags: ["apps"],
+          summary: "Create an app from a git repository",
+          body: appCreateBody,
+          response: { 201: appView, ...commonErrors, 409: problemView },
+        },
+      },
+      async (request, reply) => {
+        const user = requireUser(request);
+        const { name, repository, port } = request.body;
+        assertRepositoryUrl(repository.url, config.allowLocalRepositories);
+        const created = await createApp(db, user.id, {
+          name,
+          repository: {
+            url: repository.url,
+            branch: repository.branch ?? "main",
+            rootDir: repository.rootDir ?? ".",
+          },
+          port: port ?? null,
+        });
+        return reply.code(201).header("location", `/api/apps/${created.name}`).send(view(created, null));
+      },
+    );
+
+    app.get(
+      "/apps",
+      {
+        schema: {
+          tags: ["apps"],
+          summary: "List your apps, a page at a time, by name",
+          querystring: listQuery,
+          response: {
+            200: z.object({ items: z.array(appView), nextCursor: z.string().nullable() }),
+            ...commonErrors,
+          },
+        },
+      },
+      async (request) => {
+        const user = requireUser(request);
+        const page = await listApps(db, user.id, { limit: request.query.limit, after: request.query.cursor });
+        return { items: page.items.map((s) => view(s.app, s.latestDeployment)), nextCursor: page.nextCursor };
+      },
+    );
+
+    app.get(
+      "/apps/:name",
+      {
+        schema: {
+          tags: ["apps"],
+          summary: "One app",
+          params: appNameParams,
+          response: { 200: appView, ...commonErrors },
+        },
+      },
+      async (request) => {
+        const found = await getApp(db, requireUser(request).id, request.params.name);
+        const latest = await listDeployments(db, found.id, { limit: 1 });
+        return view(found, latest.items[0] ?? null);
+      },
+    );
+
+    app.patch(
+      "/apps/:name",
+      {
+        schema: {
+          tags: ["apps"],
+          summary: "Change an app's repository settings or port",
+          params: appNameParams,
+          body: appPatchBody,
+          response: { 200: appView, ...commonErrors },
+        },
+      },
+      async (request) => {
+        const user = requireUser(request);
+        assertRepositoryUrl(request.body.repository?.url, config.allowLocalRepositories);
+        const updated = await updateApp(db, user.id, request.params.name, request.body);
+        const latest = await listDeployments(db, updated.id, { limit: 1 });
+        return view(updated, latest.items[0] ?? null);
+      },
+    );
+
+    app.delete(
+      "/apps/:name",
+      {
+        schema: {
+          tags: ["apps"],
+          summary: "Delete an app with its deployments and variables",
+          params: appNameParams,
+          response: { 204: z.null(), ...commonErrors },
+        },
+      },
+      async (request, reply) => {
+        await deleteApp(db, requireUser(request).id, request.params.name);
+        return reply.code(204).send(null);
+      },
+    );
+  };
+}
+
+function toAppViewWith(template: string) {
+  return (app: Parameters<typeof toAppView>[0], latest: Parameters<typeof toAppView>[1]) =>
+    toAppView(app, latest, template);
+}

@@ -1,0 +1,82 @@
+import { UnauthenticatedError } from "@kli8nt/core";
+import { consumeSignInLink, createSession, deleteSession } from "@kli8nt/db";
+import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
+import { z } from "zod";
+import type { ApiDeps } from "../deps.ts";
+import { requireUser, SESSION_COOKIE } from "../plugins/auth.ts";
+import { commonErrors, problemView } from "../schemas.ts";
+
+const userView = z.object({
+  id: z.string(),
+  login: z.string(),
+  name: z.string().nullable(),
+  isAdmin: z.boolean(),
+});
+
+/** Public: a one-time sign-in link (printed by `npm start`) becomes a session cookie. */
+export function signInLinkRoutes(deps: ApiDeps): FastifyPluginAsyncZod {
+  const secure = deps.config.publicUrl.startsWith("https://");
+  return async (app) => {
+    app.get(
+      "/auth/link/:token",
+      {
+        schema: {
+          tags: ["session"],
+          summary: "Sign in with a one-time link",
+          params: z.strictObject({ token: z.string().min(16).max(128) }),
+          response: { 302: z.null(), 401: problemView },
+        },
+      },
+      async (request, reply) => {
+        const userId = await consumeSignInLink(deps.db, request.params.token);
+        if (!userId) {
+          throw new UnauthenticatedError(
+            "SIGN_IN_LINK_INVALID",
+            "This sign-in link was already used or has expired; restart Kli8nt or run `kli8nt login` for a new one",
+          );
+        }
+        const session = await createSession(deps.db, userId, deps.config.sessionTtlMs);
+        return reply
+          .setCookie(SESSION_COOKIE, session, {
+            path: "/",
+            httpOnly: true,
+            sameSite: "lax",
+            secure,
+            maxAge: Math.floor(deps.config.sessionTtlMs / 1000),
+          })
+          .header("cache-control", "no-store")
+          .redirect("/", 302);
+      },
+    );
+  };
+}
+
+/** Authenticated: who am I, and sign out. */
+export function sessionRoutes(deps: ApiDeps): FastifyPluginAsyncZod {
+  return async (app) => {
+    app.get(
+      "/me",
+      {
+        schema: {
+          tags: ["session"],
+          summary: "The signed-in user",
+          response: { 200: userView, ...commonErrors },
+        },
+      },
+      async (request) => {
+        const { id, login, name, isAdmin } = requireUser(request);
+        return { id, login, name, isAdmin };
+      },
+    );
+
+    app.post(
+      "/auth/logout",
+      { schema: { tags: ["session"], summary: "End the browser session", response: { 204: z.null() } } },
+      async (request, reply) => {
+        const session = request.cookies[SESSION_COOKIE];
+        if (session) await deleteSession(deps.db, session);
+        return reply.clearCookie(SESSION_COOKIE, { path: "/" }).code(204).send(null);
+      },
+    );
+  };
+}

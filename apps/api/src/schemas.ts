@@ -1,0 +1,112 @@
+import {
+  appNameSchema,
+  branchSchema,
+  DEPLOYMENT_STATES,
+  envKeySchema,
+  envValueSchema,
+  portSchema,
+  rootDirSchema,
+} from "@kli8nt/core";
+import { z } from "zod";
+
+export const repositoryInput = z.strictObject({
+  url: z
+    .string()
+    .min(1)
+    .max(2048)
+    .describe("https URL of the git repository, e.g. https://github.com/acme/shop"),
+  branch: branchSchema.optional().describe("Branch to deploy; defaults to main"),
+  rootDir: rootDirSchema
+    .optional()
+    .describe("Directory of the app inside the repository; defaults to the root"),
+});
+
+export const appCreateBody = z.strictObject({
+  name: appNameSchema.describe("DNS label: becomes the app's subdomain"),
+  repository: repositoryInput,
+  port: portSchema.optional().describe("Port the app listens on; detected from the build plan when absent"),
+});
+
+export const appPatchBody = z.strictObject({
+  repository: repositoryInput.partial().optional(),
+  port: portSchema.nullable().optional(),
+});
+
+export const appNameParams = z.strictObject({ name: appNameSchema });
+
+export const envPutBody = z.strictObject({
+  vars: z
+    .array(
+      z.strictObject({
+        key: envKeySchema,
+        value: envValueSchema.nullable().describe("null keeps the stored value of an existing secret"),
+        secret: z.boolean().default(false),
+      }),
+    )
+    .max(500)
+    .refine((vars) => new Set(vars.map((v) => v.key)).size === vars.length, {
+      message: "keys must be unique",
+    }),
+});
+
+/** The body is optional: an empty POST deploys the app's branch. */
+export const deploymentCreateBody = z
+  .strictObject({
+    ref: branchSchema.optional().describe("Branch, tag or commit to deploy; defaults to the app's branch"),
+  })
+  .nullish();
+
+export const listQuery = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  cursor: z.string().max(64).optional(),
+});
+
+export const deploymentListQuery = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(200).default(20),
+  before: z.coerce.number().int().min(1).optional(),
+});
+
+export const deploymentIdParams = z.strictObject({ id: z.string().min(1).max(64) });
+
+export const deploymentView = z.object({
+  id: z.string(),
+  number: z.number().int(),
+  state: z.enum(DEPLOYMENT_STATES),
+  trigger: z.string(),
+  ref: z.string(),
+  commitSha: z.string().nullable(),
+  image: z.string().nullable(),
+  url: z.string().nullable(),
+  reason: z.string().nullable(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  finishedAt: z.string().nullable(),
+});
+
+export const appView = z.object({
+  id: z.string(),
+  name: z.string(),
+  url: z.string(),
+  repository: z.object({ url: z.string(), branch: z.string(), rootDir: z.string() }),
+  port: z.number().int().nullable(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  latestDeployment: deploymentView.nullable(),
+});
+
+export const envView = z.object({
+  vars: z.array(z.object({ key: z.string(), value: z.string().nullable(), secret: z.boolean() })),
+});
+
+export const problemView = z.object({
+  type: z.string(),
+  title: z.string(),
+  status: z.number().int(),
+  detail: z.string(),
+  instance: z.string(),
+  code: z.string(),
+  errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+});
+
+/** The error answers every authenticated route can give. */
+export const commonErrors = { 400: problemView, 401: problemView, 404: problemView } as const;

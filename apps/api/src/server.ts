@@ -1,0 +1,56 @@
+import {
+  createSignInLink,
+  ensureAdminUser,
+  loadSecretKey,
+  OutboxRelay,
+  openDatabase,
+  type Publish,
+  SecretBox,
+} from "@kli8nt/db";
+import type { Logger } from "pino";
+import { buildApi } from "./app.ts";
+import type { ApiConfig } from "./config.ts";
+
+export interface RunningApi {
+  /** Where the api listens, e.g. http://127.0.0.1:8080. */
+  readonly url: string;
+  /** One-time sign-in link for the local administrator (single-machine mode). */
+  readonly signInUrl: string | null;
+  close(): Promise<void>;
+}
+
+const SIGN_IN_LINK_TTL_MS = 60 * 60 * 1000;
+
+/**
+ * Opens the database (PGlite or PostgreSQL), loads the secret key, starts the outbox relay on `publish`,
+ * and listens. The caller owns signals.
+ */
+export async function startApi(config: ApiConfig, logger: Logger, publish: Publish): Promise<RunningApi> {
+  const database = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir });
+  logger.info({ database: database.kind }, "Opened database");
+  const box = new SecretBox(loadSecretKey(config.secretKey, config.dataDir));
+  const relay = new OutboxRelay(database.db, publish, {
+    onError: (err) => logger.warn({ err }, "Outbox relay failed; will retry"),
+  });
+  const app = await buildApi(
+    { config, db: database.db, box, onOutboxWrite: () => relay.kick() },
+    { logger: logger.child({ component: "http" }) },
+  );
+  relay.start();
+  await app.listen({ host: config.host, port: config.port });
+  const address = app.server.address();
+  const port = typeof address === "object" && address ? address.port : config.port;
+  const url = `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${port}`;
+  const base = config.publicUrl.replace(/:\d+$/, "") === `http://${config.host}` ? url : config.publicUrl;
+  const admin = await ensureAdminUser(database.db);
+  const signInUrl = `${base}/auth/link/${await createSignInLink(database.db, admin.id, SIGN_IN_LINK_TTL_MS)}`;
+  return {
+    url,
+    signInUrl,
+    async close() {
+      await app.close();
+      await relay.stop();
+      await database.close();
+    },
+  };
+}

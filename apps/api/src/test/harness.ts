@@ -1,0 +1,67 @@
+import { randomBytes } from "node:crypto";
+import type { User } from "@kli8nt/core";
+import {
+  countUnpublished,
+  createApiToken,
+  createUser,
+  type Database,
+  IN_MEMORY,
+  openDatabase,
+  SecretBox,
+} from "@kli8nt/db";
+import type { FastifyInstance } from "fastify";
+import { buildApi } from "../app.ts";
+import { loadConfig } from "../config.ts";
+
+export const ADMIN_TOKEN = "test-admin-token-0123456789abcdef0123";
+
+export interface Harness {
+  readonly app: FastifyInstance;
+  readonly database: Database;
+  readonly alice: { user: User; token: string };
+  readonly bob: { user: User; token: string };
+  /** Outbox rows not yet published: tells whether a request wrote a message. */
+  unpublished(): Promise<number>;
+  close(): Promise<void>;
+}
+
+/** The real api on a real (in-memory PGlite) database, with two users. Nothing is mocked. */
+export async function startHarness(env: Record<string, string> = {}): Promise<Harness> {
+  const database = await openDatabase({ dataDir: IN_MEMORY });
+  const config = loadConfig({
+    KLI8NT_ADMIN_TOKEN: ADMIN_TOKEN,
+    KLI8NT_DATA_DIR: "/tmp/kli8nt-test-unused",
+    ...env,
+  });
+  const app = await buildApi({
+    config,
+    db: database.db,
+    box: new SecretBox(randomBytes(32)),
+    onOutboxWrite: () => undefined,
+  });
+  const make = async (login: string) => {
+    const user = await createUser(database.db, { login });
+    const { token } = await createApiToken(database.db, user.id, "test");
+    return { user, token };
+  };
+  const alice = await make("alice");
+  const bob = await make("bob");
+  return {
+    app,
+    database,
+    alice,
+    bob,
+    unpublished: () => countUnpublished(database.db),
+    async close() {
+      await app.close();
+      await database.close();
+    },
+  };
+}
+
+export const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+
+export const sampleApp = (name: string) => ({
+  name,
+  repository: { url: `https://github.com/acme/${name}`, branch: "main" },
+});

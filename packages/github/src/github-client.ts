@@ -39,10 +39,9 @@ export function createOctokit(opts: GitHubClientOptions): Octokit {
   const timeoutMs = opts.timeoutMs ?? 10_000;
   octokit.hook.wrap("request", async (request, options) => {
     try {
-      return await request({
-        ...options,
-        request: { ...options.request, signal: AbortSignal.timeout(timeoutMs) },
-      });
+      // before-after-hook binds one options object for every layer: set the signal on it in place.
+      options.request = { ...options.request, signal: AbortSignal.timeout(timeoutMs) };
+      return await request(options);
     } catch (err) {
       throw toGitHubError(err, `${options.method} ${options.url}`);
     }

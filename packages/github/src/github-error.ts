@@ -79,39 +79,38 @@ function rateLimited(status: number, headers: Record<string, string | number | u
     : new Date().toISOString();
 }
 
+function byStatus(status: number, what: string, githubMessage: string): [GitHubErrorCode, string] {
+  if (status === 404) return ["GITHUB_NOT_FOUND", `Not found on GitHub: ${what}`];
+  if (status === 403) return ["GITHUB_FORBIDDEN", `GitHub refused ${what}`];
+  return ["GITHUB_INVALID_REQUEST", `GitHub rejected ${what}: ${githubMessage}`];
+}
+
 /** Turns an Octokit RequestError (or a network failure) into a GitHubError with a stable code. */
 export function toGitHubError(err: unknown, what: string): GitHubError {
   if (isGitHubError(err)) return err;
   const failure = (typeof err === "object" && err !== null ? err : {}) as HttpFailure;
+  // Without a response the request never completed: connection refused, DNS, timeout.
   const status = failure.response ? failure.status : undefined;
-  const headers = failure.response?.headers ?? {};
   const githubMessage = githubMessageOf(failure.response?.data) ?? "";
-  const base = { ...(status !== undefined ? { status } : {}), ...(githubMessage ? { githubMessage } : {}) };
+  const base: GitHubErrorDetails = { ...(status !== undefined ? { status } : {}) };
+  if (githubMessage) base.githubMessage = githubMessage;
   if (status === undefined || status >= 500) {
-    return new GitHubError("GITHUB_UNAVAILABLE", `GitHub is unavailable (${what})`, {
-      cause: err,
-      details: { ...base, action: "retry-later" },
-    });
+    const details: GitHubErrorDetails = { ...base, action: "retry-later" };
+    return new GitHubError("GITHUB_UNAVAILABLE", `GitHub is unavailable (${what})`, { cause: err, details });
   }
   if (status === 401) {
-    return new GitHubError("GITHUB_UNAUTHORIZED", "GitHub access was revoked or expired: reconnect GitHub", {
-      cause: err,
-      details: { ...base, action: "reconnect-github" },
-    });
+    const details: GitHubErrorDetails = { ...base, action: "reconnect-github" };
+    const message = "GitHub access was revoked or expired: reconnect GitHub";
+    return new GitHubError("GITHUB_UNAUTHORIZED", message, { cause: err, details });
   }
-  const resetAt = rateLimited(status, headers, githubMessage);
+  const resetAt = rateLimited(status, failure.response?.headers ?? {}, githubMessage);
   if (resetAt !== undefined) {
+    const details: GitHubErrorDetails = { ...base, resetAt, action: "retry-later" };
     return new GitHubError("GITHUB_RATE_LIMITED", `GitHub rate limit reached (${what})`, {
       cause: err,
-      details: { ...base, resetAt, action: "retry-later" },
+      details,
     });
   }
-  if (status === 404)
-    return new GitHubError("GITHUB_NOT_FOUND", `Not found on GitHub: ${what}`, { cause: err, details: base });
-  if (status === 403)
-    return new GitHubError("GITHUB_FORBIDDEN", `GitHub refused ${what}`, { cause: err, details: base });
-  return new GitHubError("GITHUB_INVALID_REQUEST", `GitHub rejected ${what}: ${githubMessage}`, {
-    cause: err,
-    details: base,
-  });
+  const [code, message] = byStatus(status, what, githubMessage);
+  return new GitHubError(code, message, { cause: err, details: base });
 }

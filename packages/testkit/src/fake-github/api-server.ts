@@ -50,6 +50,27 @@ function applyRateLimit(deps: ApiServerDeps, res: ServerResponse, key: string, t
   return false;
 }
 
+/** Plays an outage set by `failNextRequests`; true when it already answered. */
+async function injectedFailure(store: FakeStore, res: ServerResponse): Promise<boolean> {
+  const outage = store.outage;
+  if (!outage || outage.count <= 0) return false;
+  outage.count -= 1;
+  if (outage.delayMs > 0) await sleep(outage.delayMs);
+  if (outage.status <= 0) return false;
+  sendGitHubError(res, outage.status, "Server Error");
+  return true;
+}
+
+/** The body of a write request (JSON or form), `{}` for reads, undefined when it does not parse. */
+async function readParams(req: IncomingMessage): Promise<Record<string, unknown> | undefined> {
+  if (req.method !== "POST" && req.method !== "PATCH" && req.method !== "PUT") return {};
+  try {
+    return parseParams(req, await readBody(req));
+  } catch {
+    return undefined;
+  }
+}
+
 /** Handles one request under the API prefix (`/api/v3`), `path` being the rest. */
 export async function serveApi(
   deps: ApiServerDeps,
@@ -66,23 +87,12 @@ export async function serveApi(
   if (token) res.setHeader("x-oauth-scopes", token.scopes.join(", "));
   const key = token ? token.login.toLowerCase() : `anon:${req.socket.remoteAddress ?? "?"}`;
   if (!applyRateLimit(deps, res, key, token)) return;
-  const outage = deps.store.outage;
-  if (outage && outage.count > 0) {
-    outage.count -= 1;
-    if (outage.delayMs > 0) await sleep(outage.delayMs);
-    if (outage.status > 0) return sendGitHubError(res, outage.status, "Server Error");
-  }
+  if (await injectedFailure(deps.store, res)) return;
   const route = ROUTES.find((r) => r.method === req.method && r.pattern.test(path));
   if (!route) return sendGitHubError(res, 404, "Not Found");
   const params = (route.pattern.exec(path) ?? []).slice(1).map((p) => decodeURIComponent(p));
-  let body: Record<string, unknown> = {};
-  if (req.method === "POST" || req.method === "PATCH" || req.method === "PUT") {
-    try {
-      body = parseParams(req, await readBody(req));
-    } catch {
-      return sendGitHubError(res, 400, "Problems parsing JSON");
-    }
-  }
+  const body = await readParams(req);
+  if (body === undefined) return sendGitHubError(res, 400, "Problems parsing JSON");
   const ctx: ApiContext = { ...deps, req, res, url, params, token, body };
   await route.handler(ctx);
 }

@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { join } from "node:path";
+import { driveConsent } from "./consent-driver.ts";
 import type { FakeGitHub } from "./fake-github-types.ts";
 import { commitAndPush, createGitRepo, runGit } from "./git-repos.ts";
 import type { Urls } from "./json-shapes.ts";
@@ -89,30 +90,7 @@ export function createFakeGitHubControls(deps: ControlDeps): Controls {
     signInAs(login) {
       deps.signIn(userOf(login).login);
     },
-    async authorize(authorizeUrl, opts = {}) {
-      const page = new URL(authorizeUrl);
-      if (opts.login) page.searchParams.set("login", opts.login);
-      const shown = await fetch(page, { redirect: "manual" });
-      if (shown.status !== 200) {
-        const location = shown.headers.get("location");
-        if (location) return new URL(location);
-        throw new Error(`consent page answered ${shown.status}: ${await shown.text()}`);
-      }
-      const html = await shown.text();
-      const form = new URLSearchParams();
-      for (const m of html.matchAll(/<input type="hidden" name="([^"]*)" value="([^"]*)">/g)) {
-        form.set(unescapeHtml(m[1] ?? ""), unescapeHtml(m[2] ?? ""));
-      }
-      form.set("authorize", opts.deny ? "0" : "1");
-      const decided = await fetch(new URL("/login/oauth/authorize", urls.web), {
-        method: "POST",
-        body: form,
-        redirect: "manual",
-      });
-      const location = decided.headers.get("location");
-      if (!location) throw new Error(`consent answered ${decided.status} without a redirect`);
-      return new URL(location);
-    },
+    authorize: (authorizeUrl, opts = {}) => driveConsent(urls.web, authorizeUrl, opts),
     async addRepo(spec) {
       userOf(spec.owner);
       if (store.findRepo(spec.owner, spec.name)) throw new Error(`repo ${spec.owner}/${spec.name} exists`);
@@ -196,8 +174,4 @@ export function createFakeGitHubControls(deps: ControlDeps): Controls {
       return [...store.deployments.values()].filter((d) => d.repoId === repo.id).sort((a, b) => a.id - b.id);
     },
   };
-}
-
-function unescapeHtml(text: string): string {
-  return text.replace(/&#(\d+);/g, (_, code: string) => String.fromCharCode(Number(code)));
 }

@@ -34,24 +34,10 @@ export async function serveGit(ctx: GitHttpContext, req: IncomingMessage, res: S
       "Please upgrade your git client.\nGitHub.com no longer supports git over dumb-http",
     );
   }
-  const presented = tokenFromRequest(req);
-  const token = presented === undefined ? undefined : ctx.store.liveToken(presented);
-  if (presented !== undefined && !token) {
-    return sendText(
-      res,
-      401,
-      "Invalid username or token. Password authentication is not supported.",
-      AUTH_REQUIRED,
-    );
-  }
-  const repo = ctx.store.findRepo(owner, name);
-  const readable =
-    repo && ctx.store.canRead(repo, token?.login) && (!repo.private || hasRepoScope(token?.scopes));
-  if (!repo || !readable) {
-    // Without credentials git only retries with credentials after a 401, so hide existence behind it.
-    if (!token) return sendText(res, 401, "Authentication required", AUTH_REQUIRED);
-    return sendText(res, 404, "Repository not found.");
-  }
+  const access = checkAccess(ctx, req, owner, name);
+  if ("status" in access)
+    return sendText(res, access.status, access.text, access.status === 401 ? AUTH_REQUIRED : {});
+  const { repo, login } = access;
   if (service === "git-receive-pack") {
     return sendText(
       res,
@@ -60,7 +46,28 @@ export async function serveGit(ctx: GitHttpContext, req: IncomingMessage, res: S
     );
   }
   await ctx.onGitRequest?.({ repo: `${repo.owner}/${repo.name}`, path: url.pathname });
-  runHttpBackend(ctx, repo, req, res, url, tail, token?.login);
+  runHttpBackend(ctx, repo, req, res, url, tail, login);
+}
+
+/** Who may read: anyone for public repos; for private ones a live token with `repo` scope and access. */
+type Access = { status: 401 | 404; text: string } | { repo: FakeRepo; login: string | undefined };
+
+function checkAccess(ctx: GitHttpContext, req: IncomingMessage, owner: string, name: string): Access {
+  const presented = tokenFromRequest(req);
+  const token = presented === undefined ? undefined : ctx.store.liveToken(presented);
+  if (presented !== undefined && !token) {
+    return { status: 401, text: "Invalid username or token. Password authentication is not supported." };
+  }
+  const repo = ctx.store.findRepo(owner, name);
+  const readable =
+    repo && ctx.store.canRead(repo, token?.login) && (!repo.private || hasRepoScope(token?.scopes));
+  if (!repo || !readable) {
+    // Without credentials git only retries with credentials after a 401, so hide existence behind it.
+    return token
+      ? { status: 404, text: "Repository not found." }
+      : { status: 401, text: "Authentication required" };
+  }
+  return { repo, login: token?.login };
 }
 
 function hasRepoScope(scopes: string[] | undefined): boolean {

@@ -78,14 +78,17 @@ export function tokenFromRequest(req: IncomingMessage): string | undefined {
   const value = rest.join(" ");
   const lower = scheme.toLowerCase();
   if (lower === "token" || lower === "bearer") return value || undefined;
-  if (lower === "basic") {
-    const decoded = Buffer.from(value, "base64").toString("utf8");
-    const colon = decoded.indexOf(":");
-    const user = colon >= 0 ? decoded.slice(0, colon) : decoded;
-    const password = colon >= 0 ? decoded.slice(colon + 1) : "";
-    return password !== "" && password !== "x-oauth-basic" ? password : user || undefined;
-  }
+  if (lower === "basic") return tokenFromBasic(value);
   return undefined;
+}
+
+function tokenFromBasic(value: string): string | undefined {
+  const decoded = Buffer.from(value, "base64").toString("utf8");
+  const colon = decoded.indexOf(":");
+  const user = colon >= 0 ? decoded.slice(0, colon) : decoded;
+  const password = colon >= 0 ? decoded.slice(colon + 1) : "";
+  // GitHub takes the token as the password (x-access-token:<t>) or as the username (<t>:x-oauth-basic).
+  return password !== "" && password !== "x-oauth-basic" ? password : user || undefined;
 }
 
 export function escapeHtml(text: string): string {

@@ -14,6 +14,13 @@ import { createWebhookSender } from "./webhook-delivery.ts";
 
 const API_PREFIX = "/api/v3";
 
+type OAuthRoute = (deps: OAuthDeps, req: IncomingMessage, res: ServerResponse, url: URL) => unknown;
+const OAUTH_ROUTES: Record<string, OAuthRoute> = {
+  "GET /login/oauth/authorize": (deps, _req, res, url) => showAuthorize(deps, res, url),
+  "POST /login/oauth/authorize": (deps, req, res) => decideAuthorize(deps, req, res),
+  "POST /login/oauth/access_token": accessToken,
+};
+
 /**
  * Starts a fake GitHub on 127.0.0.1 (one node:http server): the OAuth web flow, the REST API under
  * `/api/v3` (GitHub Enterprise layout), webhook delivery and git smart HTTP through `git http-backend`.
@@ -48,10 +55,8 @@ export async function startFakeGitHub(opts: StartFakeGitHubOptions = {}): Promis
     if (path === API_PREFIX || path.startsWith(`${API_PREFIX}/`)) {
       return serveApi({ store, urls, home, webhooks }, req, res, url, path.slice(API_PREFIX.length) || "/");
     }
-    if (path === "/login/oauth/authorize" && req.method === "GET") return showAuthorize(oauth, res, url);
-    if (path === "/login/oauth/authorize" && req.method === "POST") return decideAuthorize(oauth, req, res);
-    if (path === "/login/oauth/access_token" && req.method === "POST")
-      return accessToken(oauth, req, res, url);
+    const oauthRoute = OAUTH_ROUTES[`${req.method} ${path}`];
+    if (oauthRoute) return oauthRoute(oauth, req, res, url);
     if (GIT_PATH.test(path)) return serveGit(gitCtx, req, res, url);
     sendText(res, 404, "Not Found");
   };

@@ -1,4 +1,5 @@
 export { buildApi } from "./app.ts";
 export { type ApiConfig, ConfigError, loadConfig } from "./config.ts";
 export type { ApiDeps } from "./deps.ts";
+export { createLogger } from "./logger.ts";
 export { startApi } from "./server.ts";

@@ -1,4 +1,4 @@
-import { MemoryBus } from "@kli8nt/bus";
+import { createBus } from "@kli8nt/bus";
 import { loadConfig } from "./config.ts";
 import { createLogger } from "./logger.ts";
 import { startApi } from "./server.ts";
@@ -7,7 +7,7 @@ import { startApi } from "./server.ts";
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config.logLevel);
-  const bus = new MemoryBus();
+  const bus = await createBus({ kind: "memory" }, logger);
   const api = await startApi(config, logger, (m) =>
     bus.publish(m.queue, { id: m.messageId, type: m.queue, body: m.payload }),
   );

@@ -1,6 +1,7 @@
 import { type FieldIssue, httpStatusOf, isKli8ntError } from "@kli8nt/core";
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { hasZodFastifySchemaValidationErrors } from "fastify-type-provider-zod";
+import { safePath } from "../safe-path.ts";
 
 export interface Problem {
   readonly type: string;
@@ -62,7 +63,7 @@ export function sendProblem(
     title: TITLES[status] ?? "Error",
     status,
     detail,
-    instance: request.url.split("?")[0] ?? request.url,
+    instance: safePath(request.url),
     code,
     ...(errors && errors.length > 0 ? { errors } : {}),
   };
@@ -114,7 +115,7 @@ export function installProblemJson(app: FastifyInstance): void {
       request,
       404,
       "ROUTE_NOT_FOUND",
-      `No route for ${request.method} ${request.url.split("?")[0]}`,
+      `No route for ${request.method} ${safePath(request.url)}`,
     ),
   );
 }

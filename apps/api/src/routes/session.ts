@@ -32,7 +32,7 @@ export function signInLinkRoutes(deps: ApiDeps): FastifyPluginAsyncZod {
         if (!userId) {
           throw new UnauthenticatedError(
             "SIGN_IN_LINK_INVALID",
-            "This sign-in link was already used or has expired; restart Kli8nt or run `kli8nt login` for a new one",
+            "This sign-in link was already used or has expired; restart Kli8nt (`npm start`) to print a new one",
           );
         }
         const session = await createSession(deps.db, userId, deps.config.sessionTtlMs);

@@ -10,7 +10,7 @@ import {
   SecretBox,
 } from "@kli8nt/db";
 import type { FastifyInstance } from "fastify";
-import { buildApi } from "../app.ts";
+import { type BuildOptions, buildApi } from "../app.ts";
 import { loadConfig } from "../config.ts";
 
 export const ADMIN_TOKEN = "test-admin-token-0123456789abcdef0123";
@@ -26,19 +26,25 @@ export interface Harness {
 }
 
 /** The real api on a real (in-memory PGlite) database, with two users. Nothing is mocked. */
-export async function startHarness(env: Record<string, string> = {}): Promise<Harness> {
+export async function startHarness(
+  env: Record<string, string> = {},
+  options: BuildOptions = {},
+): Promise<Harness> {
   const database = await openDatabase({ dataDir: IN_MEMORY });
   const config = loadConfig({
     KLI8NT_ADMIN_TOKEN: ADMIN_TOKEN,
     KLI8NT_DATA_DIR: "/tmp/kli8nt-test-unused",
     ...env,
   });
-  const app = await buildApi({
-    config,
-    db: database.db,
-    box: new SecretBox(randomBytes(32)),
-    onOutboxWrite: () => undefined,
-  });
+  const app = await buildApi(
+    {
+      config,
+      db: database.db,
+      box: new SecretBox(randomBytes(32)),
+      onOutboxWrite: () => undefined,
+    },
+    options,
+  );
   const make = async (login: string) => {
     const user = await createUser(database.db, { login });
     const { token } = await createApiToken(database.db, user.id, "test");

@@ -229,8 +229,8 @@ describe("bad input changes nothing and gets a 4xx problem", () => {
 });
 
 describe("local repositories with the single-machine opt-in", () => {
-  it("accepts a local path only when KLI8NT_ALLOW_LOCAL_REPOSITORIES=true", async () => {
-    const local = await startHarness({ KLI8NT_ALLOW_LOCAL_REPOSITORIES: "true" });
+  it("accepts a local path only when KLI8NT_ALLOW_LOCAL_REPOS=true", async () => {
+    const local = await startHarness({ KLI8NT_ALLOW_LOCAL_REPOS: "true" });
     try {
       const res = await local.app.inject({
         method: "POST",

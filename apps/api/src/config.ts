@@ -29,7 +29,7 @@ const configSchema = z
       .includes("{app}", { message: "KLI8NT_APP_URL_TEMPLATE must contain {app}" })
       .default("http://{app}.localhost:8000"),
     KLI8NT_LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
-    KLI8NT_ALLOW_LOCAL_REPOSITORIES: bool.default(false),
+    KLI8NT_ALLOW_LOCAL_REPOS: bool.default(false),
     KLI8NT_SESSION_TTL_HOURS: z.coerce
       .number()
       .positive()
@@ -46,7 +46,7 @@ const configSchema = z
     publicUrl: env.KLI8NT_PUBLIC_URL ?? `http://${env.KLI8NT_HOST}:${env.KLI8NT_PORT}`,
     appUrlTemplate: env.KLI8NT_APP_URL_TEMPLATE,
     logLevel: env.KLI8NT_LOG_LEVEL,
-    allowLocalRepositories: env.KLI8NT_ALLOW_LOCAL_REPOSITORIES,
+    allowLocalRepositories: env.KLI8NT_ALLOW_LOCAL_REPOS,
     sessionTtlMs: env.KLI8NT_SESSION_TTL_HOURS * 3_600_000,
   }));
 

@@ -79,7 +79,7 @@ export function checkRepositoryUrl(url: string, policy: RepositoryUrlPolicy): st
   if (url.startsWith("/") || url.startsWith("file://")) {
     return policy.allowLocal
       ? null
-      : "local repositories are disabled; set KLI8NT_ALLOW_LOCAL_REPOSITORIES=true in single-machine mode";
+      : "local repositories are disabled; set KLI8NT_ALLOW_LOCAL_REPOS=true in single-machine mode";
   }
   let parsed: URL;
   try {

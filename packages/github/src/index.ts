@@ -34,5 +34,12 @@ export {
   parseLinkPages,
   type ResolvedCommit,
 } from "./repos.ts";
+export {
+  type IncomingHeaders,
+  type PushToBranch,
+  pushToBranch,
+  readWebhook,
+  type WebhookReading,
+} from "./webhook-event.ts";
 export { signWebhookBody, verifyWebhookSignature } from "./webhook-signature.ts";
 export type { WebhookSpec } from "./webhooks-api.ts";

@@ -3,6 +3,7 @@ import type { AddressInfo } from "node:net";
 import { type FakeGitHub, startFakeGitHub } from "@kli8nt/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createGitHubClient } from "./github-client.ts";
+import { readWebhook, type WebhookReading } from "./webhook-event.ts";
 import { signWebhookBody, verifyWebhookSignature } from "./webhook-signature.ts";
 
 interface Received {
@@ -10,6 +11,7 @@ interface Received {
   delivery: string;
   body: string;
   signature: string | undefined;
+  reading: WebhookReading;
 }
 
 describe("repo webhooks and their signatures (against the fake GitHub)", () => {
@@ -31,6 +33,7 @@ describe("repo webhooks and their signatures (against the fake GitHub)", () => {
           delivery: String(req.headers["x-github-delivery"]),
           body,
           signature: typeof signature === "string" ? signature : undefined,
+          reading: readWebhook(secret, req.headers, body),
         });
         const ok = verifyWebhookSignature(secret, body, signature);
         res.writeHead(ok ? 202 : 401).end();
@@ -65,6 +68,11 @@ describe("repo webhooks and their signatures (against the fake GitHub)", () => {
     expect(payload).toMatchObject({ ref: "refs/heads/main", after: pushed.after });
     expect(payload.repository.full_name).toBe("hank/app");
 
+    expect(push.reading).toMatchObject({
+      ok: true,
+      deliveryId: push.delivery,
+      push: { branch: "main", after: pushed.after },
+    });
     expect(verifyWebhookSignature(secret, push.body, push.signature)).toBe(true);
     expect(verifyWebhookSignature(secret, Buffer.from(push.body), push.signature)).toBe(true);
     const tampered = push.body.replace(pushed.after, "f".repeat(40));

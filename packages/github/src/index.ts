@@ -34,6 +34,7 @@ export {
   parseLinkPages,
   type ResolvedCommit,
 } from "./repos.ts";
+export { type RetryOptions, retryGitHub } from "./retry.ts";
 export { createTokenSealer, type TokenSealer, TokenUnreadableError } from "./token-sealer.ts";
 export {
   type IncomingHeaders,

@@ -165,6 +165,7 @@ export function createFakeGitHubControls(deps: ControlDeps): Controls {
       store.outage = { count: spec.count, status: spec.status ?? 503, delayMs: spec.delayMs ?? 0 };
     },
     redeliver: (id) => webhooks.redeliver(id),
+    deliver: (fullName, event, payload) => webhooks.send(repoByFullName(fullName), event, payload),
     hooks(fullName) {
       const repo = repoByFullName(fullName);
       return [...store.hooks.values()].filter((h) => h.repoId === repo.id);

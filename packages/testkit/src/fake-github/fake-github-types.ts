@@ -102,6 +102,8 @@ export interface FakeGitHub {
   failNextRequests(spec: { count: number; status?: number; delayMs?: number }): void;
   readonly deliveries: readonly WebhookDelivery[];
   redeliver(deliveryId: string): Promise<WebhookDelivery>;
+  /** Sends any event with any payload to the repo's hooks subscribed to it (e.g. events Kli8nt ignores). */
+  deliver(fullName: string, event: string, payload: unknown): Promise<WebhookDelivery[]>;
   hooks(fullName: string): FakeHook[];
   deployments(fullName: string): FakeDeployment[];
   stop(): Promise<void>;

@@ -161,5 +161,9 @@ describe("fake GitHub speaks GitHub's wire formats", () => {
     await post(`/deployments/${second.id}/statuses`, { state: "success" });
     const states = gh.deployments("zed/open").map((d) => d.statuses.map((s) => s.state));
     expect(states).toEqual([["success", "inactive"], ["success"]]);
+    expect(await gh.deliver("zed/open", "issues", { action: "opened" })).toEqual([]);
+    const sent = await gh.deliver("zed/open", "push", { ref: "refs/heads/main" });
+    expect(sent.map((d) => [d.event, d.hookId])).toEqual([["push", hook.id]]);
+    expect(sent[0]?.requestHeaders["x-hub-signature-256"]).toMatch(/^sha256=[0-9a-f]{64}$/);
   });
 });

@@ -1,0 +1,127 @@
+import { Agent, createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import type { Duplex } from "node:stream";
+import { UnavailableError } from "@kli8nt/core";
+import type { RouteTable } from "../routes.ts";
+import { rawResponse } from "./pages.ts";
+import { proxyHttp, sendPage } from "./proxy-http.ts";
+import { proxyUpgrade, sendRawPage } from "./proxy-upgrade.ts";
+import { type Resolved, resolveRequest } from "./resolve-request.ts";
+import { clientErrorPage } from "./status-pages.ts";
+import { type ProxyContext, type RouterLogger, silentLogger } from "./types.ts";
+
+export interface RouterOptions {
+  /** Port to listen on; 0 picks a free one. Default 8000 (`KLI8NT_ROUTER_PORT`). */
+  readonly port?: number;
+  /** Default 127.0.0.1. */
+  readonly host?: string;
+  /** Apps are served at `<app>.<appsDomain>`. Default "localhost". */
+  readonly appsDomain?: string;
+  readonly table: RouteTable;
+  readonly logger?: RouterLogger;
+  /** How long the upstream may take to accept a TCP connection. Default 5000 ms. */
+  readonly connectTimeoutMs?: number;
+  /** Largest request head accepted; bigger ones get 431. Default 16 KiB. */
+  readonly maxHeaderSize?: number;
+  /** How long close() lets in-flight requests finish before cutting them. Default 5000 ms. */
+  readonly closeGraceMs?: number;
+}
+
+export interface Router {
+  /** Base URL of the router, e.g. http://127.0.0.1:8000 (apps are at http://<app>.localhost:8000). */
+  readonly url: string;
+  readonly port: number;
+  /** Stops accepting, lets in-flight requests finish (up to the grace period), closes upstream sockets. */
+  close(): Promise<void>;
+}
+
+/** Starts the single-machine reverse proxy. Resolves once it listens. */
+export async function createRouter(options: RouterOptions): Promise<Router> {
+  const appsDomain = (options.appsDomain ?? "localhost").toLowerCase();
+  const logger = options.logger ?? silentLogger;
+  const agent = new Agent({ keepAlive: true, keepAliveMsecs: 1000, maxFreeSockets: 256, scheduling: "lifo" });
+  const ctx: ProxyContext = { agent, connectTimeoutMs: options.connectTimeoutMs ?? 5000, logger };
+  const upgraded = new Set<Duplex>();
+
+  const resolveCtx = { table: options.table, appsDomain, port: 0, logger };
+  const resolve = (req: IncomingMessage): Resolved => resolveRequest(resolveCtx, req);
+
+  const server: Server = createServer(
+    {
+      maxHeaderSize: options.maxHeaderSize ?? 16 * 1024,
+      // A missing Host gets our own 400 page instead of Node's bare one.
+      requireHostHeader: false,
+      // Uploads and downloads may stream for a long time; only a slow request head is cut (slowloris).
+      requestTimeout: 0,
+      headersTimeout: 30_000,
+    },
+    (req: IncomingMessage, res: ServerResponse) => {
+      const r = resolve(req);
+      if (r.kind === "page") sendPage(req, res, r.page);
+      else proxyHttp(ctx, req, res, r.upstream, r.app);
+    },
+  );
+
+  server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const r = resolve(req);
+    if (r.kind === "page") sendRawPage(req, socket, r.page);
+    else
+      proxyUpgrade(ctx, req, socket, head, r.upstream, r.app, (s) => {
+        upgraded.add(s);
+        s.once("close", () => upgraded.delete(s));
+      });
+  });
+
+  server.on("clientError", (err: NodeJS.ErrnoException, socket: Duplex) => {
+    if (err.code === "ECONNRESET" || !socket.writable) {
+      socket.destroy();
+      return;
+    }
+    const status =
+      err.code === "HPE_HEADER_OVERFLOW" ? 431 : err.code === "ERR_HTTP_REQUEST_TIMEOUT" ? 408 : 400;
+    socket.end(rawResponse(clientErrorPage(status), undefined));
+  });
+
+  const host = options.host ?? "127.0.0.1";
+  const port = await listen(server, options.port ?? 8000, host);
+  // The 404 page tells visitors which port apps are on; it is only known once listening (port 0).
+  resolveCtx.port = port;
+  logger.info({ port, host, appsDomain }, "Started router");
+
+  return {
+    url: `http://${host.includes(":") ? `[${host}]` : host}:${port}`,
+    port,
+    close: () => closeRouter(server, agent, upgraded, options.closeGraceMs ?? 5000),
+  };
+}
+
+function listen(server: Server, port: number, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const onError = (err: Error): void =>
+      reject(
+        new UnavailableError("ROUTER_LISTEN_FAILED", `router cannot listen on ${host}:${port}`, {
+          cause: err,
+        }),
+      );
+    server.once("error", onError);
+    server.listen(port, host, () => {
+      server.off("error", onError);
+      resolve((server.address() as AddressInfo).port);
+    });
+  });
+}
+
+async function closeRouter(
+  server: Server,
+  agent: Agent,
+  upgraded: Set<Duplex>,
+  graceMs: number,
+): Promise<void> {
+  for (const socket of upgraded) socket.destroy();
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  server.closeIdleConnections();
+  const cut = setTimeout(() => server.closeAllConnections(), graceMs);
+  await closed;
+  clearTimeout(cut);
+  agent.destroy();
+}

@@ -1,0 +1,86 @@
+import { type IncomingMessage, request } from "node:http";
+import type { Duplex } from "node:stream";
+import { upstreamRequestHeaders } from "./headers.ts";
+import { rawResponse, reasonPhrase, type StatusPage } from "./pages.ts";
+import { upstreamFailedPage } from "./status-pages.ts";
+import type { ProxyContext } from "./types.ts";
+import { armConnectTimeout, failureCode, type UpstreamAddress } from "./upstream.ts";
+
+/** Answers an upgrade request with a router page and closes the socket. */
+export function sendRawPage(req: IncomingMessage, socket: Duplex, page: StatusPage): void {
+  if (socket.writable) socket.end(rawResponse(page, req.headers.accept));
+  else socket.destroy();
+}
+
+function rawHead(status: number, message: string | undefined, rawHeaders: string[], skip?: RegExp): string {
+  let head = `HTTP/1.1 ${status} ${message ?? reasonPhrase(status)}\r\n`;
+  for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
+    const name = rawHeaders[i] ?? "";
+    if (skip?.test(name) === true) continue;
+    head += `${name}: ${rawHeaders[i + 1] ?? ""}\r\n`;
+  }
+  return `${head}\r\n`;
+}
+
+// A refused upgrade is relayed with a close-delimited body, so its own framing headers must go.
+const REFUSAL_SKIP = /^(?:connection|keep-alive|transfer-encoding|content-length|upgrade)$/i;
+
+/**
+ * Passes a WebSocket (or any HTTP/1.1 Upgrade) through: the upstream's 101 is relayed, then bytes flow both
+ * ways untouched until either side closes. Upgrades use a dedicated connection, never the keep-alive pool.
+ */
+export function proxyUpgrade(
+  ctx: ProxyContext,
+  req: IncomingMessage,
+  socket: Duplex,
+  head: Buffer,
+  upstream: UpstreamAddress,
+  app: string,
+  track: (s: Duplex) => void,
+): void {
+  socket.on("error", () => socket.destroy());
+  const proxyReq = request({
+    host: upstream.hostname,
+    port: upstream.port,
+    method: req.method,
+    path: req.url,
+    headers: upstreamRequestHeaders(req, true),
+    agent: false,
+  });
+  armConnectTimeout(proxyReq, ctx.connectTimeoutMs);
+
+  proxyReq.on("upgrade", (proxyRes, proxySocket, proxyHead) => {
+    proxySocket.on("error", () => socket.destroy());
+    proxySocket.on("close", () => socket.destroy());
+    socket.on("close", () => proxySocket.destroy());
+    if (!socket.writable) {
+      proxySocket.destroy();
+      return;
+    }
+    track(socket);
+    proxySocket.setNoDelay(true);
+    proxySocket.setTimeout(0);
+    socket.write(rawHead(101, proxyRes.statusMessage, proxyRes.rawHeaders));
+    if (proxyHead.length > 0) socket.write(proxyHead);
+    if (head.length > 0) proxySocket.write(head);
+    proxySocket.pipe(socket);
+    socket.pipe(proxySocket);
+  });
+
+  proxyReq.on("response", (proxyRes) => {
+    socket.write(
+      `${rawHead(proxyRes.statusCode ?? 502, proxyRes.statusMessage, proxyRes.rawHeaders, REFUSAL_SKIP).slice(0, -2)}connection: close\r\n\r\n`,
+    );
+    proxyRes.on("error", () => socket.destroy());
+    proxyRes.pipe(socket);
+  });
+
+  proxyReq.on("error", (err) => {
+    const code = failureCode(err);
+    ctx.logger.warn({ app, upstream, code, err }, "Failed to reach upstream for upgrade");
+    sendRawPage(req, socket, upstreamFailedPage(app, code));
+  });
+
+  socket.once("close", () => proxyReq.destroy());
+  proxyReq.end();
+}

@@ -1,0 +1,24 @@
+import type { Agent } from "node:http";
+
+/** The subset of a pino logger the router uses; a pino Logger fits as is. */
+export interface RouterLogger {
+  debug(obj: object, msg: string): void;
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
+}
+
+/** What the proxy functions share, built once per router. */
+export interface ProxyContext {
+  /** Keep-alive agent for plain requests; upgrades get their own connection. */
+  readonly agent: Agent;
+  readonly connectTimeoutMs: number;
+  readonly logger: RouterLogger;
+}
+
+export const silentLogger: RouterLogger = {
+  debug: () => undefined,
+  info: () => undefined,
+  warn: () => undefined,
+  error: () => undefined,
+};

@@ -45,7 +45,7 @@ describe.skipIf(!ready)("real builds with buildah + podman", { timeout: 600_000 
     const r = await buildAndServe("sample-node-server");
     expect(r.plan).toMatchObject({ provider: "node", packageManager: "npm" });
     expect(r.status).toBe(200);
-    expect(r.body).toBe("hello from node (1m): built by npm run build\n");
+    expect(r.body).toBe("hello from node: built by npm run build in 1s\n");
   });
 
   it("Vite SPA: vite build, Caddy serves dist with index fallback", async () => {

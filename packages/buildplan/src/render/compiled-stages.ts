@@ -1,6 +1,15 @@
 import type { BuildPlan } from "../types.ts";
 import { type BaseImageKey, baseImage } from "./base-images.ts";
-import { APP_USER, argLines, cmdLine, copyManifests, envLine, portLines, runLines } from "./instructions.ts";
+import {
+  APP_USER,
+  argLines,
+  cmdLine,
+  copyManifests,
+  envLine,
+  portLines,
+  runChained,
+  runLines,
+} from "./instructions.ts";
 
 interface CompiledShape {
   builder: BaseImageKey;
@@ -53,18 +62,18 @@ export function renderCompiled(
   return [
     `FROM ${baseImage(shape.builder, plan, map)} AS build`,
     "WORKDIR /app",
-    ...argLines(),
+    ...argLines(plan.provider === "go" ? "go" : undefined),
     ...envLine(plan.env),
     ...copyManifests(plan.manifests),
     ...runLines(plan.install),
     assets ? "COPY --from=assets /app/ ./" : "COPY . .",
-    ...runLines(plan.build),
+    ...runChained(plan.build),
     "",
     `FROM ${baseImage(shape.runtime, plan, map)} AS runtime`,
     ...envLine(plan.env),
-    `COPY --from=build ${from} ${to}`,
     `USER ${shape.user}`,
     ...portLines(plan),
     ...cmdLine(plan.start, shape.shell),
+    `COPY --from=build ${from} ${to}`,
   ];
 }

@@ -1,6 +1,15 @@
 import type { BuildPlan } from "../types.ts";
 import { type BaseImageKey, baseImage } from "./base-images.ts";
-import { APP_USER, argLines, cmdLine, copyManifests, envLine, portLines, runLines } from "./instructions.ts";
+import {
+  APP_USER,
+  argLines,
+  cmdLine,
+  copyManifests,
+  envLine,
+  portLines,
+  runChained,
+  runLines,
+} from "./instructions.ts";
 
 const IMAGE: Partial<Record<BuildPlan["provider"], BaseImageKey>> = {
   python: "python",
@@ -29,27 +38,29 @@ export function renderInterpreted(
   const image = baseImage(IMAGE[plan.provider] ?? "debian", plan, map);
   const python = plan.provider === "python";
   const env = python ? { ...plan.env, ...PYTHON_ENV } : plan.env;
+  const args = argLines(python ? "python" : undefined);
   const keep = python ? [`COPY --from=build --chown=${APP_USER} /opt/venv /opt/venv`] : [];
   return [
     `FROM ${image} AS deps`,
     "WORKDIR /app",
-    ...argLines(),
+    ...args,
     ...envLine(env),
     ...copyManifests(plan.manifests),
     ...runLines(plan.install),
     "",
     "FROM deps AS build",
-    ...argLines(),
+    ...args,
     assets ? "COPY --from=assets /app/ ./" : "COPY . .",
-    ...runLines(plan.build),
+    ...runChained(plan.build),
     "",
     `FROM ${image} AS runtime`,
     "WORKDIR /app",
     ...envLine({ ...env, HOME: "/tmp" }),
-    ...keep,
-    `COPY --from=build --chown=${APP_USER} /app /app`,
     `USER ${APP_USER}`,
     ...portLines(plan),
     ...cmdLine(plan.start, true),
+    // Artefacts last, so the metadata above stays cached across source changes.
+    ...keep,
+    `COPY --from=build --chown=${APP_USER} /app /app`,
   ];
 }

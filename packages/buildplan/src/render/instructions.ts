@@ -1,10 +1,18 @@
 import type { BuildPlan } from "../types.ts";
-import { REGISTRY_BUILD_ARGS } from "./registry-args.ts";
+import { REGISTRY_BUILD_ARGS, type RegistryBuildArg } from "./registry-args.ts";
 
 /** Non-root user of every runtime stage (numeric, so it works on images without /etc/passwd entries). */
 export const APP_USER = "10001:10001";
 
-export const argLines = (): string[] => REGISTRY_BUILD_ARGS.map((a) => `ARG ${a}`);
+/** Registry settings each toolchain reads; every cached ARG still costs a cache lookup per build. */
+const ARGS_FOR: Record<"node" | "python" | "go", RegistryBuildArg[]> = {
+  node: ["NPM_CONFIG_REGISTRY", "NPM_CONFIG_CAFILE", "NODE_EXTRA_CA_CERTS", "YARN_NPM_REGISTRY_SERVER"],
+  python: ["PIP_INDEX_URL", "PIP_CERT", "UV_INDEX_URL", "SSL_CERT_FILE"],
+  go: ["GOPROXY", "GOSUMDB", "SSL_CERT_FILE"],
+};
+
+export const argLines = (toolchain?: keyof typeof ARGS_FOR): string[] =>
+  (toolchain ? ARGS_FOR[toolchain] : REGISTRY_BUILD_ARGS).map((a) => `ARG ${a}`);
 
 /** `ENV` line for a set of variables (values JSON-quoted so spaces and `$` stay literal). */
 export function envLine(env: Record<string, string>): string[] {
@@ -14,6 +22,13 @@ export function envLine(env: Record<string, string>): string[] {
 }
 
 export const runLines = (commands: string[]): string[] => commands.map((c) => `RUN ${c}`);
+
+/**
+ * Steps after the source COPY rerun on every source change; one RUN means one layer commit instead of
+ * one per command, which is most of a warm rebuild's cost.
+ */
+export const runChained = (commands: string[]): string[] =>
+  commands.length === 0 ? [] : [`RUN ${commands.join(" && ")}`];
 
 /** COPY of the dependency manifests only (grouped by folder), so the install layer survives source edits. */
 export function copyManifests(files: string[]): string[] {

@@ -1,25 +1,35 @@
 import type { BuildPlan } from "../types.ts";
 import { type BaseImageKey, baseImage } from "./base-images.ts";
-import { APP_USER, argLines, cmdLine, copyManifests, envLine, portLines, runLines } from "./instructions.ts";
+import {
+  APP_USER,
+  argLines,
+  cmdLine,
+  copyManifests,
+  envLine,
+  portLines,
+  runChained,
+  runLines,
+} from "./instructions.ts";
 import { staticRuntime } from "./static-runtime.ts";
 
 const PRUNE: Partial<Record<string, string>> = { npm: "npm prune --omit=dev", pnpm: "pnpm prune --prod" };
 
 /** deps (manifests + install) → build (source + build) stages shared by Node servers and SPAs. */
-function nodeBuildStages(plan: BuildPlan, image: string): string[] {
+function nodeBuildStages(plan: BuildPlan, image: string, after: string[], between: string[] = []): string[] {
   const buildEnv = Object.fromEntries(Object.entries(plan.env).filter(([k]) => k !== "NODE_ENV"));
   return [
     `FROM ${image} AS deps`,
     "WORKDIR /app",
-    ...argLines(),
+    ...argLines("node"),
     ...envLine(buildEnv),
     ...copyManifests(plan.manifests),
     ...runLines(plan.install),
     "",
+    ...between,
     "FROM deps AS build",
-    ...argLines(),
+    ...argLines("node"),
     "COPY . .",
-    ...runLines(plan.build),
+    ...runChained([...plan.build, ...after]),
   ];
 }
 
@@ -27,22 +37,31 @@ function nodeBuildStages(plan: BuildPlan, image: string): string[] {
 export function renderNode(plan: BuildPlan, map: Readonly<Record<string, string>>): string[] {
   const key: BaseImageKey = plan.packageManager === "bun" ? "bun" : "node";
   const image = baseImage(key, plan, map);
-  const stages = nodeBuildStages(plan, image);
-  if (plan.provider === "static")
-    return [...stages, "", ...staticRuntime(plan, baseImage("caddy", plan, map), "build")];
+  if (plan.provider === "static") {
+    return [
+      ...nodeBuildStages(plan, image, []),
+      "",
+      ...staticRuntime(plan, baseImage("caddy", plan, map), "build"),
+    ];
+  }
   const prune = plan.packageManager ? PRUNE[plan.packageManager] : undefined;
+  // Production node_modules come from their own stage keyed on the manifests only, so a source change
+  // neither re-prunes nor re-copies dependencies; the build stage drops its own node_modules. The mkdir
+  // keeps the COPY valid for apps without dependencies (or Yarn PnP).
+  const prodDeps = ["FROM deps AS prod-deps", `RUN ${prune ? `${prune} && ` : ""}mkdir -p node_modules`, ""];
   return [
-    ...stages,
-    ...(prune ? [`RUN ${prune}`] : []),
+    ...nodeBuildStages(plan, image, ["rm -rf node_modules"], prodDeps),
     "",
     `FROM ${image} AS runtime`,
     "WORKDIR /app",
     // npm writes logs under $HOME; the numeric user has no home directory.
     ...envLine({ ...plan.env, NODE_ENV: "production", HOME: "/tmp" }),
-    `COPY --from=build --chown=${APP_USER} /app /app`,
     `USER ${APP_USER}`,
     ...portLines(plan),
     ...cmdLine(plan.start, true),
+    // Last, so every instruction above stays cached when only the source changed.
+    `COPY --from=prod-deps --chown=${APP_USER} /app/node_modules /app/node_modules`,
+    `COPY --from=build --chown=${APP_USER} /app /app`,
   ];
 }
 
@@ -53,13 +72,12 @@ export function nodeAssetsStage(plan: BuildPlan, map: Readonly<Record<string, st
   return [
     `FROM ${baseImage("node", plan, map)} AS assets`,
     "WORKDIR /app",
-    ...argLines(),
+    ...argLines("node"),
     // Globs: lockfiles that do not exist are skipped; package.json must.
     "COPY package.json package-lock.json* yarn.lock* pnpm-lock.yaml* bun.lock* ./",
     ...runLines(nb.install),
     "COPY . .",
-    ...runLines(nb.build),
-    "RUN rm -rf node_modules",
+    ...runChained([...nb.build, "rm -rf node_modules"]),
     "",
   ];
 }

@@ -72,15 +72,14 @@ describe("render: options and special cases", () => {
     const { dockerfile } = render(await detect(join(root, "g01-node-npm")));
     expect(dockerfile).toContain("FROM node:20-slim AS deps");
     expect(dockerfile).toContain('COPY ["package.json","package-lock.json","./"]');
-    expect(dockerfile).toContain("RUN npm prune --omit=dev");
+    expect(dockerfile).toContain("RUN npm prune --omit=dev && mkdir -p node_modules");
+    expect(dockerfile).toContain("RUN npm run build && rm -rf node_modules");
     expect(dockerfile).toContain('CMD ["/bin/sh","-c","exec npm run start"]');
   });
 
   it("Laravel gets a Node assets stage whose output (not node_modules) feeds the PHP build", async () => {
     const { dockerfile } = render(await detect(join(root, "g16-laravel")));
-    expect(dockerfile).toMatch(
-      /FROM node:22-slim AS assets[\s\S]*RUN npm run build\nRUN rm -rf node_modules/,
-    );
+    expect(dockerfile).toMatch(/FROM node:22-slim AS assets[\s\S]*RUN npm run build && rm -rf node_modules/);
     expect(dockerfile).toContain("COPY --from=assets /app/ ./");
     expect(dockerfile).toContain("FROM dunglas/frankenphp:1-php8.4 AS runtime");
   });

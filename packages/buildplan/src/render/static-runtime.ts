@@ -30,11 +30,11 @@ export function staticRuntime(plan: BuildPlan, image: string, from: string | nul
   return [
     `FROM ${image} AS runtime`,
     `RUN mkdir -p /etc/kli8nt && printf '%s\\n' ${CADDYFILE.map(shellQuote).join(" ")} > /etc/kli8nt/Caddyfile`,
-    source.replace(/\/app\/ \/srv$/, "/app /srv"),
     // Caddy keeps state under XDG dirs; point them somewhere the non-root user can write.
     "ENV XDG_DATA_HOME=/tmp XDG_CONFIG_HOME=/tmp",
     `USER ${APP_USER}`,
     ...portLines(plan),
     `CMD ${JSON.stringify(["caddy", "run", "--config", "/etc/kli8nt/Caddyfile", "--adapter", "caddyfile"])}`,
+    source.replace(/\/app\/ \/srv$/, "/app /srv"),
   ];
 }

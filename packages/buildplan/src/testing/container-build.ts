@@ -40,12 +40,18 @@ export async function prepareContext(sampleDir: string, env: ContainerEnv): Prom
 }
 
 /** `buildah bud --layers --isolation chroot` with the registry/CA build args; returns the build output. */
-export async function buildImage(ctx: PreparedContext, tag: string, env: ContainerEnv): Promise<string> {
+export async function buildImage(
+  ctx: PreparedContext,
+  tag: string,
+  env: ContainerEnv,
+  extraArgs: string[] = [],
+): Promise<string> {
   const args = registryBuildArgs({ npmRegistry: env.npmRegistry, caFile: BUILD_CA_PATH });
   const buildArgs = Object.entries(args).flatMap(([k, v]) => ["--build-arg", `${k}=${v}`]);
   const argv = [
     "bud",
     "--layers",
+    ...extraArgs,
     "--isolation",
     "chroot",
     "--volume",

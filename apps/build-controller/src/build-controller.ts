@@ -1,0 +1,71 @@
+import { mkdir } from "node:fs/promises";
+import type { Bus, Consumer } from "@kli8nt/bus";
+import { MESSAGE_SCHEMAS, QUEUES } from "@kli8nt/core";
+import type { Db } from "@kli8nt/db";
+import { type BuildDeps, buildHandler, type HandlerLogger } from "./build-handler.ts";
+import type { BuildLogSink } from "./build-log-sink.ts";
+import { buildahBuilder } from "./buildah/buildah-builder.ts";
+import type { Builder } from "./builder.ts";
+import type { BuildControllerConfig } from "./config.ts";
+import { processBuilder } from "./process/process-builder.ts";
+import { runCommand } from "./run-command.ts";
+import type { CloneCredentials } from "./workspace.ts";
+
+/** True when `buildah` runs on this machine. */
+export async function hasBuildah(): Promise<boolean> {
+  try {
+    return (await runCommand("buildah", ["--version"], { timeoutMs: 10_000 })).code === 0;
+  } catch {
+    return false;
+  }
+}
+
+/** The configured builder; `auto` picks buildah when it is installed, else the unisolated process builder. */
+export async function createBuilder(config: BuildControllerConfig): Promise<Builder> {
+  const kind = config.builder === "auto" ? ((await hasBuildah()) ? "buildah" : "process") : config.builder;
+  if (kind === "process") return processBuilder({ releasesDir: config.releasesDir });
+  return buildahBuilder({
+    registry: config.registry,
+    caFile: config.caFile,
+    memory: config.buildMemory,
+    imagePrefix: config.imagePrefix,
+  });
+}
+
+export interface BuildControllerDeps {
+  readonly db: Db;
+  readonly bus: Bus;
+  readonly config: BuildControllerConfig;
+  readonly builder: Builder;
+  readonly sink: BuildLogSink;
+  readonly logger: HandlerLogger;
+  readonly credentials?: CloneCredentials;
+  readonly onOutboxWrite: () => void;
+}
+
+/** Starts consuming BUILD; `cancel()` on the result stops it after the running builds. */
+export async function startBuildController(deps: BuildControllerDeps): Promise<Consumer> {
+  const { config } = deps;
+  await mkdir(config.workRoot, { recursive: true });
+  const handlerDeps: BuildDeps = {
+    db: deps.db,
+    builder: deps.builder,
+    sink: deps.sink,
+    logger: deps.logger,
+    credentials: deps.credentials,
+    onOutboxWrite: deps.onOutboxWrite,
+    settings: {
+      workRoot: config.workRoot,
+      allowLocalRepos: config.allowLocalRepos,
+      buildTimeoutMs: config.buildTimeoutMs,
+      cloneTimeoutMs: config.cloneTimeoutMs,
+      baseImages: config.baseImages,
+      defaultPort: config.defaultPort,
+    },
+  };
+  if (!deps.builder.isolated)
+    deps.logger.warn({ builder: deps.builder.kind }, "Builds run unisolated: buildah is not installed");
+  return deps.bus.consume(QUEUES.build, MESSAGE_SCHEMAS.BUILD, buildHandler(handlerDeps), {
+    prefetch: config.concurrency,
+  });
+}

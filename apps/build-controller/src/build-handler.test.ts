@@ -1,0 +1,124 @@
+import { mkdtempSync } from "node:fs";
+import { readdir } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { BuildRequested, DeploymentProgress, DeployRequested } from "@kli8nt/core";
+import {
+  createApp,
+  createDeployment,
+  type Database,
+  ensureAdminUser,
+  type OutboxMessage,
+  openTestDatabase,
+  relayOutboxBatch,
+} from "@kli8nt/db";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { buildHandler } from "./build-handler.ts";
+import { memoryLogSink } from "./build-log-sink.ts";
+import { loadDeployment } from "./deployment-rows.ts";
+import { processBuilder } from "./process/process-builder.ts";
+import { createLocalRepo, nodeAppFiles } from "./testing/local-repo.ts";
+
+// Real git, real PGlite, the real process builder (no container tools needed): the handler's state moves,
+// outbox messages, idempotence and workspace removal.
+let database: Database;
+const published: OutboxMessage[] = [];
+const work = mkdtempSync(join(tmpdir(), "kli8nt-bc-test-"));
+const quiet = { info: () => undefined, warn: () => undefined };
+
+beforeAll(async () => {
+  database = await openTestDatabase("pglite");
+});
+afterAll(async () => database.close());
+
+async function drain(): Promise<OutboxMessage[]> {
+  const before = published.length;
+  await relayOutboxBatch(database.db, async (m) => void published.push(m));
+  return published.slice(before);
+}
+
+async function queueBuild(name: string, url: string, ref = "main"): Promise<BuildRequested> {
+  const admin = await ensureAdminUser(database.db);
+  const app = await createApp(database.db, admin.id, {
+    name,
+    repository: { url, branch: ref, rootDir: "." },
+    port: null,
+  });
+  await createDeployment(database.db, app, { trigger: "api" });
+  const [message] = await drain();
+  return message?.payload as BuildRequested;
+}
+
+function handler(sink = memoryLogSink()) {
+  return buildHandler({
+    db: database.db,
+    builder: processBuilder({ releasesDir: join(work, "releases") }),
+    sink,
+    logger: quiet,
+    onOutboxWrite: () => undefined,
+    settings: {
+      workRoot: join(work, "builds"),
+      allowLocalRepos: true,
+      buildTimeoutMs: 60_000,
+      cloneTimeoutMs: 30_000,
+      baseImages: {},
+      defaultPort: 3000,
+    },
+  });
+}
+
+describe("build handler (process builder)", () => {
+  it("builds the commit, records built with the image and commit, publishes INFORM and DEPLOY once", async () => {
+    const repo = createLocalRepo(nodeAppFiles("v1"));
+    const message = await queueBuild("built-app", repo.dir);
+    const sink = memoryLogSink();
+    const handle = handler(sink);
+    await handle(message);
+    const row = await loadDeployment(database.db, message.deploymentId);
+    expect(row).toMatchObject({ state: "built", commitSha: repo.head });
+    expect(row?.image).toMatch(/^process:.*releases\/dep_/);
+    const out = await drain();
+    const informs = out
+      .filter((m) => m.queue === "INFORM")
+      .map((m) => (m.payload as DeploymentProgress).state);
+    expect(informs).toEqual(["building", "built"]);
+    const deploy = out.find((m) => m.queue === "DEPLOY")?.payload as DeployRequested;
+    expect(deploy).toMatchObject({ deploymentId: message.deploymentId, image: row?.image, port: 3000 });
+    expect(sink.lines.some((l) => l.line.includes(`Checked out ${repo.head}`))).toBe(true);
+    expect(await readdir(join(work, "builds"))).toEqual([]);
+
+    await handle(message);
+    expect(await drain()).toEqual([]);
+  });
+
+  it("fails the deployment with the reason when the ref does not exist, and removes the workspace", async () => {
+    const repo = createLocalRepo(nodeAppFiles("v1"));
+    const message = await queueBuild("bad-ref", repo.dir, "no-such-branch");
+    await handler()(message);
+    const row = await loadDeployment(database.db, message.deploymentId);
+    expect(row?.state).toBe("failed");
+    expect(row?.reason).toMatch(/git clone failed: .*no-such-branch/);
+    const informs = (await drain()).map((m) => (m.payload as DeploymentProgress).state);
+    expect(informs).toEqual(["building", "failed"]);
+    expect(await readdir(join(work, "builds"))).toEqual([]);
+  });
+
+  it("fails with what was looked for when the stack is undetectable", async () => {
+    const repo = createLocalRepo({ "README.md": "nothing to build" });
+    const message = await queueBuild("no-stack", repo.dir);
+    await handler()(message);
+    const row = await loadDeployment(database.db, message.deploymentId);
+    expect(row?.state).toBe("failed");
+    expect(row?.reason).toMatch(/package\.json/);
+  });
+
+  it("refuses a local repository unless allowed, and a URL with credentials", async () => {
+    const { cloneSource } = await import("./workspace.ts");
+    expect(() => cloneSource("/srv/repo", false)).toThrow(/KLI8NT_ALLOW_LOCAL_REPOS/);
+    expect(() => cloneSource("https://user:pw@example.com/r.git", false)).toThrow(/credentials/);
+    expect(cloneSource("https://example.com/r.git", false)).toEqual({
+      url: "https://example.com/r.git",
+      local: false,
+    });
+  });
+});

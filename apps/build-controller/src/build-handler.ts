@@ -1,0 +1,160 @@
+import type { BuildRequested, DeployRequested } from "@kli8nt/core";
+import { type Db, enqueueMessage, type Tx } from "@kli8nt/db";
+import type { BuildLogSink } from "./build-log-sink.ts";
+import type { Builder } from "./builder.ts";
+import { appPort, loadDeployment, moveDeployment } from "./deployment-rows.ts";
+import { isBuildError } from "./errors.ts";
+import { prepareBuild } from "./prepare-build.ts";
+import { progressMessage } from "./progress.ts";
+import { type CloneCredentials, checkoutRepository } from "./workspace.ts";
+
+export interface BuildSettings {
+  /** Where workspaces are created (and always removed). */
+  readonly workRoot: string;
+  readonly allowLocalRepos: boolean;
+  readonly buildTimeoutMs: number;
+  readonly cloneTimeoutMs: number;
+  readonly baseImages: Readonly<Record<string, string>>;
+  /** Port when neither the app nor the plan names one. */
+  readonly defaultPort: number;
+}
+
+export interface HandlerLogger {
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+}
+
+export interface BuildDeps {
+  readonly db: Db;
+  readonly builder: Builder;
+  readonly sink: BuildLogSink;
+  readonly settings: BuildSettings;
+  readonly logger: HandlerLogger;
+  readonly credentials?: CloneCredentials | undefined;
+  /** Called after a commit that wrote outbox rows, so the relay publishes them at once. */
+  readonly onOutboxWrite: () => void;
+}
+
+const inform = (step: "build") => async (tx: Tx, d: Parameters<typeof progressMessage>[0]) => {
+  await enqueueMessage(tx, "INFORM", progressMessage(d, step));
+};
+
+/**
+ * Handles BuildRequested: queued → building → built (+ DEPLOY with the image id) or failed with the reason.
+ * Idempotent: a redelivery of a finished build changes nothing; one of an interrupted build builds again
+ * (buildah's layer cache makes that cheap) and records `built` once.
+ */
+export function buildHandler(deps: BuildDeps): (message: BuildRequested) => Promise<void> {
+  const running = new Map<string, Promise<void>>();
+  return async (message) => {
+    const current = running.get(message.deploymentId);
+    if (current) return current;
+    const work = handle(deps, message).finally(() => running.delete(message.deploymentId));
+    running.set(message.deploymentId, work);
+    return work;
+  };
+}
+
+async function handle(deps: BuildDeps, message: BuildRequested): Promise<void> {
+  const { db, logger } = deps;
+  const log = { deploymentId: message.deploymentId, app: message.appName };
+  const row = await loadDeployment(db, message.deploymentId);
+  if (!row || (row.state !== "queued" && row.state !== "building")) {
+    logger.info({ ...log, state: row?.state ?? null }, "Skipped build: nothing to do");
+    return;
+  }
+  if (row.state === "queued") {
+    const moved = await moveDeployment(db, row.id, "build:building", "building", {}, inform("build"));
+    deps.onOutboxWrite();
+    if (moved.kind === "stale") return;
+  }
+  logger.info({ ...log, builder: deps.builder.kind }, "Started build");
+  const started = Date.now();
+  try {
+    const result = await build(deps, message);
+    await moveDeployment(
+      db,
+      row.id,
+      "build:built",
+      "built",
+      { image: result.image, commitSha: result.commitSha },
+      async (tx, d) => {
+        await inform("build")(tx, d);
+        const deploy: DeployRequested = {
+          type: "DeployRequested",
+          version: 1,
+          deploymentId: d.id,
+          appId: d.appId,
+          appName: message.appName,
+          image: result.image,
+          port: result.port,
+          requestedAt: new Date().toISOString(),
+        };
+        await enqueueMessage(tx, "DEPLOY", deploy);
+      },
+    );
+    logger.info({ ...log, image: result.image, ms: Date.now() - started }, "Built image");
+  } catch (error) {
+    if (!isBuildError(error)) throw error;
+    deps.sink.write({
+      appId: message.appId,
+      deploymentId: message.deploymentId,
+      stream: "stderr",
+      line: error.message,
+    });
+    await moveDeployment(db, row.id, "build:failed", "failed", { reason: error.message }, inform("build"));
+    logger.warn({ ...log, code: error.code, reason: error.message }, "Build failed");
+  } finally {
+    await deps.sink.flush();
+    deps.onOutboxWrite();
+  }
+}
+
+interface BuildResult {
+  readonly image: string;
+  readonly commitSha: string;
+  readonly port: number;
+}
+
+async function build(deps: BuildDeps, message: BuildRequested): Promise<BuildResult> {
+  const { settings } = deps;
+  const onLine = (stream: "stdout" | "stderr", line: string) =>
+    deps.sink.write({ appId: message.appId, deploymentId: message.deploymentId, stream, line });
+  onLine("stdout", `Cloning ${message.repository.url} at ${message.repository.ref}`);
+  const workspace = await checkoutRepository(message.repository, {
+    workRoot: settings.workRoot,
+    allowLocalRepos: settings.allowLocalRepos,
+    timeoutMs: settings.cloneTimeoutMs,
+    credentials: deps.credentials,
+    onLine,
+  });
+  try {
+    onLine("stdout", `Checked out ${workspace.commitSha}`);
+    const prepared = await prepareBuild(
+      workspace.dir,
+      workspace.scratch,
+      message.repository.rootDir,
+      settings.baseImages,
+    );
+    const { plan } = prepared;
+    onLine(
+      "stdout",
+      `Build plan: ${plan.provider}${plan.framework ? ` (${plan.framework})` : ""}, builder ${deps.builder.kind}`,
+    );
+    const output = await deps.builder.build({
+      deploymentId: message.deploymentId,
+      appId: message.appId,
+      appName: message.appName,
+      contextDir: prepared.contextDir,
+      dockerfile: prepared.dockerfile,
+      plan,
+      scratchDir: workspace.scratch,
+      timeoutMs: settings.buildTimeoutMs,
+      onLine,
+    });
+    const port = (await appPort(deps.db, message.appId)) ?? plan.port ?? settings.defaultPort;
+    return { image: output.image, commitSha: workspace.commitSha, port };
+  } finally {
+    await workspace.remove();
+  }
+}

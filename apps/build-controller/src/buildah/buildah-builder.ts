@@ -1,0 +1,81 @@
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { BUILD_CA_PATH, type RegistryConfig, registryBuildArgs } from "@kli8nt/buildplan";
+import type { Builder, BuildInput, BuildOutput } from "../builder.ts";
+import { BuildError } from "../errors.ts";
+import { runCommand } from "../run-command.ts";
+
+export interface BuildahOptions {
+  /** Package registries reachable from RUN steps (locations only, never credentials). */
+  readonly registry: Omit<RegistryConfig, "caFile">;
+  /** Host CA bundle mounted read-only at BUILD_CA_PATH, for networks that re-sign TLS. */
+  readonly caFile?: string | undefined;
+  /** Memory limit per build (buildah `--memory`, e.g. "2g"); none when absent. */
+  readonly memory?: string | undefined;
+  /** Repository prefix of the tags that keep each app's images (and so its cached layers) alive. */
+  readonly imagePrefix: string;
+}
+
+/** `localhost/kli8nt/<app>:<deploymentId>`: one tag per release, so rollbacks and layer reuse find them. */
+export function imageTag(prefix: string, appName: string, deploymentId: string): string {
+  return `${prefix}/${appName.toLowerCase()}:${deploymentId.toLowerCase()}`;
+}
+
+/** Builds the plan's Dockerfile with buildah (chroot isolation, layer cache), at low CPU priority. */
+export function buildahBuilder(options: BuildahOptions): Builder {
+  return {
+    kind: "buildah",
+    isolated: true,
+    async build(input: BuildInput): Promise<BuildOutput> {
+      const iidFile = join(input.scratchDir, "image.iid");
+      const argv = buildahArgs(options, input, iidFile);
+      const result = await runCommand("nice", ["-n", "10", "buildah", ...argv], {
+        timeoutMs: input.timeoutMs,
+        onLine: input.onLine,
+      });
+      if (result.timedOut) {
+        throw new BuildError(
+          "BUILD_TIMEOUT",
+          `The build took longer than ${Math.round(input.timeoutMs / 1000)} s and was stopped`,
+        );
+      }
+      if (result.code !== 0) throw new BuildError("BUILD_FAILED", failureReason(result.tail));
+      const iid = (await readFile(iidFile, "utf8")).trim();
+      return { image: iid.replace(/^sha256:/, "") };
+    },
+  };
+}
+
+function buildahArgs(options: BuildahOptions, input: BuildInput, iidFile: string): string[] {
+  const registry = registryBuildArgs({
+    ...options.registry,
+    ...(options.caFile ? { caFile: BUILD_CA_PATH } : {}),
+  });
+  return [
+    "bud",
+    "--layers",
+    "--isolation",
+    "chroot",
+    ...(options.caFile ? ["--volume", `${options.caFile}:${BUILD_CA_PATH}:ro`] : []),
+    ...(options.memory ? ["--memory", options.memory] : []),
+    ...Object.entries(registry).flatMap(([k, v]) => ["--build-arg", `${k}=${v}`]),
+    "--label",
+    `kli8nt.app=${input.appName}`,
+    "--label",
+    `kli8nt.deployment=${input.deploymentId}`,
+    "--iidfile",
+    iidFile,
+    "-f",
+    input.dockerfile,
+    "-t",
+    imageTag(options.imagePrefix, input.appName, input.deploymentId),
+    input.contextDir,
+  ];
+}
+
+/** The line that says what went wrong: buildah's own error line if any, else the last output line. */
+export function failureReason(tail: readonly string[]): string {
+  const error = [...tail].reverse().find((line) => /^(error|Error:)/.test(line.trim()));
+  const line = (error ?? tail.at(-1) ?? "the builder exited without output").trim();
+  return `The build failed: ${line.slice(0, 1000)}`;
+}

@@ -1,0 +1,87 @@
+import path from "node:path";
+import { z } from "zod";
+
+const bool = z
+  .enum(["true", "false", "1", "0", "yes", "no"])
+  .transform((v) => v === "true" || v === "1" || v === "yes");
+
+const jsonMap = z.string().transform((text, ctx) => {
+  try {
+    return z.record(z.string(), z.string()).parse(JSON.parse(text));
+  } catch {
+    ctx.addIssue({
+      code: "custom",
+      message: 'KLI8NT_BASE_IMAGES must be a JSON object of strings, e.g. {"node":"localhost/node:20"}',
+    });
+    return z.NEVER;
+  }
+});
+
+/** The KLI8NT_* variables of the build controller. With none set, the embedded defaults run. */
+const schema = z
+  .object({
+    KLI8NT_DATA_DIR: z.string().min(1).default("./.kli8nt"),
+    KLI8NT_BUILDER: z.enum(["auto", "buildah", "process"]).default("auto"),
+    KLI8NT_BUILD_TIMEOUT_SECONDS: z.coerce
+      .number()
+      .int()
+      .min(10)
+      .max(6 * 3600)
+      .default(900),
+    KLI8NT_BUILD_MEMORY: z
+      .string()
+      .regex(/^\d+[kmg]?$/i, "KLI8NT_BUILD_MEMORY is like 2g or 512m")
+      .optional(),
+    KLI8NT_BUILD_CONCURRENCY: z.coerce.number().int().min(1).max(32).default(1),
+    KLI8NT_BASE_IMAGES: jsonMap.optional(),
+    KLI8NT_NPM_REGISTRY: z.url().optional(),
+    KLI8NT_PIP_INDEX_URL: z.url().optional(),
+    KLI8NT_GOPROXY: z.string().min(1).optional(),
+    KLI8NT_BUILD_CA_FILE: z.string().min(1).optional(),
+    KLI8NT_IMAGE_PREFIX: z
+      .string()
+      .regex(/^[a-z0-9./_-]+$/)
+      .default("localhost/kli8nt-apps"),
+    KLI8NT_ALLOW_LOCAL_REPOS: bool.default(false),
+  })
+  .transform((env) => {
+    const dataDir = path.resolve(env.KLI8NT_DATA_DIR);
+    return {
+      builder: env.KLI8NT_BUILDER,
+      workRoot: path.join(dataDir, "builds"),
+      releasesDir: path.join(dataDir, "releases"),
+      buildTimeoutMs: env.KLI8NT_BUILD_TIMEOUT_SECONDS * 1000,
+      cloneTimeoutMs: 120_000,
+      buildMemory: env.KLI8NT_BUILD_MEMORY,
+      concurrency: env.KLI8NT_BUILD_CONCURRENCY,
+      baseImages: env.KLI8NT_BASE_IMAGES ?? {},
+      registry: {
+        ...(env.KLI8NT_NPM_REGISTRY ? { npmRegistry: env.KLI8NT_NPM_REGISTRY } : {}),
+        ...(env.KLI8NT_PIP_INDEX_URL ? { pipIndexUrl: env.KLI8NT_PIP_INDEX_URL } : {}),
+        ...(env.KLI8NT_GOPROXY ? { goProxy: env.KLI8NT_GOPROXY } : {}),
+      },
+      caFile: env.KLI8NT_BUILD_CA_FILE,
+      imagePrefix: env.KLI8NT_IMAGE_PREFIX,
+      allowLocalRepos: env.KLI8NT_ALLOW_LOCAL_REPOS,
+      defaultPort: 3000,
+    };
+  });
+
+export type BuildControllerConfig = Readonly<z.output<typeof schema>>;
+
+/** Reads the build controller's configuration once; every bad variable is reported in one error. */
+export function loadBuildControllerConfig(env: NodeJS.ProcessEnv = process.env): BuildControllerConfig {
+  const values = Object.fromEntries(
+    Object.entries(env).filter(
+      ([key, value]) => key.startsWith("KLI8NT_") && value !== undefined && value !== "",
+    ),
+  );
+  const result = schema.safeParse(values);
+  if (!result.success) {
+    const lines = result.error.issues.map(
+      (issue) => `  ${issue.path.join(".") || "config"}: ${issue.message}`,
+    );
+    throw new Error(`Invalid build controller configuration:\n${lines.join("\n")}`, { cause: result.error });
+  }
+  return Object.freeze(result.data);
+}

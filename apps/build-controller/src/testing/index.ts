@@ -1,0 +1,1 @@
+export { createLocalRepo, nodeAppFiles } from "./local-repo.ts";

@@ -1,0 +1,125 @@
+import { mkdir, mkdtemp, rm } from "node:fs/promises";
+import { isAbsolute, join } from "node:path";
+import { gitAuthEnv } from "@kli8nt/github";
+import { BuildError } from "./errors.ts";
+import { runCommand } from "./run-command.ts";
+
+export interface RepositoryRef {
+  readonly url: string;
+  readonly ref: string;
+  readonly commitSha: string | null;
+}
+
+/** Returns a token for a clone URL (the app owner's GitHub token), or null for a public repository. */
+export type CloneCredentials = (url: string) => Promise<string | null>;
+
+export interface CheckoutOptions {
+  readonly workRoot: string;
+  readonly allowLocalRepos: boolean;
+  readonly timeoutMs: number;
+  readonly credentials?: CloneCredentials | undefined;
+  readonly onLine?: (stream: "stdout" | "stderr", line: string) => void;
+}
+
+export interface Workspace {
+  /** The checked-out tree (the build context before rootDir). */
+  readonly dir: string;
+  /** Scratch space next to the tree, outside the build context (rendered Dockerfile, iid file). */
+  readonly scratch: string;
+  readonly commitSha: string;
+  /** Removes everything; safe to call twice. */
+  remove(): Promise<void>;
+}
+
+const SHA = /^[0-9a-f]{40}$/;
+
+/** Rejects URLs we never clone: credentials in the URL, other schemes, local paths unless allowed. */
+export function cloneSource(url: string, allowLocal: boolean): { url: string; local: boolean } {
+  if (isAbsolute(url) || url.startsWith("file://")) {
+    if (!allowLocal) {
+      throw new BuildError(
+        "REPO_NOT_ALLOWED",
+        "Local repositories are disabled; set KLI8NT_ALLOW_LOCAL_REPOS=true on a single machine",
+      );
+    }
+    return { url, local: true };
+  }
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch (cause) {
+    throw new BuildError("REPO_NOT_ALLOWED", "The repository URL is not a valid URL", { cause });
+  }
+  if (parsed.protocol !== "https:" && parsed.protocol !== "http:") {
+    throw new BuildError("REPO_NOT_ALLOWED", `Repositories are cloned over http(s), not ${parsed.protocol}`);
+  }
+  if (parsed.username || parsed.password) {
+    throw new BuildError("REPO_NOT_ALLOWED", "The repository URL must not carry credentials");
+  }
+  return { url, local: false };
+}
+
+/**
+ * Shallow-clones `ref` (and, when given, checks out exactly `commitSha`) into a fresh directory. The token,
+ * if any, reaches git through environment config as an HTTP header: never in the URL, argv or a log line.
+ */
+export async function checkoutRepository(repo: RepositoryRef, options: CheckoutOptions): Promise<Workspace> {
+  const source = cloneSource(repo.url, options.allowLocalRepos);
+  await mkdir(options.workRoot, { recursive: true });
+  const root = await mkdtemp(join(options.workRoot, "build-"));
+  const remove = () => rm(root, { recursive: true, force: true });
+  try {
+    const dir = join(root, "src");
+    const token = source.local ? null : ((await options.credentials?.(repo.url)) ?? null);
+    const env = token ? gitAuthEnv(repo.url, token) : { GIT_TERMINAL_PROMPT: "0" };
+    const git = (args: string[], cwd?: string) => runGit(args, env, options, cwd);
+    const depth = source.local ? [] : ["--depth", "1"];
+    // file:// makes --depth work for local paths too; a plain path would ignore it with a warning.
+    const url = source.local && !repo.url.startsWith("file://") ? `file://${repo.url}` : repo.url;
+    await git([
+      "clone",
+      "--quiet",
+      "--no-tags",
+      "--single-branch",
+      ...depth,
+      "--branch",
+      repo.ref,
+      "--",
+      url,
+      dir,
+    ]);
+    if (repo.commitSha && SHA.test(repo.commitSha)) {
+      const head = await git(["rev-parse", "HEAD"], dir);
+      if (head !== repo.commitSha) {
+        await git(["fetch", "--quiet", ...depth, "origin", repo.commitSha], dir);
+        await git(["checkout", "--quiet", "--detach", repo.commitSha], dir);
+      }
+    }
+    const commitSha = await git(["rev-parse", "HEAD"], dir);
+    return { dir, scratch: root, commitSha, remove };
+  } catch (error) {
+    await remove();
+    throw error;
+  }
+}
+
+async function runGit(
+  args: string[],
+  env: Record<string, string>,
+  options: CheckoutOptions,
+  cwd?: string,
+): Promise<string> {
+  let last = "";
+  const result = await runCommand("git", args, {
+    ...(cwd ? { cwd } : {}),
+    env,
+    timeoutMs: options.timeoutMs,
+    onLine: (stream, line) => {
+      if (stream === "stdout") last = line.trim();
+      else options.onLine?.(stream, line);
+    },
+  });
+  if (result.code === 0) return last;
+  const why = result.timedOut ? "timed out" : (result.tail.at(-1) ?? `exit code ${String(result.code)}`);
+  throw new BuildError("REPO_CLONE_FAILED", `git ${args[0]} failed: ${why}`);
+}

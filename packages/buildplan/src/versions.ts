@@ -61,16 +61,18 @@ function truncate(runtime: Runtime, exact: string): string {
   return exact.split(".").slice(0, precision).join(".");
 }
 
+function nodeLts(name: string, rawSpec: string): ResolvedVersion {
+  const major = name === "*" || name === "" ? NODE_LTS[0] : NODE_CODENAMES[name];
+  if (major) return { version: major };
+  const fallback = VERSION_TABLE.node.default;
+  return { version: fallback, warning: `unknown Node LTS name "${rawSpec}"; using ${fallback}` };
+}
+
 /** Resolves a version spec (exact, range, `lts/*`, code name) for a runtime through the pinned table. */
 export function resolveVersion(runtime: Runtime, rawSpec: string): ResolvedVersion {
   const table = VERSION_TABLE[runtime];
   const spec = rawSpec.trim().toLowerCase();
-  if (runtime === "node" && spec.startsWith("lts/")) {
-    const name = spec.slice(4);
-    const major = name === "*" || name === "" ? NODE_LTS[0] : NODE_CODENAMES[name];
-    if (major) return { version: major };
-    return { version: table.default, warning: `unknown Node LTS name "${rawSpec}"; using ${table.default}` };
-  }
+  if (runtime === "node" && spec.startsWith("lts/")) return nodeLts(spec.slice(4), rawSpec);
   if (["node", "latest", "stable", "*", "x", ""].includes(spec)) {
     const newest = table.versions[0] ?? table.default;
     return { version: newest, warning: `${runtime} version "${rawSpec}" is unbounded; pinned to ${newest}` };

@@ -7,6 +7,32 @@ import type { BuildPlan } from "../types.ts";
 const COPY_JAR = (dirs: string) =>
   `mkdir -p /out && cp "$(ls -1 ${dirs} 2>/dev/null | grep -v -- '-plain.jar$' | head -n 1)" /out/app.jar`;
 
+async function mavenSteps(tree: RepoTree, plan: BuildPlan): Promise<void> {
+  const wrapper = await tree.isFile("mvnw");
+  plan.packageManager = "maven";
+  plan.manifests = await existing(tree, ["pom.xml", "mvnw", ".mvn/wrapper/maven-wrapper.properties"]);
+  const mvn = wrapper ? "./mvnw" : "mvn";
+  plan.install = wrapper
+    ? ["chmod +x mvnw", `${mvn} -B dependency:go-offline`]
+    : [`${mvn} -B dependency:go-offline`];
+  plan.build = [`${mvn} -B -DskipTests clean package`, COPY_JAR("target/*.jar")];
+}
+
+async function gradleSteps(tree: RepoTree, plan: BuildPlan): Promise<void> {
+  const wrapper = await tree.isFile("gradlew");
+  plan.packageManager = "gradle";
+  plan.manifests = await existing(tree, [
+    "build.gradle",
+    "build.gradle.kts",
+    "settings.gradle",
+    "settings.gradle.kts",
+    "gradlew",
+  ]);
+  const gw = wrapper ? "./gradlew" : "gradle";
+  plan.install = wrapper ? ["chmod +x gradlew"] : [];
+  plan.build = [`${gw} clean build -x check -x test`, COPY_JAR("build/libs/*.jar */build/libs/*.jar")];
+}
+
 /** Java with Maven or Gradle; Spring Boot when its plugin or parent is there. */
 export async function detectJava(tree: RepoTree): Promise<BuildPlan> {
   const plan = basePlan("java", 8080);
@@ -21,29 +47,8 @@ export async function detectJava(tree: RepoTree): Promise<BuildPlan> {
       async () => gradle.match(/languageVersion(?:\.set\(|\s*=\s*)JavaLanguageVersion\.of\((\d+)\)/)?.[1],
     ],
   ]);
-  if (pom !== null) {
-    const wrapper = await tree.isFile("mvnw");
-    plan.packageManager = "maven";
-    plan.manifests = await existing(tree, ["pom.xml", "mvnw", ".mvn/wrapper/maven-wrapper.properties"]);
-    const mvn = wrapper ? "./mvnw" : "mvn";
-    plan.install = wrapper
-      ? ["chmod +x mvnw", `${mvn} -B dependency:go-offline`]
-      : [`${mvn} -B dependency:go-offline`];
-    plan.build = [`${mvn} -B -DskipTests clean package`, COPY_JAR("target/*.jar")];
-  } else {
-    const wrapper = await tree.isFile("gradlew");
-    plan.packageManager = "gradle";
-    plan.manifests = await existing(tree, [
-      "build.gradle",
-      "build.gradle.kts",
-      "settings.gradle",
-      "settings.gradle.kts",
-      "gradlew",
-    ]);
-    const gw = wrapper ? "./gradlew" : "gradle";
-    plan.install = wrapper ? ["chmod +x gradlew"] : [];
-    plan.build = [`${gw} clean build -x check -x test`, COPY_JAR("build/libs/*.jar */build/libs/*.jar")];
-  }
+  if (pom !== null) await mavenSteps(tree, plan);
+  else await gradleSteps(tree, plan);
   plan.start = "java -Dserver.port=$PORT $JAVA_OPTS -jar /app/app.jar";
   return plan;
 }

@@ -65,6 +65,27 @@ function parseField(field: unknown): [string, string | null] | null {
   return m?.[1] ? [m[1], m[2] ?? null] : null;
 }
 
+async function presentLockfiles(tree: RepoTree): Promise<{ f: string; pm: string }[]> {
+  const present: { f: string; pm: string }[] = [];
+  for (const [f, pm] of LOCKFILES) if (await tree.isFile(f)) present.push({ f, pm });
+  return present;
+}
+
+/** Resolves the yarn flavour and the pnpm major, which need the lockfile when `packageManager` is silent. */
+async function flavour(
+  tree: RepoTree,
+  name: string,
+  major: string | null,
+): Promise<[PackageManager, string | null]> {
+  if (name === "yarn") {
+    const berry =
+      major !== null ? Number(major) >= 2 : /__metadata:/.test((await tree.read("yarn.lock")) ?? "");
+    return [berry ? "yarn-berry" : "yarn1", major];
+  }
+  if (name === "pnpm") return ["pnpm", major ?? pnpmMajorFromLock(await tree.read("pnpm-lock.yaml"))];
+  return [name as PackageManager, major];
+}
+
 /**
  * Rule: the `packageManager` field wins; else lockfiles in the order pnpm, bun, yarn, npm; several lockfiles
  * give a warning; no lockfile means npm with `npm install` and a warning.
@@ -74,27 +95,14 @@ export async function detectNodePackageManager(
   pkg: Record<string, unknown>,
 ): Promise<NodePackageManager> {
   const warnings: string[] = [];
-  const found = LOCKFILES.map(([f, pm]) => ({ f, pm }));
-  const present: { f: string; pm: string }[] = [];
-  for (const entry of found) if (await tree.isFile(entry.f)) present.push(entry);
+  const present = await presentLockfiles(tree);
   if (new Set(present.map((p) => p.pm)).size > 1) {
     warnings.push(`several lockfiles (${present.map((p) => p.f).join(", ")}); using the first by precedence`);
   }
   const field = parseField(pkg.packageManager);
   const name = field?.[0] ?? present[0]?.pm ?? "npm";
   const lockfile = present.find((p) => p.pm === name)?.f ?? null;
-  let major = field?.[1] ?? null;
-  let pm: PackageManager;
-  if (name === "yarn") {
-    const berry =
-      major !== null ? Number(major) >= 2 : /__metadata:/.test((await tree.read("yarn.lock")) ?? "");
-    pm = berry ? "yarn-berry" : "yarn1";
-  } else if (name === "pnpm") {
-    pm = "pnpm";
-    major ??= pnpmMajorFromLock(await tree.read("pnpm-lock.yaml"));
-  } else {
-    pm = name as PackageManager;
-  }
+  const [pm, major] = await flavour(tree, name, field?.[1] ?? null);
   if (lockfile === null) warnings.push(`no lockfile for ${pm}; dependencies are not pinned (${pm} install)`);
   return {
     packageManager: pm,

@@ -10,24 +10,8 @@ const strings = (v: unknown): string[] | undefined =>
 export async function readRepoOverrides(tree: RepoTree, warnings: string[]): Promise<PlanOverrides> {
   const raw = await tree.readJson("kli8nt.json");
   if (raw === null) return {};
-  const out: PlanOverrides = {};
-  const install = strings(raw.install);
-  const build = strings(raw.build);
-  if (install) out.install = install;
-  if (build) out.build = build;
-  if (typeof raw.start === "string") out.start = raw.start;
-  if (typeof raw.port === "number" && Number.isInteger(raw.port) && raw.port > 0 && raw.port < 65536)
-    out.port = raw.port;
-  if (typeof raw.staticOutputDir === "string" && !raw.staticOutputDir.includes(".."))
-    out.staticOutputDir = raw.staticOutputDir;
-  if (isRecord(raw.runtimeVersions)) {
-    const versions: RuntimeVersions = {};
-    for (const [k, v] of Object.entries(raw.runtimeVersions)) {
-      if (k in VERSION_TABLE && typeof v === "string") versions[k as Runtime] = v;
-      else warnings.push(`kli8nt.json: ignored runtimeVersions.${k}`);
-    }
-    out.runtimeVersions = versions;
-  }
+  const out = commandOverrides(raw);
+  if (isRecord(raw.runtimeVersions)) out.runtimeVersions = versionOverrides(raw.runtimeVersions, warnings);
   const known = new Set([
     "install",
     "build",
@@ -38,6 +22,29 @@ export async function readRepoOverrides(tree: RepoTree, warnings: string[]): Pro
     "$schema",
   ]);
   for (const k of Object.keys(raw)) if (!known.has(k)) warnings.push(`kli8nt.json: unknown key "${k}"`);
+  return out;
+}
+
+function versionOverrides(raw: Record<string, unknown>, warnings: string[]): RuntimeVersions {
+  const versions: RuntimeVersions = {};
+  for (const [k, v] of Object.entries(raw)) {
+    if (k in VERSION_TABLE && typeof v === "string") versions[k as Runtime] = v;
+    else warnings.push(`kli8nt.json: ignored runtimeVersions.${k}`);
+  }
+  return versions;
+}
+
+function commandOverrides(raw: Record<string, unknown>): PlanOverrides {
+  const out: PlanOverrides = {};
+  const install = strings(raw.install);
+  const build = strings(raw.build);
+  if (install) out.install = install;
+  if (build) out.build = build;
+  if (typeof raw.start === "string") out.start = raw.start;
+  if (typeof raw.port === "number" && Number.isInteger(raw.port) && raw.port > 0 && raw.port < 65536)
+    out.port = raw.port;
+  if (typeof raw.staticOutputDir === "string" && !raw.staticOutputDir.includes(".."))
+    out.staticOutputDir = raw.staticOutputDir;
   return out;
 }
 

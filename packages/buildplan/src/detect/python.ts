@@ -95,20 +95,24 @@ async function djangoStart(tree: RepoTree, plan: BuildPlan): Promise<void> {
   plan.releaseCommand = "python manage.py migrate";
 }
 
+/** WSGI/ASGI frameworks: constructor in the main file, server command, and the server dependency. */
+const SERVERS: Record<string, { ctor: string; dep: string; start: (m: string, v: string) => string }> = {
+  fastapi: {
+    ctor: "FastAPI",
+    dep: "uvicorn",
+    start: (m, v) => `uvicorn ${m}:${v} --host 0.0.0.0 --port $PORT`,
+  },
+  flask: { ctor: "Flask", dep: "gunicorn", start: (m, v) => `gunicorn --bind 0.0.0.0:$PORT ${m}:${v}` },
+};
+
 async function pythonStart(tree: RepoTree, plan: BuildPlan, deps: string): Promise<void> {
   if (plan.framework === "django") return djangoStart(tree, plan);
-  if (plan.framework === "fastapi") {
-    const main = await mainModule(tree, "FastAPI");
-    if (main) plan.start = `uvicorn ${main.module}:${main.variable} --host 0.0.0.0 --port $PORT`;
-    if (!hasDep(deps, "uvicorn")) plan.warnings.push("FastAPI app without uvicorn in its dependencies");
-  } else if (plan.framework === "flask") {
-    const main = await mainModule(tree, "Flask");
-    if (main) plan.start = `gunicorn --bind 0.0.0.0:$PORT ${main.module}:${main.variable}`;
-    if (!hasDep(deps, "gunicorn")) plan.warnings.push("Flask app without gunicorn in its dependencies");
-  } else {
-    const main = await mainModule(tree, null);
-    if (main) plan.start = `python ${main.module}.py`;
-  }
+  const server = plan.framework ? SERVERS[plan.framework] : undefined;
+  const main = await mainModule(tree, server?.ctor ?? null);
+  if (main && server) plan.start = server.start(main.module, main.variable);
+  else if (main) plan.start = `python ${main.module}.py`;
+  if (server && !hasDep(deps, server.dep))
+    plan.warnings.push(`${plan.framework} app without ${server.dep} in its dependencies`);
   if (plan.start === null)
     plan.warnings.push(`no ${MAIN_FILES.map((f) => `${f}.py`).join("/")}; set a start command`);
 }

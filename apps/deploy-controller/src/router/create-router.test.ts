@@ -1,0 +1,110 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createRouter, type Router } from "./create-router.ts";
+import { MemoryRouteTable } from "./memory-route-table.ts";
+import { send, startEchoUpstream, startUpstream, type Upstream } from "./testing.ts";
+
+type Echo = { name: string; method: string; url: string; headers: Record<string, string> };
+
+describe("router: routing and forwarded headers", () => {
+  const table = new MemoryRouteTable();
+  let router: Router;
+  let a: Upstream;
+  let b: Upstream;
+  let cookies: Upstream;
+
+  beforeAll(async () => {
+    a = await startEchoUpstream("a");
+    b = await startEchoUpstream("b");
+    cookies = await startUpstream((_req, res) => {
+      res.setHeader("set-cookie", ["one=1; Path=/", "two=2; Path=/"]);
+      res.setHeader("connection", "x-upstream-private, keep-alive");
+      res.setHeader("x-upstream-private", "secret");
+      res.setHeader("proxy-authenticate", "Basic");
+      res.end("ok");
+    });
+    table.set("alpha", { kind: "upstream", url: a.url });
+    table.set("beta", { kind: "upstream", url: `${b.url}/` });
+    table.set("cookies", { kind: "upstream", url: cookies.url });
+    router = await createRouter({ port: 0, table });
+  });
+
+  afterAll(async () => {
+    await router.close();
+    await Promise.all([a.close(), b.close(), cookies.close()]);
+  });
+
+  it("routes each <app>.localhost host to its own upstream, with or without port, any case", async () => {
+    const viaA = await send({ port: router.port, host: "alpha.localhost", path: "/x?y=1" });
+    const viaB = await send({ port: router.port, host: `BETA.localhost:${router.port}` });
+    const viaDot = await send({ port: router.port, host: "beta.localhost." });
+    expect(viaA.status).toBe(200);
+    expect((JSON.parse(viaA.body) as Echo).name).toBe("a");
+    expect((JSON.parse(viaA.body) as Echo).url).toBe("/x?y=1");
+    expect((JSON.parse(viaB.body) as Echo).name).toBe("b");
+    expect((JSON.parse(viaDot.body) as Echo).name).toBe("b");
+  });
+
+  it("passes the method and body, and keeps the original Host", async () => {
+    const reply = await send({
+      port: router.port,
+      host: "alpha.localhost",
+      method: "DELETE",
+      path: "/items/3",
+    });
+    const echo = JSON.parse(reply.body) as Echo;
+    expect(echo.method).toBe("DELETE");
+    expect(echo.headers.host).toBe("alpha.localhost");
+  });
+
+  it("sets X-Forwarded-For/-Proto/-Host/-Port, appending to a client's X-Forwarded-For", async () => {
+    const reply = await send({
+      port: router.port,
+      host: `alpha.localhost:${router.port}`,
+      headers: { "x-forwarded-for": "203.0.113.9", "x-forwarded-proto": "https", "x-forwarded-host": "evil" },
+    });
+    const h = (JSON.parse(reply.body) as Echo).headers;
+    expect(h["x-forwarded-for"]).toBe("203.0.113.9, 127.0.0.1");
+    expect(h["x-forwarded-proto"]).toBe("http");
+    expect(h["x-forwarded-host"]).toBe(`alpha.localhost:${router.port}`);
+    expect(h["x-forwarded-port"]).toBe(String(router.port));
+  });
+
+  it("strips hop-by-hop request headers, including those named in Connection", async () => {
+    const reply = await send({
+      port: router.port,
+      host: "alpha.localhost",
+      headers: {
+        connection: "keep-alive, x-private-hop",
+        "x-private-hop": "1",
+        "proxy-authorization": "Basic abc",
+        te: "trailers",
+        "x-end-to-end": "kept",
+      },
+    });
+    const h = (JSON.parse(reply.body) as Echo).headers;
+    expect(h["x-private-hop"]).toBeUndefined();
+    expect(h["proxy-authorization"]).toBeUndefined();
+    expect(h.te).toBeUndefined();
+    expect(h["x-end-to-end"]).toBe("kept");
+  });
+
+  it("strips hop-by-hop response headers and keeps repeated Set-Cookie", async () => {
+    const reply = await send({ port: router.port, host: "cookies.localhost" });
+    expect(reply.status).toBe(200);
+    expect(reply.headers["set-cookie"]).toEqual(["one=1; Path=/", "two=2; Path=/"]);
+    expect(reply.headers["x-upstream-private"]).toBeUndefined();
+    expect(reply.headers["proxy-authenticate"]).toBeUndefined();
+  });
+
+  it("applies a route change to the next request", async () => {
+    table.set("gamma", { kind: "upstream", url: a.url });
+    const first = await send({ port: router.port, host: "gamma.localhost" });
+    table.set("gamma", { kind: "upstream", url: b.url });
+    const second = await send({ port: router.port, host: "gamma.localhost" });
+    table.delete("gamma");
+    const third = await send({ port: router.port, host: "gamma.localhost" });
+    expect((JSON.parse(first.body) as Echo).name).toBe("a");
+    expect((JSON.parse(second.body) as Echo).name).toBe("b");
+    expect(third.status).toBe(404);
+  });
+});

@@ -4,9 +4,9 @@ import type { Duplex } from "node:stream";
 import { UnavailableError } from "@kli8nt/core";
 import type { RouteTable } from "../routes.ts";
 import { rawResponse } from "./pages.ts";
-import { proxyHttp, sendPage } from "./proxy-http.ts";
+import { proxyHttp, type Retry, sendPage } from "./proxy-http.ts";
 import { proxyUpgrade, sendRawPage } from "./proxy-upgrade.ts";
-import { type Resolved, resolveRequest } from "./resolve-request.ts";
+import { mayReplay, type Resolved, resolveRequest } from "./resolve-request.ts";
 import { clientErrorPage } from "./status-pages.ts";
 import { type ProxyContext, type RouterLogger, silentLogger } from "./types.ts";
 
@@ -45,6 +45,19 @@ export async function createRouter(options: RouterOptions): Promise<Router> {
 
   const resolveCtx = { table: options.table, appsDomain, port: 0, logger };
   const resolve = (req: IncomingMessage): Resolved => resolveRequest(resolveCtx, req);
+  const serve = (req: IncomingMessage, res: ServerResponse, mayRetry: boolean): void => {
+    const r = resolve(req);
+    if (r.kind === "page") {
+      sendPage(req, res, r.page);
+      return;
+    }
+    const retry: Retry = (failed, err, reused) => {
+      if (!mayRetry || !mayReplay(failed, err, reused, resolve(req))) return false;
+      serve(req, res, false);
+      return true;
+    };
+    proxyHttp(ctx, req, res, r.upstream, r.app, retry);
+  };
 
   const server: Server = createServer(
     {
@@ -55,11 +68,7 @@ export async function createRouter(options: RouterOptions): Promise<Router> {
       requestTimeout: 0,
       headersTimeout: 30_000,
     },
-    (req: IncomingMessage, res: ServerResponse) => {
-      const r = resolve(req);
-      if (r.kind === "page") sendPage(req, res, r.page);
-      else proxyHttp(ctx, req, res, r.upstream, r.app);
-    },
+    (req: IncomingMessage, res: ServerResponse) => serve(req, res, true),
   );
 
   server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {

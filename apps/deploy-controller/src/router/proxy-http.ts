@@ -3,7 +3,7 @@ import { clientResponseHeaders, hasNoBody, upstreamRequestHeaders } from "./head
 import { renderPage, type StatusPage } from "./pages.ts";
 import { upstreamFailedPage } from "./status-pages.ts";
 import type { ProxyContext } from "./types.ts";
-import { armConnectTimeout, failureCode, isStaleSocketError, type UpstreamAddress } from "./upstream.ts";
+import { armConnectTimeout, failureCode, type UpstreamAddress } from "./upstream.ts";
 
 /** Writes a router page unless the response has already started. */
 export function sendPage(req: IncomingMessage, res: ServerResponse, page: StatusPage): void {
@@ -17,17 +17,19 @@ export function sendPage(req: IncomingMessage, res: ServerResponse, page: Status
 }
 
 /**
- * Streams one request to the upstream and its response back, without buffering either body.
- * A bodyless request that fails on a reused keep-alive socket (the upstream closed it as we wrote) is
- * replayed once on a new connection: nothing reached the app, and the visitor must not see a 502 for it.
+ * Called when a bodyless request failed before any response; returns true when it took the request over
+ * (to replay it), false to let the 502 page go out.
  */
+export type Retry = (failed: UpstreamAddress, err: Error, reusedSocket: boolean) => boolean;
+
+/** Streams one request to the upstream and its response back, without buffering either body. */
 export function proxyHttp(
   ctx: ProxyContext,
   req: IncomingMessage,
   res: ServerResponse,
   upstream: UpstreamAddress,
   app: string,
-  attempt = 0,
+  retry?: Retry,
 ): void {
   const bodyless = hasNoBody(req);
   const proxyReq = request({
@@ -57,10 +59,7 @@ export function proxyHttp(
       res.destroy();
       return;
     }
-    if (bodyless && attempt === 0 && proxyReq.reusedSocket && isStaleSocketError(err)) {
-      proxyHttp(ctx, req, res, upstream, app, 1);
-      return;
-    }
+    if (bodyless && retry?.(upstream, err, proxyReq.reusedSocket) === true) return;
     const code = failureCode(err);
     ctx.logger.warn({ app, upstream, code, err }, "Failed to reach upstream");
     sendPage(req, res, upstreamFailedPage(app, code));

@@ -10,7 +10,7 @@ import {
   unknownHostPage,
 } from "./status-pages.ts";
 import type { RouterLogger } from "./types.ts";
-import { type UpstreamAddress, upstreamAddress } from "./upstream.ts";
+import { isStaleSocketError, type UpstreamAddress, upstreamAddress } from "./upstream.ts";
 
 /** Where a request goes: to an app's upstream, or to one of the router's own pages. */
 export type Resolved =
@@ -47,4 +47,20 @@ function resolveTarget(ctx: ResolveContext, app: string, target: RouteTarget | u
     return { kind: "page", page: crashedPage(app, "The app's route points nowhere usable.") };
   }
   return { kind: "proxy", app, upstream };
+}
+
+/**
+ * Whether a bodyless request that failed before any response may be replayed once, with a fresh lookup:
+ * when a reused keep-alive socket had just been closed by the upstream (nothing reached the app), or when
+ * the route moved while the request was on its way to an upstream that has since stopped (blue/green).
+ */
+export function mayReplay(
+  failed: UpstreamAddress,
+  err: Error,
+  reusedSocket: boolean,
+  now: Resolved,
+): boolean {
+  if (reusedSocket && isStaleSocketError(err)) return true;
+  if (now.kind !== "proxy") return true;
+  return now.upstream.hostname !== failed.hostname || now.upstream.port !== failed.port;
 }

@@ -1,0 +1,101 @@
+import { Agent } from "node:http";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createRouter, type Router } from "./create-router.ts";
+import { MemoryRouteTable } from "./memory-route-table.ts";
+import { send, startEchoUpstream, type Upstream } from "./testing.ts";
+
+interface LoadResult {
+  ok: number;
+  failures: string[];
+  byUpstream: Map<string, number>;
+}
+
+/** Keeps `workers` keep-alive clients busy against the app until `stop()` resolves. */
+async function loadLoop(
+  port: number,
+  host: string,
+  workers: number,
+  during: () => Promise<void>,
+): Promise<LoadResult> {
+  const agent = new Agent({ keepAlive: true, maxSockets: workers });
+  const result: LoadResult = { ok: 0, failures: [], byUpstream: new Map() };
+  let running = true;
+  const worker = async (): Promise<void> => {
+    while (running) {
+      try {
+        const reply = await send({ port, host, agent });
+        if (reply.status >= 200 && reply.status < 300) {
+          result.ok += 1;
+          const name = (JSON.parse(reply.body) as { name: string }).name;
+          result.byUpstream.set(name, (result.byUpstream.get(name) ?? 0) + 1);
+        } else {
+          result.failures.push(`${reply.status} ${reply.body.slice(0, 120)}`);
+        }
+      } catch (err) {
+        result.failures.push(String(err));
+      }
+    }
+  };
+  const all = Array.from({ length: workers }, worker);
+  await during();
+  running = false;
+  await Promise.all(all);
+  agent.destroy();
+  return result;
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe("router: switching a route under load", () => {
+  const table = new MemoryRouteTable();
+  let router: Router;
+  const upstreams: Upstream[] = [];
+
+  beforeAll(async () => {
+    router = await createRouter({ port: 0, table });
+  });
+  afterAll(async () => {
+    await router.close();
+    await Promise.all(upstreams.map((u) => u.close()));
+  });
+
+  it("loses no request while the target flips between two healthy upstreams", async () => {
+    const a = await startEchoUpstream("a");
+    const b = await startEchoUpstream("b");
+    upstreams.push(a, b);
+    table.set("flip", { kind: "upstream", url: a.url });
+    const result = await loadLoop(router.port, "flip.localhost", 16, async () => {
+      for (let i = 0; i < 60; i += 1) {
+        await sleep(25);
+        table.set("flip", { kind: "upstream", url: i % 2 === 0 ? b.url : a.url });
+      }
+    });
+    expect(result.failures).toEqual([]);
+    expect(result.ok).toBeGreaterThan(200);
+    expect(result.byUpstream.get("a")).toBeGreaterThan(20);
+    expect(result.byUpstream.get("b")).toBeGreaterThan(20);
+  });
+
+  it("loses no request when each old upstream is shut down right after the switch (blue/green)", async () => {
+    let live = await startEchoUpstream("v0");
+    table.set("bluegreen", { kind: "upstream", url: live.url });
+    const result = await loadLoop(router.port, "bluegreen.localhost", 16, async () => {
+      for (let v = 1; v <= 6; v += 1) {
+        await sleep(150);
+        const next = await startEchoUpstream(`v${v}`);
+        table.set("bluegreen", { kind: "upstream", url: next.url });
+        const old = live;
+        live = next;
+        // Graceful stop, as the deploy controller does after draining: in-flight requests finish, idle
+        // keep-alive sockets to the router are closed under its feet.
+        await new Promise<void>((resolve) => old.server.close(() => resolve()));
+      }
+      await sleep(150);
+    });
+    upstreams.push(live);
+    expect(result.failures).toEqual([]);
+    expect(result.byUpstream.get("v6")).toBeGreaterThan(0);
+    const after = await send({ port: router.port, host: "bluegreen.localhost" });
+    expect(JSON.parse(after.body)).toMatchObject({ name: "v6" });
+  });
+});

@@ -164,3 +164,52 @@ export const processedSteps = pgTable(
   },
   (t) => [primaryKey({ columns: [t.deploymentId, t.step] })],
 );
+
+/**
+ * A pending GitHub sign-in: keyed by the hash of a short-lived pre-session cookie, holding the `state` and
+ * the (encrypted) PKCE verifier server-side; consumed once by the callback.
+ */
+export const githubOauthStates = pgTable("github_oauth_states", {
+  bindingHash: text("binding_hash").primaryKey(),
+  state: text("state").notNull(),
+  codeVerifierEnc: text("code_verifier_enc").notNull(),
+  // A signed-in user connecting GitHub links the account to themselves instead of signing in.
+  linkUserId: text("link_user_id").references(() => users.id, { onDelete: "cascade" }),
+  expiresAt: at("expires_at").notNull(),
+  usedAt: at("used_at"),
+});
+
+/**
+ * The push webhook Kli8nt created for an app. No foreign key to apps on purpose: a row whose app is gone
+ * tells the hook reconciler to delete the hook on GitHub.
+ */
+export const githubHooks = pgTable(
+  "github_hooks",
+  {
+    appId: text("app_id").primaryKey(),
+    userId: text("user_id").notNull(),
+    repoFullName: text("repo_full_name").notNull(),
+    hookId: bigint("hook_id", { mode: "number" }),
+    lastError: text("last_error"),
+    updatedAt: updatedAt(),
+  },
+  (t) => [uniqueIndex("github_hooks_hook_idx").on(t.hookId)],
+);
+
+/** Webhook deliveries already handled, by `X-GitHub-Delivery`: a redelivery deploys nothing twice. */
+export const githubDeliveries = pgTable("github_deliveries", {
+  deliveryId: text("delivery_id").primaryKey(),
+  event: text("event").notNull(),
+  receivedAt: stamp("received_at"),
+});
+
+/** The GitHub Deployment mirroring a Kli8nt deployment, and the last status reported on it. */
+export const githubDeployments = pgTable("github_deployments", {
+  deploymentId: text("deployment_id")
+    .primaryKey()
+    .references(() => deployments.id, { onDelete: "cascade" }),
+  repoFullName: text("repo_full_name").notNull(),
+  githubDeploymentId: bigint("github_deployment_id", { mode: "number" }).notNull(),
+  lastState: text("last_state"),
+  updatedAt: updatedAt(),
+});

@@ -29,7 +29,8 @@ async function main(): Promise<void> {
     repoUrl: `https://github.com/bench/app-${i}`,
     branch: "main",
   }));
-  for (let i = 0; i < apps.length; i += 250) await database.db.insert(schema.apps).values(apps.slice(i, i + 250));
+  for (let i = 0; i < apps.length; i += 250)
+    await database.db.insert(schema.apps).values(apps.slice(i, i + 250));
   const deployments = apps.map((a) => ({
     id: `dep_${a.id}`,
     appId: a.id,
@@ -43,7 +44,12 @@ async function main(): Promise<void> {
   }
 
   const config = loadConfig({ KLI8NT_DATA_DIR: dataDir, KLI8NT_LOG_LEVEL: "silent" });
-  const app = await buildApi({ config, db: database.db, box: new SecretBox(randomBytes(32)), onOutboxWrite: () => undefined });
+  const app = await buildApi({
+    config,
+    db: database.db,
+    box: new SecretBox(randomBytes(32)),
+    onOutboxWrite: () => undefined,
+  });
   const url = await app.listen({ host: "127.0.0.1", port: 0 });
 
   const run = (pathAndQuery: string) =>

@@ -1,0 +1,57 @@
+import path from "node:path";
+import { z } from "zod";
+
+/** The KLI8NT_* variables of the deploy controller. With none set, the embedded defaults run. */
+const schema = z
+  .object({
+    KLI8NT_DATA_DIR: z.string().min(1).default("./.kli8nt"),
+    KLI8NT_RUNTIME: z.enum(["auto", "podman", "process"]).default("auto"),
+    KLI8NT_HEALTH_TIMEOUT_SECONDS: z.coerce.number().min(1).max(3600).default(60),
+    KLI8NT_DRAIN_SECONDS: z.coerce.number().min(0).max(600).default(5),
+    KLI8NT_STOP_GRACE_SECONDS: z.coerce.number().int().min(0).max(600).default(10),
+    KLI8NT_APP_MEMORY: z
+      .string()
+      .regex(/^\d+[kmg]?$/i, "KLI8NT_APP_MEMORY is like 512m")
+      .optional(),
+    KLI8NT_APP_URL_TEMPLATE: z
+      .string()
+      .includes("{app}", { message: "KLI8NT_APP_URL_TEMPLATE must contain {app}" })
+      .default("http://{app}.localhost:8000"),
+    KLI8NT_ROUTER_PORT: z.coerce.number().int().min(0).max(65535).default(8000),
+    PATH: z.string().default("/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"),
+    HOME: z.string().default("/root"),
+  })
+  .transform((env) => {
+    const dataDir = path.resolve(env.KLI8NT_DATA_DIR);
+    return {
+      runtime: env.KLI8NT_RUNTIME,
+      runDir: path.join(dataDir, "run"),
+      healthTimeoutMs: env.KLI8NT_HEALTH_TIMEOUT_SECONDS * 1000,
+      drainMs: env.KLI8NT_DRAIN_SECONDS * 1000,
+      stopGraceSeconds: env.KLI8NT_STOP_GRACE_SECONDS,
+      appMemory: env.KLI8NT_APP_MEMORY,
+      appUrlTemplate: env.KLI8NT_APP_URL_TEMPLATE,
+      routerPort: env.KLI8NT_ROUTER_PORT,
+      /** What runtime clients (podman, app processes) inherit from the platform: nothing secret. */
+      hostEnv: { PATH: env.PATH, HOME: env.HOME } as Readonly<Record<string, string>>,
+    };
+  });
+
+export type DeployControllerConfig = Readonly<z.output<typeof schema>>;
+
+/** Reads the deploy controller's configuration once; every bad variable is reported in one error. */
+export function loadDeployControllerConfig(env: NodeJS.ProcessEnv = process.env): DeployControllerConfig {
+  const values = Object.fromEntries(
+    Object.entries(env).filter(
+      ([key, value]) => (key.startsWith("KLI8NT_") || key === "PATH" || key === "HOME") && value,
+    ),
+  );
+  const result = schema.safeParse(values);
+  if (!result.success) {
+    const lines = result.error.issues.map(
+      (issue) => `  ${issue.path.join(".") || "config"}: ${issue.message}`,
+    );
+    throw new Error(`Invalid deploy controller configuration:\n${lines.join("\n")}`, { cause: result.error });
+  }
+  return Object.freeze(result.data);
+}

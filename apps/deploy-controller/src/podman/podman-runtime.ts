@@ -1,0 +1,135 @@
+import { Kli8ntError, UnavailableError } from "@kli8nt/core";
+import { exec } from "../exec.ts";
+import { freePort } from "../free-port.ts";
+import type { ReleaseInstance, ReleaseSpec, ReleaseStatus, Runtime } from "../runtime.ts";
+
+export interface PodmanOptions {
+  /** PATH/HOME etc. for the podman client; app env is added per call, never put in argv. */
+  readonly hostEnv: Readonly<Record<string, string>>;
+  /** Memory limit per app container (e.g. "512m"); none when absent. */
+  readonly memory?: string | undefined;
+  /** Seconds podman waits after SIGTERM before SIGKILL when stopping a release. */
+  readonly stopGraceSeconds: number;
+}
+
+export const LABEL = "kli8nt";
+const NAME_PREFIX = "kli8nt-";
+
+/** Deterministic container name: podman refuses a second container for the same release. */
+export function containerName(deploymentId: string): string {
+  return `${NAME_PREFIX}${deploymentId}`;
+}
+
+interface PsEntry {
+  readonly Names?: string[];
+  readonly Labels?: Record<string, string> | null;
+  readonly State?: string;
+}
+
+/** One container per release on the host's loopback: `-p 127.0.0.1:<free port>:<app port>`, env via `-e NAME`. */
+export function podmanRuntime(options: PodmanOptions): Runtime {
+  const podman = async (args: string[], env: Record<string, string> = {}) => {
+    const result = await exec("podman", args, { env: { ...options.hostEnv, ...env } });
+    return result;
+  };
+  const inspect = async (deploymentId: string): Promise<(ReleaseStatus & { upstream: string }) | null> => {
+    const r = await podman([
+      "container",
+      "inspect",
+      "--format",
+      '{{.State.Running}} {{.State.ExitCode}} {{index .Config.Labels "kli8nt.upstream"}}',
+      containerName(deploymentId),
+    ]);
+    if (r.code !== 0) return null;
+    const [running, exitCode, upstream] = r.stdout.trim().split(" ");
+    return {
+      running: running === "true",
+      exitCode: running === "true" ? null : Number(exitCode),
+      upstream: upstream ?? "",
+    };
+  };
+  const runtime: Runtime = {
+    kind: "podman",
+    isolated: true,
+    async start(spec: ReleaseSpec): Promise<ReleaseInstance> {
+      const existing = await inspect(spec.deploymentId);
+      if (existing?.running)
+        return {
+          deploymentId: spec.deploymentId,
+          appName: spec.appName,
+          upstream: existing.upstream,
+          running: true,
+        };
+      if (existing) await podman(["rm", "-f", containerName(spec.deploymentId)]);
+      const hostPort = await freePort();
+      const upstream = `http://127.0.0.1:${hostPort}`;
+      const env = { ...spec.env, PORT: String(spec.port) };
+      const args = [
+        "run",
+        "-d",
+        "--name",
+        containerName(spec.deploymentId),
+        "--label",
+        `${LABEL}=1`,
+        "--label",
+        `kli8nt.app=${spec.appName}`,
+        "--label",
+        `kli8nt.deployment=${spec.deploymentId}`,
+        "--label",
+        `kli8nt.upstream=${upstream}`,
+        "-p",
+        `127.0.0.1:${hostPort}:${spec.port}`,
+        ...(options.memory ? ["--memory", options.memory] : []),
+        ...Object.keys(env).flatMap((key) => ["-e", key]),
+        spec.image,
+      ];
+      const r = await podman(args, env);
+      if (r.code !== 0) {
+        throw new Kli8ntError(
+          "terminal",
+          "RELEASE_START_FAILED",
+          `The container did not start: ${lastLine(r.stderr)}`,
+        );
+      }
+      return { deploymentId: spec.deploymentId, appName: spec.appName, upstream, running: true };
+    },
+    async stop(deploymentId) {
+      const name = containerName(deploymentId);
+      await podman(["stop", "-t", String(options.stopGraceSeconds), name]);
+      await podman(["rm", "-f", "--ignore", name]);
+    },
+    status: async (deploymentId) => {
+      const s = await inspect(deploymentId);
+      return s ? { running: s.running, exitCode: s.exitCode } : null;
+    },
+    async list() {
+      const r = await podman(["ps", "-a", "--filter", `label=${LABEL}`, "--format", "json"]);
+      if (r.code !== 0)
+        throw new UnavailableError("RUNTIME_UNAVAILABLE", `podman ps failed: ${lastLine(r.stderr)}`);
+      const entries = JSON.parse(r.stdout || "[]") as PsEntry[];
+      return entries.flatMap((e) => {
+        const labels = e.Labels ?? {};
+        const deploymentId = labels["kli8nt.deployment"];
+        const appName = labels["kli8nt.app"];
+        if (!deploymentId || !appName) return [];
+        return [
+          {
+            deploymentId,
+            appName,
+            upstream: labels["kli8nt.upstream"] ?? "",
+            running: e.State === "running",
+          },
+        ];
+      });
+    },
+    async logs(deploymentId, lines) {
+      const r = await podman(["logs", "--tail", String(lines), containerName(deploymentId)]);
+      return `${r.stdout}${r.stderr}`.split("\n").filter((l) => l.trim() !== "");
+    },
+  };
+  return runtime;
+}
+
+function lastLine(text: string): string {
+  return text.trim().split("\n").at(-1) ?? "";
+}

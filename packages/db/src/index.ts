@@ -3,6 +3,7 @@ export * from "./auth-repo.ts";
 export * from "./database.ts";
 export * from "./deployments-repo.ts";
 export * from "./env-repo.ts";
+export * from "./github-repo.ts";
 export * from "./hash.ts";
 export * from "./outbox.ts";
 export * from "./outbox-relay.ts";

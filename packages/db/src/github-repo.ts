@@ -1,0 +1,166 @@
+import { and, eq, gt, isNull, sql } from "drizzle-orm";
+import type { Db } from "./database.ts";
+import type { Tx } from "./outbox.ts";
+import {
+  githubAccounts,
+  githubDeliveries,
+  githubDeployments,
+  githubHooks,
+  githubOauthStates,
+} from "./schema.ts";
+
+/** A linked GitHub account. Token fields hold ciphertext only: callers encrypt and decrypt (SecretBox). */
+export type GitHubAccountRow = typeof githubAccounts.$inferSelect;
+
+export interface GitHubAccountInput {
+  readonly userId: string;
+  readonly githubId: number;
+  readonly login: string;
+  readonly scopes: readonly string[];
+  readonly accessTokenEnc: string;
+  readonly refreshTokenEnc: string | null;
+  readonly tokenExpiresAt: Date | null;
+}
+
+export async function getGitHubAccount(db: Db, userId: string): Promise<GitHubAccountRow | null> {
+  const [row] = await db.select().from(githubAccounts).where(eq(githubAccounts.userId, userId));
+  return row ?? null;
+}
+
+export async function findGitHubAccountByGitHubId(
+  db: Db,
+  githubId: number,
+): Promise<GitHubAccountRow | null> {
+  const [row] = await db.select().from(githubAccounts).where(eq(githubAccounts.githubId, githubId));
+  return row ?? null;
+}
+
+/** Inserts or replaces the account of a user; a successful sign-in makes the token valid again. */
+export async function saveGitHubAccount(db: Db, input: GitHubAccountInput): Promise<void> {
+  const values = {
+    githubId: input.githubId,
+    login: input.login,
+    scopes: [...input.scopes],
+    accessTokenEnc: input.accessTokenEnc,
+    refreshTokenEnc: input.refreshTokenEnc,
+    tokenExpiresAt: input.tokenExpiresAt,
+    tokenValid: true,
+    updatedAt: new Date(),
+  };
+  await db
+    .insert(githubAccounts)
+    .values({ userId: input.userId, ...values })
+    .onConflictDoUpdate({ target: githubAccounts.userId, set: values });
+}
+
+/** GitHub refused the token (revoked, or the refresh failed): the user must reconnect. */
+export async function markGitHubTokenInvalid(db: Db, userId: string): Promise<void> {
+  await db
+    .update(githubAccounts)
+    .set({ tokenValid: false, updatedAt: new Date() })
+    .where(eq(githubAccounts.userId, userId));
+}
+
+export interface PendingSignIn {
+  readonly bindingHash: string;
+  readonly state: string;
+  readonly codeVerifierEnc: string;
+  readonly linkUserId: string | null;
+  readonly expiresAt: Date;
+}
+
+export async function createPendingSignIn(db: Db, input: PendingSignIn): Promise<void> {
+  // Expired rows are useless; dropping them here keeps the table small without a sweeper.
+  await db.delete(githubOauthStates).where(sql`${githubOauthStates.expiresAt} < now() - interval '1 day'`);
+  await db.insert(githubOauthStates).values({ ...input });
+}
+
+/** Single use: the first caller gets the pending sign-in, every later (or late) caller gets null. */
+export async function consumePendingSignIn(db: Db, bindingHash: string): Promise<PendingSignIn | null> {
+  const [row] = await db
+    .update(githubOauthStates)
+    .set({ usedAt: new Date() })
+    .where(
+      and(
+        eq(githubOauthStates.bindingHash, bindingHash),
+        isNull(githubOauthStates.usedAt),
+        gt(githubOauthStates.expiresAt, new Date()),
+      ),
+    )
+    .returning();
+  if (!row) return null;
+  const { state, codeVerifierEnc, linkUserId, expiresAt } = row;
+  return { bindingHash, state, codeVerifierEnc, linkUserId, expiresAt };
+}
+
+export type GitHubHookRow = typeof githubHooks.$inferSelect;
+
+export async function listGitHubHooks(db: Db): Promise<GitHubHookRow[]> {
+  return db.select().from(githubHooks);
+}
+
+export async function findGitHubHook(db: Db, hookId: number): Promise<GitHubHookRow | null> {
+  const [row] = await db.select().from(githubHooks).where(eq(githubHooks.hookId, hookId));
+  return row ?? null;
+}
+
+/** Records the hook of an app (hookId null with `lastError` when creating it failed). */
+export async function saveGitHubHook(
+  db: Db,
+  row: Pick<GitHubHookRow, "appId" | "userId" | "repoFullName" | "hookId" | "lastError">,
+): Promise<void> {
+  const values = { ...row, updatedAt: new Date() };
+  await db.insert(githubHooks).values(values).onConflictDoUpdate({ target: githubHooks.appId, set: values });
+}
+
+export async function deleteGitHubHook(db: Db, appId: string): Promise<void> {
+  await db.delete(githubHooks).where(eq(githubHooks.appId, appId));
+}
+
+/** True the first time a delivery id is seen; call it in the transaction that acts on the delivery. */
+export async function recordDelivery(tx: Tx, deliveryId: string, event: string): Promise<boolean> {
+  const rows = await tx
+    .insert(githubDeliveries)
+    .values({ deliveryId, event })
+    .onConflictDoNothing()
+    .returning({ id: githubDeliveries.deliveryId });
+  return rows.length > 0;
+}
+
+export type GitHubDeploymentRow = typeof githubDeployments.$inferSelect;
+
+export async function getGitHubDeployment(db: Db, deploymentId: string): Promise<GitHubDeploymentRow | null> {
+  const [row] = await db
+    .select()
+    .from(githubDeployments)
+    .where(eq(githubDeployments.deploymentId, deploymentId));
+  return row ?? null;
+}
+
+export async function saveGitHubDeployment(
+  db: Db,
+  row: Pick<GitHubDeploymentRow, "deploymentId" | "repoFullName" | "githubDeploymentId" | "lastState">,
+): Promise<void> {
+  const values = { ...row, updatedAt: new Date() };
+  await db
+    .insert(githubDeployments)
+    .values(values)
+    .onConflictDoUpdate({ target: githubDeployments.deploymentId, set: values });
+}
+
+/**
+ * Runs `act` at most once per delivery id: the id is recorded in the same transaction as what `act`
+ * writes (e.g. deployments and their outbox rows), so a failure records nothing and a redelivery retries,
+ * while a delivery that was handled is never handled again.
+ */
+export async function onceForDelivery<T>(
+  db: Db,
+  delivery: { id: string; event: string },
+  act: (tx: Db) => Promise<T>,
+): Promise<{ duplicate: true } | { duplicate: false; result: T }> {
+  return db.transaction(async (tx) => {
+    if (!(await recordDelivery(tx, delivery.id, delivery.event))) return { duplicate: true as const };
+    // A transaction is a database whose own transactions are savepoints, so repositories run inside it.
+    return { duplicate: false as const, result: await act(tx as unknown as Db) };
+  });
+}

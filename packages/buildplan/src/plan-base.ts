@@ -20,6 +20,7 @@ export function basePlan(provider: Provider, port: number | null): BuildPlan {
     env: {},
     manifests: [],
     nodeBuild: null,
+    systemPackages: { build: [], runtime: [] },
     hasDockerignore: false,
     warnings: [],
   };

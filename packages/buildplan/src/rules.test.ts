@@ -207,6 +207,26 @@ describe("rule: static sites and SPAs", () => {
     expect((await plan({ "dist/index.html": "" })).staticOutputDir).toBe("dist");
   });
 
+  it("a Staticfile root: wins; deno.jsonc with comments is read", async () => {
+    const sf = await plan({ Staticfile: "root: site/\n", "site/index.html": "", "index.html": "" });
+    expect(sf.staticOutputDir).toBe("site");
+    const deno = await plan({
+      "deno.jsonc": '{\n  // tasks\n  "tasks": { "start": "deno run -A main.ts" } /* x */\n}',
+      "main.ts": "",
+    });
+    expect(deno).toMatchObject({ provider: "deno", start: "deno task start" });
+  });
+
+  it("psycopg from source needs libpq at build and run time; the binary wheel does not", async () => {
+    const src = await plan({ "requirements.txt": "psycopg==3.2\n", "main.py": "" });
+    expect(src.systemPackages).toEqual({ build: ["gcc", "libpq-dev"], runtime: ["libpq5"] });
+    const wheel = await plan({
+      "requirements.txt": "psycopg[binary]==3.2\npsycopg2-binary\n",
+      "main.py": "",
+    });
+    expect(wheel.systemPackages).toEqual({ build: [], runtime: [] });
+  });
+
   it("CRA, Angular and static Astro are SPAs; a Vite app with its own start script is a Node server", async () => {
     expect(
       await plan({

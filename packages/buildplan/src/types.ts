@@ -65,6 +65,8 @@ export interface BuildPlan {
   manifests: string[];
   /** A Node build stage for Ruby/PHP/Go repos whose package.json has a `build` script. */
   nodeBuild: { packageManager: PackageManager; install: string[]; build: string[] } | null;
+  /** Debian packages for the build stages (compilers, headers) and the runtime stage (shared libraries). */
+  systemPackages: { build: string[]; runtime: string[] };
   /** Whether the repository already has a .dockerignore (then we do not write one). */
   hasDockerignore: boolean;
   warnings: string[];

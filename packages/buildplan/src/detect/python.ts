@@ -126,6 +126,10 @@ export async function detectPython(tree: RepoTree): Promise<BuildPlan> {
   pythonInstall(plan, pyproject, has);
   plan.env = { ...plan.env, PYTHONUNBUFFERED: "1", PYTHONDONTWRITEBYTECODE: "1" };
   const deps = await dependencyText(tree);
+  // Source builds of the PostgreSQL driver need headers at build time and libpq at run time.
+  if (hasDep(deps, "psycopg2") || (hasDep(deps, "psycopg") && !/psycopg\[(binary|c)\]/.test(deps))) {
+    plan.systemPackages = { build: ["gcc", "libpq-dev"], runtime: ["libpq5"] };
+  }
   if (hasDep(deps, "django") || (await tree.isFile("manage.py"))) plan.framework = "django";
   else if (hasDep(deps, "fastapi")) plan.framework = "fastapi";
   else if (hasDep(deps, "flask")) plan.framework = "flask";

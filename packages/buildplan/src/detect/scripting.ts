@@ -23,6 +23,12 @@ export async function detectRuby(tree: RepoTree): Promise<BuildPlan> {
   ]);
   plan.env = { BUNDLE_WITHOUT: "development:test", BUNDLE_DEPLOYMENT: "1" };
   plan.install = ["bundle install"];
+  // Slim Ruby images have no compiler; most Gemfiles have at least one native extension.
+  plan.systemPackages.build.push("build-essential", "libyaml-dev");
+  if (/^\s*gem\s+["']pg["']/m.test(gemfile)) {
+    plan.systemPackages.build.push("libpq-dev");
+    plan.systemPackages.runtime.push("libpq5");
+  }
   const rails = (await tree.read("config/application.rb"))?.includes("Rails::Application") ?? false;
   if (rails) {
     plan.framework = "rails";
@@ -61,6 +67,8 @@ export async function detectPhp(tree: RepoTree): Promise<BuildPlan> {
   }
   plan.staticOutputDir = (await tree.isFile("public/index.php")) ? "public" : ".";
   plan.start = `frankenphp php-server --listen :$PORT --root ${plan.staticOutputDir}/`;
+  // FrankenPHP (Caddy) keeps state under XDG dirs; the non-root user can write /tmp only.
+  plan.env = { ...plan.env, XDG_CONFIG_HOME: "/tmp", XDG_DATA_HOME: "/tmp" };
   return plan;
 }
 

@@ -20,7 +20,8 @@ export type BaseImageKey =
   | "php"
   | "deno"
   | "elixir"
-  | "caddy";
+  | "caddy"
+  | "composer";
 
 const DEFAULTS: Record<BaseImageKey, (v: string) => string> = {
   node: (v) => `node:${v}-slim`,
@@ -39,6 +40,7 @@ const DEFAULTS: Record<BaseImageKey, (v: string) => string> = {
   deno: (v) => `denoland/deno:${v}`,
   elixir: (v) => `elixir:${v}`,
   caddy: () => "caddy:2",
+  composer: () => "composer:2",
 };
 
 /** Which runtime's version a base image follows. */

@@ -2,6 +2,7 @@ import type { BuildPlan } from "../types.ts";
 import { type BaseImageKey, baseImage } from "./base-images.ts";
 import {
   APP_USER,
+  aptLines,
   argLines,
   cmdLine,
   copyManifests,
@@ -64,6 +65,7 @@ export function renderCompiled(
     "WORKDIR /app",
     ...argLines(plan.provider === "go" ? "go" : undefined),
     ...envLine(plan.env),
+    ...aptLines(plan.systemPackages.build),
     ...copyManifests(plan.manifests),
     ...runLines(plan.install),
     assets ? "COPY --from=assets /app/ ./" : "COPY . .",
@@ -71,6 +73,7 @@ export function renderCompiled(
     "",
     `FROM ${baseImage(shape.runtime, plan, map)} AS runtime`,
     ...envLine(plan.env),
+    ...(shape.shell ? aptLines(plan.systemPackages.runtime) : []),
     `USER ${shape.user}`,
     ...portLines(plan),
     ...cmdLine(plan.start, shape.shell),

@@ -2,6 +2,7 @@ import type { BuildPlan } from "../types.ts";
 import { type BaseImageKey, baseImage } from "./base-images.ts";
 import {
   APP_USER,
+  aptLines,
   argLines,
   cmdLine,
   copyManifests,
@@ -45,6 +46,11 @@ export function renderInterpreted(
     "WORKDIR /app",
     ...args,
     ...envLine(env),
+    ...aptLines(plan.systemPackages.build),
+    // The FrankenPHP image has no Composer; take the binary from Composer's own image.
+    ...(plan.packageManager === "composer"
+      ? [`COPY --from=${baseImage("composer", plan, map)} /usr/bin/composer /usr/local/bin/composer`]
+      : []),
     ...copyManifests(plan.manifests),
     ...runLines(plan.install),
     "",
@@ -56,6 +62,7 @@ export function renderInterpreted(
     `FROM ${image} AS runtime`,
     "WORKDIR /app",
     ...envLine({ ...env, HOME: "/tmp" }),
+    ...aptLines(plan.systemPackages.runtime),
     `USER ${APP_USER}`,
     ...portLines(plan),
     ...cmdLine(plan.start, true),

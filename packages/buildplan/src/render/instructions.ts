@@ -6,7 +6,13 @@ export const APP_USER = "10001:10001";
 
 /** Registry settings each toolchain reads; every cached ARG still costs a cache lookup per build. */
 const ARGS_FOR: Record<"node" | "python" | "go", RegistryBuildArg[]> = {
-  node: ["NPM_CONFIG_REGISTRY", "NPM_CONFIG_CAFILE", "NODE_EXTRA_CA_CERTS", "YARN_NPM_REGISTRY_SERVER"],
+  node: [
+    "NPM_CONFIG_REGISTRY",
+    "NPM_CONFIG_CAFILE",
+    "NODE_EXTRA_CA_CERTS",
+    "YARN_NPM_REGISTRY_SERVER",
+    "COREPACK_NPM_REGISTRY",
+  ],
   python: ["PIP_INDEX_URL", "PIP_CERT", "UV_INDEX_URL", "SSL_CERT_FILE"],
   go: ["GOPROXY", "GOSUMDB", "SSL_CERT_FILE"],
 };
@@ -46,6 +52,15 @@ export function cmdLine(start: string | null, shell: boolean): string[] {
   if (!shell || /^[\w./-]+$/.test(start)) return [`CMD ${JSON.stringify(start.split(" "))}`];
   const simple = !/[;&|]/.test(start);
   return [`CMD ${JSON.stringify(["/bin/sh", "-c", simple ? `exec ${start}` : start])}`];
+}
+
+/** One cached layer of Debian packages (runs as root, before USER). */
+export function aptLines(packages: string[]): string[] {
+  if (packages.length === 0) return [];
+  const list = [...new Set(packages)].sort().join(" ");
+  return [
+    `RUN apt-get update && apt-get install -y --no-install-recommends ${list} && rm -rf /var/lib/apt/lists/*`,
+  ];
 }
 
 /** PORT and EXPOSE, when the app serves HTTP. */

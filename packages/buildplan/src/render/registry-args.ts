@@ -7,6 +7,7 @@ export const REGISTRY_BUILD_ARGS = [
   "NPM_CONFIG_CAFILE",
   "NODE_EXTRA_CA_CERTS",
   "YARN_NPM_REGISTRY_SERVER",
+  "COREPACK_NPM_REGISTRY",
   "PIP_INDEX_URL",
   "PIP_CERT",
   "UV_INDEX_URL",
@@ -35,6 +36,7 @@ export function registryBuildArgs(config: RegistryConfig): Partial<Record<Regist
   if (config.npmRegistry) {
     args.NPM_CONFIG_REGISTRY = config.npmRegistry;
     args.YARN_NPM_REGISTRY_SERVER = config.npmRegistry;
+    args.COREPACK_NPM_REGISTRY = config.npmRegistry;
   }
   if (config.pipIndexUrl) {
     args.PIP_INDEX_URL = config.pipIndexUrl;

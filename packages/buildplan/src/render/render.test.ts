@@ -84,6 +84,22 @@ describe("render: options and special cases", () => {
     expect(dockerfile).toContain("FROM dunglas/frankenphp:1-php8.4 AS runtime");
   });
 
+  it("Rails installs compilers in the build stages and libpq in the runtime, before dropping root", async () => {
+    const { dockerfile } = render(await detect(join(root, "g15-rails")));
+    const apt = (pkgs: string) =>
+      `RUN apt-get update && apt-get install -y --no-install-recommends ${pkgs} &&`;
+    expect(dockerfile).toContain(apt("build-essential libpq-dev libyaml-dev"));
+    const final = lastStage(dockerfile).join("\n");
+    expect(final).toContain(apt("libpq5"));
+    expect(final.indexOf("libpq5")).toBeLessThan(final.indexOf("USER "));
+  });
+
+  it("PHP with Composer takes the composer binary from the configurable composer image", async () => {
+    const plan = await detect(join(root, "g16-laravel"));
+    const { dockerfile } = render(plan, { baseImages: { composer: "mirror/composer:2" } });
+    expect(dockerfile).toContain("COPY --from=mirror/composer:2 /usr/bin/composer /usr/local/bin/composer");
+  });
+
   it("no .dockerignore is rendered when the repo has one", async () => {
     const plan = { ...(await detect(join(root, "g07-python-pip"))), hasDockerignore: true };
     expect(render(plan).dockerignore).toBeNull();
@@ -91,6 +107,7 @@ describe("render: options and special cases", () => {
 
   it("refuses to render for a repository that brings its own Dockerfile", async () => {
     const plan = await detect(join(root, "g20-dockerfile"));
+    expect(() => render(plan)).toThrow(expect.objectContaining({ code: "DOCKERFILE_PROVIDED" }));
     expect(() => render(plan)).toThrow(BuildPlanError);
   });
 

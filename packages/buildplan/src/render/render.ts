@@ -44,7 +44,7 @@ function stages(plan: BuildPlan, map: Readonly<Record<string, string>>): string[
 export function render(plan: BuildPlan, options: RenderOptions = {}): RenderedBuild {
   if (plan.provider === "dockerfile") {
     throw new BuildPlanError(
-      "STACK_UNDETECTED",
+      "DOCKERFILE_PROVIDED",
       "the repository's own Dockerfile is used unchanged; nothing to render",
       {
         provider: plan.provider,

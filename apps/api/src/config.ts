@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
+import { resolveGitHubEndpoints } from "@kli8nt/github";
 import { z } from "zod";
 
 const bool = z
@@ -35,7 +36,22 @@ const configSchema = z
       .positive()
       .max(24 * 90)
       .default(24 * 7),
+    KLI8NT_GITHUB_URL: url("KLI8NT_GITHUB_URL").default("https://github.com"),
+    KLI8NT_GITHUB_API_URL: url("KLI8NT_GITHUB_API_URL").optional(),
+    KLI8NT_GITHUB_CLIENT_ID: z.string().min(1).optional(),
+    KLI8NT_GITHUB_CLIENT_SECRET: z.string().min(1).optional(),
+    KLI8NT_GITHUB_WEBHOOK_SECRET: z
+      .string()
+      .min(16, "KLI8NT_GITHUB_WEBHOOK_SECRET must be at least 16 characters")
+      .optional(),
   })
+  .refine(
+    (env) => (env.KLI8NT_GITHUB_CLIENT_ID === undefined) === (env.KLI8NT_GITHUB_CLIENT_SECRET === undefined),
+    {
+      message: "set both KLI8NT_GITHUB_CLIENT_ID and KLI8NT_GITHUB_CLIENT_SECRET, or neither",
+      path: ["KLI8NT_GITHUB_CLIENT_SECRET"],
+    },
+  )
   .transform((env) => ({
     host: env.KLI8NT_HOST,
     port: env.KLI8NT_PORT,
@@ -48,6 +64,12 @@ const configSchema = z
     logLevel: env.KLI8NT_LOG_LEVEL,
     allowLocalRepositories: env.KLI8NT_ALLOW_LOCAL_REPOS,
     sessionTtlMs: env.KLI8NT_SESSION_TTL_HOURS * 3_600_000,
+    github: {
+      ...resolveGitHubEndpoints({ url: env.KLI8NT_GITHUB_URL, apiUrl: env.KLI8NT_GITHUB_API_URL }),
+      clientId: env.KLI8NT_GITHUB_CLIENT_ID,
+      clientSecret: env.KLI8NT_GITHUB_CLIENT_SECRET,
+      webhookSecret: env.KLI8NT_GITHUB_WEBHOOK_SECRET,
+    },
   }));
 
 export type ApiConfig = Readonly<z.output<typeof configSchema>>;

@@ -57,6 +57,7 @@ export async function buildApi(deps: ApiDeps, options: BuildOptions = {}): Promi
       await api.register(appRoutes(deps));
       await api.register(envRoutes(deps));
       await api.register(deploymentRoutes(deps));
+      await api.register((await import("./inform/rollback-routes.ts")).rollbackRoutes(deps));
     },
     { prefix: "/api" },
   );

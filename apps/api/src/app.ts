@@ -1,14 +1,20 @@
 import cookie from "@fastify/cookie";
 import swagger from "@fastify/swagger";
+import websocket from "@fastify/websocket";
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from "fastify";
 import { jsonSchemaTransform, validatorCompiler, type ZodTypeProvider } from "fastify-type-provider-zod";
 import type { ApiDeps } from "./deps.ts";
+import { installGitHubAppSync } from "./github/app-events.ts";
+import { githubOAuthRoutes } from "./github/oauth-routes.ts";
+import { githubRepoRoutes } from "./github/repo-routes.ts";
+import { githubWebhookRoutes } from "./github/webhook-routes.ts";
 import { installAuth } from "./plugins/auth.ts";
 import { installProblemJson } from "./plugins/problem-json.ts";
 import { appRoutes } from "./routes/apps.ts";
 import { deploymentRoutes } from "./routes/deployments.ts";
 import { envRoutes } from "./routes/env.ts";
 import { healthRoutes } from "./routes/health.ts";
+import { logRoutes } from "./routes/logs.ts";
 import { sessionRoutes, signInLinkRoutes } from "./routes/session.ts";
 
 export interface BuildOptions {
@@ -32,6 +38,7 @@ export async function buildApi(deps: ApiDeps, options: BuildOptions = {}): Promi
   // JSON only: a text/plain body must be a 415, not a string that reaches validation.
   app.removeContentTypeParser("text/plain");
   await app.register(cookie);
+  await app.register(websocket, { options: { maxPayload: 64 * 1024 } });
   await app.register(swagger, {
     openapi: {
       openapi: "3.1.0",
@@ -49,6 +56,9 @@ export async function buildApi(deps: ApiDeps, options: BuildOptions = {}): Promi
 
   await app.register(healthRoutes(deps));
   await app.register(signInLinkRoutes(deps));
+  await app.register(githubOAuthRoutes(deps));
+  await app.register(githubWebhookRoutes(deps));
+  installGitHubAppSync(app, deps);
   app.get("/api/openapi.json", { schema: { hide: true } }, async () => app.swagger());
   await app.register(
     async (api) => {
@@ -57,9 +67,12 @@ export async function buildApi(deps: ApiDeps, options: BuildOptions = {}): Promi
       await api.register(appRoutes(deps));
       await api.register(envRoutes(deps));
       await api.register(deploymentRoutes(deps));
+      if (deps.logs) await api.register(logRoutes({ ...deps, logs: deps.logs }));
+      await api.register(githubRepoRoutes(deps));
       await api.register((await import("./inform/rollback-routes.ts")).rollbackRoutes(deps));
     },
     { prefix: "/api" },
   );
+  await app.register((await import("./routes/web.ts")).webRoutes());
   return app;
 }

@@ -1,7 +1,10 @@
+import type { App } from "@kli8nt/core";
 import { and, eq, gt, isNull, sql } from "drizzle-orm";
+import { toApp } from "./apps-repo.ts";
 import type { Db } from "./database.ts";
 import type { Tx } from "./outbox.ts";
 import {
+  apps,
   githubAccounts,
   githubDeliveries,
   githubDeployments,
@@ -163,4 +166,17 @@ export async function onceForDelivery<T>(
     // A transaction is a database whose own transactions are savepoints, so repositories run inside it.
     return { duplicate: false as const, result: await act(tx as unknown as Db) };
   });
+}
+
+/** Any user's app by id (for webhooks and status updates, which act for the app's owner). */
+export async function findAppById(db: Db, appId: string): Promise<App | null> {
+  const [row] = await db.select().from(apps).where(eq(apps.id, appId));
+  return row ? toApp(row) : null;
+}
+
+/** Every app's owner and repository URL: what the hook reconciler compares with the hooks it made. */
+export async function listAppRepositories(
+  db: Db,
+): Promise<Array<{ id: string; ownerId: string; repoUrl: string }>> {
+  return db.select({ id: apps.id, ownerId: apps.ownerId, repoUrl: apps.repoUrl }).from(apps);
 }

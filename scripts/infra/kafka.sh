@@ -119,14 +119,16 @@ EOF
 # does not own it) and wait until it accepts connections.
 kafka_launch() {
   local dir=$1
-  # The inner shell writes its own pid then execs java, so the pid file names the broker itself.
-  (cd "$dir" && setsid bash -c 'echo $$ >"$1/pid"; exec "${@:2}"' _ "$dir" \
+  # The inner shell writes its own pid then execs java, so the pid file names the broker itself; nothing
+  # of the caller's (e.g. a test's pipe) stays open in the broker, so a restart command returns at once.
+  rm -f "$dir/pid"
+  setsid bash -c 'cd "$1" && echo $$ >"$1/pid" && exec "${@:2}"' _ "$dir" \
     java "${KAFKA_JAVA_OPTS[@]}" -cp "$KAFKA_CACHE/libs/*" kafka.Kafka "$dir/server.properties" \
-    >>"$dir/broker.log" 2>&1 </dev/null &)
+    >>"$dir/broker.log" 2>&1 </dev/null &
   local i; for ((i = 0; i < 50; i++)); do [[ -s $dir/pid ]] && break; sleep 0.1; done
   local deadline=$((SECONDS + 90))
   until kafka_ready "$dir"; do
-    if ! kill -0 "$(cat "$dir/pid")" 2>/dev/null || ((SECONDS > deadline)); then
+    if ! kill -0 "$(cat "$dir/pid" 2>/dev/null)" 2>/dev/null || ((SECONDS > deadline)); then
       log "Kafka did not start (see $dir/broker.log)"
       tail -40 "$dir/broker.log" >&2
       return 1

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import type { Admin, Consumer, EachBatchPayload, Kafka } from "kafkajs";
+import type { Admin, EachBatchPayload, Kafka } from "kafkajs";
 import type { CursorPage, LogCursor } from "../backend.ts";
 import type { StoredLogRecord } from "../record.ts";
 import { decodeValue } from "./record-value.ts";

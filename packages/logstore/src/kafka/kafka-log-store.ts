@@ -101,7 +101,11 @@ async function ensureTopic(
         topic,
         numPartitions: 1,
         replicationFactor: options.replicationFactor ?? -1,
-        configEntries: [{ name: "retention.ms", value: String(options.retentionMs ?? 7 * 24 * 3600 * 1000) }],
+        configEntries: [
+          { name: "retention.ms", value: String(options.retentionMs ?? 7 * 24 * 3600 * 1000) },
+          // Retention counts from when a line was stored, not from the time the app printed it.
+          { name: "message.timestamp.type", value: "LogAppendTime" },
+        ],
       },
     ],
   });

@@ -42,7 +42,6 @@ containers_debian() {
     log "debootstrap bookworm (cold, ~1 min)"
     local root; root=$(mktemp -d /tmp/kli8nt-rootfs.XXXXXX)
     nice -n 10 debootstrap --variant=minbase bookworm "$root" http://deb.debian.org/debian >/dev/null
-    cp /etc/apt/sources.list.d/debian.sources "$root/etc/apt/sources.list.d/" 2>/dev/null || true
     rm -rf "$root"/var/cache/apt/archives/*.deb "$root"/var/lib/apt/lists/*
     tar -C "$root" -cf "$tarball.tmp" . && mv "$tarball.tmp" "$tarball"
     rm -rf "$root"

@@ -1,4 +1,5 @@
 import type { Db, SecretBox } from "@kli8nt/db";
+import type { LogStore } from "@kli8nt/logstore";
 import type { ApiConfig } from "./config.ts";
 
 /** What the routes need; main.ts builds it, tests build their own with real adapters. */
@@ -8,4 +9,6 @@ export interface ApiDeps {
   readonly box: SecretBox;
   /** Called after a transaction that wrote outbox rows commits, so they are published without delay. */
   readonly onOutboxWrite: () => void;
+  /** Build and runtime logs; the log routes are mounted only when present. */
+  readonly logs?: LogStore;
 }

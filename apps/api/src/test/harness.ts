@@ -9,6 +9,7 @@ import {
   openDatabase,
   SecretBox,
 } from "@kli8nt/db";
+import type { LogStore } from "@kli8nt/logstore";
 import type { FastifyInstance } from "fastify";
 import { type BuildOptions, buildApi } from "../app.ts";
 import { loadConfig } from "../config.ts";
@@ -28,7 +29,7 @@ export interface Harness {
 /** The real api on a real (in-memory PGlite) database, with two users. Nothing is mocked. */
 export async function startHarness(
   env: Record<string, string> = {},
-  options: BuildOptions = {},
+  options: BuildOptions & { logs?: LogStore } = {},
 ): Promise<Harness> {
   const database = await openDatabase({ dataDir: IN_MEMORY });
   const config = loadConfig({
@@ -42,6 +43,7 @@ export async function startHarness(
       db: database.db,
       box: new SecretBox(randomBytes(32)),
       onOutboxWrite: () => undefined,
+      ...(options.logs ? { logs: options.logs } : {}),
     },
     options,
   );

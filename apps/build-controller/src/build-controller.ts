@@ -1,4 +1,4 @@
-import { mkdir } from "node:fs/promises";
+import { mkdir, rm } from "node:fs/promises";
 import type { Bus, Consumer } from "@kli8nt/bus";
 import { MESSAGE_SCHEMAS, QUEUES } from "@kli8nt/core";
 import type { Db } from "@kli8nt/db";
@@ -46,6 +46,8 @@ export interface BuildControllerDeps {
 /** Starts consuming BUILD; `cancel()` on the result stops it after the running builds. */
 export async function startBuildController(deps: BuildControllerDeps): Promise<Consumer> {
   const { config } = deps;
+  // Workspaces left by a killed process: nothing else uses this directory, and builds restart from scratch.
+  await rm(config.workRoot, { recursive: true, force: true });
   await mkdir(config.workRoot, { recursive: true });
   const handlerDeps: BuildDeps = {
     db: deps.db,

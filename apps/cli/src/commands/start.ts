@@ -1,33 +1,147 @@
-import { ConfigError, createLogger, loadConfig, startApi } from "@kli8nt/api";
-import { createBus } from "@kli8nt/bus";
+import { join } from "node:path";
+import {
+  ConfigError,
+  createLogger,
+  type EmbeddedApi,
+  loadConfig,
+  resumeInFlight,
+  startEmbeddedApi,
+  startInformConsumer,
+} from "@kli8nt/api";
+import {
+  createBuilder,
+  loadBuildControllerConfig,
+  logStoreLogSink,
+  startBuildController,
+} from "@kli8nt/build-controller";
+import { type Bus, type Consumer, createBus } from "@kli8nt/bus";
+import { resolveEnv } from "@kli8nt/db";
+import {
+  createRouter,
+  createRuntime,
+  loadDeployControllerConfig,
+  MemoryRouteTable,
+  type Router,
+  startDeployController,
+} from "@kli8nt/deploy-controller";
+import { createFileLogStore, type LogStore, withSecretMasking } from "@kli8nt/logstore";
+import type { Logger } from "pino";
 import type { CommandIo } from "./plan.ts";
 
-/**
- * `kli8nt start`: the whole platform in one process on the embedded defaults (PGlite, in-process bus).
- * Resolves with the exit code once a signal stopped it.
- */
-export async function startCommand(_argv: string[], io: CommandIo, env?: NodeJS.ProcessEnv): Promise<number> {
-  let config: ReturnType<typeof loadConfig>;
+type Configs = {
+  api: ReturnType<typeof loadConfig>;
+  build: ReturnType<typeof loadBuildControllerConfig>;
+  deploy: ReturnType<typeof loadDeployControllerConfig>;
+};
+
+function loadConfigs(env: NodeJS.ProcessEnv | undefined, io: CommandIo): Configs | null {
   try {
-    config = env ? loadConfig(env) : loadConfig();
+    return env
+      ? {
+          api: loadConfig(env),
+          build: loadBuildControllerConfig(env),
+          deploy: loadDeployControllerConfig(env),
+        }
+      : { api: loadConfig(), build: loadBuildControllerConfig(), deploy: loadDeployControllerConfig() };
   } catch (error) {
-    if (error instanceof ConfigError) {
+    if (error instanceof ConfigError || (error instanceof Error && error.message.startsWith("Invalid "))) {
       io.stderr.write(`${error.message}\n`);
-      return 1;
+      return null;
     }
     throw error;
   }
-  const logger = createLogger(config.logLevel);
+}
+
+/** What the running platform holds, stopped in reverse order. */
+interface Platform {
+  readonly api: EmbeddedApi;
+  readonly router: Router;
+  readonly consumers: Consumer[];
+  readonly logs: LogStore;
+  readonly bus: Bus;
+  readonly notes: string[];
+}
+
+/** Starts api, router, deploy controller (after reconciling), build controller and INFORM consumer. */
+async function startPlatform(configs: Configs, logger: Logger): Promise<Platform> {
   const bus = await createBus({ kind: "memory" }, logger);
-  const api = await startApi(config, logger, (m) =>
+  const api = await startEmbeddedApi(configs.api, logger, (m) =>
     bus.publish(m.queue, { id: m.messageId, type: messageType(m.payload, m.queue), body: m.payload }),
   );
+  const routes = new MemoryRouteTable();
+  const router = await createRouter({
+    port: configs.deploy.routerPort,
+    table: routes,
+    logger: logger.child({ component: "router" }),
+  });
+  const secretsOf = async (appId: string) =>
+    (await resolveEnv(api.db, api.box, appId)).filter((v) => v.secret).map((v) => v.value);
+  const logs = createFileLogStore({ dataDir: join(configs.api.dataDir, "logs") });
+  const sink = logStoreLogSink(withSecretMasking(logs, secretsOf), (err) =>
+    logger.warn({ err }, "Build log append failed"),
+  );
+  const builder = await createBuilder(configs.build);
+  const runtime = await createRuntime(configs.deploy);
+  const deployConsumer = await startDeployController({
+    db: api.db,
+    box: api.box,
+    bus,
+    runtime,
+    routes,
+    logger: logger.child({ component: "deploy-controller" }),
+    onOutboxWrite: api.kickOutbox,
+    settings: {
+      healthTimeoutMs: configs.deploy.healthTimeoutMs,
+      drainMs: configs.deploy.drainMs,
+      appUrlTemplate: configs.api.appUrlTemplate,
+    },
+  });
+  const buildConsumer = await startBuildController({
+    db: api.db,
+    bus,
+    config: configs.build,
+    builder,
+    sink,
+    logger: logger.child({ component: "build-controller" }),
+    onOutboxWrite: api.kickOutbox,
+  });
+  const informConsumer = await startInformConsumer({ db: api.db, bus, logger });
+  const resumed = await resumeInFlight(api.db);
+  if (resumed.length > 0) logger.info({ resumed }, "Resumed interrupted deployments");
+  api.kickOutbox();
+  const notes = [
+    `builder ${builder.kind}${builder.isolated ? "" : " (unisolated)"}`,
+    `runtime ${runtime.kind}${runtime.isolated ? "" : " (unisolated)"}`,
+  ];
+  return { api, router, consumers: [buildConsumer, deployConsumer, informConsumer], logs, bus, notes };
+}
+
+async function stopPlatform(p: Platform): Promise<void> {
+  for (const consumer of p.consumers) await consumer.cancel();
+  await p.router.close();
+  await p.api.close();
+  await p.bus.close();
+  await p.logs.close();
+}
+
+/**
+ * `kli8nt start`: the whole platform in one process on the embedded defaults (PGlite, in-process bus,
+ * file logs, buildah/podman or process fallbacks, router on *.localhost). Resolves with the exit code once
+ * a signal stopped it.
+ */
+export async function startCommand(_argv: string[], io: CommandIo, env?: NodeJS.ProcessEnv): Promise<number> {
+  const configs = loadConfigs(env, io);
+  if (!configs) return 1;
+  const logger = createLogger(configs.api.logLevel);
+  const platform = await startPlatform(configs, logger);
+  const apps = configs.api.appUrlTemplate.replaceAll("{app}", "<app>");
   io.stdout.write(
     [
       "",
       "  Kli8nt is running.",
-      `  Open ${api.signInUrl ?? api.url} to sign in (the link works once).`,
-      `  API: ${api.url}/api   OpenAPI: ${api.url}/api/openapi.json   Data: ${config.dataDir}`,
+      `  Open ${platform.api.signInUrl} to sign in (the link works once).`,
+      `  API: ${platform.api.url}/api   OpenAPI: ${platform.api.url}/api/openapi.json   Data: ${configs.api.dataDir}`,
+      `  Router: ${platform.router.url}   Apps: ${apps}   (${platform.notes.join(", ")})`,
       "",
       "",
     ].join("\n"),
@@ -37,8 +151,7 @@ export async function startCommand(_argv: string[], io: CommandIo, env?: NodeJS.
     process.once("SIGTERM", () => resolve("SIGTERM"));
   });
   logger.info({ signal }, "Shutting down");
-  await api.close();
-  await bus.close();
+  await stopPlatform(platform);
   return 0;
 }
 

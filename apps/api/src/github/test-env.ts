@@ -1,0 +1,126 @@
+import { randomBytes } from "node:crypto";
+import { createServer } from "node:net";
+import { Writable } from "node:stream";
+import { type Database, IN_MEMORY, openDatabase, SecretBox } from "@kli8nt/db";
+import { type FakeGitHub, startFakeGitHub } from "@kli8nt/testkit";
+import type { FastifyInstance } from "fastify";
+import { buildApi } from "../app.ts";
+import { loadConfig } from "../config.ts";
+import type { ApiDeps } from "../deps.ts";
+import { createLogger } from "../logger.ts";
+
+export const WEBHOOK_SECRET = "whsec-test-0123456789abcdef";
+export const CLIENT_ID = "Ov23liKli8ntTest";
+const CLIENT_SECRET = "client-secret-0123456789abcdef0123456789";
+
+/** The real api listening on a real port, pointed at a fake GitHub like at GitHub Enterprise. */
+export interface GitHubTestEnv {
+  readonly gh: FakeGitHub;
+  readonly api: FastifyInstance;
+  /** http://127.0.0.1:<port> of the api (also its public URL, so GitHub's webhooks reach it). */
+  readonly url: string;
+  readonly database: Database;
+  readonly deps: ApiDeps;
+  /** Every log line the api wrote. */
+  readonly logs: string[];
+  /** Signs in through the whole OAuth web flow over HTTP; returns the session cookie. */
+  signIn(login: string): Promise<{ session: string; userId: string }>;
+  close(): Promise<void>;
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === "object" && address ? address.port : 0));
+    });
+  });
+}
+
+/** `name=value` of a Set-Cookie header, by cookie name. */
+export function cookieFrom(res: Response, name: string): string | undefined {
+  for (const line of res.headers.getSetCookie()) {
+    const [pair = ""] = line.split(";");
+    const [key, ...value] = pair.split("=");
+    if (key === name) return value.join("=");
+  }
+  return undefined;
+}
+
+export async function startGitHubTestEnv(
+  opts: { expiringTokens?: boolean; env?: Record<string, string> } = {},
+): Promise<GitHubTestEnv> {
+  const gh = await startFakeGitHub();
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  gh.addOAuthApp({
+    clientId: CLIENT_ID,
+    clientSecret: CLIENT_SECRET,
+    callbackUrl: `${url}/auth/github/callback`,
+    expiringTokens: opts.expiringTokens ?? false,
+  });
+  const config = loadConfig({
+    KLI8NT_DATA_DIR: "/tmp/kli8nt-test-unused",
+    KLI8NT_PORT: String(port),
+    KLI8NT_PUBLIC_URL: url,
+    KLI8NT_APP_URL_TEMPLATE: "http://{app}.apps.test",
+    KLI8NT_GITHUB_URL: gh.url,
+    KLI8NT_GITHUB_API_URL: gh.apiUrl,
+    KLI8NT_GITHUB_CLIENT_ID: CLIENT_ID,
+    KLI8NT_GITHUB_CLIENT_SECRET: CLIENT_SECRET,
+    KLI8NT_GITHUB_WEBHOOK_SECRET: WEBHOOK_SECRET,
+    ...opts.env,
+  });
+  const logs: string[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      logs.push(chunk.toString("utf8"));
+      done();
+    },
+  });
+  const database = await openDatabase({ dataDir: IN_MEMORY });
+  const deps: ApiDeps = {
+    config,
+    db: database.db,
+    box: new SecretBox(randomBytes(32)),
+    onOutboxWrite: () => undefined,
+  };
+  const api = await buildApi(deps, { logger: createLogger("debug", sink) });
+  await api.listen({ host: "127.0.0.1", port });
+  return {
+    gh,
+    api,
+    url,
+    database,
+    deps,
+    logs,
+    signIn: (login) => signInOverHttp(url, gh, login),
+    async close() {
+      await api.close();
+      await database.close();
+      await gh.stop();
+    },
+  };
+}
+
+/** What a browser does: /auth/github → GitHub consent (approved over HTTP) → callback with the cookie. */
+async function signInOverHttp(url: string, gh: FakeGitHub, login: string) {
+  const start = await fetch(`${url}/auth/github`, { redirect: "manual" });
+  const binding = cookieFrom(start, "kli8nt_github_signin");
+  const authorizeUrl = start.headers.get("location");
+  if (start.status !== 302 || !binding || !authorizeUrl)
+    throw new Error(`/auth/github answered ${start.status}`);
+  const callback = await gh.authorize(authorizeUrl, { login });
+  const done = await fetch(callback, {
+    redirect: "manual",
+    headers: { cookie: `kli8nt_github_signin=${binding}` },
+  });
+  const session = cookieFrom(done, "kli8nt_session");
+  if (done.status !== 302 || !session)
+    throw new Error(`callback answered ${done.status}: ${await done.text()}`);
+  const me = await fetch(`${url}/api/me`, { headers: { cookie: `kli8nt_session=${session}` } });
+  const { id } = (await me.json()) as { id: string };
+  return { session, userId: id };
+}

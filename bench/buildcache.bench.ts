@@ -74,4 +74,6 @@ try {
   console.log(`rebuild_vs_cold_ratio: ${(rebuild / cold).toFixed(3)}`);
 } finally {
   await ctx.cleanup();
+  // The base images and cached layers stay (they are the point); the bench's own tag does not.
+  execFileSync("podman", ["rmi", "-f", tag], { stdio: "ignore" });
 }

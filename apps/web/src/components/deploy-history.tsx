@@ -1,0 +1,195 @@
+import { useEffect, useRef, useState } from "react";
+import { isNotAvailable } from "../api/client.ts";
+import { listDeployments, rollback } from "../api/endpoints.ts";
+import { type Deployment, type DeploymentState, isActive } from "../api/types.ts";
+import { duration, fullTime, shortSha, timeAgo } from "../format.ts";
+import { useLoad } from "../hooks.ts";
+import { ErrorAlert, Unavailable } from "./error-alert.tsx";
+import { StatusBadge } from "./status-badge.tsx";
+
+interface Props {
+  readonly name: string;
+  /** Bumped by the page after "Deploy now", so the new row shows at once. */
+  readonly version: number;
+  readonly latestState: DeploymentState | null;
+  readonly latestUpdatedAt: string | null;
+  readonly onChanged: () => void;
+}
+
+export function DeployHistory({ name, version, latestState, latestUpdatedAt, onChanged }: Props) {
+  const key = `${name}:${version}:${latestState}:${latestUpdatedAt}`;
+  const first = useLoad(`deployments:${key}`, () => listDeployments(name));
+  const [older, setOlder] = useState<{ items: Deployment[]; next: number | null } | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const [target, setTarget] = useState<Deployment | null>(null);
+  const items = [...(first.data?.items ?? []), ...(older?.items ?? [])];
+  const next = older ? older.next : (first.data?.nextBefore ?? null);
+
+  const loadOlder = async () => {
+    if (next === null) return;
+    try {
+      const page = await listDeployments(name, next);
+      setOlder((o) => ({ items: [...(o?.items ?? []), ...page.items], next: page.nextBefore }));
+    } catch (e) {
+      setError(e);
+    }
+  };
+
+  return (
+    <section aria-labelledby="history-title">
+      <h2 id="history-title">Deploy history</h2>
+      <ErrorAlert error={first.error} onRetry={first.reload} />
+      {first.data && items.length === 0 ? (
+        <p className="muted">No deploys yet. Press Deploy now to build the app.</p>
+      ) : null}
+      {items.length > 0 ? (
+        <table className="history">
+          <thead>
+            <tr>
+              <th scope="col">Deploy</th>
+              <th scope="col">State</th>
+              <th scope="col">Commit</th>
+              <th scope="col">Started</th>
+              <th scope="col">Duration</th>
+              <th scope="col">
+                <span className="sr-only">Actions</span>
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {items.map((d) => (
+              <DeploymentRow key={d.id} deployment={d} onRollback={() => setTarget(d)} />
+            ))}
+          </tbody>
+        </table>
+      ) : null}
+      <ErrorAlert error={error} />
+      {next !== null ? (
+        <button type="button" className="button button-small" onClick={() => void loadOlder()}>
+          Older deploys
+        </button>
+      ) : null}
+      <RollbackDialog
+        name={name}
+        target={target}
+        onClose={() => setTarget(null)}
+        onDone={() => {
+          setTarget(null);
+          onChanged();
+        }}
+      />
+    </section>
+  );
+}
+
+function DeploymentRow({
+  deployment: d,
+  onRollback,
+}: {
+  readonly deployment: Deployment;
+  readonly onRollback: () => void;
+}) {
+  const end = d.finishedAt
+    ? Date.parse(d.finishedAt)
+    : isActive(d.state)
+      ? Date.now()
+      : Date.parse(d.updatedAt);
+  return (
+    <>
+      <tr className={d.reason ? "has-reason" : undefined}>
+        <td data-label="Deploy">
+          <strong>#{d.number}</strong> <span className="muted">{d.author ?? d.trigger}</span>
+        </td>
+        <td data-label="State">
+          <StatusBadge state={d.state} />
+        </td>
+        <td data-label="Commit">
+          <code title={d.commitSha ?? "not resolved yet"}>{shortSha(d.commitSha)}</code>{" "}
+          <span className="muted">{d.ref}</span>
+          {d.commitMessage ? <span className="commit-message truncate">{d.commitMessage}</span> : null}
+        </td>
+        <td data-label="Started">
+          <time dateTime={d.createdAt} title={fullTime(d.createdAt)}>
+            {timeAgo(d.createdAt)}
+          </time>
+        </td>
+        <td data-label="Duration">
+          {duration(end - Date.parse(d.createdAt))}
+          {isActive(d.state) ? <span className="muted"> so far</span> : null}
+        </td>
+        <td className="actions">
+          {d.state === "superseded" ? (
+            <button type="button" className="button button-small" onClick={onRollback}>
+              Roll back to #{d.number}
+            </button>
+          ) : null}
+        </td>
+      </tr>
+      {d.reason ? (
+        <tr className="reason-row">
+          <td colSpan={6}>
+            <span className="reason">
+              <strong>Why it {d.state === "failed" ? "failed" : "stopped"}:</strong> {d.reason}
+            </span>
+          </td>
+        </tr>
+      ) : null}
+    </>
+  );
+}
+
+interface DialogProps {
+  readonly name: string;
+  readonly target: Deployment | null;
+  readonly onClose: () => void;
+  readonly onDone: () => void;
+}
+
+/** A modal <dialog>: the browser traps focus in it, Escape closes it, focus returns to the button. */
+function RollbackDialog({ name, target, onClose, onDone }: DialogProps) {
+  const dialog = useRef<HTMLDialogElement>(null);
+  const [error, setError] = useState<unknown>(null);
+  const [busy, setBusy] = useState(false);
+  useEffect(() => {
+    setError(null);
+    if (target && !dialog.current?.open) dialog.current?.showModal();
+    if (!target && dialog.current?.open) dialog.current.close();
+  }, [target]);
+
+  const confirm = async () => {
+    if (!target) return;
+    setBusy(true);
+    try {
+      await rollback(name, target.id);
+      onDone();
+    } catch (e) {
+      setError(e);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <dialog ref={dialog} className="dialog" aria-labelledby="rollback-title" onClose={onClose}>
+      <h2 id="rollback-title">Roll back to #{target?.number}?</h2>
+      <p>
+        Traffic moves to the release built from <code>{shortSha(target?.commitSha ?? null)}</code> (
+        {target?.ref}). Nothing is rebuilt; the current release stays in the history.
+      </p>
+      {isNotAvailable(error) ? <Unavailable feature="Rollback" /> : <ErrorAlert error={error} focus />}
+      <div className="button-row">
+        <button
+          type="button"
+          className="button button-primary"
+          disabled={busy}
+          onClick={() => void confirm()}
+        >
+          {busy ? "Rolling back…" : "Roll back"}
+        </button>
+        <button type="button" className="button" onClick={onClose}>
+          Cancel
+        </button>
+      </div>
+    </dialog>
+  );
+}

@@ -1,0 +1,79 @@
+import { isNotAvailable } from "../api/client.ts";
+import { getPlan } from "../api/endpoints.ts";
+import { useLoad } from "../hooks.ts";
+import { ErrorAlert, Unavailable } from "./error-alert.tsx";
+
+/** What `kli8nt plan` detects for this app: shown before the first build, and on demand after. */
+export function PlanPanel({ name, firstBuild }: { readonly name: string; readonly firstBuild: boolean }) {
+  const plan = useLoad(`plan:${name}`, () => getPlan(name));
+  return (
+    <details className="card plan" open={firstBuild}>
+      <summary>
+        <h2>Build plan</h2>
+      </summary>
+      {plan.loading && !plan.data && !plan.error ? (
+        <p role="status">Detecting how to build this app…</p>
+      ) : null}
+      {isNotAvailable(plan.error) ? (
+        <Unavailable feature="Plan detection">
+          <p>
+            The build detects the stack itself. To see the plan now, run{" "}
+            <code>npx kli8nt plan &lt;dir&gt;</code> in a checkout of the repository.
+          </p>
+        </Unavailable>
+      ) : (
+        <ErrorAlert error={plan.error} onRetry={plan.reload} />
+      )}
+      {plan.data ? (
+        <>
+          <dl className="facts">
+            <div>
+              <dt>Provider</dt>
+              <dd>
+                {plan.data.provider}
+                {plan.data.framework ? ` · ${plan.data.framework}` : ""}
+              </dd>
+            </div>
+            <div>
+              <dt>Versions</dt>
+              <dd>
+                {Object.entries(plan.data.runtimeVersions)
+                  .map(([k, v]) => `${k} ${v}`)
+                  .join(", ") || "—"}
+              </dd>
+            </div>
+            <div>
+              <dt>Port</dt>
+              <dd>{plan.data.port ?? "none"}</dd>
+            </div>
+          </dl>
+          <dl className="commands">
+            <dt>Install</dt>
+            <dd>
+              <code>{plan.data.install.join(" && ") || "—"}</code>
+            </dd>
+            <dt>Build</dt>
+            <dd>
+              <code>{plan.data.build.join(" && ") || "—"}</code>
+            </dd>
+            <dt>Start</dt>
+            <dd>
+              <code>{plan.data.start ?? "the image's own command"}</code>
+            </dd>
+          </dl>
+          {plan.data.warnings.length > 0 ? (
+            <ul className="warnings" aria-label="Plan warnings">
+              {plan.data.warnings.map((w) => (
+                <li key={w}>{w}</li>
+              ))}
+            </ul>
+          ) : null}
+          <p className="muted">
+            Override commands and versions with a <code>kli8nt.json</code> in the repository, or the port in
+            Settings.
+          </p>
+        </>
+      ) : null}
+    </details>
+  );
+}

@@ -1,0 +1,153 @@
+/**
+ * The client side of the logs WebSocket: history then live lines, each with its offset. After a drop it
+ * reconnects with `from=<last offset + 1>`, so no line is lost or repeated (ADR 0094). No DOM types: the
+ * socket comes from a factory, so tests drive it with the `ws` package against a real server.
+ */
+
+export interface LogLine {
+  readonly offset: number;
+  readonly timestamp: string;
+  readonly phase: string;
+  readonly stream: string;
+  readonly source: string;
+  readonly deploymentId: string;
+  readonly line: string;
+}
+
+export interface SocketLike {
+  onopen: (() => void) | null;
+  onmessage: ((event: { data: unknown }) => void) | null;
+  onclose: ((event: { code: number; reason: string }) => void) | null;
+  onerror: (() => void) | null;
+  close(): void;
+}
+
+export type StreamStatus =
+  | { readonly state: "connecting" | "live" }
+  | { readonly state: "reconnecting"; readonly retryInMs: number; readonly attempt: number }
+  | { readonly state: "closed"; readonly reason: string };
+
+export interface LogStreamOptions {
+  /** The stream URL: resume `from` an offset, or start with the last lines when null. */
+  readonly url: (from: number | null) => string;
+  readonly connect: (url: string) => SocketLike;
+  readonly onLines: (lines: LogLine[]) => void;
+  readonly onStatus: (status: StreamStatus) => void;
+  /** Lines the server skipped for a slow reader, with their offset range [from, to). */
+  readonly onDropped?: (count: number, from: number, to: number) => void;
+  readonly maxDelayMs?: number;
+}
+
+export class LogStream {
+  #socket: SocketLike | null = null;
+  #last: number | null = null;
+  #attempt = 0;
+  #timer: ReturnType<typeof setTimeout> | null = null;
+  #stopped = false;
+  private readonly options: LogStreamOptions;
+
+  constructor(options: LogStreamOptions) {
+    this.options = options;
+  }
+
+  /** Offset of the last line delivered, or null before the first. */
+  get lastOffset(): number | null {
+    return this.#last;
+  }
+
+  start(): void {
+    this.#stopped = false;
+    this.#open();
+  }
+
+  stop(): void {
+    this.#stopped = true;
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#socket?.close();
+    this.#socket = null;
+  }
+
+  /** Skip the wait and reconnect at once (a "Reconnect now" button). */
+  reconnectNow(): void {
+    if (this.#stopped) return;
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#socket?.close();
+    this.#attempt = 0;
+    this.#open();
+  }
+
+  #open(): void {
+    this.#timer = null;
+    this.options.onStatus({ state: "connecting" });
+    const socket = this.options.connect(this.options.url(this.#last === null ? null : this.#last + 1));
+    this.#socket = socket;
+    socket.onopen = () => {
+      this.#attempt = 0;
+      this.options.onStatus({ state: "live" });
+    };
+    socket.onmessage = (event) => this.#receive(event.data);
+    socket.onerror = () => undefined;
+    socket.onclose = (event) => {
+      if (this.#socket !== socket || this.#stopped) return;
+      this.#socket = null;
+      // 4xxx: the server refused for a reason retrying cannot fix (not signed in, no such app).
+      if (event.code >= 4000 && event.code < 5000) {
+        this.options.onStatus({ state: "closed", reason: event.reason || `closed with code ${event.code}` });
+        return;
+      }
+      this.#retry();
+    };
+  }
+
+  #retry(): void {
+    const max = this.options.maxDelayMs ?? 10_000;
+    const delay = Math.min(max, 500 * 2 ** this.#attempt);
+    this.#attempt += 1;
+    this.options.onStatus({ state: "reconnecting", retryInMs: delay, attempt: this.#attempt });
+    this.#timer = setTimeout(() => this.#open(), delay);
+  }
+
+  #receive(data: unknown): void {
+    const text = typeof data === "string" ? data : String(data);
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      return; // Not ours (a proxy's keep-alive text): nothing to show.
+    }
+    const lines: LogLine[] = [];
+    for (const event of Array.isArray(parsed) ? parsed : [parsed]) this.#collect(event, lines);
+    if (lines.length > 0) this.options.onLines(lines);
+  }
+
+  #collect(event: unknown, into: LogLine[]): void {
+    const e = event as Record<string, unknown> | null;
+    if (!e || typeof e !== "object") return;
+    if (e.type === "dropped" && typeof e.from === "number" && typeof e.to === "number") {
+      this.options.onDropped?.(Number(e.dropped ?? e.to - e.from), e.from, e.to);
+      this.#last = Math.max(this.#last ?? -1, e.to - 1);
+      return;
+    }
+    const record = (e.type === "record" ? e.record : e) as Record<string, unknown> | undefined;
+    const line = record ? toLine(record) : null;
+    // Offsets only grow: anything at or below the last one is a repeat after a reconnect.
+    if (!line || (this.#last !== null && line.offset <= this.#last)) return;
+    this.#last = line.offset;
+    into.push(line);
+  }
+}
+
+function toLine(r: Record<string, unknown>): LogLine | null {
+  if (typeof r.offset !== "number") return null;
+  const text = r.line ?? r.text ?? r.message;
+  if (typeof text !== "string") return null;
+  return {
+    offset: r.offset,
+    timestamp: typeof r.timestamp === "string" ? r.timestamp : "",
+    phase: typeof r.phase === "string" ? r.phase : "",
+    stream: typeof r.stream === "string" ? r.stream : "stdout",
+    source: typeof r.source === "string" ? r.source : "",
+    deploymentId: typeof r.deploymentId === "string" ? r.deploymentId : "",
+    line: text,
+  };
+}

@@ -1,0 +1,139 @@
+import { useState } from "react";
+import { deployNow, getApp } from "../api/endpoints.ts";
+import { isActive } from "../api/types.ts";
+import { DeployHistory } from "../components/deploy-history.tsx";
+import { ErrorAlert } from "../components/error-alert.tsx";
+import { LogViewer } from "../components/log-viewer.tsx";
+import { PlanPanel } from "../components/plan-panel.tsx";
+import { StatusBadge } from "../components/status-badge.tsx";
+import { useDocumentTitle, useInterval, useLoad } from "../hooks.ts";
+import { type AppTab, Link } from "../router.tsx";
+import { AppEnv } from "./app-env.tsx";
+import { AppSettings } from "./app-settings.tsx";
+
+const TABS: readonly { tab: AppTab; label: string; path: string }[] = [
+  { tab: "deployments", label: "Deployments", path: "" },
+  { tab: "logs", label: "Logs", path: "/logs" },
+  { tab: "env", label: "Environment", path: "/env" },
+  { tab: "settings", label: "Settings", path: "/settings" },
+];
+
+export function AppPage({ name, tab }: { readonly name: string; readonly tab: AppTab }) {
+  useDocumentTitle(name);
+  const app = useLoad(`app:${name}`, () => getApp(name));
+  const [historyVersion, setHistoryVersion] = useState(0);
+  const [deployError, setDeployError] = useState<unknown>(null);
+  const [deploying, setDeploying] = useState(false);
+  const latest = app.data?.latestDeployment ?? null;
+  useInterval(app.reload, 3000, latest !== null && isActive(latest.state));
+
+  const deploy = async () => {
+    setDeploying(true);
+    setDeployError(null);
+    try {
+      await deployNow(name);
+      app.reload();
+      setHistoryVersion((v) => v + 1);
+    } catch (error) {
+      setDeployError(error);
+    } finally {
+      setDeploying(false);
+    }
+  };
+
+  if (!app.data) {
+    return (
+      <section className="page">
+        <h1 tabIndex={-1}>{name}</h1>
+        {app.loading ? <p role="status">Loading…</p> : <ErrorAlert error={app.error} onRetry={app.reload} />}
+        <Link to="/">Back to your apps</Link>
+      </section>
+    );
+  }
+  const base = `/apps/${encodeURIComponent(name)}`;
+  return (
+    <section className="page">
+      <div className="page-head">
+        <div>
+          <p className="breadcrumb">
+            <Link to="/">Apps</Link> /
+          </p>
+          <h1 tabIndex={-1}>{name}</h1>
+        </div>
+        <button
+          type="button"
+          className="button button-primary"
+          disabled={deploying}
+          onClick={() => void deploy()}
+        >
+          {deploying ? "Queueing…" : "Deploy now"}
+        </button>
+      </div>
+      <ErrorAlert error={deployError} focus />
+      <dl className="facts facts-wide card">
+        <div>
+          <dt>Status</dt>
+          <dd>
+            <StatusBadge state={latest?.state ?? null} />
+          </dd>
+        </div>
+        <div>
+          <dt>URL</dt>
+          <dd>
+            <a href={app.data.url} target="_blank" rel="noreferrer" className="url">
+              {app.data.url}
+            </a>
+          </dd>
+        </div>
+        <div>
+          <dt>Repository</dt>
+          <dd className="truncate" title={app.data.repository.url}>
+            <a href={app.data.repository.url} target="_blank" rel="noreferrer">
+              {app.data.repository.url.replace(/^https?:\/\//, "")}
+            </a>
+          </dd>
+        </div>
+        <div>
+          <dt>Branch · root</dt>
+          <dd>
+            {app.data.repository.branch} · {app.data.repository.rootDir}
+          </dd>
+        </div>
+      </dl>
+      {latest?.state === "failed" && latest.reason ? (
+        <div className="alert alert-error" role="status">
+          <p className="alert-title">Deploy #{latest.number} failed</p>
+          <p>{latest.reason}</p>
+          <p className="alert-hint">
+            <strong>What to do:</strong> read the build log, fix the cause, push or press Deploy now. The
+            previous release, if any, keeps serving.
+          </p>
+        </div>
+      ) : null}
+      <nav className="tabs" aria-label={`${name} sections`}>
+        {TABS.map((t) => (
+          <Link key={t.tab} to={base + t.path} aria-current={t.tab === tab ? "page" : undefined}>
+            {t.label}
+          </Link>
+        ))}
+      </nav>
+      <div className="tab-panel">
+        {tab === "deployments" ? (
+          <>
+            <DeployHistory
+              name={name}
+              version={historyVersion}
+              latestState={latest?.state ?? null}
+              latestUpdatedAt={latest?.updatedAt ?? null}
+              onChanged={app.reload}
+            />
+            <PlanPanel name={name} firstBuild={latest === null} />
+          </>
+        ) : null}
+        {tab === "logs" ? <LogViewer name={name} /> : null}
+        {tab === "env" ? <AppEnv name={name} /> : null}
+        {tab === "settings" ? <AppSettings app={app.data} onSaved={app.reload} /> : null}
+      </div>
+    </section>
+  );
+}

@@ -1,0 +1,120 @@
+import { useState } from "react";
+import { listApps } from "../api/endpoints.ts";
+import { type App, isActive } from "../api/types.ts";
+import { ErrorAlert } from "../components/error-alert.tsx";
+import { StatusBadge } from "../components/status-badge.tsx";
+import { takeFlash } from "../flash.ts";
+import { fullTime, timeAgo } from "../format.ts";
+import { useDocumentTitle, useInterval, useLoad } from "../hooks.ts";
+import { Link } from "../router.tsx";
+
+export function Dashboard() {
+  useDocumentTitle("Apps");
+  const [flash] = useState(takeFlash);
+  const [more, setMore] = useState<{ items: App[]; next: string | null } | null>(null);
+  const [moreError, setMoreError] = useState<unknown>(null);
+  const first = useLoad("apps", () => listApps());
+  const apps = [...(first.data?.items ?? []), ...(more?.items ?? [])];
+  const next = more ? more.next : (first.data?.nextCursor ?? null);
+  useInterval(
+    first.reload,
+    4000,
+    apps.some((a) => a.latestDeployment && isActive(a.latestDeployment.state)),
+  );
+
+  const loadMore = async () => {
+    if (!next) return;
+    try {
+      const page = await listApps(next);
+      setMore((m) => ({ items: [...(m?.items ?? []), ...page.items], next: page.nextCursor }));
+    } catch (error) {
+      setMoreError(error);
+    }
+  };
+
+  return (
+    <section className="page">
+      <div className="page-head">
+        <h1 tabIndex={-1}>Apps</h1>
+        <Link to="/apps/new" className="button button-primary">
+          New app
+        </Link>
+      </div>
+      {flash ? (
+        <p className="alert alert-success" role="status">
+          {flash}
+        </p>
+      ) : null}
+      <ErrorAlert error={first.error} onRetry={first.reload} />
+      {first.loading && !first.data ? <p role="status">Loading your apps…</p> : null}
+      {first.data && apps.length === 0 ? <EmptyState /> : null}
+      {apps.length > 0 ? (
+        <ul className="app-list" aria-label="Your apps">
+          {apps.map((app) => (
+            <AppRow key={app.id} app={app} />
+          ))}
+        </ul>
+      ) : null}
+      <ErrorAlert error={moreError} />
+      {next ? (
+        <button type="button" className="button" onClick={() => void loadMore()}>
+          Show more apps
+        </button>
+      ) : null}
+    </section>
+  );
+}
+
+function AppRow({ app }: { readonly app: App }) {
+  const latest = app.latestDeployment;
+  return (
+    <li className="app-row card">
+      <div className="app-row-main">
+        <h2 className="app-row-name">
+          <Link to={`/apps/${encodeURIComponent(app.name)}`}>{app.name}</Link>
+        </h2>
+        <StatusBadge state={latest?.state ?? null} />
+      </div>
+      <dl className="facts">
+        <div>
+          <dt>URL</dt>
+          <dd>
+            <a href={app.url} target="_blank" rel="noreferrer" className="url">
+              {app.url.replace(/^https?:\/\//, "")}
+            </a>
+          </dd>
+        </div>
+        <div>
+          <dt>Repository</dt>
+          <dd className="truncate" title={app.repository.url}>
+            {app.repository.url.replace(/^https?:\/\/(www\.)?github\.com\//, "")} · {app.repository.branch}
+          </dd>
+        </div>
+        <div>
+          <dt>Last deploy</dt>
+          <dd>
+            {latest ? (
+              <time dateTime={latest.createdAt} title={fullTime(latest.createdAt)}>
+                #{latest.number} {timeAgo(latest.createdAt)}
+              </time>
+            ) : (
+              "Never"
+            )}
+          </dd>
+        </div>
+      </dl>
+    </li>
+  );
+}
+
+function EmptyState() {
+  return (
+    <div className="empty card">
+      <h2>No apps yet</h2>
+      <p>Create an app from a Git repository: Kli8nt detects how to build it and gives it its own URL.</p>
+      <Link to="/apps/new" className="button button-primary">
+        Create your first app
+      </Link>
+    </div>
+  );
+}

@@ -1,0 +1,232 @@
+import { type FormEvent, useCallback, useState } from "react";
+import { createApp, deployNow, listApps, putEnv } from "../api/endpoints.ts";
+import { EnvEditor } from "../components/env-editor.tsx";
+import { ErrorAlert } from "../components/error-alert.tsx";
+import { Field } from "../components/field.tsx";
+import { type PickedRepo, RepoPicker, useBranches } from "../components/repo-picker.tsx";
+import { apiProblems, type EnvRow, rowProblems, toVars } from "../env-rows.ts";
+import { useDocumentTitle, useLoad } from "../hooks.ts";
+import { fieldErrors } from "../problem-help.ts";
+import { navigate } from "../router.tsx";
+import {
+  appNameProblem,
+  portProblem,
+  previewUrl,
+  repositoryUrlProblem,
+  suggestAppName,
+  templateFrom,
+} from "../validation.ts";
+
+type Source = "github" | "url";
+
+export function NewApp() {
+  useDocumentTitle("New app");
+  const [source, setSource] = useState<Source>("github");
+  const [githubMissing, setGitHubMissing] = useState(false);
+  const [picked, setPicked] = useState<PickedRepo | null>(null);
+  const [url, setUrl] = useState("");
+  const [branch, setBranch] = useState("main");
+  const [rootDir, setRootDir] = useState(".");
+  const [name, setName] = useState("");
+  const [nameEdited, setNameEdited] = useState(false);
+  const [port, setPort] = useState("");
+  const [rows, setRows] = useState<EnvRow[]>([]);
+  const [deploy, setDeploy] = useState(true);
+  const [submitted, setSubmitted] = useState(false);
+  const [busy, setBusy] = useState<string | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const template = useLoad("url-template", async () => templateFrom((await listApps(undefined, 1)).items[0]));
+  const branches = useBranches(source === "github" ? (picked?.fullName ?? null) : null);
+
+  const onUnavailable = useCallback(() => {
+    setGitHubMissing(true);
+    setSource("url");
+  }, []);
+  const pick = (repo: PickedRepo) => {
+    setPicked(repo);
+    setUrl(repo.url);
+    setBranch(repo.defaultBranch);
+    if (!nameEdited) setName(suggestAppName(repo.fullName));
+  };
+  const typeUrl = (value: string) => {
+    setUrl(value);
+    if (!nameEdited) setName(suggestAppName(value));
+  };
+
+  const server = fieldErrors(error);
+  const envProblems = new Map([...rowProblems(rows), ...apiProblems(rows, server)]);
+  const problems = {
+    url:
+      (source === "github" && !picked ? "pick a repository" : repositoryUrlProblem(url)) ??
+      server["repository.url"],
+    branch: (branch.trim() === "" ? "branch must not be empty" : null) ?? server["repository.branch"],
+    rootDir: server["repository.rootDir"],
+    name: appNameProblem(name) ?? server.name,
+    port: portProblem(port) ?? server.port,
+  };
+  const invalid = Object.values(problems).some(Boolean) || rowProblems(rows).size > 0;
+  const show = (problem: string | undefined | null) => (submitted ? (problem ?? undefined) : undefined);
+
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    setSubmitted(true);
+    if (invalid) {
+      document.querySelector<HTMLElement>("[aria-invalid='true']")?.focus();
+      return;
+    }
+    setError(null);
+    try {
+      setBusy("Creating the app…");
+      const input = {
+        name,
+        repository: { url: url.trim(), branch: branch.trim(), rootDir: rootDir.trim() || "." },
+      };
+      await createApp(port.trim() ? { ...input, port: Number(port) } : input);
+      const vars = toVars(rows);
+      if (vars.length > 0) {
+        setBusy("Saving variables…");
+        await putEnv(name, vars);
+      }
+      if (deploy) {
+        setBusy("Queueing the first deploy…");
+        await deployNow(name);
+      }
+      navigate(`/apps/${encodeURIComponent(name)}`);
+    } catch (e) {
+      setError(e);
+      setBusy(null);
+    }
+  };
+
+  const preview = previewUrl(template.data ?? null, name || "your-app");
+  return (
+    <section className="page page-narrow">
+      <h1 tabIndex={-1}>New app</h1>
+      <form
+        className="form"
+        onSubmit={(e) => void submit(e)}
+        noValidate
+        aria-busy={busy ? "true" : undefined}
+      >
+        <ErrorAlert error={error} focus />
+        <fieldset>
+          <legend>Repository</legend>
+          <fieldset className="segmented">
+            <legend className="sr-only">Repository source</legend>
+            <button
+              type="button"
+              aria-pressed={source === "github"}
+              disabled={githubMissing}
+              onClick={() => setSource("github")}
+            >
+              From GitHub
+            </button>
+            <button type="button" aria-pressed={source === "url"} onClick={() => setSource("url")}>
+              Git URL
+            </button>
+          </fieldset>
+          {githubMissing ? (
+            <p className="muted" role="status">
+              The GitHub repository picker is not available on this server yet: paste the repository URL.
+            </p>
+          ) : null}
+          {source === "github" ? (
+            <>
+              <RepoPicker picked={picked} onPick={pick} onUnavailable={onUnavailable} />
+              {show(problems.url) ? <p className="field-problem">{problems.url}</p> : null}
+            </>
+          ) : (
+            <Field
+              id="repo-url"
+              label="Repository URL"
+              value={url}
+              inputMode="url"
+              spellCheck={false}
+              autoComplete="off"
+              placeholder="https://github.com/acme/shop"
+              hint="The https address of a Git repository."
+              problem={show(problems.url)}
+              onChange={(e) => typeUrl(e.target.value)}
+            />
+          )}
+          <div className="field-pair">
+            {branches.branches ? (
+              <div className="field">
+                <label htmlFor="branch">Branch</label>
+                <select id="branch" value={branch} onChange={(e) => setBranch(e.target.value)}>
+                  {branches.branches.map((b) => (
+                    <option key={b}>{b}</option>
+                  ))}
+                </select>
+              </div>
+            ) : (
+              <Field
+                id="branch"
+                label="Branch"
+                value={branch}
+                spellCheck={false}
+                autoComplete="off"
+                problem={show(problems.branch)}
+                onChange={(e) => setBranch(e.target.value)}
+              />
+            )}
+            <Field
+              id="root-dir"
+              label="Root directory"
+              value={rootDir}
+              spellCheck={false}
+              autoComplete="off"
+              hint="Where the app lives in the repository; . is the top."
+              problem={show(problems.rootDir)}
+              onChange={(e) => setRootDir(e.target.value)}
+            />
+          </div>
+          <ErrorAlert error={branches.error} />
+        </fieldset>
+        <fieldset>
+          <legend>Name and address</legend>
+          <Field
+            id="app-name"
+            label="App name"
+            value={name}
+            spellCheck={false}
+            autoComplete="off"
+            autoCapitalize="none"
+            maxLength={63}
+            hint={
+              <>
+                Lowercase letters, digits and hyphens; it becomes the subdomain:{" "}
+                <strong className="url-preview">{preview ?? `${name || "your-app"}.<apps domain>`}</strong>
+              </>
+            }
+            problem={name || submitted ? (appNameProblem(name) ?? show(server.name)) : undefined}
+            onChange={(e) => {
+              setNameEdited(true);
+              setName(e.target.value);
+            }}
+          />
+          <Field
+            id="port"
+            label="Port (optional)"
+            value={port}
+            inputMode="numeric"
+            placeholder="detected"
+            hint="Only if your app listens on a port Kli8nt cannot detect."
+            problem={show(problems.port)}
+            onChange={(e) => setPort(e.target.value)}
+          />
+        </fieldset>
+        <EnvEditor rows={rows} onChange={setRows} problems={envProblems} showProblems={submitted} />
+        <label className="check">
+          <input type="checkbox" checked={deploy} onChange={(e) => setDeploy(e.target.checked)} />
+          Deploy as soon as the app is created
+        </label>
+        <div className="button-row">
+          <button type="submit" className="button button-primary" disabled={busy !== null}>
+            {busy ?? "Create app"}
+          </button>
+        </div>
+      </form>
+    </section>
+  );
+}

@@ -1,5 +1,16 @@
+import { CliError } from "./client/api-client.ts";
 import { planCommand } from "./commands/plan.ts";
+import {
+  appsCommand,
+  deployCommand,
+  loginCommand,
+  logsCommand,
+  type RemoteContext,
+  rollbackCommand,
+  statusCommand,
+} from "./commands/remote.ts";
 import { startCommand } from "./commands/start.ts";
+import { loadCliEnv } from "./config.ts";
 
 const HELP = `kli8nt — push a repository, get a URL
 
@@ -7,17 +18,41 @@ usage:
   kli8nt start                 run the platform on this machine (embedded defaults)
   kli8nt plan <dir> [--json] [--dockerfile]
                                show how a repository would be built
+  kli8nt login --url <url> --token <token>
+                               save where Kli8nt is and your API token
+  kli8nt apps [list]           your apps, their last deployment and URL
+  kli8nt apps create <name> --repo <git url> [--branch b] [--root-dir d] [--port p]
+  kli8nt deploy <app> [--ref r] [--wait]
+                               deploy now; --wait streams the build log and ends with the URL
+  kli8nt logs <app> [-f] [--phase build|run] [--tail n]
+  kli8nt rollback <app> <vN|deployment id> [--wait]
+  kli8nt status <app>          URL and recent deployments
   kli8nt help                  this text
+
+  KLI8NT_URL and KLI8NT_TOKEN override the saved login.
 `;
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   const io = { stdout: process.stdout, stderr: process.stderr };
+  const remote: RemoteContext = { io, env: loadCliEnv() };
   switch (command) {
     case "start":
       return startCommand(rest, io);
     case "plan":
       return planCommand(rest, io);
+    case "login":
+      return loginCommand(rest, remote);
+    case "apps":
+      return appsCommand(rest, remote);
+    case "deploy":
+      return deployCommand(rest, remote);
+    case "logs":
+      return logsCommand(rest, remote);
+    case "rollback":
+      return rollbackCommand(rest, remote);
+    case "status":
+      return statusCommand(rest, remote);
     case undefined:
     case "help":
     case "--help":
@@ -34,6 +69,6 @@ main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error: unknown) => {
     process.stderr.write(`kli8nt: ${error instanceof Error ? error.message : String(error)}\n`);
-    process.exit(1);
+    process.exit(error instanceof CliError && error.code === "USAGE" ? 2 : 1);
   },
 );

@@ -1,0 +1,35 @@
+/** The shapes the CLI reads from the API (see GET /api/openapi.json). */
+export interface DeploymentView {
+  readonly id: string;
+  readonly number: number;
+  readonly state: string;
+  readonly trigger: string;
+  readonly ref: string;
+  readonly commitSha: string | null;
+  readonly url: string | null;
+  readonly reason: string | null;
+  readonly createdAt: string;
+  readonly finishedAt: string | null;
+}
+
+export interface AppView {
+  readonly name: string;
+  readonly url: string;
+  readonly repository: { readonly url: string; readonly branch: string; readonly rootDir: string };
+  readonly port: number | null;
+  readonly latestDeployment: DeploymentView | null;
+}
+
+export interface LogLine {
+  readonly type: "record";
+  readonly offset: number;
+  readonly timestamp: string;
+  readonly phase: "build" | "run";
+  readonly stream: "stdout" | "stderr";
+  readonly deploymentId: string;
+  readonly line: string;
+}
+
+export type LogEvent = LogLine | { readonly type: "dropped"; readonly dropped: number };
+
+export const FINAL_STATES: ReadonlySet<string> = new Set(["live", "failed", "cancelled", "superseded"]);

@@ -1,0 +1,193 @@
+import { type ApiClient, CliError, createApiClient } from "../client/api-client.ts";
+import { flag, type ParsedArgs, parseArgs, requirePositional } from "../client/args.ts";
+import { type CliEnv, resolveCredentials, saveCredentials } from "../client/credentials.ts";
+import { followLogs } from "../client/follow-logs.ts";
+import { type AppView, type DeploymentView, FINAL_STATES, type LogEvent } from "../client/views.ts";
+import type { CommandIo } from "./plan.ts";
+
+export interface RemoteContext {
+  readonly io: CommandIo;
+  readonly env: CliEnv;
+  /** For tests: the client to use instead of one built from the credentials. */
+  readonly client?: ApiClient;
+  readonly pollMs?: number;
+}
+
+const clientOf = (ctx: RemoteContext) => ctx.client ?? createApiClient(resolveCredentials(ctx.env));
+
+/** `kli8nt login --url U --token T`: checks the token against the API, then saves it (0600). */
+export async function loginCommand(argv: string[], ctx: RemoteContext): Promise<number> {
+  const args = parseArgs(argv);
+  const url = flag(args, "url") ?? ctx.env.KLI8NT_URL ?? "http://127.0.0.1:8080";
+  const token = flag(args, "token") ?? ctx.env.KLI8NT_TOKEN;
+  if (!token)
+    throw new CliError("give --token (an API token, or KLI8NT_ADMIN_TOKEN for the local admin)", "USAGE");
+  const client = ctx.client ?? createApiClient({ url, token });
+  const me = await client.request<{ login: string }>("GET", "/api/me");
+  const file = saveCredentials(ctx.env, { url, token });
+  ctx.io.stdout.write(`Logged in to ${url} as ${me.login} (saved in ${file})\n`);
+  return 0;
+}
+
+/** `kli8nt apps list` and `kli8nt apps create <name> --repo URL [--branch B] [--root-dir D] [--port P]`. */
+export async function appsCommand(argv: string[], ctx: RemoteContext): Promise<number> {
+  const [sub, ...rest] = argv;
+  const client = clientOf(ctx);
+  if (sub === "list" || sub === undefined) {
+    const page = await client.request<{ items: AppView[] }>("GET", "/api/apps?limit=200");
+    for (const app of page.items) {
+      const d = app.latestDeployment;
+      ctx.io.stdout.write(
+        `${app.name.padEnd(24)} ${(d ? `v${d.number} ${d.state}` : "never deployed").padEnd(20)} ${app.url}\n`,
+      );
+    }
+    return 0;
+  }
+  if (sub === "create") {
+    const args = parseArgs(rest);
+    const name = requirePositional(args, 0, "app name");
+    const url = flag(args, "repo");
+    if (!url) throw new CliError("give --repo <git URL>", "USAGE");
+    const port = flag(args, "port");
+    const app = await client.request<AppView>("POST", "/api/apps", {
+      name,
+      repository: { url, ...opt("branch", flag(args, "branch")), ...opt("rootDir", flag(args, "root-dir")) },
+      ...(port ? { port: Number(port) } : {}),
+    });
+    ctx.io.stdout.write(`Created ${app.name}: it will answer at ${app.url}\n`);
+    return 0;
+  }
+  throw new CliError(`unknown apps command "${sub}" (list, create)`, "USAGE");
+}
+
+function opt(key: string, value: string | undefined): Record<string, string> {
+  return value === undefined ? {} : { [key]: value };
+}
+
+/** `kli8nt deploy <app> [--ref R] [--wait]`: with --wait, streams the build log and ends with the URL or why. */
+export async function deployCommand(argv: string[], ctx: RemoteContext): Promise<number> {
+  const args = parseArgs(argv, ["wait"]);
+  const app = requirePositional(args, 0, "app name");
+  const client = clientOf(ctx);
+  const ref = flag(args, "ref");
+  const deployment = await client.request<DeploymentView>(
+    "POST",
+    `/api/apps/${app}/deployments`,
+    ref ? { ref } : {},
+  );
+  ctx.io.stdout.write(`Queued v${deployment.number} of ${app} (${deployment.id})\n`);
+  if (!args.flags.has("wait")) return 0;
+  return waitForDeployment(client, app, deployment, ctx);
+}
+
+/** `kli8nt rollback <app> <deployment id | vN> [--wait]`: redeploys an earlier live release without a build. */
+export async function rollbackCommand(argv: string[], ctx: RemoteContext): Promise<number> {
+  const args = parseArgs(argv, ["wait"]);
+  const app = requirePositional(args, 0, "app name");
+  const target = requirePositional(args, 1, "deployment id or vN");
+  const client = clientOf(ctx);
+  const id = /^v\d+$/.test(target) ? await idOfNumber(client, app, Number(target.slice(1))) : target;
+  const deployment = await client.request<DeploymentView>("POST", `/api/apps/${app}/rollback`, {
+    deploymentId: id,
+  });
+  ctx.io.stdout.write(`Rolling ${app} back: v${deployment.number} reuses the image of ${target}\n`);
+  return args.flags.has("wait") ? waitForDeployment(client, app, deployment, ctx) : 0;
+}
+
+async function idOfNumber(client: ApiClient, app: string, number: number): Promise<string> {
+  const page = await client.request<{ items: DeploymentView[] }>(
+    "GET",
+    `/api/apps/${app}/deployments?limit=200`,
+  );
+  const found = page.items.find((d) => d.number === number);
+  if (!found) throw new CliError(`${app} has no deployment v${number}`, "NOT_FOUND");
+  return found.id;
+}
+
+async function waitForDeployment(
+  client: ApiClient,
+  app: string,
+  d: DeploymentView,
+  ctx: RemoteContext,
+): Promise<number> {
+  const abort = new AbortController();
+  const streaming = followLogs(client, app, {
+    deployment: d.id,
+    from: 0,
+    signal: abort.signal,
+    onEvent: (event) => printEvent(event, ctx.io),
+  });
+  let current = d;
+  try {
+    while (!FINAL_STATES.has(current.state)) {
+      await new Promise((resolve) => setTimeout(resolve, ctx.pollMs ?? 1000));
+      current = await client.request<DeploymentView>("GET", `/api/deployments/${d.id}`);
+    }
+  } finally {
+    abort.abort();
+    await streaming;
+  }
+  if (current.state === "live") {
+    ctx.io.stdout.write(`v${current.number} is live at ${current.url ?? "(no URL)"}\n`);
+    return 0;
+  }
+  ctx.io.stderr.write(`v${current.number} ${current.state}: ${current.reason ?? "no reason recorded"}\n`);
+  return 1;
+}
+
+function printEvent(event: LogEvent, io: CommandIo): void {
+  if (event.type === "dropped") io.stderr.write(`… ${event.dropped} lines skipped (client too slow)\n`);
+  else (event.stream === "stderr" ? io.stderr : io.stdout).write(`${event.line}\n`);
+}
+
+/** `kli8nt logs <app> [-f] [--phase build|run] [--tail N]`. */
+export async function logsCommand(argv: string[], ctx: RemoteContext, signal?: AbortSignal): Promise<number> {
+  const args = parseArgs(argv, ["f", "follow"]);
+  const app = requirePositional(args, 0, "app name");
+  const phase = phaseOf(args);
+  const tail = Number(flag(args, "tail") ?? 100);
+  const client = clientOf(ctx);
+  if (args.flags.has("f") || args.flags.has("follow")) {
+    const abort = new AbortController();
+    signal?.addEventListener("abort", () => abort.abort(), { once: true });
+    process.once("SIGINT", () => abort.abort());
+    await followLogs(client, app, {
+      phase,
+      tail,
+      signal: abort.signal,
+      onEvent: (e) => printEvent(e, ctx.io),
+    });
+    return 0;
+  }
+  const query = new URLSearchParams({ tail: String(tail), ...(phase ? { phase } : {}) });
+  const page = await client.request<{ records: LogEvent[] }>("GET", `/api/apps/${app}/logs?${query}`);
+  for (const record of page.records) printEvent({ ...record, type: "record" } as LogEvent, ctx.io);
+  return 0;
+}
+
+function phaseOf(args: ParsedArgs): "build" | "run" | undefined {
+  const phase = flag(args, "phase");
+  if (phase === undefined || phase === "build" || phase === "run") return phase;
+  throw new CliError("--phase is build or run", "USAGE");
+}
+
+/** `kli8nt status <app>`: the URL, the live release and the last deployments. */
+export async function statusCommand(argv: string[], ctx: RemoteContext): Promise<number> {
+  const app = requirePositional(parseArgs(argv), 0, "app name");
+  const client = clientOf(ctx);
+  const view = await client.request<AppView>("GET", `/api/apps/${app}`);
+  const page = await client.request<{ items: DeploymentView[] }>(
+    "GET",
+    `/api/apps/${app}/deployments?limit=10`,
+  );
+  ctx.io.stdout.write(
+    `${view.name}  ${view.url}\nrepository ${view.repository.url} (${view.repository.branch})\n\n`,
+  );
+  for (const d of page.items) {
+    const sha = d.commitSha ? d.commitSha.slice(0, 7) : d.ref;
+    ctx.io.stdout.write(
+      `v${String(d.number).padEnd(4)} ${d.state.padEnd(11)} ${sha.padEnd(10)} ${d.createdAt}${d.reason ? `  ${d.reason}` : ""}\n`,
+    );
+  }
+  return 0;
+}

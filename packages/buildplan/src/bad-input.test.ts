@@ -84,6 +84,23 @@ describe("bad input", () => {
     expect((await detect(dir)).provider).toBe("static");
   });
 
+  it("values that would break the Dockerfile (newlines, odd paths) are dropped with a warning", async () => {
+    const kli8nt = {
+      install: ["npm ci\nFROM evil"],
+      start: "node a.js\nUSER root",
+      staticOutputDir: "my dir",
+    };
+    const p = await detect(await repo({ "index.html": "", "kli8nt.json": JSON.stringify(kli8nt) }));
+    expect(p.install).toEqual([]);
+    expect(p.start).toBeNull();
+    expect(p.staticOutputDir).toBe("dist");
+    expect(p.warnings.join()).toMatch(/single line/);
+    const viteOut = { devDependencies: { vite: "6" }, scripts: { build: "vite build --outDir=/etc" } };
+    expect((await detect(await repo({ "package.json": JSON.stringify(viteOut) }))).staticOutputDir).toBe(
+      "dist",
+    );
+  });
+
   it("detects a 10,000-file tree in under 100 ms", async () => {
     const dir = await repo({
       "package.json": JSON.stringify({ scripts: { start: "node ." } }),

@@ -5,6 +5,7 @@ import { NODE_WEB_FRAMEWORKS } from "./detect/node-framework.ts";
 import { applyOverrides, readRepoOverrides } from "./detect/overrides.ts";
 import { applyProcfile, parseProcfile } from "./detect/procfile.ts";
 import { detectPython, PYTHON_SIGNALS } from "./detect/python.ts";
+import { sanitizePlan } from "./detect/sanitize.ts";
 import { detectDeno, detectElixir, detectPhp, detectRuby } from "./detect/scripting.ts";
 import { detectStatic } from "./detect/static.ts";
 import { BuildPlanError, LOOKED_FOR } from "./errors.ts";
@@ -94,5 +95,5 @@ async function refine(tree: RepoTree, plan: BuildPlan, options: DetectOptions): 
   if (procfile !== null) applyProcfile(plan, parseProcfile(procfile));
   applyOverrides(plan, await readRepoOverrides(tree, plan.warnings), "kli8nt.json");
   if (options.settings) applyOverrides(plan, options.settings, "settings");
-  return plan;
+  return sanitizePlan(plan);
 }

@@ -6,7 +6,7 @@ import type { BuildPlan } from "../types.ts";
 async function buildTarget(tree: RepoTree): Promise<string | null> {
   if ((await tree.list(".")).some((f) => f.endsWith(".go") && !f.endsWith("_test.go"))) return ".";
   for (const dir of await tree.list("cmd")) {
-    if (!(await tree.isDir(`cmd/${dir}`))) continue;
+    if (!/^[\w.-]+$/.test(dir) || !(await tree.isDir(`cmd/${dir}`))) continue;
     if ((await tree.list(`cmd/${dir}`)).some((f) => f.endsWith(".go"))) return `./cmd/${dir}`;
   }
   return null;

@@ -51,9 +51,17 @@ EOF
 # Running/Ready, Job pods Succeeded, deleted pods go away) and one log file served for every container.
 k8s_kwok_config() {
   local d=$1 bin=$2
-  printf 'fake container log line 1\nfake container log line 2\n' >"$d/fake-container.log"
+  # CRI log format (timestamp stream tag message), the only one kwok parses.
+  printf '%s stdout F fake container log line %s\n' 2026-01-01T00:00:00.000000001Z 1 \
+    2026-01-01T00:00:01.000000001Z 2 >"$d/fake-container.log"
   {
-    printf 'kind: KwokConfiguration\napiVersion: config.kwok.x-k8s.io/v1alpha1\noptions: {}\n'
+    # The binary does not apply its documented defaults to a file's options (v0.8.0 exits with
+    # "playStageParallelism must be greater than 0", and pod logs answer 405 without the debugging
+    # handlers), so they are spelled out.
+    printf 'kind: KwokConfiguration\napiVersion: config.kwok.x-k8s.io/v1alpha1\noptions:\n'
+    printf '  podPlayStageParallelism: 4\n  nodePlayStageParallelism: 4\n  nodeLeaseParallelism: 4\n'
+    printf '  nodeLeaseDurationSeconds: 40\n  podsOnNodeSyncParallelism: 1\n  enablePodsOnNodeSyncListPager: true\n'
+    printf '  enableDebuggingHandlers: true\n  enableProfilingHandler: false\n  cidr: 10.0.0.0/16\n'
     cat "$bin/kwok-stages.yaml"
     printf -- '---\nkind: ClusterLogs\napiVersion: kwok.x-k8s.io/v1alpha1\nmetadata:\n  name: all-pods\n'
     printf 'spec:\n  logs:\n  - logsFile: %s\n    follow: false\n' "$d/fake-container.log"
@@ -78,7 +86,8 @@ EOF
 
 k8s_nodes_ready() {
   local ready
-  ready=$(k8s_api GET /api/v1/nodes | grep -o '"type": *"Ready", *"status": *"True"' | wc -l)
+  # The API server pretty-prints for curl, so squeeze the JSON before matching.
+  ready=$(k8s_api GET /api/v1/nodes | tr -d ' \n' | grep -o '"type":"Ready","status":"True"' | wc -l)
   ((ready >= K8S_FAKE_NODES))
 }
 
@@ -119,8 +128,7 @@ k8s_start_controllers() {
   local bin=$1 d=$K8S_DIR
   k8s_run kube-controller-manager "$bin/kube-controller-manager" --kubeconfig "$d/kubeconfig" \
     --leader-elect=false --secure-port 0 --root-ca-file "$d/ca.crt" \
-    --service-account-private-key-file "$d/sa.key" --kube-api-qps 200 --kube-api-burst 400 \
-    --controllers '*,-nodeipam,-cloud-node-lifecycle,-route,-service-lb'
+    --service-account-private-key-file "$d/sa.key" --kube-api-qps 200 --kube-api-burst 400
   k8s_run kube-scheduler "$bin/kube-scheduler" --kubeconfig "$d/kubeconfig" --leader-elect=false \
     --secure-port 0 --kube-api-qps 200 --kube-api-burst 400
   local kwok_port; kwok_port=$(free_port)
@@ -169,10 +177,17 @@ k8s_fail() {
 }
 
 stop_kubernetes() {
-  local i
-  # Reverse order: kwok and the controllers before the API server, etcd last.
-  for ((i = ${#K8S_PIDS[@]} - 1; i >= 0; i--)); do kill "${K8S_PIDS[i]}" 2>/dev/null || true; done
-  for i in "${K8S_PIDS[@]}"; do wait "$i" 2>/dev/null || true; done
+  local i pid
+  # Reverse order (kwok and the controllers before the API server, etcd last). A component that has
+  # not exited after a few seconds is killed: the API server can hang in graceful shutdown once etcd
+  # is gone, and nothing here needs a clean shutdown (the data dir is deleted anyway).
+  for ((i = ${#K8S_PIDS[@]} - 1; i >= 0; i--)); do
+    pid=${K8S_PIDS[i]}
+    kill "$pid" 2>/dev/null || continue
+    for _ in 1 2 3 4 5 6 7 8 9 10; do kill -0 "$pid" 2>/dev/null || break; sleep 0.3; done
+    kill -9 "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+  done
   K8S_PIDS=()
   if [[ -n ${K8S_DIR:-} ]]; then rm -rf "$K8S_DIR"; K8S_DIR=; fi
   unset KLI8NT_TEST_KUBECONFIG

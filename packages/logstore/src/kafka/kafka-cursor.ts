@@ -24,6 +24,8 @@ export function openKafkaCursor(
   const consumer = kafka.consumer({
     groupId: `kli8nt-logs-reader-${randomUUID()}`,
     allowAutoTopicCreation: false,
+    // An idle fetch returns within 1 s, so close() (which waits for the fetch in flight) is quick.
+    maxWaitTimeInMs: 1_000,
   });
   const buffer: StoredLogRecord[] = [];
   let expected = from;

@@ -48,12 +48,26 @@ describe.skipIf(!ready)("real builds with buildah + podman", { timeout: 600_000 
     expect(r.body).toBe("hello from node: built by npm run build in 1s\n");
   });
 
+  it("Node without lockfile or dependencies: npm install, empty node_modules still copies", async () => {
+    const r = await buildAndServe("sample-node-nodeps");
+    expect(r.plan.install).toEqual(["npm install"]);
+    expect(r.status).toBe(200);
+    expect(r.body).toBe("no dependencies\n");
+  });
+
   it("Vite SPA: vite build, Caddy serves dist with index fallback", async () => {
     const r = await buildAndServe("sample-vite-spa", "/some/client/route");
     expect(r.plan).toMatchObject({ provider: "static", framework: "vite", staticOutputDir: "dist" });
     expect(r.status).toBe(200);
     expect(r.body).toContain('<div id="app"></div>');
     expect(r.body).toMatch(/src="\/assets\/index-[\w-]+\.js"/);
+  });
+
+  it("plain static HTML: Caddy only, files from the repository root", async () => {
+    const r = await buildAndServe("g06-static-html", "/style.css");
+    expect(r.plan).toMatchObject({ provider: "static", staticOutputDir: "." });
+    expect(r.status).toBe(200);
+    expect(r.body).toContain("h1 { color: red }");
   });
 
   it("Python Flask: pip in a venv, gunicorn on $PORT", async () => {

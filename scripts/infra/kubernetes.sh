@@ -142,7 +142,7 @@ start_kubernetes() {
   apt_ensure openssl openssl
   apt_ensure curl curl
   local t0=$SECONDS bin
-  bin=$(bash "$K8S_ROOT/test/k8s/build-binaries.sh")
+  bin=$(bash "$K8S_ROOT/test/k8s/build-binaries.sh") || { log "building the Kubernetes binaries failed"; return 1; }
   K8S_DIR=$(mktemp -d /tmp/kli8nt-k8s.XXXXXX)
   K8S_PIDS=()
   K8S_API_PORT=$(free_port)
@@ -157,7 +157,8 @@ start_kubernetes() {
   k8s_start_controllers "$bin"
   local i
   for ((i = 0; i < K8S_FAKE_NODES; i++)); do
-    k8s_api POST /api/v1/nodes "$(k8s_fake_node_json "kwok-node-$i")" >/dev/null
+    k8s_api POST /api/v1/nodes "$(k8s_fake_node_json "kwok-node-$i")" >/dev/null ||
+      { k8s_fail kube-apiserver; return 1; }
   done
   # Ready nodes prove kwok works; the default ServiceAccount proves the controller-manager does
   # (pods cannot be created in a namespace before it exists).

@@ -79,6 +79,9 @@ write_kwok_stages() {
 
 main() {
   mkdir -p "$OUT"
+  # Two test runs on one machine must not build twice at once: the second waits, then finds it all there.
+  exec 9>"$OUT/.lock"
+  flock 9
   # Smallest first, so a module the proxy refuses shows up within minutes, not after the long build.
   [[ -s $OUT/kwok-stages.yaml ]] || write_kwok_stages
   [[ -x $OUT/etcd ]] || build_etcd

@@ -47,10 +47,11 @@ current-context: kli8nt-test
 EOF
 }
 
-# k8s_kwok_config DIR BIN: kwok's configuration plus the default stages (nodes become Ready, pods
-# Running/Ready, Job pods Succeeded, deleted pods go away) and one log file served for every container.
+# k8s_kwok_config DIR: kwok's configuration plus the stages of test/k8s/kwok/stages.yaml (nodes become
+# Ready, pods Running/Ready, Job pods Succeeded, deleted pods go away, images named *never-ready* stay
+# unready) and one log file served for every container.
 k8s_kwok_config() {
-  local d=$1 bin=$2
+  local d=$1
   # CRI log format (timestamp stream tag message), the only one kwok parses.
   printf '%s stdout F fake container log line %s\n' 2026-01-01T00:00:00.000000001Z 1 \
     2026-01-01T00:00:01.000000001Z 2 >"$d/fake-container.log"
@@ -62,7 +63,7 @@ k8s_kwok_config() {
     printf '  podPlayStageParallelism: 4\n  nodePlayStageParallelism: 4\n  nodeLeaseParallelism: 4\n'
     printf '  nodeLeaseDurationSeconds: 40\n  podsOnNodeSyncParallelism: 1\n  enablePodsOnNodeSyncListPager: true\n'
     printf '  enableDebuggingHandlers: true\n  enableProfilingHandler: false\n  cidr: 10.0.0.0/16\n'
-    cat "$bin/kwok-stages.yaml"
+    cat "$K8S_ROOT/test/k8s/kwok/stages.yaml"
     printf -- '---\nkind: ClusterLogs\napiVersion: kwok.x-k8s.io/v1alpha1\nmetadata:\n  name: all-pods\n'
     printf 'spec:\n  logs:\n  - logsFile: %s\n    follow: false\n' "$d/fake-container.log"
   } >"$d/kwok.yaml"
@@ -150,7 +151,7 @@ start_kubernetes() {
   printf '%s,kli8nt-admin,kli8nt-admin,system:masters\n' "$K8S_TOKEN" >"$K8S_DIR/tokens.csv"
   k8s_pki "$K8S_DIR"
   k8s_kubeconfig "$K8S_DIR" "$K8S_API_PORT" "$K8S_TOKEN"
-  k8s_kwok_config "$K8S_DIR" "$bin"
+  k8s_kwok_config "$K8S_DIR"
   local t1=$SECONDS
   k8s_start_etcd "$bin" || { k8s_fail etcd; return 1; }
   k8s_start_apiserver "$bin" || { k8s_fail kube-apiserver; return 1; }

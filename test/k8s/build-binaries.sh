@@ -62,28 +62,12 @@ build_kwok() {
   rmdir "$tmp"
 }
 
-# The standalone kwok binary exits with "no stages found" without Stage objects; these are the
-# defaults kwokctl injects (kustomize/stage/fast of the same kwok release).
-write_kwok_stages() {
-  local dir f
-  dir=$(cd / && go mod download -json "sigs.k8s.io/kwok@$KWOK_VERSION" | sed -n 's/.*"Dir": *"\([^"]*\)".*/\1/p')
-  {
-    for f in node/fast/node-initialize.yaml node/heartbeat-with-lease/node-heartbeat-with-lease.yaml \
-      pod/fast/pod-ready.yaml pod/fast/pod-complete.yaml pod/fast/pod-delete.yaml; do
-      printf -- '---\n'
-      cat "$dir/kustomize/stage/$f"
-    done
-  } >"$OUT/kwok-stages.yaml.tmp"
-  mv "$OUT/kwok-stages.yaml.tmp" "$OUT/kwok-stages.yaml"
-}
-
 main() {
   mkdir -p "$OUT"
   # Two test runs on one machine must not build twice at once: the second waits, then finds it all there.
   exec 9>"$OUT/.lock"
   flock 9
   # Smallest first, so a module the proxy refuses shows up within minutes, not after the long build.
-  [[ -s $OUT/kwok-stages.yaml ]] || write_kwok_stages
   [[ -x $OUT/etcd ]] || build_etcd
   [[ -x $OUT/kwok ]] || build_kwok
   local kube=()

@@ -130,6 +130,41 @@ describe.skipIf(!kubeconfigPath)("test Kubernetes cluster", () => {
     expect(log.text).toContain("fake container log line 1");
   });
 
+  it("keeps pods of a *never-ready* image Running but unready, so a Deployment never becomes Available", async () => {
+    const labels = { app: "stuck" };
+    const deployment = {
+      apiVersion: "apps/v1",
+      kind: "Deployment",
+      metadata: { name: "stuck" },
+      spec: {
+        replicas: 1,
+        progressDeadlineSeconds: 2,
+        selector: { matchLabels: labels },
+        template: {
+          metadata: { labels },
+          spec: { containers: [{ name: "c", image: "registry.test.invalid/never-ready@sha256:00" }] },
+        },
+      },
+    };
+    expect(
+      (await call(cluster, "POST", `/apis/apps/v1/namespaces/${ns}/deployments`, deployment)).status,
+    ).toBe(201);
+    // The progress deadline is the controller's verdict that the rollout is stuck.
+    const progressing = await eventually("ProgressDeadlineExceeded", async () => {
+      const status = (await call(cluster, "GET", `/apis/apps/v1/namespaces/${ns}/deployments/stuck`)).json()
+        .status;
+      // biome-ignore lint/suspicious/noExplicitAny: raw API object
+      const condition = status?.conditions?.find((c: any) => c.type === "Progressing");
+      return condition?.reason === "ProgressDeadlineExceeded" ? status : undefined;
+    });
+    expect(progressing.availableReplicas ?? 0).toBe(0);
+    const pod = (await call(cluster, "GET", `/api/v1/namespaces/${ns}/pods?labelSelector=app%3Dstuck`)).json()
+      .items[0];
+    expect(pod.status.phase).toBe("Running");
+    // biome-ignore lint/suspicious/noExplicitAny: raw API object
+    expect(pod.status.conditions.find((c: any) => c.type === "Ready")?.status).toBe("False");
+  });
+
   it("deletes a namespace with its pods", async () => {
     expect((await call(cluster, "DELETE", `/api/v1/namespaces/${ns}`)).status).toBe(200);
     const gone = await eventually("namespace gone", async () => {

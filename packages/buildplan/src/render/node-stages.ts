@@ -12,7 +12,13 @@ import {
 } from "./instructions.ts";
 import { staticRuntime } from "./static-runtime.ts";
 
-const PRUNE: Partial<Record<string, string>> = { npm: "npm prune --omit=dev", pnpm: "pnpm prune --prod" };
+/** Drops devDependencies from an installed tree (Yarn berry has no built-in equivalent, so it keeps them). */
+const PRUNE: Partial<Record<string, string>> = {
+  npm: "npm prune --omit=dev",
+  pnpm: "pnpm prune --prod",
+  yarn1: "yarn install --production --prefer-offline",
+  bun: "bun install --production",
+};
 
 /** deps (manifests + install) → build (source + build) stages shared by Node servers and SPAs. */
 function nodeBuildStages(plan: BuildPlan, image: string, after: string[], between: string[] = []): string[] {
@@ -26,11 +32,17 @@ function nodeBuildStages(plan: BuildPlan, image: string, after: string[], betwee
     ...runLines(plan.install),
     "",
     ...between,
-    "FROM deps AS build",
-    ...argLines("node"),
-    "COPY . .",
-    ...runChained([...plan.build, ...after]),
+    ...buildStage(plan, image, after),
   ];
+}
+
+/**
+ * With build commands, the build stage starts from deps and runs them; without, it is just the source on the
+ * base image, so a source change costs a COPY and no container run.
+ */
+function buildStage(plan: BuildPlan, image: string, after: string[]): string[] {
+  if (plan.build.length === 0) return [`FROM ${image} AS build`, "WORKDIR /app", "COPY . ."];
+  return ["FROM deps AS build", ...argLines("node"), "COPY . .", ...runChained([...plan.build, ...after])];
 }
 
 /** Node.js server or SPA (static output served by Caddy, no Node in the runtime image). */

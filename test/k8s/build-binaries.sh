@@ -63,6 +63,7 @@ build_kwok() {
 }
 
 main() {
+  command -v go >/dev/null || { say "Go 1.26 is required on PATH (see docs/adr/0021-kubernetes-test-cluster.md)"; exit 1; }
   mkdir -p "$OUT"
   # Two test runs on one machine must not build twice at once: the second waits, then finds it all there.
   exec 9>"$OUT/.lock"

@@ -96,7 +96,7 @@ describe.skipIf(!kubeconfigPath)("test Kubernetes cluster", () => {
       // biome-ignore lint/suspicious/noExplicitAny: raw API object
       expect(node.status.conditions.find((c: any) => c.type === "Ready")?.status).toBe("True");
     }
-  });
+  }, 90_000);
 
   it("runs a Job to completion (scheduler + job controller + kwok stages) and serves its pod's log", async () => {
     const job = {
@@ -128,7 +128,7 @@ describe.skipIf(!kubeconfigPath)("test Kubernetes cluster", () => {
     const log = await call(cluster, "GET", `/api/v1/namespaces/${ns}/pods/${pod.metadata.name}/log`);
     expect(log.status).toBe(200);
     expect(log.text).toContain("fake container log line 1");
-  });
+  }, 90_000);
 
   it("keeps pods of a *never-ready* image Running but unready, so a Deployment never becomes Available", async () => {
     const labels = { app: "stuck" };
@@ -163,7 +163,7 @@ describe.skipIf(!kubeconfigPath)("test Kubernetes cluster", () => {
     expect(pod.status.phase).toBe("Running");
     // biome-ignore lint/suspicious/noExplicitAny: raw API object
     expect(pod.status.conditions.find((c: any) => c.type === "Ready")?.status).toBe("False");
-  });
+  }, 90_000);
 
   it("deletes a namespace with its pods", async () => {
     expect((await call(cluster, "DELETE", `/api/v1/namespaces/${ns}`)).status).toBe(200);
@@ -172,5 +172,5 @@ describe.skipIf(!kubeconfigPath)("test Kubernetes cluster", () => {
       return status === 404 ? status : undefined;
     });
     expect(gone).toBe(404);
-  });
+  }, 90_000);
 });

@@ -119,7 +119,7 @@ describe.skipIf(!kubeconfigPath)("manifests against a real API server", () => {
       expect(pod.spec?.nodeName).toMatch(/^kwok-node-/);
       expect(pod.spec?.containers[0]?.image).toBe(release.image);
     }
-  });
+  }, 90_000);
 
   it("re-applying the same objects changes nothing (deterministic rendering + server-side apply)", async () => {
     const { app, release } = sampleApp();
@@ -132,7 +132,7 @@ describe.skipIf(!kubeconfigPath)("manifests against a real API server", () => {
     const again = await applyAll(kc, applyOrder(renderApp(app, release, settings)));
     expect(again.map(appliedAt)).toEqual(first.map(appliedAt));
     expect(again[4]?.metadata?.generation).toBe(1);
-  });
+  }, 90_000);
 
   it("enforces Pod Security restricted in the app namespace: a pod without the securityContext is refused", async () => {
     const { app, release } = sampleApp();
@@ -151,7 +151,7 @@ describe.skipIf(!kubeconfigPath)("manifests against a real API server", () => {
           error instanceof ApiException ? { code: error.code, body: String(error.body) } : error,
       );
     expect(rejected).toMatchObject({ code: 403, body: expect.stringContaining("violates PodSecurity") });
-  });
+  }, 90_000);
 
   it("the deploy controller's RBAC is enough to apply an app, and no more", async () => {
     const rbac = renderDeployControllerRbac({
@@ -187,7 +187,7 @@ describe.skipIf(!kubeconfigPath)("manifests against a real API server", () => {
       .listClusterRole()
       .then(() => undefined, statusOf);
     expect(forbidden).toBe(403);
-  });
+  }, 90_000);
 
   it("deleting the namespace removes the app and everything in it", async () => {
     const { app, release } = sampleApp();
@@ -205,5 +205,5 @@ describe.skipIf(!kubeconfigPath)("manifests against a real API server", () => {
       core.readNamespace({ name: manifests.names.namespace }).then(() => undefined, statusOf),
     );
     expect(gone).toBe(404);
-  });
+  }, 90_000);
 });

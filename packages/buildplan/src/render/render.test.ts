@@ -111,6 +111,16 @@ describe("render: options and special cases", () => {
     expect(() => render(plan)).toThrow(BuildPlanError);
   });
 
+  it("registry settings can be baked in as ARG defaults for builders without --build-arg", async () => {
+    const plan = await detect(join(root, "g01-node-npm"));
+    const registry = { npmRegistry: "https://npm.mirror/", caFile: BUILD_CA_PATH };
+    const { dockerfile } = render(plan, { registry });
+    expect(dockerfile).toContain("ARG NPM_CONFIG_REGISTRY=https://npm.mirror/\n");
+    expect(dockerfile).toContain("ARG NPM_CONFIG_CAFILE=/run/build-ca.crt\n");
+    expect(render(plan).dockerfile).toContain("ARG NPM_CONFIG_REGISTRY\n");
+    expect(render(plan, { registry: { npmRegistry: "x y\nRUN evil" } }).dockerfile).not.toContain("evil");
+  });
+
   it("registry build args carry locations and the in-build CA path, never credentials", () => {
     const args = registryBuildArgs({
       npmRegistry: "https://npm.example/",

@@ -1,0 +1,16 @@
+export { type KubernetesRuntimeConfig, loadKubernetesRuntimeConfig } from "./config.ts";
+export { readDesiredState } from "./desired-state.ts";
+export { FIELD_MANAGER, type KubeApi, loadKubeConfig, makeKubeApi } from "./kube-api.ts";
+export { deployOnKubernetes, type KubernetesDeployDeps } from "./kubernetes-deploy-handler.ts";
+export { type AppRelease, type DeployOutcome, KubernetesDeployer } from "./kubernetes-deployer.ts";
+export {
+  type DesiredApp,
+  type ReconcileReport as KubernetesReconcileReport,
+  reconcileAll,
+} from "./reconcile-all.ts";
+export { type RolloutStatus, rolloutStatus } from "./rollout-status.ts";
+export {
+  type KubernetesDeployController,
+  type KubernetesDeployControllerOptions,
+  startKubernetesDeployController,
+} from "./start-kubernetes-deploy-controller.ts";

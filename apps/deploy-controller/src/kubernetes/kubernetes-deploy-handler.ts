@@ -1,0 +1,62 @@
+import type { DeployRequested } from "@kli8nt/core";
+import { type Db, resolveEnv, type SecretBox } from "@kli8nt/db";
+import type { DeployLogger } from "../deploy-handler.ts";
+import { loadDeployment, moveDeployment } from "../deployment-rows.ts";
+import type { KubernetesDeployer } from "./kubernetes-deployer.ts";
+
+export interface KubernetesDeployDeps {
+  readonly db: Db;
+  readonly box: SecretBox;
+  readonly deployer: KubernetesDeployer;
+  readonly logger: DeployLogger;
+  /** Nudges the outbox relay after a commit (INFORM progress is written with the row). */
+  readonly onOutboxWrite: () => void;
+  /** Aborted when the controller is abandoned: nothing more is written, as after a crash. */
+  readonly signal: AbortSignal;
+}
+
+const DONE = new Set(["live", "superseded", "failed", "cancelled"]);
+
+/**
+ * Handles DeployRequested in Kubernetes mode: record `deploying`, apply and wait for the rollout, record
+ * `live` with the URL or `failed` with the reason. Progress goes through the same rows and outbox as the
+ * single-machine handler, so the api sees both runtimes alike. A redelivery re-applies (a no-op) and waits.
+ */
+export async function deployOnKubernetes(
+  deps: KubernetesDeployDeps,
+  message: DeployRequested,
+): Promise<void> {
+  const { db, logger, signal } = deps;
+  signal.throwIfAborted();
+  const log = { deploymentId: message.deploymentId, app: message.appName };
+  const row = await loadDeployment(db, message.deploymentId);
+  if (!row || DONE.has(row.state)) {
+    logger.info({ ...log, state: row?.state ?? null }, "Skipped deploy: nothing to do");
+    return;
+  }
+  if (row.state !== "deploying") {
+    const moved = await moveDeployment(db, row.id, "deploy:deploying", "deploying");
+    deps.onOutboxWrite();
+    if (!moved && (await loadDeployment(db, row.id))?.state !== "deploying") return;
+  }
+  const env = Object.fromEntries(
+    (await resolveEnv(db, deps.box, message.appId)).map((v) => [v.key, v.value]),
+  );
+  const outcome = await deps.deployer.deploy(
+    {
+      app: { id: message.appId, name: message.appName },
+      release: { deploymentId: message.deploymentId, image: message.image, port: message.port },
+      env,
+    },
+    signal,
+  );
+  signal.throwIfAborted();
+  if (outcome.ok) {
+    await moveDeployment(db, row.id, "deploy:live", "live", { url: outcome.url, reason: null });
+    logger.info({ ...log, url: outcome.url }, "Rolled out release");
+  } else {
+    await moveDeployment(db, row.id, "deploy:failed", "failed", { reason: outcome.reason });
+    logger.warn({ ...log, reason: outcome.reason, rolledBackTo: outcome.rolledBackTo }, "Rollout failed");
+  }
+  deps.onOutboxWrite();
+}

@@ -1,0 +1,115 @@
+import type { Bus, Consumer } from "@kli8nt/bus";
+import { MESSAGE_SCHEMAS, QUEUES } from "@kli8nt/core";
+import type { Db, SecretBox } from "@kli8nt/db";
+import { type ManifestSettingsInput, resolveSettings } from "@kli8nt/manifests";
+import type { KubeConfig } from "@kubernetes/client-node";
+import type { DeployLogger } from "../deploy-handler.ts";
+import { KeyLock } from "../key-lock.ts";
+import { readDesiredState } from "./desired-state.ts";
+import { loadKubeConfig, makeKubeApi } from "./kube-api.ts";
+import { deployOnKubernetes } from "./kubernetes-deploy-handler.ts";
+import { KubernetesDeployer } from "./kubernetes-deployer.ts";
+import { type ReconcileReport, reconcileAll } from "./reconcile-all.ts";
+
+export interface KubernetesDeployControllerOptions {
+  readonly bus: Bus;
+  readonly db: Db;
+  readonly box: SecretBox;
+  /** A loaded KubeConfig, a kubeconfig path, or undefined for the in-cluster service account. */
+  readonly kubeconfig?: KubeConfig | string | undefined;
+  readonly settings: ManifestSettingsInput;
+  readonly logger: DeployLogger;
+  readonly onOutboxWrite?: () => void;
+  readonly prefetch?: number;
+  /** Full resync period (deleted apps, drift); 0 turns it off. Default one minute. */
+  readonly resyncMs?: number;
+  readonly pollMs?: number;
+  readonly rolloutGraceMs?: number;
+}
+
+export interface KubernetesDeployController {
+  readonly deployer: KubernetesDeployer;
+  /** Converges every app to the database now (also run at start and every `resyncMs`). */
+  resync(): Promise<ReconcileReport>;
+  /** Stops consuming and waits for in-flight deploys. */
+  stop(): Promise<void>;
+  /** Drops everything at once and writes nothing more: what a crash (kill -9) leaves behind. */
+  abandon(): void;
+}
+
+/** Converges the cluster to the database, then consumes DEPLOY; one deploy per app at a time. */
+export async function startKubernetesDeployController(
+  options: KubernetesDeployControllerOptions,
+): Promise<KubernetesDeployController> {
+  const kc = typeof options.kubeconfig === "object" ? options.kubeconfig : loadKubeConfig(options.kubeconfig);
+  const deployer = new KubernetesDeployer(makeKubeApi(kc), {
+    settings: resolveSettings(options.settings),
+    ...(options.pollMs === undefined ? {} : { pollMs: options.pollMs }),
+    ...(options.rolloutGraceMs === undefined ? {} : { rolloutGraceMs: options.rolloutGraceMs }),
+  });
+  const { db, box, logger } = options;
+  const abort = new AbortController();
+  const lock = new KeyLock();
+  // Bumped when a deploy of the app starts: a resync that read the database earlier must not undo it.
+  const epochs = new Map<string, number>();
+  const epoch = (app: string) => epochs.get(app) ?? 0;
+
+  const resync = async (): Promise<ReconcileReport> => {
+    const seen = new Map(epochs);
+    const desired = await readDesiredState(db, box);
+    const report = await reconcileAll(deployer, desired, {
+      exclusive: (app, task) =>
+        lock.run(app, async () => {
+          if (abort.signal.aborted || epoch(app) !== (seen.get(app) ?? 0)) return false;
+          await task();
+          return true;
+        }),
+    });
+    if (report.applied.length + report.deleted.length + report.errors.length > 0)
+      logger.info(
+        { applied: report.applied.length, deleted: report.deleted, errors: report.errors },
+        "Reconciled apps with the database",
+      );
+    return report;
+  };
+
+  await resync();
+  const deps = {
+    db,
+    box,
+    deployer,
+    logger,
+    onOutboxWrite: options.onOutboxWrite ?? (() => undefined),
+    signal: abort.signal,
+  };
+  const consumer: Consumer = await options.bus.consume(
+    QUEUES.deploy,
+    MESSAGE_SCHEMAS.DEPLOY,
+    (message) =>
+      lock.run(message.appName, () => {
+        epochs.set(message.appName, epoch(message.appName) + 1);
+        return deployOnKubernetes(deps, message);
+      }),
+    { prefetch: options.prefetch ?? 8 },
+  );
+  const resyncMs = options.resyncMs ?? 60_000;
+  const timer =
+    resyncMs > 0
+      ? setInterval(() => {
+          resync().catch((error: unknown) => logger.warn({ err: error }, "Resync failed"));
+        }, resyncMs)
+      : undefined;
+  timer?.unref();
+  return {
+    deployer,
+    resync,
+    async stop() {
+      clearInterval(timer);
+      await consumer.cancel();
+    },
+    abandon() {
+      clearInterval(timer);
+      abort.abort(new Error("controller abandoned"));
+    },
+  };
+}

@@ -12,6 +12,13 @@ const BY_CODE: Readonly<Record<string, string>> = {
   APP_NAME_TAKEN: "Pick another name: each name is one subdomain.",
   APP_NOT_FOUND: "It may have been deleted. Go back to your apps.",
   ROUTE_NOT_FOUND: "This server does not offer that yet; update Kli8nt or use the API.",
+  GITHUB_NOT_CONNECTED: "Connect your GitHub account, or paste the repository's URL instead.",
+  GITHUB_RECONNECT_REQUIRED: "Reconnect GitHub: your access was revoked or has expired.",
+  GITHUB_NOT_CONFIGURED: "Use the sign-in link Kli8nt printed when it started, or paste repository URLs.",
+  GITHUB_RATE_LIMITED: "Wait until GitHub's rate limit resets, then try again.",
+  GITHUB_UNAVAILABLE: "GitHub is unreachable; try again in a few minutes.",
+  GITHUB_NOT_FOUND: "Check the owner and name, and that your GitHub account can see the repository.",
+  DEPLOYMENT_NOT_FOUND: "Reload the page: that deploy no longer exists.",
   INTERNAL: "Try again. If it keeps failing, the server log has the details.",
 };
 

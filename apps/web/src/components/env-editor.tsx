@@ -50,18 +50,20 @@ export function EnvEditor({ rows, onChange, problems, showProblems }: Props) {
                 ) : null}
               </div>
               <div className="field">
-                <label htmlFor={`env-value-${row.id}`}>Value {n}</label>
+                {row.keep ? (
+                  <span className="label">Value {n}</span>
+                ) : (
+                  <label htmlFor={`env-value-${row.id}`}>Value {n}</label>
+                )}
                 {row.keep ? (
                   <div className="secret-kept">
-                    <span id={`env-value-${row.id}`} className="secret-mask">
-                      Hidden secret value
-                    </span>
+                    <span className="secret-mask">Hidden secret value</span>
                     <button
                       type="button"
                       className="button button-small"
                       onClick={() => update(row.id, { keep: false, value: "" })}
                     >
-                      Replace value {n}
+                      Replace <span className="sr-only">the value of {row.key}</span>
                     </button>
                   </div>
                 ) : (

@@ -1,5 +1,5 @@
 import { useEffect, useState } from "react";
-import { isNotAvailable } from "../api/client.ts";
+import { ApiError, isNotAvailable } from "../api/client.ts";
 import { listBranches, searchRepos } from "../api/endpoints.ts";
 import type { GitHubRepo } from "../api/types.ts";
 import { ErrorAlert } from "./error-alert.tsx";
@@ -40,7 +40,7 @@ export function RepoPicker({ picked, onPick, onUnavailable }: Props) {
         (e: unknown) => {
           if (abort.signal.aborted) return;
           setLoading(false);
-          if (isNotAvailable(e)) onUnavailable();
+          if (isNotAvailable(e) || codeOf(e) === "GITHUB_NOT_CONFIGURED") onUnavailable();
           else setError(e);
         },
       );
@@ -74,7 +74,7 @@ export function RepoPicker({ picked, onPick, onUnavailable }: Props) {
           onChange={(e) => setQuery(e.target.value)}
         />
       </div>
-      <ErrorAlert error={error} />
+      {NEEDS_CONNECT.has(codeOf(error)) ? <ConnectGitHub error={error} /> : <ErrorAlert error={error} />}
       <p className="sr-only" role="status">
         {loading ? "Searching…" : results ? `${results.items.length} repositories` : ""}
       </p>
@@ -108,6 +108,30 @@ export function RepoPicker({ picked, onPick, onUnavailable }: Props) {
           More repositories
         </button>
       ) : null}
+    </div>
+  );
+}
+
+const NEEDS_CONNECT = new Set(["GITHUB_NOT_CONNECTED", "GITHUB_RECONNECT_REQUIRED"]);
+
+function codeOf(error: unknown): string {
+  return error instanceof ApiError ? error.code : "";
+}
+
+function ConnectGitHub({ error }: { readonly error: unknown }) {
+  const again = codeOf(error) === "GITHUB_RECONNECT_REQUIRED";
+  return (
+    <div className="alert alert-info" role="status">
+      <p className="alert-title">
+        {again ? "Reconnect GitHub to list your repositories" : "Connect GitHub to list your repositories"}
+      </p>
+      <p>{error instanceof ApiError ? error.detail : ""}</p>
+      <p className="button-row">
+        <a className="button button-primary button-small" href="/auth/github">
+          {again ? "Reconnect GitHub" : "Connect GitHub"}
+        </a>
+        <span className="muted">or choose Git URL above.</span>
+      </p>
     </div>
   );
 }

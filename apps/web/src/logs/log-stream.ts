@@ -128,8 +128,9 @@ export class LogStream {
       this.#last = Math.max(this.#last ?? -1, e.to - 1);
       return;
     }
-    const record = (e.type === "record" ? e.record : e) as Record<string, unknown> | undefined;
-    const line = record ? toLine(record) : null;
+    // The api sends {type:"record", ...record}; a nested {type, record} is accepted too.
+    const nested = e.type === "record" && typeof e.record === "object" && e.record !== null;
+    const line = toLine((nested ? e.record : e) as Record<string, unknown>);
     // Offsets only grow: anything at or below the last one is a repeat after a reconnect.
     if (!line || (this.#last !== null && line.offset <= this.#last)) return;
     this.#last = line.offset;

@@ -127,7 +127,7 @@ export function AppPage({ name, tab }: { readonly name: string; readonly tab: Ap
               latestUpdatedAt={latest?.updatedAt ?? null}
               onChanged={app.reload}
             />
-            <PlanPanel name={name} firstBuild={latest === null} />
+            <PlanPanel name={name} firstBuild={latest?.state !== "live"} />
           </>
         ) : null}
         {tab === "logs" ? <LogViewer name={name} /> : null}

@@ -1,4 +1,4 @@
-import { type FormEvent, useCallback, useState } from "react";
+import { type FormEvent, useCallback, useEffect, useState } from "react";
 import { createApp, deployNow, listApps, putEnv } from "../api/endpoints.ts";
 import { EnvEditor } from "../components/env-editor.tsx";
 import { ErrorAlert } from "../components/error-alert.tsx";
@@ -35,6 +35,7 @@ export function NewApp() {
   const [submitted, setSubmitted] = useState(false);
   const [busy, setBusy] = useState<string | null>(null);
   const [error, setError] = useState<unknown>(null);
+  const [refused, setRefused] = useState(0);
   const template = useLoad("url-template", async () => templateFrom((await listApps(undefined, 1)).items[0]));
   const branches = useBranches(source === "github" ? (picked?.fullName ?? null) : null);
 
@@ -71,7 +72,7 @@ export function NewApp() {
     event.preventDefault();
     setSubmitted(true);
     if (invalid) {
-      document.querySelector<HTMLElement>("[aria-invalid='true']")?.focus();
+      setRefused((n) => n + 1);
       return;
     }
     setError(null);
@@ -97,6 +98,11 @@ export function NewApp() {
       setBusy(null);
     }
   };
+
+  // After a refused submit has rendered its problems, take the user to the first one.
+  useEffect(() => {
+    if (refused > 0) document.querySelector<HTMLElement>("[aria-invalid='true']")?.focus();
+  }, [refused]);
 
   const preview = previewUrl(template.data ?? null, name || "your-app");
   return (

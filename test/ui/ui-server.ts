@@ -1,0 +1,75 @@
+import { execFileSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { buildApi, loadConfig } from "@kli8nt/api";
+import type { DeploymentState } from "@kli8nt/core";
+import {
+  createSignInLink,
+  ensureAdminUser,
+  IN_MEMORY,
+  openDatabase,
+  SecretBox,
+  type TransitionPatch,
+  transitionDeployment,
+} from "@kli8nt/db";
+import { createFileLogStore, type LogStore } from "@kli8nt/logstore";
+
+export const ROOT = path.resolve(import.meta.dirname, "../..");
+
+export interface UiServer {
+  /** Where the api (and the UI it serves) listens, e.g. http://127.0.0.1:41234. */
+  readonly url: string;
+  readonly logs: LogStore;
+  /** A fresh one-time sign-in link for the local administrator, as `npm start` prints. */
+  signInUrl(): Promise<string>;
+  /** Moves a deployment through states as the controllers would (they do not run here). */
+  advance(deploymentId: string, states: readonly DeploymentState[], patch?: TransitionPatch): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Builds apps/web into apps/web/dist (what the api serves) and says how long it took. */
+export function buildWeb(): number {
+  const started = performance.now();
+  execFileSync("npm", ["run", "build", "-w", "@kli8nt/web"], { cwd: ROOT, stdio: "pipe" });
+  return performance.now() - started;
+}
+
+/**
+ * The real api in this process (PGlite in memory, file log store in a temp dir), listening on a free port
+ * and serving the built UI. The same composition as `kli8nt start`, minus the controllers: deploys stay
+ * queued, which is what the UI tests need to see.
+ */
+export async function startUiServer(): Promise<UiServer> {
+  const dataDir = mkdtempSync(path.join(tmpdir(), "kli8nt-ui-"));
+  const database = await openDatabase({ dataDir: IN_MEMORY });
+  const logs = createFileLogStore({ dataDir: path.join(dataDir, "logs"), fsyncIntervalMs: 1000 });
+  const config = loadConfig({ KLI8NT_HOST: "127.0.0.1", KLI8NT_PORT: "0", KLI8NT_DATA_DIR: dataDir });
+  const app = await buildApi({
+    config,
+    db: database.db,
+    box: new SecretBox(randomBytes(32)),
+    onOutboxWrite: () => undefined,
+    logs,
+  });
+  await app.listen({ host: "127.0.0.1", port: 0 });
+  const address = app.server.address();
+  const url = `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}`;
+  const admin = await ensureAdminUser(database.db);
+  return {
+    url,
+    logs,
+    signInUrl: async () => `${url}/auth/link/${await createSignInLink(database.db, admin.id, 3_600_000)}`,
+    async advance(deploymentId, states, patch = {}) {
+      for (const state of states)
+        await transitionDeployment(database.db, deploymentId, `ui-test:${state}`, state, patch);
+    },
+    async close() {
+      await app.close();
+      await logs.close();
+      await database.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,268 @@
+import { mkdirSync } from "node:fs";
+import path from "node:path";
+import type { LogRecord } from "@kli8nt/logstore";
+import { type Browser, chromium, type Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { buildWeb, ROOT, startUiServer, type UiServer } from "./ui-server.ts";
+
+const CHROMIUM = process.env.KLI8NT_TEST_CHROMIUM;
+const SHOTS = path.join(ROOT, "test-results", "screenshots");
+// From shared/notes/infrastructure.md: what Debian's Chromium needs in this sandbox.
+const FLAGS = [
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
+const WIDTHS = [
+  { width: 1280, height: 800, label: "desktop" },
+  { width: 375, height: 812, label: "phone" },
+] as const;
+
+if (!CHROMIUM && process.env.CI === "true") {
+  describe("web UI in Chromium", () => {
+    it("needs Chromium", () => {
+      throw new Error("KLI8NT_TEST_CHROMIUM is not set (scripts/infra/chromium.sh)");
+    });
+  });
+}
+
+/** Screenshots at both widths; at each, nothing may scroll sideways. */
+async function shoot(page: Page, name: string): Promise<void> {
+  for (const size of WIDTHS) {
+    await page.setViewportSize({ width: size.width, height: size.height });
+    const overflow = await page.evaluate<number>(
+      "document.documentElement.scrollWidth - document.documentElement.clientWidth",
+    );
+    expect(overflow, `${name} scrolls sideways at ${size.width}px`).toBeLessThanOrEqual(0);
+    await page.screenshot({ path: path.join(SHOTS, `${name}-${size.label}.png`), fullPage: true });
+  }
+  await page.setViewportSize({ width: 1280, height: 800 });
+}
+
+const heading = (page: Page, name: string) => page.getByRole("heading", { level: 1, name });
+
+describe.skipIf(!CHROMIUM)("web UI in Chromium", () => {
+  let server: UiServer;
+  let browser: Browser;
+  let page: Page;
+
+  beforeAll(async () => {
+    const buildMs = buildWeb();
+    process.stderr.write(`[ui] npm run build -w @kli8nt/web took ${Math.round(buildMs)} ms\n`);
+    mkdirSync(SHOTS, { recursive: true });
+    server = await startUiServer();
+    browser = await chromium.launch({
+      executablePath: CHROMIUM ?? "/usr/bin/chromium",
+      headless: true,
+      args: FLAGS,
+    });
+    page = await browser.newPage({ viewport: { width: 1280, height: 800 }, colorScheme: "light" });
+    page.setDefaultTimeout(10_000);
+  }, 180_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  it("shows a signed-out visitor both ways to sign in, keyboard first", async () => {
+    await page.goto(server.url);
+    await heading(page, "Sign in to Kli8nt").waitFor();
+    const github = page.getByRole("link", { name: "Continue with GitHub" });
+    expect(await github.getAttribute("href")).toBe("/auth/github");
+    // No GitHub OAuth app is configured here: the button says so instead of leading to a JSON 404.
+    await page.getByText("GitHub sign-in is not set up on this server yet").waitFor();
+    expect(await github.getAttribute("aria-disabled")).toBe("true");
+    await page.getByText("prints a one-time sign-in link").waitFor();
+    await page.keyboard.press("Tab");
+    expect(await page.evaluate<string | undefined>("document.activeElement?.textContent")).toBe(
+      "Skip to content",
+    );
+    await shoot(page, "01-sign-in");
+  });
+
+  it("signs in through the one-time link and lands on an empty dashboard", async () => {
+    await page.goto(await server.signInUrl());
+    expect(new URL(page.url()).pathname).toBe("/");
+    await heading(page, "Apps").waitFor();
+    await page.getByRole("heading", { name: "No apps yet" }).waitFor();
+    await shoot(page, "02-dashboard-empty");
+  });
+
+  it("creates an app from a Git URL, validating as the api does, with a variable and a secret", async () => {
+    await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "New app" }).click();
+    await heading(page, "New app").waitFor();
+    await shoot(page, "03-new-app-github");
+    await page.getByRole("button", { name: "Git URL" }).click();
+    await page.getByLabel("Repository URL").fill("https://github.com/acme/Shop.git");
+    expect(await page.getByLabel("App name").inputValue()).toBe("shop");
+    await page.getByLabel("App name").fill("-shop");
+    await page.getByText("not starting or ending with a hyphen").waitFor();
+    await page.getByLabel("App name").fill("shop");
+    await page.getByLabel("Port (optional)").fill("99999");
+    await page.getByRole("button", { name: "Add variable" }).click();
+    await page.getByLabel("Name 1").fill("GREETING");
+    await page.getByLabel("Value 1").fill("hello");
+    await page.getByRole("button", { name: "Add secret" }).click();
+    await page.getByLabel("Name 2").fill("API_KEY");
+    await page.getByLabel("Value 2").fill("s3cr3t-value-42");
+    expect(await page.getByLabel("Value 2").getAttribute("type")).toBe("password");
+    await page.getByRole("button", { name: "Create app" }).click();
+    await page.getByText("port must be a whole number from 1 to 65535").waitFor();
+    expect(await page.evaluate<string | undefined>("document.activeElement?.id")).toBe("port");
+    await shoot(page, "04-new-app-invalid");
+    await page.getByLabel("Port (optional)").fill("");
+    await page.getByRole("button", { name: "Create app" }).click();
+    await heading(page, "shop").waitFor();
+    expect(new URL(page.url()).pathname).toBe("/apps/shop");
+  });
+
+  it("shows the app with its queued deploy; Deploy now queues another", async () => {
+    await page.getByRole("row").filter({ hasText: "#1" }).getByText("Queued").waitFor();
+    await page.getByRole("button", { name: "Deploy now" }).click();
+    await page.getByRole("row").filter({ hasText: "#2" }).getByText("Queued").waitFor();
+    await page.getByText("Plan detection is not available on this server yet").waitFor();
+    await shoot(page, "05-app-queued");
+    await page.getByRole("link", { name: "Apps", exact: true }).first().click();
+    await page.getByRole("link", { name: "shop", exact: true }).waitFor();
+    await page.getByText("#2", { exact: false }).waitFor();
+    await shoot(page, "06-dashboard");
+  });
+
+  it("renders history states, a failed build's reason, and rolls back to an earlier live release", async () => {
+    const deployments = (await (
+      await page.request.get(`${server.url}/api/apps/shop/deployments`)
+    ).json()) as {
+      items: { id: string; number: number }[];
+    };
+    const id = (n: number) => deployments.items.find((d) => d.number === n)?.id ?? "";
+    const image = (n: number) => ({ image: `registry.local/shop@sha256:${String(n).repeat(64)}` });
+    await server.advance(id(1), ["building", "built", "deploying", "live"], {
+      ...image(1),
+      commitSha: "a1b2c3d4e5",
+    });
+    await server.advance(id(2), ["building", "built", "deploying", "live"], {
+      ...image(2),
+      commitSha: "f6e7d8c9b0",
+    });
+    await server.advance(id(1), ["superseded"]);
+    const third = (await (
+      await page.request.post(`${server.url}/api/apps/shop/deployments`, { data: {} })
+    ).json()) as {
+      id: string;
+    };
+    const reason = "build failed: `npm run build` exited with code 1 (Cannot find module 'vite')";
+    await server.advance(third.id, ["building", "failed"], { reason });
+
+    await page.getByRole("link", { name: "shop", exact: true }).click();
+    await page.getByText("Deploy #3 failed").waitFor();
+    await page.getByText(reason).first().waitFor();
+    await page.getByRole("row").filter({ hasText: "#2" }).getByText("Live").waitFor();
+    await shoot(page, "07-app-history");
+    await page.getByRole("button", { name: "Roll back to #1" }).click();
+    const dialog = page.getByRole("dialog", { name: "Roll back to #1?" });
+    await dialog.waitFor();
+    await shoot(page, "08-rollback-dialog");
+    await dialog.getByRole("button", { name: "Roll back", exact: true }).click();
+    await dialog.waitFor({ state: "hidden" });
+    await page.getByRole("row").filter({ hasText: "#4" }).getByText("rollback").waitFor();
+  });
+
+  it("keeps secret values write-only in the environment editor", async () => {
+    await page.getByRole("link", { name: "Environment" }).click();
+    // Sorted by name: API_KEY (the secret) is row 1 and has no value field, only "Replace".
+    expect(await page.getByLabel("Name 1").inputValue()).toBe("API_KEY");
+    expect(await page.getByLabel("Value 2").inputValue()).toBe("hello");
+    await page.getByText("Hidden secret value").waitFor();
+    expect(await page.content()).not.toContain("s3cr3t-value-42");
+    const env = (await (await page.request.get(`${server.url}/api/apps/shop/env`)).json()) as {
+      vars: { key: string; value: string | null; secret: boolean }[];
+    };
+    expect(env.vars).toEqual([
+      { key: "API_KEY", value: null, secret: true },
+      { key: "GREETING", value: "hello", secret: false },
+    ]);
+    await page.getByLabel("Value 2").fill("hi");
+    await page.getByRole("button", { name: "Save variables" }).click();
+    await page.getByText("Saved. They apply from the next deploy.").waitFor();
+    await shoot(page, "09-app-env");
+    await page.reload();
+    expect(await page.getByLabel("Value 2").inputValue()).toBe("hi");
+    await page.getByText("Hidden secret value").waitFor();
+  });
+
+  it("streams logs live, with search and a phase filter", async () => {
+    const app = (await (await page.request.get(`${server.url}/api/apps/shop`)).json()) as { id: string };
+    const line = (
+      phase: "build" | "run",
+      text: string,
+      stream: "stdout" | "stderr" = "stdout",
+    ): LogRecord => ({
+      timestamp: new Date().toISOString(),
+      appId: app.id,
+      deploymentId: "dep_ui",
+      phase,
+      source: phase === "build" ? "builder" : "shop-7d9f/web",
+      stream,
+      line: text,
+    });
+    await server.logs.append(app.id, [
+      line("build", "STEP 1/6: FROM localhost/kli8nt/node:20"),
+      line("build", "npm ci: added 212 packages in 4s"),
+      line("build", "npm run build: vite v8 building for production"),
+      line("run", "listening on :3000"),
+      line("run", "GET / 200 3ms"),
+    ]);
+    await page.getByRole("link", { name: "Logs" }).click();
+    const box = page.getByRole("log", { name: "Log lines of shop" });
+    await box.getByText("listening on :3000").waitFor();
+    await page.getByText("Live").first().waitFor();
+    await server.logs.append(app.id, [line("run", "Error: connect ECONNREFUSED 127.0.0.1:5432", "stderr")]);
+    await box.getByText("ECONNREFUSED").waitFor();
+    await page.getByLabel("Search").fill("npm");
+    await page.getByText("2 of 6 lines match").waitFor();
+    await page.getByLabel("Search").fill("");
+    await shoot(page, "10-app-logs");
+    await page.getByLabel("Phase").selectOption("build");
+    await box.getByText("STEP 1/6").waitFor();
+    await page.getByText("3 lines").waitFor();
+    expect(await box.getByText("listening on :3000").count()).toBe(0);
+  });
+
+  it("renders api errors with their detail and what to do", async () => {
+    await page.goto(`${server.url}/apps/new`);
+    await page.getByRole("button", { name: "Git URL" }).click();
+    await page.getByLabel("Repository URL").fill("https://github.com/acme/shop");
+    await page.getByRole("button", { name: "Create app" }).click();
+    const alert = page.getByRole("alert");
+    await alert.getByText('The name "shop" is already taken; choose another').waitFor();
+    await alert.getByText("What to do:").waitFor();
+    await alert.getByText("APP_NAME_TAKEN").waitFor();
+    await shoot(page, "11-new-app-conflict");
+    await page.goto(`${server.url}/apps/nope`);
+    await page.getByRole("alert").getByText("APP_NOT_FOUND").waitFor();
+    await shoot(page, "12-app-not-found");
+  });
+
+  it("deletes the app only once its name is typed, then signs out", async () => {
+    await page.goto(`${server.url}/apps/shop/settings`);
+    const remove = page.getByRole("button", { name: "Delete shop" });
+    await remove.waitFor();
+    expect(await remove.isDisabled()).toBe(true);
+    await page.getByLabel("Type shop to confirm").fill("sho");
+    expect(await remove.isDisabled()).toBe(true);
+    await shoot(page, "13-app-settings");
+    await page.getByLabel("Type shop to confirm").fill("shop");
+    await remove.click();
+    await page.getByText("Deleted shop.").waitFor();
+    await page.getByRole("heading", { name: "No apps yet" }).waitFor();
+    expect((await page.request.get(`${server.url}/api/apps/shop`)).status()).toBe(404);
+    await page.getByRole("button", { name: "Sign out" }).click();
+    await heading(page, "Sign in to Kli8nt").waitFor();
+    expect((await page.request.get(`${server.url}/api/me`)).status()).toBe(401);
+  });
+});

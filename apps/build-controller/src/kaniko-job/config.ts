@@ -1,0 +1,150 @@
+import type { V1Toleration } from "@kubernetes/client-node";
+import { z } from "zod";
+
+const jsonRecord = (name: string) =>
+  z.string().transform((text, ctx) => {
+    try {
+      return z.record(z.string(), z.string()).parse(JSON.parse(text));
+    } catch {
+      ctx.addIssue({ code: "custom", message: `${name} must be a JSON object of strings` });
+      return z.NEVER;
+    }
+  });
+
+const quantity = z
+  .string()
+  .regex(/^\d+(\.\d+)?(m|Ki|Mi|Gi|k|M|G)?$/, "a Kubernetes quantity like 2Gi or 500m");
+
+/**
+ * An image reference pinned by digest. The Kaniko executor (maintained fork, osscontainertools/kaniko) and
+ * the prepare image must be pinned: a moving tag could change the build between two deploys. There is no
+ * default digest on purpose: the operator names the one they mirrored and verified (ADR 0111).
+ */
+const pinnedImage = z
+  .string()
+  .regex(
+    /^[^\s@]+@sha256:[0-9a-f]{64}$/,
+    "an image pinned by digest, e.g. ghcr.io/osscontainertools/kaniko@sha256:<64 hex>",
+  );
+
+const toleration = z.strictObject({
+  key: z.string().optional(),
+  operator: z.enum(["Equal", "Exists"]).optional(),
+  value: z.string().optional(),
+  effect: z.enum(["NoSchedule", "PreferNoSchedule", "NoExecute"]).optional(),
+});
+
+/** The KLI8NT_* variables of the Kubernetes builder (KLI8NT_BUILDER=kaniko-job). */
+const schema = z
+  .object({
+    KLI8NT_BUILD_NAMESPACE: z
+      .string()
+      .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/)
+      .default("kli8nt-builds"),
+    KLI8NT_REGISTRY: z
+      .string()
+      .regex(
+        /^[a-z0-9.:-]+(\/[a-z0-9._-]+)*$/,
+        "a registry host with an optional path, e.g. registry.example.com/kli8nt",
+      )
+      .default("registry.kli8nt.svc:5000/kli8nt"),
+    KLI8NT_REGISTRY_SECRET: z.string().min(1).optional(),
+    KLI8NT_REGISTRY_INSECURE: z.enum(["true", "false"]).default("false"),
+    KLI8NT_KANIKO_IMAGE: pinnedImage,
+    KLI8NT_PREPARE_IMAGE: z.string().min(1),
+    KLI8NT_BUILD_CPU: quantity.default("2"),
+    KLI8NT_BUILD_MEMORY_LIMIT: quantity.default("4Gi"),
+    KLI8NT_BUILD_TIMEOUT_SECONDS: z.coerce.number().int().min(30).max(21_600).default(900),
+    KLI8NT_BUILD_TTL_SECONDS: z.coerce.number().int().min(0).max(86_400).default(300),
+    KLI8NT_BUILD_CLUSTER_LIMIT: z.coerce.number().int().min(1).max(500).default(4),
+    KLI8NT_BUILD_USER_LIMIT: z.coerce.number().int().min(1).max(100).default(2),
+    KLI8NT_BUILD_NODE_SELECTOR: jsonRecord("KLI8NT_BUILD_NODE_SELECTOR").optional(),
+    KLI8NT_BASE_IMAGES: jsonRecord("KLI8NT_BASE_IMAGES").optional(),
+    KLI8NT_BUILD_TOLERATIONS: z
+      .string()
+      .transform((text, ctx) => {
+        try {
+          return z.array(toleration).parse(JSON.parse(text));
+        } catch {
+          ctx.addIssue({
+            code: "custom",
+            message: "KLI8NT_BUILD_TOLERATIONS must be a JSON array of tolerations",
+          });
+          return z.NEVER;
+        }
+      })
+      .optional(),
+  })
+  .transform((env) => ({
+    namespace: env.KLI8NT_BUILD_NAMESPACE,
+    registry: env.KLI8NT_REGISTRY,
+    registrySecret: env.KLI8NT_REGISTRY_SECRET,
+    registryInsecure: env.KLI8NT_REGISTRY_INSECURE === "true",
+    kanikoImage: env.KLI8NT_KANIKO_IMAGE,
+    prepareImage: env.KLI8NT_PREPARE_IMAGE,
+    resources: { cpu: env.KLI8NT_BUILD_CPU, memory: env.KLI8NT_BUILD_MEMORY_LIMIT },
+    timeoutSeconds: env.KLI8NT_BUILD_TIMEOUT_SECONDS,
+    ttlSecondsAfterFinished: env.KLI8NT_BUILD_TTL_SECONDS,
+    clusterLimit: env.KLI8NT_BUILD_CLUSTER_LIMIT,
+    userLimit: env.KLI8NT_BUILD_USER_LIMIT,
+    nodeSelector: env.KLI8NT_BUILD_NODE_SELECTOR ?? {},
+    baseImages: env.KLI8NT_BASE_IMAGES ?? {},
+    tolerations: (env.KLI8NT_BUILD_TOLERATIONS ?? []).map(
+      (t) => Object.fromEntries(Object.entries(t).filter(([, v]) => v !== undefined)) as V1Toleration,
+    ),
+    podAnnotations: {} as Readonly<Record<string, string>>,
+  }));
+
+export type KanikoJobConfig = Readonly<z.output<typeof schema>>;
+
+/** Reads and validates the Kubernetes builder's variables; every bad key is reported in one error. */
+export function loadKanikoJobConfig(env: NodeJS.ProcessEnv = process.env): KanikoJobConfig {
+  const result = schema.safeParse(env);
+  if (!result.success) {
+    const lines = result.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`);
+    throw new Error(`Invalid Kubernetes builder configuration:\n${lines.join("\n")}`, {
+      cause: result.error,
+    });
+  }
+  return Object.freeze(result.data);
+}
+
+const prepareSchema = z
+  .object({
+    KLI8NT_REPO_URL: z.string().min(1),
+    KLI8NT_REPO_REF: z.string().min(1),
+    KLI8NT_REPO_COMMIT: z.string().default(""),
+    KLI8NT_ROOT_DIR: z.string().default(""),
+    KLI8NT_BASE_IMAGES: z.string().default("{}"),
+    KLI8NT_GIT_TOKEN_FILE: z.string().min(1),
+    KLI8NT_WORKSPACE: z.string().min(1).default("/workspace"),
+  })
+  .transform((env, ctx) => {
+    let baseImages: Record<string, string> = {};
+    try {
+      baseImages = z.record(z.string(), z.string()).parse(JSON.parse(env.KLI8NT_BASE_IMAGES));
+    } catch {
+      ctx.addIssue({ code: "custom", message: "KLI8NT_BASE_IMAGES must be a JSON object of strings" });
+    }
+    return {
+      url: env.KLI8NT_REPO_URL,
+      ref: env.KLI8NT_REPO_REF,
+      commitSha: /^[0-9a-f]{40}$/.test(env.KLI8NT_REPO_COMMIT) ? env.KLI8NT_REPO_COMMIT : null,
+      rootDir: env.KLI8NT_ROOT_DIR,
+      baseImages,
+      tokenFile: env.KLI8NT_GIT_TOKEN_FILE,
+      workspace: env.KLI8NT_WORKSPACE,
+    };
+  });
+
+export type PrepareConfig = Readonly<z.output<typeof prepareSchema>>;
+
+/** The environment the build Job gives its prepare container (see render-build-job.ts). */
+export function loadPrepareConfig(env: NodeJS.ProcessEnv = process.env): PrepareConfig {
+  const result = prepareSchema.safeParse(env);
+  if (!result.success) {
+    const lines = result.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`);
+    throw new Error(`Invalid prepare-step environment:\n${lines.join("\n")}`, { cause: result.error });
+  }
+  return Object.freeze(result.data);
+}

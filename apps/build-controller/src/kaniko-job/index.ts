@@ -1,0 +1,17 @@
+export { type AdmissionLimits, BuildAdmission } from "./build-admission.ts";
+export { type BuildNames, buildNames, FIELD_MANAGER, LABEL_APP_ID, LABEL_OWNER } from "./build-names.ts";
+export { type KanikoJobConfig, loadKanikoJobConfig } from "./config.ts";
+export { type JobOutcome, jobOutcome, type PreparedPlan, pinnedImage } from "./job-outcome.ts";
+export {
+  type JobBuilder,
+  type KanikoBuildHandlerDeps,
+  type KanikoHandlerLogger,
+  kanikoBuildHandler,
+  type Publisher,
+} from "./kaniko-build-handler.ts";
+export {
+  type FinishedOutcome,
+  KanikoJobBuilder,
+  type KanikoJobBuilderOptions,
+} from "./kaniko-job-builder.ts";
+export { buildLabels, type JobSettings, renderBuildJob, renderTokenSecret } from "./render-build-job.ts";

@@ -1,0 +1,47 @@
+// The build Job's `prepare` init container: clone the commit (token read from the per-build Secret's
+// file), detect the plan, render Dockerfile + .dockerignore, and lay the result out where the Kaniko
+// container expects it: <workspace>/context and <workspace>/Dockerfile. What it found (provider, port,
+// commit) becomes its termination message, read back by the controller. A failure's message is the
+// reason the user sees (terminationMessagePolicy FallbackToLogsOnError shows it if writing fails).
+import { copyFile, readFile, rename, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { isBuildError } from "../errors.ts";
+import { prepareBuild } from "../prepare-build.ts";
+import { checkoutRepository } from "../workspace.ts";
+import { loadPrepareConfig } from "./config.ts";
+
+const TERMINATION_LOG = "/dev/termination-log";
+
+async function main(): Promise<void> {
+  const config = loadPrepareConfig();
+  const token = (await readFile(config.tokenFile, "utf8").catch(() => "")).trim();
+  const workspace = await checkoutRepository(
+    { url: config.url, ref: config.ref, commitSha: config.commitSha },
+    {
+      workRoot: join(config.workspace, "checkout"),
+      allowLocalRepos: false,
+      timeoutMs: 300_000,
+      credentials: async () => (token === "" ? null : token),
+      onLine: (_stream, line) => process.stderr.write(`${line}\n`),
+    },
+  );
+  const prepared = await prepareBuild(workspace.dir, workspace.scratch, config.rootDir, config.baseImages);
+  const context = join(config.workspace, "context");
+  const dockerfile = join(config.workspace, "Dockerfile");
+  if (prepared.dockerfile !== dockerfile) await copyFile(prepared.dockerfile, dockerfile);
+  await rename(prepared.contextDir, context);
+  const report = {
+    provider: prepared.plan.provider,
+    port: prepared.plan.port ?? null,
+    commitSha: workspace.commitSha,
+  };
+  process.stdout.write(`Prepared ${report.provider} build of ${workspace.commitSha}\n`);
+  await writeFile(TERMINATION_LOG, JSON.stringify(report)).catch(() => undefined);
+}
+
+main().catch(async (error: unknown) => {
+  const message = isBuildError(error) ? error.message : `Preparing the build failed: ${String(error)}`;
+  process.stderr.write(`${message}\n`);
+  await writeFile(TERMINATION_LOG, message).catch(() => undefined);
+  process.exit(1);
+});

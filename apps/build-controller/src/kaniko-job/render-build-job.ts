@@ -1,0 +1,182 @@
+import type { BuildRequested } from "@kli8nt/core";
+import type { V1Job, V1Secret, V1Toleration } from "@kubernetes/client-node";
+import {
+  type BuildNames,
+  KANIKO_CONTAINER,
+  LABEL_APP,
+  LABEL_APP_ID,
+  LABEL_DEPLOYMENT,
+  LABEL_MANAGED_BY,
+  LABEL_OWNER,
+  LABEL_PHASE,
+  labelValue,
+  PREPARE_CONTAINER,
+} from "./build-names.ts";
+import type { KanikoJobConfig } from "./config.ts";
+
+/** Where the init container finds the clone token: a file from the per-build Secret, never argv or env. */
+export const TOKEN_DIR = "/var/run/kli8nt/git";
+export const WORKSPACE = "/workspace";
+/** The entry point of the prepare step inside the kli8nt image (see deploy/helm/kli8nt). */
+export const PREPARE_COMMAND = [
+  "node",
+  "--import",
+  "tsx",
+  "/app/apps/build-controller/src/kaniko-job/prepare-main.ts",
+];
+
+export type JobSettings = Pick<
+  KanikoJobConfig,
+  | "namespace"
+  | "registrySecret"
+  | "registryInsecure"
+  | "kanikoImage"
+  | "prepareImage"
+  | "resources"
+  | "timeoutSeconds"
+  | "ttlSecondsAfterFinished"
+  | "nodeSelector"
+  | "baseImages"
+  | "podAnnotations"
+> & { readonly tolerations: readonly V1Toleration[] };
+
+export function buildLabels(message: BuildRequested, owner: string): Record<string, string> {
+  return {
+    [LABEL_APP]: message.appName,
+    [LABEL_APP_ID]: labelValue(message.appId),
+    [LABEL_DEPLOYMENT]: labelValue(message.deploymentId),
+    [LABEL_PHASE]: "build",
+    [LABEL_OWNER]: labelValue(owner),
+    [LABEL_MANAGED_BY]: "kli8nt",
+  };
+}
+
+/** The per-build Secret holding the clone token (empty for public repositories). */
+export function renderTokenSecret(
+  names: BuildNames,
+  labels: Record<string, string>,
+  settings: JobSettings,
+  token: string | null,
+): V1Secret {
+  return {
+    apiVersion: "v1",
+    kind: "Secret",
+    metadata: { name: names.secret, namespace: settings.namespace, labels },
+    type: "Opaque",
+    stringData: { token: token ?? "" },
+  };
+}
+
+function kanikoArgs(names: BuildNames, settings: JobSettings): string[] {
+  return [
+    `--context=dir://${WORKSPACE}/context`,
+    `--dockerfile=${WORKSPACE}/Dockerfile`,
+    `--destination=${names.tag}`,
+    "--cache=true",
+    `--cache-repo=${names.cacheRepository}`,
+    // The pushed reference with its digest becomes the container's termination message: the only channel
+    // from the build back to the controller, and what DeployRequested carries.
+    "--image-name-with-digest-file=/dev/termination-log",
+    ...(settings.registryInsecure ? ["--insecure", "--skip-tls-verify"] : []),
+  ];
+}
+
+function prepareEnv(message: BuildRequested, settings: JobSettings) {
+  return [
+    { name: "KLI8NT_REPO_URL", value: message.repository.url },
+    { name: "KLI8NT_REPO_REF", value: message.repository.ref },
+    { name: "KLI8NT_REPO_COMMIT", value: message.repository.commitSha ?? "" },
+    { name: "KLI8NT_ROOT_DIR", value: message.repository.rootDir },
+    { name: "KLI8NT_BASE_IMAGES", value: JSON.stringify(settings.baseImages) },
+    { name: "KLI8NT_GIT_TOKEN_FILE", value: `${TOKEN_DIR}/token` },
+    { name: "KLI8NT_WORKSPACE", value: WORKSPACE },
+  ];
+}
+
+const limits = (settings: JobSettings) => ({
+  requests: { cpu: "250m", memory: "512Mi" },
+  limits: { cpu: settings.resources.cpu, memory: settings.resources.memory },
+});
+
+/**
+ * The build Job: `prepare` (clone with the token file, detect, render Dockerfile + .dockerignore) then
+ * Kaniko (build, push by digest). One attempt (backoffLimit 0): a failed build is reported, not retried.
+ */
+export function renderBuildJob(
+  message: BuildRequested,
+  names: BuildNames,
+  labels: Record<string, string>,
+  settings: JobSettings,
+): V1Job {
+  const registryMount = settings.registrySecret
+    ? [{ name: "registry", mountPath: "/kaniko/.docker", readOnly: true }]
+    : [];
+  return {
+    apiVersion: "batch/v1",
+    kind: "Job",
+    metadata: { name: names.job, namespace: settings.namespace, labels },
+    spec: {
+      backoffLimit: 0,
+      activeDeadlineSeconds: settings.timeoutSeconds,
+      ttlSecondsAfterFinished: settings.ttlSecondsAfterFinished,
+      template: {
+        metadata: { labels, annotations: { ...settings.podAnnotations } },
+        spec: {
+          restartPolicy: "Never",
+          automountServiceAccountToken: false,
+          enableServiceLinks: false,
+          // The token file is group-readable by the non-root prepare step only through this group.
+          securityContext: { fsGroup: 1000 },
+          nodeSelector: { ...settings.nodeSelector },
+          tolerations: settings.tolerations.map((t) => ({ ...t })),
+          initContainers: [
+            {
+              name: PREPARE_CONTAINER,
+              image: settings.prepareImage,
+              command: PREPARE_COMMAND,
+              env: prepareEnv(message, settings),
+              resources: limits(settings),
+              terminationMessagePolicy: "FallbackToLogsOnError",
+              securityContext: {
+                runAsNonRoot: true,
+                runAsUser: 1000,
+                allowPrivilegeEscalation: false,
+                capabilities: { drop: ["ALL"] },
+              },
+              volumeMounts: [
+                { name: "workspace", mountPath: WORKSPACE },
+                { name: "git-token", mountPath: TOKEN_DIR, readOnly: true },
+              ],
+            },
+          ],
+          containers: [
+            {
+              name: KANIKO_CONTAINER,
+              image: settings.kanikoImage,
+              args: kanikoArgs(names, settings),
+              env: [{ name: "DOCKER_CONFIG", value: "/kaniko/.docker" }],
+              resources: limits(settings),
+              terminationMessagePolicy: "FallbackToLogsOnError",
+              volumeMounts: [{ name: "workspace", mountPath: WORKSPACE }, ...registryMount],
+            },
+          ],
+          volumes: [
+            { name: "workspace", emptyDir: { sizeLimit: "10Gi" } },
+            { name: "git-token", secret: { secretName: names.secret, defaultMode: 0o440 } },
+            ...(settings.registrySecret
+              ? [
+                  {
+                    name: "registry",
+                    secret: {
+                      secretName: settings.registrySecret,
+                      items: [{ key: ".dockerconfigjson", path: "config.json" }],
+                    },
+                  },
+                ]
+              : []),
+          ],
+        },
+      },
+    },
+  };
+}

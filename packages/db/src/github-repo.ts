@@ -1,10 +1,12 @@
-import type { App } from "@kli8nt/core";
+import type { App, Deployment } from "@kli8nt/core";
 import { and, eq, gt, isNull, sql } from "drizzle-orm";
 import { toApp } from "./apps-repo.ts";
 import type { Db } from "./database.ts";
+import { toDeployment } from "./deployments-repo.ts";
 import type { Tx } from "./outbox.ts";
 import {
   apps,
+  deployments,
   githubAccounts,
   githubDeliveries,
   githubDeployments,
@@ -179,4 +181,26 @@ export async function listAppRepositories(
   db: Db,
 ): Promise<Array<{ id: string; ownerId: string; repoUrl: string }>> {
   return db.select({ id: apps.id, ownerId: apps.ownerId, repoUrl: apps.repoUrl }).from(apps);
+}
+
+/** Whether an app was ever deployed from a known commit, and whether a deployment of `commitSha` exists (missed-push check). */
+export async function commitDeployed(
+  db: Db,
+  appId: string,
+  commitSha: string,
+): Promise<{ deployedBefore: boolean; commitDeployed: boolean }> {
+  const [row] = await db
+    .select({
+      any: sql<boolean>`count(${deployments.commitSha}) > 0`,
+      hit: sql<boolean>`coalesce(bool_or(${deployments.commitSha} = ${commitSha}), false)`,
+    })
+    .from(deployments)
+    .where(eq(deployments.appId, appId));
+  return { deployedBefore: Boolean(row?.any), commitDeployed: Boolean(row?.hit) };
+}
+
+/** Any user's deployment by id (status mirroring acts for the app's owner). */
+export async function findDeploymentById(db: Db, id: string): Promise<Deployment | null> {
+  const [row] = await db.select().from(deployments).where(eq(deployments.id, id));
+  return row ? toDeployment(row) : null;
 }

@@ -3,6 +3,7 @@ import type { FastifyInstance } from "fastify";
 import type { ApiDeps } from "../deps.ts";
 import { syncGitHubDeploymentStatus } from "./deployment-status.ts";
 import { createHookReconciler, type HookReconciler } from "./hook-sync.ts";
+import { createMissedPushCheck } from "./missed-push.ts";
 
 const RECONCILE_EVERY_MS = 5 * 60_000;
 
@@ -19,11 +20,13 @@ const DEPLOY_NOW = "POST /api/apps/:name/deployments";
 /**
  * Keeps GitHub in step with the apps without touching their routes: after an app is created, moved to
  * another repository or deleted, the webhook reconciler runs (and every five minutes anyway, which also
- * repairs a pass that failed); after "deploy now", the GitHub Deployment is created. Call before the
+ * repairs a pass that failed, and looks for pushes whose webhook never came); after "deploy now", the GitHub Deployment is created. Call before the
  * /api routes are registered, on the root instance, so the hooks cover them.
  */
 export function installGitHubAppSync(app: FastifyInstance, deps: ApiDeps): void {
   const reconciler = createHookReconciler({ ...deps, logger: app.log });
+  const missedPushes = createMissedPushCheck({ ...deps, logger: app.log });
+  let checking: Promise<unknown> = Promise.resolve();
   app.decorate("githubHooks", reconciler);
   app.addHook("onResponse", async (request, reply) => {
     const route = `${request.method} ${request.routeOptions.url ?? ""}`;
@@ -40,12 +43,15 @@ export function installGitHubAppSync(app: FastifyInstance, deps: ApiDeps): void 
   let timer: NodeJS.Timeout | undefined;
   app.addHook("onReady", async () => {
     if (!deps.config.github.webhookSecret) return;
-    timer = setInterval(() => void reconciler.kick(), RECONCILE_EVERY_MS);
+    timer = setInterval(() => {
+      void reconciler.kick();
+      checking = checking.then(() => missedPushes.run());
+    }, RECONCILE_EVERY_MS);
     timer.unref();
     void reconciler.kick();
   });
   app.addHook("onClose", async () => {
     clearInterval(timer);
-    await reconciler.idle();
+    await Promise.all([reconciler.idle(), checking]);
   });
 }

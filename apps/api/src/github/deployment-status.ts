@@ -1,5 +1,11 @@
 import type { App, Deployment, DeploymentState } from "@kli8nt/core";
-import { findAppById, getGitHubDeployment, markGitHubTokenInvalid, saveGitHubDeployment } from "@kli8nt/db";
+import {
+  findAppById,
+  findDeploymentById,
+  getGitHubDeployment,
+  markGitHubTokenInvalid,
+  saveGitHubDeployment,
+} from "@kli8nt/db";
 import {
   type DeploymentState as GitHubState,
   isGitHubError,
@@ -145,4 +151,14 @@ export function syncGitHubDeploymentStatus(
     if (chains.get(deployment.id) === next) chains.delete(deployment.id);
   });
   return next;
+}
+
+/** The same, by id: for callers (the INFORM consumer) that hold only deployment ids. Never rejects. */
+export async function syncGitHubDeploymentById(deps: GitHubDeps, deploymentId: string): Promise<void> {
+  try {
+    const deployment = await findDeploymentById(deps.db, deploymentId);
+    if (deployment) await syncGitHubDeploymentStatus(deps, deployment);
+  } catch (err) {
+    (deps.logger ?? silentLog).warn({ err, deploymentId }, "Failed to update GitHub deployment status");
+  }
 }

@@ -1,0 +1,46 @@
+import { listDeployments } from "@kli8nt/db";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { createMissedPushCheck } from "./missed-push.ts";
+import { type GitHubTestEnv, startGitHubTestEnv } from "./test-env.ts";
+
+let env: GitHubTestEnv;
+let appId: string;
+
+beforeAll(async () => {
+  env = await startGitHubTestEnv();
+  env.gh.addUser({ login: "alice" });
+  await env.gh.addRepo({ owner: "alice", name: "site", private: true, files: { "index.html": "v1" } });
+  const cookie = `kli8nt_session=${(await env.signIn("alice")).session}`;
+  const res = await fetch(`${env.url}/api/apps`, {
+    method: "POST",
+    headers: { cookie, "content-type": "application/json" },
+    body: JSON.stringify({ name: "site", repository: { url: `${env.gh.url}/alice/site` } }),
+  });
+  appId = ((await res.json()) as { id: string }).id;
+  await vi.waitFor(() => expect(env.gh.hooks("alice/site")).toHaveLength(1), { timeout: 5000 });
+});
+afterAll(async () => env?.close());
+
+const commits = async () =>
+  (await listDeployments(env.database.db, appId, { limit: 20 })).items.map((d) => d.commitSha);
+
+describe("missed pushes", () => {
+  it("queues a push whose webhook never arrived, on the second pass, and only once", async () => {
+    const check = createMissedPushCheck(env.deps);
+    expect(await check.run()).toEqual([]); // never deployed: the first deploy is the user's call
+    const first = await env.gh.push("alice/site", { files: { "index.html": "v2" } });
+    expect(await commits()).toEqual([first.after]);
+
+    const [hook] = env.gh.hooks("alice/site");
+    if (!hook) throw new Error("no hook");
+    hook.active = false;
+    const missed = await env.gh.push("alice/site", { files: { "index.html": "v3" } });
+    hook.active = true;
+    expect(missed.deliveries).toEqual([]);
+
+    expect(await check.run()).toEqual([]);
+    expect(await check.run()).toHaveLength(1);
+    expect(await check.run()).toEqual([]);
+    expect(await commits()).toEqual([missed.after, first.after]);
+  });
+});

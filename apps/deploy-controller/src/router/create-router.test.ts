@@ -1,9 +1,12 @@
+import { request } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createRouter, type Router } from "./create-router.ts";
 import { MemoryRouteTable } from "./memory-route-table.ts";
 import { send, startEchoUpstream, startUpstream, type Upstream } from "./testing.ts";
 
-type Echo = { name: string; method: string; url: string; headers: Record<string, string> };
+type Echo = { name: string; method: string; url: string; headers: Record<string, string>; raw: string[] };
+
+const namesIn = (raw: string[]): string[] => raw.filter((_v, i) => i % 2 === 0).map((n) => n.toLowerCase());
 
 describe("router: routing and forwarded headers", () => {
   const table = new MemoryRouteTable();
@@ -54,6 +57,7 @@ describe("router: routing and forwarded headers", () => {
     const echo = JSON.parse(reply.body) as Echo;
     expect(echo.method).toBe("DELETE");
     expect(echo.headers.host).toBe("alpha.localhost");
+    expect(namesIn(echo.raw).filter((n) => n === "host")).toHaveLength(1);
   });
 
   it("sets X-Forwarded-For/-Proto/-Host/-Port, appending to a client's X-Forwarded-For", async () => {
@@ -67,6 +71,26 @@ describe("router: routing and forwarded headers", () => {
     expect(h["x-forwarded-proto"]).toBe("http");
     expect(h["x-forwarded-host"]).toBe(`alpha.localhost:${router.port}`);
     expect(h["x-forwarded-port"]).toBe(String(router.port));
+    const names = namesIn((JSON.parse(reply.body) as Echo).raw);
+    expect(names.filter((n) => n === "x-forwarded-for")).toHaveLength(1);
+    expect(names.filter((n) => n === "x-forwarded-proto")).toHaveLength(1);
+  });
+
+  it("keeps repeated request headers as separate lines", async () => {
+    const body = await new Promise<string>((resolve, reject) => {
+      const headers = ["Host", "alpha.localhost", "X-Multi", "one", "X-Multi", "two"];
+      const req = request({ host: "127.0.0.1", port: router.port, headers }, (res) => {
+        let text = "";
+        res.on("data", (c: Buffer) => {
+          text += c.toString();
+        });
+        res.on("end", () => resolve(text));
+      });
+      req.on("error", reject);
+      req.end();
+    });
+    const raw = (JSON.parse(body) as Echo).raw;
+    expect(raw.filter((_v, i) => raw[i - 1] === "X-Multi")).toEqual(["one", "two"]);
   });
 
   it("strips hop-by-hop request headers, including those named in Connection", async () => {

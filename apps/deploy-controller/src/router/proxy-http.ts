@@ -43,11 +43,7 @@ export function proxyHttp(
   armConnectTimeout(proxyReq, ctx.connectTimeoutMs);
 
   proxyReq.on("response", (proxyRes) => {
-    res.writeHead(
-      proxyRes.statusCode ?? 502,
-      proxyRes.statusMessage,
-      clientResponseHeaders(proxyRes.headers),
-    );
+    res.writeHead(proxyRes.statusCode ?? 502, proxyRes.statusMessage, clientResponseHeaders(proxyRes));
     // An upstream that dies mid-body must cut the client's response, not leave it hanging as complete.
     proxyRes.on("error", () => res.destroy());
     proxyRes.on("aborted", () => res.destroy());

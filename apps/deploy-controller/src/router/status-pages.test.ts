@@ -106,14 +106,22 @@ describe("router: bad requests get a clear 4xx and never crash it", () => {
   afterAll(() => router.close());
 
   it.each([
-    ["an invalid Host", "GET / HTTP/1.1\r\nHost: exa mple\r\n\r\n", 400],
-    ["a Host with a bad port", "GET / HTTP/1.1\r\nHost: ok.localhost:99999\r\n\r\n", 400],
-    ["no Host at all (HTTP/1.1)", "GET / HTTP/1.1\r\n\r\n", 400],
+    ["an invalid Host", "GET / HTTP/1.1\r\nHost: exa mple\r\nConnection: close\r\n\r\n", 400],
+    [
+      "a Host with a bad port",
+      "GET / HTTP/1.1\r\nHost: ok.localhost:99999\r\nConnection: close\r\n\r\n",
+      400,
+    ],
+    ["no Host at all (HTTP/1.1)", "GET / HTTP/1.1\r\nConnection: close\r\n\r\n", 400],
     ["no Host at all (HTTP/1.0)", "GET / HTTP/1.0\r\n\r\n", 400],
-    ["an absolute-form target", "GET http://ok.localhost/ HTTP/1.1\r\nHost: ok.localhost\r\n\r\n", 400],
+    [
+      "an absolute-form target",
+      "GET http://ok.localhost/ HTTP/1.1\r\nHost: ok.localhost\r\nConnection: close\r\n\r\n",
+      400,
+    ],
     ["a huge header", `GET / HTTP/1.1\r\nHost: ok.localhost\r\nX-Big: ${"a".repeat(40_000)}\r\n\r\n`, 431],
     ["garbage", "\u0001\u0002 not http at all\r\n\r\n", 400],
-    ["a nested subdomain", "GET / HTTP/1.1\r\nHost: a.b.localhost\r\n\r\n", 404],
+    ["a nested subdomain", "GET / HTTP/1.1\r\nHost: a.b.localhost\r\nConnection: close\r\n\r\n", 404],
   ])("%s", async (_name, raw, status) => {
     const answer = await sendRaw(router.port, raw);
     expect(answer.startsWith(`HTTP/1.1 ${status} `)).toBe(true);

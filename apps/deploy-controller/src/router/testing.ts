@@ -47,7 +47,13 @@ export async function startUpstream(
 /** An upstream that answers with what it received, as JSON, tagged with its name. */
 export function startEchoUpstream(name: string): Promise<Upstream> {
   return startUpstream((req, res) => {
-    const body = JSON.stringify({ name, method: req.method, url: req.url, headers: req.headers });
+    const body = JSON.stringify({
+      name,
+      method: req.method,
+      url: req.url,
+      headers: req.headers,
+      raw: req.rawHeaders,
+    });
     req.resume();
     res.writeHead(200, { "content-type": "application/json" });
     res.end(body);
@@ -100,7 +106,11 @@ export function send(opts: Send): Promise<Reply> {
   });
 }
 
-/** Writes raw bytes to the router and returns everything it answers until it closes the connection. */
+/**
+ * Writes raw bytes to the router and returns everything it answers until it closes the connection (send
+ * `Connection: close` when the request itself is valid HTTP). The write side stays open: node:http drops a
+ * connection whose client half-closes before the answer, as many servers do.
+ */
 export function sendRaw(port: number, bytes: string): Promise<string> {
   return new Promise((resolve, reject) => {
     const socket: Socket = connect(port, "127.0.0.1");
@@ -108,7 +118,7 @@ export function sendRaw(port: number, bytes: string): Promise<string> {
     socket.on("data", (c: Buffer) => chunks.push(c));
     socket.on("error", reject);
     socket.on("close", () => resolve(Buffer.concat(chunks).toString()));
-    socket.end(bytes);
+    socket.write(bytes);
   });
 }
 

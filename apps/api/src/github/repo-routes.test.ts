@@ -105,6 +105,9 @@ describe("repository picker", () => {
       });
     }
     expect((await getGitHubAccount(env.database.db, userId))?.tokenValid).toBe(false);
+    const logs = env.logs.join("\n");
+    expect(logs).toContain("GitHub refused the user's token");
+    expect(logs).not.toMatch(/gh[opur]_[A-Za-z0-9]{20,}/);
     // Signing in again reconnects.
     await env.signIn("alice");
     expect((await get("/api/github/repos?query=blog")).status).toBe(200);

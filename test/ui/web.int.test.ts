@@ -96,6 +96,9 @@ describe.skipIf(!CHROMIUM)("web UI in Chromium", () => {
   it("creates an app from a Git URL, validating as the api does, with a variable and a secret", async () => {
     await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "New app" }).click();
     await heading(page, "New app").waitFor();
+    // Not connected to GitHub, and no OAuth app here to connect with: the form falls back to a URL.
+    await page.getByText("The GitHub repository picker is not available on this server yet").waitFor();
+    expect(await page.getByRole("button", { name: "From GitHub" }).isDisabled()).toBe(true);
     await shoot(page, "03-new-app-github");
     await page.getByRole("button", { name: "Git URL" }).click();
     await page.getByLabel("Repository URL").fill("https://github.com/acme/Shop.git");
@@ -123,6 +126,7 @@ describe.skipIf(!CHROMIUM)("web UI in Chromium", () => {
 
   it("shows the app with its queued deploy; Deploy now queues another", async () => {
     await page.getByRole("row").filter({ hasText: "#1" }).getByText("Queued").waitFor();
+    await page.getByText("Nothing live yet").waitFor();
     await page.getByRole("button", { name: "Deploy now" }).click();
     await page.getByRole("row").filter({ hasText: "#2" }).getByText("Queued").waitFor();
     await page.getByText("Plan detection is not available on this server yet").waitFor();
@@ -162,6 +166,10 @@ describe.skipIf(!CHROMIUM)("web UI in Chromium", () => {
     await page.getByText("Deploy #3 failed").waitFor();
     await page.getByText(reason).first().waitFor();
     await page.getByRole("row").filter({ hasText: "#2" }).getByText("Live").waitFor();
+    // #3 failed, so #2 keeps serving: the page says both.
+    const facts = page.locator(".facts-wide");
+    expect(await facts.locator("div", { hasText: "Serving" }).innerText()).toMatch(/Live\s*#2/);
+    expect(await facts.locator("div", { hasText: "Latest deploy" }).innerText()).toMatch(/#3\s*Failed/);
     await shoot(page, "07-app-history");
     await page.getByRole("button", { name: "Roll back to #1" }).click();
     const dialog = page.getByRole("dialog", { name: "Roll back to #1?" });
@@ -242,6 +250,7 @@ describe.skipIf(!CHROMIUM)("web UI in Chromium", () => {
     await alert.getByText('The name "shop" is already taken; choose another').waitFor();
     await alert.getByText("What to do:").waitFor();
     await alert.getByText("APP_NAME_TAKEN").waitFor();
+    await page.getByText("this name is taken").waitFor();
     await shoot(page, "11-new-app-conflict");
     await page.goto(`${server.url}/apps/nope`);
     await page.getByRole("alert").getByText("APP_NOT_FOUND").waitFor();

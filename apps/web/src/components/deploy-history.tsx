@@ -1,24 +1,20 @@
 import { useEffect, useRef, useState } from "react";
 import { isNotAvailable } from "../api/client.ts";
 import { listDeployments, rollback } from "../api/endpoints.ts";
-import { type Deployment, type DeploymentState, isActive } from "../api/types.ts";
+import { type Deployment, type DeploymentPage, isActive } from "../api/types.ts";
 import { duration, fullTime, shortSha, timeAgo } from "../format.ts";
-import { useLoad } from "../hooks.ts";
+import type { Loaded } from "../hooks.ts";
 import { ErrorAlert, Unavailable } from "./error-alert.tsx";
 import { StatusBadge } from "./status-badge.tsx";
 
 interface Props {
   readonly name: string;
-  /** Bumped by the page after "Deploy now", so the new row shows at once. */
-  readonly version: number;
-  readonly latestState: DeploymentState | null;
-  readonly latestUpdatedAt: string | null;
+  /** The newest page, loaded by the app page (it also tells which release is live). */
+  readonly first: Loaded<DeploymentPage>;
   readonly onChanged: () => void;
 }
 
-export function DeployHistory({ name, version, latestState, latestUpdatedAt, onChanged }: Props) {
-  const key = `${name}:${version}:${latestState}:${latestUpdatedAt}`;
-  const first = useLoad(`deployments:${key}`, () => listDeployments(name));
+export function DeployHistory({ name, first, onChanged }: Props) {
   const [older, setOlder] = useState<{ items: Deployment[]; next: number | null } | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [target, setTarget] = useState<Deployment | null>(null);

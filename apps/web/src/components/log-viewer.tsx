@@ -165,6 +165,9 @@ function LiveLog({ name }: { readonly name: string }) {
         ) : null}
         {visible.slice(-SHOW).map((l) => (
           <div key={l.offset} className={`log-line log-${l.stream}`}>
+            <time className="log-time" dateTime={l.timestamp}>
+              {clock(l.timestamp)}
+            </time>
             <span className="log-phase">{l.phase}</span>
             <span className="log-text">{l.line}</span>
           </div>
@@ -206,4 +209,9 @@ function describe(status: StreamStatus): string {
     case "closed":
       return `Stream closed: ${status.reason}`;
   }
+}
+
+function clock(iso: string): string {
+  const time = Date.parse(iso);
+  return Number.isNaN(time) ? "" : new Date(time).toLocaleTimeString(undefined, { hour12: false });
 }

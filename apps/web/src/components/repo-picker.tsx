@@ -1,6 +1,7 @@
 import { useEffect, useState } from "react";
 import { ApiError, isNotAvailable } from "../api/client.ts";
 import { listBranches, searchRepos } from "../api/endpoints.ts";
+import { probeGitHubSignIn } from "../api/github-probe.ts";
 import type { GitHubRepo } from "../api/types.ts";
 import { ErrorAlert } from "./error-alert.tsx";
 
@@ -40,8 +41,10 @@ export function RepoPicker({ picked, onPick, onUnavailable }: Props) {
         (e: unknown) => {
           if (abort.signal.aborted) return;
           setLoading(false);
-          if (isNotAvailable(e) || codeOf(e) === "GITHUB_NOT_CONFIGURED") onUnavailable();
-          else setError(e);
+          if (isNotAvailable(e) || codeOf(e) === "GITHUB_NOT_CONFIGURED") return onUnavailable();
+          // "Connect GitHub" only helps where the server has a GitHub OAuth app to connect with.
+          if (!NEEDS_CONNECT.has(codeOf(e))) return setError(e);
+          void probeGitHubSignIn().then((state) => (state === "missing" ? onUnavailable() : setError(e)));
         },
       );
     }, 250);

@@ -1,6 +1,6 @@
 import { useState } from "react";
-import { deployNow, getApp } from "../api/endpoints.ts";
-import { isActive } from "../api/types.ts";
+import { deployNow, getApp, listDeployments } from "../api/endpoints.ts";
+import { type Deployment, isActive } from "../api/types.ts";
 import { DeployHistory } from "../components/deploy-history.tsx";
 import { ErrorAlert } from "../components/error-alert.tsx";
 import { LogViewer } from "../components/log-viewer.tsx";
@@ -26,6 +26,11 @@ export function AppPage({ name, tab }: { readonly name: string; readonly tab: Ap
   const [deploying, setDeploying] = useState(false);
   const latest = app.data?.latestDeployment ?? null;
   useInterval(app.reload, 3000, latest !== null && isActive(latest.state));
+  // Reloaded whenever the latest deploy moves, so history and "serving" follow the pipeline.
+  const history = useLoad(`deployments:${name}:${historyVersion}:${latest?.state}:${latest?.updatedAt}`, () =>
+    listDeployments(name),
+  );
+  const live = history.data?.items.find((d) => d.state === "live") ?? null;
 
   const deploy = async () => {
     setDeploying(true);
@@ -72,11 +77,19 @@ export function AppPage({ name, tab }: { readonly name: string; readonly tab: Ap
       <ErrorAlert error={deployError} focus />
       <dl className="facts facts-wide card">
         <div>
-          <dt>Status</dt>
+          <dt>Serving</dt>
           <dd>
-            <StatusBadge state={latest?.state ?? null} />
+            <Serving live={live} />
           </dd>
         </div>
+        {latest && latest.id !== live?.id ? (
+          <div>
+            <dt>Latest deploy</dt>
+            <dd>
+              #{latest.number} <StatusBadge state={latest.state} />
+            </dd>
+          </div>
+        ) : null}
         <div>
           <dt>URL</dt>
           <dd>
@@ -120,14 +133,8 @@ export function AppPage({ name, tab }: { readonly name: string; readonly tab: Ap
       <div className="tab-panel">
         {tab === "deployments" ? (
           <>
-            <DeployHistory
-              name={name}
-              version={historyVersion}
-              latestState={latest?.state ?? null}
-              latestUpdatedAt={latest?.updatedAt ?? null}
-              onChanged={app.reload}
-            />
-            <PlanPanel name={name} firstBuild={latest?.state !== "live"} />
+            <DeployHistory name={name} first={history} onChanged={app.reload} />
+            <PlanPanel name={name} firstBuild={live === null} />
           </>
         ) : null}
         {tab === "logs" ? <LogViewer name={name} /> : null}
@@ -135,5 +142,14 @@ export function AppPage({ name, tab }: { readonly name: string; readonly tab: Ap
         {tab === "settings" ? <AppSettings app={app.data} onSaved={app.reload} /> : null}
       </div>
     </section>
+  );
+}
+
+function Serving({ live }: { readonly live: Deployment | null }) {
+  if (!live) return <span className="muted">Nothing live yet</span>;
+  return (
+    <>
+      <StatusBadge state="live" /> #{live.number}
+    </>
   );
 }

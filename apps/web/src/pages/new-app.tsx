@@ -1,4 +1,5 @@
 import { type FormEvent, useCallback, useEffect, useState } from "react";
+import { ApiError } from "../api/client.ts";
 import { createApp, deployNow, listApps, putEnv } from "../api/endpoints.ts";
 import { EnvEditor } from "../components/env-editor.tsx";
 import { ErrorAlert } from "../components/error-alert.tsx";
@@ -7,7 +8,7 @@ import { type PickedRepo, RepoPicker, useBranches } from "../components/repo-pic
 import { apiProblems, type EnvRow, rowProblems, toVars } from "../env-rows.ts";
 import { useDocumentTitle, useLoad } from "../hooks.ts";
 import { fieldErrors } from "../problem-help.ts";
-import { navigate } from "../router.tsx";
+import { Link, navigate } from "../router.tsx";
 import {
   appNameProblem,
   portProblem,
@@ -36,6 +37,8 @@ export function NewApp() {
   const [busy, setBusy] = useState<string | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [refused, setRefused] = useState(0);
+  const [taken, setTaken] = useState<string | null>(null);
+  const [created, setCreated] = useState<string | null>(null);
   const template = useLoad("url-template", async () => templateFrom((await listApps(undefined, 1)).items[0]));
   const branches = useBranches(source === "github" ? (picked?.fullName ?? null) : null);
 
@@ -56,16 +59,21 @@ export function NewApp() {
 
   const server = fieldErrors(error);
   const envProblems = new Map([...rowProblems(rows), ...apiProblems(rows, server)]);
-  const problems = {
-    url:
-      (source === "github" && !picked ? "pick a repository" : repositoryUrlProblem(url)) ??
-      server["repository.url"],
-    branch: (branch.trim() === "" ? "branch must not be empty" : null) ?? server["repository.branch"],
-    rootDir: server["repository.rootDir"],
-    name: appNameProblem(name) ?? server.name,
-    port: portProblem(port) ?? server.port,
+  // What the form knows by itself blocks a submit; what the api said is shown until the next submit.
+  const local = {
+    url: source === "github" && !picked ? "pick a repository" : repositoryUrlProblem(url),
+    branch: branch.trim() === "" ? "branch must not be empty" : null,
+    name: appNameProblem(name) ?? (name === taken ? "this name is taken" : null),
+    port: portProblem(port),
   };
-  const invalid = Object.values(problems).some(Boolean) || rowProblems(rows).size > 0;
+  const problems = {
+    url: local.url ?? server["repository.url"],
+    branch: local.branch ?? server["repository.branch"],
+    rootDir: server["repository.rootDir"],
+    name: local.name ?? server.name,
+    port: local.port ?? server.port,
+  };
+  const invalid = Object.values(local).some(Boolean) || rowProblems(rows).size > 0;
   const show = (problem: string | undefined | null) => (submitted ? (problem ?? undefined) : undefined);
 
   const submit = async (event: FormEvent) => {
@@ -82,7 +90,11 @@ export function NewApp() {
         name,
         repository: { url: url.trim(), branch: branch.trim(), rootDir: rootDir.trim() || "." },
       };
-      await createApp(port.trim() ? { ...input, port: Number(port) } : input);
+      // A retry after a later step failed must not create the app twice (it would be APP_NAME_TAKEN).
+      if (created !== name) {
+        await createApp(port.trim() ? { ...input, port: Number(port) } : input);
+        setCreated(name);
+      }
       const vars = toVars(rows);
       if (vars.length > 0) {
         setBusy("Saving variables…");
@@ -94,6 +106,7 @@ export function NewApp() {
       }
       navigate(`/apps/${encodeURIComponent(name)}`);
     } catch (e) {
+      if (codeOf(e) === "APP_NAME_TAKEN") setTaken(name);
       setError(e);
       setBusy(null);
     }
@@ -114,6 +127,12 @@ export function NewApp() {
         noValidate
         aria-busy={busy ? "true" : undefined}
       >
+        {created && error ? (
+          <p className="alert alert-success" role="status">
+            {created} was created; the step below did not finish. Fix it and submit again, or open{" "}
+            <Link to={`/apps/${encodeURIComponent(created)}`}>{created}</Link> to finish there.
+          </p>
+        ) : null}
         <ErrorAlert error={error} focus />
         <fieldset>
           <legend>Repository</legend>
@@ -205,7 +224,7 @@ export function NewApp() {
                 <strong className="url-preview">{preview ?? `${name || "your-app"}.<apps domain>`}</strong>
               </>
             }
-            problem={name || submitted ? (appNameProblem(name) ?? show(server.name)) : undefined}
+            problem={name || submitted ? (appNameProblem(name) ?? show(problems.name)) : undefined}
             onChange={(e) => {
               setNameEdited(true);
               setName(e.target.value);
@@ -235,4 +254,8 @@ export function NewApp() {
       </form>
     </section>
   );
+}
+
+function codeOf(error: unknown): string {
+  return error instanceof ApiError ? error.code : "";
 }

@@ -1,23 +1,10 @@
 import { useEffect, useState } from "react";
 import { ApiError } from "../api/client.ts";
+import { probeGitHubSignIn } from "../api/github-probe.ts";
 import { ErrorAlert } from "../components/error-alert.tsx";
 import { useDocumentTitle } from "../hooks.ts";
 
 type GitHubState = "checking" | "available" | "missing";
-
-/** Whether this server offers GitHub sign-in: a HEAD that redirects (opaque) means yes, a 404 means no. */
-async function probeGitHub(): Promise<GitHubState> {
-  try {
-    const response = await fetch("/auth/github", {
-      method: "HEAD",
-      redirect: "manual",
-      credentials: "same-origin",
-    });
-    return response.status === 404 ? "missing" : "available";
-  } catch {
-    return "available";
-  }
-}
 
 /** An error the sign-in flow sent back here as ?error=CODE&detail=… (e.g. a refused GitHub consent). */
 function errorFromQuery(): ApiError | null {
@@ -37,7 +24,7 @@ export function SignIn() {
   const [error] = useState(errorFromQuery);
   useEffect(() => {
     let live = true;
-    void probeGitHub().then((state) => live && setGitHub(state));
+    void probeGitHubSignIn().then((state) => live && setGitHub(state));
     return () => {
       live = false;
     };

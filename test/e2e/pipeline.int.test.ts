@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type FakeGitHub, samplePath, startFakeGitHub } from "@kli8nt/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { appContainers, type Deployment, platformApi, platformEnv, untilContainers } from "./platform-api.ts";
 import { freePort, type PlatformProcess, startPlatform, viaRouter } from "./platform-process.ts";
 
 // The whole single-machine flow through `kli8nt start`: fake GitHub (git smart HTTP) → api → BUILD →
@@ -17,62 +18,19 @@ if (!ready && env.CI === "true") {
   );
 }
 
-const ADMIN = "e2e-admin-token-0123456789abcdef0123456789";
 const APP = `e2e${Date.now().toString(36)}`;
-type Deployment = {
-  id: string;
-  number: number;
-  state: string;
-  reason: string | null;
-  image: string | null;
-  trigger: string;
-};
-
 let github: FakeGitHub;
 let platform: PlatformProcess;
 let dataDir: string;
-
-async function api<T>(method: string, path: string, body?: unknown): Promise<{ status: number; json: T }> {
-  const res = await fetch(`${platform.api}/api${path}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${ADMIN}`,
-      ...(body === undefined ? {} : { "content-type": "application/json" }),
-    },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  return { status: res.status, json: (await res.json()) as T };
-}
-
-async function waitFinished(id: string, timeoutMs = 180_000): Promise<Deployment> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const { json } = await api<Deployment>("GET", `/deployments/${id}`);
-    if (json.state === "live" || json.state === "failed") return json;
-    await new Promise((r) => setTimeout(r, 500));
-  }
-  throw new Error(`deployment ${id} did not finish:\n${platform.output().slice(-4000)}`);
-}
+const api = platformApi(() => platform.api);
 
 async function deploy(): Promise<Deployment> {
-  const { status, json } = await api<Deployment>("POST", `/apps/${APP}/deployments`, {});
+  const { status, json } = await api.call<Deployment>("POST", `/apps/${APP}/deployments`, {});
   expect(status).toBe(202);
-  return waitFinished(json.id);
+  return api.waitFor(json.id);
 }
 
-const containers = () =>
-  execFileSync("podman", ["ps", "-a", "--filter", `label=kli8nt.app=${APP}`, "--format", "{{.Names}}"], {
-    encoding: "utf8",
-  })
-    .split("\n")
-    .filter(Boolean);
-
-async function untilOneContainer(): Promise<void> {
-  const deadline = Date.now() + 30_000;
-  while (containers().length !== 1 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 250));
-}
-
-/** Sequential requests through the router until `until` resolves; returns the statuses that were not 2xx. */
+/** Sequential requests through the router until `until` resolves; returns the answers that were not 2xx. */
 async function loadLoop(until: Promise<unknown>): Promise<{ sent: number; bad: string[] }> {
   let done = false;
   void until.finally(() => {
@@ -97,38 +55,29 @@ describe.skipIf(!ready)(
       github.addUser({ login: "alice" });
       dataDir = mkdtempSync(join(tmpdir(), "kli8nt-e2e-"));
       const [apiPort, routerPort] = [await freePort(), await freePort()];
-      platform = await startPlatform(
-        {
-          KLI8NT_DATA_DIR: dataDir,
-          KLI8NT_ADMIN_TOKEN: ADMIN,
-          KLI8NT_LOG_LEVEL: env.KLI8NT_E2E_OUTPUT ? "info" : "warn",
-          KLI8NT_APP_URL_TEMPLATE: `http://{app}.localhost:${routerPort}`,
-          KLI8NT_BASE_IMAGES: env.KLI8NT_TEST_BASE_IMAGES ?? "{}",
-          KLI8NT_NPM_REGISTRY: env.KLI8NT_TEST_NPM_REGISTRY ?? "https://registry.npmjs.org/",
-          KLI8NT_BUILD_CA_FILE: env.KLI8NT_TEST_CA_FILE ?? "/etc/ssl/certs/ca-certificates.crt",
-          KLI8NT_HEALTH_TIMEOUT_SECONDS: "15",
-          KLI8NT_DRAIN_SECONDS: "2",
-          KLI8NT_STOP_GRACE_SECONDS: "2",
-        },
-        { api: apiPort, router: routerPort },
-      );
+      platform = await startPlatform(platformEnv(dataDir, routerPort, env), {
+        api: apiPort,
+        router: routerPort,
+      });
     }, 120_000);
 
     afterAll(async () => {
       await platform?.stop();
       if (env.KLI8NT_E2E_OUTPUT) writeFileSync(env.KLI8NT_E2E_OUTPUT, platform?.output() ?? "");
-      for (const name of ready ? containers() : []) execFileSync("podman", ["rm", "-f", "-t", "0", name]);
+      for (const name of ready ? appContainers(APP) : [])
+        execFileSync("podman", ["rm", "-f", "-t", "0", name]);
       await github?.stop();
       if (dataDir) rmSync(dataDir, { recursive: true, force: true });
     });
 
     it("deploys, switches without errors, keeps the old release on a failed health check, rolls back without a build", async () => {
       const repo = await github.addRepo({ owner: "alice", name: APP, fromDir: samplePath("node-hello") });
-      expect(
-        (await api("POST", "/apps", { name: APP, repository: { url: repo.cloneUrl, branch: "main" } }))
-          .status,
-      ).toBe(201);
-      await api("PUT", `/apps/${APP}/env`, {
+      const created = await api.call("POST", "/apps", {
+        name: APP,
+        repository: { url: repo.cloneUrl, branch: "main" },
+      });
+      expect(created.status).toBe(201);
+      await api.call("PUT", `/apps/${APP}/env`, {
         vars: [{ key: "APP_VERSION", value: "blue-secret", secret: true }],
       });
 
@@ -140,18 +89,16 @@ describe.skipIf(!ready)(
         status: 200,
         body: "hello from node-hello blue-secret\n",
       });
-      expect(containers()).toHaveLength(1);
+      expect(appContainers(APP)).toHaveLength(1);
 
+      const source = readFileSync(join(samplePath("node-hello"), "server.js"), "utf8");
       await github.push(`alice/${APP}`, {
-        files: {
-          "server.js": (await import("node:fs"))
-            .readFileSync(join(samplePath("node-hello"), "server.js"), "utf8")
-            .replace("hello from node-hello", "hello v2 from node-hello"),
-        },
+        files: { "server.js": source.replace("hello from", "hello v2 from") },
       });
-      const start = await api<Deployment>("POST", `/apps/${APP}/deployments`, {});
-      const finished = waitFinished(start.json.id).then(async (d) => {
-        await untilOneContainer(); // through the drain and the old release's stop
+      const started = await api.call<Deployment>("POST", `/apps/${APP}/deployments`, {});
+      // Until the old release is stopped, so the load loop covers the switch and the drain.
+      const finished = api.waitFor(started.json.id).then(async (d) => {
+        await untilContainers(APP, 1);
         return d;
       });
       t = Date.now();
@@ -162,12 +109,11 @@ describe.skipIf(!ready)(
       expect(load.bad).toEqual([]);
       expect(load.sent).toBeGreaterThan(20);
       expect((await viaRouter(platform.routerPort, APP)).body).toBe("hello v2 from node-hello blue-secret\n");
-      expect((await api<Deployment>("GET", `/deployments/${v1.id}`)).json.state).toBe("superseded");
-      expect(containers()).toHaveLength(1);
+      expect((await api.call<Deployment>("GET", `/deployments/${v1.id}`)).json.state).toBe("superseded");
+      expect(appContainers(APP)).toHaveLength(1);
 
-      await github.push(`alice/${APP}`, {
-        files: { "server.js": 'console.error("cannot start: no DATABASE_URL"); process.exit(1);\n' },
-      });
+      const crash = 'console.error("cannot start: no DATABASE_URL"); process.exit(1);\n';
+      await github.push(`alice/${APP}`, { files: { "server.js": crash } });
       t = Date.now();
       const v3 = await deploy();
       figures.push(`failing release ${Date.now() - t} ms`);
@@ -175,15 +121,15 @@ describe.skipIf(!ready)(
       expect(v3.reason).toMatch(/Health check failed: The app exited with code 1.*no DATABASE_URL/);
       expect((await viaRouter(platform.routerPort, APP)).body).toBe("hello v2 from node-hello blue-secret\n");
 
-      const rollback = await api<Deployment>("POST", `/apps/${APP}/rollback`, { deploymentId: v1.id });
+      const rollback = await api.call<Deployment>("POST", `/apps/${APP}/rollback`, { deploymentId: v1.id });
       expect(rollback.status).toBe(202);
       t = Date.now();
-      const v4 = await waitFinished(rollback.json.id, 60_000);
+      const v4 = await api.waitFor(rollback.json.id, undefined, 60_000);
       figures.push(`rollback ${Date.now() - t} ms`);
       console.log(`pipeline e2e: ${figures.join(", ")}`);
       expect(v4).toMatchObject({ state: "live", trigger: "rollback", image: v1.image });
       expect((await viaRouter(platform.routerPort, APP)).body).toBe("hello from node-hello blue-secret\n");
-      expect((await api<Deployment>("GET", `/deployments/${v2.id}`)).json.state).toBe("superseded");
+      expect((await api.call<Deployment>("GET", `/deployments/${v2.id}`)).json.state).toBe("superseded");
     });
   },
 );

@@ -1,14 +1,15 @@
-import { mkdir, rm } from "node:fs/promises";
+import { mkdir, readdir, readFile, rm } from "node:fs/promises";
+import { join } from "node:path";
 import type { Bus, Consumer } from "@kli8nt/bus";
 import { MESSAGE_SCHEMAS, QUEUES } from "@kli8nt/core";
 import type { Db } from "@kli8nt/db";
 import { type BuildDeps, buildHandler, type HandlerLogger } from "./build-handler.ts";
 import type { BuildLogSink } from "./build-log-sink.ts";
-import { buildahBuilder } from "./buildah/buildah-builder.ts";
+import { BUILDER_PID_FILE, buildahBuilder } from "./buildah/buildah-builder.ts";
 import type { Builder } from "./builder.ts";
 import type { BuildControllerConfig } from "./config.ts";
 import { processBuilder } from "./process/process-builder.ts";
-import { runCommand } from "./run-command.ts";
+import { killRecordedGroup, runCommand } from "./run-command.ts";
 import type { CloneCredentials } from "./workspace.ts";
 
 /** True when `buildah` runs on this machine. */
@@ -43,11 +44,24 @@ export interface BuildControllerDeps {
   readonly onOutboxWrite: () => void;
 }
 
+/**
+ * Workspaces (and running buildah process groups) left by a killed platform process: nothing else uses this
+ * directory, and interrupted builds restart from scratch (ADR 0060).
+ */
+async function removeLeftovers(workRoot: string, logger: HandlerLogger): Promise<void> {
+  const entries = await readdir(workRoot).catch(() => [] as string[]);
+  for (const entry of entries) {
+    const pid = Number(await readFile(join(workRoot, entry, BUILDER_PID_FILE), "utf8").catch(() => ""));
+    if (pid > 1 && killRecordedGroup(pid, "buildah"))
+      logger.warn({ pid }, "Killed a build left running by a previous process");
+  }
+  await rm(workRoot, { recursive: true, force: true });
+}
+
 /** Starts consuming BUILD; `cancel()` on the result stops it after the running builds. */
 export async function startBuildController(deps: BuildControllerDeps): Promise<Consumer> {
   const { config } = deps;
-  // Workspaces left by a killed process: nothing else uses this directory, and builds restart from scratch.
-  await rm(config.workRoot, { recursive: true, force: true });
+  await removeLeftovers(config.workRoot, deps.logger);
   await mkdir(config.workRoot, { recursive: true });
   const handlerDeps: BuildDeps = {
     db: deps.db,

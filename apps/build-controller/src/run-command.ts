@@ -1,4 +1,5 @@
 import { spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { createInterface } from "node:readline";
 
 export interface RunOptions {
@@ -9,6 +10,8 @@ export interface RunOptions {
   /** Each output line as it comes. */
   readonly onLine?: (stream: "stdout" | "stderr", line: string) => void;
   readonly signal?: AbortSignal;
+  /** Called with the child's pid (also its process group id) once it is spawned. */
+  readonly onSpawn?: (pid: number) => void;
 }
 
 export interface RunResult {
@@ -59,6 +62,7 @@ export function runCommand(
       stdio: ["ignore", "pipe", "pipe"],
       detached: true,
     });
+    if (child.pid !== undefined) options.onSpawn?.(child.pid);
     const tail: string[] = [];
     let timedOut = false;
     const kill = (): void => {
@@ -94,4 +98,24 @@ export function runCommand(
       resolve({ code, timedOut, tail });
     });
   });
+}
+
+/**
+ * SIGKILLs a process group left by a previous, killed platform process, if its leader is still the command
+ * named `expected` (a pid reused after a reboot must not be killed). False when there is nothing to kill.
+ */
+export function killRecordedGroup(pid: number, expected: string): boolean {
+  let cmdline: string;
+  try {
+    cmdline = readFileSync(`/proc/${pid}/cmdline`, "utf8");
+  } catch {
+    return false;
+  }
+  if (!cmdline.split("\0").includes(expected)) return false;
+  try {
+    process.kill(-pid, "SIGKILL");
+    return true;
+  } catch {
+    return false;
+  }
 }

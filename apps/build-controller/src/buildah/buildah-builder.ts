@@ -1,3 +1,4 @@
+import { writeFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { BUILD_CA_PATH, type RegistryConfig, registryBuildArgs } from "@kli8nt/buildplan";
@@ -16,6 +17,9 @@ export interface BuildahOptions {
   readonly imagePrefix: string;
 }
 
+/** Written in a build's scratch directory while buildah runs: the process group to kill after a crash. */
+export const BUILDER_PID_FILE = "builder.pid";
+
 /** `localhost/kli8nt/<app>:<deploymentId>`: one tag per release, so rollbacks and layer reuse find them. */
 export function imageTag(prefix: string, appName: string, deploymentId: string): string {
   return `${prefix}/${appName.toLowerCase()}:${deploymentId.toLowerCase()}`;
@@ -32,6 +36,8 @@ export function buildahBuilder(options: BuildahOptions): Builder {
       const result = await runCommand("nice", ["-n", "10", "buildah", ...argv], {
         timeoutMs: input.timeoutMs,
         onLine: input.onLine,
+        // Lets a restarted controller stop a build its killed predecessor left running (BUILDER_PID_FILE).
+        onSpawn: (pid) => writeFileSync(join(input.scratchDir, BUILDER_PID_FILE), String(pid)),
       });
       if (result.timedOut) {
         throw new BuildError(

@@ -1,0 +1,86 @@
+import { execFileSync } from "node:child_process";
+
+export const ADMIN_TOKEN = "e2e-admin-token-0123456789abcdef0123456789";
+
+export type Deployment = {
+  id: string;
+  number: number;
+  state: string;
+  reason: string | null;
+  image: string | null;
+  trigger: string;
+};
+
+/** The environment `kli8nt start` gets in the e2e suites (base images etc. from start_containers). */
+export function platformEnv(
+  dataDir: string,
+  routerPort: number,
+  source: NodeJS.ProcessEnv,
+): Record<string, string> {
+  return {
+    KLI8NT_DATA_DIR: dataDir,
+    KLI8NT_ADMIN_TOKEN: ADMIN_TOKEN,
+    KLI8NT_LOG_LEVEL: source.KLI8NT_E2E_OUTPUT ? "info" : "warn",
+    KLI8NT_APP_URL_TEMPLATE: `http://{app}.localhost:${routerPort}`,
+    KLI8NT_BASE_IMAGES: source.KLI8NT_TEST_BASE_IMAGES ?? "{}",
+    KLI8NT_NPM_REGISTRY: source.KLI8NT_TEST_NPM_REGISTRY ?? "https://registry.npmjs.org/",
+    KLI8NT_BUILD_CA_FILE: source.KLI8NT_TEST_CA_FILE ?? "/etc/ssl/certs/ca-certificates.crt",
+    KLI8NT_HEALTH_TIMEOUT_SECONDS: "15",
+    KLI8NT_DRAIN_SECONDS: "2",
+    KLI8NT_STOP_GRACE_SECONDS: "2",
+  };
+}
+
+/** The api of a running platform, as the admin. */
+export function platformApi(base: () => string) {
+  async function call<T>(method: string, path: string, body?: unknown): Promise<{ status: number; json: T }> {
+    const res = await fetch(`${base()}/api${path}`, {
+      method,
+      headers: {
+        authorization: `Bearer ${ADMIN_TOKEN}`,
+        ...(body === undefined ? {} : { "content-type": "application/json" }),
+      },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    return { status: res.status, json: (await res.json()) as T };
+  }
+  /** Polls the deployment until `done(state)` (default: live or failed). */
+  async function waitFor(
+    id: string,
+    done: (state: string) => boolean = (s) => s === "live" || s === "failed",
+    timeoutMs = 180_000,
+  ): Promise<Deployment> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      const { json } = await call<Deployment>("GET", `/deployments/${id}`).catch(() => ({ json: null }));
+      if (json && done(json.state)) return json;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error(`deployment ${id} did not reach the expected state in ${timeoutMs} ms`);
+  }
+  return { call, waitFor };
+}
+
+/** Names of the podman containers of an app (running or not). */
+export function appContainers(app: string): string[] {
+  return execFileSync(
+    "podman",
+    ["ps", "-a", "--filter", `label=kli8nt.app=${app}`, "--format", "{{.Names}}"],
+    {
+      encoding: "utf8",
+    },
+  )
+    .split("\n")
+    .filter(Boolean);
+}
+
+/** Waits until the app has exactly `n` containers (the drain and stop of old releases take a few seconds). */
+export async function untilContainers(app: string, n: number, timeoutMs = 30_000): Promise<string[]> {
+  const deadline = Date.now() + timeoutMs;
+  let names = appContainers(app);
+  while (names.length !== n && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 250));
+    names = appContainers(app);
+  }
+  return names;
+}

@@ -148,6 +148,20 @@ describe("push-to-deploy", () => {
     expect(mirrorOf()?.statuses.map((s) => s.state)).toEqual(["queued", "in_progress"]);
   });
 
+  it('mirrors a "deploy now" on GitHub too', async () => {
+    const res = await fetch(`${env.url}/api/apps/shop/deployments`, {
+      method: "POST",
+      headers: { cookie, "content-type": "application/json" },
+      body: "{}",
+    });
+    expect(res.status).toBe(202);
+    const { id } = (await res.json()) as { id: string };
+    await vi.waitFor(() => {
+      const mirror = env.gh.deployments("alice/shop").find((d) => JSON.stringify(d.payload).includes(id));
+      expect(mirror?.statuses.map((s) => s.state)).toEqual(["queued"]);
+    });
+  });
+
   it("deletes the webhook when the app is deleted", async () => {
     const res = await fetch(`${env.url}/api/apps/shop`, { method: "DELETE", headers: { cookie } });
     expect(res.status).toBe(204);

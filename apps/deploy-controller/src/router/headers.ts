@@ -67,8 +67,16 @@ export function clientResponseHeaders(res: IncomingMessage): string[] {
   return copyEndToEnd(res.rawHeaders, connectionTokens(res.headers.connection), NONE);
 }
 
-/** True when a request carries no body, so it can be replayed on a fresh connection. */
+/** True when a request carries no body (nothing to stream, nothing consumed if it has to be sent again). */
 export function hasNoBody(req: IncomingMessage): boolean {
   const length = req.headers["content-length"];
   return req.headers["transfer-encoding"] === undefined && (length === undefined || length === "0");
+}
+
+// RFC 9110 §9.2.2: sending these twice has the effect of sending them once.
+const IDEMPOTENT = new Set(["GET", "HEAD", "OPTIONS", "DELETE", "TRACE"]);
+
+/** True when a failed request may be sent again: idempotent and without a body. */
+export function isReplayable(req: IncomingMessage): boolean {
+  return IDEMPOTENT.has(req.method ?? "") && hasNoBody(req);
 }

@@ -1,5 +1,5 @@
 import { type IncomingMessage, request, type ServerResponse } from "node:http";
-import { clientResponseHeaders, hasNoBody, upstreamRequestHeaders } from "./headers.ts";
+import { clientResponseHeaders, hasNoBody, isReplayable, upstreamRequestHeaders } from "./headers.ts";
 import { renderPage, type StatusPage } from "./pages.ts";
 import { upstreamFailedPage } from "./status-pages.ts";
 import type { ProxyContext } from "./types.ts";
@@ -17,8 +17,8 @@ export function sendPage(req: IncomingMessage, res: ServerResponse, page: Status
 }
 
 /**
- * Called when a bodyless request failed before any response; returns true when it took the request over
- * (to replay it), false to let the 502 page go out.
+ * Called when an idempotent bodyless request failed before any response; returns true when it took the
+ * request over (to replay it), false to let the 502 page go out.
  */
 export type Retry = (failed: UpstreamAddress, err: Error, reusedSocket: boolean) => boolean;
 
@@ -55,7 +55,7 @@ export function proxyHttp(
       res.destroy();
       return;
     }
-    if (bodyless && retry?.(upstream, err, proxyReq.reusedSocket) === true) return;
+    if (isReplayable(req) && retry?.(upstream, err, proxyReq.reusedSocket) === true) return;
     const code = failureCode(err);
     ctx.logger.warn({ app, upstream, code, err }, "Failed to reach upstream");
     sendPage(req, res, upstreamFailedPage(app, code));

@@ -2,7 +2,7 @@ import { Agent } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createRouter, type Router } from "./create-router.ts";
 import { MemoryRouteTable } from "./memory-route-table.ts";
-import { send, startEchoUpstream, type Upstream } from "./testing.ts";
+import { send, startEchoUpstream, startUpstream, type Upstream } from "./testing.ts";
 
 interface LoadResult {
   ok: number;
@@ -97,5 +97,33 @@ describe("router: switching a route under load", () => {
     expect(result.byUpstream.get("v6")).toBeGreaterThan(0);
     const after = await send({ port: router.port, host: "bluegreen.localhost" });
     expect(JSON.parse(after.body)).toMatchObject({ name: "v6" });
+  });
+
+  it("replays an idempotent request once when its upstream dies as the route moves, never a POST", async () => {
+    const next = await startEchoUpstream("next");
+    const dying = await startUpstream((req) => {
+      // The old release goes away with the request in hand, right after the route moved.
+      table.set("moving", { kind: "upstream", url: next.url });
+      req.socket.destroy();
+    });
+    upstreams.push(next, dying);
+    table.set("moving", { kind: "upstream", url: dying.url });
+    const get = await send({ port: router.port, host: "moving.localhost" });
+    expect(get.status).toBe(200);
+    expect(JSON.parse(get.body)).toMatchObject({ name: "next" });
+
+    table.set("moving", { kind: "upstream", url: dying.url });
+    const post = await send({ port: router.port, host: "moving.localhost", method: "POST" });
+    expect(post.status).toBe(502);
+    expect(next.hits()).toBe(1);
+  });
+
+  it("does not replay when the app resets the connection and the route stays put", async () => {
+    const crashing = await startUpstream((req) => req.socket.destroy());
+    upstreams.push(crashing);
+    table.set("crashy", { kind: "upstream", url: crashing.url });
+    const reply = await send({ port: router.port, host: "crashy.localhost" });
+    expect(reply.status).toBe(502);
+    expect(crashing.hits()).toBe(1);
   });
 });

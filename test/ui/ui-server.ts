@@ -6,6 +6,7 @@ import path from "node:path";
 import { buildApi, loadConfig } from "@kli8nt/api";
 import type { DeploymentState } from "@kli8nt/core";
 import {
+  createApiToken,
   createSignInLink,
   ensureAdminUser,
   IN_MEMORY,
@@ -24,6 +25,8 @@ export interface UiServer {
   readonly logs: LogStore;
   /** A fresh one-time sign-in link for the local administrator, as `npm start` prints. */
   signInUrl(): Promise<string>;
+  /** An API token of the same administrator, for clients that are not the browser. */
+  apiToken(): Promise<string>;
   /** Moves a deployment through states as the controllers would (they do not run here). */
   advance(deploymentId: string, states: readonly DeploymentState[], patch?: TransitionPatch): Promise<void>;
   close(): Promise<void>;
@@ -61,6 +64,7 @@ export async function startUiServer(): Promise<UiServer> {
     url,
     logs,
     signInUrl: async () => `${url}/auth/link/${await createSignInLink(database.db, admin.id, 3_600_000)}`,
+    apiToken: async () => (await createApiToken(database.db, admin.id, "ui-test")).token,
     async advance(deploymentId, states, patch = {}) {
       for (const state of states)
         await transitionDeployment(database.db, deploymentId, `ui-test:${state}`, state, patch);

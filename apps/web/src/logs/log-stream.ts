@@ -81,17 +81,21 @@ export class LogStream {
     this.options.onStatus({ state: "connecting" });
     const socket = this.options.connect(this.options.url(this.#last === null ? null : this.#last + 1));
     this.#socket = socket;
+    // Events of a socket this stream has let go of (stopped, replaced, refused) are ignored.
+    const current = () => this.#socket === socket && !this.#stopped;
     socket.onopen = () => {
+      if (!current()) return;
       this.#attempt = 0;
       this.options.onStatus({ state: "live" });
     };
-    socket.onmessage = (event) => this.#receive(event.data);
+    socket.onmessage = (event) => current() && this.#receive(event.data);
     socket.onerror = () => undefined;
     socket.onclose = (event) => {
-      if (this.#socket !== socket || this.#stopped) return;
+      if (!current()) return;
       this.#socket = null;
       // 4xxx: the server refused for a reason retrying cannot fix (not signed in, no such app).
       if (event.code >= 4000 && event.code < 5000) {
+        socket.close();
         this.options.onStatus({ state: "closed", reason: event.reason || `closed with code ${event.code}` });
         return;
       }

@@ -1,0 +1,77 @@
+import { execFileSync } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { prepareBuild } from "../prepare-build.ts";
+import { createLocalRepo } from "../testing/local-repo.ts";
+import { buildahBuilder, failureReason } from "./buildah-builder.ts";
+
+// Real buildah against the local base images of scripts/infra/containers.sh: a repository Dockerfile wins,
+// a failing RUN gives its error line as the reason, a timeout kills the build.
+const env = process.env;
+const ready = env.KLI8NT_TEST_CONTAINERS === "1";
+if (!ready && env.CI === "true") {
+  throw new Error("KLI8NT_TEST_CONTAINERS missing: run start_containers (scripts/infra/containers.sh)");
+}
+const BASE = "localhost/kli8nt/debian:bookworm";
+const PREFIX = "localhost/kli8nt-test-bc";
+const builder = buildahBuilder({ registry: {}, imagePrefix: PREFIX });
+const lines: string[] = [];
+
+async function buildRepo(dockerfile: string, timeoutMs = 120_000) {
+  const repo = createLocalRepo({ Dockerfile: dockerfile, "hello.txt": "hi\n" });
+  const scratch = mkdtempSync(join(tmpdir(), "kli8nt-bc-scratch-"));
+  const prepared = await prepareBuild(repo.dir, scratch, ".", {});
+  return builder.build({
+    deploymentId: `dep_${Date.now().toString(36)}`,
+    appId: "app_test",
+    appName: "buildah-test",
+    ...prepared,
+    scratchDir: scratch,
+    timeoutMs,
+    onLine: (_stream, line) => void lines.push(line),
+  });
+}
+
+describe.skipIf(!ready)("buildah builder", { timeout: 180_000 }, () => {
+  afterAll(() => {
+    const images = execFileSync("podman", ["images", "--format", "{{.Repository}}:{{.Tag}}"], {
+      encoding: "utf8",
+    });
+    for (const ref of images.split("\n").filter((r) => r.startsWith(PREFIX))) {
+      execFileSync("podman", ["rmi", "-f", ref]);
+    }
+  });
+
+  it("builds the repository's own Dockerfile and reports the image id, not a tag", async () => {
+    const out = await buildRepo(`FROM ${BASE}\nCOPY hello.txt /hello.txt\nCMD ["cat", "/hello.txt"]\n`);
+    expect(out.image).toMatch(/^[0-9a-f]{64}$/);
+    expect(execFileSync("podman", ["run", "--rm", out.image], { encoding: "utf8" })).toBe("hi\n");
+    expect(lines.some((l) => l.includes("COPY hello.txt"))).toBe(true);
+  });
+
+  it("fails with the builder's error line when a RUN step fails", async () => {
+    await expect(buildRepo(`FROM ${BASE}\nRUN echo compiling && exit 3\n`)).rejects.toMatchObject({
+      code: "BUILD_FAILED",
+      message: expect.stringMatching(/^The build failed: .*exit status 3/),
+    });
+  });
+
+  it("stops a build that runs past its timeout", async () => {
+    const started = Date.now();
+    await expect(buildRepo(`FROM ${BASE}\nRUN sleep 60\n`, 4000)).rejects.toMatchObject({
+      code: "BUILD_TIMEOUT",
+    });
+    expect(Date.now() - started).toBeLessThan(30_000);
+  });
+});
+
+describe("failureReason", () => {
+  it("prefers buildah's error line over the last line", () => {
+    expect(
+      failureReason(["STEP 2/2: RUN x", 'error building at STEP "RUN x": exit status 3', "trailing"]),
+    ).toBe('The build failed: error building at STEP "RUN x": exit status 3');
+    expect(failureReason([])).toBe("The build failed: the builder exited without output");
+  });
+});

@@ -171,6 +171,9 @@ describe.skipIf(!CHROMIUM)("web UI in Chromium", () => {
     expect(await facts.locator("div", { hasText: "Serving" }).innerText()).toMatch(/Live\s*#2/);
     expect(await facts.locator("div", { hasText: "Latest deploy" }).innerText()).toMatch(/#3\s*Failed/);
     await shoot(page, "07-app-history");
+    await page.emulateMedia({ colorScheme: "dark" });
+    await page.screenshot({ path: path.join(SHOTS, "07-app-history-dark-desktop.png"), fullPage: true });
+    await page.emulateMedia({ colorScheme: "light" });
     await page.getByRole("button", { name: "Roll back to #1" }).click();
     const dialog = page.getByRole("dialog", { name: "Roll back to #1?" });
     await dialog.waitFor();

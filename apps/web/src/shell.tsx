@@ -65,7 +65,7 @@ function Page({ location }: { readonly location: string }) {
     case "app":
       return <AppPage key={route.name} name={route.name} tab={route.tab} />;
     case "sign-in":
-      return <Dashboard />;
+      return <Redirect to="/" />;
     default:
       return <NotFound />;
   }
@@ -104,4 +104,10 @@ function Header({ user }: { readonly user: User | null }) {
       ) : null}
     </header>
   );
+}
+
+/** Already signed in: /sign-in has nothing to show, so go to the apps without a history entry. */
+function Redirect({ to }: { readonly to: string }) {
+  useEffect(() => navigate(to, { replace: true }), [to]);
+  return null;
 }

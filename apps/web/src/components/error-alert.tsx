@@ -1,4 +1,5 @@
 import { useEffect, useRef } from "react";
+import { isSignedOut } from "../api/client.ts";
 import { explain } from "../problem-help.ts";
 
 interface Props {
@@ -26,7 +27,13 @@ export function ErrorAlert({ error, onRetry, focus = false }: Props) {
       <p className="alert-code">
         Error code <code>{shown.code}</code>
       </p>
-      {onRetry ? (
+      {isSignedOut(error) ? (
+        // A full load: the shell asks who is signed in again and shows the sign-in page.
+        <button type="button" className="button" onClick={() => location.assign("/")}>
+          Sign in again
+        </button>
+      ) : null}
+      {onRetry && !isSignedOut(error) ? (
         <button type="button" className="button" onClick={onRetry}>
           Try again
         </button>

@@ -1,0 +1,167 @@
+import { randomBytes } from "node:crypto";
+import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { type LogStore, withSecretMasking } from "@kli8nt/logstore";
+import { CoreV1Api, KubeConfig } from "@kubernetes/client-node";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { LogController } from "../../apps/log-controller/src/index.ts";
+// Not exported by @kli8nt/logstore yet (its index exposes the file adapter only).
+import { createKafkaLogStore } from "../../packages/logstore/src/kafka/kafka-log-store.ts";
+import { type KwokNode, startKwokNode } from "./build-kwok-node.ts";
+
+// The log controller against the real API server (pod informer, log endpoint proxied to kwok's kubelet
+// server) and a real Kafka broker. kwok follows a file this test appends to, in the CRI log format.
+const kubeconfigPath = process.env.KLI8NT_TEST_KUBECONFIG;
+const brokers = process.env.KLI8NT_TEST_KAFKA_BROKERS;
+if ((!kubeconfigPath || !brokers) && process.env.CI === "true") {
+  throw new Error(
+    "KLI8NT_TEST_KUBECONFIG or KLI8NT_TEST_KAFKA_BROKERS is not set: start_kubernetes and start_kafka did not run",
+  );
+}
+
+const SECRET = "pa55w0rd-of-the-app";
+const print = (obj: object, msg: string) => console.error(msg, obj);
+const silent = process.env.KLI8NT_TEST_DEBUG
+  ? { info: print, warn: print, error: print }
+  : { info: () => undefined, warn: () => undefined, error: () => undefined };
+
+async function eventually<T>(
+  what: string,
+  probe: () => Promise<T | undefined>,
+  timeoutMs = 30_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const value = await probe();
+      if (value !== undefined) return value;
+    } catch (error) {
+      last = error;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`, { cause: last });
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+describe.skipIf(!kubeconfigPath || !brokers)("log controller: kwok pod logs into Kafka", () => {
+  const kc = new KubeConfig();
+  const suffix = randomBytes(3).toString("hex");
+  const namespace = `logs-${suffix}`;
+  const appId = `app_${suffix}`;
+  const dir = mkdtempSync(join(tmpdir(), "kli8nt-logs-"));
+  const logFile = join(dir, "app.log");
+  let node: KwokNode;
+  let core: CoreV1Api;
+  let kafka: LogStore;
+  let store: LogStore;
+  let second = 0;
+  let millis = 0;
+  // CRI lines as a runtime writes them: time only moves forward, several lines may share a second.
+  const cri = (line: string, sameSecond = false) => {
+    if (sameSecond) millis += 111;
+    else {
+      second++;
+      millis = 0;
+    }
+    const ts = `2026-03-01T10:00:${String(second).padStart(2, "0")}.${String(millis).padStart(3, "0")}000000Z`;
+    return `${ts} stdout F ${line}\n`;
+  };
+
+  beforeAll(async () => {
+    kc.loadFromFile(kubeconfigPath ?? "");
+    core = kc.makeApiClient(CoreV1Api);
+    writeFileSync(
+      logFile,
+      cri("server starting") + cri(`connecting with ${SECRET}`) + cri("listening on 3000", true),
+    );
+    node = await startKwokNode(kc, kubeconfigPath ?? "", {
+      id: `logs-${suffix}`,
+      extraConfig: `---
+kind: ClusterLogs
+apiVersion: kwok.x-k8s.io/v1alpha1
+metadata:
+  name: logs-${suffix}
+spec:
+  selector:
+    matchNamespaces: [${namespace}]
+  logs:
+  - containers: [web]
+    logsFile: ${logFile}
+    follow: true
+`,
+    });
+    await core.createNamespace({ body: { metadata: { name: namespace } } });
+    await eventually("default ServiceAccount", () =>
+      core.readNamespacedServiceAccount({ name: "default", namespace }),
+    );
+    await core.createNamespacedPod({
+      namespace,
+      body: {
+        metadata: {
+          name: "web-1",
+          labels: {
+            "kli8nt.io/app": `hello-${suffix}`,
+            "kli8nt.io/app-id": appId,
+            "kli8nt.io/deployment": "dep_1",
+            "kli8nt.io/phase": "run",
+          },
+        },
+        spec: {
+          nodeSelector: node.nodeSelector,
+          tolerations: node.tolerations,
+          containers: [{ name: "web", image: `registry.test.invalid/hello@sha256:${"0".repeat(64)}` }],
+        },
+      },
+    });
+    kafka = createKafkaLogStore({ brokers: [brokers ?? ""], topicPrefix: `it-logctl-${suffix}.` });
+    store = withSecretMasking(kafka, () => [SECRET]);
+  });
+
+  afterAll(async () => {
+    // The pod goes first, while its kwok still runs to finish the deletion; a pod left on a vanished
+    // node would stay Terminating forever and show up in every later informer.
+    await core
+      ?.deleteNamespacedPod({ name: "web-1", namespace, gracePeriodSeconds: 0 })
+      .catch(() => undefined);
+    await eventually("pod deleted", async () =>
+      (await core.listNamespacedPod({ namespace })).items.length === 0 ? true : undefined,
+    ).catch(() => undefined);
+    await core?.deleteNamespace({ name: namespace }).catch(() => undefined);
+    await node?.stop();
+    await kafka?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const lines = async () => (await kafka.read(appId, { limit: 1000 })).records.map((r) => r.line);
+
+  it("streams the pod's lines into the app's topic, masked, and resumes after a restart without loss or repeats", async () => {
+    const first = new LogController({ kc, store, logger: silent, retryDelayMs: 200 });
+    await first.start();
+    await eventually("three lines", async () => ((await lines()).length >= 3 ? true : undefined));
+    appendFileSync(logFile, cri("GET / 200") + cri("GET /health 200", true));
+    await eventually("five lines", async () => ((await lines()).length >= 5 ? true : undefined));
+    await first.stop();
+
+    // Written while no controller runs, in the same second as the last stored line (the resume boundary).
+    appendFileSync(logFile, cri("GET /late 200", true) + cri("shutting down"));
+    const second = new LogController({ kc, store, logger: silent, retryDelayMs: 200 });
+    await second.start();
+    await eventually("seven lines", async () => ((await lines()).length >= 7 ? true : undefined));
+    await new Promise((r) => setTimeout(r, 1_500));
+    await second.stop();
+
+    expect(await lines()).toEqual([
+      "server starting",
+      "connecting with ****",
+      "listening on 3000",
+      "GET / 200",
+      "GET /health 200",
+      "GET /late 200",
+      "shutting down",
+    ]);
+    const records = (await kafka.read(appId, { limit: 10 })).records;
+    expect(records[0]).toMatchObject({ deploymentId: "dep_1", phase: "run", source: "web-1/web" });
+  });
+});

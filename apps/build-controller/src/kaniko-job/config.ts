@@ -148,3 +148,23 @@ export function loadPrepareConfig(env: NodeJS.ProcessEnv = process.env): Prepare
   }
   return Object.freeze(result.data);
 }
+
+const processSchema = z.object({
+  KLI8NT_RABBITMQ_URL: z.string().regex(/^amqps?:\/\//, "an amqp:// or amqps:// URL"),
+  KLI8NT_KUBECONFIG: z.string().min(1).optional(),
+  KLI8NT_LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace"]).default("info"),
+});
+
+/** What the Kubernetes-mode build controller process needs besides the builder settings. */
+export function loadKanikoProcessConfig(env: NodeJS.ProcessEnv = process.env) {
+  const result = processSchema.safeParse(env);
+  if (!result.success) {
+    const lines = result.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`);
+    throw new Error(`Invalid build controller configuration:\n${lines.join("\n")}`, { cause: result.error });
+  }
+  return Object.freeze({
+    rabbitmqUrl: result.data.KLI8NT_RABBITMQ_URL,
+    kubeconfig: result.data.KLI8NT_KUBECONFIG,
+    logLevel: result.data.KLI8NT_LOG_LEVEL,
+  });
+}

@@ -1,3 +1,4 @@
+import { Agent } from "node:https";
 import {
   ApiException,
   AppsV1Api,
@@ -26,7 +27,31 @@ export function loadKubeConfig(path?: string): KubeConfig {
   return kc;
 }
 
+const pooled = new WeakSet<KubeConfig>();
+
+/**
+ * client-node 1.x makes a new https.Agent for every request, so every call pays a TLS handshake on both
+ * ends (most of the cost of a cold start with thousands of applies). This keeps one keep-alive agent per
+ * KubeConfig; authentication headers are still applied per request, so rotated tokens keep working.
+ */
+export function poolConnections(kc: KubeConfig, maxSockets = 64): KubeConfig {
+  if (pooled.has(kc)) return kc;
+  pooled.add(kc);
+  const apply = kc.applySecurityAuthentication.bind(kc);
+  let shared: Agent | undefined;
+  kc.applySecurityAuthentication = async (context) => {
+    await apply(context);
+    const agent = context.getAgent();
+    // Proxy agents (SOCKS, HTTP CONNECT) are left as they are.
+    if (!(agent instanceof Agent) || agent.constructor !== Agent) return;
+    shared ??= new Agent({ ...agent.options, keepAlive: true, maxSockets });
+    context.setAgent(shared);
+  };
+  return kc;
+}
+
 export function makeKubeApi(kc: KubeConfig): KubeApi {
+  poolConnections(kc);
   return {
     objects: KubernetesObjectApi.makeApiClient(kc),
     apps: kc.makeApiClient(AppsV1Api),
@@ -39,14 +64,31 @@ export function makeKubeApi(kc: KubeConfig): KubeApi {
  * manager (someone's `kubectl edit`) is resolved in favour of the desired state.
  */
 export async function applyObject<T extends KubernetesObject>(api: KubeApi, object: T): Promise<T> {
-  return (await api.objects.patch(
-    object,
-    undefined,
-    undefined,
-    FIELD_MANAGER,
-    true,
-    PatchStrategy.ServerSideApply,
-  )) as T;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return (await api.objects.patch(
+        object,
+        undefined,
+        undefined,
+        FIELD_MANAGER,
+        true,
+        PatchStrategy.ServerSideApply,
+      )) as T;
+    } catch (error) {
+      // An apply is idempotent, so a dropped connection or an overloaded server is simply retried.
+      if (attempt >= APPLY_ATTEMPTS || !isTransient(error)) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 100 * 2 ** attempt));
+    }
+  }
+}
+
+const APPLY_ATTEMPTS = 5;
+const TRANSIENT_STATUS = new Set([429, 500, 502, 503, 504]);
+
+/** Network failures (no HTTP status) and the statuses that mean "try again". */
+export function isTransient(error: unknown): boolean {
+  const status = httpStatusOf(error);
+  return status === undefined ? error instanceof Error : TRANSIENT_STATUS.has(status);
 }
 
 /** The HTTP status of a failed API call, if it was one. */

@@ -1,0 +1,198 @@
+/**
+ * bench:reconcile — deploy-controller cold start against a real API server: 1,000 apps with a live
+ * release in the database (PGlite), then a fresh controller process reads the desired state, applies
+ * every app's objects (namespace, quota, limits, network policy, env Secret, Deployment, Service,
+ * Ingress) and observes every rollout complete (kwok pods Running and Ready).
+ *
+ *   KLI8NT_TEST_KUBECONFIG=… npx tsx bench/reconcile.bench.ts   (KLI8NT_BENCH_APPS=1000 to tune)
+ *
+ * Needs the test cluster of scripts/infra/kubernetes.sh (source it, then `start_kubernetes`). The
+ * controller runs in its own process so its peak RSS is its own (PGlite included, as in embedded mode).
+ * The last line is the figure: reconcile_1000_apps_s.
+ */
+import { spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { type Database, ensureAdminUser, openDatabase, SecretBox, schema } from "@kli8nt/db";
+import {
+  KubernetesDeployer,
+  loadKubeConfig,
+  makeKubeApi,
+  readDesiredState,
+  reconcileAll,
+} from "@kli8nt/deploy-controller";
+import { resolveSettings } from "@kli8nt/manifests";
+import { CoreV1Api } from "@kubernetes/client-node";
+
+const APPS = Number(process.env.KLI8NT_BENCH_APPS ?? 1000);
+const KUBECONFIG = process.env.KLI8NT_TEST_KUBECONFIG;
+const PODS_PER_NODE = 110;
+const KEY = Buffer.alloc(32, 7);
+
+function digest(): string {
+  return `registry.test.invalid/apps/bench@sha256:${randomBytes(32).toString("hex")}`;
+}
+
+/** 1,000 apps, each with one live deployment and its DeployRequested row, in bulk inserts. */
+async function seed(database: Database): Promise<void> {
+  const db = database.db;
+  const admin = await ensureAdminUser(db);
+  for (let start = 0; start < APPS; start += 250) {
+    const n = Math.min(250, APPS - start);
+    const ids = Array.from({ length: n }, (_, i) => start + i);
+    await db.insert(schema.apps).values(
+      ids.map((i) => ({
+        id: `app_bench${i}`,
+        ownerId: admin.id,
+        name: `bench-${i}`,
+        repoUrl: "https://example.com/r.git",
+        branch: "main",
+      })),
+    );
+    const images = ids.map(() => digest());
+    await db.insert(schema.deployments).values(
+      ids.map((i, k) => ({
+        id: `dep_bench${i}`,
+        appId: `app_bench${i}`,
+        number: 1,
+        state: "live",
+        trigger: "api",
+        ref: "main",
+        image: images[k] ?? null,
+      })),
+    );
+    await db.insert(schema.outbox).values(
+      ids.map((i, k) => ({
+        messageId: `msg_bench${i}`,
+        queue: "DEPLOY",
+        payload: {
+          type: "DeployRequested",
+          version: 1,
+          deploymentId: `dep_bench${i}`,
+          appId: `app_bench${i}`,
+          appName: `bench-${i}`,
+          image: images[k],
+          port: 8080,
+          requestedAt: new Date().toISOString(),
+        },
+        publishedAt: new Date(),
+      })),
+    );
+  }
+}
+
+/** kwok nodes enough for one pod per app (the test cluster starts with two, 110 pods each). */
+async function addNodes(core: CoreV1Api, prefix: string): Promise<string[]> {
+  const names = Array.from({ length: Math.ceil(APPS / PODS_PER_NODE) }, (_, i) => `${prefix}node-${i}`);
+  const capacity = { cpu: "64", memory: "256Gi", pods: String(PODS_PER_NODE) };
+  for (const name of names) {
+    await core.createNode({
+      body: {
+        metadata: {
+          name,
+          annotations: { "kwok.x-k8s.io/node": "fake", "node.alpha.kubernetes.io/ttl": "0" },
+          labels: { "kubernetes.io/hostname": name, "kubernetes.io/os": "linux", type: "kwok" },
+        },
+        status: { allocatable: capacity, capacity },
+      },
+    });
+  }
+  return names;
+}
+
+/** The measured part, in a child process: a controller's cold start over the seeded database. */
+async function controller(dataDir: string, prefix: string): Promise<void> {
+  const t0 = performance.now();
+  const database = await openDatabase({ dataDir });
+  const deployer = new KubernetesDeployer(makeKubeApi(loadKubeConfig(KUBECONFIG)), {
+    settings: resolveSettings({ appsDomain: "apps.bench.invalid", namespacePrefix: prefix }),
+  });
+  const desired = await readDesiredState(database.db, new SecretBox(KEY));
+  const tRead = performance.now();
+  let tApplied = 0;
+  const apply = deployer.apply.bind(deployer);
+  deployer.apply = async (target) => {
+    const applied = await apply(target);
+    tApplied = performance.now();
+    return applied;
+  };
+  const report = await reconcileAll(deployer, desired, { concurrency: 32, observeTimeoutMs: 600_000 });
+  const seconds = (performance.now() - t0) / 1000;
+  const rssMiB = process.resourceUsage().maxRSS / 1024;
+  console.log(
+    JSON.stringify({
+      apps: desired.length,
+      applied: report.applied.length,
+      complete: report.complete.length,
+      pending: report.pending.length,
+      errors: report.errors.slice(0, 3),
+      readDatabaseS: Number(((tRead - t0) / 1000).toFixed(2)),
+      appliedS: Number(((tApplied - t0) / 1000).toFixed(2)),
+      seconds: Number(seconds.toFixed(2)),
+      peakRssMiB: Math.round(rssMiB),
+    }),
+  );
+  await database.close();
+}
+
+function runChild(dataDir: string, prefix: string): Promise<Record<string, unknown>> {
+  const self = fileURLToPath(import.meta.url);
+  const child = spawn(process.execPath, [...process.execArgv, self, "--controller", dataDir, prefix], {
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  let out = "";
+  child.stdout.on("data", (d: Buffer) => {
+    out += d.toString();
+  });
+  return new Promise((resolve, reject) => {
+    child.on("exit", (code) => {
+      const line = out.trim().split("\n").at(-1) ?? "";
+      if (code === 0 && line.startsWith("{")) resolve(JSON.parse(line));
+      else reject(new Error(`controller process exited with ${code}: ${out}`));
+    });
+  });
+}
+
+async function main(): Promise<void> {
+  if (!KUBECONFIG) {
+    console.error(
+      "KLI8NT_TEST_KUBECONFIG is not set: source scripts/infra/kubernetes.sh and run start_kubernetes",
+    );
+    process.exit(1);
+  }
+  const prefix = `kb${randomBytes(2).toString("hex")}-`;
+  const dataDir = mkdtempSync(join(tmpdir(), "kli8nt-bench-reconcile-"));
+  const core = loadKubeConfig(KUBECONFIG).makeApiClient(CoreV1Api);
+  const nodes = await addNodes(core, prefix);
+  try {
+    const database = await openDatabase({ dataDir });
+    await seed(database);
+    await database.close();
+    console.log(`seeded ${APPS} apps with a live release; ${nodes.length} extra kwok nodes`);
+    const result = await runChild(dataDir, prefix);
+    console.log(`controller cold start: ${JSON.stringify(result)}`);
+    console.log(`peak RSS of the controller process: ${result.peakRssMiB} MiB`);
+    if (result.complete !== APPS)
+      console.log(`WARNING: only ${result.complete} of ${APPS} rollouts completed`);
+    console.log(`reconcile_${APPS}_apps_s: ${result.seconds}`);
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+    // Not awaited to the end: the namespace controller finishes on its own.
+    const namespaces = await core.listNamespace({ labelSelector: "kli8nt.io/app" });
+    await Promise.all(
+      namespaces.items
+        .filter((ns) => ns.metadata?.name?.startsWith(prefix))
+        .map((ns) => core.deleteNamespace({ name: ns.metadata?.name ?? "" }).catch(() => undefined)),
+    );
+    for (const name of nodes) await core.deleteNode({ name }).catch(() => undefined);
+  }
+}
+
+if (process.argv[2] === "--controller") {
+  await controller(process.argv[3] ?? "", process.argv[4] ?? "");
+} else {
+  await main();
+}

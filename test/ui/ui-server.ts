@@ -19,6 +19,13 @@ import { createFileLogStore, type LogStore } from "@kli8nt/logstore";
 
 export const ROOT = path.resolve(import.meta.dirname, "../..");
 
+export interface UiServerOptions {
+  /** A port chosen beforehand, when the public URL must be known before listening (OAuth callbacks). */
+  readonly port?: number;
+  /** More KLI8NT_* settings, e.g. a GitHub OAuth app on the fake GitHub. */
+  readonly env?: Readonly<Record<string, string>>;
+}
+
 export interface UiServer {
   /** Where the api (and the UI it serves) listens, e.g. http://127.0.0.1:41234. */
   readonly url: string;
@@ -44,11 +51,17 @@ export function buildWeb(): number {
  * and serving the built UI. The same composition as `kli8nt start`, minus the controllers: deploys stay
  * queued, which is what the UI tests need to see.
  */
-export async function startUiServer(): Promise<UiServer> {
+export async function startUiServer(options: UiServerOptions = {}): Promise<UiServer> {
   const dataDir = mkdtempSync(path.join(tmpdir(), "kli8nt-ui-"));
   const database = await openDatabase({ dataDir: IN_MEMORY });
   const logs = createFileLogStore({ dataDir: path.join(dataDir, "logs"), fsyncIntervalMs: 1000 });
-  const config = loadConfig({ KLI8NT_HOST: "127.0.0.1", KLI8NT_PORT: "0", KLI8NT_DATA_DIR: dataDir });
+  const port = options.port ?? 0;
+  const config = loadConfig({
+    KLI8NT_HOST: "127.0.0.1",
+    KLI8NT_PORT: String(port),
+    KLI8NT_DATA_DIR: dataDir,
+    ...options.env,
+  });
   const app = await buildApi({
     config,
     db: database.db,
@@ -56,7 +69,7 @@ export async function startUiServer(): Promise<UiServer> {
     onOutboxWrite: () => undefined,
     logs,
   });
-  await app.listen({ host: "127.0.0.1", port: 0 });
+  await app.listen({ host: "127.0.0.1", port });
   const address = app.server.address();
   const url = `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}`;
   const admin = await ensureAdminUser(database.db);

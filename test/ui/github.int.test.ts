@@ -1,0 +1,129 @@
+import { createServer } from "node:net";
+import path from "node:path";
+import { type FakeGitHub, samplePath, startFakeGitHub } from "@kli8nt/testkit";
+import { type Browser, chromium, type Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { buildWeb, ROOT, startUiServer, type UiServer } from "./ui-server.ts";
+
+const CHROMIUM = process.env.KLI8NT_TEST_CHROMIUM;
+const SHOTS = path.join(ROOT, "test-results", "screenshots");
+const FLAGS = [
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+];
+const CLIENT_ID = "Ov23liKli8ntUiTest";
+const CLIENT_SECRET = "ui-test-client-secret-0123456789abcdef";
+
+if (!CHROMIUM && process.env.CI === "true") {
+  describe("GitHub in the web UI", () => {
+    it("needs Chromium", () => {
+      throw new Error("KLI8NT_TEST_CHROMIUM is not set (scripts/infra/chromium.sh)");
+    });
+  });
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === "object" && address ? address.port : 0));
+    });
+  });
+}
+
+async function shoot(page: Page, name: string): Promise<void> {
+  for (const [width, height, label] of [
+    [1280, 800, "desktop"],
+    [375, 812, "phone"],
+  ] as const) {
+    await page.setViewportSize({ width, height });
+    await page.screenshot({ path: path.join(SHOTS, `${name}-${label}.png`), fullPage: true });
+  }
+  await page.setViewportSize({ width: 1280, height: 800 });
+}
+
+// The api configured with an OAuth app on the fake GitHub (real OAuth, REST and git protocols).
+describe.skipIf(!CHROMIUM)("GitHub in the web UI", () => {
+  let gh: FakeGitHub;
+  let server: UiServer;
+  let browser: Browser;
+  let page: Page;
+
+  beforeAll(async () => {
+    buildWeb();
+    gh = await startFakeGitHub();
+    gh.addUser({ login: "alice" });
+    gh.signInAs("alice");
+    await gh.addRepo({ owner: "alice", name: "shop", private: true, fromDir: samplePath("node-hello") });
+    await gh.addRepo({ owner: "alice", name: "blog", private: false, fromDir: samplePath("static-site") });
+    const port = await freePort();
+    const url = `http://127.0.0.1:${port}`;
+    gh.addOAuthApp({
+      clientId: CLIENT_ID,
+      clientSecret: CLIENT_SECRET,
+      callbackUrl: `${url}/auth/github/callback`,
+    });
+    server = await startUiServer({
+      port,
+      env: {
+        KLI8NT_PUBLIC_URL: url,
+        KLI8NT_GITHUB_URL: gh.url,
+        KLI8NT_GITHUB_API_URL: gh.apiUrl,
+        KLI8NT_GITHUB_CLIENT_ID: CLIENT_ID,
+        KLI8NT_GITHUB_CLIENT_SECRET: CLIENT_SECRET,
+        KLI8NT_GITHUB_WEBHOOK_SECRET: "ui-test-webhook-secret-0123456789",
+      },
+    });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM ?? "/usr/bin/chromium",
+      headless: true,
+      args: FLAGS,
+    });
+    page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    page.setDefaultTimeout(15_000);
+  }, 180_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+    await gh?.stop();
+  });
+
+  it("signs in with GitHub through the consent page", async () => {
+    await page.goto(server.url);
+    const button = page.getByRole("link", { name: "Continue with GitHub" });
+    await button.waitFor();
+    await page.waitForFunction("!document.querySelector(\"a[aria-disabled='true']\")");
+    await button.click();
+    await page.locator("#js-oauth-authorize-btn").click();
+    await page.getByRole("heading", { level: 1, name: "Apps" }).waitFor();
+    expect(await page.locator(".header-user").innerText()).toBe("alice");
+  });
+
+  it("picks a private repository and its branch, then creates and deploys the app", async () => {
+    await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "New app" }).click();
+    const shop = page.locator("label.repo-option", { hasText: "alice/shop" });
+    await shop.getByText("Private").waitFor();
+    await page.locator("label.repo-option", { hasText: "alice/blog" }).getByText("Public").waitFor();
+    await page.getByLabel("Search your repositories").fill("sho");
+    await page.locator("label.repo-option", { hasText: "alice/blog" }).waitFor({ state: "detached" });
+    await shop.click();
+    await page.getByRole("combobox", { name: "Branch" }).waitFor();
+    expect(await page.getByRole("combobox", { name: "Branch" }).inputValue()).toBe("main");
+    expect(await page.getByLabel("App name").inputValue()).toBe("shop");
+    await shoot(page, "20-new-app-github-picker");
+    await page.getByRole("button", { name: "Create app" }).click();
+    await page.getByRole("heading", { level: 1, name: "shop" }).waitFor();
+    await page.getByRole("row").filter({ hasText: "#1" }).waitFor();
+    const app = (await (await page.request.get(`${server.url}/api/apps/shop`)).json()) as {
+      repository: { url: string; branch: string };
+    };
+    expect(app.repository).toMatchObject({ branch: "main" });
+    expect(app.repository.url).toContain("alice/shop");
+  });
+});

@@ -30,8 +30,25 @@ if (!CHROMIUM && process.env.CI === "true") {
   });
 }
 
+/**
+ * What a screen reader needs from every page: one h1, a name for every control, button and link. Returns
+ * the offenders (a light stand-in for an axe audit, which is not installed here).
+ */
+const UNLABELLED = `(() => {
+  const name = (el) => (el.getAttribute("aria-label") || el.labels?.[0]?.textContent || el.textContent || el.getAttribute("title") || "").trim();
+  const out = [];
+  const h1 = document.querySelectorAll("h1").length;
+  if (h1 !== 1) out.push(h1 + " h1 elements");
+  for (const el of document.querySelectorAll("input, select, textarea, button, a[href]")) {
+    if (el.type === "hidden" || el.closest("[hidden]") || el.closest("dialog:not([open])")) continue;
+    if (!name(el)) out.push(el.outerHTML.slice(0, 80));
+  }
+  return out;
+})()`;
+
 /** Screenshots at both widths; at each, nothing may scroll sideways. */
 async function shoot(page: Page, name: string): Promise<void> {
+  expect(await page.evaluate<string[]>(UNLABELLED), `${name}: unnamed elements`).toEqual([]);
   for (const size of WIDTHS) {
     await page.setViewportSize({ width: size.width, height: size.height });
     const overflow = await page.evaluate<number>(
@@ -178,6 +195,14 @@ describe.skipIf(!CHROMIUM)("web UI in Chromium", () => {
     const dialog = page.getByRole("dialog", { name: "Roll back to #1?" });
     await dialog.waitFor();
     await shoot(page, "08-rollback-dialog");
+    // The modal dialog closes on Escape and gives focus back to the button that opened it.
+    await page.keyboard.press("Escape");
+    await dialog.waitFor({ state: "hidden" });
+    expect(await page.evaluate<string | undefined>("document.activeElement?.textContent")).toBe(
+      "Roll back to #1",
+    );
+    await page.keyboard.press("Enter");
+    await dialog.waitFor();
     await dialog.getByRole("button", { name: "Roll back", exact: true }).click();
     await dialog.waitFor({ state: "hidden" });
     await page.getByRole("row").filter({ hasText: "#4" }).getByText("rollback").waitFor();

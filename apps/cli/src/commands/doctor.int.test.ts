@@ -1,0 +1,135 @@
+import { randomBytes } from "node:crypto";
+import { createServer } from "node:net";
+import { CoreV1Api, KubeConfig, NetworkingV1Api } from "@kubernetes/client-node";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DOCTOR_EXIT, doctorCommand, runDoctor } from "./doctor.ts";
+
+// `kli8nt doctor` against the test API server of scripts/infra/kubernetes.sh, which has no ingress
+// controller, no cert-manager and no registry: the messages must say exactly that.
+const kubeconfigPath = process.env.KLI8NT_TEST_KUBECONFIG;
+if (!kubeconfigPath && process.env.CI === "true") {
+  throw new Error(
+    "KLI8NT_TEST_KUBECONFIG is not set: start_kubernetes (scripts/infra/kubernetes.sh) did not run",
+  );
+}
+
+/** A port nothing listens on (bound, then released). */
+function closedPort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer().listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === "object" && address ? address.port : 1));
+    });
+  });
+}
+
+describe.skipIf(!kubeconfigPath)("kli8nt doctor", () => {
+  const kc = new KubeConfig();
+  const suffix = randomBytes(3).toString("hex");
+  const ingressClass = `doctor-${suffix}`;
+  const saNamespace = `doctor-${suffix}`;
+  let registry: string;
+
+  beforeAll(async () => {
+    kc.loadFromFile(kubeconfigPath ?? "");
+    registry = `127.0.0.1:${await closedPort()}`;
+  });
+
+  afterAll(async () => {
+    await kc
+      .makeApiClient(NetworkingV1Api)
+      .deleteIngressClass({ name: ingressClass })
+      .catch(() => undefined);
+    await kc
+      .makeApiClient(CoreV1Api)
+      .deleteNamespace({ name: saNamespace })
+      .catch(() => undefined);
+  });
+
+  it("says what a bare cluster is missing, one line per check, and exits 1", async () => {
+    const out: string[] = [];
+    const io = {
+      stdout: { write: (s: string) => out.push(s) },
+      stderr: { write: (s: string) => out.push(s) },
+    };
+    const code = await doctorCommand(
+      ["--kubeconfig", kubeconfigPath ?? "", "--registry", registry, "--build-namespace", `nope-${suffix}`],
+      io,
+    );
+    const text = out.join("");
+    expect(code).toBe(DOCTOR_EXIT.missing);
+    expect(text).toMatch(/^ok {5} api-server {7}Kubernetes v1\.\d+\.\d+ at https:\/\/127\.0\.0\.1:\d+$/m);
+    expect(text).toContain(
+      'MISSING ingress-class    IngressClass "nginx" is missing: install ingress-nginx (it creates the "nginx" class) or pass --ingress-class <name> of the controller you run',
+    );
+    expect(text).toContain(
+      'MISSING cert-manager     cert-manager is not installed (missing CRDs: certificates.cert-manager.io, issuers.cert-manager.io, clusterissuers.cert-manager.io): install cert-manager, then create the ClusterIssuer "letsencrypt"',
+    );
+    expect(text).toContain("ok      rbac             Allowed everything the controllers do");
+    expect(text).toContain(
+      `MISSING build-namespace  Build namespace "nope-${suffix}" is missing: install the Helm chart (builds.createNamespace) or create it`,
+    );
+    expect(text).toContain(
+      `MISSING registry         Registry ${registry} is not reachable at https://${registry}/v2/: connect ECONNREFUSED`,
+    );
+    expect(text).toContain("4 check(s) failed.");
+  });
+
+  it("finds an IngressClass and an existing build namespace", async () => {
+    await kc.makeApiClient(NetworkingV1Api).createIngressClass({
+      body: { metadata: { name: ingressClass }, spec: { controller: "k8s.io/ingress-nginx" } },
+    });
+    const results = await runDoctor(kc, {
+      ingressClass,
+      issuer: { kind: "ClusterIssuer", name: "letsencrypt" },
+      registry,
+      buildNamespace: "default",
+    });
+    const byName = Object.fromEntries(results.map((r) => [r.name, r]));
+    expect(byName["ingress-class"]).toEqual({
+      name: "ingress-class",
+      ok: true,
+      message: `IngressClass "${ingressClass}" (k8s.io/ingress-nginx)`,
+    });
+    expect(byName["build-namespace"]?.ok).toBe(true);
+  });
+
+  it("lists every permission a user without RBAC lacks (SelfSubjectAccessReview)", async () => {
+    const core = kc.makeApiClient(CoreV1Api);
+    await core.createNamespace({ body: { metadata: { name: saNamespace } } });
+    await core.createNamespacedServiceAccount({
+      namespace: saNamespace,
+      body: { metadata: { name: "nobody" } },
+    });
+    const token = await core.createNamespacedServiceAccountToken({
+      name: "nobody",
+      namespace: saNamespace,
+      body: { spec: { audiences: [], expirationSeconds: 600 } },
+    });
+    const cluster = kc.getCurrentCluster();
+    const limited = new KubeConfig();
+    limited.loadFromOptions({
+      clusters: [{ name: "test", server: cluster?.server ?? "", caData: cluster?.caData }],
+      users: [{ name: "nobody", token: token.status?.token }],
+      contexts: [{ name: "test", cluster: "test", user: "nobody" }],
+      currentContext: "test",
+    });
+    const results = await runDoctor(limited, {
+      ingressClass: "nginx",
+      issuer: { kind: "ClusterIssuer", name: "letsencrypt" },
+      registry,
+      buildNamespace: "kli8nt-builds",
+    });
+    const rbac = results.find((r) => r.name === "rbac");
+    expect(rbac).toEqual({
+      name: "rbac",
+      ok: false,
+      message:
+        "Not allowed to: create namespaces; patch apps/deployments; patch networking.k8s.io/ingresses; create batch/jobs in kli8nt-builds; create secrets in kli8nt-builds; watch pods; get pods/log. Run as a cluster admin, or bind the roles of deploy/helm/kli8nt",
+    });
+    // Reading IngressClasses is forbidden too: reported as a failed check, not a crash.
+    expect(results.find((r) => r.name === "ingress-class")?.message).toMatch(
+      /^Could not check ingress-class: /,
+    );
+  });
+});

@@ -1,0 +1,83 @@
+import { KubeConfig } from "@kubernetes/client-node";
+import { parseArgs } from "../client/args.ts";
+import {
+  type CheckResult,
+  checkApiServer,
+  checkBuildNamespace,
+  checkCertManager,
+  checkIngressClass,
+  checkPermissions,
+  checkRegistry,
+  type DoctorOptions,
+} from "./doctor-checks.ts";
+import type { CommandIo } from "./plan.ts";
+
+export const DOCTOR_USAGE = `usage: kli8nt doctor [--kubeconfig <path>] [--context <name>] [--ingress-class nginx]
+                     [--issuer <ClusterIssuer name>] [--issuer-kind ClusterIssuer|Issuer]
+                     [--registry <host[:port]>] [--build-namespace kli8nt-builds] [--json]
+`;
+
+/** Exit codes: 0 everything is there, 1 something is missing, 2 usage. */
+export const DOCTOR_EXIT = { ok: 0, missing: 1, usage: 2 } as const;
+
+/**
+ * Runs every preflight check against the cluster, in order; when the API server cannot be reached
+ * the other checks are not attempted (they would all say the same thing).
+ */
+export async function runDoctor(kc: KubeConfig, options: DoctorOptions): Promise<CheckResult[]> {
+  const api = await checkApiServer(kc);
+  if (!api.ok) return [api];
+  const guard = async (name: string, check: () => Promise<CheckResult>): Promise<CheckResult> => {
+    try {
+      return await check();
+    } catch (error) {
+      const why = error instanceof Error ? error.message.split("\n")[0] : String(error);
+      return { name, ok: false, message: `Could not check ${name}: ${why}` };
+    }
+  };
+  return [
+    api,
+    await guard("ingress-class", () => checkIngressClass(kc, options.ingressClass)),
+    await guard("cert-manager", () => checkCertManager(kc, options.issuer)),
+    await guard("rbac", () => checkPermissions(kc, options.buildNamespace)),
+    await guard("build-namespace", () => checkBuildNamespace(kc, options.buildNamespace)),
+    await checkRegistry(options.registry, options.timeoutMs),
+  ];
+}
+
+function flag(flags: ReadonlyMap<string, string | true>, name: string, fallback: string): string {
+  const value = flags.get(name);
+  return typeof value === "string" ? value : fallback;
+}
+
+/** `kli8nt doctor`: says exactly what the cluster is missing for the Kubernetes mode. */
+export async function doctorCommand(argv: readonly string[], io: CommandIo): Promise<number> {
+  const { flags } = parseArgs(argv, ["json"]);
+  const kind = flag(flags, "issuer-kind", "ClusterIssuer");
+  if (kind !== "ClusterIssuer" && kind !== "Issuer") {
+    io.stderr.write(DOCTOR_USAGE);
+    return DOCTOR_EXIT.usage;
+  }
+  const kc = new KubeConfig();
+  const path = flags.get("kubeconfig");
+  if (typeof path === "string") kc.loadFromFile(path);
+  else kc.loadFromDefault();
+  const context = flags.get("context");
+  if (typeof context === "string") kc.setCurrentContext(context);
+  const registry = flags.get("registry");
+  const results = await runDoctor(kc, {
+    ingressClass: flag(flags, "ingress-class", "nginx"),
+    issuer: { kind, name: flag(flags, "issuer", "letsencrypt") },
+    registry: typeof registry === "string" ? registry : undefined,
+    buildNamespace: flag(flags, "build-namespace", "kli8nt-builds"),
+  });
+  if (flags.has("json")) io.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
+  else
+    for (const r of results)
+      io.stdout.write(`${r.ok ? "ok     " : "MISSING"} ${r.name.padEnd(16)} ${r.message}\n`);
+  const missing = results.filter((r) => !r.ok).length;
+  if (!flags.has("json")) {
+    io.stdout.write(missing === 0 ? "The cluster is ready for Kli8nt.\n" : `${missing} check(s) failed.\n`);
+  }
+  return missing === 0 ? DOCTOR_EXIT.ok : DOCTOR_EXIT.missing;
+}

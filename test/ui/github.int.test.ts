@@ -48,7 +48,7 @@ async function shoot(page: Page, name: string): Promise<void> {
 }
 
 // The api configured with an OAuth app on the fake GitHub (real OAuth, REST and git protocols).
-describe.skipIf(!CHROMIUM)("GitHub in the web UI", () => {
+describe.skipIf(!CHROMIUM)("GitHub in the web UI", { timeout: 60_000 }, () => {
   let gh: FakeGitHub;
   let server: UiServer;
   let browser: Browser;

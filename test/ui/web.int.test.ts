@@ -1,4 +1,4 @@
-import { mkdirSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import type { LogRecord } from "@kli8nt/logstore";
 import { type Browser, chromium, type Page } from "playwright-core";
@@ -62,7 +62,7 @@ async function shoot(page: Page, name: string): Promise<void> {
 
 const heading = (page: Page, name: string) => page.getByRole("heading", { level: 1, name });
 
-describe.skipIf(!CHROMIUM)("web UI in Chromium", () => {
+describe.skipIf(!CHROMIUM)("web UI in Chromium", { timeout: 60_000 }, () => {
   let server: UiServer;
   let browser: Browser;
   let page: Page;
@@ -78,7 +78,7 @@ describe.skipIf(!CHROMIUM)("web UI in Chromium", () => {
       args: FLAGS,
     });
     page = await browser.newPage({ viewport: { width: 1280, height: 800 }, colorScheme: "light" });
-    page.setDefaultTimeout(10_000);
+    page.setDefaultTimeout(15_000);
   }, 180_000);
 
   afterAll(async () => {
@@ -263,6 +263,23 @@ describe.skipIf(!CHROMIUM)("web UI in Chromium", () => {
     await page.getByText("2 of 6 lines match").waitFor();
     await page.getByLabel("Search").fill("");
     await shoot(page, "10-app-logs");
+    // Pause freezes the view while lines keep arriving; Resume shows them.
+    await page.getByRole("button", { name: "Pause" }).click();
+    await server.logs.append(app.id, [line("run", "GET /health 200 1ms")]);
+    await page.getByRole("button", { name: "Resume (1 new)" }).waitFor();
+    expect(await box.getByText("GET /health").count()).toBe(0);
+    await page.getByRole("button", { name: "Resume (1 new)" }).click();
+    await box.getByText("GET /health 200 1ms").waitFor();
+    const [download] = await Promise.all([
+      page.waitForEvent("download"),
+      page.getByRole("button", { name: "Download" }).click(),
+    ]);
+    expect(download.suggestedFilename()).toBe("shop-logs.txt");
+    const saved = readFileSync((await download.path()) ?? "", "utf8")
+      .trim()
+      .split("\n");
+    expect(saved).toHaveLength(7);
+    expect(saved[0]).toMatch(/\[build\] builder STEP 1\/6: FROM localhost\/kli8nt\/node:20$/);
     await page.getByLabel("Phase").selectOption("build");
     await box.getByText("STEP 1/6").waitFor();
     await page.getByText("3 lines").waitFor();

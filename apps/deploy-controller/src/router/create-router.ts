@@ -1,13 +1,9 @@
-import { Agent, createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { Agent, createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Duplex } from "node:stream";
 import { UnavailableError } from "@kli8nt/core";
 import type { RouteTable } from "../routes.ts";
-import { rawResponse } from "./pages.ts";
-import { proxyHttp, type Retry, sendPage } from "./proxy-http.ts";
-import { proxyUpgrade, sendRawPage } from "./proxy-upgrade.ts";
-import { mayReplay, type Resolved, resolveRequest } from "./resolve-request.ts";
-import { clientErrorPage } from "./status-pages.ts";
+import { createHandlers, onClientError } from "./request-handlers.ts";
 import { type ProxyContext, type RouterLogger, silentLogger } from "./types.ts";
 
 export interface RouterOptions {
@@ -43,22 +39,8 @@ export async function createRouter(options: RouterOptions): Promise<Router> {
   const ctx: ProxyContext = { agent, connectTimeoutMs: options.connectTimeoutMs ?? 5000, logger };
   const upgraded = new Set<Duplex>();
 
-  const resolveCtx = { table: options.table, appsDomain, port: 0, logger };
-  const resolve = (req: IncomingMessage): Resolved => resolveRequest(resolveCtx, req);
-  const serve = (req: IncomingMessage, res: ServerResponse, mayRetry: boolean): void => {
-    const r = resolve(req);
-    if (r.kind === "page") {
-      sendPage(req, res, r.page);
-      return;
-    }
-    const retry: Retry = (failed, err, reused) => {
-      if (!mayRetry || !mayReplay(failed, err, reused, resolve(req))) return false;
-      serve(req, res, false);
-      return true;
-    };
-    proxyHttp(ctx, req, res, r.upstream, r.app, retry);
-  };
-
+  const routes = { table: options.table, appsDomain, port: 0, logger };
+  const handlers = createHandlers(ctx, routes, upgraded);
   const server: Server = createServer(
     {
       maxHeaderSize: options.maxHeaderSize ?? 16 * 1024,
@@ -68,39 +50,24 @@ export async function createRouter(options: RouterOptions): Promise<Router> {
       requestTimeout: 0,
       headersTimeout: 30_000,
     },
-    (req: IncomingMessage, res: ServerResponse) => serve(req, res, true),
+    handlers.request,
   );
-
-  server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-    const r = resolve(req);
-    if (r.kind === "page") sendRawPage(req, socket, r.page);
-    else
-      proxyUpgrade(ctx, req, socket, head, r.upstream, r.app, (s) => {
-        upgraded.add(s);
-        s.once("close", () => upgraded.delete(s));
-      });
-  });
-
-  server.on("clientError", (err: NodeJS.ErrnoException, socket: Duplex) => {
-    if (err.code === "ECONNRESET" || !socket.writable) {
-      socket.destroy();
-      return;
-    }
-    const status =
-      err.code === "HPE_HEADER_OVERFLOW" ? 431 : err.code === "ERR_HTTP_REQUEST_TIMEOUT" ? 408 : 400;
-    socket.end(rawResponse(clientErrorPage(status), undefined));
-  });
+  server.on("upgrade", handlers.upgrade);
+  server.on("clientError", onClientError);
 
   const host = options.host ?? "127.0.0.1";
   const port = await listen(server, options.port ?? 8000, host);
   // The 404 page tells visitors which port apps are on; it is only known once listening (port 0).
-  resolveCtx.port = port;
+  routes.port = port;
   logger.info({ port, host, appsDomain }, "Started router");
 
   return {
     url: `http://${host.includes(":") ? `[${host}]` : host}:${port}`,
     port,
-    close: () => closeRouter(server, agent, upgraded, options.closeGraceMs ?? 5000),
+    close: async () => {
+      await closeRouter(server, agent, upgraded, options.closeGraceMs ?? 5000);
+      logger.info({ port }, "Stopped router");
+    },
   };
 }
 

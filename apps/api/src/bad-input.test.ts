@@ -21,7 +21,7 @@ afterAll(async () => h?.close());
 const invalidName = fc.oneof(
   fc.string().filter((s) => !/^[a-z0-9]([a-z0-9-]{0,38}[a-z0-9])?$/.test(s)),
   fc.constantFrom("api", "www", "a--b", "-x", "x-", "X", "x".repeat(41)),
-  fc.anything().filter((v) => typeof v !== "string"),
+  fc.anything().filter((v) => typeof v !== "string" && v !== undefined),
 );
 const invalidUrl = fc.oneof(
   fc.constantFrom(
@@ -32,12 +32,12 @@ const invalidUrl = fc.oneof(
     "ftp://x/a/b",
   ),
   fc.string().filter((s) => !s.startsWith("http")),
-  fc.anything().filter((v) => typeof v !== "string"),
+  fc.anything().filter((v) => typeof v !== "string" && v !== undefined),
 );
 const invalidRootDir = fc.oneof(
   fc.constantFrom("..", "../x", "/abs", "a/../../b", "a\\b"),
   fc.string().map((s) => `../${s}`),
-  fc.anything().filter((v) => typeof v !== "string"),
+  fc.anything().filter((v) => typeof v !== "string" && v !== undefined),
 );
 const validBody = { name: "fresh", repository: { url: "https://github.com/acme/fresh", branch: "main" } };
 

@@ -37,8 +37,16 @@ export function openKafkaCursor(
     wake?.();
     wake = undefined;
   };
+  // kafkajs throws from seek() while its group is being rebuilt (e.g. right after a broker restart); the
+  // event handler calling this must never throw, so retry shortly. A late seek costs time, not lines: the
+  // cursor only accepts the record at `expected`.
   const seekConsumer = (): void => {
-    if (!closed) consumer.seek({ topic, partition: 0, offset: String(expected) });
+    if (closed) return;
+    try {
+      consumer.seek({ topic, partition: 0, offset: String(expected) });
+    } catch {
+      setTimeout(seekConsumer, 200).unref();
+    }
   };
 
   const eachBatch = async ({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload) => {

@@ -1,0 +1,122 @@
+{{- define "kli8nt.name" -}}{{ .Release.Name | trunc 40 | trimSuffix "-" }}{{- end -}}
+
+{{- define "kli8nt.labels" -}}
+app.kubernetes.io/name: kli8nt
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version }}
+{{- end -}}
+
+{{- define "kli8nt.selector" -}}
+app.kubernetes.io/name: kli8nt
+app.kubernetes.io/instance: {{ .root.Release.Name }}
+app.kubernetes.io/component: {{ .component }}
+{{- end -}}
+
+{{- define "kli8nt.image" -}}
+{{- if .Values.image.digest -}}
+{{ .Values.image.repository }}@{{ .Values.image.digest }}
+{{- else -}}
+{{ .Values.image.repository }}:{{ .Values.image.tag }}
+{{- end -}}
+{{- end -}}
+
+{{- define "kli8nt.githubSecret" -}}
+{{ .Values.github.existingSecret | default (printf "%s-github" (include "kli8nt.name" .)) }}
+{{- end -}}
+{{- define "kli8nt.platformSecret" -}}
+{{ .Values.existingPlatformSecret | default (printf "%s-platform" (include "kli8nt.name" .)) }}
+{{- end -}}
+
+{{/* Secret-backed env: name, secret, key. */}}
+{{- define "kli8nt.secretEnv" -}}
+- name: {{ .name }}
+  valueFrom:
+    secretKeyRef:
+      name: {{ .secret }}
+      key: {{ .key }}
+{{- end -}}
+
+{{/* Environment shared by every component. */}}
+{{- define "kli8nt.commonEnv" -}}
+- name: KLI8NT_LOG_LEVEL
+  value: info
+- name: KLI8NT_BUS
+  value: rabbitmq
+{{ include "kli8nt.secretEnv" (dict "name" "KLI8NT_RABBITMQ_URL" "secret" (.Values.rabbitmq.existingSecret | default (include "kli8nt.platformSecret" .)) "key" (ternary "url" "rabbitmqUrl" (ne .Values.rabbitmq.existingSecret ""))) }}
+- name: KLI8NT_KAFKA_BROKERS
+  value: {{ required "kafka.brokers is required (bring your own Kafka)" .Values.kafka.brokers | quote }}
+- name: KLI8NT_KAFKA_TOPIC_PREFIX
+  value: {{ .Values.kafka.topicPrefix | quote }}
+{{- end -}}
+
+{{/* Pod settings every component shares: non-root, read-only root filesystem, no privilege escalation. */}}
+{{- define "kli8nt.podSecurity" -}}
+securityContext:
+  runAsNonRoot: true
+  runAsUser: 1000
+  runAsGroup: 1000
+  fsGroup: 1000
+  seccompProfile: {type: RuntimeDefault}
+{{- with .Values.imagePullSecrets }}
+imagePullSecrets: {{ toYaml . | nindent 2 }}
+{{- end }}
+{{- end -}}
+
+{{- define "kli8nt.containerSecurity" -}}
+securityContext:
+  allowPrivilegeEscalation: false
+  readOnlyRootFilesystem: true
+  capabilities: {drop: [ALL]}
+{{- end -}}
+
+{{/* A controller: ServiceAccount + Deployment. Args: root, component, spec (its values), env (YAML list). */}}
+{{- define "kli8nt.controller" -}}
+{{- $root := .root -}}
+{{- $name := printf "%s-%s" (include "kli8nt.name" $root) .component -}}
+apiVersion: v1
+kind: ServiceAccount
+metadata:
+  name: {{ $name }}
+  namespace: {{ $root.Release.Namespace }}
+  labels: {{- include "kli8nt.labels" $root | nindent 4 }}
+    app.kubernetes.io/component: {{ .component }}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: {{ $name }}
+  namespace: {{ $root.Release.Namespace }}
+  labels: {{- include "kli8nt.labels" $root | nindent 4 }}
+    app.kubernetes.io/component: {{ .component }}
+spec:
+  replicas: {{ .spec.replicas }}
+  # One controller at a time per component: a rolling update would run two admitting builds side by side.
+  strategy: {type: Recreate}
+  selector:
+    matchLabels: {{- include "kli8nt.selector" . | nindent 6 }}
+  template:
+    metadata:
+      labels: {{- include "kli8nt.selector" . | nindent 8 }}
+    spec:
+      serviceAccountName: {{ $name }}
+      {{- include "kli8nt.podSecurity" $root | nindent 6 }}
+      containers:
+      - name: {{ .component }}
+        image: {{ include "kli8nt.image" $root }}
+        imagePullPolicy: {{ $root.Values.image.pullPolicy }}
+        command: {{ toJson .spec.command }}
+        env:
+        {{- include "kli8nt.commonEnv" $root | nindent 8 }}
+        {{- with .env }}
+        {{- . | nindent 8 }}
+        {{- end }}
+        resources: {{- toYaml .spec.resources | nindent 10 }}
+        {{- include "kli8nt.containerSecurity" $root | nindent 8 }}
+        volumeMounts:
+        - {name: tmp, mountPath: /tmp}
+      volumes:
+      - name: tmp
+        emptyDir: {}
+{{- end -}}

@@ -1,0 +1,168 @@
+import { execFile } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import {
+  CoreV1Api,
+  KubeConfig,
+  type KubernetesObject,
+  KubernetesObjectApi,
+  loadAllYaml,
+  PatchStrategy,
+  type V1Deployment,
+} from "@kubernetes/client-node";
+import { beforeAll, describe, expect, it } from "vitest";
+
+// The Helm chart: `helm lint` and `helm template` with a helm built from its Go module
+// (test/k8s/helm-binary.sh, cached), then every rendered object server-side applied with dry-run
+// against the test API server, which validates it against the real schemas and admission.
+const run = promisify(execFile);
+const root = join(dirname(fileURLToPath(import.meta.url)), "../..");
+const chart = join(root, "deploy/helm/kli8nt");
+const kubeconfigPath = process.env.KLI8NT_TEST_KUBECONFIG;
+if (!kubeconfigPath && process.env.CI === "true") {
+  throw new Error(
+    "KLI8NT_TEST_KUBECONFIG is not set: start_kubernetes (scripts/infra/kubernetes.sh) did not run",
+  );
+}
+
+const suffix = randomBytes(3).toString("hex");
+const releaseNamespace = `kli8nt-sys-${suffix}`;
+const buildNamespace = `kli8nt-builds-${suffix}`;
+const KANIKO = `ghcr.io/osscontainertools/kaniko@sha256:${"1f".repeat(32)}`;
+const required = [
+  `builds.kanikoImage=${KANIKO}`,
+  `builds.namespace=${buildNamespace}`,
+  "github.clientId=Iv1.test",
+  "github.clientSecret=test-secret",
+  "github.webhookSecret=test-webhook",
+  "postgresql.url=postgres://kli8nt:pw@db:5432/kli8nt",
+  "rabbitmq.url=amqp://kli8nt:pw@mq:5672/%2F",
+  "kafka.brokers=kafka-0:9092\\,kafka-1:9092",
+  "registry.pushSecret=registry-push",
+];
+// Offline rendering assumes Kubernetes 1.20 unless told; the chart needs 1.29+.
+const sets = (values: readonly string[]) => [
+  "--kube-version",
+  "1.36.0",
+  ...values.flatMap((v) => ["--set", v]),
+];
+
+let helm: string;
+
+async function render(values: readonly string[]): Promise<KubernetesObject[]> {
+  const { stdout } = await run(helm, [
+    "template",
+    "rel",
+    chart,
+    "--namespace",
+    releaseNamespace,
+    ...sets(values),
+  ]);
+  return loadAllYaml(stdout).filter((o): o is KubernetesObject => Boolean(o?.kind));
+}
+
+describe("Helm chart deploy/helm/kli8nt", () => {
+  let objects: KubernetesObject[];
+
+  beforeAll(async () => {
+    const built = await run("bash", [join(root, "test/k8s/helm-binary.sh")], { timeout: 1_500_000 });
+    helm = built.stdout.trim();
+    objects = await render(required);
+  }, 1_600_000);
+
+  it("passes helm lint --strict, and refuses to render without a required value, naming it", async () => {
+    const lint = await run(helm, ["lint", chart, "--strict", ...sets(required)]);
+    expect(lint.stdout).toContain("1 chart(s) linted, 0 chart(s) failed");
+    // `helm lint` only warns on `required`; rendering is where an install would stop.
+    const missing = await render(required.slice(1)).then(
+      () => "rendered",
+      (e: { stderr: string }) => e.stderr,
+    );
+    expect(missing).toContain(
+      "builds.kanikoImage is required: the Kaniko executor pinned by digest (name@sha256:...)",
+    );
+  });
+
+  it("renders the api and three controllers, each with its own ServiceAccount, hardened", () => {
+    const deployments = objects.filter((o): o is V1Deployment => o.kind === "Deployment");
+    expect(deployments.map((d) => d.metadata?.name).sort()).toEqual([
+      "rel-api",
+      "rel-build-controller",
+      "rel-deploy-controller",
+      "rel-log-controller",
+    ]);
+    const accounts = new Set(deployments.map((d) => d.spec?.template.spec?.serviceAccountName));
+    expect(accounts.size).toBe(4);
+    for (const d of deployments) {
+      const container = d.spec?.template.spec?.containers[0];
+      expect(container?.securityContext).toMatchObject({
+        allowPrivilegeEscalation: false,
+        readOnlyRootFilesystem: true,
+      });
+      expect(container?.image).toBe("ghcr.io/kli8nt/kli8nt:0.1.0");
+    }
+    const env = JSON.stringify(deployments.find((d) => d.metadata?.name === "rel-build-controller"));
+    expect(env).toContain(KANIKO);
+    expect(env).not.toContain("test-secret");
+  });
+
+  it("grants each controller only what it uses", () => {
+    const role = objects.find((o) => o.kind === "Role") as KubernetesObject & { rules: unknown[] };
+    expect(role.metadata?.namespace).toBe(buildNamespace);
+    const logRole = objects.find(
+      (o) => o.kind === "ClusterRole" && o.metadata?.name === "rel-log-controller",
+    ) as (KubernetesObject & { rules: Array<{ resources: string[]; verbs: string[] }> }) | undefined;
+    expect(logRole?.rules.flatMap((r) => r.verbs).every((v) => ["get", "list", "watch"].includes(v))).toBe(
+      true,
+    );
+    expect(objects.some((o) => o.kind === "ClusterRole" && o.metadata?.name === "rel-build-controller")).toBe(
+      false,
+    );
+  });
+
+  it.skipIf(!kubeconfigPath)(
+    "is accepted by the test API server (every object, server-side apply, dry-run)",
+    async () => {
+      const kc = new KubeConfig();
+      kc.loadFromFile(kubeconfigPath ?? "");
+      const core = kc.makeApiClient(CoreV1Api);
+      const client = KubernetesObjectApi.makeApiClient(kc);
+      // Dry-run cannot create a namespace that later objects of the same dry-run live in.
+      await core.createNamespace({ body: { metadata: { name: releaseNamespace } } });
+      await core.createNamespace({ body: { metadata: { name: buildNamespace } } });
+      const refused: string[] = [];
+      try {
+        for (const object of objects) {
+          const namespaced = !["Namespace", "ClusterRole", "ClusterRoleBinding"].includes(object.kind ?? "");
+          const body = namespaced
+            ? {
+                ...object,
+                metadata: { ...object.metadata, namespace: object.metadata?.namespace ?? releaseNamespace },
+              }
+            : object;
+          try {
+            await client.patch(
+              body,
+              undefined,
+              "All",
+              "kli8nt-helm-test",
+              true,
+              PatchStrategy.ServerSideApply,
+            );
+          } catch (error) {
+            refused.push(
+              `${object.kind}/${object.metadata?.name}: ${String((error as { body?: unknown }).body ?? error)}`,
+            );
+          }
+        }
+      } finally {
+        for (const name of [releaseNamespace, buildNamespace])
+          await core.deleteNamespace({ name }).catch(() => undefined);
+      }
+      expect(refused).toEqual([]);
+      expect(objects.length).toBeGreaterThan(15);
+    },
+  );
+});

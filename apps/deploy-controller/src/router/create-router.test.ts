@@ -2,7 +2,7 @@ import { request } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createRouter, type Router } from "./create-router.ts";
 import { MemoryRouteTable } from "./memory-route-table.ts";
-import { send, startEchoUpstream, startUpstream, type Upstream } from "./testing.ts";
+import { send, sendRaw, startEchoUpstream, startUpstream, type Upstream } from "./testing.ts";
 
 type Echo = { name: string; method: string; url: string; headers: Record<string, string>; raw: string[] };
 
@@ -118,6 +118,15 @@ describe("router: routing and forwarded headers", () => {
     expect(reply.headers["set-cookie"]).toEqual(["one=1; Path=/", "two=2; Path=/"]);
     expect(reply.headers["x-upstream-private"]).toBeUndefined();
     expect(reply.headers["proxy-authenticate"]).toBeUndefined();
+  });
+
+  it("survives raw non-ASCII bytes in the path and in header values", async () => {
+    const answer = await sendRaw(
+      router.port,
+      "GET /caf\u00e9/\u{1f600}?q=\u00ff HTTP/1.1\r\nHost: alpha.localhost\r\nX-Name: Ren\u00e9e\r\nConnection: close\r\n\r\n",
+    );
+    expect(answer).toMatch(/^HTTP\/1\.1 (200|400) /);
+    expect((await send({ port: router.port, host: "alpha.localhost" })).status).toBe(200);
   });
 
   it("applies a route change to the next request", async () => {

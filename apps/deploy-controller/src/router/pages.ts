@@ -24,6 +24,7 @@ const REASONS: Readonly<Record<number, string>> = {
   404: "Not Found",
   408: "Request Timeout",
   431: "Request Header Fields Too Large",
+  500: "Internal Server Error",
   502: "Bad Gateway",
   503: "Service Unavailable",
   504: "Gateway Timeout",

@@ -4,7 +4,7 @@ import { rawResponse } from "./pages.ts";
 import { proxyHttp, type Retry, sendPage } from "./proxy-http.ts";
 import { proxyUpgrade, sendRawPage } from "./proxy-upgrade.ts";
 import { mayReplay, type ResolveContext, resolveRequest } from "./resolve-request.ts";
-import { clientErrorPage } from "./status-pages.ts";
+import { clientErrorPage, routerFailurePage } from "./status-pages.ts";
 import type { ProxyContext } from "./types.ts";
 
 // Two, not one: two releases can go away back to back (quick successive deploys), and an upstream that
@@ -35,12 +35,27 @@ export function createHandlers(ctx: ProxyContext, routes: ResolveContext, upgrad
     upgraded.add(socket);
     socket.once("close", () => upgraded.delete(socket));
   };
+  // A throwing RouteTable or an input node:http's client refuses must cost one request, not the process.
+  const failed = (err: unknown, req: IncomingMessage): void =>
+    ctx.logger.error({ err, host: req.headers.host }, "Failed to handle request");
   return {
-    request: (req, res) => serve(req, res, MAX_REPLAYS),
+    request: (req, res) => {
+      try {
+        serve(req, res, MAX_REPLAYS);
+      } catch (err) {
+        failed(err, req);
+        sendPage(req, res, routerFailurePage());
+      }
+    },
     upgrade: (req, socket, head) => {
-      const r = resolveRequest(routes, req);
-      if (r.kind === "page") sendRawPage(req, socket, r.page);
-      else proxyUpgrade(ctx, req, socket, head, r.upstream, r.app, track);
+      try {
+        const r = resolveRequest(routes, req);
+        if (r.kind === "page") sendRawPage(req, socket, r.page);
+        else proxyUpgrade(ctx, req, socket, head, r.upstream, r.app, track);
+      } catch (err) {
+        failed(err, req);
+        sendRawPage(req, socket, routerFailurePage());
+      }
     },
   };
 }

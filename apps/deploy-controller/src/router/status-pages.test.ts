@@ -130,3 +130,27 @@ describe("router: bad requests get a clear 4xx and never crash it", () => {
     expect(after.status).toBe(503);
   });
 });
+
+describe("router: a failing route table", () => {
+  it("answers 500 for that request and keeps serving", async () => {
+    const table = new MemoryRouteTable();
+    table.set("ok", { kind: "status", status: "no-release", message: "nothing yet" });
+    const flaky = {
+      set: table.set.bind(table),
+      delete: table.delete.bind(table),
+      get: (app: string) => {
+        if (app === "boom") throw new Error("route store unavailable");
+        return table.get(app);
+      },
+    };
+    const router = await createRouter({ port: 0, table: flaky });
+    try {
+      const reply = await send({ port: router.port, host: "boom.localhost", headers: JSON_ACCEPT });
+      expect(reply.status).toBe(500);
+      expect(JSON.parse(reply.body)).toMatchObject({ code: "ROUTER_INTERNAL" });
+      expect((await send({ port: router.port, host: "ok.localhost" })).status).toBe(503);
+    } finally {
+      await router.close();
+    }
+  });
+});

@@ -99,3 +99,13 @@ export function upstreamFailedPage(app: string, code: string | undefined): Statu
     code: timedOut ? "UPSTREAM_TIMEOUT" : "UPSTREAM_UNAVAILABLE",
   };
 }
+
+export function routerFailurePage(): StatusPage {
+  return {
+    status: 500,
+    code: "ROUTER_INTERNAL",
+    title: "The router could not handle this request",
+    detail: "Something went wrong inside the Kli8nt router; the error is in the platform's log.",
+    hint: "Try again; if it keeps happening, look at the platform's log.",
+  };
+}

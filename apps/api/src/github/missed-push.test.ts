@@ -1,7 +1,7 @@
 import { listDeployments } from "@kli8nt/db";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createMissedPushCheck } from "./missed-push.ts";
-import { type GitHubTestEnv, startGitHubTestEnv } from "./test-env.ts";
+import { eventually, type GitHubTestEnv, startGitHubTestEnv } from "./test-env.ts";
 
 let env: GitHubTestEnv;
 let appId: string;
@@ -17,7 +17,7 @@ beforeAll(async () => {
     body: JSON.stringify({ name: "site", repository: { url: `${env.gh.url}/alice/site` } }),
   });
   appId = ((await res.json()) as { id: string }).id;
-  await vi.waitFor(() => expect(env.gh.hooks("alice/site")).toHaveLength(1), { timeout: 5000 });
+  await eventually(() => expect(env.gh.hooks("alice/site")).toHaveLength(1));
 });
 afterAll(async () => env?.close());
 

@@ -2,9 +2,9 @@ import type { Deployment } from "@kli8nt/core";
 import { countUnpublished, listDeployments, listGitHubHooks, schema, transitionDeployment } from "@kli8nt/db";
 import { signBody } from "@kli8nt/testkit";
 import { eq } from "drizzle-orm";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { syncGitHubDeploymentStatus } from "./deployment-status.ts";
-import { type GitHubTestEnv, startGitHubTestEnv, WEBHOOK_SECRET } from "./test-env.ts";
+import { eventually, type GitHubTestEnv, startGitHubTestEnv, WEBHOOK_SECRET } from "./test-env.ts";
 
 let env: GitHubTestEnv;
 let cookie: string;
@@ -36,11 +36,11 @@ afterAll(async () => env?.close());
 
 describe("push-to-deploy", () => {
   it("creates a signed push webhook on the repository when the app is created", async () => {
-    await vi.waitFor(() => expect(env.gh.hooks("alice/shop")).toHaveLength(1), { timeout: 5000 });
+    await eventually(() => expect(env.gh.hooks("alice/shop")).toHaveLength(1));
     const [hook] = env.gh.hooks("alice/shop");
     expect(hook).toMatchObject({ events: ["push"], contentType: "json", secret: WEBHOOK_SECRET });
     expect(hook?.url).toBe(`${env.url}/api/github/webhook?app=${appId}`);
-    await vi.waitFor(() => expect(env.gh.deliveries.find((d) => d.event === "ping")?.status).toBe(202));
+    await eventually(() => expect(env.gh.deliveries.find((d) => d.event === "ping")?.status).toBe(202));
   });
 
   it("queues a deployment for a push to the app's branch, answers 202, and reports queued to GitHub", async () => {
@@ -51,7 +51,7 @@ describe("push-to-deploy", () => {
     const [deployment] = await deploymentsOf(appId);
     expect(deployment).toMatchObject({ trigger: "push", ref: "main", commitSha: after, state: "queued" });
     expect(await countUnpublished(env.database.db)).toBe(outboxBefore + 1);
-    await vi.waitFor(() =>
+    await eventually(() =>
       expect(env.gh.deployments("alice/shop")[0]?.statuses.map((s) => s.state)).toEqual(["queued"]),
     );
     expect(env.gh.deployments("alice/shop")[0]).toMatchObject({ sha: after, environment: "shop" });
@@ -128,7 +128,7 @@ describe("push-to-deploy", () => {
     expect(mirror?.statuses).toHaveLength(3);
 
     await env.gh.push("alice/shop", { files: { "server.js": "v3" } });
-    await vi.waitFor(() => expect(env.gh.deployments("alice/shop")).toHaveLength(2));
+    await eventually(() => expect(env.gh.deployments("alice/shop")).toHaveLength(2));
     await move(first, "superseded");
     expect(
       env.gh
@@ -142,7 +142,7 @@ describe("push-to-deploy", () => {
     const [latest] = await deploymentsOf(appId);
     if (!latest) throw new Error("no deployment");
     const mirrorOf = () => env.gh.deployments("alice/shop").find((d) => d.sha === latest.commitSha);
-    await vi.waitFor(() => expect(mirrorOf()?.statuses).toHaveLength(1));
+    await eventually(() => expect(mirrorOf()?.statuses).toHaveLength(1));
     env.gh.failNextRequests({ count: 1, status: 502 });
     await move(latest, "building");
     expect(mirrorOf()?.statuses.map((s) => s.state)).toEqual(["queued", "in_progress"]);
@@ -156,7 +156,7 @@ describe("push-to-deploy", () => {
     });
     expect(res.status).toBe(202);
     const { id } = (await res.json()) as { id: string };
-    await vi.waitFor(() => {
+    await eventually(() => {
       const mirror = env.gh.deployments("alice/shop").find((d) => JSON.stringify(d.payload).includes(id));
       expect(mirror?.statuses.map((s) => s.state)).toEqual(["queued"]);
     });
@@ -165,8 +165,8 @@ describe("push-to-deploy", () => {
   it("deletes the webhook when the app is deleted", async () => {
     const res = await fetch(`${env.url}/api/apps/shop`, { method: "DELETE", headers: { cookie } });
     expect(res.status).toBe(204);
-    await vi.waitFor(() => expect(env.gh.hooks("alice/shop")).toHaveLength(0), { timeout: 5000 });
-    await vi.waitFor(async () => expect(await listGitHubHooks(env.database.db)).toHaveLength(0));
+    await eventually(() => expect(env.gh.hooks("alice/shop")).toHaveLength(0));
+    await eventually(async () => expect(await listGitHubHooks(env.database.db)).toHaveLength(0));
     const rows = await env.database.db
       .select()
       .from(schema.githubHooks)

@@ -4,6 +4,7 @@ import { Writable } from "node:stream";
 import { type Database, IN_MEMORY, openDatabase, SecretBox } from "@kli8nt/db";
 import { type FakeGitHub, startFakeGitHub } from "@kli8nt/testkit";
 import type { FastifyInstance } from "fastify";
+import { vi } from "vitest";
 import { buildApi } from "../app.ts";
 import { loadConfig } from "../config.ts";
 import type { ApiDeps } from "../deps.ts";
@@ -26,6 +27,11 @@ export interface GitHubTestEnv {
   /** Signs in through the whole OAuth web flow over HTTP; returns the session cookie. */
   signIn(login: string): Promise<{ session: string; userId: string }>;
   close(): Promise<void>;
+}
+
+/** Waits for work the api does after answering (webhooks, statuses); generous for a loaded CI machine. */
+export function eventually<T>(check: () => T | Promise<T>): Promise<T> {
+  return vi.waitFor(check, { timeout: 15_000, interval: 50 });
 }
 
 export function freePort(): Promise<number> {

@@ -7,7 +7,9 @@
  *   KLI8NT_TEST_KUBECONFIG=… npx tsx bench/reconcile.bench.ts   (KLI8NT_BENCH_APPS=1000 to tune)
  *
  * Needs the test cluster of scripts/infra/kubernetes.sh (source it, then `start_kubernetes`). The
- * controller runs in its own process so its peak RSS is its own (PGlite included, as in embedded mode).
+ * controller runs in its own process so its peak RSS is its own. The database is PostgreSQL when
+ * KLI8NT_TEST_DATABASE_URL is set (scripts/infra/postgres.sh), as a controller Deployment uses it; else
+ * PGlite, whose in-process engine then counts in the controller's RSS (about 300 MiB of it).
  * The last line is the figure: reconcile_1000_apps_s.
  */
 import { spawn } from "node:child_process";
@@ -26,11 +28,44 @@ import {
 } from "@kli8nt/deploy-controller";
 import { resolveSettings } from "@kli8nt/manifests";
 import { CoreV1Api } from "@kubernetes/client-node";
+import pg from "pg";
 
 const APPS = Number(process.env.KLI8NT_BENCH_APPS ?? 1000);
 const KUBECONFIG = process.env.KLI8NT_TEST_KUBECONFIG;
 const PODS_PER_NODE = 110;
 const KEY = Buffer.alloc(32, 7);
+const POSTGRES = process.env.KLI8NT_TEST_DATABASE_URL;
+
+/** Where the controller finds the database: a fresh PostgreSQL database, or a PGlite directory. */
+interface Store {
+  readonly url: string | undefined;
+  readonly dataDir: string;
+  drop(): Promise<void>;
+}
+
+async function createStore(): Promise<Store> {
+  const dataDir = mkdtempSync(join(tmpdir(), "kli8nt-bench-reconcile-"));
+  const rmDir = async () => rmSync(dataDir, { recursive: true, force: true });
+  if (!POSTGRES) return { url: undefined, dataDir, drop: rmDir };
+  const name = `kli8nt_bench_${randomBytes(4).toString("hex")}`;
+  const admin = async (sql: string) => {
+    const client = new pg.Client({ connectionString: POSTGRES });
+    await client.connect();
+    await client.query(sql);
+    await client.end();
+  };
+  await admin(`CREATE DATABASE ${name}`);
+  const url = new URL(POSTGRES);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    dataDir,
+    async drop() {
+      await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await rmDir();
+    },
+  };
+}
 
 function digest(): string {
   return `registry.test.invalid/apps/bench@sha256:${randomBytes(32).toString("hex")}`;
@@ -104,14 +139,15 @@ async function addNodes(core: CoreV1Api, prefix: string): Promise<string[]> {
 }
 
 /** The measured part, in a child process: a controller's cold start over the seeded database. */
-async function controller(dataDir: string, prefix: string): Promise<void> {
+async function controller(dataDir: string, prefix: string, url: string | undefined): Promise<void> {
   const t0 = performance.now();
-  const database = await openDatabase({ dataDir });
+  const database = await openDatabase({ dataDir, url, poolSize: 4 });
   const deployer = new KubernetesDeployer(makeKubeApi(loadKubeConfig(KUBECONFIG)), {
     settings: resolveSettings({ appsDomain: "apps.bench.invalid", namespacePrefix: prefix }),
   });
   const desired = await readDesiredState(database.db, new SecretBox(KEY));
   const tRead = performance.now();
+  const baselineMiB = Math.round(process.memoryUsage().rss / 1048576);
   let tApplied = 0;
   const apply = deployer.apply.bind(deployer);
   deployer.apply = async (target) => {
@@ -124,6 +160,7 @@ async function controller(dataDir: string, prefix: string): Promise<void> {
   const rssMiB = process.resourceUsage().maxRSS / 1024;
   console.log(
     JSON.stringify({
+      database: database.kind,
       apps: desired.length,
       applied: report.applied.length,
       complete: report.complete.length,
@@ -132,15 +169,19 @@ async function controller(dataDir: string, prefix: string): Promise<void> {
       readDatabaseS: Number(((tRead - t0) / 1000).toFixed(2)),
       appliedS: Number(((tApplied - t0) / 1000).toFixed(2)),
       seconds: Number(seconds.toFixed(2)),
+      baselineRssMiB: baselineMiB,
       peakRssMiB: Math.round(rssMiB),
+      heapUsedMiB: Math.round(process.memoryUsage().heapUsed / 1048576),
+      cpuS: Number((Object.values(process.cpuUsage()).reduce((a, b) => a + b, 0) / 1e6).toFixed(1)),
     }),
   );
   await database.close();
 }
 
-function runChild(dataDir: string, prefix: string): Promise<Record<string, unknown>> {
+function runChild(store: Store, prefix: string): Promise<Record<string, unknown>> {
   const self = fileURLToPath(import.meta.url);
-  const child = spawn(process.execPath, [...process.execArgv, self, "--controller", dataDir, prefix], {
+  const args = [...process.execArgv, self, "--controller", store.dataDir, prefix, store.url ?? ""];
+  const child = spawn(process.execPath, args, {
     stdio: ["ignore", "pipe", "inherit"],
   });
   let out = "";
@@ -164,22 +205,22 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   const prefix = `kb${randomBytes(2).toString("hex")}-`;
-  const dataDir = mkdtempSync(join(tmpdir(), "kli8nt-bench-reconcile-"));
+  const store = await createStore();
   const core = loadKubeConfig(KUBECONFIG).makeApiClient(CoreV1Api);
   const nodes = await addNodes(core, prefix);
   try {
-    const database = await openDatabase({ dataDir });
+    const database = await openDatabase({ dataDir: store.dataDir, url: store.url });
     await seed(database);
     await database.close();
     console.log(`seeded ${APPS} apps with a live release; ${nodes.length} extra kwok nodes`);
-    const result = await runChild(dataDir, prefix);
+    const result = await runChild(store, prefix);
     console.log(`controller cold start: ${JSON.stringify(result)}`);
     console.log(`peak RSS of the controller process: ${result.peakRssMiB} MiB`);
     if (result.complete !== APPS)
       console.log(`WARNING: only ${result.complete} of ${APPS} rollouts completed`);
     console.log(`reconcile_${APPS}_apps_s: ${result.seconds}`);
   } finally {
-    rmSync(dataDir, { recursive: true, force: true });
+    await store.drop();
     // Not awaited to the end: the namespace controller finishes on its own.
     const namespaces = await core.listNamespace({ labelSelector: "kli8nt.io/app" });
     await Promise.all(
@@ -192,7 +233,7 @@ async function main(): Promise<void> {
 }
 
 if (process.argv[2] === "--controller") {
-  await controller(process.argv[3] ?? "", process.argv[4] ?? "");
+  await controller(process.argv[3] ?? "", process.argv[4] ?? "", process.argv[5] || undefined);
 } else {
   await main();
 }

@@ -12,12 +12,14 @@ import {
   openTestDatabase,
   relayOutboxBatch,
 } from "@kli8nt/db";
+import { startFakeGitHub } from "@kli8nt/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildHandler } from "./build-handler.ts";
 import { memoryLogSink } from "./build-log-sink.ts";
 import { loadDeployment } from "./deployment-rows.ts";
 import { processBuilder } from "./process/process-builder.ts";
 import { createLocalRepo, nodeAppFiles } from "./testing/local-repo.ts";
+import type { CloneCredentials } from "./workspace.ts";
 
 // Real git, real PGlite, the real process builder (no container tools needed): the handler's state moves,
 // outbox messages, idempotence and workspace removal.
@@ -45,17 +47,18 @@ async function queueBuild(name: string, url: string, ref = "main"): Promise<Buil
     port: null,
   });
   await createDeployment(database.db, app, { trigger: "api" });
-  const [message] = await drain();
+  const message = (await drain()).find((m) => m.queue === "BUILD");
   return message?.payload as BuildRequested;
 }
 
-function handler(sink = memoryLogSink()) {
+function handler(sink = memoryLogSink(), credentials?: CloneCredentials) {
   return buildHandler({
     db: database.db,
     builder: processBuilder({ releasesDir: join(work, "releases") }),
     sink,
     logger: quiet,
     onOutboxWrite: () => undefined,
+    credentials,
     settings: {
       workRoot: join(work, "builds"),
       allowLocalRepos: true,
@@ -110,6 +113,39 @@ describe("build handler (process builder)", () => {
     const row = await loadDeployment(database.db, message.deploymentId);
     expect(row?.state).toBe("failed");
     expect(row?.reason).toMatch(/package\.json/);
+  });
+
+  it("clones a private repository with the owner's token, which never reaches a log line", async () => {
+    const github = await startFakeGitHub();
+    try {
+      const { token } = github.addUser({ login: "alice" });
+      const repo = await github.addRepo({
+        owner: "alice",
+        name: "secret-shop",
+        private: true,
+        files: nodeAppFiles("v1"),
+      });
+      const asked: Array<{ url: string; appId: string | undefined }> = [];
+      const credentials: CloneCredentials = async (url, context) => {
+        asked.push({ url, appId: context?.appId });
+        return token;
+      };
+      const message = await queueBuild("private-app", repo.cloneUrl);
+      const sink = memoryLogSink();
+      await handler(sink, credentials)(message);
+      const row = await loadDeployment(database.db, message.deploymentId);
+      expect(row, row?.reason ?? "").toMatchObject({ state: "built", commitSha: repo.headSha });
+      expect(asked).toEqual([{ url: repo.cloneUrl, appId: message.appId }]);
+      expect(JSON.stringify(sink.lines)).not.toContain(token);
+
+      const anonymous = await queueBuild("private-anon", repo.cloneUrl);
+      await handler()(anonymous);
+      const failed = await loadDeployment(database.db, anonymous.deploymentId);
+      expect(failed?.state).toBe("failed");
+      expect(failed?.reason).toMatch(/^git clone failed: /);
+    } finally {
+      await github.stop();
+    }
   });
 
   it("refuses a local repository unless allowed, and a URL with credentials", async () => {

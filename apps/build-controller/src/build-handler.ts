@@ -122,6 +122,7 @@ async function build(deps: BuildDeps, message: BuildRequested): Promise<BuildRes
     deps.sink.write({ appId: message.appId, deploymentId: message.deploymentId, stream, line });
   onLine("stdout", `Cloning ${message.repository.url} at ${message.repository.ref}`);
   const workspace = await checkoutRepository(message.repository, {
+    appId: message.appId,
     workRoot: settings.workRoot,
     allowLocalRepos: settings.allowLocalRepos,
     timeoutMs: settings.cloneTimeoutMs,

@@ -10,10 +10,12 @@ export interface RepositoryRef {
   readonly commitSha: string | null;
 }
 
-/** Returns a token for a clone URL (the app owner's GitHub token), or null for a public repository. */
-export type CloneCredentials = (url: string) => Promise<string | null>;
+/** Returns a token for an app's clone URL (its owner's GitHub token), or null for a public repository. */
+export type CloneCredentials = (url: string, context?: { appId: string }) => Promise<string | null>;
 
 export interface CheckoutOptions {
+  /** Whose credentials to ask for. */
+  readonly appId?: string | undefined;
   readonly workRoot: string;
   readonly allowLocalRepos: boolean;
   readonly timeoutMs: number;
@@ -70,7 +72,10 @@ export async function checkoutRepository(repo: RepositoryRef, options: CheckoutO
   const remove = () => rm(root, { recursive: true, force: true });
   try {
     const dir = join(root, "src");
-    const token = source.local ? null : ((await options.credentials?.(repo.url)) ?? null);
+    const token = source.local
+      ? null
+      : ((await options.credentials?.(repo.url, options.appId ? { appId: options.appId } : undefined)) ??
+        null);
     const env = token ? gitAuthEnv(repo.url, token) : { GIT_TERMINAL_PROMPT: "0" };
     const git = (args: string[], cwd?: string) => runGit(args, env, options, cwd);
     const depth = source.local ? [] : ["--depth", "1"];

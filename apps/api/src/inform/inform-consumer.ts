@@ -2,11 +2,22 @@ import type { Bus, Consumer } from "@kli8nt/bus";
 import { MESSAGE_SCHEMAS, QUEUES } from "@kli8nt/core";
 import type { Db } from "@kli8nt/db";
 import type { Logger } from "pino";
+import { syncGitHubDeploymentById } from "../github/deployment-status.ts";
+import type { GitHubDeps } from "../github/github-deps.ts";
 import { applyProgress } from "./apply-progress.ts";
 
+export interface InformConsumerDeps {
+  readonly db: Db;
+  readonly bus: Bus;
+  readonly logger: Logger;
+  /** When given, every recorded change is mirrored to the GitHub Deployment (never awaited, never fails). */
+  readonly github?: GitHubDeps | undefined;
+}
+
 /** Consumes INFORM: deployment rows follow the controllers' progress; superseded releases are marked. */
-export async function startInformConsumer(deps: { db: Db; bus: Bus; logger: Logger }): Promise<Consumer> {
+export async function startInformConsumer(deps: InformConsumerDeps): Promise<Consumer> {
   const logger = deps.logger.child({ component: "inform" });
+  const github = deps.github;
   return deps.bus.consume(
     QUEUES.inform,
     MESSAGE_SCHEMAS.INFORM,
@@ -22,6 +33,11 @@ export async function startInformConsumer(deps: { db: Db; bus: Bus; logger: Logg
         },
         "Recorded deployment progress",
       );
+      if (github) {
+        // The row already holds the state (whoever moved it); GitHub gets the current one, in order per id.
+        for (const id of [message.deploymentId, ...result.superseded])
+          void syncGitHubDeploymentById(github, id);
+      }
     },
     { prefetch: 8 },
   );

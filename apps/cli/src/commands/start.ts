@@ -1,6 +1,7 @@
 import { join } from "node:path";
 import {
   ConfigError,
+  cloneCredentials,
   createLogger,
   type EmbeddedApi,
   loadConfig,
@@ -80,6 +81,12 @@ async function startPlatform(configs: Configs, logger: Logger): Promise<Platform
   const sink = logStoreLogSink(withSecretMasking(logs, secretsOf), (err) =>
     logger.warn({ err }, "Build log append failed"),
   );
+  const github = {
+    config: configs.api,
+    db: api.db,
+    box: api.box,
+    logger: logger.child({ component: "github" }),
+  };
   const builder = await createBuilder(configs.build);
   const runtime = await createRuntime(configs.deploy);
   const deployConsumer = await startDeployController({
@@ -102,10 +109,11 @@ async function startPlatform(configs: Configs, logger: Logger): Promise<Platform
     config: configs.build,
     builder,
     sink,
+    credentials: cloneCredentials(github),
     logger: logger.child({ component: "build-controller" }),
     onOutboxWrite: api.kickOutbox,
   });
-  const informConsumer = await startInformConsumer({ db: api.db, bus, logger });
+  const informConsumer = await startInformConsumer({ db: api.db, bus, logger, github });
   const resumed = await resumeInFlight(api.db);
   if (resumed.length > 0) logger.info({ resumed }, "Resumed interrupted deployments");
   api.kickOutbox();

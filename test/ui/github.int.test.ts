@@ -55,7 +55,7 @@ describe.skipIf(!CHROMIUM)("GitHub in the web UI", { timeout: 60_000 }, () => {
   let page: Page;
 
   beforeAll(async () => {
-    buildWeb();
+    await buildWeb();
     gh = await startFakeGitHub();
     gh.addUser({ login: "alice" });
     gh.signInAs("alice");

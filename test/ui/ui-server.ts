@@ -1,6 +1,6 @@
 import { execFileSync } from "node:child_process";
-import { randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
+import { createHash, randomBytes } from "node:crypto";
+import { mkdirSync, mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { buildApi, loadConfig } from "@kli8nt/api";
@@ -39,10 +39,34 @@ export interface UiServer {
   close(): Promise<void>;
 }
 
-/** Builds apps/web into apps/web/dist (what the api serves) and says how long it took. */
-export function buildWeb(): number {
+const LOCK = path.join(
+  tmpdir(),
+  `kli8nt-web-build-${createHash("sha256").update(ROOT).digest("hex").slice(0, 12)}.lock`,
+);
+
+/**
+ * Builds apps/web into apps/web/dist (what the api serves) when it is missing or stale, and says how long
+ * it took. Suites run in parallel: a lock keeps one build at a time, and the next finds dist fresh, so no
+ * suite ever serves a dist that another is emptying.
+ */
+export async function buildWeb(): Promise<number> {
   const started = performance.now();
-  execFileSync("npm", ["run", "build", "-w", "@kli8nt/web"], { cwd: ROOT, stdio: "pipe" });
+  for (;;) {
+    try {
+      mkdirSync(LOCK);
+      break;
+    } catch {
+      // Held by another suite; a lock older than 5 minutes was left by a killed run.
+      const age = Date.now() - (statSync(LOCK, { throwIfNoEntry: false })?.mtimeMs ?? Date.now());
+      if (age > 300_000) rmSync(LOCK, { recursive: true, force: true });
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  }
+  try {
+    execFileSync("node", ["apps/web/scripts/build-if-stale.mjs"], { cwd: ROOT, stdio: "pipe" });
+  } finally {
+    rmSync(LOCK, { recursive: true, force: true });
+  }
   return performance.now() - started;
 }
 

@@ -68,8 +68,8 @@ describe.skipIf(!CHROMIUM)("web UI in Chromium", { timeout: 60_000 }, () => {
   let page: Page;
 
   beforeAll(async () => {
-    const buildMs = buildWeb();
-    process.stderr.write(`[ui] npm run build -w @kli8nt/web took ${Math.round(buildMs)} ms\n`);
+    const buildMs = await buildWeb();
+    process.stderr.write(`[ui] building the UI (if stale) took ${Math.round(buildMs)} ms\n`);
     mkdirSync(SHOTS, { recursive: true });
     server = await startUiServer();
     browser = await chromium.launch({

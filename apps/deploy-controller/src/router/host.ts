@@ -9,8 +9,23 @@ const LABEL = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 // A reg-name or bracketed IPv6 literal, then an optional port. Anything else is not a Host we can route.
 const HOST = /^([a-z0-9._-]+|\[[0-9a-f:.]+\])(?::(\d{1,5}))?$/i;
 
+// Visitors send a handful of distinct Host values; remembering the answer skips the regexes per request.
+const cache = new Map<string, HostMatch>();
+const MAX_CACHED = 1024;
+
 /** Finds the app in `<app>.<appsDomain>[:port]`; the port is ignored so port forwarding keeps working. */
 export function matchHost(host: string | undefined, appsDomain: string): HostMatch {
+  if (host === undefined) return parseHost(host, appsDomain);
+  const key = `${appsDomain} ${host}`;
+  const cached = cache.get(key);
+  if (cached !== undefined) return cached;
+  const match = parseHost(host, appsDomain);
+  if (cache.size >= MAX_CACHED) cache.clear();
+  cache.set(key, match);
+  return match;
+}
+
+function parseHost(host: string | undefined, appsDomain: string): HostMatch {
   if (host === undefined || host === "") return { kind: "bad", reason: "the request has no Host header" };
   if (host.length > 255) return { kind: "bad", reason: "the Host header is too long" };
   const parts = HOST.exec(host);

@@ -46,7 +46,6 @@ export function proxyHttp(
     res.writeHead(proxyRes.statusCode ?? 502, proxyRes.statusMessage, clientResponseHeaders(proxyRes));
     // An upstream that dies mid-body must cut the client's response, not leave it hanging as complete.
     proxyRes.on("error", () => res.destroy());
-    proxyRes.on("aborted", () => res.destroy());
     proxyRes.pipe(res);
   });
 

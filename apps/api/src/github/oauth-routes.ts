@@ -68,6 +68,8 @@ export function githubOAuthRoutes(deps: ApiDeps): FastifyPluginAsyncZod {
       async (request, reply) => {
         const oauth = oauthApp(deps);
         if (!oauth) return notConfigured(request, reply);
+        // The UI probes with HEAD whether GitHub sign-in exists: answer without starting a sign-in.
+        if (request.method === "HEAD") return reply.code(204).header("cache-control", "no-store").send();
         const session = request.cookies[SESSION_COOKIE];
         const current = session ? await findUserBySession(deps.db, session) : null;
         const authorization = createAuthorizationRequest(oauth, { redirectUri: redirectUri(deps) });

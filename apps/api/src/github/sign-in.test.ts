@@ -45,6 +45,12 @@ describe("GitHub sign-in (OAuth web flow with state and PKCE)", () => {
     expect(cookie).toMatch(/SameSite=Lax/);
   });
 
+  it("answers the UI's HEAD probe without starting a sign-in", async () => {
+    const res = await fetch(`${env.url}/auth/github`, { method: "HEAD", redirect: "manual" });
+    expect(res.status).toBe(204);
+    expect(res.headers.getSetCookie()).toEqual([]);
+  });
+
   it("signs in through the whole flow, creates the user, and keeps the token encrypted at rest", async () => {
     const { session, userId } = await env.signIn("octo");
     const me = await fetch(`${env.url}/api/me`, { headers: { cookie: `kli8nt_session=${session}` } });
@@ -125,10 +131,14 @@ describe("without a GitHub OAuth app", () => {
   it("answers 404 problems on /auth/github and keeps the sign-in link working", async () => {
     const h = await startHarness({ KLI8NT_DATA_DIR: IN_MEMORY });
     try {
-      for (const url of ["/auth/github", "/auth/github/callback?code=x&state=y"]) {
-        const res = await h.app.inject({ url });
+      for (const [method, url] of [
+        ["GET", "/auth/github"],
+        ["HEAD", "/auth/github"],
+        ["GET", "/auth/github/callback?code=x&state=y"],
+      ] as const) {
+        const res = await h.app.inject({ method, url });
         expect(res.statusCode).toBe(404);
-        expect(res.json()).toMatchObject({ code: "GITHUB_NOT_CONFIGURED" });
+        if (method === "GET") expect(res.json()).toMatchObject({ code: "GITHUB_NOT_CONFIGURED" });
       }
       const link = await createSignInLink(h.database.db, h.alice.user.id, 60_000);
       const res = await h.app.inject({ url: `/auth/link/${link}` });

@@ -19,7 +19,8 @@ function rawHead(status: number, message: string | undefined, rawHeaders: string
     if (skip?.test(name) === true) continue;
     head += `${name}: ${rawHeaders[i + 1] ?? ""}\r\n`;
   }
-  return `${head}\r\n`;
+  // A refused upgrade (skip given) is relayed with a close-delimited body.
+  return skip === undefined ? `${head}\r\n` : `${head}connection: close\r\n\r\n`;
 }
 
 // A refused upgrade is relayed with a close-delimited body, so its own framing headers must go.
@@ -69,7 +70,7 @@ export function proxyUpgrade(
 
   proxyReq.on("response", (proxyRes) => {
     socket.write(
-      `${rawHead(proxyRes.statusCode ?? 502, proxyRes.statusMessage, proxyRes.rawHeaders, REFUSAL_SKIP).slice(0, -2)}connection: close\r\n\r\n`,
+      rawHead(proxyRes.statusCode ?? 502, proxyRes.statusMessage, proxyRes.rawHeaders, REFUSAL_SKIP),
     );
     proxyRes.on("error", () => socket.destroy());
     proxyRes.pipe(socket);

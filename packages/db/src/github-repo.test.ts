@@ -4,8 +4,10 @@ import { createApp } from "./apps-repo.ts";
 import { type Database, IN_MEMORY, openDatabase } from "./database.ts";
 import { createDeployment, listDeployments } from "./deployments-repo.ts";
 import {
+  commitDeployed,
   consumePendingSignIn,
   createPendingSignIn,
+  findDeploymentById,
   findGitHubAccountByGitHubId,
   findGitHubHook,
   getGitHubAccount,
@@ -94,5 +96,30 @@ describe("github repository", () => {
     expect(again.duplicate).toBe(true);
     expect((await listDeployments(database.db, app.id, { limit: 10 })).items).toHaveLength(1);
     expect(await countUnpublished(database.db)).toBe(outboxBefore + 1);
+    if (first.duplicate) throw new Error("unreachable");
+    expect((await findDeploymentById(database.db, first.result.id))?.trigger).toBe("push");
+    expect(await findDeploymentById(database.db, "dep_missing")).toBeNull();
+  });
+
+  it("tells whether an app was deployed from a commit, and from which", async () => {
+    const app = await createApp(database.db, alice.id, {
+      name: "commits",
+      repository: { url: "https://github.com/alice/commits", branch: "main", rootDir: "." },
+      port: null,
+    });
+    const sha = "a".repeat(40);
+    await createDeployment(database.db, app, { trigger: "api" });
+    expect(await commitDeployed(database.db, app.id, sha)).toEqual({
+      deployedBefore: false,
+      commitDeployed: false,
+    });
+    await createDeployment(database.db, app, { trigger: "push", commitSha: sha });
+    expect(await commitDeployed(database.db, app.id, sha)).toEqual({
+      deployedBefore: true,
+      commitDeployed: true,
+    });
+    expect(await commitDeployed(database.db, app.id, "b".repeat(40))).toMatchObject({
+      commitDeployed: false,
+    });
   });
 });

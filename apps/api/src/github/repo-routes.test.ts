@@ -71,6 +71,19 @@ describe("repository picker", () => {
     expect(await hidden.json()).toMatchObject({ code: "GITHUB_NOT_FOUND" });
   });
 
+  it("answers 503 problems when GitHub is down or the rate limit is spent", async () => {
+    env.gh.failNextRequests({ count: 1, status: 502 });
+    const down = await get("/api/github/repos");
+    expect(down.status).toBe(503);
+    expect(await down.json()).toMatchObject({ code: "GITHUB_UNAVAILABLE" });
+    env.gh.setRateLimit("alice", { remaining: 0, resetInSeconds: 60 });
+    const limited = await get("/api/github/repos");
+    env.gh.setRateLimit("alice", { remaining: 5000 });
+    expect(limited.status).toBe(503);
+    expect(await limited.json()).toMatchObject({ code: "GITHUB_RATE_LIMITED" });
+    expect((await get("/api/github/repos")).status).toBe(200);
+  });
+
   it("tells a user without a GitHub account to connect one", async () => {
     const local = await createUser(env.database.db, { login: "local-only" });
     const { token } = await createApiToken(env.database.db, local.id, "t");

@@ -70,7 +70,7 @@ describe.skipIf(!kubeconfigPath)("deploy controller on Kubernetes", () => {
     ]);
     const secret = await core().readNamespacedSecret({ name: `${app.name}-env`, namespace });
     expect(Buffer.from(secret.data?.GREETING ?? "", "base64").toString()).toBe("hi");
-  });
+  }, 120_000);
 
   it("a second deploy rolls forward to the new image", async () => {
     v2 = await h.queueDeploy(app, imageNamed("hello-v2"));
@@ -81,7 +81,7 @@ describe.skipIf(!kubeconfigPath)("deploy controller on Kubernetes", () => {
     await eventually("only v2 pods", async () =>
       (await h.runningImages(namespace)).join() === [v2.image, v2.image].join() ? true : undefined,
     );
-  });
+  }, 120_000);
 
   it("a rollout that never becomes ready ends failed with the reason, and the previous ReplicaSet keeps serving", async () => {
     const block = await blockReadiness(kc, "never-ready");
@@ -101,7 +101,7 @@ describe.skipIf(!kubeconfigPath)("deploy controller on Kubernetes", () => {
     expect(serving.map((rs) => rs.spec?.template?.spec?.containers[0]?.image)).toEqual([v2.image]);
     expect(serving.map((rs) => rs.status?.readyReplicas)).toEqual([2]);
     expect(await h.runningImages(namespace)).toEqual([v2.image, v2.image]);
-  });
+  }, 120_000);
 
   it("a rollback to an earlier release re-applies its image", async () => {
     const back = await h.queueDeploy(app, v1.image);
@@ -110,7 +110,7 @@ describe.skipIf(!kubeconfigPath)("deploy controller on Kubernetes", () => {
     await eventually("only v1 pods", async () =>
       (await h.runningImages(namespace)).join() === [v1.image, v1.image].join() ? true : undefined,
     );
-  });
+  }, 120_000);
 
   it("deleting the app removes its namespace and everything in it", async () => {
     const admin = await ensureAdminUser(database.db);
@@ -129,5 +129,5 @@ describe.skipIf(!kubeconfigPath)("deploy controller on Kubernetes", () => {
       90_000,
     );
     expect(gone).toBe(404);
-  });
+  }, 120_000);
 });

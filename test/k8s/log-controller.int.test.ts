@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { connect, createServer, type Server, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type LogStore, withSecretMasking } from "@kli8nt/logstore";
@@ -45,6 +46,36 @@ async function eventually<T>(
   }
 }
 
+/** A TCP pass-through to the API server that can be cut and restored: an API server outage, locally. */
+class Outage {
+  #server: Server | undefined;
+  readonly #sockets = new Set<Socket>();
+  port = 0;
+
+  constructor(private readonly target: URL) {}
+
+  async up(): Promise<void> {
+    const server = createServer((client) => {
+      const upstream = connect(Number(this.target.port), this.target.hostname);
+      for (const s of [client, upstream]) {
+        this.#sockets.add(s);
+        s.on("close", () => this.#sockets.delete(s));
+        s.on("error", () => s.destroy());
+      }
+      client.pipe(upstream).pipe(client);
+    });
+    await new Promise<void>((resolve) => server.listen(this.port, "127.0.0.1", resolve));
+    const address = server.address();
+    this.port = typeof address === "object" && address ? address.port : 0;
+    this.#server = server;
+  }
+
+  async down(): Promise<void> {
+    for (const s of this.#sockets) s.destroy();
+    await new Promise((resolve) => this.#server?.close(resolve));
+  }
+}
+
 describe.skipIf(!kubeconfigPath || !brokers)("log controller: kwok pod logs into Kafka", () => {
   const kc = new KubeConfig();
   const suffix = randomBytes(3).toString("hex");
@@ -68,6 +99,28 @@ describe.skipIf(!kubeconfigPath || !brokers)("log controller: kwok pod logs into
     const ts = `2026-03-01T10:00:${String(second).padStart(2, "0")}.${String(millis).padStart(3, "0")}000000Z`;
     return `${ts} stdout F ${line}\n`;
   };
+
+  const createPod = (name: string) =>
+    core.createNamespacedPod({
+      namespace,
+      body: {
+        metadata: {
+          name,
+          labels: {
+            "kli8nt.io/app": `hello-${suffix}`,
+            "kli8nt.io/app-id": appId,
+            "kli8nt.io/deployment": "dep_1",
+            "kli8nt.io/phase": "run",
+            "test.kli8nt.io/run": suffix,
+          },
+        },
+        spec: {
+          nodeSelector: node.nodeSelector,
+          tolerations: node.tolerations,
+          containers: [{ name: "web", image: `registry.test.invalid/hello@sha256:${"0".repeat(64)}` }],
+        },
+      },
+    });
 
   beforeAll(async () => {
     kc.loadFromFile(kubeconfigPath ?? "");
@@ -96,48 +149,32 @@ spec:
     await eventually("default ServiceAccount", () =>
       core.readNamespacedServiceAccount({ name: "default", namespace }),
     );
-    await core.createNamespacedPod({
-      namespace,
-      body: {
-        metadata: {
-          name: "web-1",
-          labels: {
-            "kli8nt.io/app": `hello-${suffix}`,
-            "kli8nt.io/app-id": appId,
-            "kli8nt.io/deployment": "dep_1",
-            "kli8nt.io/phase": "run",
-          },
-        },
-        spec: {
-          nodeSelector: node.nodeSelector,
-          tolerations: node.tolerations,
-          containers: [{ name: "web", image: `registry.test.invalid/hello@sha256:${"0".repeat(64)}` }],
-        },
-      },
-    });
+    await createPod("web-1");
     kafka = createKafkaLogStore({ brokers: [brokers ?? ""], topicPrefix: `it-logctl-${suffix}.` });
     store = withSecretMasking(kafka, () => [SECRET]);
   });
 
   afterAll(async () => {
-    // The pod goes first, while its kwok still runs to finish the deletion; a pod left on a vanished
-    // node would stay Terminating forever and show up in every later informer.
-    await core
-      ?.deleteNamespacedPod({ name: "web-1", namespace, gracePeriodSeconds: 0 })
-      .catch(() => undefined);
-    await eventually("pod deleted", async () =>
-      (await core.listNamespacedPod({ namespace })).items.length === 0 ? true : undefined,
-    ).catch(() => undefined);
+    // Pods go first and by force (grace 0 removes the object at once): a pod left on a vanished node
+    // would stay Terminating and show up in every later informer.
+    const pods = (await core?.listNamespacedPod({ namespace }).catch(() => undefined))?.items ?? [];
+    for (const pod of pods) {
+      await core
+        .deleteNamespacedPod({ name: pod.metadata?.name ?? "", namespace, gracePeriodSeconds: 0 })
+        .catch(() => undefined);
+    }
     await core?.deleteNamespace({ name: namespace }).catch(() => undefined);
     await node?.stop();
     await kafka?.close();
     rmSync(dir, { recursive: true, force: true });
   });
 
+  // Only this test's pods: other suites' Kli8nt pods run in the same cluster at the same time.
+  const labelSelector = `kli8nt.io/app,test.kli8nt.io/run=${suffix}`;
   const lines = async () => (await kafka.read(appId, { limit: 1000 })).records.map((r) => r.line);
 
   it("streams the pod's lines into the app's topic, masked, and resumes after a restart without loss or repeats", async () => {
-    const first = new LogController({ kc, store, logger: silent, retryDelayMs: 200 });
+    const first = new LogController({ kc, store, logger: silent, retryDelayMs: 200, labelSelector });
     await first.start();
     await eventually("three lines", async () => ((await lines()).length >= 3 ? true : undefined));
     appendFileSync(logFile, cri("GET / 200") + cri("GET /health 200", true));
@@ -146,7 +183,7 @@ spec:
 
     // Written while no controller runs, in the same second as the last stored line (the resume boundary).
     appendFileSync(logFile, cri("GET /late 200", true) + cri("shutting down"));
-    const second = new LogController({ kc, store, logger: silent, retryDelayMs: 200 });
+    const second = new LogController({ kc, store, logger: silent, retryDelayMs: 200, labelSelector });
     await second.start();
     await eventually("seven lines", async () => ((await lines()).length >= 7 ? true : undefined));
     await new Promise((r) => setTimeout(r, 1_500));
@@ -163,5 +200,50 @@ spec:
     ]);
     const records = (await kafka.read(appId, { limit: 10 })).records;
     expect(records[0]).toMatchObject({ deploymentId: "dep_1", phase: "run", source: "web-1/web" });
+  });
+
+  it("survives an API server outage: the informer and the stream come back, nothing lost or repeated", async () => {
+    const outage = new Outage(new URL(kc.getCurrentCluster()?.server ?? ""));
+    await outage.up();
+    const viaProxy = new KubeConfig();
+    viaProxy.loadFromString(
+      kc
+        .exportConfig()
+        .replace(/server: https:\/\/127\.0\.0\.1:\d+/, `server: https://127.0.0.1:${outage.port}`),
+    );
+    const controller = new LogController({
+      kc: viaProxy,
+      store,
+      logger: silent,
+      retryDelayMs: 200,
+      labelSelector,
+    });
+    await controller.start();
+    appendFileSync(logFile, cri("before the outage"));
+    await eventually("line before the outage", async () =>
+      (await lines()).at(-1) === "before the outage" ? true : undefined,
+    );
+    await outage.down();
+    appendFileSync(logFile, cri("during the outage") + cri("still during", true));
+    await new Promise((r) => setTimeout(r, 1_500));
+    await outage.up();
+    appendFileSync(logFile, cri("after the outage"));
+    await eventually("line after the outage", async () =>
+      (await lines()).at(-1) === "after the outage" ? true : undefined,
+    );
+    const all = await lines();
+    expect(new Set(all).size).toBe(all.length);
+    expect(all.slice(all.indexOf("before the outage"))).toEqual([
+      "before the outage",
+      "during the outage",
+      "still during",
+      "after the outage",
+    ]);
+    // The informer is watching again: a pod created after the outage is followed too.
+    const following = controller.following;
+    await createPod("web-2");
+    await eventually("new pod followed", async () => (controller.following > following ? true : undefined));
+    await controller.stop();
+    await outage.down();
   });
 });

@@ -27,6 +27,8 @@ export interface LogControllerDeps {
   readonly logger: LogControllerLogger;
   /** App id of a pod whose labels do not carry `kli8nt.io/app-id` (looked up by app name). */
   readonly appIdOf?: (appName: string) => Promise<string>;
+  /** Label selector of the pods to follow; must include `kli8nt.io/app`. Default: every Kli8nt pod. */
+  readonly labelSelector?: string;
   /** Grace for a deleted pod's streams to deliver their last lines before they are cut. */
   readonly deleteGraceMs?: number;
   readonly retryDelayMs?: number;
@@ -52,11 +54,12 @@ export class LogController {
 
   constructor(private readonly deps: LogControllerDeps) {
     const core = deps.kc.makeApiClient(CoreV1Api);
+    const labelSelector = deps.labelSelector ?? LABEL_APP;
     this.#informer = makeInformer(
       deps.kc,
       "/api/v1/pods",
-      () => core.listPodForAllNamespaces({ labelSelector: LABEL_APP }),
-      LABEL_APP,
+      () => core.listPodForAllNamespaces({ labelSelector }),
+      labelSelector,
     );
     const onPod = (pod: V1Pod) => void this.#reconcile(pod);
     this.#informer.on("add", onPod);

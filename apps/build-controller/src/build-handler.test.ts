@@ -8,6 +8,7 @@ import {
   createDeployment,
   type Database,
   ensureAdminUser,
+  getApp,
   type OutboxMessage,
   openTestDatabase,
   relayOutboxBatch,
@@ -146,6 +147,23 @@ describe("build handler (process builder)", () => {
     } finally {
       await github.stop();
     }
+  });
+
+  it("cancels a queued build when a newer deploy of the app was requested, and builds the newer one", async () => {
+    const repo = createLocalRepo(nodeAppFiles("v1"));
+    const older = await queueBuild("burst-app", repo.dir);
+    const admin = await ensureAdminUser(database.db);
+    const current = await getApp(database.db, admin.id, "burst-app");
+    await createDeployment(database.db, current, { trigger: "push" });
+    const newer = (await drain()).find((m) => m.queue === "BUILD")?.payload as BuildRequested;
+    const handle = handler();
+    await handle(older);
+    expect(await loadDeployment(database.db, older.deploymentId)).toMatchObject({
+      state: "cancelled",
+      reason: "Superseded by v2 before its build started",
+    });
+    await handle(newer);
+    expect((await loadDeployment(database.db, newer.deploymentId))?.state).toBe("built");
   });
 
   it("refuses a local repository unless allowed, and a URL with credentials", async () => {

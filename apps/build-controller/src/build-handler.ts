@@ -1,8 +1,8 @@
-import type { BuildRequested, DeployRequested } from "@kli8nt/core";
+import type { BuildRequested, Deployment, DeployRequested } from "@kli8nt/core";
 import { type Db, enqueueMessage, type Tx } from "@kli8nt/db";
 import type { BuildLogSink } from "./build-log-sink.ts";
 import type { Builder } from "./builder.ts";
-import { appPort, loadDeployment, moveDeployment } from "./deployment-rows.ts";
+import { appPort, loadDeployment, moveDeployment, newerDeployment } from "./deployment-rows.ts";
 import { isBuildError } from "./errors.ts";
 import { prepareBuild } from "./prepare-build.ts";
 import { progressMessage } from "./progress.ts";
@@ -58,16 +58,8 @@ export function buildHandler(deps: BuildDeps): (message: BuildRequested) => Prom
 async function handle(deps: BuildDeps, message: BuildRequested): Promise<void> {
   const { db, logger } = deps;
   const log = { deploymentId: message.deploymentId, app: message.appName };
-  const row = await loadDeployment(db, message.deploymentId);
-  if (!row || (row.state !== "queued" && row.state !== "building")) {
-    logger.info({ ...log, state: row?.state ?? null }, "Skipped build: nothing to do");
-    return;
-  }
-  if (row.state === "queued") {
-    const moved = await moveDeployment(db, row.id, "build:building", "building", {}, inform("build"));
-    deps.onOutboxWrite();
-    if (moved.kind === "stale") return;
-  }
+  const row = await claimBuild(deps, message);
+  if (!row) return;
   logger.info({ ...log, builder: deps.builder.kind }, "Started build");
   const started = Date.now();
   try {
@@ -108,6 +100,47 @@ async function handle(deps: BuildDeps, message: BuildRequested): Promise<void> {
     await deps.sink.flush();
     deps.onOutboxWrite();
   }
+}
+
+/** The deployment to build, now `building`; null when there is nothing to do (done, cancelled, superseded). */
+async function claimBuild(deps: BuildDeps, message: BuildRequested): Promise<Deployment | null> {
+  const row = await loadDeployment(deps.db, message.deploymentId);
+  if (!row || (row.state !== "queued" && row.state !== "building")) {
+    deps.logger.info(
+      { deploymentId: message.deploymentId, state: row?.state ?? null },
+      "Skipped build: nothing to do",
+    );
+    return null;
+  }
+  if (row.state === "building") return row;
+  if (await supersededWhileQueued(deps, row)) return null;
+  const moved = await moveDeployment(deps.db, row.id, "build:building", "building", {}, inform("build"));
+  deps.onOutboxWrite();
+  return moved.kind === "stale" ? null : row;
+}
+
+/**
+ * A deploy of the same app requested after this one (and not a rollback, which skips the build) makes a
+ * still-queued build pointless: it is cancelled instead of built, so bursts of pushes build once.
+ */
+async function supersededWhileQueued(deps: BuildDeps, row: Deployment): Promise<boolean> {
+  const newer = await newerDeployment(deps.db, row.appId, row.number);
+  if (!newer || newer.trigger === "rollback") return false;
+  const reason = `Superseded by v${newer.number} before its build started`;
+  const moved = await moveDeployment(
+    deps.db,
+    row.id,
+    "build:cancelled",
+    "cancelled",
+    { reason },
+    inform("build"),
+  );
+  deps.onOutboxWrite();
+  deps.logger.info(
+    { deploymentId: row.id, newer: newer.id, moved: moved.kind },
+    "Cancelled superseded build",
+  );
+  return true;
 }
 
 interface BuildResult {

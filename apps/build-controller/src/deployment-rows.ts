@@ -7,7 +7,7 @@ import {
   toDeployment,
   transitionDeployment,
 } from "@kli8nt/db";
-import { eq } from "drizzle-orm";
+import { and, desc, eq, gt } from "drizzle-orm";
 
 export async function loadDeployment(db: Db, id: string): Promise<Deployment | null> {
   const [row] = await db.select().from(schema.deployments).where(eq(schema.deployments.id, id));
@@ -47,4 +47,15 @@ export async function moveDeployment(
     if (isKli8ntError(error) && error.code === "DEPLOYMENT_TRANSITION_INVALID") return { kind: "stale" };
     throw error;
   }
+}
+
+/** The newest deployment of the app created after `number`, if any (a queued build it makes pointless). */
+export async function newerDeployment(db: Db, appId: string, number: number): Promise<Deployment | null> {
+  const [row] = await db
+    .select()
+    .from(schema.deployments)
+    .where(and(eq(schema.deployments.appId, appId), gt(schema.deployments.number, number)))
+    .orderBy(desc(schema.deployments.number))
+    .limit(1);
+  return row ? toDeployment(row) : null;
 }

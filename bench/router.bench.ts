@@ -30,6 +30,15 @@ const cleanup = (): void => {
 };
 process.on("exit", cleanup);
 
+/** Stops the children and waits for them, so that nginx's master has reaped its worker before we exit. */
+async function stopChildren(): Promise<void> {
+  const exits = children
+    .filter((child) => child.exitCode === null && child.signalCode === null)
+    .map((child) => new Promise((resolve) => child.once("exit", resolve)));
+  cleanup();
+  await Promise.race([Promise.all(exits), new Promise((resolve) => setTimeout(resolve, 5000))]);
+}
+
 /** Starts a child process that prints its port on the first stdout line. */
 function spawnServer(cmd: string, args: string[]): Promise<{ port: number; pid: number }> {
   const child = spawn(cmd, args, { stdio: ["ignore", "pipe", "inherit"] });
@@ -237,7 +246,7 @@ async function main(): Promise<void> {
   console.log(
     `added p50 latency (sequential, vs direct): router ${fmt(p50.router - p50.upstream)} µs, nginx ${fmt(p50.nginx - p50.upstream)} µs`,
   );
-  cleanup();
+  await stopChildren();
   rmSync(nginx.dir, { recursive: true, force: true });
   console.log(`router_vs_nginx_throughput_ratio: ${(rps("router") / rps("nginx")).toFixed(2)}`);
 }

@@ -102,7 +102,7 @@ describe.skipIf(!CHROMIUM)("GitHub in the web UI", { timeout: 60_000 }, () => {
     await button.click();
     await page.locator("#js-oauth-authorize-btn").click();
     await page.getByRole("heading", { level: 1, name: "Apps" }).waitFor();
-    expect(await page.locator(".header-user").innerText()).toBe("alice");
+    expect(await page.locator(".header-user").textContent()).toBe("alice");
   });
 
   it("picks a private repository and its branch, then creates and deploys the app", async () => {

@@ -185,8 +185,8 @@ describe.skipIf(!CHROMIUM)("web UI in Chromium", { timeout: 60_000 }, () => {
     await page.getByRole("row").filter({ hasText: "#2" }).getByText("Live").waitFor();
     // #3 failed, so #2 keeps serving: the page says both.
     const facts = page.locator(".facts-wide");
-    expect(await facts.locator("div", { hasText: "Serving" }).innerText()).toMatch(/Live\s*#2/);
-    expect(await facts.locator("div", { hasText: "Latest deploy" }).innerText()).toMatch(/#3\s*Failed/);
+    expect(await facts.locator("div", { hasText: "Serving" }).textContent()).toMatch(/Live\s*#2/);
+    expect(await facts.locator("div", { hasText: "Latest deploy" }).textContent()).toMatch(/#3\s*Failed/);
     await shoot(page, "07-app-history");
     await page.emulateMedia({ colorScheme: "dark" });
     await page.screenshot({ path: path.join(SHOTS, "07-app-history-dark-desktop.png"), fullPage: true });

@@ -1,24 +1,18 @@
 import { type FormEvent, useCallback, useEffect, useState } from "react";
 import { ApiError } from "../api/client.ts";
-import { createApp, deployNow, listApps, putEnv } from "../api/endpoints.ts";
+import { listApps } from "../api/endpoints.ts";
+import { BranchField } from "../components/branch-field.tsx";
 import { EnvEditor } from "../components/env-editor.tsx";
 import { ErrorAlert } from "../components/error-alert.tsx";
 import { Field } from "../components/field.tsx";
 import { type PickedRepo, RepoPicker, useBranches } from "../components/repo-picker.tsx";
+import { type Source, SourceSwitch } from "../components/source-switch.tsx";
 import { apiProblems, type EnvRow, rowProblems, toVars } from "../env-rows.ts";
 import { useDocumentTitle, useLoad } from "../hooks.ts";
 import { fieldErrors } from "../problem-help.ts";
 import { Link, navigate } from "../router.tsx";
-import {
-  appNameProblem,
-  portProblem,
-  previewUrl,
-  repositoryUrlProblem,
-  suggestAppName,
-  templateFrom,
-} from "../validation.ts";
-
-type Source = "github" | "url";
+import { appNameProblem, previewUrl, suggestAppName, templateFrom } from "../validation.ts";
+import { formProblems, runCreateSteps } from "./new-app-steps.ts";
 
 export function NewApp() {
   useDocumentTitle("New app");
@@ -59,20 +53,10 @@ export function NewApp() {
 
   const server = fieldErrors(error);
   const envProblems = new Map([...rowProblems(rows), ...apiProblems(rows, server)]);
-  // What the form knows by itself blocks a submit; what the api said is shown until the next submit.
-  const local = {
-    url: source === "github" && !picked ? "pick a repository" : repositoryUrlProblem(url),
-    branch: branch.trim() === "" ? "branch must not be empty" : null,
-    name: appNameProblem(name) ?? (name === taken ? "this name is taken" : null),
-    port: portProblem(port),
-  };
-  const problems = {
-    url: local.url ?? server["repository.url"],
-    branch: local.branch ?? server["repository.branch"],
-    rootDir: server["repository.rootDir"],
-    name: local.name ?? server.name,
-    port: local.port ?? server.port,
-  };
+  const { local, problems } = formProblems(
+    { needsPick: source === "github" && !picked, url, branch, name, taken, port },
+    server,
+  );
   const invalid = Object.values(local).some(Boolean) || rowProblems(rows).size > 0;
   const show = (problem: string | undefined | null) => (submitted ? (problem ?? undefined) : undefined);
 
@@ -85,25 +69,8 @@ export function NewApp() {
     }
     setError(null);
     try {
-      setBusy("Creating the app…");
-      const input = {
-        name,
-        repository: { url: url.trim(), branch: branch.trim(), rootDir: rootDir.trim() || "." },
-      };
-      // A retry after a later step failed must not create the app twice (it would be APP_NAME_TAKEN).
-      if (created !== name) {
-        await createApp(port.trim() ? { ...input, port: Number(port) } : input);
-        setCreated(name);
-      }
-      const vars = toVars(rows);
-      if (vars.length > 0) {
-        setBusy("Saving variables…");
-        await putEnv(name, vars);
-      }
-      if (deploy) {
-        setBusy("Queueing the first deploy…");
-        await deployNow(name);
-      }
+      const draft = { name, url, branch, rootDir, port, vars: toVars(rows), deploy };
+      await runCreateSteps(draft, created === name, setBusy, () => setCreated(name));
       navigate(`/apps/${encodeURIComponent(name)}`);
     } catch (e) {
       if (codeOf(e) === "APP_NAME_TAKEN") setTaken(name);
@@ -136,25 +103,7 @@ export function NewApp() {
         <ErrorAlert error={error} focus />
         <fieldset>
           <legend>Repository</legend>
-          <fieldset className="segmented">
-            <legend className="sr-only">Repository source</legend>
-            <button
-              type="button"
-              aria-pressed={source === "github"}
-              disabled={githubMissing}
-              onClick={() => setSource("github")}
-            >
-              From GitHub
-            </button>
-            <button type="button" aria-pressed={source === "url"} onClick={() => setSource("url")}>
-              Git URL
-            </button>
-          </fieldset>
-          {githubMissing ? (
-            <p className="muted" role="status">
-              The GitHub repository picker is not available on this server yet: paste the repository URL.
-            </p>
-          ) : null}
+          <SourceSwitch source={source} githubMissing={githubMissing} onChange={setSource} />
           {source === "github" ? (
             <>
               <RepoPicker picked={picked} onPick={pick} onUnavailable={onUnavailable} />
@@ -175,26 +124,12 @@ export function NewApp() {
             />
           )}
           <div className="field-pair">
-            {branches.branches ? (
-              <div className="field">
-                <label htmlFor="branch">Branch</label>
-                <select id="branch" value={branch} onChange={(e) => setBranch(e.target.value)}>
-                  {branches.branches.map((b) => (
-                    <option key={b}>{b}</option>
-                  ))}
-                </select>
-              </div>
-            ) : (
-              <Field
-                id="branch"
-                label="Branch"
-                value={branch}
-                spellCheck={false}
-                autoComplete="off"
-                problem={show(problems.branch)}
-                onChange={(e) => setBranch(e.target.value)}
-              />
-            )}
+            <BranchField
+              branches={branches.branches}
+              value={branch}
+              problem={show(problems.branch)}
+              onChange={setBranch}
+            />
             <Field
               id="root-dir"
               label="Root directory"

@@ -17,6 +17,8 @@ export interface RouterOptions {
   readonly logger?: RouterLogger;
   /** How long the upstream may take to accept a TCP connection. Default 5000 ms. */
   readonly connectTimeoutMs?: number;
+  /** How long the app may take to start answering once it has the whole request; 0 = no limit. Default 60 s. */
+  readonly responseTimeoutMs?: number;
   /** Largest request head accepted; bigger ones get 431. Default 16 KiB. */
   readonly maxHeaderSize?: number;
   /** How long close() lets in-flight requests finish before cutting them. Default 5000 ms. */
@@ -36,7 +38,12 @@ export async function createRouter(options: RouterOptions): Promise<Router> {
   const appsDomain = (options.appsDomain ?? "localhost").toLowerCase();
   const logger = options.logger ?? silentLogger;
   const agent = new Agent({ keepAlive: true, keepAliveMsecs: 1000, maxFreeSockets: 256, scheduling: "lifo" });
-  const ctx: ProxyContext = { agent, connectTimeoutMs: options.connectTimeoutMs ?? 5000, logger };
+  const ctx: ProxyContext = {
+    agent,
+    connectTimeoutMs: options.connectTimeoutMs ?? 5000,
+    responseTimeoutMs: options.responseTimeoutMs ?? 60_000,
+    logger,
+  };
   const upgraded = new Set<Duplex>();
 
   const routes = { table: options.table, appsDomain, port: 0, logger };

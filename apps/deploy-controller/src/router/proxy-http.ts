@@ -3,7 +3,7 @@ import { clientResponseHeaders, hasNoBody, isReplayable, upstreamRequestHeaders 
 import { renderPage, type StatusPage } from "./pages.ts";
 import { upstreamFailedPage } from "./status-pages.ts";
 import type { ProxyContext } from "./types.ts";
-import { armConnectTimeout, failureCode, type UpstreamAddress } from "./upstream.ts";
+import { armConnectTimeout, armResponseTimeout, failureCode, type UpstreamAddress } from "./upstream.ts";
 
 /** Writes a router page unless the response has already started. */
 export function sendPage(req: IncomingMessage, res: ServerResponse, page: StatusPage): void {
@@ -41,6 +41,7 @@ export function proxyHttp(
     agent: ctx.agent,
   });
   armConnectTimeout(proxyReq, ctx.connectTimeoutMs);
+  armResponseTimeout(proxyReq, ctx.responseTimeoutMs);
 
   proxyReq.on("response", (proxyRes) => {
     res.writeHead(proxyRes.statusCode ?? 502, proxyRes.statusMessage, clientResponseHeaders(proxyRes));

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createRouter, type Router } from "./create-router.ts";
 import { MemoryRouteTable } from "./memory-route-table.ts";
-import { send, sendRaw, startBlackhole, startUpstream } from "./testing.ts";
+import { send, sendRaw, startBlackhole, startUpstream, type Upstream } from "./testing.ts";
 
 const JSON_ACCEPT = { accept: "application/json" };
 
@@ -9,6 +9,7 @@ describe("router: its own pages", () => {
   const table = new MemoryRouteTable();
   let router: Router;
   let blackhole: { port: number; close(): void };
+  let silent: Upstream;
 
   beforeAll(async () => {
     blackhole = await startBlackhole();
@@ -24,11 +25,14 @@ describe("router: its own pages", () => {
     table.set("broken", { kind: "status", status: "crashed", message: "<script>alert(1)</script> exited 1" });
     table.set("refused", { kind: "upstream", url: gone.url });
     table.set("hanging", { kind: "upstream", url: `http://127.0.0.1:${blackhole.port}` });
-    router = await createRouter({ port: 0, table, connectTimeoutMs: 300 });
+    silent = await startUpstream((req) => req.resume());
+    table.set("silent", { kind: "upstream", url: silent.url });
+    router = await createRouter({ port: 0, table, connectTimeoutMs: 300, responseTimeoutMs: 300 });
   });
 
   afterAll(async () => {
     await router.close();
+    await silent.close();
     blackhole.close();
   });
 
@@ -86,6 +90,15 @@ describe("router: its own pages", () => {
     expect(JSON.parse(reply.body)).toMatchObject({ code: "UPSTREAM_TIMEOUT" });
     expect(Date.now() - started).toBeGreaterThanOrEqual(250);
     expect(Date.now() - started).toBeLessThan(3000);
+  });
+
+  it("502 when the app takes the request but never starts answering", async () => {
+    const reply = await send({ port: router.port, host: "silent.localhost", headers: JSON_ACCEPT });
+    expect(reply.status).toBe(502);
+    expect(JSON.parse(reply.body)).toMatchObject({
+      code: "UPSTREAM_TIMEOUT",
+      detail: "The app accepted the request but did not start answering in time.",
+    });
   });
 
   it("answers HEAD with the status and no body", async () => {

@@ -86,17 +86,20 @@ export function crashedPage(app: string, detail: string): StatusPage {
   };
 }
 
+const TIMEOUT_DETAILS: Readonly<Record<string, string>> = {
+  UPSTREAM_CONNECT_TIMEOUT: "The app did not accept the connection in time.",
+  UPSTREAM_RESPONSE_TIMEOUT: "The app accepted the request but did not start answering in time.",
+};
+
 export function upstreamFailedPage(app: string, code: string | undefined): StatusPage {
-  const timedOut = code === "UPSTREAM_CONNECT_TIMEOUT";
+  const timeout = code === undefined ? undefined : TIMEOUT_DETAILS[code];
   return {
     ...crashedPage(
       app,
-      timedOut
-        ? "The app did not accept the connection in time."
-        : `The app closed the connection or is not listening (${code ?? "unknown error"}).`,
+      timeout ?? `The app closed the connection or is not listening (${code ?? "unknown error"}).`,
     ),
     // 502 for both: to a visitor "not answering" and "refused" are the same problem with the same fix.
-    code: timedOut ? "UPSTREAM_TIMEOUT" : "UPSTREAM_UNAVAILABLE",
+    code: timeout === undefined ? "UPSTREAM_UNAVAILABLE" : "UPSTREAM_TIMEOUT",
   };
 }
 

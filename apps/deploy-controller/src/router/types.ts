@@ -13,6 +13,7 @@ export interface ProxyContext {
   /** Keep-alive agent for plain requests; upgrades get their own connection. */
   readonly agent: Agent;
   readonly connectTimeoutMs: number;
+  readonly responseTimeoutMs: number;
   readonly logger: RouterLogger;
 }
 

@@ -204,3 +204,8 @@ export async function findDeploymentById(db: Db, id: string): Promise<Deployment
   const [row] = await db.select().from(deployments).where(eq(deployments.id, id));
   return row ? toDeployment(row) : null;
 }
+
+/** Drops a user's failed hook attempts, so the next reconcile retries them now (e.g. after a reconnect). */
+export async function forgetFailedHooks(db: Db, userId: string): Promise<void> {
+  await db.delete(githubHooks).where(and(eq(githubHooks.userId, userId), isNull(githubHooks.hookId)));
+}

@@ -4,6 +4,7 @@ import {
   createPendingSignIn,
   createSession,
   findUserBySession,
+  forgetFailedHooks,
   hashToken,
   randomToken,
 } from "@kli8nt/db";
@@ -142,6 +143,9 @@ async function finishSignIn(
   }
   const session = await createSession(deps.db, userId, deps.config.sessionTtlMs);
   request.log.info({ userId }, "Signed in with GitHub");
+  // Webhooks that could not be made without a (valid) token can be made now.
+  await forgetFailedHooks(deps.db, userId);
+  void request.server.githubHooks?.kick();
   return reply
     .setCookie(SESSION_COOKIE, session, {
       path: "/",

@@ -1,4 +1,5 @@
 import { useState } from "react";
+import { ApiError } from "../api/client.ts";
 import { deployNow, getApp, listDeployments } from "../api/endpoints.ts";
 import { type Deployment, isActive } from "../api/types.ts";
 import { DeployHistory } from "../components/deploy-history.tsx";
@@ -50,8 +51,14 @@ export function AppPage({ name, tab }: { readonly name: string; readonly tab: Ap
     return (
       <section className="page">
         <h1 tabIndex={-1}>{name}</h1>
-        {app.loading ? <p role="status">Loading…</p> : <ErrorAlert error={app.error} onRetry={app.reload} />}
-        <Link to="/">Back to your apps</Link>
+        {app.loading ? (
+          <p role="status">Loading…</p>
+        ) : (
+          <ErrorAlert error={app.error} {...(gone(app.error) ? {} : { onRetry: app.reload })} />
+        )}
+        <p>
+          <Link to="/">Back to your apps</Link>
+        </p>
       </section>
     );
   }
@@ -143,6 +150,11 @@ export function AppPage({ name, tab }: { readonly name: string; readonly tab: Ap
       </div>
     </section>
   );
+}
+
+/** Retrying cannot bring back an app that does not exist. */
+function gone(error: unknown): boolean {
+  return error instanceof ApiError && error.status === 404;
 }
 
 function Serving({ live }: { readonly live: Deployment | null }) {

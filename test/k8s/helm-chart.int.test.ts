@@ -63,6 +63,33 @@ async function render(values: readonly string[]): Promise<KubernetesObject[]> {
   return loadAllYaml(stdout).filter((o): o is KubernetesObject => Boolean(o?.kind));
 }
 
+/** Server-side applies each object with dryRun=All; returns the refusals (kind/name: reason). */
+async function dryRunApply(
+  client: KubernetesObjectApi,
+  objects: readonly KubernetesObject[],
+): Promise<string[]> {
+  const refused: string[] = [];
+  for (const object of objects) {
+    const namespaced = !["Namespace", "ClusterRole", "ClusterRoleBinding"].includes(object.kind ?? "");
+    const metadata = { ...object.metadata, namespace: object.metadata?.namespace ?? releaseNamespace };
+    try {
+      await client.patch(
+        namespaced ? { ...object, metadata } : object,
+        undefined,
+        "All",
+        "kli8nt-helm-test",
+        true,
+        PatchStrategy.ServerSideApply,
+      );
+    } catch (error) {
+      refused.push(
+        `${object.kind}/${object.metadata?.name}: ${String((error as { body?: unknown }).body ?? error)}`,
+      );
+    }
+  }
+  return refused;
+}
+
 describe("Helm chart deploy/helm/kli8nt", () => {
   let objects: KubernetesObject[];
 
@@ -132,31 +159,9 @@ describe("Helm chart deploy/helm/kli8nt", () => {
       // Dry-run cannot create a namespace that later objects of the same dry-run live in.
       await core.createNamespace({ body: { metadata: { name: releaseNamespace } } });
       await core.createNamespace({ body: { metadata: { name: buildNamespace } } });
-      const refused: string[] = [];
+      let refused: string[] = [];
       try {
-        for (const object of objects) {
-          const namespaced = !["Namespace", "ClusterRole", "ClusterRoleBinding"].includes(object.kind ?? "");
-          const body = namespaced
-            ? {
-                ...object,
-                metadata: { ...object.metadata, namespace: object.metadata?.namespace ?? releaseNamespace },
-              }
-            : object;
-          try {
-            await client.patch(
-              body,
-              undefined,
-              "All",
-              "kli8nt-helm-test",
-              true,
-              PatchStrategy.ServerSideApply,
-            );
-          } catch (error) {
-            refused.push(
-              `${object.kind}/${object.metadata?.name}: ${String((error as { body?: unknown }).body ?? error)}`,
-            );
-          }
-        }
+        refused = await dryRunApply(client, objects);
       } finally {
         for (const name of [releaseNamespace, buildNamespace])
           await core.deleteNamespace({ name }).catch(() => undefined);

@@ -50,6 +50,27 @@ function flag(flags: ReadonlyMap<string, string | true>, name: string, fallback:
   return typeof value === "string" ? value : fallback;
 }
 
+function loadKubeConfig(flags: ReadonlyMap<string, string | true>): KubeConfig {
+  const kc = new KubeConfig();
+  const path = flags.get("kubeconfig");
+  if (typeof path === "string") kc.loadFromFile(path);
+  else kc.loadFromDefault();
+  const context = flags.get("context");
+  if (typeof context === "string") kc.setCurrentContext(context);
+  return kc;
+}
+
+function report(results: readonly CheckResult[], json: boolean, io: CommandIo): void {
+  if (json) {
+    io.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
+    return;
+  }
+  for (const r of results)
+    io.stdout.write(`${r.ok ? "ok     " : "MISSING"} ${r.name.padEnd(16)} ${r.message}\n`);
+  const missing = results.filter((r) => !r.ok).length;
+  io.stdout.write(missing === 0 ? "The cluster is ready for Kli8nt.\n" : `${missing} check(s) failed.\n`);
+}
+
 /** `kli8nt doctor`: says exactly what the cluster is missing for the Kubernetes mode. */
 export async function doctorCommand(argv: readonly string[], io: CommandIo): Promise<number> {
   const { flags } = parseArgs(argv, ["json"]);
@@ -58,26 +79,13 @@ export async function doctorCommand(argv: readonly string[], io: CommandIo): Pro
     io.stderr.write(DOCTOR_USAGE);
     return DOCTOR_EXIT.usage;
   }
-  const kc = new KubeConfig();
-  const path = flags.get("kubeconfig");
-  if (typeof path === "string") kc.loadFromFile(path);
-  else kc.loadFromDefault();
-  const context = flags.get("context");
-  if (typeof context === "string") kc.setCurrentContext(context);
   const registry = flags.get("registry");
-  const results = await runDoctor(kc, {
+  const results = await runDoctor(loadKubeConfig(flags), {
     ingressClass: flag(flags, "ingress-class", "nginx"),
     issuer: { kind, name: flag(flags, "issuer", "letsencrypt") },
     registry: typeof registry === "string" ? registry : undefined,
     buildNamespace: flag(flags, "build-namespace", "kli8nt-builds"),
   });
-  if (flags.has("json")) io.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
-  else
-    for (const r of results)
-      io.stdout.write(`${r.ok ? "ok     " : "MISSING"} ${r.name.padEnd(16)} ${r.message}\n`);
-  const missing = results.filter((r) => !r.ok).length;
-  if (!flags.has("json")) {
-    io.stdout.write(missing === 0 ? "The cluster is ready for Kli8nt.\n" : `${missing} check(s) failed.\n`);
-  }
-  return missing === 0 ? DOCTOR_EXIT.ok : DOCTOR_EXIT.missing;
+  report(results, flags.has("json"), io);
+  return results.every((r) => r.ok) ? DOCTOR_EXIT.ok : DOCTOR_EXIT.missing;
 }

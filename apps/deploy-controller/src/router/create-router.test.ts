@@ -36,6 +36,11 @@ describe("router: routing and forwarded headers", () => {
     await Promise.all([a.close(), b.close(), cookies.close()]);
   });
 
+  it("tells where an app is served", () => {
+    expect(router.appUrl("Alpha")).toBe(`http://alpha.localhost:${router.port}/`);
+    expect(router.url).toBe(`http://127.0.0.1:${router.port}`);
+  });
+
   it("routes each <app>.localhost host to its own upstream, with or without port, any case", async () => {
     const viaA = await send({ port: router.port, host: "alpha.localhost", path: "/x?y=1" });
     const viaB = await send({ port: router.port, host: `BETA.localhost:${router.port}` });

@@ -29,6 +29,12 @@ export interface Router {
   /** Base URL of the router, e.g. http://127.0.0.1:8000 (apps are at http://<app>.localhost:8000). */
   readonly url: string;
   readonly port: number;
+  /**
+   * Where visitors open an app: `http://<app>.<appsDomain>:<port>/`. Browsers and curl resolve
+   * `*.localhost` to loopback themselves; Node's resolver does not, so Node clients connect to `url` and
+   * send this host in the Host header.
+   */
+  appUrl(app: string): string;
   /** Stops accepting, lets in-flight requests finish (up to the grace period), closes upstream sockets. */
   close(): Promise<void>;
 }
@@ -71,6 +77,7 @@ export async function createRouter(options: RouterOptions): Promise<Router> {
   return {
     url: `http://${host.includes(":") ? `[${host}]` : host}:${port}`,
     port,
+    appUrl: (app) => `http://${app.toLowerCase()}.${appsDomain}:${port}/`,
     close: async () => {
       await closeRouter(server, agent, upgraded, options.closeGraceMs ?? 5000);
       logger.info({ port }, "Stopped router");

@@ -118,6 +118,7 @@ const prepareSchema = z
     KLI8NT_BASE_IMAGES: z.string().default("{}"),
     KLI8NT_GIT_TOKEN_FILE: z.string().min(1),
     KLI8NT_WORKSPACE: z.string().min(1).default("/workspace"),
+    KLI8NT_TERMINATION_LOG: z.string().min(1).default("/dev/termination-log"),
   })
   .transform((env, ctx) => {
     let baseImages: Record<string, string> = {};
@@ -134,6 +135,7 @@ const prepareSchema = z
       baseImages,
       tokenFile: env.KLI8NT_GIT_TOKEN_FILE,
       workspace: env.KLI8NT_WORKSPACE,
+      terminationLog: env.KLI8NT_TERMINATION_LOG,
     };
   });
 

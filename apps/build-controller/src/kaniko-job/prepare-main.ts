@@ -10,10 +10,9 @@ import { prepareBuild } from "../prepare-build.ts";
 import { checkoutRepository } from "../workspace.ts";
 import { loadPrepareConfig } from "./config.ts";
 
-const TERMINATION_LOG = "/dev/termination-log";
+const config = loadPrepareConfig();
 
 async function main(): Promise<void> {
-  const config = loadPrepareConfig();
   const token = (await readFile(config.tokenFile, "utf8").catch(() => "")).trim();
   const workspace = await checkoutRepository(
     { url: config.url, ref: config.ref, commitSha: config.commitSha },
@@ -36,12 +35,12 @@ async function main(): Promise<void> {
     commitSha: workspace.commitSha,
   };
   process.stdout.write(`Prepared ${report.provider} build of ${workspace.commitSha}\n`);
-  await writeFile(TERMINATION_LOG, JSON.stringify(report)).catch(() => undefined);
+  await writeFile(config.terminationLog, JSON.stringify(report)).catch(() => undefined);
 }
 
 main().catch(async (error: unknown) => {
   const message = isBuildError(error) ? error.message : `Preparing the build failed: ${String(error)}`;
   process.stderr.write(`${message}\n`);
-  await writeFile(TERMINATION_LOG, message).catch(() => undefined);
+  await writeFile(config.terminationLog, message).catch(() => undefined);
   process.exit(1);
 });

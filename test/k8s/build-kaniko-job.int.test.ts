@@ -128,7 +128,9 @@ describe.skipIf(!kubeconfigPath)("Kaniko Job builder on a real API server", () =
       credentials: async () => "ghs_secret_clone_token_123",
       pollMs: 200,
     });
-    return kanikoBuildHandler({ builder, bus, logger: silent, ownerOf: async () => "usr_1" });
+    // Owner = the part of the app name before the first dash, so tests choose whose build it is.
+    const ownerOf = async (m: BuildRequested) => `usr_${m.appName.split("-")[0]}`;
+    return kanikoBuildHandler({ builder, bus, logger: silent, ownerOf });
   }
 
   const jobOf = (m: BuildRequested) =>
@@ -254,6 +256,30 @@ describe.skipIf(!kubeconfigPath)("Kaniko Job builder on a real API server", () =
     expect(jobs.items.map((j) => j.metadata?.name)).toEqual([firstJob.metadata?.name]);
     await finishPod(firstJob, { [OUTCOME_ANNOTATION]: "fail", [FAILURE_ANNOTATION]: "stopped" });
     await firstDone;
+    const secondJob = await jobOf(second);
+    await finishPod(secondJob, { [OUTCOME_ANNOTATION]: "fail", [FAILURE_ANNOTATION]: "stopped" });
+    await secondDone;
+    await expectNamespaceEmpty();
+  });
+
+  it("holds back a user's second build at the per-user limit while another user's build runs", async () => {
+    const handle = handlerWith({ userLimit: 1 });
+    const first = buildMessage(`ann-${suffix}`);
+    const second = buildMessage(`ann-${suffix}-b`);
+    const other = buildMessage(`bob-${suffix}`);
+    const firstDone = handle(first);
+    const firstJob = await jobOf(first);
+    const secondDone = handle(second);
+    const otherDone = handle(other);
+    const otherJob = await jobOf(other);
+    await new Promise((r) => setTimeout(r, 1_000));
+    const names = (await batch.listNamespacedJob({ namespace })).items.map((j) => j.metadata?.name).sort();
+    expect(names).toEqual([firstJob.metadata?.name, otherJob.metadata?.name].sort());
+    expect(firstJob.metadata?.labels?.["kli8nt.io/owner"]).toBe("usr_ann");
+    for (const job of [firstJob, otherJob]) {
+      await finishPod(job, { [OUTCOME_ANNOTATION]: "fail", [FAILURE_ANNOTATION]: "stopped" });
+    }
+    await Promise.all([firstDone, otherDone]);
     const secondJob = await jobOf(second);
     await finishPod(secondJob, { [OUTCOME_ANNOTATION]: "fail", [FAILURE_ANNOTATION]: "stopped" });
     await secondDone;

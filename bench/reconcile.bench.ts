@@ -14,9 +14,9 @@
  */
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { cpus, loadavg, tmpdir } from "node:os";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type Database, ensureAdminUser, openDatabase, SecretBox, schema } from "@kli8nt/db";
 import {
@@ -138,6 +138,25 @@ async function addNodes(core: CoreV1Api, prefix: string): Promise<string[]> {
   return names;
 }
 
+/**
+ * CPU seconds used so far by the test cluster's processes (etcd, kube-apiserver, controller-manager,
+ * scheduler, kwok): those whose command line names the kubeconfig's run directory. Linux only.
+ */
+function clusterCpuSeconds(): number {
+  const runDir = `${dirname(KUBECONFIG ?? "")}/`;
+  let ticks = 0;
+  for (const pid of readdirSync("/proc").filter((d) => /^\d+$/.test(d))) {
+    try {
+      if (!readFileSync(`/proc/${pid}/cmdline`, "utf8").includes(runDir)) continue;
+      const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
+      ticks += Number(fields[11]) + Number(fields[12]);
+    } catch {
+      // The process ended between the listing and the read.
+    }
+  }
+  return ticks / 100;
+}
+
 /** The measured part, in a child process: a controller's cold start over the seeded database. */
 async function controller(dataDir: string, prefix: string, url: string | undefined): Promise<void> {
   const t0 = performance.now();
@@ -213,9 +232,14 @@ async function main(): Promise<void> {
     await seed(database);
     await database.close();
     console.log(`seeded ${APPS} apps with a live release; ${nodes.length} extra kwok nodes`);
+    const cpu0 = clusterCpuSeconds();
     const result = await runChild(store, prefix);
+    const clusterCpu = clusterCpuSeconds() - cpu0;
     console.log(`controller cold start: ${JSON.stringify(result)}`);
     console.log(`peak RSS of the controller process: ${result.peakRssMiB} MiB`);
+    console.log(
+      `CPU: controller ${result.cpuS} s, test cluster ${clusterCpu.toFixed(1)} s; machine load average ${loadavg()[0]?.toFixed(1)} on ${cpus().length} cores`,
+    );
     if (result.complete !== APPS)
       console.log(`WARNING: only ${result.complete} of ${APPS} rollouts completed`);
     console.log(`reconcile_${APPS}_apps_s: ${result.seconds}`);

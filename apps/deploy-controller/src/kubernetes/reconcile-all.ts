@@ -163,9 +163,10 @@ async function listDeployments(deployer: KubernetesDeployer): Promise<V1Deployme
   const all: V1Deployment[] = [];
   let next: string | undefined;
   do {
+    // Small pages: a page of full Deployments is held twice (JSON and objects) while it is read.
     const page = await deployer.api.apps.listDeploymentForAllNamespaces({
       labelSelector: MANAGED,
-      limit: 500,
+      limit: 100,
       ...(next ? { _continue: next } : {}),
     });
     all.push(...page.items);

@@ -149,3 +149,46 @@ describe("router: streamed bodies, no buffering", () => {
     await within(downloadAborted.promise, 5000, "the app seeing its response closed");
   });
 });
+
+describe("router: response timeout", () => {
+  it("never cuts a response that started before the upload ended", async () => {
+    const upstream = await startUpstream((req, res) => {
+      res.writeHead(200, { "content-type": "text/plain" });
+      res.flushHeaders();
+      req.pipe(res, { end: false });
+      // Keep streaming well past the response timeout after the upload has ended.
+      req.on("end", () => setTimeout(() => res.end("|done"), 600));
+    });
+    const table = new MemoryRouteTable();
+    table.set("echo", { kind: "upstream", url: upstream.url });
+    const router = await createRouter({ port: 0, table, responseTimeoutMs: 200 });
+    try {
+      const body = await new Promise<string>((resolve, reject) => {
+        const req = request(
+          {
+            host: "127.0.0.1",
+            port: router.port,
+            method: "POST",
+            path: "/",
+            headers: { host: "echo.localhost" },
+          },
+          (res) => {
+            let text = "";
+            res.on("data", (c: Buffer) => {
+              text += c.toString();
+            });
+            res.on("end", () => resolve(text));
+            res.on("error", reject);
+          },
+        );
+        req.on("error", reject);
+        req.write("abc");
+        setTimeout(() => req.end("def"), 100);
+      });
+      expect(body).toBe("abcdef|done");
+    } finally {
+      await router.close();
+      await upstream.close();
+    }
+  });
+});

@@ -56,7 +56,13 @@ export function armConnectTimeout(req: ClientRequest, ms: number): void {
  */
 export function armResponseTimeout(req: ClientRequest, ms: number): void {
   if (ms <= 0) return;
+  // An app may answer before the upload ends (413, echo streams); its response must then never be cut.
+  let answered = false;
+  req.once("response", () => {
+    answered = true;
+  });
   req.once("finish", () => {
+    if (answered) return;
     const timer = setTimeout(() => {
       req.destroy(new UnavailableError("UPSTREAM_RESPONSE_TIMEOUT", `upstream did not answer in ${ms} ms`));
     }, ms);

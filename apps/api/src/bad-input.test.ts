@@ -95,7 +95,8 @@ async function snapshot() {
   return { apps: apps.body, target: app.body, unpublished: await h.unpublished() };
 }
 
-describe("bad input changes nothing and gets a 4xx problem", () => {
+// Hundreds of generated requests: generous on a loaded 2-core CI machine.
+describe("bad input changes nothing and gets a 4xx problem", { timeout: 180_000 }, () => {
   it("POST /api/apps with generated invalid bodies", async () => {
     await fc.assert(
       fc.asyncProperty(badAppBody, async (body) => {

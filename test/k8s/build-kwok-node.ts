@@ -6,6 +6,7 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { homedir } from "node:os";
 import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { CoreV1Api, type KubeConfig, type V1Toleration } from "@kubernetes/client-node";
 
 export const TEST_NODE_LABEL = "kli8nt.io/test-node";
@@ -67,21 +68,25 @@ const STAGES =
     terminatedTemplate("containerStatuses", "1", `{{ index $a "${FAILURE_ANNOTATION}" | Quote }}`),
   );
 
-/** The kwok binary and default stages built by test/k8s/build-binaries.sh. */
-function kwokCache(): string {
+/** The kwok binary built by test/k8s/build-binaries.sh. */
+function kwokBinary(): string {
   const root = join(homedir(), ".cache/kli8nt/k8s");
   const dir = readdirSync(root)
     .map((v) => join(root, v))
-    .find((d) => existsSync(join(d, "kwok")) && existsSync(join(d, "kwok-stages.yaml")));
+    .find((d) => existsSync(join(d, "kwok")));
   if (!dir) throw new Error(`no kwok binary under ${root}: run test/k8s/build-binaries.sh`);
-  return dir;
+  return join(dir, "kwok");
 }
 
-/** Default stages except pod-complete: on this node, Job pods finish only as the annotations say. */
-function defaultStages(dir: string): string {
-  return readFileSync(join(dir, "kwok-stages.yaml"), "utf8")
+/**
+ * The shared cluster's stages (test/k8s/kwok/stages.yaml) except pod-complete: on this node, Job pods
+ * finish only as the annotations say.
+ */
+function defaultStages(): string {
+  const file = fileURLToPath(new URL("./kwok/stages.yaml", import.meta.url));
+  return readFileSync(file, "utf8")
     .split(/^---\n/m)
-    .filter((doc) => doc.trim() !== "" && !/name: pod-complete\n/.test(doc))
+    .filter((doc) => /^kind: Stage$/m.test(doc) && !/^ {2}name: pod-complete$/m.test(doc))
     .map((doc) => `---\n${doc}`)
     .join("");
 }
@@ -109,7 +114,7 @@ export interface KwokNodeOptions {
   readonly extraConfig?: string;
 }
 
-function kwokConfig(options: KwokNodeOptions, dir: string): string {
+function kwokConfig(options: KwokNodeOptions): string {
   return `kind: KwokConfiguration
 apiVersion: config.kwok.x-k8s.io/v1alpha1
 options:
@@ -122,7 +127,7 @@ options:
   enableDebuggingHandlers: true
   enableProfilingHandler: false
   cidr: 10.1.0.0/16
-${defaultStages(dir)}${STAGES}${options.extraConfig ?? ""}`;
+${defaultStages()}${STAGES}${options.extraConfig ?? ""}`;
 }
 
 /** Starts kwok for one new tainted node and waits until the node is Ready. */
@@ -131,14 +136,14 @@ export async function startKwokNode(
   kubeconfigPath: string,
   options: KwokNodeOptions,
 ): Promise<KwokNode> {
-  const dir = kwokCache();
+  const kwok = kwokBinary();
   const pki = dirname(kubeconfigPath);
   const name = `kwok-${options.id}`;
   const configPath = join(pki, `kwok-${options.id}.yaml`);
-  writeFileSync(configPath, kwokConfig(options, dir));
+  writeFileSync(configPath, kwokConfig(options));
   const port = await freePort();
   const child: ChildProcess = spawn(
-    join(dir, "kwok"),
+    kwok,
     [
       "--kubeconfig",
       kubeconfigPath,

@@ -17,7 +17,8 @@ interface Props {
 export function DeployHistory({ name, first, onChanged }: Props) {
   const [older, setOlder] = useState<{ items: Deployment[]; next: number | null } | null>(null);
   const [error, setError] = useState<unknown>(null);
-  const [target, setTarget] = useState<Deployment | null>(null);
+  // A new object per click, so a click always (re)opens the dialog even for the same deployment.
+  const [target, setTarget] = useState<{ readonly deployment: Deployment } | null>(null);
   const items = [...(first.data?.items ?? []), ...(older?.items ?? [])];
   const next = older ? older.next : (first.data?.nextBefore ?? null);
 
@@ -54,7 +55,7 @@ export function DeployHistory({ name, first, onChanged }: Props) {
           </thead>
           <tbody>
             {items.map((d) => (
-              <DeploymentRow key={d.id} deployment={d} onRollback={() => setTarget(d)} />
+              <DeploymentRow key={d.id} deployment={d} onRollback={() => setTarget({ deployment: d })} />
             ))}
           </tbody>
         </table>
@@ -136,21 +137,22 @@ function DeploymentRow({
 
 interface DialogProps {
   readonly name: string;
-  readonly target: Deployment | null;
+  readonly target: { readonly deployment: Deployment } | null;
   readonly onClose: () => void;
   readonly onDone: () => void;
 }
 
 /** A modal <dialog>: the browser traps focus in it, Escape closes it, focus returns to the button. */
-function RollbackDialog({ name, target, onClose, onDone }: DialogProps) {
+function RollbackDialog({ name, target: opened, onClose, onDone }: DialogProps) {
+  const target = opened?.deployment ?? null;
   const dialog = useRef<HTMLDialogElement>(null);
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
   useEffect(() => {
     setError(null);
-    if (target && !dialog.current?.open) dialog.current?.showModal();
-    if (!target && dialog.current?.open) dialog.current.close();
-  }, [target]);
+    if (opened && !dialog.current?.open) dialog.current?.showModal();
+    if (!opened && dialog.current?.open) dialog.current.close();
+  }, [opened]);
 
   const confirm = async () => {
     if (!target) return;
@@ -166,7 +168,13 @@ function RollbackDialog({ name, target, onClose, onDone }: DialogProps) {
   };
 
   return (
-    <dialog ref={dialog} className="dialog" aria-labelledby="rollback-title" onClose={onClose}>
+    <dialog
+      ref={dialog}
+      className="dialog"
+      aria-labelledby="rollback-title"
+      // The close event comes a task after Escape; by then a quick click may have opened it again.
+      onClose={() => !dialog.current?.open && onClose()}
+    >
       <h2 id="rollback-title">Roll back to #{target?.number}?</h2>
       <p>
         Traffic moves to the release built from <code>{shortSha(target?.commitSha ?? null)}</code> (

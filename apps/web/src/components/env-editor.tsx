@@ -1,5 +1,6 @@
 import type { EnvRow } from "../env-rows.ts";
 import { newRow } from "../env-rows.ts";
+import { Field } from "./field.tsx";
 
 interface Props {
   readonly rows: readonly EnvRow[];
@@ -24,85 +25,17 @@ export function EnvEditor({ rows, onChange, problems, showProblems }: Props) {
       </p>
       {rows.length === 0 ? <p className="muted">No variables.</p> : null}
       <ul className="env-rows">
-        {rows.map((row, index) => {
-          const keyProblem = showProblems ? problems.get(`${row.id}:key`) : undefined;
-          const valueProblem = showProblems ? problems.get(`${row.id}:value`) : undefined;
-          const n = index + 1;
-          return (
-            <li key={row.id} className="env-row">
-              <div className="field">
-                <label htmlFor={`env-key-${row.id}`}>Name {n}</label>
-                <input
-                  id={`env-key-${row.id}`}
-                  value={row.key}
-                  spellCheck={false}
-                  autoCapitalize="characters"
-                  autoComplete="off"
-                  placeholder="DATABASE_URL"
-                  aria-invalid={keyProblem ? "true" : undefined}
-                  aria-describedby={keyProblem ? `env-key-${row.id}-problem` : undefined}
-                  onChange={(e) => update(row.id, { key: e.target.value })}
-                />
-                {keyProblem ? (
-                  <p className="field-problem" id={`env-key-${row.id}-problem`}>
-                    {keyProblem}
-                  </p>
-                ) : null}
-              </div>
-              <div className="field">
-                {row.keep ? (
-                  <span className="label">Value {n}</span>
-                ) : (
-                  <label htmlFor={`env-value-${row.id}`}>Value {n}</label>
-                )}
-                {row.keep ? (
-                  <div className="secret-kept">
-                    <span className="secret-mask">Hidden secret value</span>
-                    <button
-                      type="button"
-                      className="button button-small"
-                      onClick={() => update(row.id, { keep: false, value: "" })}
-                    >
-                      Replace <span className="sr-only">the value of {row.key}</span>
-                    </button>
-                  </div>
-                ) : (
-                  <input
-                    id={`env-value-${row.id}`}
-                    value={row.value}
-                    type={row.secret ? "password" : "text"}
-                    spellCheck={false}
-                    autoComplete={row.secret ? "new-password" : "off"}
-                    aria-invalid={valueProblem ? "true" : undefined}
-                    onChange={(e) => update(row.id, { value: e.target.value })}
-                  />
-                )}
-                {valueProblem ? <p className="field-problem">{valueProblem}</p> : null}
-              </div>
-              <div className="env-row-actions">
-                <label className="check">
-                  <input
-                    type="checkbox"
-                    checked={row.secret}
-                    // A kept secret turned plain needs a value: the stored one can never be read back.
-                    onChange={(e) =>
-                      update(row.id, { secret: e.target.checked, keep: row.keep && e.target.checked })
-                    }
-                  />
-                  Secret
-                </label>
-                <button
-                  type="button"
-                  className="button button-small button-quiet"
-                  aria-label={`Remove variable ${row.key || n}`}
-                  onClick={() => remove(row.id)}
-                >
-                  Remove
-                </button>
-              </div>
-            </li>
-          );
-        })}
+        {rows.map((row, index) => (
+          <EnvRowItem
+            key={row.id}
+            row={row}
+            n={index + 1}
+            keyProblem={showProblems ? problems.get(`${row.id}:key`) : undefined}
+            valueProblem={showProblems ? problems.get(`${row.id}:value`) : undefined}
+            update={(patch) => update(row.id, patch)}
+            remove={() => remove(row.id)}
+          />
+        ))}
       </ul>
       <div className="button-row">
         <button type="button" className="button button-small" onClick={() => onChange([...rows, newRow()])}>
@@ -117,5 +50,89 @@ export function EnvEditor({ rows, onChange, problems, showProblems }: Props) {
         </button>
       </div>
     </fieldset>
+  );
+}
+
+interface RowProps {
+  readonly row: EnvRow;
+  /** 1-based position, in labels ("Name 2") so each control has a distinct accessible name. */
+  readonly n: number;
+  readonly keyProblem: string | undefined;
+  readonly valueProblem: string | undefined;
+  readonly update: (patch: Partial<EnvRow>) => void;
+  readonly remove: () => void;
+}
+
+function EnvRowItem({ row, n, keyProblem, valueProblem, update, remove }: RowProps) {
+  return (
+    <li className="env-row">
+      <Field
+        id={`env-key-${row.id}`}
+        label={`Name ${n}`}
+        value={row.key}
+        spellCheck={false}
+        autoCapitalize="characters"
+        autoComplete="off"
+        placeholder="DATABASE_URL"
+        problem={keyProblem}
+        onChange={(e) => update({ key: e.target.value })}
+      />
+      {row.keep ? (
+        <KeptSecret row={row} n={n} onReplace={() => update({ keep: false, value: "" })} />
+      ) : (
+        <Field
+          id={`env-value-${row.id}`}
+          label={`Value ${n}`}
+          value={row.value}
+          type={row.secret ? "password" : "text"}
+          spellCheck={false}
+          autoComplete={row.secret ? "new-password" : "off"}
+          problem={valueProblem}
+          onChange={(e) => update({ value: e.target.value })}
+        />
+      )}
+      <div className="env-row-actions">
+        <label className="check">
+          <input
+            type="checkbox"
+            checked={row.secret}
+            // A kept secret turned plain needs a value: the stored one can never be read back.
+            onChange={(e) => update({ secret: e.target.checked, keep: row.keep && e.target.checked })}
+          />
+          Secret
+        </label>
+        <button
+          type="button"
+          className="button button-small button-quiet"
+          aria-label={`Remove variable ${row.key || n}`}
+          onClick={remove}
+        >
+          Remove
+        </button>
+      </div>
+    </li>
+  );
+}
+
+/** A saved secret: its value is never sent back, so there is nothing to show but the way to replace it. */
+function KeptSecret({
+  row,
+  n,
+  onReplace,
+}: {
+  readonly row: EnvRow;
+  readonly n: number;
+  readonly onReplace: () => void;
+}) {
+  return (
+    <div className="field">
+      <span className="label">Value {n}</span>
+      <div className="secret-kept">
+        <span className="secret-mask">Hidden secret value</span>
+        <button type="button" className="button button-small" onClick={onReplace}>
+          Replace <span className="sr-only">the value of {row.key}</span>
+        </button>
+      </div>
+    </div>
   );
 }

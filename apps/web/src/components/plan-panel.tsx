@@ -1,5 +1,6 @@
 import { isNotAvailable } from "../api/client.ts";
 import { getPlan } from "../api/endpoints.ts";
+import type { BuildPlan } from "../api/types.ts";
 import { useLoad } from "../hooks.ts";
 import { ErrorAlert, Unavailable } from "./error-alert.tsx";
 
@@ -24,56 +25,60 @@ export function PlanPanel({ name, firstBuild }: { readonly name: string; readonl
       ) : (
         <ErrorAlert error={plan.error} onRetry={plan.reload} />
       )}
-      {plan.data ? (
-        <>
-          <dl className="facts">
-            <div>
-              <dt>Provider</dt>
-              <dd>
-                {plan.data.provider}
-                {plan.data.framework ? ` · ${plan.data.framework}` : ""}
-              </dd>
-            </div>
-            <div>
-              <dt>Versions</dt>
-              <dd>
-                {Object.entries(plan.data.runtimeVersions)
-                  .map(([k, v]) => `${k} ${v}`)
-                  .join(", ") || "—"}
-              </dd>
-            </div>
-            <div>
-              <dt>Port</dt>
-              <dd>{plan.data.port ?? "none"}</dd>
-            </div>
-          </dl>
-          <dl className="commands">
-            <dt>Install</dt>
-            <dd>
-              <code>{plan.data.install.join(" && ") || "—"}</code>
-            </dd>
-            <dt>Build</dt>
-            <dd>
-              <code>{plan.data.build.join(" && ") || "—"}</code>
-            </dd>
-            <dt>Start</dt>
-            <dd>
-              <code>{plan.data.start ?? "the image's own command"}</code>
-            </dd>
-          </dl>
-          {plan.data.warnings.length > 0 ? (
-            <ul className="warnings" aria-label="Plan warnings">
-              {plan.data.warnings.map((w) => (
-                <li key={w}>{w}</li>
-              ))}
-            </ul>
-          ) : null}
-          <p className="muted">
-            Override commands and versions with a <code>kli8nt.json</code> in the repository, or the port in
-            Settings.
-          </p>
-        </>
-      ) : null}
+      {plan.data ? <PlanDetails plan={plan.data} /> : null}
     </details>
+  );
+}
+
+function PlanDetails({ plan }: { readonly plan: BuildPlan }) {
+  return (
+    <>
+      <dl className="facts">
+        <div>
+          <dt>Provider</dt>
+          <dd>
+            {plan.provider}
+            {plan.framework ? ` · ${plan.framework}` : ""}
+          </dd>
+        </div>
+        <div>
+          <dt>Versions</dt>
+          <dd>
+            {Object.entries(plan.runtimeVersions)
+              .map(([k, v]) => `${k} ${v}`)
+              .join(", ") || "—"}
+          </dd>
+        </div>
+        <div>
+          <dt>Port</dt>
+          <dd>{plan.port ?? "none"}</dd>
+        </div>
+      </dl>
+      <dl className="commands">
+        <dt>Install</dt>
+        <dd>
+          <code>{plan.install.join(" && ") || "—"}</code>
+        </dd>
+        <dt>Build</dt>
+        <dd>
+          <code>{plan.build.join(" && ") || "—"}</code>
+        </dd>
+        <dt>Start</dt>
+        <dd>
+          <code>{plan.start ?? "the image's own command"}</code>
+        </dd>
+      </dl>
+      {plan.warnings.length > 0 ? (
+        <ul className="warnings" aria-label="Plan warnings">
+          {plan.warnings.map((w) => (
+            <li key={w}>{w}</li>
+          ))}
+        </ul>
+      ) : null}
+      <p className="muted">
+        Override commands and versions with a <code>kli8nt.json</code> in the repository, or the port in
+        Settings.
+      </p>
+    </>
   );
 }

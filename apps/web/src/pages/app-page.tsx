@@ -1,7 +1,7 @@
 import { useState } from "react";
 import { ApiError } from "../api/client.ts";
 import { deployNow, getApp, listDeployments } from "../api/endpoints.ts";
-import { type Deployment, isActive } from "../api/types.ts";
+import { type App, type Deployment, isActive } from "../api/types.ts";
 import { DeployHistory } from "../components/deploy-history.tsx";
 import { ErrorAlert } from "../components/error-alert.tsx";
 import { LogViewer } from "../components/log-viewer.tsx";
@@ -82,54 +82,8 @@ export function AppPage({ name, tab }: { readonly name: string; readonly tab: Ap
         </button>
       </div>
       <ErrorAlert error={deployError} focus />
-      <dl className="facts facts-wide card">
-        <div>
-          <dt>Serving</dt>
-          <dd>
-            <Serving live={live} />
-          </dd>
-        </div>
-        {latest && latest.id !== live?.id ? (
-          <div>
-            <dt>Latest deploy</dt>
-            <dd>
-              #{latest.number} <StatusBadge state={latest.state} />
-            </dd>
-          </div>
-        ) : null}
-        <div>
-          <dt>URL</dt>
-          <dd>
-            <a href={app.data.url} target="_blank" rel="noreferrer" className="url">
-              {app.data.url}
-            </a>
-          </dd>
-        </div>
-        <div>
-          <dt>Repository</dt>
-          <dd className="truncate" title={app.data.repository.url}>
-            <a href={app.data.repository.url} target="_blank" rel="noreferrer">
-              {app.data.repository.url.replace(/^https?:\/\//, "")}
-            </a>
-          </dd>
-        </div>
-        <div>
-          <dt>Branch · root</dt>
-          <dd>
-            {app.data.repository.branch} · {app.data.repository.rootDir}
-          </dd>
-        </div>
-      </dl>
-      {latest?.state === "failed" && latest.reason ? (
-        <div className="alert alert-error" role="status">
-          <p className="alert-title">Deploy #{latest.number} failed</p>
-          <p>{latest.reason}</p>
-          <p className="alert-hint">
-            <strong>What to do:</strong> read the build log, fix the cause, push or press Deploy now. The
-            previous release, if any, keeps serving.
-          </p>
-        </div>
-      ) : null}
+      <AppFacts app={app.data} live={live} latest={latest} />
+      <FailedBanner latest={latest} />
       <nav className="tabs" aria-label={`${name} sections`}>
         {TABS.map((t) => (
           <Link key={t.tab} to={base + t.path} aria-current={t.tab === tab ? "page" : undefined}>
@@ -163,5 +117,69 @@ function Serving({ live }: { readonly live: Deployment | null }) {
     <>
       <StatusBadge state="live" /> #{live.number}
     </>
+  );
+}
+
+interface FactsProps {
+  readonly app: App;
+  readonly live: Deployment | null;
+  readonly latest: Deployment | null;
+}
+
+/** What is serving (the live release), and the newest deploy when it is another one (building, failed). */
+function AppFacts({ app, live, latest }: FactsProps) {
+  return (
+    <dl className="facts facts-wide card">
+      <div>
+        <dt>Serving</dt>
+        <dd>
+          <Serving live={live} />
+        </dd>
+      </div>
+      {latest && latest.id !== live?.id ? (
+        <div>
+          <dt>Latest deploy</dt>
+          <dd>
+            #{latest.number} <StatusBadge state={latest.state} />
+          </dd>
+        </div>
+      ) : null}
+      <div>
+        <dt>URL</dt>
+        <dd>
+          <a href={app.url} target="_blank" rel="noreferrer" className="url">
+            {app.url}
+          </a>
+        </dd>
+      </div>
+      <div>
+        <dt>Repository</dt>
+        <dd className="truncate" title={app.repository.url}>
+          <a href={app.repository.url} target="_blank" rel="noreferrer">
+            {app.repository.url.replace(/^https?:\/\//, "")}
+          </a>
+        </dd>
+      </div>
+      <div>
+        <dt>Branch · root</dt>
+        <dd>
+          {app.repository.branch} · {app.repository.rootDir}
+        </dd>
+      </div>
+    </dl>
+  );
+}
+
+function FailedBanner({ latest }: { readonly latest: Deployment | null }) {
+  if (latest?.state !== "failed" || !latest.reason) return null;
+  return (
+    <div className="alert alert-error" role="status">
+      <p className="alert-title">Deploy #{latest.number} failed</p>
+      <p>{latest.reason}</p>
+      <p className="alert-hint">
+        <strong>What to do:</strong> read the build log, fix the cause, push or press Deploy now. The previous
+        release, if any, keeps serving.
+      </p>
+    </div>
   );
 }

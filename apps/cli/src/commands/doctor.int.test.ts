@@ -53,14 +53,23 @@ describe.skipIf(!kubeconfigPath)("kli8nt doctor", () => {
       stderr: { write: (s: string) => out.push(s) },
     };
     const code = await doctorCommand(
-      ["--kubeconfig", kubeconfigPath ?? "", "--registry", registry, "--build-namespace", `nope-${suffix}`],
+      [
+        "--kubeconfig",
+        kubeconfigPath ?? "",
+        "--registry",
+        registry,
+        "--build-namespace",
+        `nope-${suffix}`,
+        "--ingress-class",
+        `nope-${suffix}`,
+      ],
       io,
     );
     const text = out.join("");
     expect(code).toBe(DOCTOR_EXIT.missing);
     expect(text).toMatch(/^ok {5} api-server {7}Kubernetes v1\.\d+\.\d+ at https:\/\/127\.0\.0\.1:\d+$/m);
     expect(text).toContain(
-      'MISSING ingress-class    IngressClass "nginx" is missing: install ingress-nginx (it creates the "nginx" class) or pass --ingress-class <name> of the controller you run',
+      `MISSING ingress-class    IngressClass "nope-${suffix}" is missing: install ingress-nginx (it creates the "nginx" class) or pass --ingress-class <name> of the controller you run`,
     );
     expect(text).toContain(
       'MISSING cert-manager     cert-manager is not installed (missing CRDs: certificates.cert-manager.io, issuers.cert-manager.io, clusterissuers.cert-manager.io): install cert-manager, then create the ClusterIssuer "letsencrypt"',

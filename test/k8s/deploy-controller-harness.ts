@@ -18,6 +18,7 @@ import {
   transitionDeployment,
 } from "@kli8nt/db";
 import { type KubernetesDeployController, startKubernetesDeployController } from "@kli8nt/deploy-controller";
+import type { ManifestSettingsInput } from "@kli8nt/manifests";
 import { CoreV1Api, type KubeConfig } from "@kubernetes/client-node";
 import { eventually } from "./deploy-controller-cluster.ts";
 
@@ -37,7 +38,7 @@ export class Harness {
   readonly box = new SecretBox(randomBytes(32));
   /** A namespace prefix of this suite only: its resyncs never touch other suites' apps. */
   readonly prefix = `kdc${randomBytes(3).toString("hex")}-`;
-  readonly settings;
+  readonly settings: ManifestSettingsInput;
   readonly started: Instance[] = [];
 
   constructor(

@@ -72,11 +72,7 @@ export async function checkoutRepository(repo: RepositoryRef, options: CheckoutO
   const remove = () => rm(root, { recursive: true, force: true });
   try {
     const dir = join(root, "src");
-    const token = source.local
-      ? null
-      : ((await options.credentials?.(repo.url, options.appId ? { appId: options.appId } : undefined)) ??
-        null);
-    const env = token ? gitAuthEnv(repo.url, token) : { GIT_TERMINAL_PROMPT: "0" };
+    const env = await cloneEnv(repo.url, source.local, options);
     const git = (args: string[], cwd?: string) => runGit(args, env, options, cwd);
     const depth = source.local ? [] : ["--depth", "1"];
     // file:// makes --depth work for local paths too; a plain path would ignore it with a warning.
@@ -106,6 +102,17 @@ export async function checkoutRepository(repo: RepositoryRef, options: CheckoutO
     await remove();
     throw error;
   }
+}
+
+/** git's environment: the token (if any) as an HTTP header through environment config, never prompting. */
+async function cloneEnv(
+  url: string,
+  local: boolean,
+  options: CheckoutOptions,
+): Promise<Record<string, string>> {
+  const context = options.appId ? { appId: options.appId } : undefined;
+  const token = local ? null : ((await options.credentials?.(url, context)) ?? null);
+  return token ? gitAuthEnv(url, token) : { GIT_TERMINAL_PROMPT: "0" };
 }
 
 async function runGit(

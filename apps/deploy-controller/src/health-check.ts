@@ -44,7 +44,7 @@ export async function waitHealthy(
   for (let n = 1; Date.now() < started + options.timeoutMs; n++) {
     last = await probe(upstream);
     if (last === null) return { ok: true, ms: Date.now() - started };
-    const exited = n % 4 === 0 ? await exitReason(options, port) : null;
+    const exited = n % 2 === 0 ? await exitReason(options, port) : null;
     if (exited) return { ok: false, reason: exited };
     await new Promise((r) => setTimeout(r, options.intervalMs ?? 250));
   }

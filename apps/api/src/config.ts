@@ -28,7 +28,9 @@ const configSchema = z
     KLI8NT_APP_URL_TEMPLATE: z
       .string()
       .includes("{app}", { message: "KLI8NT_APP_URL_TEMPLATE must contain {app}" })
-      .default("http://{app}.localhost:8000"),
+      .optional(),
+    // Read here too so the default app URL names the port the single-machine router really listens on.
+    KLI8NT_ROUTER_PORT: z.coerce.number().int().min(1).max(65535).default(8000),
     KLI8NT_LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
     KLI8NT_ALLOW_LOCAL_REPOS: bool.default(false),
     KLI8NT_SESSION_TTL_HOURS: z.coerce
@@ -60,7 +62,7 @@ const configSchema = z
     secretKey: env.KLI8NT_SECRET_KEY,
     adminToken: env.KLI8NT_ADMIN_TOKEN,
     publicUrl: env.KLI8NT_PUBLIC_URL ?? `http://${env.KLI8NT_HOST}:${env.KLI8NT_PORT}`,
-    appUrlTemplate: env.KLI8NT_APP_URL_TEMPLATE,
+    appUrlTemplate: env.KLI8NT_APP_URL_TEMPLATE ?? `http://{app}.localhost:${env.KLI8NT_ROUTER_PORT}`,
     logLevel: env.KLI8NT_LOG_LEVEL,
     allowLocalRepositories: env.KLI8NT_ALLOW_LOCAL_REPOS,
     sessionTtlMs: env.KLI8NT_SESSION_TTL_HOURS * 3_600_000,

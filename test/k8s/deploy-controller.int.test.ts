@@ -112,6 +112,15 @@ describe.skipIf(!kubeconfigPath)("deploy controller on Kubernetes", () => {
     );
   }, 120_000);
 
+  it("a release the manifests refuse (an image by tag) fails at once with the reason", async () => {
+    const bad = await h.queueDeploy(app, "registry.test.invalid/apps/hello:latest");
+    const failed = await h.settledInform(instance, bad.deploymentId);
+    expect(failed.state).toBe("failed");
+    expect(failed.reason).toContain("release.image must be an image by digest");
+    const d = await apps().readNamespacedDeployment({ name: app.name, namespace: h.namespaceOf(app) });
+    expect(d.spec?.template.spec?.containers[0]?.image).toBe(v1.image);
+  }, 120_000);
+
   it("deleting the app removes its namespace and everything in it", async () => {
     const admin = await ensureAdminUser(database.db);
     await deleteApp(database.db, admin.id, app.name);

@@ -1,8 +1,8 @@
-import type { DeployRequested } from "@kli8nt/core";
+import { type DeployRequested, isKli8ntError } from "@kli8nt/core";
 import { type Db, resolveEnv, type SecretBox } from "@kli8nt/db";
 import type { DeployLogger } from "../deploy-handler.ts";
 import { loadDeployment, moveDeployment } from "../deployment-rows.ts";
-import type { KubernetesDeployer } from "./kubernetes-deployer.ts";
+import type { DeployOutcome, KubernetesDeployer } from "./kubernetes-deployer.ts";
 
 export interface KubernetesDeployDeps {
   readonly db: Db;
@@ -16,6 +16,23 @@ export interface KubernetesDeployDeps {
 }
 
 const DONE = new Set(["live", "superseded", "failed", "cancelled"]);
+
+/**
+ * A release that can never be applied (inputs the manifests refuse, an object the API server finds
+ * invalid) fails the deployment at once with the reason; anything else is thrown for redelivery.
+ */
+function refusal(error: unknown): DeployOutcome {
+  if (!isKli8ntError(error)) throw error;
+  const status = error.details.status;
+  if (error.code === "MANIFEST_INPUT_INVALID") {
+    const issues = error.issues.map((i) => `${i.path} ${i.message}`).join("; ");
+    return { ok: false, reason: `${error.message}: ${issues}`, rolledBackTo: null };
+  }
+  if (error.code === "KUBERNETES_APPLY_FAILED" && (status === 400 || status === 422)) {
+    return { ok: false, reason: error.message, rolledBackTo: null };
+  }
+  throw error;
+}
 
 /**
  * Handles DeployRequested in Kubernetes mode: record `deploying`, apply and wait for the rollout, record
@@ -42,14 +59,16 @@ export async function deployOnKubernetes(
   const env = Object.fromEntries(
     (await resolveEnv(db, deps.box, message.appId)).map((v) => [v.key, v.value]),
   );
-  const outcome = await deps.deployer.deploy(
-    {
-      app: { id: message.appId, name: message.appName },
-      release: { deploymentId: message.deploymentId, image: message.image, port: message.port },
-      env,
-    },
-    signal,
-  );
+  const outcome = await deps.deployer
+    .deploy(
+      {
+        app: { id: message.appId, name: message.appName },
+        release: { deploymentId: message.deploymentId, image: message.image, port: message.port },
+        env,
+      },
+      signal,
+    )
+    .catch(refusal);
   signal.throwIfAborted();
   if (outcome.ok) {
     await moveDeployment(db, row.id, "deploy:live", "live", { url: outcome.url, reason: null });

@@ -284,6 +284,20 @@ describe.skipIf(!CHROMIUM)("web UI in Chromium", { timeout: 60_000 }, () => {
     await box.getByText("STEP 1/6").waitFor();
     await page.getByText("3 lines").waitFor();
     expect(await box.getByText("listening on :3000").count()).toBe(0);
+
+    // From the history, one deploy's lines only.
+    const first = (await (await page.request.get(`${server.url}/api/apps/shop/deployments`)).json()) as {
+      items: { id: string; number: number }[];
+    };
+    const one = first.items.find((d) => d.number === 1)?.id ?? "";
+    await server.logs.append(app.id, [{ ...line("build", "built release one"), deploymentId: one }]);
+    await page.getByRole("link", { name: "Deployments" }).click();
+    await page.getByRole("link", { name: "Logs of #1" }).click();
+    await page.getByText("One deploy only.").waitFor();
+    await box.getByText("built release one").waitFor();
+    await page.getByText("1 line", { exact: false }).waitFor();
+    await page.getByRole("link", { name: "Show every deploy" }).click();
+    await box.getByText("GET /health 200 1ms").waitFor();
   });
 
   it("renders api errors with their detail and what to do", async () => {

@@ -4,6 +4,7 @@ import { listDeployments, rollback } from "../api/endpoints.ts";
 import { type Deployment, type DeploymentPage, isActive } from "../api/types.ts";
 import { duration, fullTime, shortSha, timeAgo } from "../format.ts";
 import type { Loaded } from "../hooks.ts";
+import { Link } from "../router.tsx";
 import { ErrorAlert, Unavailable } from "./error-alert.tsx";
 import { StatusBadge } from "./status-badge.tsx";
 
@@ -55,7 +56,12 @@ export function DeployHistory({ name, first, onChanged }: Props) {
           </thead>
           <tbody>
             {items.map((d) => (
-              <DeploymentRow key={d.id} deployment={d} onRollback={() => setTarget({ deployment: d })} />
+              <DeploymentRow
+                key={d.id}
+                deployment={d}
+                logs={`/apps/${encodeURIComponent(name)}/logs?deployment=${encodeURIComponent(d.id)}`}
+                onRollback={() => setTarget({ deployment: d })}
+              />
             ))}
           </tbody>
         </table>
@@ -79,13 +85,14 @@ export function DeployHistory({ name, first, onChanged }: Props) {
   );
 }
 
-function DeploymentRow({
-  deployment: d,
-  onRollback,
-}: {
+interface RowProps {
   readonly deployment: Deployment;
+  /** The viewer's address for this deploy's lines. */
+  readonly logs: string;
   readonly onRollback: () => void;
-}) {
+}
+
+function DeploymentRow({ deployment: d, logs, onRollback }: RowProps) {
   const end = d.finishedAt
     ? Date.parse(d.finishedAt)
     : isActive(d.state)
@@ -115,6 +122,9 @@ function DeploymentRow({
           {isActive(d.state) ? <span className="muted"> so far</span> : null}
         </td>
         <td className="actions">
+          <Link to={logs} className="button button-small button-quiet">
+            Logs <span className="sr-only">of #{d.number}</span>
+          </Link>
           {d.state === "superseded" ? (
             <button type="button" className="button button-small" onClick={onRollback}>
               Roll back to #{d.number}

@@ -3,16 +3,18 @@ import { isNotAvailable } from "../api/client.ts";
 import { probeLogs } from "../api/endpoints.ts";
 import { useLoad } from "../hooks.ts";
 import { type LogLine, LogStream, type SocketLike, type StreamStatus } from "../logs/log-stream.ts";
+import { Link, useLocation } from "../router.tsx";
 import { ErrorAlert, Unavailable } from "./error-alert.tsx";
 
 const KEEP = 20_000;
 const SHOW = 3_000;
 type Phase = "" | "build" | "run";
 
-function streamUrl(name: string, phase: Phase, from: number | null): string {
+function streamUrl(name: string, phase: Phase, deployment: string | null, from: number | null): string {
   const scheme = location.protocol === "https:" ? "wss:" : "ws:";
   const query = new URLSearchParams(from === null ? { tail: "1000" } : { from: String(from) });
   if (phase) query.set("phase", phase);
+  if (deployment) query.set("deployment", deployment);
   return `${scheme}//${location.host}/api/apps/${encodeURIComponent(name)}/logs/stream?${query}`;
 }
 
@@ -49,6 +51,8 @@ export function LogViewer({ name }: { readonly name: string }) {
 }
 
 function LiveLog({ name }: { readonly name: string }) {
+  // ?deployment=<id> (the history's "Logs" links): one deploy's build and run lines only.
+  const deployment = new URLSearchParams(useLocation().split("?")[1] ?? "").get("deployment");
   const [phase, setPhase] = useState<Phase>("");
   const [search, setSearch] = useState("");
   const [follow, setFollow] = useState(true);
@@ -66,7 +70,7 @@ function LiveLog({ name }: { readonly name: string }) {
     shownUpTo.current = 0;
     setDropped(0);
     const s = new LogStream({
-      url: (from) => streamUrl(name, phase, from),
+      url: (from) => streamUrl(name, phase, deployment, from),
       connect: openSocket,
       onLines: (more) => {
         lines.current.push(...more);
@@ -79,7 +83,7 @@ function LiveLog({ name }: { readonly name: string }) {
     stream.current = s;
     s.start();
     return () => s.stop();
-  }, [name, phase]);
+  }, [name, phase, deployment]);
 
   // Paused: the view stays where it is while lines keep arriving underneath.
   if (!paused) shownUpTo.current = lines.current.length;
@@ -142,6 +146,11 @@ function LiveLog({ name }: { readonly name: string }) {
           Download
         </button>
       </div>
+      {deployment ? (
+        <p className="muted">
+          One deploy only. <Link to={`/apps/${encodeURIComponent(name)}/logs`}>Show every deploy</Link>
+        </p>
+      ) : null}
       <StatusLine
         status={status}
         count={visible.length}
@@ -188,7 +197,8 @@ function StatusLine({ status, count, total, onReconnect }: StatusProps) {
   const words = describe(status);
   return (
     <p className={`log-status log-status-${status.state}`} role="status">
-      <span>{words}</span> · {count === total ? `${total} lines` : `${count} of ${total} lines match`}
+      <span>{words}</span> ·{" "}
+      {count === total ? plural(total, "line") : `${count} of ${plural(total, "line")} match`}
       {status.state === "reconnecting" ? (
         <button type="button" className="button button-small" onClick={onReconnect}>
           Reconnect now
@@ -214,4 +224,8 @@ function describe(status: StreamStatus): string {
 function clock(iso: string): string {
   const time = Date.parse(iso);
   return Number.isNaN(time) ? "" : new Date(time).toLocaleTimeString(undefined, { hour12: false });
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? "" : "s"}`;
 }

@@ -5,6 +5,8 @@ import { join } from "node:path";
 import { MemoryBus } from "@kli8nt/bus";
 import type { BuildRequested } from "@kli8nt/core";
 import type { LogStore } from "@kli8nt/logstore";
+// Not exported by @kli8nt/logstore yet (its index exposes the file adapter only).
+import { createKafkaLogStore } from "@kli8nt/logstore";
 import { BatchV1Api, CoreV1Api, KubeConfig, PatchStrategy, setHeaderOptions } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -13,8 +15,6 @@ import {
   kanikoBuildHandler,
 } from "../../apps/build-controller/src/kaniko-job/index.ts";
 import { LogController } from "../../apps/log-controller/src/index.ts";
-// Not exported by @kli8nt/logstore yet (its index exposes the file adapter only).
-import { createKafkaLogStore } from "../../packages/logstore/src/kafka/kafka-log-store.ts";
 import { FAILURE_ANNOTATION, type KwokNode, OUTCOME_ANNOTATION, startKwokNode } from "./build-kwok-node.ts";
 
 // Build logs end to end: a Kaniko build Job's pod (prepare init container + kaniko container) is

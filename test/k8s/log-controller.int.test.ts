@@ -3,12 +3,11 @@ import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { connect, createServer, type Server, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type LogStore, withSecretMasking } from "@kli8nt/logstore";
+// Not exported by @kli8nt/logstore yet (its index exposes the file adapter only).
+import { createKafkaLogStore, type LogStore, withSecretMasking } from "@kli8nt/logstore";
 import { CoreV1Api, KubeConfig } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LogController } from "../../apps/log-controller/src/index.ts";
-// Not exported by @kli8nt/logstore yet (its index exposes the file adapter only).
-import { createKafkaLogStore } from "../../packages/logstore/src/kafka/kafka-log-store.ts";
 import { type KwokNode, startKwokNode } from "./build-kwok-node.ts";
 
 // The log controller against the real API server (pod informer, log endpoint proxied to kwok's kubelet

@@ -1,5 +1,6 @@
 import {
   createSignInLink,
+  type Db,
   ensureAdminUser,
   loadSecretKey,
   OutboxRelay,
@@ -7,6 +8,7 @@ import {
   type Publish,
   SecretBox,
 } from "@kli8nt/db";
+import type { LogStore } from "@kli8nt/logstore";
 import type { Logger } from "pino";
 import { buildApi } from "./app.ts";
 import type { ApiConfig } from "./config.ts";
@@ -15,25 +17,48 @@ export interface RunningApi {
   /** Where the api listens, e.g. http://127.0.0.1:8080. */
   readonly url: string;
   /** One-time sign-in link for the local administrator (single-machine mode). */
-  readonly signInUrl: string | null;
+  readonly signInUrl: string;
+  /** Shared with controllers running in the same process (PGlite allows one opener). */
+  readonly db: Db;
+  readonly box: SecretBox;
+  /** Publishes committed outbox rows now (controllers call it after their transitions). */
+  readonly kickOutbox: () => void;
   close(): Promise<void>;
+}
+
+export interface StartApiOptions {
+  /** Serves the log routes from this store when given. */
+  readonly logs?: LogStore;
 }
 
 const SIGN_IN_LINK_TTL_MS = 60 * 60 * 1000;
 
 /**
- * Opens the database (PGlite or PostgreSQL), loads the secret key, starts the outbox relay on `publish`,
- * and listens. The caller owns signals.
+ * Opens the database (PGlite or PostgreSQL), loads the secret key, starts the outbox relay on `publish`, and
+ * listens. The database, secret box and relay are handed back so an all-in-one process can share them with
+ * its controllers. The caller owns signals.
  */
-export async function startApi(config: ApiConfig, logger: Logger, publish: Publish): Promise<RunningApi> {
+export async function startApi(
+  config: ApiConfig,
+  logger: Logger,
+  publish: Publish,
+  options: StartApiOptions = {},
+): Promise<RunningApi> {
   const database = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir });
   logger.info({ database: database.kind }, "Opened database");
   const box = new SecretBox(loadSecretKey(config.secretKey, config.dataDir));
   const relay = new OutboxRelay(database.db, publish, {
     onError: (err) => logger.warn({ err }, "Outbox relay failed; will retry"),
   });
+  const kickOutbox = () => relay.kick();
   const app = await buildApi(
-    { config, db: database.db, box, onOutboxWrite: () => relay.kick() },
+    {
+      config,
+      db: database.db,
+      box,
+      onOutboxWrite: kickOutbox,
+      ...(options.logs ? { logs: options.logs } : {}),
+    },
     { logger: logger.child({ component: "http" }) },
   );
   relay.start();
@@ -47,6 +72,9 @@ export async function startApi(config: ApiConfig, logger: Logger, publish: Publi
   return {
     url,
     signInUrl,
+    db: database.db,
+    box,
+    kickOutbox,
     async close() {
       await app.close();
       await relay.stop();

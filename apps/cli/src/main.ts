@@ -1,4 +1,5 @@
 import { CliError } from "./client/api-client.ts";
+import { doctorCommand } from "./commands/doctor.ts";
 import { planCommand } from "./commands/plan.ts";
 import {
   appsCommand,
@@ -27,6 +28,8 @@ usage:
   kli8nt logs <app> [-f] [--phase build|run] [--tail n]
   kli8nt rollback <app> <vN|deployment id> [--wait]
   kli8nt status <app>          URL and recent deployments
+  kli8nt doctor [--kubeconfig p]
+                               check a Kubernetes cluster for what Kli8nt needs
   kli8nt help                  this text
 
   KLI8NT_URL and KLI8NT_TOKEN override the saved login.
@@ -41,6 +44,8 @@ async function main(argv: string[]): Promise<number> {
       return startCommand(rest, io);
     case "plan":
       return planCommand(rest, io);
+    case "doctor":
+      return doctorCommand(rest, io);
     case "login":
       return loginCommand(rest, remote);
     case "apps":

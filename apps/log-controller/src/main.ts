@@ -1,10 +1,9 @@
 // Composition root of the log controller (one Deployment in Kubernetes mode): config → Kafka log store
 // (with secret masking) → pod informer → followers. SIGTERM stops watching and flushes what was read.
-import { withSecretMasking } from "@kli8nt/logstore";
+// Not yet exported by @kli8nt/logstore's index (see the log-controller report).
+import { createKafkaLogStore, withSecretMasking } from "@kli8nt/logstore";
 import { KubeConfig } from "@kubernetes/client-node";
 import { pino } from "pino";
-// Not yet exported by @kli8nt/logstore's index (see the log-controller report).
-import { createKafkaLogStore } from "../../../packages/logstore/src/kafka/kafka-log-store.ts";
 import { loadLogControllerConfig } from "./config.ts";
 import { LogController } from "./log-controller.ts";
 

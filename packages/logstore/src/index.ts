@@ -2,6 +2,7 @@ export type { LogBackend, LogBounds, LogCursor } from "./backend.ts";
 export { createLogStore } from "./create-log-store.ts";
 export { LogStoreError, type LogStoreErrorCode } from "./errors.ts";
 export { createFileLogStore, type FileLogStore, type FileLogStoreOptions } from "./file/file-log-store.ts";
+export { createKafkaLogStore, type KafkaLogStoreOptions } from "./kafka/kafka-log-store.ts";
 export type {
   LogEvent,
   LogFilter,

@@ -1,6 +1,5 @@
 export { type ApplyResult, applyProgress } from "./apply-progress.ts";
 export { cloneCredentials } from "./clone-credentials.ts";
-export { type EmbeddedApi, startEmbeddedApi } from "./embedded-api.ts";
 export { type InformConsumerDeps, startInformConsumer } from "./inform-consumer.ts";
 export { resumeInFlight } from "./resume-in-flight.ts";
 export { createRollback } from "./rollback.ts";

@@ -3,10 +3,10 @@ import {
   ConfigError,
   cloneCredentials,
   createLogger,
-  type EmbeddedApi,
   loadConfig,
+  type RunningApi,
   resumeInFlight,
-  startEmbeddedApi,
+  startApi,
   startInformConsumer,
 } from "@kli8nt/api";
 import {
@@ -55,7 +55,7 @@ function loadConfigs(env: NodeJS.ProcessEnv | undefined, io: CommandIo): Configs
 
 /** What the running platform holds, stopped in reverse order. */
 interface Platform {
-  readonly api: EmbeddedApi;
+  readonly api: RunningApi;
   readonly router: Router;
   readonly consumers: Consumer[];
   readonly logs: LogStore;
@@ -66,8 +66,12 @@ interface Platform {
 /** Starts api, router, deploy controller (after reconciling), build controller and INFORM consumer. */
 async function startPlatform(configs: Configs, logger: Logger): Promise<Platform> {
   const bus = await createBus({ kind: "memory" }, logger);
-  const api = await startEmbeddedApi(configs.api, logger, (m) =>
-    bus.publish(m.queue, { id: m.messageId, type: messageType(m.payload, m.queue), body: m.payload }),
+  const logs = createFileLogStore({ dataDir: join(configs.api.dataDir, "logs") });
+  const api = await startApi(
+    configs.api,
+    logger,
+    (m) => bus.publish(m.queue, { id: m.messageId, type: messageType(m.payload, m.queue), body: m.payload }),
+    { logs },
   );
   const routes = new MemoryRouteTable();
   const router = await createRouter({
@@ -77,7 +81,6 @@ async function startPlatform(configs: Configs, logger: Logger): Promise<Platform
   });
   const secretsOf = async (appId: string) =>
     (await resolveEnv(api.db, api.box, appId)).filter((v) => v.secret).map((v) => v.value);
-  const logs = createFileLogStore({ dataDir: join(configs.api.dataDir, "logs") });
   const sink = logStoreLogSink(withSecretMasking(logs, secretsOf), (err) =>
     logger.warn({ err }, "Build log append failed"),
   );

@@ -235,3 +235,22 @@ describe("authentication", () => {
     expect(me.json()).toMatchObject({ login: "admin", isAdmin: true });
   });
 });
+
+describe("one-time sign-in links", () => {
+  it("sign a browser in once, then send it to the sign-in page with the reason", async () => {
+    const { createSignInLink } = await import("@kli8nt/db");
+    const token = await createSignInLink(h.database.db, h.alice.user.id, 60_000);
+    const first = await h.app.inject({ url: `/auth/link/${token}`, headers: { accept: "text/html" } });
+    expect(first.statusCode).toBe(302);
+    expect(first.headers.location).toBe("/");
+    const cookie = String(first.headers["set-cookie"]);
+    expect(cookie).toMatch(/kli8nt_session=[^;]+; Max-Age=\d+; Path=\/; HttpOnly; SameSite=Lax/);
+    const me = await h.app.inject({ url: "/api/me", headers: { cookie: cookie.split(";")[0] ?? "" } });
+    expect(me.json().login).toBe("alice");
+    const again = await h.app.inject({ url: `/auth/link/${token}`, headers: { accept: "text/html" } });
+    expect(again.statusCode).toBe(302);
+    expect(again.headers.location).toMatch(/^\/sign-in\?error=SIGN_IN_LINK_INVALID&detail=/);
+    const script = await h.app.inject({ url: `/auth/link/${token}` });
+    expect(script.json()).toMatchObject({ status: 401, code: "SIGN_IN_LINK_INVALID" });
+  });
+});

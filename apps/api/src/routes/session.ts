@@ -30,10 +30,14 @@ export function signInLinkRoutes(deps: ApiDeps): FastifyPluginAsyncZod {
       async (request, reply) => {
         const userId = await consumeSignInLink(deps.db, request.params.token);
         if (!userId) {
-          throw new UnauthenticatedError(
-            "SIGN_IN_LINK_INVALID",
-            "This sign-in link was already used or has expired; restart Kli8nt (`npm start`) to print a new one",
-          );
+          const detail =
+            "This sign-in link was already used or has expired; restart Kli8nt (`npm start`) to print a new one";
+          // A browser lands on the sign-in page, which explains; scripts get the problem.
+          if (request.headers.accept?.includes("text/html")) {
+            const query = new URLSearchParams({ error: "SIGN_IN_LINK_INVALID", detail });
+            return reply.header("cache-control", "no-store").redirect(`/sign-in?${query}`, 302);
+          }
+          throw new UnauthenticatedError("SIGN_IN_LINK_INVALID", detail);
         }
         const session = await createSession(deps.db, userId, deps.config.sessionTtlMs);
         return reply

@@ -4,6 +4,7 @@ import { loadDeployment, moveDeployment } from "./deployment-rows.ts";
 import { waitHealthy } from "./health-check.ts";
 import { KeyLock } from "./key-lock.ts";
 import type { RouteTable } from "./routes.ts";
+import type { RunLogCapture } from "./run-log-capture.ts";
 import type { ReleaseInstance, Runtime } from "./runtime.ts";
 
 export interface DeploySettings {
@@ -27,6 +28,8 @@ export interface DeployDeps {
   readonly settings: DeploySettings;
   readonly logger: DeployLogger;
   readonly onOutboxWrite: () => void;
+  /** Follows each started release's output into the log store (phase `run`). */
+  readonly capture?: RunLogCapture;
 }
 
 const DONE = new Set(["live", "superseded", "failed", "cancelled"]);
@@ -87,6 +90,8 @@ async function startHealthy(
   let reason: string;
   try {
     const instance = await deps.runtime.start({ ...message, env });
+    // From the first line on, so a release that crashes during its health check leaves its output behind.
+    await deps.capture?.ensure(message);
     const health = await waitHealthy(instance.upstream, message.port, {
       timeoutMs: deps.settings.healthTimeoutMs,
       status: () => deps.runtime.status(message.deploymentId),

@@ -9,4 +9,5 @@ export { createRouter, type Router, type RouterOptions } from "./router/create-r
 export { MemoryRouteTable } from "./router/memory-route-table.ts";
 export type { RouterLogger } from "./router/types.ts";
 export type { RouteTable, RouteTarget } from "./routes.ts";
-export type { ReleaseInstance, ReleaseSpec, ReleaseStatus, Runtime } from "./runtime.ts";
+export { RunLogCapture, type RunLogCaptureDeps, type RunLogRecord, toNanos } from "./run-log-capture.ts";
+export type { ReleaseInstance, ReleaseSpec, ReleaseStatus, RunLine, Runtime } from "./runtime.ts";

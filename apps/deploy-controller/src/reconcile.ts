@@ -33,6 +33,7 @@ export async function reconcileReleases(deps: DeployDeps): Promise<ReconcileRepo
     const want = desired.get(instance.appName);
     if (want?.id === instance.deploymentId && instance.running) {
       deps.routes.set(instance.appName, { kind: "upstream", url: instance.upstream });
+      await deps.capture?.ensure({ deploymentId: want.id, appId: want.appId, appName: want.appName });
       report.kept.push(instance.deploymentId);
       continue;
     }
@@ -67,6 +68,7 @@ async function restartRelease(
       port,
       env,
     });
+    await deps.capture?.ensure({ deploymentId: want.id, appId: want.appId, appName: want.appName });
     const health = await waitHealthy(instance.upstream, port, {
       timeoutMs: deps.settings.healthTimeoutMs,
       status: () => deps.runtime.status(want.id),

@@ -11,6 +11,19 @@ export interface ReleaseSpec {
   readonly env: Readonly<Record<string, string>>;
 }
 
+/** One line of a release's output. */
+export interface RunLine {
+  /** RFC 3339, as precise as the runtime gives it. */
+  readonly timestamp: string;
+  readonly stream: "stdout" | "stderr";
+  readonly line: string;
+}
+
+/** A running follow of a release's output; ends by itself when the instance goes away. */
+export interface RunFollower {
+  stop(): void;
+}
+
 /** A release as the runtime observes it. */
 export interface ReleaseInstance {
   readonly deploymentId: string;
@@ -42,4 +55,14 @@ export interface Runtime {
   list(): Promise<ReleaseInstance[]>;
   /** The last output lines of the release (for failure reasons). */
   logs(deploymentId: string, lines: number): Promise<string[]>;
+  /**
+   * Follows the release's output from `since` (inclusive; null: from its start), calling `onLine` per line
+   * and `onEnd` once the instance stops or `stop()` is called.
+   */
+  follow?(
+    deploymentId: string,
+    since: string | null,
+    onLine: (line: RunLine) => void,
+    onEnd: () => void,
+  ): RunFollower;
 }

@@ -23,6 +23,7 @@ import {
   loadDeployControllerConfig,
   MemoryRouteTable,
   type Router,
+  RunLogCapture,
   startDeployController,
 } from "@kli8nt/deploy-controller";
 import { createFileLogStore, type LogStore, withSecretMasking } from "@kli8nt/logstore";
@@ -58,6 +59,7 @@ interface Platform {
   readonly api: RunningApi;
   readonly router: Router;
   readonly consumers: Consumer[];
+  readonly capture: RunLogCapture;
   readonly logs: LogStore;
   readonly bus: Bus;
   readonly notes: string[];
@@ -81,9 +83,17 @@ async function startPlatform(configs: Configs, logger: Logger): Promise<Platform
   });
   const secretsOf = async (appId: string) =>
     (await resolveEnv(api.db, api.box, appId)).filter((v) => v.secret).map((v) => v.value);
-  const sink = logStoreLogSink(withSecretMasking(logs, secretsOf), (err) =>
-    logger.warn({ err }, "Build log append failed"),
-  );
+  const runtime = await createRuntime(configs.deploy);
+  const masked = withSecretMasking(logs, secretsOf);
+  const capture = new RunLogCapture({
+    runtime,
+    append: async (appId, records) => void (await masked.append(appId, records)),
+    lastTimestamp: async (appId, deploymentId) =>
+      (await logs.read(appId, { phase: "run", deployment: deploymentId, tail: 1 })).records[0]?.timestamp ??
+      null,
+    onError: (err) => logger.warn({ err }, "Run log append failed"),
+  });
+  const sink = logStoreLogSink(masked, (err) => logger.warn({ err }, "Build log append failed"));
   const github = {
     config: configs.api,
     db: api.db,
@@ -91,7 +101,6 @@ async function startPlatform(configs: Configs, logger: Logger): Promise<Platform
     logger: logger.child({ component: "github" }),
   };
   const builder = await createBuilder(configs.build);
-  const runtime = await createRuntime(configs.deploy);
   const deployConsumer = await startDeployController({
     db: api.db,
     box: api.box,
@@ -100,6 +109,7 @@ async function startPlatform(configs: Configs, logger: Logger): Promise<Platform
     routes,
     logger: logger.child({ component: "deploy-controller" }),
     onOutboxWrite: api.kickOutbox,
+    capture,
     settings: {
       healthTimeoutMs: configs.deploy.healthTimeoutMs,
       drainMs: configs.deploy.drainMs,
@@ -124,10 +134,19 @@ async function startPlatform(configs: Configs, logger: Logger): Promise<Platform
     `builder ${builder.kind}${builder.isolated ? "" : " (unisolated)"}`,
     `runtime ${runtime.kind}${runtime.isolated ? "" : " (unisolated)"}`,
   ];
-  return { api, router, consumers: [buildConsumer, deployConsumer, informConsumer], logs, bus, notes };
+  return {
+    api,
+    router,
+    consumers: [buildConsumer, deployConsumer, informConsumer],
+    capture,
+    logs,
+    bus,
+    notes,
+  };
 }
 
 async function stopPlatform(p: Platform): Promise<void> {
+  p.capture.stopAll();
   for (const consumer of p.consumers) await consumer.cancel();
   await p.router.close();
   await p.api.close();

@@ -2,6 +2,7 @@ import { Kli8ntError, UnavailableError } from "@kli8nt/core";
 import { exec } from "../exec.ts";
 import { freePort } from "../free-port.ts";
 import type { ReleaseInstance, ReleaseSpec, ReleaseStatus, Runtime } from "../runtime.ts";
+import { followPodmanLogs } from "./podman-follow.ts";
 
 export interface PodmanOptions {
   /** PATH/HOME etc. for the podman client; app env is added per call, never put in argv. */
@@ -126,6 +127,8 @@ export function podmanRuntime(options: PodmanOptions): Runtime {
       const r = await podman(["logs", "--tail", String(lines), containerName(deploymentId)]);
       return `${r.stdout}${r.stderr}`.split("\n").filter((l) => l.trim() !== "");
     },
+    follow: (deploymentId, since, onLine, onEnd) =>
+      followPodmanLogs(containerName(deploymentId), options.hostEnv, since, onLine, onEnd),
   };
   return runtime;
 }

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { Kli8ntError } from "@kli8nt/core";
 import { freePort } from "../free-port.ts";
-import type { ReleaseInstance, ReleaseSpec, Runtime } from "../runtime.ts";
+import type { ReleaseInstance, ReleaseSpec, RunLine, Runtime } from "../runtime.ts";
 
 /** Written by the build controller's process builder (see its PROCESS_RELEASE_FILE). */
 const RELEASE_FILE = ".kli8nt-release.json";
@@ -38,6 +38,12 @@ const alive = (pid: number): boolean => {
  */
 export function processRuntime(options: ProcessRuntimeOptions): Runtime {
   const output = new Map<string, string[]>();
+  // Recent lines with their times, replayed to a follower that attaches after the process started talking.
+  const followers = new Map<
+    string,
+    { listeners: Set<(line: RunLine) => void>; recent: RunLine[]; ended: boolean }
+  >();
+  const ends = new Map<string, Set<() => void>>();
   const recordPath = (id: string) => join(options.runDir, `${id}.json`);
   const read = async (id: string): Promise<RunRecord | null> =>
     JSON.parse(await readFile(recordPath(id), "utf8").catch(() => "null")) as RunRecord | null;
@@ -74,12 +80,27 @@ export function processRuntime(options: ProcessRuntimeOptions): Runtime {
       });
       const lines: string[] = [];
       output.set(spec.deploymentId, lines);
-      for (const stream of [child.stdout, child.stderr]) {
+      const listeners = new Set<(line: RunLine) => void>();
+      const recent: RunLine[] = [];
+      followers.set(spec.deploymentId, { listeners, recent, ended: false });
+      for (const [name, stream] of [
+        ["stdout", child.stdout],
+        ["stderr", child.stderr],
+      ] as const) {
         createInterface({ input: stream }).on("line", (line) => {
           lines.push(line);
           if (lines.length > 200) lines.shift();
+          const event = { timestamp: new Date().toISOString(), stream: name, line };
+          recent.push(event);
+          if (recent.length > 1000) recent.shift();
+          for (const listener of listeners) listener(event);
         });
       }
+      child.once("close", () => {
+        const entry = followers.get(spec.deploymentId);
+        if (entry) entry.ended = true;
+        for (const end of ends.get(spec.deploymentId) ?? []) end();
+      });
       child.unref();
       const record: RunRecord = {
         pid: child.pid ?? -1,
@@ -129,6 +150,26 @@ export function processRuntime(options: ProcessRuntimeOptions): Runtime {
     },
     async logs(deploymentId, count) {
       return (output.get(deploymentId) ?? []).slice(-count);
+    },
+    // Only this process holds the pipes: output is followed live (a restarted platform starts new processes).
+    follow(deploymentId, _since, onLine, onEnd) {
+      const entry = followers.get(deploymentId);
+      for (const line of entry?.recent ?? []) onLine(line);
+      if (!entry || entry.ended) {
+        queueMicrotask(onEnd);
+        return { stop: () => undefined };
+      }
+      entry.listeners.add(onLine);
+      const endsOf = ends.get(deploymentId) ?? new Set<() => void>();
+      ends.set(deploymentId, endsOf);
+      endsOf.add(onEnd);
+      return {
+        stop: () => {
+          entry.listeners.delete(onLine);
+          endsOf.delete(onEnd);
+          onEnd();
+        },
+      };
     },
   };
 }

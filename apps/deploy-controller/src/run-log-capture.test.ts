@@ -1,0 +1,58 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { processRuntime } from "./process/process-runtime.ts";
+import { RunLogCapture, type RunLogRecord, toNanos } from "./run-log-capture.ts";
+
+const dir = mkdtempSync(path.join(tmpdir(), "kli8nt-runlog-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe("run log capture", () => {
+  it("follows a release's stdout and stderr into the store, once per release", async () => {
+    writeFileSync(
+      path.join(dir, ".kli8nt-release.json"),
+      JSON.stringify({ start: "echo ready; echo oops >&2; sleep 0.3; echo later; sleep 30", env: {} }),
+    );
+    const runtime = processRuntime({
+      runDir: path.join(dir, "run"),
+      hostEnv: { PATH: process.env.PATH ?? "" },
+      stopGraceSeconds: 1,
+    });
+    const stored: RunLogRecord[] = [];
+    const capture = new RunLogCapture({
+      runtime,
+      append: async (_appId, records) => void stored.push(...records),
+      lastTimestamp: async () => null,
+      onError: (error) => {
+        throw error;
+      },
+      flushMs: 10,
+    });
+    const release = { deploymentId: "dep_run1", appId: "app_1", appName: "runner" };
+    await runtime.start({ ...release, image: `process:${dir}`, port: 3000, env: {} });
+    await capture.ensure(release);
+    await capture.ensure(release); // idempotent: still one follower
+    await waitUntil(() => stored.length >= 3);
+    await runtime.stop(release.deploymentId);
+    capture.stopAll();
+    expect(stored.map((r) => [r.stream, r.line])).toEqual([
+      ["stdout", "ready"],
+      ["stderr", "oops"],
+      ["stdout", "later"],
+    ]);
+    expect(
+      stored.every((r) => r.phase === "run" && r.deploymentId === "dep_run1" && r.appId === "app_1"),
+    ).toBe(true);
+  });
+
+  it("compares timestamps to the nanosecond, across zones", () => {
+    expect(toNanos("2026-11-25T12:26:37.716285890Z")).toBe(toNanos("2026-11-25T12:26:37.716285890+00:00"));
+    expect(toNanos("2026-11-25T12:26:37.716285891Z") > toNanos("2026-11-25T12:26:37.716285890Z")).toBe(true);
+    expect(toNanos("2026-11-25T13:26:37.5+01:00")).toBe(toNanos("2026-11-25T12:26:37.500Z"));
+  });
+});
+
+async function waitUntil(ok: () => boolean): Promise<void> {
+  for (let i = 0; i < 200 && !ok(); i++) await new Promise((r) => setTimeout(r, 25));
+}

@@ -155,12 +155,13 @@ spec:
         setHeaderOptions("Content-Type", PatchStrategy.MergePatch),
       );
       await done;
-      const records = await lines();
+      // Containers are followed side by side: order holds within a container (stable sort), not across them.
+      const records = (await lines()).sort((a, b) => a.source.localeCompare(b.source));
       expect(records.map((r) => [r.source, r.phase, r.deploymentId, r.line])).toEqual([
-        [`${pod}/prepare`, "build", message.deploymentId, "Cloning into '/workspace/checkout'..."],
-        [`${pod}/prepare`, "build", message.deploymentId, "Prepared node build of 0123456789abcdef"],
         [`${pod}/kaniko`, "build", message.deploymentId, "INFO[0000] Retrieving image manifest node:20"],
         [`${pod}/kaniko`, "build", message.deploymentId, "error building image: RUN npm ci: exit status 1"],
+        [`${pod}/prepare`, "build", message.deploymentId, "Cloning into '/workspace/checkout'..."],
+        [`${pod}/prepare`, "build", message.deploymentId, "Prepared node build of 0123456789abcdef"],
       ]);
     } finally {
       await controller.stop();

@@ -1,6 +1,5 @@
 // Composition root of the log controller (one Deployment in Kubernetes mode): config → Kafka log store
 // (with secret masking) → pod informer → followers. SIGTERM stops watching and flushes what was read.
-// Not yet exported by @kli8nt/logstore's index (see the log-controller report).
 import { createKafkaLogStore, withSecretMasking } from "@kli8nt/logstore";
 import { KubeConfig } from "@kubernetes/client-node";
 import { pino } from "pino";

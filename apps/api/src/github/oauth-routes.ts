@@ -13,7 +13,7 @@ import type { FastifyReply, FastifyRequest } from "fastify";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import type { ApiDeps } from "../deps.ts";
-import { SESSION_COOKIE } from "../plugins/auth.ts";
+import { SESSION_COOKIE, signInAndRedirect } from "../plugins/auth.ts";
 import { sendProblem } from "../plugins/problem-json.ts";
 import { toApiError } from "./api-errors.ts";
 import { CALLBACK_PATH, completeSignIn, oauthApp, pkceContext, redirectUri } from "./sign-in.ts";
@@ -146,14 +146,5 @@ async function finishSignIn(
   // Webhooks that could not be made without a (valid) token can be made now.
   await forgetFailedHooks(deps.db, userId);
   void request.server.githubHooks?.kick();
-  return reply
-    .setCookie(SESSION_COOKIE, session, {
-      path: "/",
-      httpOnly: true,
-      sameSite: "lax",
-      secure,
-      maxAge: Math.floor(deps.config.sessionTtlMs / 1000),
-    })
-    .header("cache-control", "no-store")
-    .redirect("/", 302);
+  return signInAndRedirect(reply, session, { secure, ttlMs: deps.config.sessionTtlMs });
 }

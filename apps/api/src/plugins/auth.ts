@@ -1,9 +1,27 @@
 import { timingSafeEqual } from "node:crypto";
 import { UnauthenticatedError, type User } from "@kli8nt/core";
 import { type Db, ensureAdminUser, findUserByApiToken, findUserBySession } from "@kli8nt/db";
-import type { FastifyInstance, FastifyRequest } from "fastify";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 
 export const SESSION_COOKIE = "kli8nt_session";
+
+/** Starts a browser session: HttpOnly, SameSite=Lax, Secure behind https; then home, never cached. */
+export function signInAndRedirect(
+  reply: FastifyReply,
+  session: string,
+  options: { secure: boolean; ttlMs: number },
+): FastifyReply {
+  return reply
+    .setCookie(SESSION_COOKIE, session, {
+      path: "/",
+      httpOnly: true,
+      sameSite: "lax",
+      secure: options.secure,
+      maxAge: Math.floor(options.ttlMs / 1000),
+    })
+    .header("cache-control", "no-store")
+    .redirect("/", 302);
+}
 
 declare module "fastify" {
   interface FastifyRequest {

@@ -3,7 +3,7 @@ import { consumeSignInLink, createSession, deleteSession } from "@kli8nt/db";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import type { ApiDeps } from "../deps.ts";
-import { requireUser, SESSION_COOKIE } from "../plugins/auth.ts";
+import { requireUser, SESSION_COOKIE, signInAndRedirect } from "../plugins/auth.ts";
 import { commonErrors, problemView } from "../schemas.ts";
 
 const userView = z.object({
@@ -40,16 +40,7 @@ export function signInLinkRoutes(deps: ApiDeps): FastifyPluginAsyncZod {
           throw new UnauthenticatedError("SIGN_IN_LINK_INVALID", detail);
         }
         const session = await createSession(deps.db, userId, deps.config.sessionTtlMs);
-        return reply
-          .setCookie(SESSION_COOKIE, session, {
-            path: "/",
-            httpOnly: true,
-            sameSite: "lax",
-            secure,
-            maxAge: Math.floor(deps.config.sessionTtlMs / 1000),
-          })
-          .header("cache-control", "no-store")
-          .redirect("/", 302);
+        return signInAndRedirect(reply, session, { secure, ttlMs: deps.config.sessionTtlMs });
       },
     );
   };

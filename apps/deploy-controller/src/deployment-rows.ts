@@ -7,6 +7,7 @@ import {
 } from "@kli8nt/core";
 import {
   type Db,
+  deployedPort,
   enqueueMessage,
   schema,
   type TransitionPatch,
@@ -31,21 +32,9 @@ export async function liveDeployments(db: Db): Promise<Array<{ deployment: Deplo
   return rows.map((r) => ({ deployment: toDeployment(r.deployment), appName: r.appName }));
 }
 
-/** The port a release was deployed with, from its DeployRequested message in the outbox (default 3000). */
+/** The port a release was deployed with (its DeployRequested message), 3000 when it never had one. */
 export async function releasePort(db: Db, deploymentId: string): Promise<number> {
-  const [row] = await db
-    .select({ payload: schema.outbox.payload })
-    .from(schema.outbox)
-    .where(
-      and(
-        eq(schema.outbox.queue, "DEPLOY"),
-        sql`${schema.outbox.payload}->>'deploymentId' = ${deploymentId}`,
-      ),
-    )
-    .orderBy(desc(schema.outbox.seq))
-    .limit(1);
-  const parsed = deployRequestedV1.safeParse(row?.payload);
-  return parsed.success ? parsed.data.port : 3000;
+  return (await deployedPort(db, deploymentId)) ?? 3000;
 }
 
 function progress(d: Deployment): DeploymentProgress {

@@ -1,5 +1,5 @@
 import { type App, ConflictError, type Deployment, type DeployRequested, newId } from "@kli8nt/core";
-import { type Db, enqueueMessage, schema, toDeployment } from "@kli8nt/db";
+import { type Db, deployedPort, enqueueMessage, schema, toDeployment } from "@kli8nt/db";
 import { and, desc, eq, sql } from "drizzle-orm";
 
 /**
@@ -52,31 +52,10 @@ export async function createRollback(db: Db, app: App, target: Deployment): Prom
       appId: app.id,
       appName: app.name,
       image,
-      port: await releasePort(tx, target.id, app.port),
+      port: (await deployedPort(tx, target.id)) ?? app.port ?? 3000,
       requestedAt: row.createdAt.toISOString(),
     };
     await enqueueMessage(tx, "DEPLOY", message);
     return toDeployment(row);
   });
-}
-
-/** The port the target was deployed with (its DeployRequested in the outbox), else the app's, else 3000. */
-async function releasePort(
-  tx: Pick<Db, "select">,
-  deploymentId: string,
-  fallback: number | null,
-): Promise<number> {
-  const [row] = await tx
-    .select({ port: sql<string | null>`${schema.outbox.payload}->>'port'` })
-    .from(schema.outbox)
-    .where(
-      and(
-        eq(schema.outbox.queue, "DEPLOY"),
-        sql`${schema.outbox.payload}->>'deploymentId' = ${deploymentId}`,
-      ),
-    )
-    .orderBy(desc(schema.outbox.seq))
-    .limit(1);
-  const port = Number(row?.port);
-  return Number.isInteger(port) && port > 0 ? port : (fallback ?? 3000);
 }

@@ -56,3 +56,54 @@ describe("run log capture", () => {
 async function waitUntil(ok: () => boolean): Promise<void> {
   for (let i = 0; i < 200 && !ok(); i++) await new Promise((r) => setTimeout(r, 25));
 }
+
+describe("secrets in app output", () => {
+  it("never reach the store: the masked store replaces them before anything is written", async () => {
+    const { createFileLogStore, withSecretMasking } = await import("@kli8nt/logstore");
+    const appDir = mkdtempSync(path.join(tmpdir(), "kli8nt-runlog-secret-"));
+    writeFileSync(
+      path.join(appDir, ".kli8nt-release.json"),
+      JSON.stringify({
+        start: 'echo "connecting with $API_KEY"; echo "key=$API_KEY" >&2; sleep 30',
+        env: {},
+      }),
+    );
+    const store = createFileLogStore({ dataDir: path.join(appDir, "logs") });
+    const masked = withSecretMasking(store, async () => ["sk_live_0123456789"]);
+    const runtime = processRuntime({
+      runDir: path.join(appDir, "run"),
+      hostEnv: { PATH: process.env.PATH ?? "" },
+      stopGraceSeconds: 1,
+    });
+    const capture = new RunLogCapture({
+      runtime,
+      append: async (appId, records) => void (await masked.append(appId, records)),
+      lastTimestamp: async () => null,
+      onError: (error) => {
+        throw error;
+      },
+      flushMs: 10,
+    });
+    const release = { deploymentId: "dep_secret", appId: "app_secret", appName: "leaky" };
+    try {
+      await runtime.start({
+        ...release,
+        image: `process:${appDir}`,
+        port: 3000,
+        env: { API_KEY: "sk_live_0123456789" },
+      });
+      await capture.ensure(release);
+      let lines: string[] = [];
+      for (let i = 0; i < 200 && lines.length < 2; i++) {
+        await new Promise((r) => setTimeout(r, 25));
+        lines = (await store.read("app_secret")).records.map((r) => r.line);
+      }
+      expect(lines.sort()).toEqual(["connecting with ****", "key=****"]);
+    } finally {
+      capture.stopAll();
+      await runtime.stop(release.deploymentId);
+      await store.close();
+      rmSync(appDir, { recursive: true, force: true });
+    }
+  });
+});

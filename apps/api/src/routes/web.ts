@@ -22,9 +22,14 @@ const YEAR_MS = 365 * 24 * 3600 * 1000;
 export function webRoutes(options: WebOptions = {}): FastifyPluginAsync {
   const dir = options.dir ?? WEB_DIST;
   return async (app) => {
-    const built = existsSync(`${dir}/index.html`);
-    if (built) await app.register(fastifyStatic, { root: dir, serve: false, index: false });
-    app.get("/*", { schema: { hide: true } }, async (request, reply) => serve(request, reply, built));
+    // `npm start` builds the UI beside a starting api: until index.html exists, the "not built" page answers.
+    let built = false;
+    const isBuilt = () => {
+      built ||= existsSync(`${dir}/index.html`);
+      return built;
+    };
+    await app.register(fastifyStatic, { root: dir, serve: false, index: false });
+    app.get("/*", { schema: { hide: true } }, async (request, reply) => serve(request, reply, isBuilt()));
   };
 }
 

@@ -25,7 +25,7 @@ import {
   makeKubeApi,
   readDesiredState,
   reconcileAll,
-} from "@kli8nt/deploy-controller";
+} from "@kli8nt/deploy-controller/kubernetes";
 import { resolveSettings } from "@kli8nt/manifests";
 import { CoreV1Api } from "@kubernetes/client-node";
 import pg from "pg";

@@ -17,7 +17,10 @@ import {
   SecretBox,
   transitionDeployment,
 } from "@kli8nt/db";
-import { type KubernetesDeployController, startKubernetesDeployController } from "@kli8nt/deploy-controller";
+import {
+  type KubernetesDeployController,
+  startKubernetesDeployController,
+} from "@kli8nt/deploy-controller/kubernetes";
 import type { ManifestSettingsInput } from "@kli8nt/manifests";
 import { CoreV1Api, type KubeConfig } from "@kubernetes/client-node";
 import { eventually } from "./deploy-controller-cluster.ts";

@@ -19,6 +19,8 @@ import { sessionRoutes, signInLinkRoutes } from "./routes/session.ts";
 
 export interface BuildOptions {
   readonly logger?: FastifyServerOptions["loggerInstance"];
+  /** An already listening server to answer on (see boot-server.ts); Fastify makes its own otherwise. */
+  readonly serverFactory?: FastifyServerOptions["serverFactory"];
 }
 
 /** Builds the api without listening (tests inject requests; main.ts listens). */
@@ -29,6 +31,7 @@ export async function buildApi(deps: ApiDeps, options: BuildOptions = {}): Promi
     trustProxy: "127.0.0.1",
     routerOptions: { ignoreTrailingSlash: true },
     ajv: { customOptions: { removeAdditional: false } },
+    ...(options.serverFactory ? { serverFactory: options.serverFactory } : {}),
   }).withTypeProvider<ZodTypeProvider>();
 
   app.setValidatorCompiler(validatorCompiler);

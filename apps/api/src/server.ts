@@ -11,6 +11,7 @@ import {
 import type { LogStore } from "@kli8nt/logstore";
 import type { Logger } from "pino";
 import { buildApi } from "./app.ts";
+import { listenEarly } from "./boot-server.ts";
 import type { ApiConfig } from "./config.ts";
 
 export interface RunningApi {
@@ -44,7 +45,14 @@ export async function startApi(
   publish: Publish,
   options: StartApiOptions = {},
 ): Promise<RunningApi> {
-  const database = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir });
+  // Listening comes first: liveness answers while PGlite initialises (seconds on a new data dir).
+  const boot = await listenEarly(config.host, config.port);
+  const database = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir }).catch(
+    async (error: unknown) => {
+      await new Promise((resolve) => boot.server.close(resolve));
+      throw error;
+    },
+  );
   logger.info({ database: database.kind }, "Opened database");
   const box = new SecretBox(loadSecretKey(config.secretKey, config.dataDir));
   const relay = new OutboxRelay(database.db, publish, {
@@ -59,12 +67,12 @@ export async function startApi(
       onOutboxWrite: kickOutbox,
       ...(options.logs ? { logs: options.logs } : {}),
     },
-    { logger: logger.child({ component: "http" }) },
+    { logger: logger.child({ component: "http" }), serverFactory: (handler) => boot.attach(handler) },
   );
+  await app.ready();
+  boot.activate();
   relay.start();
-  await app.listen({ host: config.host, port: config.port });
-  const address = app.server.address();
-  const port = typeof address === "object" && address ? address.port : config.port;
+  const port = boot.port;
   const url = `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${port}`;
   const base = config.publicUrl.replace(/:\d+$/, "") === `http://${config.host}` ? url : config.publicUrl;
   const admin = await ensureAdminUser(database.db);

@@ -1,7 +1,6 @@
 export { type DeployControllerConfig, loadDeployControllerConfig } from "./config.ts";
 export { createRuntime, hasPodman, startDeployController } from "./deploy-controller.ts";
 export { type DeployDeps, type DeploySettings, deployHandler } from "./deploy-handler.ts";
-export * from "./kubernetes/index.ts";
 export { type PodmanOptions, podmanRuntime } from "./podman/podman-runtime.ts";
 export { type ProcessRuntimeOptions, processRuntime } from "./process/process-runtime.ts";
 export { type ReconcileReport, reconcileReleases } from "./reconcile.ts";

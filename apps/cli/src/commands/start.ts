@@ -9,23 +9,11 @@ import {
   startApi,
   startInformConsumer,
 } from "@kli8nt/api";
-import {
-  createBuilder,
-  loadBuildControllerConfig,
-  logStoreLogSink,
-  startBuildController,
-} from "@kli8nt/build-controller";
+import { loadBuildControllerConfig } from "@kli8nt/build-controller/config";
 import { type Bus, type Consumer, createBus } from "@kli8nt/bus";
 import { resolveEnv } from "@kli8nt/db";
-import {
-  createRouter,
-  createRuntime,
-  loadDeployControllerConfig,
-  MemoryRouteTable,
-  type Router,
-  RunLogCapture,
-  startDeployController,
-} from "@kli8nt/deploy-controller";
+import type { Router, RunLogCapture } from "@kli8nt/deploy-controller";
+import { loadDeployControllerConfig } from "@kli8nt/deploy-controller/config";
 import { createFileLogStore, type LogStore, withSecretMasking } from "@kli8nt/logstore";
 import type { Logger } from "pino";
 import type { CommandIo } from "./plan.ts";
@@ -75,6 +63,10 @@ async function startPlatform(configs: Configs, logger: Logger): Promise<Platform
     (m) => bus.publish(m.queue, { id: m.messageId, type: messageType(m.payload, m.queue), body: m.payload }),
     { logs },
   );
+  // The controllers load after the api listens, so /healthz answers while they start (~1 s of imports).
+  const { createRouter, createRuntime, MemoryRouteTable, RunLogCapture, startDeployController } =
+    await import("@kli8nt/deploy-controller");
+  const { createBuilder, logStoreLogSink, startBuildController } = await import("@kli8nt/build-controller");
   const routes = new MemoryRouteTable();
   const router = await createRouter({
     port: configs.deploy.routerPort,

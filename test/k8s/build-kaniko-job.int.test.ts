@@ -7,6 +7,7 @@ import {
   deploymentProgressV1,
   deployRequestedV1,
 } from "@kli8nt/core";
+import { eventually } from "@kli8nt/testkit";
 import {
   BatchV1Api,
   CoreV1Api,
@@ -45,20 +46,6 @@ if (!kubeconfigPath && process.env.CI === "true") {
 const REGISTRY = "registry.test.invalid/kli8nt";
 const KANIKO = `ghcr.io/osscontainertools/kaniko@sha256:${"ab".repeat(32)}`;
 const silent = { info: () => undefined, warn: () => undefined };
-
-async function eventually<T>(
-  what: string,
-  probe: () => Promise<T | undefined>,
-  timeoutMs = 30_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 function buildMessage(app: string): BuildRequested {
   const id = randomBytes(6).toString("hex");

@@ -6,6 +6,7 @@ import {
   type DeploymentProgress,
   deploymentProgressV1,
 } from "@kli8nt/core";
+import { eventually } from "@kli8nt/testkit";
 import { BatchV1Api, CoreV1Api, KubeConfig, PatchStrategy, setHeaderOptions } from "@kubernetes/client-node";
 import { connect } from "amqplib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -24,20 +25,6 @@ if ((!kubeconfigPath || !amqpUrl) && process.env.CI === "true") {
   throw new Error(
     "KLI8NT_TEST_KUBECONFIG or KLI8NT_TEST_AMQP_URL is not set: start_kubernetes and start_rabbitmq did not run",
   );
-}
-
-async function eventually<T>(
-  what: string,
-  probe: () => Promise<T | undefined>,
-  timeoutMs = 30_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
 }
 
 describe.skipIf(!kubeconfigPath || !amqpUrl)("Kaniko builds queued in RabbitMQ", () => {

@@ -7,6 +7,7 @@ import type { BuildRequested } from "@kli8nt/core";
 import type { LogStore } from "@kli8nt/logstore";
 // Not exported by @kli8nt/logstore yet (its index exposes the file adapter only).
 import { createKafkaLogStore } from "@kli8nt/logstore";
+import { eventually } from "@kli8nt/testkit";
 import { BatchV1Api, CoreV1Api, KubeConfig, PatchStrategy, setHeaderOptions } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -28,20 +29,6 @@ if ((!kubeconfigPath || !brokers) && process.env.CI === "true") {
 }
 
 const silent = { info: () => undefined, warn: () => undefined, error: () => undefined };
-
-async function eventually<T>(
-  what: string,
-  probe: () => Promise<T | undefined>,
-  timeoutMs = 30_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
 
 describe.skipIf(!kubeconfigPath || !brokers)("log controller on build pods", () => {
   const kc = new KubeConfig();

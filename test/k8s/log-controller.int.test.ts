@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 // Not exported by @kli8nt/logstore yet (its index exposes the file adapter only).
 import { createKafkaLogStore, type LogStore, withSecretMasking } from "@kli8nt/logstore";
+import { eventually } from "@kli8nt/testkit";
 import { CoreV1Api, KubeConfig } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LogController } from "../../apps/log-controller/src/index.ts";
@@ -25,25 +26,6 @@ const print = (obj: object, msg: string) => console.error(msg, obj);
 const silent = process.env.KLI8NT_TEST_DEBUG
   ? { info: print, warn: print, error: print }
   : { info: () => undefined, warn: () => undefined, error: () => undefined };
-
-async function eventually<T>(
-  what: string,
-  probe: () => Promise<T | undefined>,
-  timeoutMs = 30_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await probe();
-      if (value !== undefined) return value;
-    } catch (error) {
-      last = error;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`, { cause: last });
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
 
 /** A TCP pass-through to the API server that can be cut and restored: an API server outage, locally. */
 class Outage {

@@ -1,3 +1,4 @@
+export { eventually } from "./eventually.ts";
 export type {
   CreatedRepo,
   FakeGitHub,

@@ -15,3 +15,4 @@ export { startFakeGitHub } from "./fake-github/start-fake-github.ts";
 export type { FakeDeployment, FakeDeploymentStatus, FakeHook, WebhookDelivery } from "./fake-github/store.ts";
 export { signBody } from "./fake-github/webhook-delivery.ts";
 export { samplePath } from "./samples.ts";
+export { cookieFrom, signInOverHttp } from "./sign-in-over-http.ts";

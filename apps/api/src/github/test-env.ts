@@ -2,7 +2,10 @@ import { randomBytes } from "node:crypto";
 import { createServer } from "node:net";
 import { Writable } from "node:stream";
 import { type Database, IN_MEMORY, openDatabase, SecretBox } from "@kli8nt/db";
-import { type FakeGitHub, startFakeGitHub } from "@kli8nt/testkit";
+import { type FakeGitHub, signInOverHttp, startFakeGitHub } from "@kli8nt/testkit";
+
+export { cookieFrom } from "@kli8nt/testkit";
+
 import type { FastifyInstance } from "fastify";
 import { vi } from "vitest";
 import { buildApi } from "../app.ts";
@@ -43,16 +46,6 @@ export function freePort(): Promise<number> {
       server.close(() => resolve(typeof address === "object" && address ? address.port : 0));
     });
   });
-}
-
-/** `name=value` of a Set-Cookie header, by cookie name. */
-export function cookieFrom(res: Response, name: string): string | undefined {
-  for (const line of res.headers.getSetCookie()) {
-    const [pair = ""] = line.split(";");
-    const [key, ...value] = pair.split("=");
-    if (key === name) return value.join("=");
-  }
-  return undefined;
 }
 
 export async function startGitHubTestEnv(
@@ -109,24 +102,4 @@ export async function startGitHubTestEnv(
       await gh.stop();
     },
   };
-}
-
-/** What a browser does: /auth/github → GitHub consent (approved over HTTP) → callback with the cookie. */
-async function signInOverHttp(url: string, gh: FakeGitHub, login: string) {
-  const start = await fetch(`${url}/auth/github`, { redirect: "manual" });
-  const binding = cookieFrom(start, "kli8nt_github_signin");
-  const authorizeUrl = start.headers.get("location");
-  if (start.status !== 302 || !binding || !authorizeUrl)
-    throw new Error(`/auth/github answered ${start.status}`);
-  const callback = await gh.authorize(authorizeUrl, { login });
-  const done = await fetch(callback, {
-    redirect: "manual",
-    headers: { cookie: `kli8nt_github_signin=${binding}` },
-  });
-  const session = cookieFrom(done, "kli8nt_session");
-  if (done.status !== 302 || !session)
-    throw new Error(`callback answered ${done.status}: ${await done.text()}`);
-  const me = await fetch(`${url}/api/me`, { headers: { cookie: `kli8nt_session=${session}` } });
-  const { id } = (await me.json()) as { id: string };
-  return { session, userId: id };
 }

@@ -111,6 +111,11 @@ describe.skipIf(!ready)("push to deploy from a private GitHub repository", { tim
     );
     expect(live).toMatchObject({ trigger: "push", commitSha: pushed.after });
     expect((await viaRouter(platform.routerPort, APP)).body).toBe("hello pushed from node-hello v1\n");
+    // The clone used the owner's OAuth token (gho_…): nothing of it may be in the image, files or metadata.
+    const image = String(live.image);
+    const scan = `c=$(podman create ${image} true) && podman export "$c" | grep -a -c gho_ ; podman rm "$c" >/dev/null`;
+    expect(execFileSync("sh", ["-c", scan], { encoding: "utf8" }).trim()).toBe("0");
+    expect(execFileSync("podman", ["image", "inspect", image], { encoding: "utf8" })).not.toContain("gho_");
 
     const statuses = await eventually("GitHub's deployment statuses", async () => {
       const [deployment] = gh.deployments(`octo/${APP}`);

@@ -38,6 +38,15 @@ const configSchema = z
       .positive()
       .max(24 * 90)
       .default(24 * 7),
+    // Unset: the in-process bus and the file log store (single machine). Set: RabbitMQ / Kafka.
+    KLI8NT_RABBITMQ_URL: z
+      .string()
+      .regex(/^amqps?:\/\//, "KLI8NT_RABBITMQ_URL must be an amqp:// or amqps:// URL")
+      .optional(),
+    KLI8NT_KAFKA_BROKERS: z
+      .string()
+      .regex(/^[^,\s]+(,[^,\s]+)*$/, "KLI8NT_KAFKA_BROKERS is a comma-separated host:port list")
+      .optional(),
     KLI8NT_GITHUB_URL: url("KLI8NT_GITHUB_URL").default("https://github.com"),
     KLI8NT_GITHUB_API_URL: url("KLI8NT_GITHUB_API_URL").optional(),
     KLI8NT_GITHUB_CLIENT_ID: z.string().min(1).optional(),
@@ -66,6 +75,10 @@ const configSchema = z
     logLevel: env.KLI8NT_LOG_LEVEL,
     allowLocalRepositories: env.KLI8NT_ALLOW_LOCAL_REPOS,
     sessionTtlMs: env.KLI8NT_SESSION_TTL_HOURS * 3_600_000,
+    bus: env.KLI8NT_RABBITMQ_URL
+      ? ({ kind: "rabbitmq", url: env.KLI8NT_RABBITMQ_URL } as const)
+      : ({ kind: "memory" } as const),
+    kafkaBrokers: env.KLI8NT_KAFKA_BROKERS?.split(","),
     github: {
       ...resolveGitHubEndpoints({ url: env.KLI8NT_GITHUB_URL, apiUrl: env.KLI8NT_GITHUB_API_URL }),
       clientId: env.KLI8NT_GITHUB_CLIENT_ID,

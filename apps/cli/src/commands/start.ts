@@ -55,7 +55,8 @@ interface Platform {
 
 /** Starts api, router, deploy controller (after reconciling), build controller and INFORM consumer. */
 async function startPlatform(configs: Configs, logger: Logger): Promise<Platform> {
-  const bus = await createBus({ kind: "memory" }, logger);
+  // KLI8NT_RABBITMQ_URL picks RabbitMQ (durable queues survive a restart); otherwise the in-process bus.
+  const bus = await createBus(configs.api.bus, logger.child({ component: "bus" }));
   const logs = createFileLogStore({ dataDir: join(configs.api.dataDir, "logs") });
   const api = await startApi(
     configs.api,

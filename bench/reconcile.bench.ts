@@ -7,8 +7,9 @@
  *   KLI8NT_TEST_KUBECONFIG=… npx tsx bench/reconcile.bench.ts   (KLI8NT_BENCH_APPS=1000 to tune)
  *
  * Needs the test cluster of scripts/infra/kubernetes.sh (source it, then `start_kubernetes`). The
- * controller runs in its own process so its peak RSS is its own. The database is PostgreSQL when
- * KLI8NT_TEST_DATABASE_URL is set (scripts/infra/postgres.sh), as a controller Deployment uses it; else
+ * controller runs in its own process so its peak RSS is its own, from an esbuild bundle of this file, as
+ * the chart runs the deploy controller from dist/deploy-controller.mjs (ADR 0115): plain node, no tsx.
+ * The database is PostgreSQL when KLI8NT_TEST_DATABASE_URL is set (scripts/infra/postgres.sh), as a controller Deployment uses it; else
  * PGlite, whose in-process engine then counts in the controller's RSS (about 300 MiB of it).
  * The last line is the figure: reconcile_1000_apps_s.
  */
@@ -29,6 +30,7 @@ import {
 import { resolveSettings } from "@kli8nt/manifests";
 import { CoreV1Api } from "@kubernetes/client-node";
 import pg from "pg";
+import { bundleEntry } from "../scripts/bundle.ts";
 
 const APPS = Number(process.env.KLI8NT_BENCH_APPS ?? 1000);
 const KUBECONFIG = process.env.KLI8NT_TEST_KUBECONFIG;
@@ -197,9 +199,11 @@ async function controller(dataDir: string, prefix: string, url: string | undefin
   await database.close();
 }
 
-function runChild(store: Store, prefix: string): Promise<Record<string, unknown>> {
-  const self = fileURLToPath(import.meta.url);
-  const args = [...process.execArgv, self, "--controller", store.dataDir, prefix, store.url ?? ""];
+async function runChild(store: Store, prefix: string): Promise<Record<string, unknown>> {
+  // Inside the repo (dist/ is ignored) so that the bundle's external packages resolve from node_modules.
+  const bundled = fileURLToPath(new URL("../dist/bench/reconcile-controller.mjs", import.meta.url));
+  await bundleEntry(fileURLToPath(import.meta.url), bundled);
+  const args = [bundled, "--controller", store.dataDir, prefix, store.url ?? ""];
   const child = spawn(process.execPath, args, {
     stdio: ["ignore", "pipe", "inherit"],
   });

@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import type { ManifestSettingsInput } from "@kli8nt/manifests";
 import { z } from "zod";
 
@@ -51,4 +52,63 @@ export function loadKubernetesRuntimeConfig(env: NodeJS.ProcessEnv = process.env
     });
   }
   return Object.freeze(result.data);
+}
+
+const secretKey = z
+  .string()
+  .refine(
+    (v) => (/^[0-9a-f]{64}$/i.test(v) ? true : Buffer.from(v, "base64").length === 32),
+    "KLI8NT_SECRET_KEY must hold 32 bytes as base64 or 64 hex characters (the api's key)",
+  );
+
+/** What the controller process needs besides the runtime settings (same names as the api's). */
+const processSchema = z
+  .object({
+    KLI8NT_DATABASE_URL: z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, "KLI8NT_DATABASE_URL must be a postgres:// URL"),
+    KLI8NT_RABBITMQ_URL: z
+      .string()
+      .regex(/^amqps?:\/\//, "KLI8NT_RABBITMQ_URL must be an amqp:// or amqps:// URL"),
+    KLI8NT_SECRET_KEY: secretKey,
+    KLI8NT_LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  })
+  .transform((env) => ({
+    databaseUrl: env.KLI8NT_DATABASE_URL,
+    rabbitmqUrl: env.KLI8NT_RABBITMQ_URL,
+    secretKey: env.KLI8NT_SECRET_KEY,
+    logLevel: env.KLI8NT_LOG_LEVEL,
+  }));
+
+export type KubernetesDeployControllerConfig = Readonly<
+  KubernetesRuntimeConfig & z.output<typeof processSchema>
+>;
+
+/** `KLI8NT_*` values, with `<NAME>_FILE` read from the file it names (mounted Kubernetes Secrets). */
+function kli8ntValues(env: NodeJS.ProcessEnv): Record<string, string> {
+  const values: Record<string, string> = {};
+  for (const [key, value] of Object.entries(env)) {
+    if (!key.startsWith("KLI8NT_") || !value) continue;
+    if (key.endsWith("_FILE")) values[key.slice(0, -5)] = readFileSync(value, "utf8").trim();
+    else values[key] = value;
+  }
+  return values;
+}
+
+/**
+ * The whole configuration of the Kubernetes deploy controller process (apps/deploy-controller/src/
+ * kubernetes/main.ts), read once; every bad variable of both parts is reported in one error.
+ */
+export function loadKubernetesDeployControllerConfig(
+  env: NodeJS.ProcessEnv = process.env,
+): KubernetesDeployControllerConfig {
+  const values = kli8ntValues(env);
+  const runtime = schema.safeParse(values);
+  const proc = processSchema.safeParse(values);
+  if (!runtime.success || !proc.success) {
+    const issues = [...(runtime.error?.issues ?? []), ...(proc.error?.issues ?? [])];
+    const lines = issues.map((i) => `  ${i.path.join(".") || "config"}: ${i.message}`);
+    throw new Error(`Invalid deploy controller configuration:\n${lines.join("\n")}`);
+  }
+  return Object.freeze({ ...runtime.data, ...proc.data });
 }

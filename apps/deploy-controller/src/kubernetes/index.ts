@@ -1,4 +1,9 @@
-export { type KubernetesRuntimeConfig, loadKubernetesRuntimeConfig } from "./config.ts";
+export {
+  type KubernetesDeployControllerConfig,
+  type KubernetesRuntimeConfig,
+  loadKubernetesDeployControllerConfig,
+  loadKubernetesRuntimeConfig,
+} from "./config.ts";
 export { readDesiredState } from "./desired-state.ts";
 export { FIELD_MANAGER, type KubeApi, loadKubeConfig, makeKubeApi } from "./kube-api.ts";
 export { deployOnKubernetes, type KubernetesDeployDeps } from "./kubernetes-deploy-handler.ts";

@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { z } from "zod";
 
 /** The KLI8NT_* variables of the log controller (Kubernetes mode only). */
@@ -10,21 +11,42 @@ const schema = z
       .min(1)
       .transform((s) => s.split(",").map((b) => b.trim())),
     KLI8NT_KAFKA_TOPIC_PREFIX: z.string().min(1).default("kli8nt.logs."),
-    KLI8NT_LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace"]).default("info"),
+    // The app's secret values are read from the database and decrypted with the api's key (ADR 0116).
+    KLI8NT_DATABASE_URL: z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, "KLI8NT_DATABASE_URL must be a postgres:// URL"),
+    KLI8NT_SECRET_KEY: z
+      .string()
+      .refine(
+        (v) => (/^[0-9a-f]{64}$/i.test(v) ? true : Buffer.from(v, "base64").length === 32),
+        "KLI8NT_SECRET_KEY must hold 32 bytes as base64 or 64 hex characters (the api's key)",
+      ),
+    KLI8NT_SECRET_CACHE_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
+    KLI8NT_LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   })
   .transform((env) => ({
     kubeconfig: env.KLI8NT_KUBECONFIG,
     kafkaBrokers: env.KLI8NT_KAFKA_BROKERS,
     topicPrefix: env.KLI8NT_KAFKA_TOPIC_PREFIX,
+    databaseUrl: env.KLI8NT_DATABASE_URL,
+    secretKey: env.KLI8NT_SECRET_KEY,
+    secretCacheMs: env.KLI8NT_SECRET_CACHE_SECONDS * 1000,
     logLevel: env.KLI8NT_LOG_LEVEL,
   }));
 
 export type LogControllerConfig = Readonly<z.output<typeof schema>>;
 
+/** Reads the configuration once; `<NAME>_FILE` reads a value from a file (mounted Kubernetes Secrets). */
 export function loadLogControllerConfig(env: NodeJS.ProcessEnv = process.env): LogControllerConfig {
-  const result = schema.safeParse(env);
+  const values: Record<string, string> = {};
+  for (const [key, value] of Object.entries(env)) {
+    if (!key.startsWith("KLI8NT_") || !value) continue;
+    if (key.endsWith("_FILE")) values[key.slice(0, -5)] = readFileSync(value, "utf8").trim();
+    else values[key] = value;
+  }
+  const result = schema.safeParse(values);
   if (!result.success) {
-    const lines = result.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`);
+    const lines = result.error.issues.map((issue) => `  ${issue.path.join(".")}: ${issue.message}`);
     throw new Error(`Invalid log controller configuration:\n${lines.join("\n")}`, { cause: result.error });
   }
   return Object.freeze(result.data);

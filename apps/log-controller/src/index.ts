@@ -1,3 +1,4 @@
+export { AppSecrets, type AppSecretsOptions } from "./app-secrets.ts";
 export { ContainerFollower, type FollowTarget } from "./container-follower.ts";
 export {
   LABEL_APP,
@@ -9,4 +10,5 @@ export {
   type LogControllerLogger,
 } from "./log-controller.ts";
 export { Checkpoint, parseTimedLine } from "./log-line.ts";
+export { maskAppSecrets } from "./mask-app-secrets.ts";
 export { resumePoint } from "./resume-point.ts";

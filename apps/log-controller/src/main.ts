@@ -1,21 +1,28 @@
-// Composition root of the log controller (one Deployment in Kubernetes mode): config → Kafka log store
-// (with secret masking) → pod informer → followers. SIGTERM stops watching and flushes what was read.
-import { createKafkaLogStore, withSecretMasking } from "@kli8nt/logstore";
+// Composition root of the log controller (one Deployment in Kubernetes mode): config → PostgreSQL (the
+// apps' secret values, ADR 0116) → Kafka log store with masking → pod informer → followers. SIGTERM stops
+// watching and flushes what was read.
+import { IN_MEMORY, loadSecretKey, openDatabase, SecretBox } from "@kli8nt/db";
+import { createKafkaLogStore } from "@kli8nt/logstore";
 import { KubeConfig } from "@kubernetes/client-node";
 import { pino } from "pino";
+import { AppSecrets } from "./app-secrets.ts";
 import { loadLogControllerConfig } from "./config.ts";
 import { LogController } from "./log-controller.ts";
+import { maskAppSecrets } from "./mask-app-secrets.ts";
 
 const config = loadLogControllerConfig();
 const logger = pino({ level: config.logLevel, base: { component: "log-controller" } });
 const kc = new KubeConfig();
 if (config.kubeconfig) kc.loadFromFile(config.kubeconfig);
 else kc.loadFromCluster();
+// Read-only use: a small pool is plenty (one query per app per cache period).
+const database = await openDatabase({ url: config.databaseUrl, dataDir: IN_MEMORY, poolSize: 2 });
+const secrets = new AppSecrets(database.db, new SecretBox(loadSecretKey(config.secretKey, IN_MEMORY)), {
+  ttlMs: config.secretCacheMs,
+});
 const kafka = createKafkaLogStore({ brokers: config.kafkaBrokers, topicPrefix: config.topicPrefix });
-// App secrets are not known here yet: the api masks env values it owns; this hook is where an
-// authenticated lookup of the app's secret values plugs in.
-const store = withSecretMasking(kafka, () => []);
-const controller = new LogController({ kc, store, logger });
+const store = maskAppSecrets(kafka, secrets);
+const controller = new LogController({ kc, store, logger, appIdOf: (name) => secrets.appIdOf(name) });
 await controller.start();
 logger.info({}, "Started log controller");
 
@@ -24,6 +31,7 @@ for (const signal of ["SIGTERM", "SIGINT"] as const) {
     void controller
       .stop()
       .then(() => kafka.close())
+      .then(() => database.close())
       .then(() => process.exit(0));
   });
 }

@@ -4,6 +4,8 @@ import websocket from "@fastify/websocket";
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from "fastify";
 import { jsonSchemaTransform, validatorCompiler, type ZodTypeProvider } from "fastify-type-provider-zod";
 import type { ApiDeps } from "./deps.ts";
+import { EventHub } from "./events/event-hub.ts";
+import { eventRoutes } from "./events/event-routes.ts";
 import { installGitHubAppSync } from "./github/app-events.ts";
 import { githubOAuthRoutes } from "./github/oauth-routes.ts";
 import { githubRepoRoutes } from "./github/repo-routes.ts";
@@ -24,7 +26,7 @@ export interface BuildOptions {
 }
 
 /** Builds the api without listening (tests inject requests; main.ts listens). */
-export async function buildApi(deps: ApiDeps, options: BuildOptions = {}): Promise<FastifyInstance> {
+export async function buildApi(given: ApiDeps, options: BuildOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
     ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
     bodyLimit: 64 * 1024,
@@ -33,6 +35,15 @@ export async function buildApi(deps: ApiDeps, options: BuildOptions = {}): Promi
     ajv: { customOptions: { removeAdditional: false } },
     ...(options.serverFactory ? { serverFactory: options.serverFactory } : {}),
   }).withTypeProvider<ZodTypeProvider>();
+
+  const events =
+    given.events ??
+    new EventHub({
+      db: given.db,
+      appUrlTemplate: given.config.appUrlTemplate,
+      onError: (err) => app.log.warn({ err }, "Event delivery failed; browsers catch up on resync"),
+    });
+  const deps: ApiDeps = { ...given, events };
 
   app.setValidatorCompiler(validatorCompiler);
   // Response schemas document the API; replies are built from typed views, so plain JSON is enough and fast.
@@ -70,6 +81,7 @@ export async function buildApi(deps: ApiDeps, options: BuildOptions = {}): Promi
       await api.register(appRoutes(deps));
       await api.register(envRoutes(deps));
       await api.register(deploymentRoutes(deps));
+      await api.register(eventRoutes({ db: deps.db, events }));
       if (deps.logs) await api.register(logRoutes({ ...deps, logs: deps.logs }));
       await api.register(githubRepoRoutes(deps));
       await api.register((await import("./inform/rollback-routes.ts")).rollbackRoutes(deps));

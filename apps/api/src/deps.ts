@@ -1,6 +1,7 @@
 import type { Db, SecretBox } from "@kli8nt/db";
 import type { LogStore } from "@kli8nt/logstore";
 import type { ApiConfig } from "./config.ts";
+import type { EventHub } from "./events/event-hub.ts";
 
 /** What the routes need; main.ts builds it, tests build their own with real adapters. */
 export interface ApiDeps {
@@ -11,4 +12,6 @@ export interface ApiDeps {
   readonly onOutboxWrite: () => void;
   /** Build and runtime logs; the log routes are mounted only when present. */
   readonly logs?: LogStore;
+  /** Pushes state changes to browsers; buildApi makes its own when absent (then only api-made changes). */
+  readonly events?: EventHub;
 }

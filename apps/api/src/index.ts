@@ -1,6 +1,7 @@
 export { buildApi } from "./app.ts";
 export { type ApiConfig, ConfigError, loadConfig } from "./config.ts";
 export type { ApiDeps } from "./deps.ts";
+export { EventHub, type PlatformEvent } from "./events/event-hub.ts";
 export * from "./inform/index.ts";
 export { createLogger } from "./logger.ts";
 export { type RunningApi, type StartApiOptions, startApi } from "./server.ts";

@@ -13,6 +13,7 @@ import type { Logger } from "pino";
 import { buildApi } from "./app.ts";
 import { listenEarly } from "./boot-server.ts";
 import type { ApiConfig } from "./config.ts";
+import { EventHub } from "./events/event-hub.ts";
 
 export interface RunningApi {
   /** Where the api listens, e.g. http://127.0.0.1:8080. */
@@ -24,6 +25,8 @@ export interface RunningApi {
   readonly box: SecretBox;
   /** Publishes committed outbox rows now (controllers call it after their transitions). */
   readonly kickOutbox: () => void;
+  /** Give it to the INFORM consumer so controllers' progress reaches the browsers. */
+  readonly events: EventHub;
   close(): Promise<void>;
 }
 
@@ -59,12 +62,18 @@ export async function startApi(
     onError: (err) => logger.warn({ err }, "Outbox relay failed; will retry"),
   });
   const kickOutbox = () => relay.kick();
+  const events = new EventHub({
+    db: database.db,
+    appUrlTemplate: config.appUrlTemplate,
+    onError: (err) => logger.warn({ err }, "Event delivery failed; browsers catch up on resync"),
+  });
   const app = await buildApi(
     {
       config,
       db: database.db,
       box,
       onOutboxWrite: kickOutbox,
+      events,
       ...(options.logs ? { logs: options.logs } : {}),
     },
     { logger: logger.child({ component: "http" }), serverFactory: (handler) => boot.attach(handler) },
@@ -83,6 +92,7 @@ export async function startApi(
     db: database.db,
     box,
     kickOutbox,
+    events,
     async close() {
       await app.close();
       await relay.stop();

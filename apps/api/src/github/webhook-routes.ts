@@ -53,6 +53,7 @@ async function handlePush(
   if (outcome.duplicate) return { status: "duplicate", detail: `Delivery ${deliveryId} was already handled` };
   deps.onOutboxWrite();
   const deployment = outcome.result;
+  deps.events?.deploymentChanged(deployment.id);
   request.log.info(
     { deploymentId: deployment.id, app: target.name, deliveryId },
     "Queued deployment from push",

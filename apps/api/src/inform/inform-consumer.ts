@@ -2,6 +2,7 @@ import type { Bus, Consumer } from "@kli8nt/bus";
 import { MESSAGE_SCHEMAS, QUEUES } from "@kli8nt/core";
 import type { Db } from "@kli8nt/db";
 import type { Logger } from "pino";
+import type { EventHub } from "../events/event-hub.ts";
 import { syncGitHubDeploymentById } from "../github/deployment-status.ts";
 import type { GitHubDeps } from "../github/github-deps.ts";
 import { applyProgress } from "./apply-progress.ts";
@@ -12,6 +13,8 @@ export interface InformConsumerDeps {
   readonly logger: Logger;
   /** When given, every recorded change is mirrored to the GitHub Deployment (never awaited, never fails). */
   readonly github?: GitHubDeps | undefined;
+  /** When given, every message pushes the deployment's current row (and superseded ones) to its owner. */
+  readonly events?: EventHub | undefined;
 }
 
 /** Consumes INFORM: deployment rows follow the controllers' progress; superseded releases are marked. */
@@ -33,6 +36,8 @@ export async function startInformConsumer(deps: InformConsumerDeps): Promise<Con
         },
         "Recorded deployment progress",
       );
+      // Sent even when nothing moved here: on a single machine the controller already moved the row.
+      for (const id of [message.deploymentId, ...result.superseded]) deps.events?.deploymentChanged(id);
       if (github) {
         // The row already holds the state (whoever moved it); GitHub gets the current one, in order per id.
         for (const id of [message.deploymentId, ...result.superseded])

@@ -29,6 +29,7 @@ export function rollbackRoutes(deps: ApiDeps): FastifyPluginAsyncZod {
         const target = await getDeploymentForOwner(deps.db, user.id, request.body.deploymentId);
         const deployment = await createRollback(deps.db, found, target);
         deps.onOutboxWrite();
+        deps.events?.deploymentChanged(deployment.id);
         return reply
           .code(202)
           .header("location", `/api/deployments/${deployment.id}`)

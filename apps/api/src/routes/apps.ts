@@ -53,6 +53,7 @@ export function appRoutes(deps: ApiDeps): FastifyPluginAsyncZod {
           },
           port: port ?? null,
         });
+        deps.events?.appChanged(created.id);
         return reply.code(201).header("location", `/api/apps/${created.name}`).send(view(created, null));
       },
     );
@@ -110,6 +111,7 @@ export function appRoutes(deps: ApiDeps): FastifyPluginAsyncZod {
         assertRepositoryUrl(request.body.repository?.url, config.allowLocalRepositories);
         const updated = await updateApp(db, user.id, request.params.name, request.body);
         const latest = await listDeployments(db, updated.id, { limit: 1 });
+        deps.events?.appChanged(updated.id);
         return view(updated, latest.items[0] ?? null);
       },
     );
@@ -125,7 +127,8 @@ export function appRoutes(deps: ApiDeps): FastifyPluginAsyncZod {
         },
       },
       async (request, reply) => {
-        await deleteApp(db, requireUser(request).id, request.params.name);
+        const deleted = await deleteApp(db, requireUser(request).id, request.params.name);
+        deps.events?.appDeleted(deleted.ownerId, deleted.name);
         return reply.code(204).send(null);
       },
     );

@@ -31,6 +31,7 @@ export function deploymentRoutes(deps: ApiDeps): FastifyPluginAsyncZod {
         const found = await getApp(db, requireUser(request).id, request.params.name);
         const deployment = await createDeployment(db, found, { ref: request.body?.ref, trigger: "api" });
         deps.onOutboxWrite();
+        deps.events?.deploymentChanged(deployment.id);
         return reply
           .code(202)
           .header("location", `/api/deployments/${deployment.id}`)

@@ -69,7 +69,10 @@ export function sessionRoutes(deps: ApiDeps): FastifyPluginAsyncZod {
       { schema: { tags: ["session"], summary: "End the browser session", response: { 204: z.null() } } },
       async (request, reply) => {
         const session = request.cookies[SESSION_COOKIE];
-        if (session) await deleteSession(deps.db, session);
+        if (session) {
+          await deleteSession(deps.db, session);
+          deps.events?.sessionEnded(session);
+        }
         return reply.clearCookie(SESSION_COOKIE, { path: "/" }).code(204).send(null);
       },
     );

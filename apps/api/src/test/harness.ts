@@ -13,6 +13,7 @@ import type { LogStore } from "@kli8nt/logstore";
 import type { FastifyInstance } from "fastify";
 import { type BuildOptions, buildApi } from "../app.ts";
 import { loadConfig } from "../config.ts";
+import { EventHub } from "../events/event-hub.ts";
 
 export const ADMIN_TOKEN = "test-admin-token-0123456789abcdef0123";
 
@@ -21,6 +22,10 @@ export interface Harness {
   readonly database: Database;
   readonly alice: { user: User; token: string };
   readonly bob: { user: User; token: string };
+  /** The hub the api pushes events through; an INFORM consumer under test gets it too. */
+  readonly events: EventHub;
+  /** Errors the hub reported (a test expects none). */
+  readonly eventErrors: unknown[];
   /** Outbox rows not yet published: tells whether a request wrote a message. */
   unpublished(): Promise<number>;
   close(): Promise<void>;
@@ -37,9 +42,16 @@ export async function startHarness(
     KLI8NT_DATA_DIR: "/tmp/kli8nt-test-unused",
     ...env,
   });
+  const eventErrors: unknown[] = [];
+  const events = new EventHub({
+    db: database.db,
+    appUrlTemplate: config.appUrlTemplate,
+    onError: (err) => eventErrors.push(err),
+  });
   const app = await buildApi(
     {
       config,
+      events,
       db: database.db,
       box: new SecretBox(randomBytes(32)),
       onOutboxWrite: () => undefined,
@@ -59,6 +71,8 @@ export async function startHarness(
     database,
     alice,
     bob,
+    events,
+    eventErrors,
     unpublished: () => countUnpublished(database.db),
     async close() {
       await app.close();

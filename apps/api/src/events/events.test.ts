@@ -1,0 +1,222 @@
+import { type Bus, type Consumer, createBus } from "@kli8nt/bus";
+import type { DeploymentProgress, DeploymentState } from "@kli8nt/core";
+import { createSession } from "@kli8nt/db";
+import { eventually } from "@kli8nt/testkit";
+import pino from "pino";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import WebSocket from "ws";
+import { startInformConsumer } from "../inform/inform-consumer.ts";
+import { bearer, type Harness, sampleApp, startHarness } from "../test/harness.ts";
+
+// The real api (PGlite in memory) listening on a port, the real INFORM consumer on the in-process bus, and
+// real `ws` clients: what a browser tab sees on /api/events, and what it must never see.
+let h: Harness;
+let bus: Bus;
+let consumer: Consumer;
+let base: string;
+const opened: WebSocket[] = [];
+
+beforeAll(async () => {
+  h = await startHarness();
+  bus = await createBus({ kind: "memory" });
+  consumer = await startInformConsumer({
+    db: h.database.db,
+    bus,
+    logger: pino({ level: "silent" }),
+    events: h.events,
+  });
+  base = (await h.app.listen({ host: "127.0.0.1", port: 0 })).replace("http://", "ws://");
+});
+afterAll(async () => {
+  for (const ws of opened) ws.terminate();
+  await consumer?.cancel();
+  await bus?.close();
+  await h?.close();
+});
+
+type Received = { type: string; app?: unknown; deployment?: { id: string; state: string; number: number } };
+
+interface Tab {
+  readonly ws: WebSocket;
+  readonly got: Received[];
+  /** Resolves with the first message (already received or still to come) that matches. */
+  until(match: (e: Received) => boolean, timeoutMs?: number): Promise<Received>;
+  readonly closed: Promise<{ code: number; reason: string }>;
+}
+
+/** Opens /api/events as a browser tab would and waits for "ready" (the subscription is in place). */
+async function connect(headers: Record<string, string>): Promise<Tab> {
+  const ws = new WebSocket(`${base}/api/events`, { headers });
+  opened.push(ws);
+  const got: Received[] = [];
+  const waiters = new Set<() => void>();
+  ws.on("message", (data) => {
+    got.push(JSON.parse(String(data)));
+    for (const w of [...waiters]) w();
+  });
+  const closed = new Promise<{ code: number; reason: string }>((resolve) =>
+    ws.on("close", (code, reason) => resolve({ code, reason: String(reason) })),
+  );
+  const until = (match: (e: Received) => boolean, timeoutMs = 5000) =>
+    new Promise<Received>((resolve, reject) => {
+      const check = () => {
+        const hit = got.find(match);
+        if (!hit) return;
+        waiters.delete(check);
+        clearTimeout(timer);
+        resolve(hit);
+      };
+      const timer = setTimeout(() => {
+        waiters.delete(check);
+        reject(new Error(`no matching event in ${timeoutMs} ms; got ${JSON.stringify(got)}`));
+      }, timeoutMs);
+      waiters.add(check);
+      check();
+    });
+  await until((e) => e.type === "ready");
+  return { ws, got, until, closed };
+}
+
+const progress = (deploymentId: string, appId: string, state: DeploymentState): DeploymentProgress => ({
+  type: "DeploymentProgress",
+  version: 1,
+  deploymentId,
+  appId,
+  step: state === "building" || state === "built" ? "build" : "deploy",
+  state,
+  reason: null,
+  url: state === "live" ? "http://x.localhost:8000" : null,
+  image: state === "built" ? `localhost/kli8nt/x@sha256:${"a".repeat(64)}` : null,
+  commitSha: null,
+  at: new Date().toISOString(),
+});
+
+/** Publishes each state once the previous one was recorded, as a controller's steps come seconds apart. */
+async function inform(
+  d: { id: string; appId: string },
+  states: readonly DeploymentState[],
+  token = h.alice.token,
+): Promise<void> {
+  for (const state of states) {
+    await bus.publish("INFORM", {
+      id: `${d.id}:${state}`,
+      type: "DeploymentProgress.v1",
+      body: progress(d.id, d.appId, state),
+    });
+    await eventually(
+      `${d.id} ${state}`,
+      async () => {
+        const res = await h.app.inject({ url: `/api/deployments/${d.id}`, headers: bearer(token) });
+        return res.json<{ state: string }>().state === state ? true : undefined;
+      },
+      5000,
+      10,
+    );
+  }
+}
+
+async function createApp(token: string, name: string): Promise<string> {
+  const res = await h.app.inject({
+    method: "POST",
+    url: "/api/apps",
+    headers: bearer(token),
+    payload: sampleApp(name),
+  });
+  expect(res.statusCode).toBe(201);
+  return res.json<{ id: string }>().id;
+}
+
+async function deploy(token: string, name: string): Promise<string> {
+  const res = await h.app.inject({
+    method: "POST",
+    url: `/api/apps/${name}/deployments`,
+    headers: bearer(token),
+    payload: {},
+  });
+  expect(res.statusCode).toBe(202);
+  return res.json<{ id: string }>().id;
+}
+
+const statesOf = (tab: Tab, id: string) =>
+  tab.got.filter((e) => e.deployment?.id === id).map((e) => e.deployment?.state);
+const mentions = (tab: Tab, text: string) => tab.got.some((e) => JSON.stringify(e).includes(text));
+const RANK = ["queued", "building", "built", "deploying", "live", "superseded"];
+
+describe("/api/events", () => {
+  it("pushes the INFORM progress of a deploy to every tab of its owner, in order, and nothing to others", async () => {
+    const aliceTab1 = await connect(bearer(h.alice.token));
+    const aliceTab2 = await connect(bearer(h.alice.token));
+    const bobTab = await connect(bearer(h.bob.token));
+    const appId = await createApp(h.alice.token, "evt-alice");
+    await aliceTab1.until((e) => e.type === "app" && (e.app as { name: string }).name === "evt-alice");
+
+    const id = await deploy(h.alice.token, "evt-alice");
+    await inform({ id, appId }, ["building", "built", "deploying", "live"]);
+    for (const tab of [aliceTab1, aliceTab2]) {
+      const live = await tab.until((e) => e.deployment?.id === id && e.deployment.state === "live");
+      expect(live).toMatchObject({ type: "deployment", app: "evt-alice", deployment: { number: 1 } });
+      // Reads coalesce, so a state may be skipped, but never one sent out of order.
+      const states = statesOf(tab, id).map((s) => RANK.indexOf(String(s)));
+      expect(states).toEqual([...states].sort((a, b) => a - b));
+      expect(states[0]).toBe(0);
+    }
+
+    // Bob's own deploy reaches Bob alone.
+    const bobAppId = await createApp(h.bob.token, "evt-bob");
+    const bobDeploy = await deploy(h.bob.token, "evt-bob");
+    await inform({ id: bobDeploy, appId: bobAppId }, ["building"], h.bob.token);
+    await bobTab.until((e) => e.deployment?.id === bobDeploy && e.deployment.state === "building");
+    await h.events.settled();
+    expect(mentions(bobTab, "evt-alice") || mentions(bobTab, id) || mentions(bobTab, appId)).toBe(false);
+    expect(mentions(aliceTab1, "evt-bob") || mentions(aliceTab1, bobDeploy)).toBe(false);
+    expect(h.eventErrors).toEqual([]);
+  });
+
+  it("sends the previous release as superseded when a new one goes live, and deleted apps", async () => {
+    const tab = await connect(bearer(h.alice.token));
+    const appId = await createApp(h.alice.token, "evt-two");
+    const v1 = await deploy(h.alice.token, "evt-two");
+    await inform({ id: v1, appId }, ["building", "built", "deploying", "live"]);
+    await tab.until((e) => e.deployment?.id === v1 && e.deployment.state === "live");
+    const v2 = await deploy(h.alice.token, "evt-two");
+    await inform({ id: v2, appId }, ["building", "built", "deploying", "live"]);
+    await tab.until((e) => e.deployment?.id === v1 && e.deployment.state === "superseded");
+    await tab.until((e) => e.deployment?.id === v2 && e.deployment.state === "live");
+
+    const deleted = await h.app.inject({
+      method: "DELETE",
+      url: "/api/apps/evt-two",
+      headers: bearer(h.alice.token),
+    });
+    expect(deleted.statusCode).toBe(204);
+    await tab.until((e) => e.type === "app-deleted" && e.app === "evt-two");
+  });
+
+  it("refuses a connection without credentials before the upgrade", async () => {
+    const status = await new Promise<number>((resolve) => {
+      const ws = new WebSocket(`${base}/api/events`);
+      ws.on("unexpected-response", (_req, res) => resolve(res.statusCode ?? 0));
+      ws.on("open", () => resolve(101));
+      ws.on("error", () => undefined);
+    });
+    expect(status).toBe(401);
+  });
+
+  it("closes a browser session's sockets with 4401 when it signs out, and only that session's", async () => {
+    const session = await createSession(h.database.db, h.alice.user.id, 60_000);
+    const other = await createSession(h.database.db, h.alice.user.id, 60_000);
+    const signingOut = await connect({ cookie: `kli8nt_session=${session}` });
+    const staying = await connect({ cookie: `kli8nt_session=${other}` });
+    const out = await h.app.inject({
+      method: "POST",
+      url: "/api/auth/logout",
+      headers: { cookie: `kli8nt_session=${session}` },
+    });
+    expect(out.statusCode).toBe(204);
+    expect(await signingOut.closed).toMatchObject({
+      code: 4401,
+      reason: expect.stringContaining("Signed out"),
+    });
+    expect(staying.ws.readyState).toBe(WebSocket.OPEN);
+  });
+});

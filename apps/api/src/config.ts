@@ -47,6 +47,8 @@ const configSchema = z
       .string()
       .regex(/^[^,\s]+(,[^,\s]+)*$/, "KLI8NT_KAFKA_BROKERS is a comma-separated host:port list")
       .optional(),
+    // The log controller writes with the same prefix: one topic per app, `<prefix><app id>`.
+    KLI8NT_KAFKA_TOPIC_PREFIX: z.string().min(1).default("kli8nt.logs."),
     KLI8NT_GITHUB_URL: url("KLI8NT_GITHUB_URL").default("https://github.com"),
     KLI8NT_GITHUB_API_URL: url("KLI8NT_GITHUB_API_URL").optional(),
     KLI8NT_GITHUB_CLIENT_ID: z.string().min(1).optional(),
@@ -79,6 +81,7 @@ const configSchema = z
       ? ({ kind: "rabbitmq", url: env.KLI8NT_RABBITMQ_URL } as const)
       : ({ kind: "memory" } as const),
     kafkaBrokers: env.KLI8NT_KAFKA_BROKERS?.split(","),
+    kafkaTopicPrefix: env.KLI8NT_KAFKA_TOPIC_PREFIX,
     github: {
       ...resolveGitHubEndpoints({ url: env.KLI8NT_GITHUB_URL, apiUrl: env.KLI8NT_GITHUB_API_URL }),
       clientId: env.KLI8NT_GITHUB_CLIENT_ID,

@@ -1,25 +1,55 @@
+import { join } from "node:path";
 import { createBus } from "@kli8nt/bus";
+import { createFileLogStore, createKafkaLogStore, type LogStore } from "@kli8nt/logstore";
 import { loadConfig } from "./config.ts";
+import { startInformConsumer } from "./inform/inform-consumer.ts";
 import { createLogger } from "./logger.ts";
 import { startApi } from "./server.ts";
 
-/** Composition root of the api process: config, logger, adapters, signals. */
+/**
+ * Composition root of the api process: config, logger, adapters, signals. In cluster mode
+ * (KLI8NT_RABBITMQ_URL, KLI8NT_KAFKA_BROKERS) the controllers run as their own processes: the api
+ * publishes BUILD through the outbox, follows INFORM, and serves the logs the log controller wrote to Kafka.
+ */
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config.logLevel);
-  const bus = await createBus({ kind: "memory" }, logger);
-  const api = await startApi(config, logger, (m) =>
-    bus.publish(m.queue, { id: m.messageId, type: m.queue, body: m.payload }),
+  const bus = await createBus(config.bus, logger.child({ component: "bus" }));
+  const logs: LogStore = config.kafkaBrokers
+    ? createKafkaLogStore({ brokers: config.kafkaBrokers, topicPrefix: config.kafkaTopicPrefix })
+    : createFileLogStore({ dataDir: join(config.dataDir, "logs") });
+  const api = await startApi(
+    config,
+    logger,
+    (m) => bus.publish(m.queue, { id: m.messageId, type: messageType(m.payload, m.queue), body: m.payload }),
+    { logs },
   );
-  logger.info({ url: api.url }, "Kli8nt api listening");
+  const inform = await startInformConsumer({
+    db: api.db,
+    bus,
+    logger,
+    github: { config, db: api.db, box: api.box, logger: logger.child({ component: "github" }) },
+  });
+  logger.info(
+    { url: api.url, bus: config.bus.kind, logs: config.kafkaBrokers ? "kafka" : "file" },
+    "Kli8nt api listening",
+  );
   const stop = async (signal: string) => {
     logger.info({ signal }, "Shutting down");
+    await inform.cancel();
     await api.close();
     await bus.close();
+    await logs.close();
     process.exit(0);
   };
   process.once("SIGINT", () => void stop("SIGINT"));
   process.once("SIGTERM", () => void stop("SIGTERM"));
+}
+
+/** The AMQP `type` of a message, e.g. `BuildRequested.v1` (as the all-in-one process names them). */
+function messageType(payload: unknown, queue: string): string {
+  const body = payload as { type?: unknown; version?: unknown };
+  return typeof body?.type === "string" ? `${body.type}.v${String(body.version ?? 1)}` : queue;
 }
 
 main().catch((error: unknown) => {

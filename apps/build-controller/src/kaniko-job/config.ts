@@ -49,6 +49,8 @@ const schema = z
       )
       .default("registry.kli8nt.svc:5000/kli8nt"),
     KLI8NT_REGISTRY_SECRET: z.string().min(1).optional(),
+    // The registry speaks plain HTTP or an untrusted certificate: Kaniko pushes to it, reads its cache
+    // from it and pulls base images mirrored into it without verified TLS.
     KLI8NT_REGISTRY_INSECURE: z.enum(["true", "false"]).default("false"),
     KLI8NT_KANIKO_IMAGE: pinnedImage,
     KLI8NT_PREPARE_IMAGE: z.string().min(1),

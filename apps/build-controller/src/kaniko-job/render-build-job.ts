@@ -77,8 +77,19 @@ function kanikoArgs(names: BuildNames, settings: JobSettings): string[] {
     // The pushed reference with its digest becomes the container's termination message: the only channel
     // from the build back to the controller, and what DeployRequested carries.
     "--image-name-with-digest-file=/dev/termination-log",
-    ...(settings.registryInsecure ? ["--insecure", "--skip-tls-verify"] : []),
+    ...(settings.registryInsecure ? insecureRegistryArgs(names.repository) : []),
   ];
+}
+
+/**
+ * A registry without (trusted) TLS is named to Kaniko per host: `--insecure-registry` and
+ * `--skip-tls-verify-registry` cover pushing the image, reading and writing the cache repo, and pulling
+ * base images mirrored into the same registry. (`--insecure`/`--skip-tls-verify` cover pushes only, so a
+ * FROM line naming that registry would still be fetched over verified HTTPS and fail.)
+ */
+function insecureRegistryArgs(repository: string): string[] {
+  const host = repository.slice(0, repository.indexOf("/"));
+  return [`--insecure-registry=${host}`, `--skip-tls-verify-registry=${host}`];
 }
 
 function prepareEnv(message: BuildRequested, settings: JobSettings) {

@@ -11,6 +11,11 @@ const schema = z
       .min(1)
       .transform((s) => s.split(",").map((b) => b.trim())),
     KLI8NT_KAFKA_TOPIC_PREFIX: z.string().min(1).default("kli8nt.logs."),
+    /** Which pods to follow; it must require `kli8nt.io/app`. Default: every Kli8nt pod. */
+    KLI8NT_LOG_POD_SELECTOR: z
+      .string()
+      .regex(/(^|,)kli8nt\.io\/app($|[=!,])/, "KLI8NT_LOG_POD_SELECTOR must select on kli8nt.io/app")
+      .default("kli8nt.io/app"),
     // The app's secret values are read from the database and decrypted with the api's key (ADR 0116).
     KLI8NT_DATABASE_URL: z
       .string()
@@ -28,6 +33,7 @@ const schema = z
     kubeconfig: env.KLI8NT_KUBECONFIG,
     kafkaBrokers: env.KLI8NT_KAFKA_BROKERS,
     topicPrefix: env.KLI8NT_KAFKA_TOPIC_PREFIX,
+    podSelector: env.KLI8NT_LOG_POD_SELECTOR,
     databaseUrl: env.KLI8NT_DATABASE_URL,
     secretKey: env.KLI8NT_SECRET_KEY,
     secretCacheMs: env.KLI8NT_SECRET_CACHE_SECONDS * 1000,

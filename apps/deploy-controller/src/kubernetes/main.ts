@@ -8,55 +8,56 @@ import { pino } from "pino";
 import { loadKubernetesDeployControllerConfig } from "./config.ts";
 import { startKubernetesDeployController } from "./start-kubernetes-deploy-controller.ts";
 
-const config = loadKubernetesDeployControllerConfig();
-const logger = pino({ level: config.logLevel, base: { component: "deploy-controller" } });
-const database = await openDatabase({ url: config.databaseUrl, dataDir: IN_MEMORY, poolSize: 5 });
-const box = new SecretBox(loadSecretKey(config.secretKey, IN_MEMORY));
-const bus = await createBus(
-  { kind: "rabbitmq", url: config.rabbitmqUrl },
-  logger.child({ component: "bus" }),
-);
-const relay = new OutboxRelay(
-  database.db,
-  (m) => bus.publish(m.queue, { id: m.messageId, type: messageType(m.payload, m.queue), body: m.payload }),
-  { onError: (err) => logger.warn({ err }, "Outbox relay failed; will retry") },
-);
-relay.start();
-const controller = await startKubernetesDeployController({
-  bus,
-  db: database.db,
-  box,
-  kubeconfig: config.kubeconfig,
-  settings: config.settings,
-  logger,
-  onOutboxWrite: () => relay.kick(),
-  resyncMs: config.resyncMs,
-});
-logger.info(
-  { namespacePrefix: config.settings.namespacePrefix, resyncMs: config.resyncMs },
-  "Started deploy controller",
-);
-
-// Stop consuming first (in-flight deploys finish and write their outcome), then publish what they wrote.
-async function shutdown(signal: string): Promise<void> {
-  logger.info({ signal }, "Shutting down");
-  await controller.stop();
-  await relay.flush();
-  await relay.stop();
-  await bus.close();
-  await database.close();
-}
-
-for (const signal of ["SIGTERM", "SIGINT"] as const) {
-  process.once(signal, () => {
-    shutdown(signal).then(
-      () => process.exit(0),
-      (err: unknown) => {
-        logger.error({ err }, "Shutdown failed");
-        process.exit(1);
-      },
-    );
+async function main(): Promise<void> {
+  const config = loadKubernetesDeployControllerConfig();
+  const logger = pino({ level: config.logLevel, base: { component: "deploy-controller" } });
+  const database = await openDatabase({ url: config.databaseUrl, dataDir: IN_MEMORY, poolSize: 5 });
+  const box = new SecretBox(loadSecretKey(config.secretKey, IN_MEMORY));
+  const bus = await createBus(
+    { kind: "rabbitmq", url: config.rabbitmqUrl },
+    logger.child({ component: "bus" }),
+  );
+  const relay = new OutboxRelay(
+    database.db,
+    (m) => bus.publish(m.queue, { id: m.messageId, type: messageType(m.payload, m.queue), body: m.payload }),
+    { onError: (err) => logger.warn({ err }, "Outbox relay failed; will retry") },
+  );
+  relay.start();
+  const controller = await startKubernetesDeployController({
+    bus,
+    db: database.db,
+    box,
+    kubeconfig: config.kubeconfig,
+    settings: config.settings,
+    logger,
+    onOutboxWrite: () => relay.kick(),
+    resyncMs: config.resyncMs,
   });
+  logger.info(
+    { namespacePrefix: config.settings.namespacePrefix, resyncMs: config.resyncMs },
+    "Started deploy controller",
+  );
+
+  // Stop consuming first (in-flight deploys finish and write their outcome), then publish what they wrote.
+  const shutdown = async (signal: string) => {
+    logger.info({ signal }, "Shutting down");
+    await controller.stop();
+    await relay.flush();
+    await relay.stop();
+    await bus.close();
+    await database.close();
+  };
+  for (const signal of ["SIGTERM", "SIGINT"] as const) {
+    process.once(signal, () => {
+      shutdown(signal).then(
+        () => process.exit(0),
+        (err: unknown) => {
+          logger.error({ err }, "Shutdown failed");
+          process.exit(1);
+        },
+      );
+    });
+  }
 }
 
 /** The AMQP `type` of a message: `DeployRequested.v1`-style, as the api's relay names them. */
@@ -64,3 +65,11 @@ function messageType(payload: unknown, queue: string): string {
   const body = payload as { type?: unknown; version?: unknown };
   return typeof body?.type === "string" ? `${body.type}.v${String(body.version ?? 1)}` : queue;
 }
+
+// A bad configuration or an unreachable dependency at start: one line saying which, exit 1 (the pod restarts).
+main().catch((error: unknown) => {
+  process.stderr.write(
+    `kli8nt deploy controller failed to start: ${error instanceof Error ? error.message : String(error)}\n`,
+  );
+  process.exit(1);
+});

@@ -3,8 +3,9 @@ import { createHash, randomBytes } from "node:crypto";
 import { mkdirSync, mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { buildApi, loadConfig } from "@kli8nt/api";
-import type { DeploymentState } from "@kli8nt/core";
+import { buildApi, EventHub, loadConfig, startInformConsumer } from "@kli8nt/api";
+import { createBus } from "@kli8nt/bus";
+import type { DeploymentProgress, DeploymentState } from "@kli8nt/core";
 import {
   createApiToken,
   createSignInLink,
@@ -16,6 +17,7 @@ import {
   transitionDeployment,
 } from "@kli8nt/db";
 import { createFileLogStore, type LogStore } from "@kli8nt/logstore";
+import pino from "pino";
 
 export const ROOT = path.resolve(import.meta.dirname, "../..");
 
@@ -34,8 +36,14 @@ export interface UiServer {
   signInUrl(): Promise<string>;
   /** An API token of the same administrator, for clients that are not the browser. */
   apiToken(): Promise<string>;
-  /** Moves a deployment through states as the controllers would (they do not run here). */
+  /**
+   * Moves a deployment through states as the controllers do on one machine (they do not run here): the row
+   * moves in the database, then a DeploymentProgress goes on INFORM, which the real consumer pushes to the
+   * browsers.
+   */
   advance(deploymentId: string, states: readonly DeploymentState[], patch?: TransitionPatch): Promise<void>;
+  /** Cuts every events WebSocket, as a network drop or an api restart would. */
+  dropEventSockets(): void;
   close(): Promise<void>;
 }
 
@@ -86,12 +94,21 @@ export async function startUiServer(options: UiServerOptions = {}): Promise<UiSe
     KLI8NT_DATA_DIR: dataDir,
     ...options.env,
   });
+  const logger = pino({ level: "silent" });
+  const events = new EventHub({
+    db: database.db,
+    appUrlTemplate: config.appUrlTemplate,
+    onError: (err) => process.stderr.write(`[ui-server] event delivery failed: ${String(err)}\n`),
+  });
+  const bus = await createBus({ kind: "memory" });
+  const inform = await startInformConsumer({ db: database.db, bus, logger, events });
   const app = await buildApi({
     config,
     db: database.db,
     box: new SecretBox(randomBytes(32)),
     onOutboxWrite: () => undefined,
     logs,
+    events,
   });
   await app.listen({ host: "127.0.0.1", port });
   const address = app.server.address();
@@ -103,14 +120,46 @@ export async function startUiServer(options: UiServerOptions = {}): Promise<UiSe
     signInUrl: async () => `${url}/auth/link/${await createSignInLink(database.db, admin.id, 3_600_000)}`,
     apiToken: async () => (await createApiToken(database.db, admin.id, "ui-test")).token,
     async advance(deploymentId, states, patch = {}) {
-      for (const state of states)
-        await transitionDeployment(database.db, deploymentId, `ui-test:${state}`, state, patch);
+      for (const state of states) {
+        const moved = await transitionDeployment(database.db, deploymentId, `ui-test:${state}`, state, patch);
+        if (moved)
+          await bus.publish("INFORM", {
+            id: `${deploymentId}:${state}`,
+            type: "DeploymentProgress.v1",
+            body: progress(moved, state),
+          });
+      }
+    },
+    dropEventSockets() {
+      for (const client of app.websocketServer.clients) client.terminate();
     },
     async close() {
+      await inform.cancel();
+      await bus.close();
       await app.close();
       await logs.close();
       await database.close();
       rmSync(dataDir, { recursive: true, force: true });
     },
+  };
+}
+
+/** The INFORM message a controller publishes with its transition (commit and image stay on the row). */
+function progress(
+  d: { id: string; appId: string; reason: string | null; url: string | null },
+  state: DeploymentState,
+): DeploymentProgress {
+  return {
+    type: "DeploymentProgress",
+    version: 1,
+    deploymentId: d.id,
+    appId: d.appId,
+    step: state === "building" || state === "built" ? "build" : "deploy",
+    state,
+    reason: d.reason,
+    url: d.url,
+    image: null,
+    commitSha: null,
+    at: new Date().toISOString(),
   };
 }

@@ -5,6 +5,8 @@ export interface Loaded<T> {
   readonly error: unknown;
   readonly loading: boolean;
   reload(): void;
+  /** Changes the data in place (a pushed event); a later load still replaces it. */
+  update(change: (data: T) => T): void;
 }
 
 /** Runs `load` when `key` changes and on reload(); a stale answer never overwrites a newer one. */
@@ -26,10 +28,14 @@ export function useLoad<T>(key: string, load: () => Promise<T>): Loaded<T> {
     };
   }, [key, tick]);
   const reload = useCallback(() => setTick((t) => t + 1), []);
-  return { data: state.data, error: state.error, loading: state.loading, reload };
+  const update = useCallback(
+    (change: (data: T) => T) => setState((s) => (s.data === undefined ? s : { ...s, data: change(s.data) })),
+    [],
+  );
+  return { data: state.data, error: state.error, loading: state.loading, reload, update };
 }
 
-/** Calls `fn` every `ms` while `active`; used to follow deployments until the api pushes events. */
+/** Calls `fn` every `ms` while `active`; follows deployments while the events socket is not live. */
 export function useInterval(fn: () => void, ms: number, active: boolean): void {
   const latest = useRef(fn);
   latest.current = fn;

@@ -4,6 +4,8 @@ import { getMe, signOut } from "./api/endpoints.ts";
 import type { User } from "./api/types.ts";
 import { ErrorAlert } from "./components/error-alert.tsx";
 import { useLoad } from "./hooks.ts";
+import { LiveNotice } from "./live/live-notice.tsx";
+import { startLiveUpdates } from "./live/live-updates.ts";
 import { AppPage } from "./pages/app-page.tsx";
 import { Dashboard } from "./pages/dashboard.tsx";
 import { NewApp } from "./pages/new-app.tsx";
@@ -17,6 +19,9 @@ export function Shell() {
   const me = useLoad("me", getMe);
   const main = useRef<HTMLElement>(null);
   const first = useRef(true);
+  const signedIn = me.data !== undefined && !me.error;
+  // One events socket for the whole signed-in session; pages subscribe to it (ADR 0096).
+  useEffect(() => (signedIn ? startLiveUpdates() : undefined), [signedIn]);
 
   // After a client-side navigation, put focus on the new page's heading as a page load would.
   // biome-ignore lint/correctness/useExhaustiveDependencies: runs on each navigation by design
@@ -48,7 +53,10 @@ export function Shell() {
         ) : signedOut || !me.data ? (
           <SignIn />
         ) : (
-          <Page location={location} />
+          <>
+            <LiveNotice />
+            <Page location={location} />
+          </>
         )}
       </main>
     </>

@@ -2,7 +2,8 @@ import { useEffect, useMemo, useRef, useState } from "react";
 import { isNotAvailable } from "../api/client.ts";
 import { probeLogs } from "../api/endpoints.ts";
 import { useLoad } from "../hooks.ts";
-import { type LogLine, LogStream, type SocketLike, type StreamStatus } from "../logs/log-stream.ts";
+import { openSocket, socketUrl } from "../live/browser-socket.ts";
+import { type LogLine, LogStream, type StreamStatus } from "../logs/log-stream.ts";
 import { Link, useLocation } from "../router.tsx";
 import { ErrorAlert, Unavailable } from "./error-alert.tsx";
 
@@ -11,28 +12,10 @@ const SHOW = 3_000;
 type Phase = "" | "build" | "run";
 
 function streamUrl(name: string, phase: Phase, deployment: string | null, from: number | null): string {
-  const scheme = location.protocol === "https:" ? "wss:" : "ws:";
   const query = new URLSearchParams(from === null ? { tail: "1000" } : { from: String(from) });
   if (phase) query.set("phase", phase);
   if (deployment) query.set("deployment", deployment);
-  return `${scheme}//${location.host}/api/apps/${encodeURIComponent(name)}/logs/stream?${query}`;
-}
-
-/** The browser's WebSocket behind the small interface LogStream drives (tests use the ws package). */
-function openSocket(url: string): SocketLike {
-  const ws = new WebSocket(url);
-  const socket: SocketLike = {
-    onopen: null,
-    onmessage: null,
-    onclose: null,
-    onerror: null,
-    close: () => ws.close(),
-  };
-  ws.onopen = () => socket.onopen?.();
-  ws.onmessage = (event) => socket.onmessage?.({ data: event.data });
-  ws.onclose = (event) => socket.onclose?.({ code: event.code, reason: event.reason });
-  ws.onerror = () => socket.onerror?.();
-  return socket;
+  return socketUrl(`/api/apps/${encodeURIComponent(name)}/logs/stream?${query}`);
 }
 
 /** Build then runtime lines, live: follow or pause, search, phase filter, download; resumes by offset. */

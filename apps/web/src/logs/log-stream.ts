@@ -3,6 +3,9 @@
  * reconnects with `from=<last offset + 1>`, so no line is lost or repeated (ADR 0094). No DOM types: the
  * socket comes from a factory, so tests drive it with the `ws` package against a real server.
  */
+import type { SocketLike, StreamStatus } from "../live/socket-like.ts";
+
+export type { SocketLike, StreamStatus };
 
 export interface LogLine {
   readonly offset: number;
@@ -13,19 +16,6 @@ export interface LogLine {
   readonly deploymentId: string;
   readonly line: string;
 }
-
-export interface SocketLike {
-  onopen: (() => void) | null;
-  onmessage: ((event: { data: unknown }) => void) | null;
-  onclose: ((event: { code: number; reason: string }) => void) | null;
-  onerror: (() => void) | null;
-  close(): void;
-}
-
-export type StreamStatus =
-  | { readonly state: "connecting" | "live" }
-  | { readonly state: "reconnecting"; readonly retryInMs: number; readonly attempt: number }
-  | { readonly state: "closed"; readonly reason: string };
 
 export interface LogStreamOptions {
   /** The stream URL: resume `from` an offset, or start with the last lines when null. */

@@ -1,13 +1,15 @@
 import { useState } from "react";
 import { ApiError } from "../api/client.ts";
 import { deployNow, getApp, listDeployments } from "../api/endpoints.ts";
-import { type App, type Deployment, isActive } from "../api/types.ts";
+import { type App, type Deployment, type DeploymentPage, isActive } from "../api/types.ts";
 import { DeployHistory } from "../components/deploy-history.tsx";
 import { ErrorAlert } from "../components/error-alert.tsx";
 import { LogViewer } from "../components/log-viewer.tsx";
 import { PlanPanel } from "../components/plan-panel.tsx";
 import { StatusBadge } from "../components/status-badge.tsx";
-import { useDocumentTitle, useInterval, useLoad } from "../hooks.ts";
+import { type Loaded, useDocumentTitle, useInterval, useLoad } from "../hooks.ts";
+import { withApp, withDeployment, withDeploymentInPage } from "../live/apply-event.ts";
+import { type PlatformEvent, useLiveEvents, useLiveStatus } from "../live/live-updates.ts";
 import { type AppTab, Link } from "../router.tsx";
 import { AppEnv } from "./app-env.tsx";
 import { AppSettings } from "./app-settings.tsx";
@@ -21,16 +23,10 @@ const TABS: readonly { tab: AppTab; label: string; path: string }[] = [
 
 export function AppPage({ name, tab }: { readonly name: string; readonly tab: AppTab }) {
   useDocumentTitle(name);
-  const app = useLoad(`app:${name}`, () => getApp(name));
   const [historyVersion, setHistoryVersion] = useState(0);
   const [deployError, setDeployError] = useState<unknown>(null);
   const [deploying, setDeploying] = useState(false);
-  const latest = app.data?.latestDeployment ?? null;
-  useInterval(app.reload, 3000, latest !== null && isActive(latest.state));
-  // Reloaded whenever the latest deploy moves, so history and "serving" follow the pipeline.
-  const history = useLoad(`deployments:${name}:${historyVersion}:${latest?.state}:${latest?.updatedAt}`, () =>
-    listDeployments(name),
-  );
+  const { app, history, latest } = useLiveApp(name, historyVersion);
   const live = history.data?.items.find((d) => d.state === "live") ?? null;
 
   const deploy = async () => {
@@ -104,6 +100,39 @@ export function AppPage({ name, tab }: { readonly name: string; readonly tab: Ap
       </div>
     </section>
   );
+}
+
+/**
+ * The app and its newest history page, patched by pushed events and refetched on each resync. While the
+ * events socket is down it polls, and reloads the history whenever the latest deploy moves.
+ */
+function useLiveApp(name: string, historyVersion: number) {
+  const app = useLoad(`app:${name}`, () => getApp(name));
+  const latest = app.data?.latestDeployment ?? null;
+  const pushed = useLiveStatus().state === "live";
+  useInterval(app.reload, 3000, !pushed && latest !== null && isActive(latest.state));
+  const follow = pushed ? "" : `:${latest?.state}:${latest?.updatedAt}`;
+  const history = useLoad(`deployments:${name}:${historyVersion}${follow}`, () => listDeployments(name));
+  useLiveEvents(
+    (event) => applyToPage(name, event, app, history),
+    () => {
+      app.reload();
+      history.reload();
+    },
+  );
+  return { app, history, latest };
+}
+
+/** A pushed change of this app: patch the app and the newest page of history in place. */
+function applyToPage(name: string, event: PlatformEvent, app: Loaded<App>, history: Loaded<DeploymentPage>) {
+  if (event.type === "deployment" && event.app === name) {
+    app.update((a) => withDeployment(a, event.deployment));
+    history.update((page) => withDeploymentInPage(page, event.deployment));
+  } else if (event.type === "app" && event.app.name === name) {
+    app.update((a) => withApp(a, event.app));
+  } else if (event.type === "app-deleted" && event.app === name) {
+    app.reload(); // Shows the api's "no app named …" with the way back.
+  }
 }
 
 /** Retrying cannot bring back an app that does not exist. */

@@ -6,6 +6,8 @@ import { StatusBadge } from "../components/status-badge.tsx";
 import { takeFlash } from "../flash.ts";
 import { fullTime, timeAgo } from "../format.ts";
 import { useDocumentTitle, useInterval, useLoad } from "../hooks.ts";
+import { withApp, withDeployment } from "../live/apply-event.ts";
+import { type PlatformEvent, useLiveEvents, useLiveStatus } from "../live/live-updates.ts";
 import { Link } from "../router.tsx";
 
 export function Dashboard() {
@@ -16,10 +18,28 @@ export function Dashboard() {
   const first = useLoad("apps", () => listApps());
   const apps = [...(first.data?.items ?? []), ...(more?.items ?? [])];
   const next = more ? more.next : (first.data?.nextCursor ?? null);
+  const live = useLiveStatus().state === "live";
+  // Pushed events keep the list current; polling is the fallback while the socket is down.
   useInterval(
     first.reload,
     4000,
-    apps.some((a) => a.latestDeployment && isActive(a.latestDeployment.state)),
+    !live && apps.some((a) => a.latestDeployment && isActive(a.latestDeployment.state)),
+  );
+  useLiveEvents(
+    (event) => {
+      // A new app (made in another tab) has no row to patch: fetch the list with it in place.
+      if (event.type === "app" && !apps.some((a) => a.id === event.app.id)) {
+        first.reload();
+        return;
+      }
+      const change = (items: App[]) => applyToList(items, event);
+      first.update((page) => ({ ...page, items: change(page.items) }));
+      setMore((m) => (m ? { ...m, items: change(m.items) } : m));
+    },
+    () => {
+      setMore(null);
+      first.reload();
+    },
   );
 
   const loadMore = async () => {
@@ -63,6 +83,17 @@ export function Dashboard() {
       ) : null}
     </section>
   );
+}
+
+function applyToList(items: App[], event: PlatformEvent): App[] {
+  switch (event.type) {
+    case "deployment":
+      return items.map((a) => (a.name === event.app ? withDeployment(a, event.deployment) : a));
+    case "app":
+      return items.map((a) => (a.id === event.app.id ? withApp(a, event.app) : a));
+    case "app-deleted":
+      return items.filter((a) => a.name !== event.app);
+  }
 }
 
 function AppRow({ app }: { readonly app: App }) {

@@ -1,0 +1,126 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { WebSocket } from "ws";
+import { EventStream, type PlatformEvent } from "../../apps/web/src/live/event-stream.ts";
+import type { SocketLike, StreamStatus } from "../../apps/web/src/live/socket-like.ts";
+import { startUiServer, type UiServer } from "./ui-server.ts";
+
+/** The ws package behind EventStream's socket interface, authenticated as the browser would be. */
+function wsSocket(url: string, headers: Record<string, string>): SocketLike {
+  const ws = new WebSocket(url, { headers });
+  const socket: SocketLike = {
+    onopen: null,
+    onmessage: null,
+    onclose: null,
+    onerror: null,
+    close: () => ws.close(),
+  };
+  ws.on("open", () => socket.onopen?.());
+  ws.on("message", (data) => socket.onmessage?.({ data: data.toString() }));
+  ws.on("close", (code, reason) => socket.onclose?.({ code, reason: reason.toString() }));
+  ws.on("error", () => socket.onerror?.());
+  return socket;
+}
+
+async function until(what: string, check: () => boolean, ms = 10_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+// The client half of ADR 0096 against the real api, INFORM consumer and events socket (no browser needed).
+describe("EventStream against the api's events WebSocket", () => {
+  let server: UiServer;
+  let token: string;
+  const call = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
+    const res = await fetch(`${server.url}/api${path}`, {
+      method,
+      headers: {
+        authorization: `Bearer ${token}`,
+        ...(body === undefined ? {} : { "content-type": "application/json" }),
+      },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    return (await res.json()) as T;
+  };
+
+  beforeAll(async () => {
+    server = await startUiServer();
+    token = await server.apiToken();
+    await call("POST", "/apps", { name: "pushed", repository: { url: "https://github.com/acme/pushed" } });
+  });
+  afterAll(async () => server?.close());
+
+  it("is live after ready, follows a deploy, and after a cut resyncs so a change made meanwhile is seen", async () => {
+    const events: PlatformEvent[] = [];
+    const statuses: StreamStatus["state"][] = [];
+    let resyncs = 0;
+    const stream = new EventStream({
+      url: `${server.url.replace("http", "ws")}/api/events`,
+      connect: (url) => wsSocket(url, { authorization: `Bearer ${token}` }),
+      onEvent: (e) => events.push(e),
+      onResync: () => {
+        resyncs += 1;
+      },
+      onStatus: (s) => statuses.push(s.state),
+      maxDelayMs: 500,
+    });
+    stream.start();
+    try {
+      await until("the first resync", () => resyncs === 1);
+      expect(statuses).toEqual(["connecting", "live"]);
+
+      const d = await call<{ id: string }>("POST", "/apps/pushed/deployments", {});
+      await server.advance(d.id, ["building"]);
+      const stateOf = (id: string) =>
+        events.flatMap((e) =>
+          e.type === "deployment" && e.deployment.id === id ? [e.deployment.state] : [],
+        );
+      await until("building pushed", () => stateOf(d.id).includes("building"));
+      expect(stateOf(d.id)[0]).toBe("queued");
+
+      // The socket dies; the build fails before the client is back: no event can carry that.
+      server.dropEventSockets();
+      await server.advance(d.id, ["failed"], { reason: "exit 1" });
+      await until("the resync after the reconnect", () => resyncs === 2);
+      expect(statuses.slice(2)).toEqual(["reconnecting", "connecting", "live"]);
+      // What a page does on resync: fetch. The failure is there, with its reason.
+      const now = await call<{ state: string; reason: string }>("GET", `/deployments/${d.id}`);
+      expect(now).toMatchObject({ state: "failed", reason: "exit 1" });
+    } finally {
+      stream.stop();
+    }
+  });
+
+  it("stops for good on 4401 when the browser session signs out", async () => {
+    const signIn = await fetch(await server.signInUrl(), { redirect: "manual" });
+    const cookie = (signIn.headers.get("set-cookie") ?? "").split(";")[0] ?? "";
+    const statuses: StreamStatus[] = [];
+    let resyncs = 0;
+    const stream = new EventStream({
+      url: `${server.url.replace("http", "ws")}/api/events`,
+      connect: (url) => wsSocket(url, { cookie }),
+      onEvent: () => undefined,
+      onResync: () => {
+        resyncs += 1;
+      },
+      onStatus: (s) => statuses.push(s),
+      maxDelayMs: 200,
+    });
+    stream.start();
+    try {
+      await until("live", () => resyncs === 1);
+      await fetch(`${server.url}/api/auth/logout`, { method: "POST", headers: { cookie } });
+      await until("closed", () => statuses.at(-1)?.state === "closed");
+      expect(statuses.at(-1)).toEqual({
+        state: "closed",
+        reason: "Signed out: sign in again to see live updates",
+      });
+      await new Promise((resolve) => setTimeout(resolve, 600));
+      expect(statuses.at(-1)?.state).toBe("closed"); // No reconnect loop.
+    } finally {
+      stream.stop();
+    }
+  });
+});

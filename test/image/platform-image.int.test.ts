@@ -5,7 +5,7 @@ import { promisify } from "node:util";
 import { eventually } from "@kli8nt/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
-// The image the Helm chart runs (deploy/image/Containerfile, ADR 0116), built for real with buildah and
+// The image the Helm chart runs (deploy/image/Containerfile, ADR 0117), built for real with buildah and
 // run with podman: the api serves, the UI is inside, every controller bundle loads.
 const run = promisify(execFile);
 const env = process.env;

@@ -1,10 +1,11 @@
-import { Agent, createServer, type Server } from "node:http";
+import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Duplex } from "node:stream";
 import { UnavailableError } from "@kli8nt/core";
 import type { RouteTable } from "../routes.ts";
 import { createHandlers, onClientError } from "./request-handlers.ts";
 import { type ProxyContext, type RouterLogger, silentLogger } from "./types.ts";
+import { UpstreamPool } from "./upstream-pool.ts";
 
 export interface RouterOptions {
   /** Port to listen on; 0 picks a free one. Default 8000 (`KLI8NT_ROUTER_PORT`). */
@@ -43,10 +44,11 @@ export interface Router {
 export async function createRouter(options: RouterOptions): Promise<Router> {
   const appsDomain = (options.appsDomain ?? "localhost").toLowerCase();
   const logger = options.logger ?? silentLogger;
-  const agent = new Agent({ keepAlive: true, keepAliveMsecs: 1000, maxFreeSockets: 256, scheduling: "lifo" });
+  const connectTimeoutMs = options.connectTimeoutMs ?? 5000;
+  const pool = new UpstreamPool(connectTimeoutMs);
   const ctx: ProxyContext = {
-    agent,
-    connectTimeoutMs: options.connectTimeoutMs ?? 5000,
+    pool,
+    connectTimeoutMs,
     responseTimeoutMs: options.responseTimeoutMs ?? 60_000,
     logger,
   };
@@ -79,7 +81,7 @@ export async function createRouter(options: RouterOptions): Promise<Router> {
     port,
     appUrl: (app) => `http://${app.toLowerCase()}.${appsDomain}:${port}/`,
     close: async () => {
-      await closeRouter(server, agent, upgraded, options.closeGraceMs ?? 5000);
+      await closeRouter(server, pool, upgraded, options.closeGraceMs ?? 5000);
       logger.info({ port }, "Stopped router");
     },
   };
@@ -103,7 +105,7 @@ function listen(server: Server, port: number, host: string): Promise<number> {
 
 async function closeRouter(
   server: Server,
-  agent: Agent,
+  pool: UpstreamPool,
   upgraded: Set<Duplex>,
   graceMs: number,
 ): Promise<void> {
@@ -113,5 +115,5 @@ async function closeRouter(
   const cut = setTimeout(() => server.closeAllConnections(), graceMs);
   await closed;
   clearTimeout(cut);
-  agent.destroy();
+  pool.destroy();
 }

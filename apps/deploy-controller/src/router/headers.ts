@@ -55,16 +55,45 @@ export function upstreamRequestHeaders(req: IncomingMessage, upgrade: boolean): 
   if (upgrade) {
     out.push("connection", "upgrade");
     if (req.headers.upgrade !== undefined) out.push("upgrade", req.headers.upgrade);
-  } else if (req.headers["transfer-encoding"] !== undefined && req.headers["content-length"] === undefined) {
+  } else if (isChunkedOnly(req)) {
     // Node only chunk-encodes POST-like methods by default; say it explicitly so any method keeps its body.
     out.push("transfer-encoding", "chunked");
   }
   return out;
 }
 
-/** Headers for the client response: Node's server re-frames the body itself (length or chunked). */
-export function clientResponseHeaders(res: IncomingMessage): string[] {
-  return copyEndToEnd(res.rawHeaders, connectionTokens(res.headers.connection), NONE);
+/** What to write to the upstream for a plain (not upgrade) request, and how its body must be framed. */
+export interface UpstreamHead {
+  /** Request line and header block, to be written as latin1: node's parser decoded the bytes that way. */
+  readonly text: string;
+  readonly bodyless: boolean;
+  /** The client's body was chunked (node decoded it): it must be re-chunked on the way up. */
+  readonly chunked: boolean;
+}
+
+export function upstreamRequestHead(req: IncomingMessage): UpstreamHead {
+  const fields = upstreamRequestHeaders(req, false);
+  let text = `${req.method} ${req.url} HTTP/1.1\r\n`;
+  for (let i = 0; i + 1 < fields.length; i += 2) text += `${fields[i]}: ${fields[i + 1]}\r\n`;
+  return { text: `${text}\r\n`, bodyless: hasNoBody(req), chunked: isChunkedOnly(req) };
+}
+
+/**
+ * Headers for the client response, from the upstream's raw [name, value, …] fields: Node's server
+ * re-frames the body itself (length or chunked).
+ */
+export function clientResponseHeaders(raw: string[]): string[] {
+  let connection: string | undefined;
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    if ((raw[i] as string).length === 10 && (raw[i] as string).toLowerCase() === "connection") {
+      connection = connection === undefined ? raw[i + 1] : `${connection}, ${raw[i + 1]}`;
+    }
+  }
+  return copyEndToEnd(raw, connectionTokens(connection), NONE);
+}
+
+function isChunkedOnly(req: IncomingMessage): boolean {
+  return req.headers["transfer-encoding"] !== undefined && req.headers["content-length"] === undefined;
 }
 
 /** True when a request carries no body (nothing to stream, nothing consumed if it has to be sent again). */

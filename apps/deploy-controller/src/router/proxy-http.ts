@@ -1,9 +1,11 @@
-import { type IncomingMessage, request, type ServerResponse } from "node:http";
-import { clientResponseHeaders, hasNoBody, isReplayable, upstreamRequestHeaders } from "./headers.ts";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { UnavailableError } from "@kli8nt/core";
+import { clientResponseHeaders, isReplayable, upstreamRequestHead } from "./headers.ts";
 import { renderPage, type StatusPage } from "./pages.ts";
 import { upstreamFailedPage } from "./status-pages.ts";
 import type { ProxyContext } from "./types.ts";
-import { armConnectTimeout, armResponseTimeout, failureCode, type UpstreamAddress } from "./upstream.ts";
+import { failureCode, type UpstreamAddress } from "./upstream.ts";
+import type { ExchangeHandler, UpstreamConnection } from "./upstream-pool.ts";
 
 /** Writes a router page unless the response has already started. */
 export function sendPage(req: IncomingMessage, res: ServerResponse, page: StatusPage): void {
@@ -31,45 +33,163 @@ export function proxyHttp(
   app: string,
   retry?: Retry,
 ): void {
-  const bodyless = hasNoBody(req);
-  const proxyReq = request({
-    host: upstream.hostname,
-    port: upstream.port,
-    method: req.method,
-    path: req.url,
-    headers: upstreamRequestHeaders(req, false),
-    agent: ctx.agent,
-  });
-  armConnectTimeout(proxyReq, ctx.connectTimeoutMs);
-  armResponseTimeout(proxyReq, ctx.responseTimeoutMs);
+  new Exchange(ctx, req, res, ctx.pool.acquire(upstream), { upstream, app, retry }).start();
+}
 
-  proxyReq.on("response", (proxyRes) => {
-    res.writeHead(proxyRes.statusCode ?? 502, proxyRes.statusMessage, clientResponseHeaders(proxyRes));
+interface Target {
+  readonly upstream: UpstreamAddress;
+  readonly app: string;
+  readonly retry: Retry | undefined;
+}
+
+const CRLF = Buffer.from("\r\n");
+const LAST_CHUNK = Buffer.from("0\r\n\r\n");
+
+/** One request and its response over one upstream connection; the connection calls it back. */
+class Exchange implements ExchangeHandler {
+  #over = false;
+  #interim = false;
+  #requestSent = false;
+  #keepAlive = false;
+  #timer: NodeJS.Timeout | undefined;
+  #chunked = false;
+
+  constructor(
+    private readonly ctx: ProxyContext,
+    private readonly req: IncomingMessage,
+    private readonly res: ServerResponse,
+    private readonly conn: UpstreamConnection,
+    private readonly target: Target,
+  ) {}
+
+  start(): void {
+    const { req, res, conn } = this;
+    conn.attach(this);
+    const head = upstreamRequestHead(req);
+    this.#chunked = head.chunked;
+    // The client went away before the response finished: stop the upstream work too.
+    res.once("close", () => {
+      if (!res.writableFinished) this.#end(false);
+    });
+    conn.socket.write(head.text, "latin1");
+    if (head.bodyless) {
+      this.#sent();
+      return;
+    }
+    req.on("data", this.#onRequestData);
+    req.once("end", this.#onRequestEnd);
+    req.once("error", () => this.#end(false));
+  }
+
+  readonly #onRequestData = (chunk: Buffer): void => {
+    const socket = this.conn.socket;
+    let flushed: boolean;
+    if (this.#chunked) {
+      socket.cork();
+      socket.write(`${chunk.length.toString(16)}\r\n`, "latin1");
+      socket.write(chunk);
+      flushed = socket.write(CRLF);
+      socket.uncork();
+    } else {
+      flushed = socket.write(chunk);
+    }
+    if (!flushed) this.req.pause();
+  };
+
+  readonly #onRequestEnd = (): void => {
+    if (this.#chunked) this.conn.socket.write(LAST_CHUNK);
+    this.#sent();
+  };
+
+  onDrain(): void {
+    if (!this.#requestSent) this.req.resume();
+  }
+
+  /** The whole request is with the upstream: from now on it has `responseTimeoutMs` to start answering. */
+  #sent(): void {
+    this.#requestSent = true;
+    const ms = this.ctx.responseTimeoutMs;
+    if (ms <= 0 || this.res.headersSent || this.#over) return;
+    this.#timer = setTimeout(() => {
+      this.#fail(new UnavailableError("UPSTREAM_RESPONSE_TIMEOUT", `upstream did not answer in ${ms} ms`));
+    }, ms);
+  }
+
+  onHead(status: number, message: string, headers: string[], keepAlive: boolean): 0 | 1 {
+    // 1xx interim responses (100 Continue, 103 Early Hints) are not relayed; the final one follows.
+    if (status < 200) {
+      if (status === 101) this.#fail(new Error("upstream switched protocols on a plain request"));
+      this.#interim = true;
+      return 1;
+    }
+    clearTimeout(this.#timer);
+    this.#keepAlive = keepAlive;
+    try {
+      this.res.writeHead(status, message, clientResponseHeaders(headers));
+    } catch (err) {
+      // A reason phrase or field node:http refuses to write: the app's answer cannot be relayed.
+      this.#fail(err as Error);
+      return 1;
+    }
+    return this.req.method === "HEAD" ? 1 : 0;
+  }
+
+  onBody(chunk: Buffer): void {
+    if (this.res.write(chunk)) return;
+    const socket = this.conn.socket;
+    socket.pause();
+    this.res.once("drain", () => {
+      // The connection may serve another exchange by now; only this one's pause is undone.
+      if (!this.#over) socket.resume();
+    });
+  }
+
+  onComplete(): void {
+    if (this.#interim) {
+      this.#interim = false;
+      return;
+    }
+    this.res.end();
+    this.#end(this.#keepAlive && this.#requestSent);
+  }
+
+  onFail(err: Error): void {
+    if (this.#over) return;
+    this.#over = true;
+    this.#cleanup();
+    const { req, res, target } = this;
     // An upstream that dies mid-body must cut the client's response, not leave it hanging as complete.
-    proxyRes.on("error", () => res.destroy());
-    proxyRes.pipe(res);
-  });
-
-  proxyReq.on("error", (err) => {
     if (res.headersSent || res.destroyed) {
       res.destroy();
       return;
     }
-    if (isReplayable(req) && retry?.(upstream, err, proxyReq.reusedSocket) === true) return;
+    if (isReplayable(req) && target.retry?.(target.upstream, err, this.conn.reused) === true) return;
     const code = failureCode(err);
-    ctx.logger.warn({ app, upstream, code, err }, "Failed to reach upstream");
-    sendPage(req, res, upstreamFailedPage(app, code));
-  });
+    this.ctx.logger.warn(
+      { app: target.app, upstream: target.upstream, code, err },
+      "Failed to reach upstream",
+    );
+    sendPage(req, res, upstreamFailedPage(target.app, code));
+  }
 
-  // The client went away before the response finished: stop the upstream work too.
-  res.once("close", () => {
-    if (!res.writableFinished) proxyReq.destroy();
-  });
+  /** Fails the exchange from our side (timeout, bad response): the connection cannot be trusted again. */
+  #fail(err: Error): void {
+    this.conn.detach(false);
+    this.onFail(err);
+  }
 
-  if (bodyless) {
-    proxyReq.end();
-  } else {
-    req.on("error", () => proxyReq.destroy());
-    req.pipe(proxyReq);
+  #end(reusable: boolean): void {
+    if (this.#over) return;
+    this.#over = true;
+    this.#cleanup();
+    this.conn.detach(reusable);
+  }
+
+  #cleanup(): void {
+    clearTimeout(this.#timer);
+    if (!this.#requestSent) {
+      this.req.off("data", this.#onRequestData);
+      this.req.off("end", this.#onRequestEnd);
+    }
   }
 }

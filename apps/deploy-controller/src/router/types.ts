@@ -1,4 +1,4 @@
-import type { Agent } from "node:http";
+import type { UpstreamPool } from "./upstream-pool.ts";
 
 /** The subset of a pino logger the router uses; a pino Logger fits as is. */
 export interface RouterLogger {
@@ -10,8 +10,8 @@ export interface RouterLogger {
 
 /** What the proxy functions share, built once per router. */
 export interface ProxyContext {
-  /** Keep-alive agent for plain requests; upgrades get their own connection. */
-  readonly agent: Agent;
+  /** Keep-alive connections for plain requests; upgrades get their own connection. */
+  readonly pool: UpstreamPool;
   readonly connectTimeoutMs: number;
   readonly responseTimeoutMs: number;
   readonly logger: RouterLogger;

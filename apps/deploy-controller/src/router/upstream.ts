@@ -50,28 +50,6 @@ export function armConnectTimeout(req: ClientRequest, ms: number): void {
   });
 }
 
-/**
- * Time from the end of the request (body included, so slow uploads are not cut) to the response head,
- * as nginx's proxy_read_timeout does for its first read. 0 turns it off.
- */
-export function armResponseTimeout(req: ClientRequest, ms: number): void {
-  if (ms <= 0) return;
-  // An app may answer before the upload ends (413, echo streams); its response must then never be cut.
-  let answered = false;
-  req.once("response", () => {
-    answered = true;
-  });
-  req.once("finish", () => {
-    if (answered) return;
-    const timer = setTimeout(() => {
-      req.destroy(new UnavailableError("UPSTREAM_RESPONSE_TIMEOUT", `upstream did not answer in ${ms} ms`));
-    }, ms);
-    const clear = (): void => clearTimeout(timer);
-    req.once("response", clear);
-    req.once("close", clear);
-  });
-}
-
 /** A stable code for an upstream failure: ours, or the system error code. */
 export function failureCode(err: unknown): string | undefined {
   if (typeof err === "object" && err !== null && "code" in err && typeof err.code === "string")

@@ -1,0 +1,157 @@
+import { connect, type Socket } from "node:net";
+import { UnavailableError } from "@kli8nt/core";
+import { type ResponseEvents, ResponseParser } from "./response-parser.ts";
+import type { UpstreamAddress } from "./upstream.ts";
+
+/** One request/response on a connection: the response events, plus the connection's own failures. */
+export interface ExchangeHandler extends ResponseEvents {
+  /** The connection failed or closed before the response was complete. */
+  onFail(err: Error): void;
+  /** The socket took all buffered request bytes: the request body may flow again. */
+  onDrain(): void;
+}
+
+// Idle connections kept per upstream, as the http.Agent's maxFreeSockets was.
+const MAX_FREE = 256;
+// What node:http sends for an upstream that closes without answering; the replay rule keys on its code.
+const hangUp = (): Error => Object.assign(new Error("socket hang up"), { code: "ECONNRESET" });
+
+/**
+ * A keep-alive TCP connection to an upstream, parsed by one llhttp parser for its whole life. Its
+ * listeners are installed once; each exchange only swaps the handler they call (no per-request listeners).
+ */
+export class UpstreamConnection {
+  readonly socket: Socket;
+  /** True once it has served an exchange: a failure then may be a close that raced our write. */
+  reused = false;
+  #handler: ExchangeHandler | null = null;
+  readonly #parser: ResponseParser;
+
+  constructor(
+    readonly pool: UpstreamPool,
+    readonly key: string,
+    address: UpstreamAddress,
+    connectTimeoutMs: number,
+  ) {
+    const socket = connect({ host: address.hostname, port: address.port, noDelay: true });
+    this.socket = socket;
+    this.#parser = new ResponseParser(
+      {
+        onHead: (status, message, headers, keepAlive) => {
+          if (this.#handler !== null) return this.#handler.onHead(status, message, headers, keepAlive);
+          // A response nobody asked for: the connection is out of step with its requests.
+          socket.destroy();
+          return 1;
+        },
+        onBody: (chunk) => this.#handler?.onBody(chunk),
+        onComplete: () => this.#handler?.onComplete(),
+      },
+      0,
+    );
+    // node:http has no connect timeout of its own: time only the TCP connect.
+    const timer = setTimeout(() => {
+      const ms = connectTimeoutMs;
+      this.#fail(
+        new UnavailableError(
+          "UPSTREAM_CONNECT_TIMEOUT",
+          `upstream did not accept the connection in ${ms} ms`,
+        ),
+      );
+    }, connectTimeoutMs);
+    socket.once("connect", () => {
+      clearTimeout(timer);
+      socket.setKeepAlive(true, 1000);
+    });
+    socket.on("data", (data: Buffer) => {
+      // Bytes on an idle connection are not a response to anything: the connection is unusable.
+      const err = this.#handler === null ? hangUp() : this.#parser.execute(data);
+      if (err !== undefined) this.#fail(err);
+    });
+    socket.on("end", () => this.#fail(this.#parser.finish() ?? hangUp()));
+    socket.on("error", (err) => this.#fail(err));
+    socket.on("close", () => {
+      clearTimeout(timer);
+      this.#fail(hangUp());
+      pool.forget(this);
+      this.#parser.close();
+    });
+    socket.on("drain", () => this.#handler?.onDrain());
+  }
+
+  /** Hands the connection to an exchange. */
+  attach(handler: ExchangeHandler): void {
+    this.#handler = handler;
+  }
+
+  /** The exchange is over; the connection goes back to the pool, or is closed when it cannot be reused. */
+  detach(reusable: boolean): void {
+    this.#handler = null;
+    if (!reusable || this.socket.destroyed) {
+      this.socket.destroy();
+      return;
+    }
+    // Paused for a slow client while the rest of the body was already parsed: the next exchange must read.
+    if (this.socket.isPaused()) this.socket.resume();
+    this.pool.release(this);
+  }
+
+  #fail(err: Error): void {
+    const handler = this.#handler;
+    this.#handler = null;
+    // Out of the pool now: 'close' comes a tick later, and nothing may take the connection in between.
+    this.pool.forget(this);
+    this.socket.destroy();
+    // After `end`, finish() may have completed a close-delimited body, which detached the handler.
+    handler?.onFail(err);
+  }
+}
+
+/** Idle keep-alive connections per upstream address, reused last-in first-out. */
+export class UpstreamPool {
+  readonly #free = new Map<string, UpstreamConnection[]>();
+  readonly #all = new Set<UpstreamConnection>();
+
+  constructor(private readonly connectTimeoutMs: number) {}
+
+  /** An idle connection to the address, or a new one (its writes are queued until it connects). */
+  acquire(address: UpstreamAddress): UpstreamConnection {
+    const key = `${address.hostname}:${address.port}`;
+    const idle = this.#free.get(key)?.pop();
+    if (idle !== undefined) {
+      idle.socket.ref();
+      return idle;
+    }
+    const fresh = new UpstreamConnection(this, key, address, this.connectTimeoutMs);
+    this.#all.add(fresh);
+    return fresh;
+  }
+
+  release(conn: UpstreamConnection): void {
+    conn.reused = true;
+    let list = this.#free.get(conn.key);
+    if (list === undefined) {
+      list = [];
+      this.#free.set(conn.key, list);
+    }
+    if (list.length >= MAX_FREE) {
+      conn.socket.destroy();
+      return;
+    }
+    // Idle connections do not keep the process alive, as with http.Agent.
+    conn.socket.unref();
+    list.push(conn);
+  }
+
+  /** The connection closed: it must never be handed out again. */
+  forget(conn: UpstreamConnection): void {
+    this.#all.delete(conn);
+    const list = this.#free.get(conn.key);
+    const i = list?.indexOf(conn) ?? -1;
+    if (list !== undefined && i >= 0) list.splice(i, 1);
+    if (list?.length === 0) this.#free.delete(conn.key);
+  }
+
+  destroy(): void {
+    for (const conn of this.#all) conn.socket.destroy();
+  }
+}

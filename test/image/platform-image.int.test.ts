@@ -1,8 +1,7 @@
 import { execFile } from "node:child_process";
-import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { eventually } from "@kli8nt/testkit";
+import { eventually, freePort } from "@kli8nt/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 // The image the Helm chart runs (deploy/image/Containerfile, ADR 0117), built for real with buildah and
@@ -19,15 +18,6 @@ if (!ready && env.CI === "true") {
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const IMAGE = "localhost/kli8nt/platform:test";
 const CONTAINER = `kli8nt-platform-test-${process.pid}`;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer().listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => (typeof address === "object" && address ? resolve(address.port) : reject()));
-    });
-  });
-}
 
 /** Runs a command in the image; resolves with its exit code and output whatever the code. */
 async function inImage(args: string[]): Promise<{ code: number; output: string }> {

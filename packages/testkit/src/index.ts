@@ -14,5 +14,6 @@ export type { FileChanges } from "./fake-github/git-repos.ts";
 export { startFakeGitHub } from "./fake-github/start-fake-github.ts";
 export type { FakeDeployment, FakeDeploymentStatus, FakeHook, WebhookDelivery } from "./fake-github/store.ts";
 export { signBody } from "./fake-github/webhook-delivery.ts";
+export { freePort } from "./free-port.ts";
 export { samplePath } from "./samples.ts";
 export { cookieFrom, signInOverHttp } from "./sign-in-over-http.ts";

@@ -1,8 +1,7 @@
 import { randomBytes } from "node:crypto";
-import { createServer } from "node:net";
 import { Writable } from "node:stream";
 import { type Database, IN_MEMORY, openDatabase, SecretBox } from "@kli8nt/db";
-import { type FakeGitHub, signInOverHttp, startFakeGitHub } from "@kli8nt/testkit";
+import { type FakeGitHub, freePort, signInOverHttp, startFakeGitHub } from "@kli8nt/testkit";
 
 export { cookieFrom } from "@kli8nt/testkit";
 
@@ -35,17 +34,6 @@ export interface GitHubTestEnv {
 /** Waits for work the api does after answering (webhooks, statuses); generous for a loaded CI machine. */
 export function eventually<T>(check: () => T | Promise<T>): Promise<T> {
   return vi.waitFor(check, { timeout: 15_000, interval: 50 });
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === "object" && address ? address.port : 0));
-    });
-  });
 }
 
 export async function startGitHubTestEnv(

@@ -1,5 +1,6 @@
 import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import { existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
@@ -11,8 +12,16 @@ import {
   loadAllYaml,
   PatchStrategy,
   type V1Deployment,
+  type V1Secret,
 } from "@kubernetes/client-node";
 import { beforeAll, describe, expect, it } from "vitest";
+import { loadConfig } from "../../apps/api/src/config.ts";
+import {
+  loadKanikoJobConfig,
+  loadKanikoProcessConfig,
+} from "../../apps/build-controller/src/kaniko-job/config.ts";
+import { loadKubernetesDeployControllerConfig } from "../../apps/deploy-controller/src/kubernetes/config.ts";
+import { loadLogControllerConfig } from "../../apps/log-controller/src/config.ts";
 
 // The Helm chart: `helm lint` and `helm template` with a helm built from its Go module
 // (test/k8s/helm-binary.sh, cached), then every rendered object server-side applied with dry-run
@@ -36,7 +45,7 @@ const required = [
   `builds.namespace=${buildNamespace}`,
   "github.clientId=Iv1.test",
   "github.clientSecret=test-secret",
-  "github.webhookSecret=test-webhook",
+  "github.webhookSecret=test-webhook-0123456789",
   "postgresql.url=postgres://kli8nt:pw@db:5432/kli8nt",
   "rabbitmq.url=amqp://kli8nt:pw@mq:5672/%2F",
   "kafka.brokers=kafka-0:9092\\,kafka-1:9092",
@@ -141,6 +150,55 @@ describe.skipIf(!kubeconfigPath)("Helm chart deploy/helm/kli8nt", () => {
     const env = JSON.stringify(deployments.find((d) => d.metadata?.name === "rel-build-controller"));
     expect(env).toContain(KANIKO);
     expect(env).not.toContain("test-secret");
+  });
+
+  it("sets only variables each entry point reads, and its config loader accepts them", async () => {
+    const rendered = await render([...required, "tls.issuer.kind=Issuer", "tls.issuer.name=internal-ca"]);
+    const secrets = new Map(
+      rendered.filter((o): o is V1Secret => o.kind === "Secret").map((s) => [s.metadata?.name, s.stringData]),
+    );
+    // Each component: the config files whose variables it reads, and the loaders its main.ts calls.
+    const components: Record<string, { sources: string[]; load: (env: NodeJS.ProcessEnv) => unknown }> = {
+      "rel-api": { sources: ["apps/api/src/config.ts"], load: loadConfig },
+      "rel-build-controller": {
+        sources: ["apps/build-controller/src/kaniko-job/config.ts"],
+        load: (env) => [loadKanikoJobConfig(env), loadKanikoProcessConfig(env)],
+      },
+      "rel-deploy-controller": {
+        sources: ["apps/deploy-controller/src/kubernetes/config.ts"],
+        load: loadKubernetesDeployControllerConfig,
+      },
+      "rel-log-controller": { sources: ["apps/log-controller/src/config.ts"], load: loadLogControllerConfig },
+    };
+    const loaded: Record<string, unknown> = {};
+    for (const d of rendered.filter((o): o is V1Deployment => o.kind === "Deployment")) {
+      const name = d.metadata?.name ?? "";
+      const component = components[name];
+      const container = d.spec?.template.spec?.containers[0];
+      expect(component, name).toBeDefined();
+      const entry = container?.command?.at(-1) ?? "";
+      expect(existsSync(join(root, entry.replace(/^\/app\//, ""))), `${name} runs ${entry}`).toBe(true);
+      const env = Object.fromEntries(
+        (container?.env ?? []).map((e) => {
+          const ref = e.valueFrom?.secretKeyRef;
+          return [e.name, ref ? secrets.get(ref.name)?.[ref.key] : e.value];
+        }),
+      );
+      const source = component?.sources.map((f) => readFileSync(join(root, f), "utf8")).join("\n") ?? "";
+      expect(
+        Object.keys(env).filter((key) => !source.includes(`${key}:`)),
+        `${name} sets unread variables`,
+      ).toEqual([]);
+      loaded[name] = component?.load(env);
+    }
+    expect(loaded["rel-deploy-controller"]).toMatchObject({
+      settings: {
+        certificateIssuer: { kind: "Issuer", name: "internal-ca" },
+        appsDomain: "apps.example.com",
+      },
+      databaseUrl: "postgres://kli8nt:pw@db:5432/kli8nt",
+    });
+    expect(loaded["rel-log-controller"]).toMatchObject({ kafkaBrokers: ["kafka-0:9092", "kafka-1:9092"] });
   });
 
   it("grants each controller only what it uses", () => {

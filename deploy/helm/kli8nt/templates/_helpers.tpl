@@ -38,17 +38,29 @@ app.kubernetes.io/component: {{ .component }}
       key: {{ .key }}
 {{- end -}}
 
-{{/* Environment shared by every component. */}}
+{{/* Environment shared by every component (each reads these names in its config.ts). */}}
 {{- define "kli8nt.commonEnv" -}}
 - name: KLI8NT_LOG_LEVEL
-  value: info
-- name: KLI8NT_BUS
-  value: rabbitmq
+  value: {{ .Values.logLevel | default "info" | quote }}
+{{- end -}}
+
+{{/* RabbitMQ, for the components on the bus (api, build and deploy controllers). */}}
+{{- define "kli8nt.rabbitmqEnv" -}}
 {{ include "kli8nt.secretEnv" (dict "name" "KLI8NT_RABBITMQ_URL" "secret" (.Values.rabbitmq.existingSecret | default (include "kli8nt.platformSecret" .)) "key" (ternary "url" "rabbitmqUrl" (ne .Values.rabbitmq.existingSecret ""))) }}
+{{- end -}}
+
+{{/* Kafka, for the components that read or write logs (api, log controller). */}}
+{{- define "kli8nt.kafkaEnv" -}}
 - name: KLI8NT_KAFKA_BROKERS
   value: {{ required "kafka.brokers is required (bring your own Kafka)" .Values.kafka.brokers | quote }}
 - name: KLI8NT_KAFKA_TOPIC_PREFIX
   value: {{ .Values.kafka.topicPrefix | quote }}
+{{- end -}}
+
+{{/* The database and the key its secrets are encrypted with (api, deploy and log controllers). */}}
+{{- define "kli8nt.databaseEnv" -}}
+{{ include "kli8nt.secretEnv" (dict "name" "KLI8NT_SECRET_KEY" "secret" (include "kli8nt.platformSecret" .) "key" "secretKey") }}
+{{ include "kli8nt.secretEnv" (dict "name" "KLI8NT_DATABASE_URL" "secret" (.Values.postgresql.existingSecret | default (include "kli8nt.platformSecret" .)) "key" (ternary "url" "databaseUrl" (ne .Values.postgresql.existingSecret ""))) }}
 {{- end -}}
 
 {{/* Pod settings every component shares: non-root, read-only root filesystem, no privilege escalation. */}}

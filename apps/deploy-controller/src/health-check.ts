@@ -2,8 +2,11 @@ import type { ReleaseStatus } from "./runtime.ts";
 
 export interface HealthOptions {
   readonly timeoutMs: number;
+  /** Pause between probes (default 100 ms): a refused connection costs next to nothing. */
   readonly intervalMs?: number;
-  /** Checked between probes, so a release that exits fails fast instead of waiting out the timeout. */
+  /** Least time between two looks at the release's state (default 1000 ms); each one runs `podman inspect`. */
+  readonly statusIntervalMs?: number;
+  /** Checked beside the probes, so a release that exits fails fast instead of waiting out the timeout. */
   readonly status: () => Promise<ReleaseStatus | null>;
 }
 
@@ -31,6 +34,39 @@ async function exitReason(options: HealthOptions, port: number): Promise<string 
 }
 
 /**
+ * Watches the release's state in the background, at most once per `every` ms and one look at a time: a look
+ * costs a podman process (0.1–0.3 s on a busy machine), which must neither delay the next probe nor take CPU
+ * from the app while it starts.
+ */
+function exitWatch(options: HealthOptions, port: number, every: number) {
+  let exited: string | null = null;
+  let failure: unknown = null;
+  let looking = false;
+  let lastLook = Number.NEGATIVE_INFINITY;
+  return {
+    /** Starts a look if one is due; returns the exit reason or throws what the last look threw. */
+    check(): string | null {
+      if (failure) throw failure;
+      if (!looking && Date.now() - lastLook >= every) {
+        looking = true;
+        lastLook = Date.now();
+        exitReason(options, port).then(
+          (reason) => {
+            exited = reason;
+            looking = false;
+          },
+          (error: unknown) => {
+            failure = error ?? new Error("status check failed");
+            looking = false;
+          },
+        );
+      }
+      return exited;
+    },
+  };
+}
+
+/**
  * Polls `GET <upstream>/` until the app answers with a status below 500 (it is up and serving, even if `/`
  * is a 404), the release exits, or the timeout passes.
  */
@@ -40,13 +76,14 @@ export async function waitHealthy(
   options: HealthOptions,
 ): Promise<HealthResult> {
   const started = Date.now();
+  const watch = exitWatch(options, port, options.statusIntervalMs ?? 1000);
   let last: string | null = "no answer";
-  for (let n = 1; Date.now() < started + options.timeoutMs; n++) {
+  while (Date.now() < started + options.timeoutMs) {
     last = await probe(upstream);
     if (last === null) return { ok: true, ms: Date.now() - started };
-    const exited = n % 2 === 0 ? await exitReason(options, port) : null;
+    const exited = watch.check();
     if (exited) return { ok: false, reason: exited };
-    await new Promise((r) => setTimeout(r, options.intervalMs ?? 250));
+    await new Promise((r) => setTimeout(r, options.intervalMs ?? 100));
   }
   const seconds = Math.round(options.timeoutMs / 1000);
   return {

@@ -15,6 +15,8 @@ export interface PodmanOptions {
 
 export const LABEL = "kli8nt";
 const NAME_PREFIX = "kli8nt-";
+/** podman's answer when a container of that name exists (running or not). */
+const NAME_IN_USE = /name is already in use|already in use by/;
 
 /** Deterministic container name: podman refuses a second container for the same release. */
 export function containerName(deploymentId: string): string {
@@ -49,42 +51,50 @@ export function podmanRuntime(options: PodmanOptions): Runtime {
       upstream: upstream ?? "",
     };
   };
+  const run = async (spec: ReleaseSpec) => {
+    const hostPort = await freePort();
+    const upstream = `http://127.0.0.1:${hostPort}`;
+    const env = { ...spec.env, PORT: String(spec.port) };
+    const args = [
+      "run",
+      "-d",
+      "--name",
+      containerName(spec.deploymentId),
+      "--label",
+      `${LABEL}=1`,
+      "--label",
+      `kli8nt.app=${spec.appName}`,
+      "--label",
+      `kli8nt.deployment=${spec.deploymentId}`,
+      "--label",
+      `kli8nt.upstream=${upstream}`,
+      "-p",
+      `127.0.0.1:${hostPort}:${spec.port}`,
+      ...(options.memory ? ["--memory", options.memory] : []),
+      ...Object.keys(env).flatMap((key) => ["-e", key]),
+      spec.image,
+    ];
+    return { ...(await podman(args, env)), upstream };
+  };
   const runtime: Runtime = {
     kind: "podman",
     isolated: true,
+    // `podman run` first: the name is the idempotence key, so only a conflict (a redelivered DEPLOY, a
+    // restart) costs the extra inspect, not every deploy.
     async start(spec: ReleaseSpec): Promise<ReleaseInstance> {
-      const existing = await inspect(spec.deploymentId);
-      if (existing?.running)
-        return {
-          deploymentId: spec.deploymentId,
-          appName: spec.appName,
-          upstream: existing.upstream,
-          running: true,
-        };
-      if (existing) await podman(["rm", "-f", containerName(spec.deploymentId)]);
-      const hostPort = await freePort();
-      const upstream = `http://127.0.0.1:${hostPort}`;
-      const env = { ...spec.env, PORT: String(spec.port) };
-      const args = [
-        "run",
-        "-d",
-        "--name",
-        containerName(spec.deploymentId),
-        "--label",
-        `${LABEL}=1`,
-        "--label",
-        `kli8nt.app=${spec.appName}`,
-        "--label",
-        `kli8nt.deployment=${spec.deploymentId}`,
-        "--label",
-        `kli8nt.upstream=${upstream}`,
-        "-p",
-        `127.0.0.1:${hostPort}:${spec.port}`,
-        ...(options.memory ? ["--memory", options.memory] : []),
-        ...Object.keys(env).flatMap((key) => ["-e", key]),
-        spec.image,
-      ];
-      const r = await podman(args, env);
+      const instance = (upstream: string) => ({
+        deploymentId: spec.deploymentId,
+        appName: spec.appName,
+        upstream,
+        running: true,
+      });
+      let r = await run(spec);
+      if (r.code !== 0 && NAME_IN_USE.test(r.stderr)) {
+        const existing = await inspect(spec.deploymentId);
+        if (existing?.running) return instance(existing.upstream);
+        await podman(["rm", "-f", containerName(spec.deploymentId)]);
+        r = await run(spec);
+      }
       if (r.code !== 0) {
         throw new Kli8ntError(
           "terminal",
@@ -92,7 +102,7 @@ export function podmanRuntime(options: PodmanOptions): Runtime {
           `The container did not start: ${lastLine(r.stderr)}`,
         );
       }
-      return { deploymentId: spec.deploymentId, appName: spec.appName, upstream, running: true };
+      return instance(r.upstream);
     },
     async stop(deploymentId) {
       const name = containerName(deploymentId);

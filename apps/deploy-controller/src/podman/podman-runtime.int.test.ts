@@ -1,0 +1,74 @@
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { ReleaseSpec } from "../runtime.ts";
+import { containerName, podmanRuntime } from "./podman-runtime.ts";
+
+// start() is idempotent on the release's container name (a redelivered DEPLOY, a restarted platform): a
+// running container is reused, a dead one replaced, never a second one.
+const env = process.env;
+const ready = env.KLI8NT_TEST_CONTAINERS === "1" && env.KLI8NT_TEST_BASE_IMAGES !== undefined;
+if (!ready && env.CI === "true") {
+  throw new Error("KLI8NT_TEST_CONTAINERS/KLI8NT_TEST_BASE_IMAGES missing: run start_containers");
+}
+
+const TAG = `localhost/kli8nt-test/podman-runtime:${Date.now().toString(36)}`;
+const hostEnv = { PATH: env.PATH ?? "/usr/bin:/bin", HOME: env.HOME ?? "/root" };
+const runtime = podmanRuntime({ hostEnv, stopGraceSeconds: 0 });
+const spec = (deploymentId: string, seconds: number): ReleaseSpec => ({
+  deploymentId,
+  appId: "app_test",
+  appName: "podman-runtime-test",
+  image: TAG,
+  port: 3000,
+  env: { SLEEP: String(seconds) },
+});
+const names = (id: string) =>
+  execFileSync("podman", ["ps", "-a", "--filter", `name=^${containerName(id)}$`, "--format", "{{.ID}}"], {
+    encoding: "utf8",
+  })
+    .split("\n")
+    .filter(Boolean);
+const ids: string[] = [];
+
+describe.skipIf(!ready)("podman runtime start", { timeout: 120_000 }, () => {
+  beforeAll(() => {
+    const base = (JSON.parse(env.KLI8NT_TEST_BASE_IMAGES ?? "{}") as Record<string, string>).debian;
+    const dir = mkdtempSync(join(tmpdir(), "kli8nt-podman-test-"));
+    writeFileSync(join(dir, "Dockerfile"), `FROM ${base}\nCMD ["/bin/sh", "-c", "exec sleep $SLEEP"]\n`);
+    execFileSync("buildah", ["bud", "-q", "--isolation", "chroot", "-t", TAG, dir], { stdio: "ignore" });
+    rmSync(dir, { recursive: true, force: true });
+  }, 120_000);
+
+  afterAll(() => {
+    for (const id of ids)
+      execFileSync("podman", ["rm", "-f", "-t", "0", containerName(id)], { stdio: "ignore" });
+    execFileSync("podman", ["rmi", "-f", TAG], { stdio: "ignore" });
+  });
+
+  it("reuses the running container of a release instead of starting a second one", async () => {
+    const id = `dep_reuse${Date.now().toString(36)}`;
+    ids.push(id);
+    const first = await runtime.start(spec(id, 300));
+    const again = await runtime.start(spec(id, 300));
+    expect(again.upstream).toBe(first.upstream);
+    expect(names(id)).toHaveLength(1);
+    expect(await runtime.status(id)).toEqual({ running: true, exitCode: null });
+  });
+
+  it("replaces the dead container of a release", async () => {
+    const id = `dep_dead${Date.now().toString(36)}`;
+    ids.push(id);
+    await runtime.start(spec(id, 0));
+    for (let i = 0; i < 100 && (await runtime.status(id))?.running; i++)
+      await new Promise((r) => setTimeout(r, 100));
+    expect(await runtime.status(id)).toEqual({ running: false, exitCode: 0 });
+    const dead = names(id);
+    await runtime.start(spec(id, 300));
+    expect(names(id)).toHaveLength(1);
+    expect(names(id)).not.toEqual(dead);
+    expect(await runtime.status(id)).toEqual({ running: true, exitCode: null });
+  });
+});

@@ -10,10 +10,7 @@ export function LiveNotice() {
     <div className="live-notice-region" role="status">
       {status.state === "reconnecting" ? (
         <p className="live-notice">
-          <span>
-            Live updates interrupted; reconnecting in {Math.ceil(status.retryInMs / 1000)} s. Statuses refresh
-            every few seconds meanwhile.
-          </span>
+          <span>{interrupted(status.retryInMs)}</span>
           <button type="button" className="button button-small" onClick={reconnectLiveNow}>
             Reconnect now
           </button>
@@ -29,4 +26,9 @@ export function LiveNotice() {
       ) : null}
     </div>
   );
+}
+
+function interrupted(retryInMs: number): string {
+  const when = retryInMs > 0 ? `reconnecting in ${Math.ceil(retryInMs / 1000)}\u00a0s` : "reconnecting…";
+  return `Live updates interrupted; ${when}. Statuses refresh every few seconds meanwhile.`;
 }

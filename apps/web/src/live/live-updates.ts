@@ -17,7 +17,11 @@ let status: StreamStatus = { state: "connecting" };
 let stream: EventStream | null = null;
 
 function setStatus(next: StreamStatus): void {
-  status = next;
+  // Retrying stays "reconnecting" (retry in 0 s) so the notice does not blink off at each attempt.
+  status =
+    next.state === "connecting" && status.state === "reconnecting"
+      ? { state: "reconnecting", retryInMs: 0, attempt: status.attempt }
+      : next;
   for (const notify of statusListeners) notify();
 }
 

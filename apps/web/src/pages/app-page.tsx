@@ -1,4 +1,4 @@
-import { useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import { ApiError } from "../api/client.ts";
 import { deployNow, getApp, listDeployments } from "../api/endpoints.ts";
 import { type App, type Deployment, type DeploymentPage, isActive } from "../api/types.ts";
@@ -110,9 +110,17 @@ function useLiveApp(name: string, historyVersion: number) {
   const app = useLoad(`app:${name}`, () => getApp(name));
   const latest = app.data?.latestDeployment ?? null;
   const pushed = useLiveStatus().state === "live";
+  const pushedRef = useRef(pushed);
+  pushedRef.current = pushed;
   useInterval(app.reload, 3000, !pushed && latest !== null && isActive(latest.state));
-  const follow = pushed ? "" : `:${latest?.state}:${latest?.updatedAt}`;
-  const history = useLoad(`deployments:${name}:${historyVersion}${follow}`, () => listDeployments(name));
+  const history = useLoad(`deployments:${name}:${historyVersion}`, () => listDeployments(name));
+  // Polled (not pushed): the history follows the latest deploy. Pushed events patch it in place instead.
+  const moved = `${latest?.state}:${latest?.updatedAt}`;
+  const reloadHistory = history.reload;
+  // biome-ignore lint/correctness/useExhaustiveDependencies: runs when the latest deploy moves, by design
+  useEffect(() => {
+    if (!pushedRef.current) reloadHistory();
+  }, [moved, reloadHistory]);
   useLiveEvents(
     (event) => applyToPage(name, event, app, history),
     () => {

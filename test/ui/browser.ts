@@ -1,0 +1,59 @@
+import { mkdirSync } from "node:fs";
+import path from "node:path";
+import { type Browser, chromium, type Page } from "playwright-core";
+import { expect } from "vitest";
+import { ROOT } from "./ui-server.ts";
+
+export const CHROMIUM = process.env.KLI8NT_TEST_CHROMIUM;
+export const SHOTS = path.join(ROOT, "test-results", "screenshots");
+// From shared/notes/infrastructure.md: what Debian's Chromium needs in this sandbox.
+const FLAGS = [
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
+const WIDTHS = [
+  { width: 1280, height: 800, label: "desktop" },
+  { width: 375, height: 812, label: "phone" },
+] as const;
+
+/** Debian's Chromium through playwright-core (never a downloaded browser). */
+export async function launchChromium(): Promise<Browser> {
+  mkdirSync(SHOTS, { recursive: true });
+  return chromium.launch({ executablePath: CHROMIUM ?? "/usr/bin/chromium", headless: true, args: FLAGS });
+}
+
+/** Screenshots at desktop and phone widths; at each, nothing may scroll sideways. */
+export async function shoot(page: Page, name: string): Promise<void> {
+  for (const size of WIDTHS) {
+    await page.setViewportSize({ width: size.width, height: size.height });
+    const overflow = await page.evaluate<number>(
+      "document.documentElement.scrollWidth - document.documentElement.clientWidth",
+    );
+    expect(overflow, `${name} scrolls sideways at ${size.width}px`).toBeLessThanOrEqual(0);
+    await page.screenshot({ path: path.join(SHOTS, `${name}-${size.label}.png`), fullPage: true });
+  }
+  await page.setViewportSize({ width: 1280, height: 800 });
+}
+
+/** What a page's events sockets received: how many "ready"s (subscriptions) and every frame. */
+export function trackEvents(page: Page): { readonly readies: () => number; readonly frames: string[] } {
+  const frames: string[] = [];
+  page.on("websocket", (ws) => {
+    if (!ws.url().endsWith("/api/events")) return;
+    ws.on("framereceived", (frame) => frames.push(String(frame.payload)));
+  });
+  return { readies: () => frames.filter((f) => f.includes('"type":"ready"')).length, frames };
+}
+
+export async function until(what: string, check: () => boolean, ms = 15_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}

@@ -53,6 +53,7 @@ class Exchange implements ExchangeHandler {
   #keepAlive = false;
   #timer: NodeJS.Timeout | undefined;
   #chunked = false;
+  #held: Buffer | undefined;
 
   constructor(
     private readonly ctx: ProxyContext,
@@ -134,7 +135,21 @@ class Exchange implements ExchangeHandler {
     return this.req.method === "HEAD" ? 1 : 0;
   }
 
+  // The last body chunk of one read is held until the read is parsed: when the response ends in the same
+  // read (small bodies), head, body and end leave in one res.end() call instead of write() then end().
   onBody(chunk: Buffer): void {
+    if (this.#held !== undefined) this.#write(this.#held);
+    this.#held = chunk;
+  }
+
+  onParsed(): void {
+    const held = this.#held;
+    if (held === undefined || this.#over) return;
+    this.#held = undefined;
+    this.#write(held);
+  }
+
+  #write(chunk: Buffer): void {
     if (this.res.write(chunk)) return;
     const socket = this.conn.socket;
     socket.pause();
@@ -149,7 +164,9 @@ class Exchange implements ExchangeHandler {
       this.#interim = false;
       return;
     }
-    this.res.end();
+    const held = this.#held;
+    this.#held = undefined;
+    this.res.end(held);
     this.#end(this.#keepAlive && this.#requestSent);
   }
 

@@ -9,6 +9,8 @@ export interface ExchangeHandler extends ResponseEvents {
   onFail(err: Error): void;
   /** The socket took all buffered request bytes: the request body may flow again. */
   onDrain(): void;
+  /** Everything read so far is parsed: body bytes held back to be sent with the end go out now. */
+  onParsed(): void;
 }
 
 // Idle connections kept per upstream, as the http.Agent's maxFreeSockets was.
@@ -63,9 +65,11 @@ export class UpstreamConnection {
       socket.setKeepAlive(true, 1000);
     });
     socket.on("data", (data: Buffer) => {
+      const handler = this.#handler;
       // Bytes on an idle connection are not a response to anything: the connection is unusable.
-      const err = this.#handler === null ? hangUp() : this.#parser.execute(data);
+      const err = handler === null ? hangUp() : this.#parser.execute(data);
       if (err !== undefined) this.#fail(err);
+      else handler?.onParsed();
     });
     socket.on("end", () => this.#fail(this.#parser.finish() ?? hangUp()));
     socket.on("error", (err) => this.#fail(err));

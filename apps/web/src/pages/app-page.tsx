@@ -79,7 +79,7 @@ export function AppPage({ name, tab }: { readonly name: string; readonly tab: Ap
       </div>
       <ErrorAlert error={deployError} focus />
       <AppFacts app={app.data} live={live} latest={latest} />
-      <FailedBanner latest={latest} />
+      <FailedBanner name={name} latest={latest} />
       <nav className="tabs" aria-label={`${name} sections`}>
         {TABS.map((t) => (
           <Link key={t.tab} to={base + t.path} aria-current={t.tab === tab ? "page" : undefined}>
@@ -207,15 +207,16 @@ function AppFacts({ app, live, latest }: FactsProps) {
   );
 }
 
-function FailedBanner({ latest }: { readonly latest: Deployment | null }) {
+function FailedBanner({ name, latest }: { readonly name: string; readonly latest: Deployment | null }) {
   if (latest?.state !== "failed" || !latest.reason) return null;
+  const log = `/apps/${encodeURIComponent(name)}/logs?deployment=${encodeURIComponent(latest.id)}`;
   return (
     <div className="alert alert-error" role="status">
       <p className="alert-title">Deploy #{latest.number} failed</p>
       <p>{latest.reason}</p>
       <p className="alert-hint">
-        <strong>What to do:</strong> read the build log, fix the cause, push or press Deploy now. The previous
-        release, if any, keeps serving.
+        <strong>What to do:</strong> read <Link to={log}>the build log of #{latest.number}</Link>, fix the
+        cause, push or press Deploy now. The previous release, if any, keeps serving.
       </p>
     </div>
   );

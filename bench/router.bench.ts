@@ -1,26 +1,26 @@
 /**
  * bench:router — the Kli8nt router vs nginx proxying the same upstream, same run, same load tool.
  *
- *   npx tsx bench/router.bench.ts            (KLI8NT_BENCH_SECONDS=10 KLI8NT_BENCH_CONNECTIONS=32 to tune)
+ *   npx tsx bench/router.bench.ts     (KLI8NT_BENCH_SECONDS=10 KLI8NT_BENCH_CONNECTIONS=32 KLI8NT_BENCH_ROUNDS=5)
  *
- * Fairness: both proxies get one process/worker (Node is single-threaded, nginx `worker_processes 1`), both
- * keep upstream connections alive, both set Host and X-Forwarded-*. The upstream is a tiny Node server in its
- * own process; autocannon runs in this process. Runs alternate router/nginx so that machine noise (shared
- * cores) hits both alike. The last line is the figure: router_vs_nginx_throughput_ratio.
+ * Fairness: both proxies get the same number of processes (the router's one Node process, nginx
+ * `worker_processes 1`), both keep upstream connections alive, both pass Host and set X-Forwarded-*. The
+ * upstream is a tiny Node server in its own process. The load tool is wrk (C, one thread) for both: a Node
+ * load tool would take a large, variable share of the same 2 cores from whichever proxy it measures. Rounds
+ * alternate in ABBA order so that drift in machine load hits both alike; figures are medians. The last
+ * line is the figure: router_vs_nginx_throughput_ratio.
  */
-import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { type ChildProcess, execFile, execFileSync, spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { Agent, request } from "node:http";
 import { type AddressInfo, createServer } from "node:net";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { createRouter, MemoryRouteTable } from "@kli8nt/deploy-controller";
-import autocannon from "autocannon";
 
 const SECONDS = Number(process.env.KLI8NT_BENCH_SECONDS ?? 10);
 const CONNECTIONS = Number(process.env.KLI8NT_BENCH_CONNECTIONS ?? 32);
-const ROUNDS = 3;
-const PROBES = 2000;
+const ROUNDS = Number(process.env.KLI8NT_BENCH_ROUNDS ?? 5);
 const HOST = "app.localhost";
 
 const children: ChildProcess[] = [];
@@ -61,7 +61,7 @@ const s = http.createServer((req, res) => {
 s.keepAliveTimeout = 65000;
 s.listen(0, "127.0.0.1", () => console.log(s.address().port));`;
 
-/** The router in its own process, as nginx is, so that autocannon here does not share its event loop. */
+/** The router in its own process, as nginx is, so that nothing else shares its event loop. */
 async function serveRouter(upstreamPort: number): Promise<void> {
   const table = new MemoryRouteTable();
   table.set("app", { kind: "upstream", url: `http://127.0.0.1:${upstreamPort}` });
@@ -79,13 +79,13 @@ function freePort(): Promise<number> {
   });
 }
 
-function ensureNginx(): string {
-  execFileSync("bash", ["-c", "source scripts/infra/nginx.sh && ensure_nginx"], { stdio: "inherit" });
-  return "/usr/sbin/nginx";
+function ensureTools(): void {
+  execFileSync("bash", ["-c", "source scripts/infra/nginx.sh && ensure_nginx && ensure_wrk"], {
+    stdio: "inherit",
+  });
 }
 
 async function startNginx(upstreamPort: number): Promise<{ port: number; dir: string; pid: number }> {
-  const nginx = ensureNginx();
   const dir = mkdtempSync(join(tmpdir(), "kli8nt-nginx-"));
   const port = await freePort();
   const user = process.getuid?.() === 0 ? "user root;\n" : "";
@@ -112,14 +112,17 @@ http {
       proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
       proxy_set_header X-Forwarded-Proto $scheme;
       proxy_set_header X-Forwarded-Host $http_host;
+      proxy_set_header X-Forwarded-Port $server_port;
     }
   }
 }
 `,
   );
-  const child = spawn(nginx, ["-p", dir, "-c", join(dir, "nginx.conf"), "-e", join(dir, "error.log")], {
-    stdio: ["ignore", "ignore", "inherit"],
-  });
+  const child = spawn(
+    "/usr/sbin/nginx",
+    ["-p", dir, "-c", join(dir, "nginx.conf"), "-e", join(dir, "error.log")],
+    { stdio: ["ignore", "ignore", "inherit"] },
+  );
   children.push(child);
   await waitForOk(port);
   return { port, dir, pid: child.pid ?? 0 };
@@ -145,20 +148,6 @@ async function waitForOk(port: number): Promise<void> {
   throw new Error(`nothing answered 200 on port ${port}`);
 }
 
-/** p50 of sequential single requests on one keep-alive connection, in microseconds. */
-async function probeP50(port: number): Promise<number> {
-  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
-  const times: number[] = [];
-  for (let i = 0; i < PROBES; i += 1) {
-    const t = process.hrtime.bigint();
-    await get(agent, port);
-    times.push(Number(process.hrtime.bigint() - t) / 1000);
-  }
-  agent.destroy();
-  times.sort((a, b) => a - b);
-  return times[Math.floor(times.length / 2)] ?? Number.NaN;
-}
-
 /** CPU time (user + system, µs) used so far by a process and its children (nginx master + worker). */
 function cpuMicros(pid: number): number {
   const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
@@ -170,35 +159,61 @@ function cpuMicros(pid: number): number {
 
 interface Load {
   rps: number;
-  p50ms: number;
-  p99ms: number;
+  p50us: number;
+  p99us: number;
   bad: number;
   cpuPerRequestUs: number;
+  load1: number;
 }
 
-async function load(port: number, seconds: number, pid: number): Promise<Load> {
+/** wrk prints latencies as 812.00us, 1.23ms or 1.01s. */
+function micros(text: string): number {
+  const m = /^([\d.]+)(us|ms|s)$/.exec(text);
+  if (m === null) return Number.NaN;
+  return Number(m[1]) * (m[2] === "us" ? 1 : m[2] === "ms" ? 1000 : 1e6);
+}
+
+function wrk(port: number, seconds: number, connections: number): Promise<string> {
+  const args = ["-t1", `-c${connections}`, `-d${seconds}s`, "--latency", "-H", `Host: ${HOST}`];
+  return new Promise((resolve, reject) =>
+    execFile("wrk", [...args, `http://127.0.0.1:${port}/`], (err, stdout) =>
+      err === null ? resolve(stdout) : reject(err),
+    ),
+  );
+}
+
+async function load(port: number, seconds: number, pid: number, connections = CONNECTIONS): Promise<Load> {
+  const load1 = loadavg()[0] ?? 0;
   const cpu0 = cpuMicros(pid);
-  const r = await autocannon({
-    url: `http://127.0.0.1:${port}/`,
-    connections: CONNECTIONS,
-    duration: seconds,
-    headers: { host: HOST },
-  });
+  const out = await wrk(port, seconds, connections);
+  const cpu = cpuMicros(pid) - cpu0;
+  const total = Number(/(\d+) requests in/.exec(out)?.[1] ?? 0);
+  const socketErrors = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
+  const bad =
+    Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0) +
+    (socketErrors === null ? 0 : socketErrors.slice(1).reduce((sum, n) => sum + Number(n), 0));
   return {
-    rps: r.requests.average,
-    p50ms: r.latency.p50,
-    p99ms: r.latency.p99,
-    bad: r.non2xx + r.errors + r.timeouts,
-    cpuPerRequestUs: (cpuMicros(pid) - cpu0) / Math.max(1, r.requests.total),
+    rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? 0),
+    p50us: micros(/ 50%\s+(\S+)/.exec(out)?.[1] ?? ""),
+    p99us: micros(/ 99%\s+(\S+)/.exec(out)?.[1] ?? ""),
+    bad,
+    cpuPerRequestUs: cpu / Math.max(1, total),
+    load1,
   };
 }
 
 const fmt = (n: number, d = 0): string => n.toFixed(d);
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 === 1 ? (s[mid] ?? Number.NaN) : ((s[mid - 1] ?? 0) + (s[mid] ?? 0)) / 2;
+};
 
 type Name = "upstream" | "router" | "nginx";
-const mean = (xs: number[]): number => xs.reduce((sum, x) => sum + x, 0) / xs.length;
+type Proxy = "router" | "nginx";
 
 async function main(): Promise<void> {
+  ensureTools();
   const upstream = await spawnServer(process.execPath, ["-e", UPSTREAM_JS]);
   const router = await spawnServer(process.execPath, [
     "--import",
@@ -210,41 +225,50 @@ async function main(): Promise<void> {
   const nginx = await startNginx(upstream.port);
   const targets: Record<Name, { port: number; pid: number }> = { upstream, router, nginx };
   console.log(
-    `${CONNECTIONS} connections, ${SECONDS}s x ${ROUNDS} rounds each, alternating; nginx worker_processes 1`,
+    `wrk -t1 -c${CONNECTIONS}, ${SECONDS}s x ${ROUNDS} rounds each, ABBA order; one router process, nginx worker_processes 1`,
   );
 
-  const p50: Record<Name, number> = { upstream: 0, router: 0, nginx: 0 };
-  for (const name of ["upstream", "router", "nginx"] as const) {
-    await probeP50(targets[name].port); // warm-up: JIT, keep-alive pools
-    p50[name] = await probeP50(targets[name].port);
-  }
-  console.log(
-    `sequential p50: direct ${fmt(p50.upstream)} µs, router ${fmt(p50.router)} µs, nginx ${fmt(p50.nginx)} µs`,
-  );
-
+  // Warm-up (JIT, keep-alive pools), then the added latency on one connection, idle otherwise.
   for (const name of ["router", "nginx"] as const) await load(targets[name].port, 2, targets[name].pid);
-  const runs: Record<"router" | "nginx", Load[]> = { router: [], nginx: [] };
+  const p50: Record<Name, number[]> = { upstream: [], router: [], nginx: [] };
+  for (let round = 0; round < 3; round += 1) {
+    for (const name of ["upstream", "router", "nginx"] as const) {
+      p50[name].push((await load(targets[name].port, 2, targets[name].pid, 1)).p50us);
+    }
+  }
+
+  const runs: Record<Proxy, Load[]> = { router: [], nginx: [] };
   for (let round = 0; round < ROUNDS; round += 1) {
-    for (const name of ["router", "nginx"] as const) {
+    const order: Proxy[] = round % 2 === 0 ? ["router", "nginx"] : ["nginx", "router"];
+    for (const name of order) {
       const r = await load(targets[name].port, SECONDS, targets[name].pid);
       runs[name].push(r);
       console.log(
-        `round ${round + 1} ${name.padEnd(6)} ${fmt(r.rps)} req/s  p50 ${r.p50ms} ms  p99 ${r.p99ms} ms  ` +
-          `${fmt(r.cpuPerRequestUs, 1)} µs CPU/req  non-2xx/errors ${r.bad}`,
+        `round ${round + 1} ${name.padEnd(6)} ${fmt(r.rps).padStart(6)} req/s  p50 ${fmt(r.p50us)} µs  ` +
+          `p99 ${fmt(r.p99us)} µs  ${fmt(r.cpuPerRequestUs, 1)} µs CPU/req  non-2xx/errors ${r.bad}  ` +
+          `load ${fmt(r.load1, 1)}`,
       );
     }
   }
   const direct = await load(upstream.port, SECONDS, upstream.pid);
   console.log(
-    `direct (no proxy) ${fmt(direct.rps)} req/s  p50 ${direct.p50ms} ms  upstream ${fmt(direct.cpuPerRequestUs, 1)} µs CPU/req`,
+    `direct (no proxy) ${fmt(direct.rps)} req/s  p50 ${fmt(direct.p50us)} µs  upstream ${fmt(direct.cpuPerRequestUs, 1)} µs CPU/req`,
   );
 
-  const rps = (name: "router" | "nginx"): number => mean(runs[name].map((r) => r.rps));
-  const cpu = (name: "router" | "nginx"): number => mean(runs[name].map((r) => r.cpuPerRequestUs));
-  console.log(`throughput: router ${fmt(rps("router"))} req/s, nginx ${fmt(rps("nginx"))} req/s`);
-  console.log(`proxy CPU per request: router ${fmt(cpu("router"), 1)} µs, nginx ${fmt(cpu("nginx"), 1)} µs`);
+  const rps = (name: Proxy): number => median(runs[name].map((r) => r.rps));
+  const cpu = (name: Proxy): number => median(runs[name].map((r) => r.cpuPerRequestUs));
+  const bad = runs.router.concat(runs.nginx).reduce((sum, r) => sum + r.bad, 0);
+  const added = (name: Proxy): number => median(p50[name]) - median(p50.upstream);
+  const loads = runs.router.concat(runs.nginx).map((r) => r.load1);
+  console.log(`throughput (median): router ${fmt(rps("router"))} req/s, nginx ${fmt(rps("nginx"))} req/s`);
   console.log(
-    `added p50 latency (sequential, vs direct): router ${fmt(p50.router - p50.upstream)} µs, nginx ${fmt(p50.nginx - p50.upstream)} µs`,
+    `proxy CPU per request (median): router ${fmt(cpu("router"), 1)} µs, nginx ${fmt(cpu("nginx"), 1)} µs`,
+  );
+  console.log(
+    `added p50 latency (1 connection, vs direct ${fmt(median(p50.upstream))} µs): router ${fmt(added("router"))} µs, nginx ${fmt(added("nginx"))} µs`,
+  );
+  console.log(
+    `load average during rounds: ${fmt(Math.min(...loads), 1)}–${fmt(Math.max(...loads), 1)}; non-2xx/errors ${bad}`,
   );
   await stopChildren();
   rmSync(nginx.dir, { recursive: true, force: true });

@@ -1,0 +1,210 @@
+import { execFile } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, relative } from "node:path";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import { runImage, waitForHttp } from "@kli8nt/buildplan/testing";
+import { type FakeGitHub, samplePath, startFakeGitHub } from "@kli8nt/testkit";
+import type { V1Job, V1Pod } from "@kubernetes/client-node";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { jobOutcome, renderTokenSecret } from "../../apps/build-controller/src/kaniko-job/index.ts";
+import { PREPARE_COMMAND } from "../../apps/build-controller/src/kaniko-job/render-build-job.ts";
+import { buildMessage, jobSettings, renderedBuildPod } from "./build-job-fixture.ts";
+import { materialisePod } from "./pod-on-host.ts";
+import { type ContainerRun, runAsHostProcess, runPodContainer } from "./run-pod-container.ts";
+
+// The Kaniko step of a build Job for real, once: the Job the build controller renders, its prepare step
+// laying out the shared workspace volume, then its Kaniko container run by podman with exactly that
+// container's spec (scripts/infra/kaniko.sh builds the executor from its Go module), pushing to a plain-HTTP
+// registry (scripts/infra/registry.sh); then the pushed image is pulled by digest, run, and answers 200.
+const run = promisify(execFile);
+const env = process.env;
+const needed = {
+  KLI8NT_TEST_CONTAINERS: "start_containers (scripts/infra/containers.sh)",
+  KLI8NT_TEST_BASE_IMAGES: "start_containers (scripts/infra/containers.sh)",
+  KLI8NT_TEST_REGISTRY: "start_registry (scripts/infra/registry.sh)",
+  KLI8NT_TEST_KANIKO_IMAGE: "start_kaniko (scripts/infra/kaniko.sh)",
+  KLI8NT_TEST_KANIKO_DIGEST: "start_kaniko (scripts/infra/kaniko.sh)",
+};
+const missing = Object.entries(needed).filter(([name]) => !env[name]);
+if (missing.length > 0 && env.CI === "true") {
+  throw new Error(
+    `Missing for the Kaniko suite: ${missing.map(([n, by]) => `${n} (set by ${by})`).join(", ")}`,
+  );
+}
+
+const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
+const PREPARE_MAIN = join(REPO_ROOT, "apps/build-controller/src/kaniko-job/prepare-main.ts");
+// Inside the pod the registry is a cluster DNS name, not a loopback address (which Kaniko's registry
+// client would reach over plain HTTP on its own): so only the Job's insecure-registry flags make it work.
+const REGISTRY_NAME = "registry.kli8nt.test";
+
+const explain = (step: string, r: ContainerRun) =>
+  `${step} exited ${r.terminated.exitCode}: ${r.terminated.message ?? ""}\n${r.command.join(" ")}\n${r.logs.slice(-6000)}`;
+
+/**
+ * The local base images carry a `./` entry of mode 0700 (their rootfs was a `mktemp -d` directory when
+ * scripts/infra/containers.sh archived it). containers/storage ignores it; Kaniko applies it to `/` and
+ * snapshots it, so a non-root app could not even exec /bin/sh. Real base images have no such entry: a
+ * flattened copy (podman export, no root entry) stands in for them, kept per source image id.
+ */
+async function flattenedBaseImage(source: string, work: string): Promise<string> {
+  const { stdout: id } = await run("podman", ["image", "inspect", "--format", "{{.Id}}", source]);
+  const flat = `localhost/kli8nt-test/mirror:${id.trim().slice(0, 12)}`;
+  if (
+    await run("podman", ["image", "exists", flat]).then(
+      () => true,
+      () => false,
+    )
+  )
+    return flat;
+  const { stdout: container } = await run("podman", ["create", source, "true"]);
+  const tarball = join(work, "rootfs.tar");
+  try {
+    await run("podman", ["export", "-o", tarball, container.trim()]);
+  } finally {
+    await run("podman", ["rm", "-f", container.trim()]);
+  }
+  await run("podman", ["import", "-q", tarball, flat]);
+  await rm(tarball);
+  return flat;
+}
+
+/** The Job and pod status the kubelet and job controller would report for these two runs. */
+function reportedStatus(prepare: ContainerRun, kaniko: ContainerRun): { job: V1Job; pod: V1Pod } {
+  const ok = kaniko.terminated.exitCode === 0;
+  const job: V1Job = { status: { conditions: [{ type: ok ? "Complete" : "Failed", status: "True" }] } };
+  const pod: V1Pod = {
+    status: {
+      initContainerStatuses: [
+        {
+          name: "prepare",
+          image: "",
+          imageID: "",
+          ready: false,
+          restartCount: 0,
+          state: { terminated: prepare.terminated },
+        },
+      ],
+      containerStatuses: [
+        {
+          name: "kaniko",
+          image: "",
+          imageID: "",
+          ready: false,
+          restartCount: 0,
+          state: { terminated: kaniko.terminated },
+        },
+      ],
+    },
+  };
+  return { job, pod };
+}
+
+describe.skipIf(missing.length > 0)(
+  "Kaniko step of the build Job, run by podman",
+  { timeout: 900_000 },
+  () => {
+    const registry = env.KLI8NT_TEST_REGISTRY ?? "";
+    const port = registry.split(":")[1] ?? "";
+    const inPod = `${REGISTRY_NAME}:${port}`;
+    const suffix = randomBytes(4).toString("hex");
+    let github: FakeGitHub;
+    let work: string;
+    let cloneUrl: string;
+    let token: string;
+    const cleanups: Array<() => Promise<unknown>> = [];
+
+    beforeAll(async () => {
+      work = await mkdtemp(join(tmpdir(), "kli8nt-kaniko-pod-"));
+      github = await startFakeGitHub();
+      token = github.addUser({ login: "alice" }).token;
+      const repo = await github.addRepo({
+        owner: "alice",
+        name: "shop",
+        private: true,
+        fromDir: samplePath("node-hello"),
+      });
+      cloneUrl = repo.cloneUrl;
+      // The cluster would pull base images from a mirror: here the local base image, pushed to the registry.
+      const node = (JSON.parse(env.KLI8NT_TEST_BASE_IMAGES ?? "{}") as Record<string, string>).node ?? "";
+      const mirror = await flattenedBaseImage(node, work);
+      await run("podman", [
+        "push",
+        "-q",
+        "--tls-verify=false",
+        mirror,
+        `docker://${registry}/mirror/node:20`,
+      ]);
+    });
+
+    afterAll(async () => {
+      for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
+      await github?.stop();
+      if (work) await rm(work, { recursive: true, force: true });
+    });
+
+    it("builds the rendered Dockerfile, pushes by digest, and the pulled image answers 200", async () => {
+      const settings = jobSettings({
+        kanikoImage: `${(env.KLI8NT_TEST_KANIKO_IMAGE ?? "").replace(/:[^/]+$/, "")}@${env.KLI8NT_TEST_KANIKO_DIGEST}`,
+        baseImages: { node: `${inPod}/mirror/node:20` },
+        registryInsecure: true,
+      });
+      const message = buildMessage("shop", cloneUrl, `dep_${suffix}`);
+      const { pod, names } = renderedBuildPod(message, `${inPod}/kli8nt`, settings);
+      const secret = renderTokenSecret(names, {}, settings, token);
+      const host = await materialisePod(pod, work, { [names.secret]: secret.stringData ?? {} });
+
+      // prepare: the init container's own entry point and env, as a host process (its image, the kli8nt
+      // image, is not built here); it writes context + Dockerfile into the workspace volume.
+      expect(PREPARE_COMMAND.at(-1)).toBe(`/app/${relative(REPO_ROOT, PREPARE_MAIN)}`);
+      const prepare = await runAsHostProcess(pod, "prepare", host, {
+        entrypoint: [process.execPath, ...PREPARE_COMMAND.slice(1, -1), PREPARE_MAIN],
+        terminationMessageEnv: "KLI8NT_TERMINATION_LOG",
+        baseEnv: { PATH: env.PATH, HOME: work },
+        timeoutMs: 120_000,
+      });
+      expect(prepare.terminated.exitCode, explain("prepare", prepare)).toBe(0);
+
+      const container = `kli8nt-kaniko-${suffix}`;
+      cleanups.push(() => run("podman", ["rm", "-f", container]));
+      const kaniko = await runPodContainer(
+        pod,
+        "kaniko",
+        host,
+        { podName: names.job, network: "host", hosts: { [REGISTRY_NAME]: "127.0.0.1" } },
+        { name: container, timeoutMs: 600_000 },
+      );
+      expect(kaniko.terminated.exitCode, explain("kaniko", kaniko)).toBe(0);
+
+      // The controller's own reading of the outcome: the pinned image and the plan.
+      const { job, pod: status } = reportedStatus(prepare, kaniko);
+      const outcome = jobOutcome(job, status, names.repository);
+      expect(outcome).toMatchObject({ kind: "succeeded", plan: { provider: "node", port: 3000 } });
+      if (outcome.kind !== "succeeded") return;
+      expect(outcome.image).toMatch(new RegExp(`^${inPod}/kli8nt/shop@sha256:[0-9a-f]{64}$`));
+
+      // Kaniko's layer cache went to the app's cache repository in the same registry.
+      const cache = await fetch(`http://${registry}/v2/kli8nt/shop/cache/tags/list`);
+      expect(((await cache.json()) as { tags?: string[] }).tags?.length ?? 0).toBeGreaterThan(0);
+
+      const pulled = outcome.image.replace(inPod, registry);
+      cleanups.push(() => run("podman", ["rmi", "-f", pulled]));
+      await run("podman", ["pull", "-q", "--tls-verify=false", pulled]);
+      const { stdout: user } = await run("podman", [
+        "image",
+        "inspect",
+        "--format",
+        "{{.Config.User}}",
+        pulled,
+      ]);
+      expect(user.trim()).toBe("10001:10001");
+      const app = await runImage(pulled);
+      cleanups.push(() => app.stop());
+      const answer = await waitForHttp(`${app.url}/`, 30_000);
+      expect(answer, await app.logs()).toEqual({ status: 200, body: "hello from node-hello v1\n" });
+    });
+  },
+);

@@ -27,8 +27,30 @@ export async function launchChromium(): Promise<Browser> {
   return chromium.launch({ executablePath: CHROMIUM ?? "/usr/bin/chromium", headless: true, args: FLAGS });
 }
 
-/** Screenshots at desktop and phone widths; at each, nothing may scroll sideways. */
-export async function shoot(page: Page, name: string): Promise<void> {
+/**
+ * What a screen reader needs from every page: one h1, a name for every control, button and link. Returns
+ * the offenders (a light stand-in for an axe audit, which is not installed here).
+ */
+const UNLABELLED = `(() => {
+  const name = (el) => (el.getAttribute("aria-label") || el.labels?.[0]?.textContent || el.textContent || el.getAttribute("title") || "").trim();
+  const out = [];
+  const h1 = document.querySelectorAll("h1").length;
+  if (h1 !== 1) out.push(h1 + " h1 elements");
+  for (const el of document.querySelectorAll("input, select, textarea, button, a[href]")) {
+    if (el.type === "hidden" || el.closest("[hidden]") || el.closest("dialog:not([open])")) continue;
+    if (!name(el)) out.push(el.outerHTML.slice(0, 80));
+  }
+  return out;
+})()`;
+
+/**
+ * Screenshots at desktop and phone widths; at each, nothing may scroll sideways. Our pages are audited
+ * for names first (`audit: false` for a page that is not ours, such as a deployed app).
+ */
+export async function shoot(page: Page, name: string, options: { audit?: boolean } = {}): Promise<void> {
+  if (options.audit !== false) {
+    expect(await page.evaluate<string[]>(UNLABELLED), `${name}: unnamed elements`).toEqual([]);
+  }
   for (const size of WIDTHS) {
     await page.setViewportSize({ width: size.width, height: size.height });
     const overflow = await page.evaluate<number>(

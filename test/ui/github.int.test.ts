@@ -1,19 +1,10 @@
 import { createServer } from "node:net";
-import path from "node:path";
 import { type FakeGitHub, samplePath, startFakeGitHub } from "@kli8nt/testkit";
-import { type Browser, chromium, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildWeb, ROOT, startUiServer, type UiServer } from "./ui-server.ts";
+import { CHROMIUM, launchChromium, shoot } from "./browser.ts";
+import { buildWeb, startUiServer, type UiServer } from "./ui-server.ts";
 
-const CHROMIUM = process.env.KLI8NT_TEST_CHROMIUM;
-const SHOTS = path.join(ROOT, "test-results", "screenshots");
-const FLAGS = [
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-];
 const CLIENT_ID = "Ov23liKli8ntUiTest";
 const CLIENT_SECRET = "ui-test-client-secret-0123456789abcdef";
 
@@ -34,17 +25,6 @@ function freePort(): Promise<number> {
       server.close(() => resolve(typeof address === "object" && address ? address.port : 0));
     });
   });
-}
-
-async function shoot(page: Page, name: string): Promise<void> {
-  for (const [width, height, label] of [
-    [1280, 800, "desktop"],
-    [375, 812, "phone"],
-  ] as const) {
-    await page.setViewportSize({ width, height });
-    await page.screenshot({ path: path.join(SHOTS, `${name}-${label}.png`), fullPage: true });
-  }
-  await page.setViewportSize({ width: 1280, height: 800 });
 }
 
 // The api configured with an OAuth app on the fake GitHub (real OAuth, REST and git protocols).
@@ -79,11 +59,7 @@ describe.skipIf(!CHROMIUM)("GitHub in the web UI", { timeout: 60_000 }, () => {
         KLI8NT_GITHUB_WEBHOOK_SECRET: "ui-test-webhook-secret-0123456789",
       },
     });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM ?? "/usr/bin/chromium",
-      headless: true,
-      args: FLAGS,
-    });
+    browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     page.setDefaultTimeout(15_000);
   }, 180_000);

@@ -81,6 +81,10 @@ describe.skipIf(!containers || !CHROMIUM)("the real pipeline in Chromium", { tim
   });
 
   const row = (n: number) => page.getByRole("row").filter({ hasText: `#${n}` });
+  const served = async () => (await viaRouter(platform.routerPort, APP)).body;
+  // When the app does not answer: its containers and the platform's last lines say why.
+  const diagnostics = () =>
+    `containers: ${execFileSync("podman", ["ps", "-a", "--filter", `label=kli8nt.app=${APP}`, "--format", "{{.Names}} {{.Image}} {{.Status}}"], { encoding: "utf8" })}\nplatform: ${platform.output().slice(-3000)}`;
 
   it("signs in with GitHub and creates an app from a private repository picked in the list", async () => {
     await page.goto(url);
@@ -131,7 +135,7 @@ describe.skipIf(!containers || !CHROMIUM)("the real pipeline in Chromium", { tim
     await tab.waitForLoadState();
     expect(tab.url()).toBe(`${appUrl}/`);
     expect((await tab.locator("body").textContent())?.trim()).toBe("hello from node-hello v1");
-    await shoot(tab, "44-pipeline-deployed-app");
+    await shoot(tab, "44-pipeline-deployed-app", { audit: false });
     await tab.close();
   });
 
@@ -147,7 +151,7 @@ describe.skipIf(!containers || !CHROMIUM)("the real pipeline in Chromium", { tim
     // The page was not reloaded: the new deploy appears and goes live from pushed events.
     await row(2).getByText("Live").waitFor({ timeout: BUILD_TIMEOUT });
     await row(1).getByText("Superseded").waitFor();
-    expect((await viaRouter(platform.routerPort, APP)).body).toBe("hello pushed from node-hello v1\n");
+    expect(await served(), diagnostics()).toBe("hello pushed from node-hello v1\n");
 
     await page.getByRole("button", { name: "Roll back to #1" }).click();
     const dialog = page.getByRole("dialog", { name: "Roll back to #1?" });
@@ -157,7 +161,7 @@ describe.skipIf(!containers || !CHROMIUM)("the real pipeline in Chromium", { tim
     await dialog.waitFor({ state: "hidden" });
     await row(3).getByText("Live").waitFor({ timeout: 120_000 });
     await row(3).getByText("rollback").waitFor();
-    expect((await viaRouter(platform.routerPort, APP)).body).toBe("hello from node-hello v1\n");
+    expect(await served(), diagnostics()).toBe("hello from node-hello v1\n");
     expect(await page.locator(".facts-wide div", { hasText: "Serving" }).textContent()).toMatch(/Live\s*#3/);
     await shoot(page, "46-pipeline-rolled-back");
   });
@@ -176,7 +180,7 @@ describe.skipIf(!containers || !CHROMIUM)("the real pipeline in Chromium", { tim
     expect(reason.length).toBeGreaterThan(10);
     await page.getByText(`Why it failed:`).first().waitFor();
     expect(await page.locator(".facts-wide div", { hasText: "Serving" }).textContent()).toMatch(/Live\s*#3/);
-    expect((await viaRouter(platform.routerPort, APP)).body).toBe("hello from node-hello v1\n");
+    expect(await served(), diagnostics()).toBe("hello from node-hello v1\n");
     await shoot(page, "47-pipeline-failed-build");
     // The banner leads to that deploy's build log, where the failing line is (stderr, not the echo of it).
     await banner.getByRole("link", { name: "the build log of #4" }).click();

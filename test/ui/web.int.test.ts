@@ -1,26 +1,10 @@
-import { mkdirSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import path from "node:path";
 import type { LogRecord } from "@kli8nt/logstore";
-import { type Browser, chromium, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildWeb, ROOT, startUiServer, type UiServer } from "./ui-server.ts";
-
-const CHROMIUM = process.env.KLI8NT_TEST_CHROMIUM;
-const SHOTS = path.join(ROOT, "test-results", "screenshots");
-// From shared/notes/infrastructure.md: what Debian's Chromium needs in this sandbox.
-const FLAGS = [
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
-const WIDTHS = [
-  { width: 1280, height: 800, label: "desktop" },
-  { width: 375, height: 812, label: "phone" },
-] as const;
+import { CHROMIUM, launchChromium, SHOTS, shoot } from "./browser.ts";
+import { buildWeb, startUiServer, type UiServer } from "./ui-server.ts";
 
 if (!CHROMIUM && process.env.CI === "true") {
   describe("web UI in Chromium", () => {
@@ -28,36 +12,6 @@ if (!CHROMIUM && process.env.CI === "true") {
       throw new Error("KLI8NT_TEST_CHROMIUM is not set (scripts/infra/chromium.sh)");
     });
   });
-}
-
-/**
- * What a screen reader needs from every page: one h1, a name for every control, button and link. Returns
- * the offenders (a light stand-in for an axe audit, which is not installed here).
- */
-const UNLABELLED = `(() => {
-  const name = (el) => (el.getAttribute("aria-label") || el.labels?.[0]?.textContent || el.textContent || el.getAttribute("title") || "").trim();
-  const out = [];
-  const h1 = document.querySelectorAll("h1").length;
-  if (h1 !== 1) out.push(h1 + " h1 elements");
-  for (const el of document.querySelectorAll("input, select, textarea, button, a[href]")) {
-    if (el.type === "hidden" || el.closest("[hidden]") || el.closest("dialog:not([open])")) continue;
-    if (!name(el)) out.push(el.outerHTML.slice(0, 80));
-  }
-  return out;
-})()`;
-
-/** Screenshots at both widths; at each, nothing may scroll sideways. */
-async function shoot(page: Page, name: string): Promise<void> {
-  expect(await page.evaluate<string[]>(UNLABELLED), `${name}: unnamed elements`).toEqual([]);
-  for (const size of WIDTHS) {
-    await page.setViewportSize({ width: size.width, height: size.height });
-    const overflow = await page.evaluate<number>(
-      "document.documentElement.scrollWidth - document.documentElement.clientWidth",
-    );
-    expect(overflow, `${name} scrolls sideways at ${size.width}px`).toBeLessThanOrEqual(0);
-    await page.screenshot({ path: path.join(SHOTS, `${name}-${size.label}.png`), fullPage: true });
-  }
-  await page.setViewportSize({ width: 1280, height: 800 });
 }
 
 const heading = (page: Page, name: string) => page.getByRole("heading", { level: 1, name });
@@ -70,13 +24,8 @@ describe.skipIf(!CHROMIUM)("web UI in Chromium", { timeout: 60_000 }, () => {
   beforeAll(async () => {
     const buildMs = await buildWeb();
     process.stderr.write(`[ui] building the UI (if stale) took ${Math.round(buildMs)} ms\n`);
-    mkdirSync(SHOTS, { recursive: true });
     server = await startUiServer();
-    browser = await chromium.launch({
-      executablePath: CHROMIUM ?? "/usr/bin/chromium",
-      headless: true,
-      args: FLAGS,
-    });
+    browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1280, height: 800 }, colorScheme: "light" });
     page.setDefaultTimeout(15_000);
   }, 180_000);

@@ -3,6 +3,7 @@ import { type Db, resolveEnv, type SecretBox } from "@kli8nt/db";
 import type { DeployLogger } from "../deploy-handler.ts";
 import { loadDeployment, moveDeployment } from "../deployment-rows.ts";
 import type { DeployOutcome, KubernetesDeployer } from "./kubernetes-deployer.ts";
+import { recordDeployRequest } from "./record-deploy-request.ts";
 
 export interface KubernetesDeployDeps {
   readonly db: Db;
@@ -51,8 +52,15 @@ export async function deployOnKubernetes(
     logger.info({ ...log, state: row?.state ?? null }, "Skipped deploy: nothing to do");
     return;
   }
+  await recordDeployRequest(db, message);
+  // The build controller publishes DEPLOY before its `built` INFORM, and in cluster mode the api records
+  // that one asynchronously: the message itself proves the build, so record it here rather than drop it.
+  if (row.state === "building")
+    await moveDeployment(db, row.id, "inform:built", "built", { image: message.image });
   if (row.state !== "deploying") {
-    const moved = await moveDeployment(db, row.id, "deploy:deploying", "deploying");
+    const moved = await moveDeployment(db, row.id, "deploy:deploying", "deploying", {
+      image: message.image,
+    });
     deps.onOutboxWrite();
     if (!moved && (await loadDeployment(db, row.id))?.state !== "deploying") return;
   }

@@ -79,7 +79,8 @@ export async function bundle(names: readonly string[] = Object.keys(DEPLOYABLES)
   return built;
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) {
+// Run as a script (not when imported, nor when a bench bundles this file into itself).
+if (process.argv[1]?.endsWith("/scripts/bundle.ts")) {
   const built = await bundle(process.argv.length > 2 ? process.argv.slice(2) : undefined);
   for (const file of built) console.log(`bundled ${file}`);
 }

@@ -2,6 +2,7 @@ import { type Db, findUserBySession } from "@kli8nt/db";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import type { WebSocket } from "ws";
 import { requireUser, SESSION_COOKIE } from "../plugins/auth.ts";
+import { sendProblem } from "../plugins/problem-json.ts";
 import type { EventHub, PlatformEvent } from "./event-hub.ts";
 
 export interface EventRouteOptions {
@@ -24,17 +25,23 @@ export const CLOSE_SIGNED_OUT = 4401;
 export function eventRoutes(options: EventRouteOptions): FastifyPluginAsyncZod {
   const heartbeatMs = options.heartbeatMs ?? 30_000;
   return async (app) => {
-    app.get(
-      "/events",
-      {
-        websocket: true,
-        schema: {
-          tags: ["events"],
-          summary:
-            'WebSocket: {"type":"ready"}, then deployment, app and app-deleted events of your own apps',
-        },
+    app.route({
+      method: "GET",
+      url: "/events",
+      schema: {
+        tags: ["events"],
+        summary: 'WebSocket: {"type":"ready"}, then deployment, app and app-deleted events of your own apps',
       },
-      (socket, request) => {
+      // A plain GET (curl, a proxy that drops the Upgrade header) gets a problem, not an empty 404.
+      handler: (request, reply) =>
+        sendProblem(
+          reply,
+          request,
+          426,
+          "WEBSOCKET_REQUIRED",
+          "Open /api/events as a WebSocket (ws:// or wss://); if a proxy sits in front, let it pass the Upgrade header",
+        ),
+      wsHandler: (socket, request) => {
         const user = requireUser(request);
         // Only a browser session can end under the socket; API tokens are checked at connect.
         const session = request.headers.authorization ? null : (request.cookies[SESSION_COOKIE] ?? null);
@@ -55,7 +62,7 @@ export function eventRoutes(options: EventRouteOptions): FastifyPluginAsyncZod {
         });
         socket.send(JSON.stringify({ type: "ready" }));
       },
-    );
+    });
   };
 }
 

@@ -192,7 +192,7 @@ describe("/api/events", () => {
     await tab.until((e) => e.type === "app-deleted" && e.app === "evt-two");
   });
 
-  it("refuses a connection without credentials before the upgrade", async () => {
+  it("refuses a connection without credentials before the upgrade, and a plain GET with a problem", async () => {
     const status = await new Promise<number>((resolve) => {
       const ws = new WebSocket(`${base}/api/events`);
       ws.on("unexpected-response", (_req, res) => resolve(res.statusCode ?? 0));
@@ -200,6 +200,10 @@ describe("/api/events", () => {
       ws.on("error", () => undefined);
     });
     expect(status).toBe(401);
+    // Without the Upgrade header: a problem that says what to do, not an empty 404.
+    const plain = await h.app.inject({ url: "/api/events", headers: bearer(h.alice.token) });
+    expect(plain.statusCode).toBe(426);
+    expect(plain.json()).toMatchObject({ code: "WEBSOCKET_REQUIRED" });
   });
 
   it("closes a browser session's sockets with 4401 when it signs out, and only that session's", async () => {

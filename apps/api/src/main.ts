@@ -29,6 +29,8 @@ async function main(): Promise<void> {
     bus,
     logger,
     github: { config, db: api.db, box: api.box, logger: logger.child({ component: "github" }) },
+    // The controllers' progress reaches the browsers on /api/events (ADR 0096).
+    events: api.events,
   });
   logger.info(
     { url: api.url, bus: config.bus.kind, logs: config.kafkaBrokers ? "kafka" : "file" },

@@ -1,12 +1,18 @@
+import cookie from "@fastify/cookie";
+import websocket from "@fastify/websocket";
 import { type Bus, type Consumer, createBus } from "@kli8nt/bus";
 import type { DeploymentProgress, DeploymentState } from "@kli8nt/core";
-import { createSession } from "@kli8nt/db";
+import { createSession, deleteSession } from "@kli8nt/db";
 import { eventually } from "@kli8nt/testkit";
+import Fastify from "fastify";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { startInformConsumer } from "../inform/inform-consumer.ts";
+import { installAuth } from "../plugins/auth.ts";
+import { installProblemJson } from "../plugins/problem-json.ts";
 import { bearer, type Harness, sampleApp, startHarness } from "../test/harness.ts";
+import { eventRoutes } from "./event-routes.ts";
 
 // The real api (PGlite in memory) listening on a port, the real INFORM consumer on the in-process bus, and
 // real `ws` clients: what a browser tab sees on /api/events, and what it must never see.
@@ -222,5 +228,40 @@ describe("/api/events", () => {
       reason: expect.stringContaining("Signed out"),
     });
     expect(staying.ws.readyState).toBe(WebSocket.OPEN);
+  });
+});
+
+describe("/api/events heartbeat", () => {
+  it("closes a socket with 4401 once its session is gone, at the next heartbeat", async () => {
+    // The same route and auth on the same database, with a 100 ms heartbeat instead of 30 s.
+    const api = Fastify();
+    installProblemJson(api);
+    await api.register(cookie);
+    await api.register(websocket);
+    await api.register(
+      async (scope) => {
+        installAuth(scope, { db: h.database.db, adminToken: undefined });
+        await scope.register(eventRoutes({ db: h.database.db, events: h.events, heartbeatMs: 100 }));
+      },
+      { prefix: "/api" },
+    );
+    const url = (await api.listen({ host: "127.0.0.1", port: 0 })).replace("http://", "ws://");
+    try {
+      const session = await createSession(h.database.db, h.alice.user.id, 60_000);
+      const ws = new WebSocket(`${url}/api/events`, { headers: { cookie: `kli8nt_session=${session}` } });
+      const closed = new Promise<{ code: number; reason: string }>((resolve) =>
+        ws.on("close", (code, reason) => resolve({ code, reason: String(reason) })),
+      );
+      await new Promise((resolve) => ws.once("message", resolve));
+      await new Promise((resolve) => setTimeout(resolve, 350));
+      expect(ws.readyState).toBe(WebSocket.OPEN); // Pings answered, session valid: it stays.
+      await deleteSession(h.database.db, session); // As an expiry or a sign-out elsewhere would.
+      expect(await closed).toEqual({
+        code: 4401,
+        reason: "Your session has expired: sign in again to see live updates",
+      });
+    } finally {
+      await api.close();
+    }
   });
 });

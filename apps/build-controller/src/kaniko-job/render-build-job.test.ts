@@ -34,7 +34,8 @@ describe("renderBuildJob: a registry without verified TLS", () => {
     expect(args.filter((a) => a === "--insecure" || a === "--skip-tls-verify")).toEqual([]);
   });
 
-  it("leaves TLS verification on by default", () => {
+  it("logs plain text (the log tail becomes the failure reason), and leaves TLS verification on by default", () => {
+    expect(kanikoArgs("false")).toContain("--log-format=text");
     expect(kanikoArgs("false").filter((a) => /insecure|skip-tls/.test(a))).toEqual([]);
   });
 });

@@ -77,6 +77,9 @@ function kanikoArgs(names: BuildNames, settings: JobSettings): string[] {
     // The pushed reference with its digest becomes the container's termination message: the only channel
     // from the build back to the controller, and what DeployRequested carries.
     "--image-name-with-digest-file=/dev/termination-log",
+    // Kaniko colours its log by default; these lines are stored as the build log and their tail becomes
+    // the failure reason the user reads (FallbackToLogsOnError), so no ANSI escapes.
+    "--log-format=text",
     ...(settings.registryInsecure ? insecureRegistryArgs(names.repository) : []),
   ];
 }

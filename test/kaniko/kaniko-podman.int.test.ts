@@ -103,108 +103,132 @@ function reportedStatus(prepare: ContainerRun, kaniko: ContainerRun): { job: V1J
   return { job, pod };
 }
 
-describe.skipIf(missing.length > 0)(
-  "Kaniko step of the build Job, run by podman",
-  { timeout: 900_000 },
-  () => {
-    const registry = env.KLI8NT_TEST_REGISTRY ?? "";
-    const port = registry.split(":")[1] ?? "";
-    const inPod = `${REGISTRY_NAME}:${port}`;
-    const suffix = randomBytes(4).toString("hex");
-    let github: FakeGitHub;
-    let work: string;
-    let cloneUrl: string;
-    let token: string;
-    const cleanups: Array<() => Promise<unknown>> = [];
+const suite = describe.skipIf(missing.length > 0);
 
-    beforeAll(async () => {
-      work = await mkdtemp(join(tmpdir(), "kli8nt-kaniko-pod-"));
-      github = await startFakeGitHub();
-      token = github.addUser({ login: "alice" }).token;
-      const repo = await github.addRepo({
-        owner: "alice",
-        name: "shop",
-        private: true,
-        fromDir: samplePath("node-hello"),
-      });
-      cloneUrl = repo.cloneUrl;
-      // The cluster would pull base images from a mirror: here the local base image, pushed to the registry.
-      const node = (JSON.parse(env.KLI8NT_TEST_BASE_IMAGES ?? "{}") as Record<string, string>).node ?? "";
-      const mirror = await flattenedBaseImage(node, work);
-      await run("podman", [
-        "push",
-        "-q",
-        "--tls-verify=false",
-        mirror,
-        `docker://${registry}/mirror/node:20`,
-      ]);
+suite("Kaniko step of the build Job, run by podman", { timeout: 900_000 }, () => {
+  const registry = env.KLI8NT_TEST_REGISTRY ?? "";
+  const inPod = `${REGISTRY_NAME}:${registry.split(":")[1] ?? ""}`;
+  const suffix = randomBytes(4).toString("hex");
+  let github: FakeGitHub;
+  let work: string;
+  let cloneUrl: string;
+  let token: string;
+  const cleanups: Array<() => Promise<unknown>> = [];
+
+  beforeAll(async () => {
+    work = await mkdtemp(join(tmpdir(), "kli8nt-kaniko-pod-"));
+    github = await startFakeGitHub();
+    token = github.addUser({ login: "alice" }).token;
+    const sample = samplePath("static-site");
+    cloneUrl = (await github.addRepo({ owner: "alice", name: "shop", private: true, fromDir: sample }))
+      .cloneUrl;
+    // The cluster would pull base images from a mirror: here the local base image, pushed to the registry.
+    const caddy = (JSON.parse(env.KLI8NT_TEST_BASE_IMAGES ?? "{}") as Record<string, string>).caddy ?? "";
+    const mirror = await flattenedBaseImage(caddy, work);
+    await run("podman", ["push", "-q", "--tls-verify=false", mirror, `docker://${registry}/mirror/caddy:2`]);
+  });
+
+  afterAll(async () => {
+    for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
+    await github?.stop();
+    if (work) await rm(work, { recursive: true, force: true });
+  });
+
+  /** The rendered Job's pod on this host, with its prepare step done (the workspace laid out). */
+  async function preparedPod(name: string, registryInsecure: boolean) {
+    const settings = jobSettings({
+      kanikoImage: `${(env.KLI8NT_TEST_KANIKO_IMAGE ?? "").replace(/:[^/]+$/, "")}@${env.KLI8NT_TEST_KANIKO_DIGEST}`,
+      baseImages: { caddy: `${inPod}/mirror/caddy:2` },
+      registryInsecure,
     });
-
-    afterAll(async () => {
-      for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
-      await github?.stop();
-      if (work) await rm(work, { recursive: true, force: true });
+    const message = buildMessage("shop", cloneUrl, `dep_${name}_${suffix}`);
+    const { pod, names } = renderedBuildPod(message, `${inPod}/kli8nt`, settings);
+    const secret = renderTokenSecret(names, {}, settings, token);
+    const host = await materialisePod(pod, join(work, name), { [names.secret]: secret.stringData ?? {} });
+    // The init container's own entry point and env, as a host process (its image, the kli8nt image, is
+    // not built here); it clones with the token file and writes context + Dockerfile into the workspace.
+    expect(PREPARE_COMMAND.at(-1)).toBe(`/app/${relative(REPO_ROOT, PREPARE_MAIN)}`);
+    const prepare = await runAsHostProcess(pod, "prepare", host, {
+      entrypoint: [process.execPath, ...PREPARE_COMMAND.slice(1, -1), PREPARE_MAIN],
+      terminationMessageEnv: "KLI8NT_TERMINATION_LOG",
+      baseEnv: { PATH: env.PATH, HOME: work },
+      timeoutMs: 120_000,
     });
+    expect(prepare.terminated.exitCode, explain("prepare", prepare)).toBe(0);
+    return { pod, names, host, prepare };
+  }
 
-    it("builds the rendered Dockerfile, pushes by digest, and the pulled image answers 200", async () => {
-      const settings = jobSettings({
-        kanikoImage: `${(env.KLI8NT_TEST_KANIKO_IMAGE ?? "").replace(/:[^/]+$/, "")}@${env.KLI8NT_TEST_KANIKO_DIGEST}`,
-        baseImages: { node: `${inPod}/mirror/node:20` },
-        registryInsecure: true,
-      });
-      const message = buildMessage("shop", cloneUrl, `dep_${suffix}`);
-      const { pod, names } = renderedBuildPod(message, `${inPod}/kli8nt`, settings);
-      const secret = renderTokenSecret(names, {}, settings, token);
-      const host = await materialisePod(pod, work, { [names.secret]: secret.stringData ?? {} });
+  async function runKaniko({ pod, names, host, prepare }: Awaited<ReturnType<typeof preparedPod>>) {
+    const container = `kli8nt-kaniko-${names.job}`;
+    cleanups.push(() => run("podman", ["rm", "-f", container]));
+    const kaniko = await runPodContainer(
+      pod,
+      "kaniko",
+      host,
+      { podName: names.job, network: "host", hosts: { [REGISTRY_NAME]: "127.0.0.1" } },
+      { name: container, timeoutMs: 600_000 },
+    );
+    // The controller's own reading of the outcome, from the statuses the cluster would report.
+    const { job, pod: status } = reportedStatus(prepare, kaniko);
+    return { kaniko, outcome: jobOutcome(job, status, names.repository) };
+  }
 
-      // prepare: the init container's own entry point and env, as a host process (its image, the kli8nt
-      // image, is not built here); it writes context + Dockerfile into the workspace volume.
-      expect(PREPARE_COMMAND.at(-1)).toBe(`/app/${relative(REPO_ROOT, PREPARE_MAIN)}`);
-      const prepare = await runAsHostProcess(pod, "prepare", host, {
-        entrypoint: [process.execPath, ...PREPARE_COMMAND.slice(1, -1), PREPARE_MAIN],
-        terminationMessageEnv: "KLI8NT_TERMINATION_LOG",
-        baseEnv: { PATH: env.PATH, HOME: work },
-        timeoutMs: 120_000,
-      });
-      expect(prepare.terminated.exitCode, explain("prepare", prepare)).toBe(0);
+  it("builds the rendered Dockerfile, pushes by digest, and the pulled image answers 200", async () => {
+    const { kaniko, outcome } = await runKaniko(await preparedPod("ok", true));
+    expect(kaniko.terminated.exitCode, explain("kaniko", kaniko)).toBe(0);
+    expect(outcome).toMatchObject({ kind: "succeeded", plan: { provider: "static", port: 8080 } });
+    if (outcome.kind !== "succeeded") return;
+    expect(outcome.image).toMatch(new RegExp(`^${inPod}/kli8nt/shop@sha256:[0-9a-f]{64}$`));
 
-      const container = `kli8nt-kaniko-${suffix}`;
-      cleanups.push(() => run("podman", ["rm", "-f", container]));
-      const kaniko = await runPodContainer(
-        pod,
-        "kaniko",
-        host,
-        { podName: names.job, network: "host", hosts: { [REGISTRY_NAME]: "127.0.0.1" } },
-        { name: container, timeoutMs: 600_000 },
-      );
-      expect(kaniko.terminated.exitCode, explain("kaniko", kaniko)).toBe(0);
+    // Kaniko's layer cache went to the app's cache repository in the same registry.
+    const cache = await fetch(`http://${registry}/v2/kli8nt/shop/cache/tags/list`);
+    expect(((await cache.json()) as { tags?: string[] }).tags?.length ?? 0).toBeGreaterThan(0);
 
-      // The controller's own reading of the outcome: the pinned image and the plan.
-      const { job, pod: status } = reportedStatus(prepare, kaniko);
-      const outcome = jobOutcome(job, status, names.repository);
-      expect(outcome).toMatchObject({ kind: "succeeded", plan: { provider: "node", port: 3000 } });
-      if (outcome.kind !== "succeeded") return;
-      expect(outcome.image).toMatch(new RegExp(`^${inPod}/kli8nt/shop@sha256:[0-9a-f]{64}$`));
+    const pulled = outcome.image.replace(inPod, registry);
+    cleanups.push(() => run("podman", ["rmi", "-f", pulled]));
+    await run("podman", ["pull", "-q", "--tls-verify=false", pulled]);
+    const { stdout: user } = await run("podman", [
+      "image",
+      "inspect",
+      "--format",
+      "{{.Config.User}}",
+      pulled,
+    ]);
+    expect(user.trim()).toBe("10001:10001");
+    const app = await runImage(pulled);
+    cleanups.push(() => app.stop());
+    const answer = await waitForHttp(`${app.url}/`, 30_000);
+    expect(answer, await app.logs()).toMatchObject({ status: 200 });
+    expect(answer.body).toContain("<h1>hello from static-site</h1>");
+  });
 
-      // Kaniko's layer cache went to the app's cache repository in the same registry.
-      const cache = await fetch(`http://${registry}/v2/kli8nt/shop/cache/tags/list`);
-      expect(((await cache.json()) as { tags?: string[] }).tags?.length ?? 0).toBeGreaterThan(0);
+  it("without KLI8NT_REGISTRY_INSECURE it is refused over TLS, and the Job reports Kaniko's reason", async () => {
+    const { kaniko, outcome } = await runKaniko(await preparedPod("tls", false));
+    expect(kaniko.terminated.exitCode).toBe(1);
+    expect(outcome).toMatchObject({ kind: "failed" });
+    if (outcome.kind !== "failed") return;
+    // FallbackToLogsOnError: Kaniko's last log lines become the reason the user sees.
+    expect(outcome.reason).toMatch(
+      /^Building the image failed \(exit code 1\): [\s\S]*checking push permission/,
+    );
+    expect(outcome.reason).toContain(
+      `Get "https://${inPod}/v2/": http: server gave HTTP response to HTTPS client`,
+    );
+    expect(outcome.reason).not.toContain("\u001b[");
+  });
 
-      const pulled = outcome.image.replace(inPod, registry);
-      cleanups.push(() => run("podman", ["rmi", "-f", pulled]));
-      await run("podman", ["pull", "-q", "--tls-verify=false", pulled]);
-      const { stdout: user } = await run("podman", [
-        "image",
-        "inspect",
-        "--format",
-        "{{.Config.User}}",
-        pulled,
-      ]);
-      expect(user.trim()).toBe("10001:10001");
-      const app = await runImage(pulled);
-      cleanups.push(() => app.stop());
-      const answer = await waitForHttp(`${app.url}/`, 30_000);
-      expect(answer, await app.logs()).toEqual({ status: 200, body: "hello from node-hello v1\n" });
-    });
-  },
-);
+  it("push-only flags (--insecure, --skip-tls-verify; the Job's before) push but cannot pull the mirrored base", async () => {
+    const prepared = await preparedPod("pushonly", true);
+    const container = prepared.pod.containers[0];
+    if (!container?.args) throw new Error("the Job has no Kaniko args");
+    const perHost = (arg: string) => /^--(insecure-registry|skip-tls-verify-registry)=/.test(arg);
+    expect(container.args.filter(perHost)).toHaveLength(2);
+    container.args = [...container.args.filter((arg) => !perHost(arg)), "--insecure", "--skip-tls-verify"];
+    const { kaniko, outcome } = await runKaniko(prepared);
+    expect(kaniko.terminated.exitCode).toBe(1);
+    expect(outcome.kind === "failed" && outcome.reason, kaniko.logs).toContain(`${inPod}/mirror/caddy:2`);
+    expect(outcome.kind === "failed" && outcome.reason).toContain(
+      "server gave HTTP response to HTTPS client",
+    );
+  });
+});

@@ -19,7 +19,7 @@ kaniko_build_executor() {
   mkdir -p "$KANIKO_CACHE"
   local mod; mod=$(mktemp -d /tmp/kli8nt-kaniko-mod.XXXXXX)
   local started=$SECONDS buildlog=$KANIKO_CACHE/build.log
-  log "building $KANIKO_MODULE/cmd/executor@$KANIKO_VERSION (cold: ~10 min on 2 cores, log $buildlog)"
+  log "building $KANIKO_MODULE/cmd/executor@$KANIKO_VERSION (cold: ~15 min on a busy 2-core machine, log $buildlog)"
   (
     cd "$mod"
     export GOFLAGS=-mod=mod CGO_ENABLED=0

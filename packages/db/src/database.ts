@@ -37,14 +37,37 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
 
 async function openPostgres(url: string, max: number): Promise<Database> {
   const pool = new pg.Pool({ connectionString: url, max });
-  const db = drizzlePg({ client: pool, schema });
   try {
-    await migratePg(db, { migrationsFolder: MIGRATIONS });
+    await migrateExclusively(pool);
   } catch (error) {
     await pool.end();
     throw error;
   }
+  const db = drizzlePg({ client: pool, schema });
   return { db: db as unknown as Db, kind: "postgres", close: () => pool.end() };
+}
+
+/** Any fixed 64-bit key: the advisory lock that serialises migrations across processes. */
+const MIGRATION_LOCK = 4_711_080_017;
+
+/**
+ * The api and the controllers all migrate at start, and a Helm install starts them together: two
+ * migrators at once fail on the second `CREATE TABLE`. A session advisory lock makes the later ones wait,
+ * then find nothing left to apply. The lock ends with the session even if this process dies.
+ */
+async function migrateExclusively(pool: pg.Pool): Promise<void> {
+  const client = await pool.connect();
+  let broken: Error | undefined;
+  try {
+    await client.query("SELECT pg_advisory_lock($1)", [MIGRATION_LOCK]);
+    await migratePg(drizzlePg({ client, schema }), { migrationsFolder: MIGRATIONS });
+  } finally {
+    await client.query("SELECT pg_advisory_unlock($1)", [MIGRATION_LOCK]).catch((error: Error) => {
+      broken = error;
+    });
+    // A connection that may still hold the lock is closed, never handed back to the pool.
+    client.release(broken);
+  }
 }
 
 /** `memory://` keeps the database in memory (tests); anything else is a directory. */

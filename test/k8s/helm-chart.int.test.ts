@@ -22,6 +22,7 @@ import {
 } from "../../apps/build-controller/src/kaniko-job/config.ts";
 import { loadKubernetesDeployControllerConfig } from "../../apps/deploy-controller/src/kubernetes/config.ts";
 import { loadLogControllerConfig } from "../../apps/log-controller/src/config.ts";
+import { DEPLOYABLES } from "../../scripts/bundle.ts";
 
 // The Helm chart: `helm lint` and `helm template` with a helm built from its Go module
 // (test/k8s/helm-binary.sh, cached), then every rendered object server-side applied with dry-run
@@ -176,8 +177,11 @@ describe.skipIf(!kubeconfigPath)("Helm chart deploy/helm/kli8nt", () => {
       const component = components[name];
       const container = d.spec?.template.spec?.containers[0];
       expect(component, name).toBeDefined();
-      const entry = container?.command?.at(-1) ?? "";
-      expect(existsSync(join(root, entry.replace(/^\/app\//, ""))), `${name} runs ${entry}`).toBe(true);
+      // The image runs bundles (ADR 0115): /app/dist/<deployable>.mjs, bundled from that entry point.
+      const bundled = /^\/app\/dist\/([a-z-]+)\.mjs$/.exec(container?.command?.at(-1) ?? "")?.[1] ?? "";
+      const entry = DEPLOYABLES[bundled] ?? "";
+      expect(container?.command, name).toEqual(["node", `/app/dist/${bundled}.mjs`]);
+      expect(existsSync(join(root, entry)), `${name} runs the bundle of ${entry || "nothing"}`).toBe(true);
       const env = Object.fromEntries(
         (container?.env ?? []).map((e) => {
           const ref = e.valueFrom?.secretKeyRef;

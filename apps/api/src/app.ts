@@ -16,6 +16,7 @@ import { appRoutes } from "./routes/apps.ts";
 import { deploymentRoutes } from "./routes/deployments.ts";
 import { envRoutes } from "./routes/env.ts";
 import { healthRoutes } from "./routes/health.ts";
+import { internalBuildRoutes } from "./routes/internal-builds.ts";
 import { logRoutes } from "./routes/logs.ts";
 import { sessionRoutes, signInLinkRoutes } from "./routes/session.ts";
 
@@ -72,6 +73,8 @@ export async function buildApi(given: ApiDeps, options: BuildOptions = {}): Prom
   await app.register(signInLinkRoutes(deps));
   await app.register(githubOAuthRoutes(deps));
   await app.register(githubWebhookRoutes(deps));
+  // Its own scope and token (ADR 0118): the /api auth below never applies, and no user credential opens it.
+  await app.register(internalBuildRoutes(deps));
   installGitHubAppSync(app, deps);
   app.get("/api/openapi.json", { schema: { hide: true } }, async () => app.swagger());
   await app.register(

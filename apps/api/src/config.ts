@@ -24,6 +24,11 @@ const configSchema = z
       .optional(),
     KLI8NT_SECRET_KEY: z.string().min(1).optional(),
     KLI8NT_ADMIN_TOKEN: z.string().min(32, "KLI8NT_ADMIN_TOKEN must be at least 32 characters").optional(),
+    // Cluster mode: the build controller's bearer token for /internal/v1/… (ADR 0118); unset, no such routes.
+    KLI8NT_INTERNAL_TOKEN: z
+      .string()
+      .min(32, "KLI8NT_INTERNAL_TOKEN must be at least 32 characters")
+      .optional(),
     KLI8NT_PUBLIC_URL: url("KLI8NT_PUBLIC_URL").optional(),
     KLI8NT_APP_URL_TEMPLATE: z
       .string()
@@ -65,6 +70,14 @@ const configSchema = z
       path: ["KLI8NT_GITHUB_CLIENT_SECRET"],
     },
   )
+  .refine(
+    (env) => env.KLI8NT_INTERNAL_TOKEN === undefined || env.KLI8NT_INTERNAL_TOKEN !== env.KLI8NT_ADMIN_TOKEN,
+    {
+      message:
+        "KLI8NT_INTERNAL_TOKEN must differ from KLI8NT_ADMIN_TOKEN (one must not open the other's routes)",
+      path: ["KLI8NT_INTERNAL_TOKEN"],
+    },
+  )
   .transform((env) => ({
     host: env.KLI8NT_HOST,
     port: env.KLI8NT_PORT,
@@ -72,6 +85,7 @@ const configSchema = z
     databaseUrl: env.KLI8NT_DATABASE_URL,
     secretKey: env.KLI8NT_SECRET_KEY,
     adminToken: env.KLI8NT_ADMIN_TOKEN,
+    internalToken: env.KLI8NT_INTERNAL_TOKEN,
     publicUrl: env.KLI8NT_PUBLIC_URL ?? `http://${env.KLI8NT_HOST}:${env.KLI8NT_PORT}`,
     appUrlTemplate: env.KLI8NT_APP_URL_TEMPLATE ?? `http://{app}.localhost:${env.KLI8NT_ROUTER_PORT}`,
     logLevel: env.KLI8NT_LOG_LEVEL,

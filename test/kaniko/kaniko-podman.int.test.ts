@@ -2,7 +2,7 @@ import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join, relative } from "node:path";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { runImage, waitForHttp } from "@kli8nt/buildplan/testing";
@@ -10,9 +10,9 @@ import { type FakeGitHub, samplePath, startFakeGitHub } from "@kli8nt/testkit";
 import type { V1Job, V1Pod } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { jobOutcome, renderTokenSecret } from "../../apps/build-controller/src/kaniko-job/index.ts";
-import { PREPARE_COMMAND } from "../../apps/build-controller/src/kaniko-job/render-build-job.ts";
 import { buildMessage, jobSettings, renderedBuildPod } from "./build-job-fixture.ts";
 import { materialisePod } from "./pod-on-host.ts";
+import { findContainer } from "./podman-run.ts";
 import { type ContainerRun, runAsHostProcess, runPodContainer } from "./run-pod-container.ts";
 
 // The Kaniko step of a build Job for real, once: the Job the build controller renders, its prepare step
@@ -36,7 +36,15 @@ if (missing.length > 0 && env.CI === "true") {
 }
 
 const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
-const PREPARE_MAIN = join(REPO_ROOT, "apps/build-controller/src/kaniko-job/prepare-main.ts");
+/**
+ * The prepare container's command on this host: the kli8nt image is this repository at /app, with Node.
+ * (Should the Job name a bundle under /app/dist, `npm run bundle` must have made it.)
+ */
+const prepareEntrypoint = (command: readonly string[]) =>
+  command.map((arg, i) => {
+    if (i === 0 && arg === "node") return process.execPath;
+    return arg.startsWith("/app/") ? join(REPO_ROOT, arg.slice("/app/".length)) : arg;
+  });
 // Inside the pod the registry is a cluster DNS name, not a loopback address (which Kaniko's registry
 // client would reach over plain HTTP on its own): so only the Job's insecure-registry flags make it work.
 const REGISTRY_NAME = "registry.kli8nt.test";
@@ -147,9 +155,9 @@ suite("Kaniko step of the build Job, run by podman", { timeout: 900_000 }, () =>
     const host = await materialisePod(pod, join(work, name), { [names.secret]: secret.stringData ?? {} });
     // The init container's own entry point and env, as a host process (its image, the kli8nt image, is
     // not built here); it clones with the token file and writes context + Dockerfile into the workspace.
-    expect(PREPARE_COMMAND.at(-1)).toBe(`/app/${relative(REPO_ROOT, PREPARE_MAIN)}`);
+    const prepareCommand = findContainer(pod, "prepare").command ?? [];
     const prepare = await runAsHostProcess(pod, "prepare", host, {
-      entrypoint: [process.execPath, ...PREPARE_COMMAND.slice(1, -1), PREPARE_MAIN],
+      entrypoint: prepareEntrypoint(prepareCommand),
       terminationMessageEnv: "KLI8NT_TERMINATION_LOG",
       baseEnv: { PATH: env.PATH, HOME: work },
       timeoutMs: 120_000,

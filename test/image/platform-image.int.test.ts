@@ -52,7 +52,7 @@ describe.skipIf(!ready)("the platform image", () => {
   it("runs as a non-root user and keeps no build secret or registry setting", async () => {
     const { stdout } = await run("podman", ["image", "inspect", "--format", "{{json .Config}}", IMAGE]);
     const config = JSON.parse(stdout) as { User?: string; Env?: string[] };
-    expect(config.User).toBe("10001:10001");
+    expect(config.User).toBe("1000:1000");
     expect((config.Env ?? []).join("\n")).not.toMatch(/NPM_CONFIG|CAFILE|TOKEN|SECRET/i);
     const secret = await inImage(["sh", "-c", "ls /run/secrets 2>/dev/null | wc -l"]);
     expect(secret.output.trim()).toBe("0");

@@ -1,10 +1,12 @@
-// Test helper of the cluster-mode suite: each deployable runs as its own child process from its
-// composition root (`node --import tsx <main.ts>`), as its Deployment would, configured by environment.
+// Test helper of the cluster-mode suite: each deployable runs as its own child process from the bundle
+// of its composition root (`node dist/<name>.mjs`, ADR 0115), as its Deployment would, configured by
+// environment. Importing this module bundles them, so the suite runs what the image ships.
 import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import pg from "pg";
+import { bundle } from "../../scripts/bundle.ts";
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), "../..");
 
@@ -16,6 +18,8 @@ export const ENTRY_POINTS = {
 } as const;
 
 export type Component = keyof typeof ENTRY_POINTS;
+
+await bundle(Object.keys(ENTRY_POINTS));
 
 /** One running deployable: its pino lines (parsed), and how to stop or kill it. */
 export class Deployable {
@@ -84,7 +88,7 @@ export class Deployable {
 
 /** Starts one deployable with exactly this environment (plus PATH and HOME) and no inherited KLI8NT_*. */
 export function startDeployable(name: Component, env: Record<string, string>): Deployable {
-  const child = spawn(process.execPath, ["--import", "tsx", join(ROOT, ENTRY_POINTS[name])], {
+  const child = spawn(process.execPath, [join(ROOT, "dist", `${name}.mjs`)], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...env },
     stdio: ["ignore", "pipe", "pipe"],

@@ -10,6 +10,7 @@ import { type FakeGitHub, samplePath, startFakeGitHub } from "@kli8nt/testkit";
 import type { V1Job, V1Pod } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { jobOutcome, renderTokenSecret } from "../../apps/build-controller/src/kaniko-job/index.ts";
+import { bundle } from "../../scripts/bundle.ts";
 import { buildMessage, jobSettings, renderedBuildPod } from "./build-job-fixture.ts";
 import { materialisePod } from "./pod-on-host.ts";
 import { findContainer } from "./podman-run.ts";
@@ -37,8 +38,8 @@ if (missing.length > 0 && env.CI === "true") {
 
 const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
 /**
- * The prepare container's command on this host: the kli8nt image is this repository at /app, with Node.
- * (Should the Job name a bundle under /app/dist, `npm run bundle` must have made it.)
+ * The prepare container's command on this host: the kli8nt image is this repository at /app, with Node,
+ * and the Job runs the prepare bundle, /app/dist/build-prepare.mjs (bundled in beforeAll).
  */
 const prepareEntrypoint = (command: readonly string[]) =>
   command.map((arg, i) => {
@@ -124,6 +125,7 @@ suite("Kaniko step of the build Job, run by podman", { timeout: 900_000 }, () =>
   const cleanups: Array<() => Promise<unknown>> = [];
 
   beforeAll(async () => {
+    await bundle(["build-prepare"]);
     work = await mkdtemp(join(tmpdir(), "kli8nt-kaniko-pod-"));
     github = await startFakeGitHub();
     token = github.addUser({ login: "alice" }).token;

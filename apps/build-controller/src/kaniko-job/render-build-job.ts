@@ -17,13 +17,8 @@ import type { KanikoJobConfig } from "./config.ts";
 /** Where the init container finds the clone token: a file from the per-build Secret, never argv or env. */
 export const TOKEN_DIR = "/var/run/kli8nt/git";
 export const WORKSPACE = "/workspace";
-/** The entry point of the prepare step inside the kli8nt image (see deploy/helm/kli8nt). */
-export const PREPARE_COMMAND = [
-  "node",
-  "--import",
-  "tsx",
-  "/app/apps/build-controller/src/kaniko-job/prepare-main.ts",
-];
+/** The entry point of the prepare step inside the kli8nt image: its bundle (ADR 0115, 0117). */
+export const PREPARE_COMMAND = ["node", "/app/dist/build-prepare.mjs"];
 
 export type JobSettings = Pick<
   KanikoJobConfig,

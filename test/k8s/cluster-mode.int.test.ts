@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { type FakeGitHub, freePort, signInOverHttp, startFakeGitHub } from "@kli8nt/testkit";
 import {
   AppsV1Api,
   BatchV1Api,
@@ -49,6 +50,10 @@ const SECRET = `s3cret-${randomBytes(6).toString("hex")}`;
 const REGISTRY = "registry.test.invalid/kli8nt";
 const KANIKO = `ghcr.io/osscontainertools/kaniko@sha256:${"cd".repeat(32)}`;
 const TOKEN = randomBytes(24).toString("hex");
+// The build controller's token for the api's internal call (ADR 0118).
+const INTERNAL_TOKEN = randomBytes(24).toString("hex");
+const CLIENT = { id: "Ov23liClusterMode", secret: randomBytes(20).toString("hex") };
+const PRIVATE_APP = `cmp${suffix}`;
 const buildNamespace = `cm-builds-${suffix}`;
 const prefix = `cm${suffix}-`;
 const appNamespace = `${prefix}${APP}`;
@@ -65,21 +70,26 @@ describe.skipIf(missing.length > 0)("cluster mode: api + three controllers as pr
   const procs = new Map<string, Deployable>();
   const cleanup: Array<() => Promise<unknown>> = [];
   let node: KwokNode;
+  let gh: FakeGitHub;
   let apiUrl = "";
   let deployEnv: Record<string, string> = {};
 
-  const api = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
-    const response = await fetch(`${apiUrl}${path}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${TOKEN}`,
-        ...(body === undefined ? {} : { "content-type": "application/json" }),
-      },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${await response.text()}`);
-    return (await response.json()) as T;
-  };
+  type Call = <T>(method: string, path: string, body?: unknown) => Promise<T>;
+  const as =
+    (auth: Record<string, string>): Call =>
+    async <T>(method: string, path: string, body?: unknown) => {
+      const response = await fetch(`${apiUrl}${path}`, {
+        method,
+        headers: {
+          ...auth,
+          ...(body === undefined ? {} : { "content-type": "application/json" }),
+        },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+      if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${await response.text()}`);
+      return (await response.json()) as T;
+    };
+  const api = as({ authorization: `Bearer ${TOKEN}` });
 
   beforeAll(async () => {
     kc.loadFromFile(env.kubeconfig ?? "");
@@ -114,6 +124,16 @@ spec:
     await core.createNamespace({ body: { metadata: { name: buildNamespace } } });
     cleanup.push(() => core.deleteNamespace({ name: buildNamespace }));
     cleanup.push(() => core.deleteNamespace({ name: appNamespace }).catch(() => undefined));
+    cleanup.push(() => core.deleteNamespace({ name: `${prefix}${PRIVATE_APP}` }).catch(() => undefined));
+    // The GitHub the api signs users in with and takes their tokens from (private repositories).
+    gh = await startFakeGitHub();
+    cleanup.push(() => gh.stop());
+    const apiPort = await freePort();
+    gh.addOAuthApp({
+      clientId: CLIENT.id,
+      clientSecret: CLIENT.secret,
+      callbackUrl: `http://127.0.0.1:${apiPort}/auth/github/callback`,
+    });
 
     const shared = {
       KLI8NT_LOG_LEVEL: "info",
@@ -128,9 +148,15 @@ spec:
     const apiProc = start("api", {
       ...shared,
       KLI8NT_HOST: "127.0.0.1",
-      KLI8NT_PORT: "0",
+      KLI8NT_PORT: String(apiPort),
+      KLI8NT_PUBLIC_URL: `http://127.0.0.1:${apiPort}`,
       KLI8NT_DATA_DIR: join(dir, "api"),
       KLI8NT_ADMIN_TOKEN: TOKEN,
+      KLI8NT_INTERNAL_TOKEN: INTERNAL_TOKEN,
+      KLI8NT_GITHUB_URL: gh.url,
+      KLI8NT_GITHUB_API_URL: gh.apiUrl,
+      KLI8NT_GITHUB_CLIENT_ID: CLIENT.id,
+      KLI8NT_GITHUB_CLIENT_SECRET: CLIENT.secret,
       KLI8NT_APP_URL_TEMPLATE: "https://{app}.apps.test.invalid",
     });
     apiUrl = String((await apiProc.logged("Kli8nt api listening")).url);
@@ -142,6 +168,8 @@ spec:
       KLI8NT_PREPARE_IMAGE: `${REGISTRY}/kli8nt:test`,
       KLI8NT_BUILD_NODE_SELECTOR: JSON.stringify(node.nodeSelector),
       KLI8NT_BUILD_TOLERATIONS: JSON.stringify(node.tolerations),
+      KLI8NT_API_URL: apiUrl,
+      KLI8NT_INTERNAL_TOKEN: INTERNAL_TOKEN,
     });
     deployEnv = {
       ...shared,
@@ -175,7 +203,7 @@ spec:
   }
 
   /** Plays Kaniko: finishes the build pod of this deployment with an image digest. */
-  async function finishBuild(deploymentId: string): Promise<string> {
+  async function finishBuild(deploymentId: string, app = APP): Promise<string> {
     const batch = kc.makeApiClient(BatchV1Api);
     const core = kc.makeApiClient(CoreV1Api);
     const job = await eventually(`build Job of ${deploymentId}`, async () => {
@@ -193,19 +221,20 @@ spec:
       return pods.items.find((p) => p.status?.phase === "Running");
     });
     // The log controller reads the build log while the pod runs (it is deleted once finished).
-    await eventually(
-      "build log in the api",
-      async () => {
-        const logs = await api<{ records: Array<{ line: string; deploymentId: string }> }>(
-          "GET",
-          `/api/apps/${APP}/logs?phase=build&deployment=${deploymentId}`,
-        );
-        return logs.records.some((r) => r.line.startsWith("connecting with")) ? true : undefined;
-      },
-      90_000,
-    );
+    if (app === APP)
+      await eventually(
+        "build log in the api",
+        async () => {
+          const logs = await api<{ records: Array<{ line: string; deploymentId: string }> }>(
+            "GET",
+            `/api/apps/${APP}/logs?phase=build&deployment=${deploymentId}`,
+          );
+          return logs.records.some((r) => r.line.startsWith("connecting with")) ? true : undefined;
+        },
+        90_000,
+      );
     const digest = `sha256:${randomBytes(32).toString("hex")}`;
-    const image = `${REGISTRY}/${APP}:${deploymentId.replace("_", "-")}@${digest}`;
+    const image = `${REGISTRY}/${app}:${deploymentId.replace("_", "-")}@${digest}`;
     await core.patchNamespacedPod(
       {
         name: pod.metadata?.name ?? "",
@@ -223,15 +252,15 @@ spec:
       setHeaderOptions("Content-Type", PatchStrategy.MergePatch),
     );
     // The Deployment runs the pushed repository by digest, never the tag.
-    return `${REGISTRY}/${APP}@${digest}`;
+    return `${REGISTRY}/${app}@${digest}`;
   }
 
   /** Polls the deployment through the api, recording every state seen, until `until`. */
-  async function follow(id: string, until: string, states: string[]): Promise<DeploymentView> {
+  async function follow(id: string, until: string, states: string[], call = api): Promise<DeploymentView> {
     return eventually(
       `deployment ${id} ${until}`,
       async () => {
-        const view = await api<DeploymentView>("GET", `/api/deployments/${id}`);
+        const view = await call<DeploymentView>("GET", `/api/deployments/${id}`);
         if (states.at(-1) !== view.state) states.push(view.state);
         if (view.state === "failed") throw new Error(`deployment failed: ${view.reason}`);
         return view.state === until ? view : undefined;
@@ -340,5 +369,69 @@ spec:
     expect([services.items.length, ingresses.items.length]).toEqual([1, 1]);
     const history = await api<{ items: DeploymentView[] }>("GET", `/api/apps/${APP}/deployments`);
     expect(history.items.map((d) => d.state)).toEqual(["live", "superseded"]);
+  }, 300_000);
+
+  it("builds a PRIVATE repository: the owner's token only in the per-build Secret, gone after teardown", async () => {
+    const core = kc.makeApiClient(CoreV1Api);
+    const batch = kc.makeApiClient(BatchV1Api);
+    gh.addUser({ login: "alice" });
+    await gh.addRepo({ owner: "alice", name: "private-shop", private: true, files: { "index.js": "" } });
+    const { session, userId } = await signInOverHttp(apiUrl, gh, "alice");
+    const alice = as({ cookie: `kli8nt_session=${session}` });
+    await alice("POST", "/api/apps", {
+      name: PRIVATE_APP,
+      repository: { url: `${gh.url}/alice/private-shop`, branch: "main" },
+      port: 9090,
+    });
+    const created = await alice<DeploymentView>("POST", `/api/apps/${PRIVATE_APP}/deployments`);
+    const job = await eventually(`build Job of ${created.id}`, async () => {
+      const jobs = await batch.listNamespacedJob({
+        namespace: buildNamespace,
+        labelSelector: `kli8nt.io/deployment=${created.id}`,
+      });
+      return jobs.items[0];
+    });
+    // The owner came from the api (the per-user limit counts alice's builds), not from the bus.
+    expect(job.metadata?.labels?.["kli8nt.io/owner"]).toBe(userId);
+    const secretName = job.spec?.template.spec?.volumes?.find((v) => v.name === "git-token")?.secret
+      ?.secretName;
+    const secret = await eventually("token Secret", () =>
+      core.readNamespacedSecret({ name: secretName ?? "", namespace: buildNamespace }),
+    );
+    const token = Buffer.from(secret.data?.token ?? "", "base64").toString();
+    // It is alice's GitHub token: the fake GitHub says whose it is.
+    const whoami = await fetch(`${gh.apiUrl}/user`, { headers: { authorization: `token ${token}` } });
+    expect(((await whoami.json()) as { login: string }).login).toBe("alice");
+    // Not in the Job: no env, args, annotations or labels carry it; only the Secret's volume names it.
+    const stored = await batch.readNamespacedJob({
+      name: job.metadata?.name ?? "",
+      namespace: buildNamespace,
+    });
+    expect(JSON.stringify(stored)).not.toContain(token);
+    const pods = await core.listNamespacedPod({
+      namespace: buildNamespace,
+      labelSelector: `job-name=${job.metadata?.name}`,
+    });
+    expect(JSON.stringify(pods.items)).not.toContain(token);
+
+    await finishBuild(created.id, PRIVATE_APP);
+    const live = await follow(created.id, "live", [], alice);
+    expect(live.url).toBe(`https://${PRIVATE_APP}.apps.test.invalid`);
+    // The app's port override reached DEPLOY from the same answer (the build reported 8080).
+    const deployment = await kc
+      .makeApiClient(AppsV1Api)
+      .readNamespacedDeployment({ name: PRIVATE_APP, namespace: `${prefix}${PRIVATE_APP}` });
+    expect(deployment.spec?.template.spec?.containers[0]?.ports?.[0]?.containerPort).toBe(9090);
+    await eventually("token Secret deleted at teardown", async () => {
+      const left = await core.listNamespacedSecret({
+        namespace: buildNamespace,
+        labelSelector: `kli8nt.io/deployment=${created.id}`,
+      });
+      return left.items.length === 0 ? true : undefined;
+    });
+    // No process logged the token (pino would not redact a response body: nothing may log it).
+    for (const proc of procs.values()) {
+      expect(JSON.stringify(proc.lines), proc.name).not.toContain(token);
+    }
   }, 300_000);
 });

@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import type { V1Toleration } from "@kubernetes/client-node";
 import { z } from "zod";
 
@@ -157,11 +158,28 @@ const processSchema = z.object({
   KLI8NT_RABBITMQ_URL: z.string().regex(/^amqps?:\/\//, "an amqp:// or amqps:// URL"),
   KLI8NT_KUBECONFIG: z.string().min(1).optional(),
   KLI8NT_LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace"]).default("info"),
+  // The api's in-cluster address, for what a build needs that the bus must not carry (ADR 0118).
+  KLI8NT_API_URL: z
+    .url({ protocol: /^https?$/, message: "an http(s) URL of the api, e.g. http://kli8nt-api.kli8nt.svc" })
+    .transform((v) => v.replace(/\/+$/, "")),
+  KLI8NT_INTERNAL_TOKEN: z.string().min(32, "at least 32 characters (the api's KLI8NT_INTERNAL_TOKEN)"),
 });
+
+/** Secrets may come from a mounted file instead: `<NAME>_FILE` holds the path (KLI8NT_INTERNAL_TOKEN_FILE…). */
+const FILE_VARIANTS = ["KLI8NT_RABBITMQ_URL", "KLI8NT_API_URL", "KLI8NT_INTERNAL_TOKEN"] as const;
+
+function resolveFiles(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const resolved = { ...env };
+  for (const key of FILE_VARIANTS) {
+    const file = env[`${key}_FILE`];
+    if (file && !env[key]) resolved[key] = readFileSync(file, "utf8").trim();
+  }
+  return resolved;
+}
 
 /** What the Kubernetes-mode build controller process needs besides the builder settings. */
 export function loadKanikoProcessConfig(env: NodeJS.ProcessEnv = process.env) {
-  const result = processSchema.safeParse(env);
+  const result = processSchema.safeParse(resolveFiles(env));
   if (!result.success) {
     const lines = result.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`);
     throw new Error(`Invalid build controller configuration:\n${lines.join("\n")}`, { cause: result.error });
@@ -170,5 +188,7 @@ export function loadKanikoProcessConfig(env: NodeJS.ProcessEnv = process.env) {
     rabbitmqUrl: result.data.KLI8NT_RABBITMQ_URL,
     kubeconfig: result.data.KLI8NT_KUBECONFIG,
     logLevel: result.data.KLI8NT_LOG_LEVEL,
+    apiUrl: result.data.KLI8NT_API_URL,
+    internalToken: result.data.KLI8NT_INTERNAL_TOKEN,
   });
 }

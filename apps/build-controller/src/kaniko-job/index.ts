@@ -1,5 +1,12 @@
 export { type AdmissionLimits, BuildAdmission } from "./build-admission.ts";
 export { type BuildNames, buildNames, FIELD_MANAGER, LABEL_APP_ID, LABEL_OWNER } from "./build-names.ts";
+export {
+  type BuildSource,
+  type BuildSourceClientOptions,
+  BuildSourceError,
+  buildSourceClient,
+  type FetchBuildSource,
+} from "./build-source.ts";
 export { type KanikoJobConfig, loadKanikoJobConfig } from "./config.ts";
 export { type JobOutcome, jobOutcome, type PreparedPlan, pinnedImage } from "./job-outcome.ts";
 export {

@@ -1,4 +1,5 @@
 import type { BuildRequested, DeploymentProgress, DeployRequested } from "@kli8nt/core";
+import type { FetchBuildSource } from "./build-source.ts";
 import type { FinishedOutcome } from "./kaniko-job-builder.ts";
 
 /** The part of the Bus port the handler needs (RabbitMQ in production). */
@@ -10,7 +11,8 @@ export interface Publisher {
 }
 
 export interface JobBuilder {
-  build(message: BuildRequested, owner: string): Promise<FinishedOutcome>;
+  /** `cloneToken`: given by the api for this build (null: none); undefined: the builder's own credentials. */
+  build(message: BuildRequested, owner: string, cloneToken?: string | null): Promise<FinishedOutcome>;
 }
 
 export interface KanikoHandlerLogger {
@@ -22,12 +24,39 @@ export interface KanikoBuildHandlerDeps {
   readonly builder: JobBuilder;
   readonly bus: Publisher;
   readonly logger: KanikoHandlerLogger;
+  /**
+   * The api's answer for this build (ADR 0118): owner, port override and clone token in one call, made
+   * before anything is reported. When set, `ownerOf` and `portOf` are not used.
+   */
+  readonly source?: FetchBuildSource;
   /** Whose limit a build counts against (the app owner's user id); defaults to the app. */
   readonly ownerOf?: (message: BuildRequested) => Promise<string>;
   /** The app's port override, if any; else the plan's port, else `defaultPort`. */
   readonly portOf?: (appId: string) => Promise<number | null>;
   readonly defaultPort?: number;
   readonly now?: () => Date;
+}
+
+type ResolvedSource = {
+  readonly owner: string;
+  readonly port: () => Promise<number | null | undefined>;
+  readonly cloneToken?: string | null;
+};
+
+/** Owner, port override and clone token: the api's one answer when configured, else the optional lookups. */
+async function buildSource(
+  deps: KanikoBuildHandlerDeps,
+  message: BuildRequested,
+): Promise<ResolvedSource | null> {
+  if (deps.source) {
+    const answer = await deps.source(message.deploymentId);
+    if (!answer) return null;
+    return { owner: answer.ownerId, port: async () => answer.port, cloneToken: answer.cloneToken };
+  }
+  return {
+    owner: (await deps.ownerOf?.(message)) ?? message.appId,
+    port: async () => deps.portOf?.(message.appId),
+  };
 }
 
 /**
@@ -64,17 +93,26 @@ export function kanikoBuildHandler(deps: KanikoBuildHandlerDeps): (message: Buil
 
   return async (message) => {
     const log = { deploymentId: message.deploymentId, app: message.appName };
-    const owner = (await deps.ownerOf?.(message)) ?? message.appId;
+    const source = await buildSource(deps, message);
+    if (source === null) {
+      // A redelivery of finished work, or a deployment that is gone: acknowledged, nothing reported.
+      deps.logger.info(log, "Skipped build of a deployment no longer queued or building");
+      return;
+    }
+    const { owner } = source;
     await progress(message, "building");
     deps.logger.info({ ...log, owner }, "Started build Job");
     const started = Date.now();
-    const outcome = await deps.builder.build(message, owner);
+    const outcome =
+      "cloneToken" in source
+        ? await deps.builder.build(message, owner, source.cloneToken)
+        : await deps.builder.build(message, owner);
     if (outcome.kind === "failed") {
       await progress(message, "failed", { reason: outcome.reason.slice(0, 4096) });
       deps.logger.warn({ ...log, reason: outcome.reason, ms: Date.now() - started }, "Build failed");
       return;
     }
-    const port = (await deps.portOf?.(message.appId)) ?? outcome.plan?.port ?? deps.defaultPort ?? 3000;
+    const port = (await source.port()) ?? outcome.plan?.port ?? deps.defaultPort ?? 3000;
     const commitSha = outcome.plan?.commitSha ?? message.repository.commitSha;
     const deploy: DeployRequested = {
       type: "DeployRequested",

@@ -47,11 +47,15 @@ export class KanikoJobBuilder {
     this.#core = options.kubeConfig.makeApiClient(CoreV1Api);
   }
 
-  async build(message: BuildRequested, owner: string): Promise<FinishedOutcome> {
+  async build(message: BuildRequested, owner: string, cloneToken?: string | null): Promise<FinishedOutcome> {
     const { settings } = this.options;
     const names = buildNames(message.deploymentId, message.appName, settings.registry);
     const labels = buildLabels(message, owner);
-    const token = (await this.options.credentials?.(message.repository.url)) ?? null;
+    // The token goes into the per-build Secret only: never the Job spec, a log line or the bus.
+    const token =
+      cloneToken !== undefined
+        ? cloneToken
+        : ((await this.options.credentials?.(message.repository.url)) ?? null);
     const namespace = settings.namespace;
     try {
       const job = await this.options.admission.admit(owner, names.job, () =>

@@ -5,6 +5,7 @@ import { buildRequestedV1 } from "@kli8nt/core";
 import { BatchV1Api, KubeConfig } from "@kubernetes/client-node";
 import { pino } from "pino";
 import { BuildAdmission } from "./build-admission.ts";
+import { buildSourceClient } from "./build-source.ts";
 import { loadKanikoJobConfig, loadKanikoProcessConfig } from "./config.ts";
 import { kanikoBuildHandler } from "./kaniko-build-handler.ts";
 import { KanikoJobBuilder } from "./kaniko-job-builder.ts";
@@ -18,12 +19,14 @@ else kc.loadFromCluster();
 const bus = await createBus({ kind: "rabbitmq", url: proc.rabbitmqUrl }, logger);
 const admission = new BuildAdmission(kc.makeApiClient(BatchV1Api), settings);
 const builder = new KanikoJobBuilder({ kubeConfig: kc, settings, admission });
-const handle = kanikoBuildHandler({ builder, bus, logger });
+// Owner, port override and clone token come from the api, never from the bus (ADR 0118).
+const source = buildSourceClient({ apiUrl: proc.apiUrl, internalToken: proc.internalToken });
+const handle = kanikoBuildHandler({ builder, bus, logger, source });
 const consumer = await bus.consume("BUILD", buildRequestedV1, (message) => handle(message), {
   prefetch: settings.clusterLimit,
 });
 logger.info(
-  { namespace: settings.namespace, clusterLimit: settings.clusterLimit },
+  { namespace: settings.namespace, clusterLimit: settings.clusterLimit, api: proc.apiUrl },
   "Started build controller",
 );
 

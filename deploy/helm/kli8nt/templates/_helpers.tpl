@@ -63,6 +63,11 @@ app.kubernetes.io/component: {{ .component }}
 {{ include "kli8nt.secretEnv" (dict "name" "KLI8NT_DATABASE_URL" "secret" (.Values.postgresql.existingSecret | default (include "kli8nt.platformSecret" .)) "key" (ternary "url" "databaseUrl" (ne .Values.postgresql.existingSecret ""))) }}
 {{- end -}}
 
+{{/* The api's internal token (ADR 0118), for the api and the build controller only. */}}
+{{- define "kli8nt.internalTokenEnv" -}}
+{{ include "kli8nt.secretEnv" (dict "name" "KLI8NT_INTERNAL_TOKEN" "secret" (include "kli8nt.platformSecret" .) "key" "internalToken") }}
+{{- end -}}
+
 {{/* Pod settings every component shares: non-root, read-only root filesystem, no privilege escalation. */}}
 {{- define "kli8nt.podSecurity" -}}
 securityContext:

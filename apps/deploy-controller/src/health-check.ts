@@ -34,7 +34,7 @@ async function exitReason(options: HealthOptions, port: number): Promise<string 
 }
 
 /**
- * Watches the release's state in the background, at most once per `every` ms and one look at a time: a look
+ * Watches the release's state in the background, every `every` ms at most and one look at a time: a look
  * costs a podman process (0.1–0.3 s on a busy machine), which must neither delay the next probe nor take CPU
  * from the app while it starts.
  */
@@ -42,7 +42,8 @@ function exitWatch(options: HealthOptions, port: number, every: number) {
   let exited: string | null = null;
   let failure: unknown = null;
   let looking = false;
-  let lastLook = Number.NEGATIVE_INFINITY;
+  // The first look waits one interval too: a podman process while the app boots takes CPU from it.
+  let lastLook = Date.now();
   return {
     /** Starts a look if one is due; returns the exit reason or throws what the last look threw. */
     check(): string | null {

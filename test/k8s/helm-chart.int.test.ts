@@ -237,4 +237,35 @@ describe.skipIf(!kubeconfigPath)("Helm chart deploy/helm/kli8nt", () => {
     expect(refused).toEqual([]);
     expect(objects.length).toBeGreaterThan(15);
   });
+
+  it("keeps the generated key and internal token across upgrades, and the key after an uninstall", async () => {
+    const release = `keys-${suffix}`;
+    const namespace = `kli8nt-keys-${suffix}`;
+    const kc = new KubeConfig();
+    kc.loadFromFile(kubeconfigPath ?? "");
+    const core = kc.makeApiClient(CoreV1Api);
+    const helmIn = (command: string, ...more: string[]) =>
+      run(helm, [command, release, ...more, "--namespace", namespace, "--kubeconfig", kubeconfigPath ?? ""]);
+    // Against a live API server helm knows the version: no --kube-version here.
+    const values = sets(required.map((v) => v.replace(buildNamespace, `kli8nt-keybuilds-${suffix}`))).slice(2);
+    const platform = async () => {
+      const secret = await core.readNamespacedSecret({ name: `${release}-platform`, namespace });
+      const data = secret.data ?? {};
+      return { key: data.secretKey, token: data.internalToken, policy: secret.metadata?.annotations };
+    };
+    try {
+      await helmIn("install", chart, "--create-namespace", ...values);
+      const installed = await platform();
+      expect(Buffer.from(installed.key ?? "", "base64").toString()).toMatch(/^[A-Za-z0-9+/]{43}=$/);
+      await helmIn("upgrade", chart, ...values);
+      const upgraded = await platform();
+      expect(upgraded.key).toBe(installed.key);
+      expect(upgraded.token).toBe(installed.token);
+      await helmIn("uninstall");
+      expect((await platform()).key, "the key outlives the release").toBe(installed.key);
+      expect(installed.policy?.["helm.sh/resource-policy"]).toBe("keep");
+    } finally {
+      await core.deleteNamespace({ name: namespace }).catch(() => undefined);
+    }
+  }, 120_000);
 });

@@ -32,20 +32,30 @@ interface NativeParserClass {
   readonly kLenientNone: number;
 }
 
-const HTTPParser = (createRequire(import.meta.url)("_http_common") as { HTTPParser?: NativeParserClass })
-  .HTTPParser;
-for (const key of [
-  "RESPONSE",
-  "kOnHeaders",
-  "kOnHeadersComplete",
-  "kOnBody",
-  "kOnMessageComplete",
-] as const) {
-  if (typeof HTTPParser?.[key] !== "number") {
-    throw new Error(`node:_http_common.HTTPParser.${key} is missing: this Node version is not supported`);
+const SLOTS = ["RESPONSE", "kOnHeaders", "kOnHeadersComplete", "kOnBody", "kOnMessageComplete"] as const;
+const METHODS = ["initialize", "execute", "finish", "close"] as const;
+
+/**
+ * Returns `_http_common`'s HTTPParser when it has the constants and methods this file relies on, and
+ * throws otherwise. Runs once at load; exported so that a test feeds it broken shapes.
+ */
+export function checkParserShape(module: unknown): NativeParserClass {
+  const parser = (module as { HTTPParser?: Partial<Record<string, unknown>> } | undefined)?.HTTPParser;
+  for (const key of SLOTS) {
+    if (typeof parser?.[key] !== "number") {
+      throw new Error(`node:_http_common.HTTPParser.${key} is missing: this Node version is not supported`);
+    }
   }
+  const proto = (parser as { prototype?: Partial<Record<string, unknown>> }).prototype;
+  for (const key of METHODS) {
+    if (typeof proto?.[key] !== "function") {
+      throw new Error(`node:_http_common.HTTPParser#${key} is missing: this Node version is not supported`);
+    }
+  }
+  return parser as unknown as NativeParserClass;
 }
-const Parser = HTTPParser as NativeParserClass;
+
+const Parser = checkParserShape(createRequire(import.meta.url)("_http_common"));
 
 /** One llhttp response parser, for the lifetime of one upstream connection (it parses message after message). */
 export class ResponseParser {

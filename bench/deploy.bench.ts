@@ -219,15 +219,21 @@ function kli8ntPhases(start: number, end: number, records: LogRecord[], events: 
   };
   const cloning = at((r) => r.line.startsWith("Cloning "));
   const checkedOut = at((r) => r.line.startsWith("Checked out "));
+  const plan = at((r) => r.line.startsWith("Build plan: "));
+  const lastBuildLine = Date.parse(records.filter((r) => r.phase === "build").at(-1)?.timestamp ?? "");
   const built = events.get("Built image") ?? Number.NaN;
+  const deploying = events.get("Recorded deployment progress deploying") ?? Number.NaN;
   const firstRun = at((r) => r.phase === "run");
   const switched = events.get("Switched traffic to release") ?? Number.NaN;
   const s = (a: number, b: number) => (b - a) / 1000;
   return {
     "api+queue": s(start, cloning),
     clone: s(cloning, checkedOut),
-    build: s(checkedOut, built),
-    "to app output": s(built, firstRun),
+    plan: s(checkedOut, plan),
+    buildah: s(plan, lastBuildLine),
+    "record built": s(lastBuildLine, built),
+    "to deploying": s(built, deploying),
+    "to app output": s(deploying, firstRun),
     "health+switch": s(firstRun, switched),
     router: s(switched, end),
   };
@@ -239,8 +245,9 @@ function platformEvents(output: string, deploymentId: string): Map<string, numbe
   for (const line of output.split("\n")) {
     if (!line.includes(deploymentId)) continue;
     try {
-      const entry = JSON.parse(line) as { msg?: string; time?: string };
-      if (entry.msg && entry.time && !events.has(entry.msg)) events.set(entry.msg, Date.parse(entry.time));
+      const entry = JSON.parse(line) as { msg?: string; time?: string; state?: string };
+      const key = entry.state ? `${entry.msg} ${entry.state}` : entry.msg;
+      if (key && entry.time && !events.has(key)) events.set(key, Date.parse(entry.time));
     } catch {
       // Not a log line of ours (e.g. a partial write): nothing to time.
     }

@@ -247,7 +247,9 @@ describe.skipIf(!kubeconfigPath)("Helm chart deploy/helm/kli8nt", () => {
     const helmIn = (command: string, ...more: string[]) =>
       run(helm, [command, release, ...more, "--namespace", namespace, "--kubeconfig", kubeconfigPath ?? ""]);
     // Against a live API server helm knows the version: no --kube-version here.
-    const values = sets(required.map((v) => v.replace(buildNamespace, `kli8nt-keybuilds-${suffix}`))).slice(2);
+    const values = sets(required.map((v) => v.replace(buildNamespace, `kli8nt-keybuilds-${suffix}`))).slice(
+      2,
+    );
     const platform = async () => {
       const secret = await core.readNamespacedSecret({ name: `${release}-platform`, namespace });
       const data = secret.data ?? {};

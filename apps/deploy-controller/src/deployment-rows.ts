@@ -2,7 +2,6 @@ import {
   type Deployment,
   type DeploymentProgress,
   type DeploymentState,
-  deployRequestedV1,
   isKli8ntError,
 } from "@kli8nt/core";
 import {
@@ -14,7 +13,7 @@ import {
   toDeployment,
   transitionDeployment,
 } from "@kli8nt/db";
-import { and, desc, eq, sql } from "drizzle-orm";
+import { desc, eq, } from "drizzle-orm";
 
 export async function loadDeployment(db: Db, id: string): Promise<Deployment | null> {
   const [row] = await db.select().from(schema.deployments).where(eq(schema.deployments.id, id));

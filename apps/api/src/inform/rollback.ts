@@ -1,6 +1,6 @@
 import { type App, ConflictError, type Deployment, type DeployRequested, newId } from "@kli8nt/core";
 import { type Db, deployedPort, enqueueMessage, schema, toDeployment } from "@kli8nt/db";
-import { and, desc, eq, sql } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 
 /**
  * Creates a rollback deployment that reuses `target`'s image (no build) and queues its DeployRequested in

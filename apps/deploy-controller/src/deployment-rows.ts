@@ -1,9 +1,4 @@
-import {
-  type Deployment,
-  type DeploymentProgress,
-  type DeploymentState,
-  isKli8ntError,
-} from "@kli8nt/core";
+import { type Deployment, type DeploymentProgress, type DeploymentState, isKli8ntError } from "@kli8nt/core";
 import {
   type Db,
   deployedPort,
@@ -13,7 +8,7 @@ import {
   toDeployment,
   transitionDeployment,
 } from "@kli8nt/db";
-import { desc, eq, } from "drizzle-orm";
+import { desc, eq } from "drizzle-orm";
 
 export async function loadDeployment(db: Db, id: string): Promise<Deployment | null> {
   const [row] = await db.select().from(schema.deployments).where(eq(schema.deployments.id, id));

@@ -102,6 +102,8 @@ describe.skipIf(!kubeconfigPath)("Kaniko Job builder on a real API server", () =
       tolerations: node.tolerations,
       baseImages: { node: "registry.test.invalid/node:20" },
       podAnnotations: {},
+      packageRegistries: { npmRegistry: "https://npm.test.invalid/" },
+      caConfigMap: { name: "build-ca", key: "ca.crt" },
     };
     const admission = new BuildAdmission(batch, {
       namespace,
@@ -178,7 +180,20 @@ describe.skipIf(!kubeconfigPath)("Kaniko Job builder on a real API server", () =
       ]),
     );
     expect(kaniko?.resources?.limits).toEqual({ cpu: "1", memory: "2Gi" });
-    expect(kaniko?.volumeMounts?.map((m) => m.mountPath)).toEqual(["/workspace", "/kaniko/.docker"]);
+    expect(kaniko?.volumeMounts?.map((m) => m.mountPath)).toEqual([
+      "/workspace",
+      "/kaniko/.docker",
+      "/run/build-ca.crt",
+    ]);
+    // The API server kept the CA mount as rendered: one key of the ConfigMap, read-only, Kaniko only.
+    expect(kaniko?.volumeMounts?.at(-1)).toMatchObject({ subPath: "ca.crt", readOnly: true });
+    expect(pod?.volumes?.find((v) => v.name === "build-ca")?.configMap?.name).toBe("build-ca");
+    expect(prepare?.env).toEqual(
+      expect.arrayContaining([
+        { name: "KLI8NT_NPM_REGISTRY", value: "https://npm.test.invalid/" },
+        { name: "KLI8NT_BUILD_CA_PATH", value: "/run/build-ca.crt" },
+      ]),
+    );
     // The token reaches only the prepare container, as a file from the per-build Secret.
     expect(JSON.stringify(job)).not.toContain("ghs_secret_clone_token_123");
     expect(prepare?.volumeMounts?.find((m) => m.name === "git-token")?.readOnly).toBe(true);

@@ -154,7 +154,14 @@ describe.skipIf(!kubeconfigPath)("Helm chart deploy/helm/kli8nt", () => {
   });
 
   it("sets only variables each entry point reads, and its config loader accepts them", async () => {
-    const rendered = await render([...required, "tls.issuer.kind=Issuer", "tls.issuer.name=internal-ca"]);
+    const rendered = await render([
+      ...required,
+      "tls.issuer.kind=Issuer",
+      "tls.issuer.name=internal-ca",
+      "builds.packageRegistries.npm=https://npm.corp.example/",
+      "builds.packageRegistries.goproxy=https://go.corp.example\\,direct",
+      "builds.caBundle.configMap=corp-ca",
+    ]);
     const secrets = new Map(
       rendered.filter((o): o is V1Secret => o.kind === "Secret").map((s) => [s.metadata?.name, s.stringData]),
     );
@@ -203,6 +210,16 @@ describe.skipIf(!kubeconfigPath)("Helm chart deploy/helm/kli8nt", () => {
       databaseUrl: "postgres://kli8nt:pw@db:5432/kli8nt",
     });
     expect(loaded["rel-log-controller"]).toMatchObject({ kafkaBrokers: ["kafka-0:9092", "kafka-1:9092"] });
+    expect(loaded["rel-build-controller"]).toMatchObject([
+      {
+        packageRegistries: {
+          npmRegistry: "https://npm.corp.example/",
+          goProxy: "https://go.corp.example,direct",
+        },
+        caConfigMap: { name: "corp-ca", key: "ca.crt" },
+      },
+      {},
+    ]);
   });
 
   it("grants each controller only what it uses", () => {

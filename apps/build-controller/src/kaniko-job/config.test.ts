@@ -41,4 +41,29 @@ describe("loadKanikoJobConfig", () => {
       loadKanikoJobConfig({ ...base, KLI8NT_BUILD_TOLERATIONS: '[{"operator":"Maybe"}]' }),
     ).toThrow(/KLI8NT_BUILD_TOLERATIONS must be a JSON array of tolerations/);
   });
+
+  it("reads the package registries and the CA ConfigMap, and refuses a CA file the build pods cannot see", () => {
+    const config = loadKanikoJobConfig({
+      ...base,
+      KLI8NT_NPM_REGISTRY: "https://npm.corp.example/",
+      KLI8NT_GOPROXY: "https://go.corp.example",
+      KLI8NT_BUILD_CA_CONFIGMAP: "corp-ca/bundle.pem",
+    });
+    expect(config.packageRegistries).toEqual({
+      npmRegistry: "https://npm.corp.example/",
+      goProxy: "https://go.corp.example",
+    });
+    expect(config.caConfigMap).toEqual({ name: "corp-ca", key: "bundle.pem" });
+    expect(loadKanikoJobConfig(base)).toMatchObject({ packageRegistries: {}, caConfigMap: undefined });
+    expect(() =>
+      loadKanikoJobConfig({
+        ...base,
+        KLI8NT_BUILD_CA_FILE: "/etc/ssl/certs/ca-certificates.crt",
+        KLI8NT_NPM_REGISTRY: "not a url",
+        KLI8NT_BUILD_CA_CONFIGMAP: "Corp CA",
+      }),
+    ).toThrow(
+      /KLI8NT_NPM_REGISTRY[\s\S]*KLI8NT_BUILD_CA_CONFIGMAP[\s\S]*KLI8NT_BUILD_CA_FILE: a file of the controller/,
+    );
+  });
 });

@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import type { RegistryConfig } from "@kli8nt/buildplan";
 import type { V1Toleration } from "@kubernetes/client-node";
 import { z } from "zod";
 
@@ -28,12 +29,36 @@ const pinnedImage = z
     "an image pinned by digest, e.g. ghcr.io/osscontainertools/kaniko@sha256:<64 hex>",
   );
 
+/** Unset when empty: a variable set to "" in a manifest means not configured. */
+const optionalText = <T extends z.ZodType>(inner: T) =>
+  z.preprocess((v) => (v === "" ? undefined : v), inner.optional());
+
+/**
+ * The CA bundle handed to builds: `<configmap>` or `<configmap>/<key>` (key `ca.crt` by default), a
+ * ConfigMap in the build namespace (a CA is public, so not a Secret; trust-manager Bundles produce one).
+ */
+const caConfigMap = z
+  .string()
+  .regex(
+    /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?(\/[-._a-zA-Z0-9]+)?$/,
+    "<configmap>[/<key>], a ConfigMap in the build namespace holding the PEM bundle, e.g. build-ca/ca.crt",
+  )
+  .transform((text) => {
+    const [name = "", key = "ca.crt"] = text.split("/");
+    return { name, key };
+  });
+
 const toleration = z.strictObject({
   key: z.string().optional(),
   operator: z.enum(["Equal", "Exists"]).optional(),
   value: z.string().optional(),
   effect: z.enum(["NoSchedule", "PreferNoSchedule", "NoExecute"]).optional(),
 });
+
+/** Package registries reachable from RUN steps: locations only, never credentials (they end up in ARGs). */
+export type PackageRegistries = Readonly<Omit<RegistryConfig, "caFile" | "goSumDb">>;
+/** The ConfigMap key whose PEM bundle is mounted read-only at BUILD_CA_PATH in the Kaniko container. */
+export type CaConfigMap = Readonly<{ name: string; key: string }>;
 
 /** The KLI8NT_* variables of the Kubernetes builder (KLI8NT_BUILDER=kaniko-job). */
 const schema = z
@@ -63,6 +88,19 @@ const schema = z
     KLI8NT_BUILD_USER_LIMIT: z.coerce.number().int().min(1).max(100).default(2),
     KLI8NT_BUILD_NODE_SELECTOR: jsonRecord("KLI8NT_BUILD_NODE_SELECTOR").optional(),
     KLI8NT_BASE_IMAGES: jsonRecord("KLI8NT_BASE_IMAGES").optional(),
+    // Package registries and an extra CA for RUN steps, as on one machine (../config.ts); the prepare step
+    // bakes them into the rendered Dockerfile's ARG defaults, the CA is mounted at BUILD_CA_PATH.
+    KLI8NT_NPM_REGISTRY: optionalText(z.url()),
+    KLI8NT_PIP_INDEX_URL: optionalText(z.url()),
+    KLI8NT_GOPROXY: optionalText(z.string().regex(/^\S+$/, "a GOPROXY list without spaces")),
+    KLI8NT_BUILD_CA_CONFIGMAP: optionalText(caConfigMap),
+    // A path on the controller's machine: a build pod cannot see it. Refused rather than ignored.
+    KLI8NT_BUILD_CA_FILE: optionalText(
+      z.string().refine(() => false, {
+        message:
+          "a file of the controller does not reach build pods; put the bundle in a ConfigMap in the build namespace and set KLI8NT_BUILD_CA_CONFIGMAP=<name>/<key>",
+      }),
+    ),
     KLI8NT_BUILD_TOLERATIONS: z
       .string()
       .transform((text, ctx) => {
@@ -92,6 +130,12 @@ const schema = z
     userLimit: env.KLI8NT_BUILD_USER_LIMIT,
     nodeSelector: env.KLI8NT_BUILD_NODE_SELECTOR ?? {},
     baseImages: env.KLI8NT_BASE_IMAGES ?? {},
+    packageRegistries: {
+      ...(env.KLI8NT_NPM_REGISTRY ? { npmRegistry: env.KLI8NT_NPM_REGISTRY } : {}),
+      ...(env.KLI8NT_PIP_INDEX_URL ? { pipIndexUrl: env.KLI8NT_PIP_INDEX_URL } : {}),
+      ...(env.KLI8NT_GOPROXY ? { goProxy: env.KLI8NT_GOPROXY } : {}),
+    } as PackageRegistries,
+    caConfigMap: env.KLI8NT_BUILD_CA_CONFIGMAP as CaConfigMap | undefined,
     tolerations: (env.KLI8NT_BUILD_TOLERATIONS ?? []).map(
       (t) => Object.fromEntries(Object.entries(t).filter(([, v]) => v !== undefined)) as V1Toleration,
     ),
@@ -122,6 +166,11 @@ const prepareSchema = z
     KLI8NT_GIT_TOKEN_FILE: z.string().min(1),
     KLI8NT_WORKSPACE: z.string().min(1).default("/workspace"),
     KLI8NT_TERMINATION_LOG: z.string().min(1).default("/dev/termination-log"),
+    KLI8NT_NPM_REGISTRY: z.string().default(""),
+    KLI8NT_PIP_INDEX_URL: z.string().default(""),
+    KLI8NT_GOPROXY: z.string().default(""),
+    // Where the Kaniko container has the CA bundle (BUILD_CA_PATH); empty when none is configured.
+    KLI8NT_BUILD_CA_PATH: z.string().default(""),
   })
   .transform((env, ctx) => {
     let baseImages: Record<string, string> = {};
@@ -139,6 +188,14 @@ const prepareSchema = z
       tokenFile: env.KLI8NT_GIT_TOKEN_FILE,
       workspace: env.KLI8NT_WORKSPACE,
       terminationLog: env.KLI8NT_TERMINATION_LOG,
+      // Baked into the rendered Dockerfile's ARG defaults: the values the local builder passes as
+      // --build-arg (registryBuildArgs of the same settings, CA at BUILD_CA_PATH).
+      registry: {
+        ...(env.KLI8NT_NPM_REGISTRY ? { npmRegistry: env.KLI8NT_NPM_REGISTRY } : {}),
+        ...(env.KLI8NT_PIP_INDEX_URL ? { pipIndexUrl: env.KLI8NT_PIP_INDEX_URL } : {}),
+        ...(env.KLI8NT_GOPROXY ? { goProxy: env.KLI8NT_GOPROXY } : {}),
+        ...(env.KLI8NT_BUILD_CA_PATH ? { caFile: env.KLI8NT_BUILD_CA_PATH } : {}),
+      } as RegistryConfig,
     };
   });
 

@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
+import { BUILD_CA_PATH, registryBuildArgs } from "@kli8nt/buildplan";
 import { type FakeGitHub, samplePath, startFakeGitHub } from "@kli8nt/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
@@ -37,7 +38,7 @@ describe("prepare step of the build Job", () => {
     for (const d of dirs) rmSync(d, { recursive: true, force: true });
   });
 
-  async function prepare(tokenText: string) {
+  async function prepare(tokenText: string, extra: Record<string, string> = {}) {
     const dir = mkdtempSync(join(tmpdir(), "kli8nt-prepare-"));
     dirs.push(dir);
     writeFileSync(join(dir, "token"), tokenText);
@@ -53,6 +54,7 @@ describe("prepare step of the build Job", () => {
       KLI8NT_GIT_TOKEN_FILE: join(dir, "token"),
       KLI8NT_WORKSPACE: workspace,
       KLI8NT_TERMINATION_LOG: join(dir, "termination-log"),
+      ...extra,
     };
     const result = await run(process.execPath, ["--import", "tsx", MAIN], { env, timeout: 60_000 }).then(
       (r) => ({ code: 0, ...r }),
@@ -72,6 +74,21 @@ describe("prepare step of the build Job", () => {
     expect(readFileSync(join(out.workspace, "context", "package.json"), "utf8")).toContain('"name"');
     expect(readFileSync(join(out.workspace, "context", ".dockerignore"), "utf8")).toContain("node_modules");
     expect(out.stdout + out.stderr + out.message).not.toContain(token);
+  });
+
+  it("bakes the registry and CA settings into ARG defaults: the values the local builder passes as --build-arg", async () => {
+    const registry = { npmRegistry: "https://npm.corp.example/", caFile: BUILD_CA_PATH };
+    const out = await prepare(token, {
+      KLI8NT_NPM_REGISTRY: registry.npmRegistry,
+      KLI8NT_BUILD_CA_PATH: BUILD_CA_PATH,
+    });
+    expect(out.code, out.stderr).toBe(0);
+    const dockerfile = readFileSync(join(out.workspace, "Dockerfile"), "utf8");
+    const args = Object.entries(registryBuildArgs(registry)).filter(([k]) => dockerfile.includes(`ARG ${k}`));
+    expect(args.map(([k]) => k)).toEqual(
+      expect.arrayContaining(["NPM_CONFIG_REGISTRY", "NPM_CONFIG_CAFILE"]),
+    );
+    for (const [k, v] of args) expect(dockerfile).toContain(`ARG ${k}=${v}\n`);
   });
 
   it("fails with the reason as its termination message when the repository refuses the clone", async () => {

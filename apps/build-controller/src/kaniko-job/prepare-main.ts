@@ -24,7 +24,13 @@ async function main(): Promise<void> {
       onLine: (_stream, line) => process.stderr.write(`${line}\n`),
     },
   );
-  const prepared = await prepareBuild(workspace.dir, workspace.scratch, config.rootDir, config.baseImages);
+  const prepared = await prepareBuild(
+    workspace.dir,
+    workspace.scratch,
+    config.rootDir,
+    config.baseImages,
+    config.registry,
+  );
   const context = join(config.workspace, "context");
   const dockerfile = join(config.workspace, "Dockerfile");
   if (prepared.dockerfile !== dockerfile) await copyFile(prepared.dockerfile, dockerfile);

@@ -39,3 +39,63 @@ describe("renderBuildJob: a registry without verified TLS", () => {
     expect(kanikoArgs("false").filter((a) => /insecure|skip-tls/.test(a))).toEqual([]);
   });
 });
+
+describe("renderBuildJob: package registries and an extra CA, as on one machine", () => {
+  const KANIKO = `ghcr.io/osscontainertools/kaniko@sha256:${"a".repeat(64)}`;
+  function job(extra: Record<string, string>) {
+    const config = loadKanikoJobConfig({
+      KLI8NT_KANIKO_IMAGE: KANIKO,
+      KLI8NT_PREPARE_IMAGE: "ghcr.io/kli8nt/kli8nt:0.1.0",
+      ...extra,
+    });
+    const names = buildNames(message.deploymentId, message.appName, config.registry);
+    const spec = renderBuildJob(message, names, buildLabels(message, "u"), config).spec?.template.spec;
+    if (!spec) throw new Error("no pod template");
+    const prepare = spec.initContainers?.[0];
+    const kaniko = spec.containers[0];
+    const env = Object.fromEntries((prepare?.env ?? []).map((e) => [e.name, e.value]));
+    return { spec, prepare, kaniko, env };
+  }
+
+  it("hands the registries to the prepare step and mounts the CA key read-only at /run/build-ca.crt in Kaniko only", () => {
+    const { spec, prepare, kaniko, env } = job({
+      KLI8NT_NPM_REGISTRY: "https://npm.corp.example/",
+      KLI8NT_PIP_INDEX_URL: "https://pypi.corp.example/simple",
+      KLI8NT_GOPROXY: "https://go.corp.example,direct",
+      KLI8NT_BUILD_CA_CONFIGMAP: "corp-ca/bundle.pem",
+    });
+    expect(env).toMatchObject({
+      KLI8NT_NPM_REGISTRY: "https://npm.corp.example/",
+      KLI8NT_PIP_INDEX_URL: "https://pypi.corp.example/simple",
+      KLI8NT_GOPROXY: "https://go.corp.example,direct",
+      KLI8NT_BUILD_CA_PATH: "/run/build-ca.crt",
+    });
+    expect(kaniko?.volumeMounts).toContainEqual({
+      name: "build-ca",
+      mountPath: "/run/build-ca.crt",
+      subPath: "bundle.pem",
+      readOnly: true,
+    });
+    // Not over the image's own bundle, and not in the prepare step (it renders, it fetches no packages).
+    expect(JSON.stringify(kaniko?.volumeMounts)).not.toContain("/etc/ssl");
+    expect(prepare?.volumeMounts?.map((m) => m.name)).not.toContain("build-ca");
+    expect(spec.volumes).toContainEqual({
+      name: "build-ca",
+      configMap: { name: "corp-ca", defaultMode: 0o444 },
+    });
+    // Locations only reach the build as ARG defaults: no registry variable in Kaniko's own environment.
+    expect(kaniko?.env?.map((e) => e.name)).toEqual(["DOCKER_CONFIG"]);
+  });
+
+  it("sets nothing when none are configured (empty values, as the chart passes them, count as unset)", () => {
+    const { spec, kaniko, env } = job({ KLI8NT_NPM_REGISTRY: "", KLI8NT_BUILD_CA_CONFIGMAP: "" });
+    expect(Object.keys(env).filter((k) => /REGISTRY$|INDEX_URL|GOPROXY|CA_PATH/.test(k))).toEqual([]);
+    expect(kaniko?.volumeMounts?.map((m) => m.name)).toEqual(["workspace"]);
+    expect(spec.volumes?.map((v) => v.name)).toEqual(["workspace", "git-token"]);
+  });
+
+  it("takes ca.crt when the ConfigMap's key is not named", () => {
+    const { kaniko } = job({ KLI8NT_BUILD_CA_CONFIGMAP: "trust-bundle" });
+    expect(kaniko?.volumeMounts).toContainEqual(expect.objectContaining({ subPath: "ca.crt" }));
+  });
+});

@@ -1,3 +1,4 @@
+import { BUILD_CA_PATH } from "@kli8nt/buildplan";
 import type { BuildRequested } from "@kli8nt/core";
 import type { V1Job, V1Secret, V1Toleration } from "@kubernetes/client-node";
 import {
@@ -33,7 +34,10 @@ export type JobSettings = Pick<
   | "nodeSelector"
   | "baseImages"
   | "podAnnotations"
-> & { readonly tolerations: readonly V1Toleration[] };
+> &
+  Partial<Pick<KanikoJobConfig, "packageRegistries" | "caConfigMap">> & {
+    readonly tolerations: readonly V1Toleration[];
+  };
 
 export function buildLabels(message: BuildRequested, owner: string): Record<string, string> {
   return {
@@ -99,6 +103,18 @@ function prepareEnv(message: BuildRequested, settings: JobSettings) {
     { name: "KLI8NT_BASE_IMAGES", value: JSON.stringify(settings.baseImages) },
     { name: "KLI8NT_GIT_TOKEN_FILE", value: `${TOKEN_DIR}/token` },
     { name: "KLI8NT_WORKSPACE", value: WORKSPACE },
+    // Rendered into the Dockerfile's ARG defaults (the values the local builder passes as --build-arg).
+    ...registryEnv(settings),
+  ];
+}
+
+function registryEnv(settings: JobSettings) {
+  const { npmRegistry, pipIndexUrl, goProxy } = settings.packageRegistries ?? {};
+  return [
+    ...(npmRegistry ? [{ name: "KLI8NT_NPM_REGISTRY", value: npmRegistry }] : []),
+    ...(pipIndexUrl ? [{ name: "KLI8NT_PIP_INDEX_URL", value: pipIndexUrl }] : []),
+    ...(goProxy ? [{ name: "KLI8NT_GOPROXY", value: goProxy }] : []),
+    ...(settings.caConfigMap ? [{ name: "KLI8NT_BUILD_CA_PATH", value: BUILD_CA_PATH }] : []),
   ];
 }
 
@@ -119,6 +135,12 @@ export function renderBuildJob(
 ): V1Job {
   const registryMount = settings.registrySecret
     ? [{ name: "registry", mountPath: "/kaniko/.docker", readOnly: true }]
+    : [];
+  // The CA bundle at the neutral path RUN steps are told about (not over the base image's own bundle,
+  // which would break `apt-get install ca-certificates`). Kaniko leaves mount points out of its
+  // snapshots, so the file never reaches the image.
+  const caMount = settings.caConfigMap
+    ? [{ name: "build-ca", mountPath: BUILD_CA_PATH, subPath: settings.caConfigMap.key, readOnly: true }]
     : [];
   return {
     apiVersion: "batch/v1",
@@ -166,7 +188,7 @@ export function renderBuildJob(
               env: [{ name: "DOCKER_CONFIG", value: "/kaniko/.docker" }],
               resources: limits(settings),
               terminationMessagePolicy: "FallbackToLogsOnError",
-              volumeMounts: [{ name: "workspace", mountPath: WORKSPACE }, ...registryMount],
+              volumeMounts: [{ name: "workspace", mountPath: WORKSPACE }, ...registryMount, ...caMount],
             },
           ],
           volumes: [
@@ -182,6 +204,9 @@ export function renderBuildJob(
                     },
                   },
                 ]
+              : []),
+            ...(settings.caConfigMap
+              ? [{ name: "build-ca", configMap: { name: settings.caConfigMap.name, defaultMode: 0o444 } }]
               : []),
           ],
         },

@@ -1,6 +1,6 @@
 import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -9,6 +9,7 @@ import { runImage, waitForHttp } from "@kli8nt/buildplan/testing";
 import { type FakeGitHub, samplePath, startFakeGitHub } from "@kli8nt/testkit";
 import type { V1Job, V1Pod } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { JobSettings } from "../../apps/build-controller/src/kaniko-job/index.ts";
 import { jobOutcome, renderTokenSecret } from "../../apps/build-controller/src/kaniko-job/index.ts";
 import { bundle } from "../../scripts/bundle.ts";
 import { buildMessage, jobSettings, renderedBuildPod } from "./build-job-fixture.ts";
@@ -81,6 +82,26 @@ async function flattenedBaseImage(source: string, work: string): Promise<string>
   return flat;
 }
 
+/** Paths in the layers of an image in the test registry (plain HTTP): what the image really carries. */
+async function layerPaths(registry: string, repository: string, reference: string, work: string) {
+  const accept =
+    "application/vnd.oci.image.manifest.v1+json,application/vnd.docker.distribution.manifest.v2+json";
+  const url = `http://${registry}/v2/${repository}`;
+  const manifest = await fetch(`${url}/manifests/${reference}`, { headers: { accept } });
+  if (!manifest.ok) throw new Error(`manifest ${repository}:${reference}: HTTP ${manifest.status}`);
+  const { layers } = (await manifest.json()) as { layers: Array<{ digest: string }> };
+  const paths: string[] = [];
+  for (const layer of layers) {
+    const blob = await fetch(`${url}/blobs/${layer.digest}`);
+    const file = join(work, `${layer.digest.replace(":", "-")}.tar.gz`);
+    await writeFile(file, Buffer.from(await blob.arrayBuffer()));
+    const { stdout } = await run("tar", ["-tzf", file], { maxBuffer: 64 * 1024 * 1024 });
+    await rm(file, { force: true });
+    paths.push(...stdout.split("\n").filter(Boolean));
+  }
+  return paths;
+}
+
 /** The Job and pod status the kubelet and job controller would report for these two runs. */
 function reportedStatus(prepare: ContainerRun, kaniko: ContainerRun): { job: V1Job; pod: V1Pod } {
   const ok = kaniko.terminated.exitCode === 0;
@@ -145,16 +166,27 @@ suite("Kaniko step of the build Job, run by podman", { timeout: 900_000 }, () =>
   });
 
   /** The rendered Job's pod on this host, with its prepare step done (the workspace laid out). */
-  async function preparedPod(name: string, registryInsecure: boolean) {
+  async function preparedPod(
+    name: string,
+    registryInsecure: boolean,
+    app: {
+      appName?: string;
+      url?: string;
+      settings?: Partial<JobSettings>;
+      configMaps?: Record<string, Record<string, string>>;
+    } = {},
+  ) {
     const settings = jobSettings({
       kanikoImage: `${(env.KLI8NT_TEST_KANIKO_IMAGE ?? "").replace(/:[^/]+$/, "")}@${env.KLI8NT_TEST_KANIKO_DIGEST}`,
       baseImages: { caddy: `${inPod}/mirror/caddy:2` },
       registryInsecure,
+      ...app.settings,
     });
-    const message = buildMessage("shop", cloneUrl, `dep_${name}_${suffix}`);
+    const message = buildMessage(app.appName ?? "shop", app.url ?? cloneUrl, `dep_${name}_${suffix}`);
     const { pod, names } = renderedBuildPod(message, `${inPod}/kli8nt`, settings);
     const secret = renderTokenSecret(names, {}, settings, token);
-    const host = await materialisePod(pod, join(work, name), { [names.secret]: secret.stringData ?? {} });
+    const secrets = { [names.secret]: secret.stringData ?? {} };
+    const host = await materialisePod(pod, join(work, name), secrets, app.configMaps);
     // The init container's own entry point and env, as a host process (its image, the kli8nt image, is
     // not built here); it clones with the token file and writes context + Dockerfile into the workspace.
     const prepareCommand = findContainer(pod, "prepare").command ?? [];
@@ -240,5 +272,59 @@ suite("Kaniko step of the build Job, run by podman", { timeout: 900_000 }, () =>
     expect(outcome.kind === "failed" && outcome.reason).toContain(
       "server gave HTTP response to HTTPS client",
     );
+  });
+
+  it("npm ci through the configured registry with the CA ConfigMap mounted; the CA stays out of every layer", async () => {
+    // As a cluster would be set up: KLI8NT_NPM_REGISTRY, and the host CA bundle in a ConfigMap of the build
+    // namespace (KLI8NT_BUILD_CA_CONFIGMAP=kli8nt-build-ca/ca.crt); the network here re-signs TLS.
+    const npmRegistry = env.KLI8NT_TEST_NPM_REGISTRY || "https://registry.npmjs.org/";
+    const bundle = await readFile(env.KLI8NT_TEST_CA_FILE || "/etc/ssl/certs/ca-certificates.crt", "utf8");
+    const node = (JSON.parse(env.KLI8NT_TEST_BASE_IMAGES ?? "{}") as Record<string, string>).node ?? "";
+    const mirror = await flattenedBaseImage(node, work);
+    await run("podman", ["push", "-q", "--tls-verify=false", mirror, `docker://${registry}/mirror/node:20`]);
+    const repo = await github.addRepo({ owner: "alice", name: "api", fromDir: samplePath("node-deps") });
+    const prepared = await preparedPod("npm", true, {
+      appName: "api",
+      url: repo.cloneUrl,
+      settings: {
+        baseImages: { node: `${inPod}/mirror/node:20` },
+        packageRegistries: { npmRegistry },
+        caConfigMap: { name: "kli8nt-build-ca", key: "ca.crt" },
+      },
+      configMaps: { "kli8nt-build-ca": { "ca.crt": bundle } },
+    });
+    // The prepare step baked the settings into the ARG defaults, as registryBuildArgs gives them locally.
+    const dockerfile = await readFile(join(prepared.host.volumes.workspace ?? "", "Dockerfile"), "utf8");
+    expect(dockerfile).toContain(`ARG NPM_CONFIG_REGISTRY=${npmRegistry}\n`);
+    expect(dockerfile).toContain("ARG NPM_CONFIG_CAFILE=/run/build-ca.crt\n");
+
+    const { kaniko, outcome } = await runKaniko(prepared);
+    expect(kaniko.terminated.exitCode, explain("kaniko", kaniko)).toBe(0);
+    expect(kaniko.command.join(" ")).toContain(":/run/build-ca.crt:ro");
+    expect(outcome).toMatchObject({ kind: "succeeded", plan: { provider: "node", port: 3000 } });
+    if (outcome.kind !== "succeeded") return;
+
+    // Neither the pushed image nor the cached layer of `RUN npm ci` (snapshotted while the CA was
+    // mounted) carries the file: Kaniko leaves mount points out of its snapshots.
+    const digest = outcome.image.slice(outcome.image.indexOf("@") + 1);
+    const image = await layerPaths(registry, "kli8nt/api", digest, work);
+    expect(image.some((p) => p.includes("node_modules/ms/"))).toBe(true);
+    expect(image.filter((p) => p.includes("build-ca"))).toEqual([]);
+    const cache = await fetch(`http://${registry}/v2/kli8nt/api/cache/tags/list`);
+    const tags = ((await cache.json()) as { tags?: string[] }).tags ?? [];
+    const cached = (
+      await Promise.all(tags.map((t) => layerPaths(registry, "kli8nt/api/cache", t, work)))
+    ).flat();
+    expect(cached.some((p) => p.includes("node_modules/ms/"))).toBe(true);
+    expect(cached.filter((p) => p.includes("build-ca"))).toEqual([]);
+
+    const pulled = outcome.image.replace(inPod, registry);
+    cleanups.push(() => run("podman", ["rmi", "-f", pulled]));
+    await run("podman", ["pull", "-q", "--tls-verify=false", pulled]);
+    const app = await runImage(pulled);
+    cleanups.push(() => app.stop());
+    const answer = await waitForHttp(`${app.url}/`, 30_000);
+    expect(answer, await app.logs()).toMatchObject({ status: 200 });
+    expect(answer.body).toBe("hello from node-deps: 1m is 60000 ms\n");
   });
 });

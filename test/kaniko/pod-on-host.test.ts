@@ -35,6 +35,22 @@ describe("the build pod's volumes on the host", () => {
     expect(host.sizeLimits).toEqual({ workspace: 10 * 2 ** 30 });
   });
 
+  it("a ConfigMap as files of its keys, 0444 as the Job asks; a missing one is refused", async () => {
+    const withCa = renderedBuildPod(
+      message,
+      "registry.test:5000/kli8nt",
+      jobSettings({ caConfigMap: { name: "corp-ca", key: "ca.crt" } }),
+    ).pod;
+    const secrets = { [names.secret]: { token: "t" } };
+    const host = await materialisePod(withCa, scratch(), secrets, { "corp-ca": { "ca.crt": "PEM" } });
+    const file = join(host.volumes["build-ca"] ?? "", "ca.crt");
+    expect(readFileSync(file, "utf8")).toBe("PEM");
+    expect(mode(file)).toBe(0o444);
+    await expect(materialisePod(withCa, scratch(), secrets)).rejects.toThrow(
+      "ConfigMap corp-ca does not exist",
+    );
+  });
+
   it("refuses a Secret that does not exist, a volume kind it cannot lay out and an in-memory emptyDir", async () => {
     await expect(materialisePod(pod, scratch(), {})).rejects.toThrow(`Secret ${names.secret} does not exist`);
     const hostPath: V1PodSpec = { ...pod, volumes: [{ name: "docker", hostPath: { path: "/var/run" } }] };

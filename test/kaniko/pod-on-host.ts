@@ -2,7 +2,13 @@ import { execFile } from "node:child_process";
 import { chmod, chown, mkdir, writeFile } from "node:fs/promises";
 import { dirname, join, normalize } from "node:path";
 import { promisify } from "node:util";
-import type { V1KeyToPath, V1PodSpec, V1SecretVolumeSource, V1Volume } from "@kubernetes/client-node";
+import type {
+  V1ConfigMapVolumeSource,
+  V1KeyToPath,
+  V1PodSpec,
+  V1SecretVolumeSource,
+  V1Volume,
+} from "@kubernetes/client-node";
 import { onlyKeys } from "./container-security.ts";
 import type { HostPod } from "./podman-run.ts";
 import { memoryBytes } from "./quantities.ts";
@@ -12,15 +18,18 @@ const run = promisify(execFile);
 
 /** Secret data as the API server holds it, by Secret name then key. */
 export type SecretData = Readonly<Record<string, Readonly<Record<string, string>>>>;
+/** ConfigMap data as the API server holds it, by ConfigMap name then key. */
+export type ConfigMapData = SecretData;
 
 export interface MaterialisedPod extends HostPod {
   /** emptyDir volumes with a sizeLimit: the kubelet evicts the pod when one grows past it. */
   readonly sizeLimits: Readonly<Record<string, number>>;
 }
 
-const VOLUME_KEYS = new Set(["name", "emptyDir", "secret"]);
+const VOLUME_KEYS = new Set(["name", "emptyDir", "secret", "configMap"]);
 const EMPTY_DIR_KEYS = new Set(["medium", "sizeLimit"]);
 const SECRET_KEYS = new Set(["secretName", "defaultMode", "items", "optional"]);
+const CONFIG_MAP_KEYS = new Set(["name", "defaultMode", "items", "optional"]);
 const ITEM_KEYS = new Set(["key", "path", "mode"]);
 
 async function emptyDir(volume: V1Volume, path: string, fsGroup: number | undefined): Promise<void> {
@@ -33,12 +42,13 @@ async function emptyDir(volume: V1Volume, path: string, fsGroup: number | undefi
   await chmod(path, 0o2777);
 }
 
-function secretFiles(source: V1SecretVolumeSource, data: Readonly<Record<string, string>>) {
+function secretFiles(source: V1SecretVolumeSource, data: Readonly<Record<string, string>>, name?: string) {
+  const what = name ?? source.secretName;
   const items: V1KeyToPath[] = source.items ?? Object.keys(data).map((key) => ({ key, path: key }));
   return items.map((item) => {
-    onlyKeys(`secret ${source.secretName} items`, item, ITEM_KEYS);
+    onlyKeys(`${name ? "configMap" : "secret"} ${what} items`, item, ITEM_KEYS);
     const value = data[item.key];
-    if (value === undefined) throw new TranslationError(`key ${item.key} missing in ${source.secretName}`);
+    if (value === undefined) throw new TranslationError(`key ${item.key} missing in ${what}`);
     const path = normalize(item.path);
     if (path.startsWith("..") || path.startsWith("/")) throw new TranslationError(`item path ${item.path}`);
     return { path, value, mode: item.mode ?? source.defaultMode ?? 0o644 };
@@ -53,14 +63,37 @@ async function secretVolume(
 ): Promise<void> {
   const source = volume.secret ?? {};
   onlyKeys(`volumes[${volume.name}].secret`, source, SECRET_KEYS);
-  const data = secrets[source.secretName ?? ""];
+  await writeKeys(path, source, secrets[source.secretName ?? ""], fsGroup, `Secret ${source.secretName}`);
+}
+
+/** A ConfigMap volume is laid out like a Secret volume: one file per key (or per item), same modes. */
+async function configMapVolume(
+  volume: V1Volume,
+  path: string,
+  configMaps: ConfigMapData,
+  fsGroup: number | undefined,
+): Promise<void> {
+  const source: V1ConfigMapVolumeSource = volume.configMap ?? {};
+  onlyKeys(`volumes[${volume.name}].configMap`, source, CONFIG_MAP_KEYS);
+  const { name = "", ...rest } = source;
+  await writeKeys(path, rest, configMaps[name], fsGroup, `ConfigMap ${name}`, name);
+}
+
+async function writeKeys(
+  path: string,
+  source: V1SecretVolumeSource,
+  data: Readonly<Record<string, string>> | undefined,
+  fsGroup: number | undefined,
+  what: string,
+  configMapName?: string,
+): Promise<void> {
   await mkdir(path, { recursive: true });
   if (!data) {
-    // The kubelet waits for a missing Secret (the pod stays ContainerCreating) unless it is optional.
+    // The kubelet waits for a missing Secret or ConfigMap (the pod stays ContainerCreating) unless optional.
     if (source.optional === true) return;
-    throw new TranslationError(`Secret ${source.secretName} does not exist`);
+    throw new TranslationError(`${what} does not exist`);
   }
-  for (const file of secretFiles(source, data)) {
+  for (const file of secretFiles(source, data, configMapName)) {
     const target = join(path, file.path);
     await mkdir(dirname(target), { recursive: true });
     await writeFile(target, file.value);
@@ -69,14 +102,27 @@ async function secretVolume(
   }
 }
 
+async function keyedVolume(
+  volume: V1Volume,
+  path: string,
+  secrets: SecretData,
+  configMaps: ConfigMapData,
+  fsGroup: number | undefined,
+): Promise<void> {
+  if (volume.secret) return secretVolume(volume, path, secrets, fsGroup);
+  if (volume.configMap) return configMapVolume(volume, path, configMaps, fsGroup);
+  throw new TranslationError(`volume ${volume.name} of no supported kind`);
+}
+
 /**
- * Lays a pod's volumes out under `dir` as the kubelet would (emptyDir and Secret volumes; any other kind
- * is refused) and creates each container's termination message file.
+ * Lays a pod's volumes out under `dir` as the kubelet would (emptyDir, Secret and ConfigMap volumes; any
+ * other kind is refused) and creates each container's termination message file.
  */
 export async function materialisePod(
   pod: V1PodSpec,
   dir: string,
   secrets: SecretData,
+  configMaps: ConfigMapData = {},
 ): Promise<MaterialisedPod> {
   const fsGroup = pod.securityContext?.fsGroup;
   const volumes: Record<string, string> = {};
@@ -87,11 +133,7 @@ export async function materialisePod(
     if (volume.emptyDir) {
       await emptyDir(volume, path, fsGroup);
       if (volume.emptyDir.sizeLimit) sizeLimits[volume.name] = memoryBytes(volume.emptyDir.sizeLimit);
-    } else if (volume.secret) {
-      await secretVolume(volume, path, secrets, fsGroup);
-    } else {
-      throw new TranslationError(`volume ${volume.name} of no supported kind`);
-    }
+    } else await keyedVolume(volume, path, secrets, configMaps, fsGroup);
     volumes[volume.name] = path;
   }
   const terminationMessages: Record<string, string> = {};

@@ -34,6 +34,13 @@ function withContainer(name: string, change: (c: V1Container) => void, pod = ren
 const argv = (pod: V1PodSpec, name = "kaniko") => podmanRun(pod, name, host, environment).argv;
 
 describe("podman run from the build Job's Kaniko container", () => {
+  it("mounts the CA ConfigMap's key read-only at /run/build-ca.crt (subPath: that one file)", () => {
+    const pod = rendered({ caConfigMap: { name: "corp-ca", key: "bundle.pem" } });
+    const withCa = { ...host, volumes: { ...host.volumes, "build-ca": "/h/build-ca" } };
+    const args = podmanRun(pod, "kaniko", withCa, environment).argv;
+    expect(args).toContain("--volume=/h/build-ca/bundle.pem:/run/build-ca.crt:ro");
+  });
+
   it("keeps the image, its entrypoint and the Job's Kaniko arguments verbatim, in order, at the end", () => {
     const pod = rendered();
     const kaniko = pod.containers[0];
@@ -160,9 +167,9 @@ describe("what the translation refuses instead of dropping", () => {
       /\$\(VAR\) expansion in args/,
     ],
     [
-      "a subPath mount",
-      () => withContainer("kaniko", (c) => Object.assign(c.volumeMounts?.[0] ?? {}, { subPath: "x" })),
-      /volumeMounts\[workspace\]\.subPath/,
+      "a subPath leaving its volume",
+      () => withContainer("kaniko", (c) => Object.assign(c.volumeMounts?.[0] ?? {}, { subPath: "../x" })),
+      /subPath \.\.\/x leaves its volume/,
     ],
     [
       "a mount of a volume the pod lacks",

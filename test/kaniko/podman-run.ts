@@ -55,7 +55,7 @@ const CONTAINER_KEYS = new Set([
   "terminationMessagePath",
   "terminationMessagePolicy",
 ]);
-const MOUNT_KEYS = new Set(["name", "mountPath", "readOnly"]);
+const MOUNT_KEYS = new Set(["name", "mountPath", "readOnly", "subPath"]);
 const ENV_KEYS = new Set(["name", "value"]);
 
 /** Refuses pod-level settings that would change the container without a podman equivalent. */
@@ -110,10 +110,21 @@ function mountFlags(pod: V1PodSpec, mounts: readonly V1VolumeMount[] | undefined
     const volume = pod.volumes?.find((v) => v.name === mount.name);
     const source = host.volumes[mount.name];
     if (!volume || source === undefined) throw new TranslationError(`volume ${mount.name} not in the pod`);
-    // The kubelet mounts Secret volumes read-only whatever the mount says.
-    const readOnly = mount.readOnly === true || volume.secret !== undefined;
-    return `--volume=${source}:${mount.mountPath}:${readOnly ? "ro" : "rw"}`;
+    // The kubelet mounts Secret and ConfigMap volumes read-only whatever the mount says.
+    const readOnly = mount.readOnly === true || volume.secret !== undefined || volume.configMap !== undefined;
+    return `--volume=${mountSource(source, mount)}:${mount.mountPath}:${readOnly ? "ro" : "rw"}`;
   });
+}
+
+/** A `subPath` mounts one entry of the volume (a file or a directory) instead of the whole volume. */
+export function mountSource(source: string, mount: V1VolumeMount): string {
+  if (mount.subPath === undefined || mount.subPath === "") return source;
+  const parts = mount.subPath.split("/");
+  if (mount.subPath.startsWith("/") || parts.includes("..")) {
+    throw new TranslationError(`subPath ${mount.subPath} leaves its volume`);
+  }
+  noExpansion(`subPath of ${mount.name}`, [mount.subPath]);
+  return `${source}/${mount.subPath}`;
 }
 
 function terminationMessage(container: V1Container, host: HostPod) {

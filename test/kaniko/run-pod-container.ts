@@ -2,7 +2,7 @@ import { spawn } from "node:child_process";
 import { readFile } from "node:fs/promises";
 import type { V1ContainerStateTerminated, V1PodSpec } from "@kubernetes/client-node";
 import { checkSizeLimits, type MaterialisedPod } from "./pod-on-host.ts";
-import { envFlags, findContainer, type PodEnvironment, podmanRun } from "./podman-run.ts";
+import { envFlags, findContainer, mountSource, type PodEnvironment, podmanRun } from "./podman-run.ts";
 import { TranslationError } from "./translation-error.ts";
 
 export interface ContainerRun {
@@ -97,7 +97,7 @@ export async function runAsHostProcess(
   const mounts = (container.volumeMounts ?? []).map((m) => {
     const source = host.volumes[m.name];
     if (source === undefined) throw new TranslationError(`volume ${m.name} not in the pod`);
-    return { path: m.mountPath, source };
+    return { path: m.mountPath, source: mountSource(source, m) };
   });
   const remap = (value: string) => {
     const mount = mounts.find((m) => value === m.path || value.startsWith(`${m.path}/`));

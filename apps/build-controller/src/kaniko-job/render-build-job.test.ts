@@ -83,14 +83,25 @@ describe("renderBuildJob: package registries and an extra CA, as on one machine"
       name: "build-ca",
       configMap: { name: "corp-ca", defaultMode: 0o444 },
     });
-    // Locations only reach the build as ARG defaults: no registry variable in Kaniko's own environment.
+    // Locations reach the build as ARG defaults and build arguments, never Kaniko's own environment.
     expect(kaniko?.env?.map((e) => e.name)).toEqual(["DOCKER_CONFIG"]);
+    // A repository's own Dockerfile renders nothing: the build arguments are what reach its ARGs.
+    expect(kaniko?.args).toEqual(
+      expect.arrayContaining([
+        "--build-arg=NPM_CONFIG_REGISTRY=https://npm.corp.example/",
+        "--build-arg=PIP_INDEX_URL=https://pypi.corp.example/simple",
+        "--build-arg=GOPROXY=https://go.corp.example,direct",
+        "--build-arg=NPM_CONFIG_CAFILE=/run/build-ca.crt",
+        "--build-arg=SSL_CERT_FILE=/run/build-ca.crt",
+      ]),
+    );
   });
 
   it("sets nothing when none are configured (empty values, as the chart passes them, count as unset)", () => {
     const { spec, kaniko, env } = job({ KLI8NT_NPM_REGISTRY: "", KLI8NT_BUILD_CA_CONFIGMAP: "" });
     expect(Object.keys(env).filter((k) => /REGISTRY$|INDEX_URL|GOPROXY|CA_PATH/.test(k))).toEqual([]);
     expect(kaniko?.volumeMounts?.map((m) => m.name)).toEqual(["workspace"]);
+    expect(kaniko?.args?.filter((a) => a.startsWith("--build-arg"))).toEqual([]);
     expect(spec.volumes?.map((v) => v.name)).toEqual(["workspace", "git-token"]);
   });
 

@@ -1,4 +1,4 @@
-import { BUILD_CA_PATH } from "@kli8nt/buildplan";
+import { BUILD_CA_PATH, registryBuildArgs } from "@kli8nt/buildplan";
 import type { BuildRequested } from "@kli8nt/core";
 import type { V1Job, V1Secret, V1Toleration } from "@kubernetes/client-node";
 import {
@@ -80,7 +80,24 @@ function kanikoArgs(names: BuildNames, settings: JobSettings): string[] {
     // the failure reason the user reads (FallbackToLogsOnError), so no ANSI escapes.
     "--log-format=text",
     ...(settings.registryInsecure ? insecureRegistryArgs(names.repository) : []),
+    ...buildArgs(settings),
   ];
+}
+
+/**
+ * The registries and CA path as build arguments too, as the local builder passes them: a rendered
+ * Dockerfile already has them as ARG defaults, and a repository's own Dockerfile gets them for the ARGs
+ * it declares (an undeclared one is ignored by Kaniko, as by buildah).
+ */
+function buildArgs(settings: JobSettings): string[] {
+  const { npmRegistry, pipIndexUrl, goProxy } = settings.packageRegistries ?? {};
+  const args = registryBuildArgs({
+    ...(npmRegistry ? { npmRegistry } : {}),
+    ...(pipIndexUrl ? { pipIndexUrl } : {}),
+    ...(goProxy ? { goProxy } : {}),
+    ...(settings.caConfigMap ? { caFile: BUILD_CA_PATH } : {}),
+  });
+  return Object.entries(args).map(([name, value]) => `--build-arg=${name}=${value}`);
 }
 
 /**

@@ -21,7 +21,8 @@ export interface RunResult {
   readonly tail: string[];
 }
 
-const TAIL_LINES = 20;
+// Enough to reach back from buildah's summary line to the failing step's own output (failure-reason.ts).
+const TAIL_LINES = 80;
 const INHERITED = [
   "PATH",
   "HOME",

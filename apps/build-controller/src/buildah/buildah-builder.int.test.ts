@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { prepareBuild } from "../prepare-build.ts";
 import { createLocalRepo } from "../testing/local-repo.ts";
-import { buildahBuilder, failureReason } from "./buildah-builder.ts";
+import { buildahBuilder } from "./buildah-builder.ts";
 
 // Real buildah against the local base images of scripts/infra/containers.sh: a repository Dockerfile wins,
 // a failing RUN gives its error line as the reason, a timeout kills the build.
@@ -64,14 +64,5 @@ describe.skipIf(!ready)("buildah builder", { timeout: 180_000 }, () => {
       code: "BUILD_TIMEOUT",
     });
     expect(Date.now() - started).toBeLessThan(30_000);
-  });
-});
-
-describe("failureReason", () => {
-  it("prefers buildah's error line over the last line", () => {
-    expect(
-      failureReason(["STEP 2/2: RUN x", 'error building at STEP "RUN x": exit status 3', "trailing"]),
-    ).toBe('The build failed: error building at STEP "RUN x": exit status 3');
-    expect(failureReason([])).toBe("The build failed: the builder exited without output");
   });
 });

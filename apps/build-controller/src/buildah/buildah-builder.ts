@@ -5,6 +5,7 @@ import { BUILD_CA_PATH, type RegistryConfig, registryBuildArgs } from "@kli8nt/b
 import type { Builder, BuildInput, BuildOutput } from "../builder.ts";
 import { BuildError } from "../errors.ts";
 import { runCommand } from "../run-command.ts";
+import { failureReason } from "./failure-reason.ts";
 
 export interface BuildahOptions {
   /** Package registries reachable from RUN steps (locations only, never credentials). */
@@ -77,11 +78,4 @@ function buildahArgs(options: BuildahOptions, input: BuildInput, iidFile: string
     imageTag(options.imagePrefix, input.appName, input.deploymentId),
     input.contextDir,
   ];
-}
-
-/** The line that says what went wrong: buildah's own error line if any, else the last output line. */
-export function failureReason(tail: readonly string[]): string {
-  const error = [...tail].reverse().find((line) => /^(error|Error:)/.test(line.trim()));
-  const line = (error ?? tail.at(-1) ?? "the builder exited without output").trim();
-  return `The build failed: ${line.slice(0, 1000)}`;
 }

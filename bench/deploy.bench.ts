@@ -315,7 +315,7 @@ async function main(): Promise<void> {
     await rm(dataDir, { recursive: true, force: true });
     // Kli8nt's own per-release tags (the bench's apps are gone); the base images stay.
     for (const app of appsDeployed) {
-      const ids = await run("podman", ["images", "-q", "--filter", `label=kli8nt.app=${app}`]);
+      const ids = await run("podman", ["images", "-q", "--filter", `reference=localhost/kli8nt-apps/${app}`]);
       for (const id of new Set(ids.stdout.split("\n").filter(Boolean)))
         await run("podman", ["rmi", "-f", id]).catch(() => undefined);
     }

@@ -66,10 +66,8 @@ function buildahArgs(options: BuildahOptions, input: BuildInput, iidFile: string
     ...(options.caFile ? ["--volume", `${options.caFile}:${BUILD_CA_PATH}:ro`] : []),
     ...(options.memory ? ["--memory", options.memory] : []),
     ...Object.entries(registry).flatMap(([k, v]) => ["--build-arg", `${k}=${v}`]),
-    "--label",
-    `kli8nt.app=${input.appName}`,
-    "--label",
-    `kli8nt.deployment=${input.deploymentId}`,
+    // No --label: the tag names app and release already, and a label is an uncached step on every build
+    // (about 0.3 s of a 3 s warm deploy, measured with bench:deploy).
     "--iidfile",
     iidFile,
     "-f",

@@ -1,5 +1,6 @@
 import { join } from "node:path";
 import { createBus } from "@kli8nt/bus";
+import { messageTypeOf } from "@kli8nt/core";
 import { createFileLogStore, createKafkaLogStore, type LogStore } from "@kli8nt/logstore";
 import { loadConfig } from "./config.ts";
 import { startInformConsumer } from "./inform/inform-consumer.ts";
@@ -21,7 +22,8 @@ async function main(): Promise<void> {
   const api = await startApi(
     config,
     logger,
-    (m) => bus.publish(m.queue, { id: m.messageId, type: messageType(m.payload, m.queue), body: m.payload }),
+    (m) =>
+      bus.publish(m.queue, { id: m.messageId, type: messageTypeOf(m.payload, m.queue), body: m.payload }),
     { logs },
   );
   const inform = await startInformConsumer({
@@ -46,12 +48,6 @@ async function main(): Promise<void> {
   };
   process.once("SIGINT", () => void stop("SIGINT"));
   process.once("SIGTERM", () => void stop("SIGTERM"));
-}
-
-/** The AMQP `type` of a message, e.g. `BuildRequested.v1` (as the all-in-one process names them). */
-function messageType(payload: unknown, queue: string): string {
-  const body = payload as { type?: unknown; version?: unknown };
-  return typeof body?.type === "string" ? `${body.type}.v${String(body.version ?? 1)}` : queue;
 }
 
 main().catch((error: unknown) => {

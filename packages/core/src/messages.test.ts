@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parseMessage } from "./messages.ts";
+import { messageTypeOf, parseMessage } from "./messages.ts";
 
 const build = {
   type: "BuildRequested",
@@ -38,5 +38,14 @@ describe("message contracts", () => {
         "repository.commitSha",
       ]);
     }
+  });
+});
+
+describe("messageTypeOf", () => {
+  it("names a body by its type and version, and falls back to the queue", () => {
+    expect(messageTypeOf({ type: "BuildRequested", version: 1 }, "BUILD")).toBe("BuildRequested.v1");
+    expect(messageTypeOf({ type: "DeploymentProgress" }, "INFORM")).toBe("DeploymentProgress.v1");
+    expect(messageTypeOf({ id: 3 }, "DEPLOY")).toBe("DEPLOY");
+    expect(messageTypeOf(null, "DEPLOY")).toBe("DEPLOY");
   });
 });

@@ -81,3 +81,12 @@ export function parseMessage<Q extends QueueName>(queue: Q, body: unknown): Mess
     issues: result.error.issues.map((issue) => ({ path: issue.path.join("."), message: issue.message })),
   });
 }
+
+/**
+ * The transport `type` of a message body, e.g. `BuildRequested.v1` (an AMQP property operators see in the
+ * broker's UI and dead-letter queues); the queue's name for a body that names no type.
+ */
+export function messageTypeOf(body: unknown, queue: string): string {
+  const b = body as { type?: unknown; version?: unknown } | null;
+  return typeof b?.type === "string" ? `${b.type}.v${String(b.version ?? 1)}` : queue;
+}

@@ -11,6 +11,7 @@ import {
 } from "@kli8nt/api";
 import { loadBuildControllerConfig } from "@kli8nt/build-controller/config";
 import { type Bus, type Consumer, createBus } from "@kli8nt/bus";
+import { messageTypeOf } from "@kli8nt/core";
 import { resolveEnv } from "@kli8nt/db";
 import type { Router, RunLogCapture } from "@kli8nt/deploy-controller";
 import { loadDeployControllerConfig } from "@kli8nt/deploy-controller/config";
@@ -61,7 +62,8 @@ async function startPlatform(configs: Configs, logger: Logger): Promise<Platform
   const api = await startApi(
     configs.api,
     logger,
-    (m) => bus.publish(m.queue, { id: m.messageId, type: messageType(m.payload, m.queue), body: m.payload }),
+    (m) =>
+      bus.publish(m.queue, { id: m.messageId, type: messageTypeOf(m.payload, m.queue), body: m.payload }),
     { logs },
   );
   // The controllers load after the api listens, so /healthz answers while they start (~1 s of imports).
@@ -176,9 +178,4 @@ export async function startCommand(_argv: string[], io: CommandIo, env?: NodeJS.
   logger.info({ signal }, "Shutting down");
   await stopPlatform(platform);
   return 0;
-}
-
-function messageType(payload: unknown, queue: string): string {
-  const body = payload as { type?: unknown; version?: unknown };
-  return typeof body?.type === "string" ? `${body.type}.v${String(body.version ?? 1)}` : queue;
 }

@@ -3,6 +3,7 @@
 // The relay is needed here because progress (`deploying`, `live`, `failed`) is written as a row plus an
 // INFORM outbox row in one transaction; the api's relay would publish it too, only up to a poll later.
 import { createBus } from "@kli8nt/bus";
+import { messageTypeOf } from "@kli8nt/core";
 import { IN_MEMORY, loadSecretKey, OutboxRelay, openDatabase, SecretBox } from "@kli8nt/db";
 import { pino } from "pino";
 import { loadKubernetesDeployControllerConfig } from "./config.ts";
@@ -19,7 +20,8 @@ async function main(): Promise<void> {
   );
   const relay = new OutboxRelay(
     database.db,
-    (m) => bus.publish(m.queue, { id: m.messageId, type: messageType(m.payload, m.queue), body: m.payload }),
+    (m) =>
+      bus.publish(m.queue, { id: m.messageId, type: messageTypeOf(m.payload, m.queue), body: m.payload }),
     { onError: (err) => logger.warn({ err }, "Outbox relay failed; will retry") },
   );
   relay.start();
@@ -58,12 +60,6 @@ async function main(): Promise<void> {
       );
     });
   }
-}
-
-/** The AMQP `type` of a message: `DeployRequested.v1`-style, as the api's relay names them. */
-function messageType(payload: unknown, queue: string): string {
-  const body = payload as { type?: unknown; version?: unknown };
-  return typeof body?.type === "string" ? `${body.type}.v${String(body.version ?? 1)}` : queue;
 }
 
 // A bad configuration or an unreachable dependency at start: one line saying which, exit 1 (the pod restarts).

@@ -1,33 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { WebSocket } from "ws";
 import { EventStream, type PlatformEvent } from "../../apps/web/src/live/event-stream.ts";
-import type { SocketLike, StreamStatus } from "../../apps/web/src/live/socket-like.ts";
+import type { StreamStatus } from "../../apps/web/src/live/socket-like.ts";
 import { startUiServer, type UiServer } from "./ui-server.ts";
+import { until, wsSocket } from "./ws-socket.ts";
 
-/** The ws package behind EventStream's socket interface, authenticated as the browser would be. */
-function wsSocket(url: string, headers: Record<string, string>): SocketLike {
-  const ws = new WebSocket(url, { headers });
-  const socket: SocketLike = {
-    onopen: null,
-    onmessage: null,
-    onclose: null,
-    onerror: null,
-    close: () => ws.close(),
-  };
-  ws.on("open", () => socket.onopen?.());
-  ws.on("message", (data) => socket.onmessage?.({ data: data.toString() }));
-  ws.on("close", (code, reason) => socket.onclose?.({ code, reason: reason.toString() }));
-  ws.on("error", () => socket.onerror?.());
-  return socket;
-}
-
-async function until(what: string, check: () => boolean, ms = 10_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
+const WAIT_MS = 10_000;
 
 // The client half of ADR 0096 against the real api, INFORM consumer and events socket (no browser needed).
 describe("EventStream against the api's events WebSocket", () => {
@@ -68,7 +45,7 @@ describe("EventStream against the api's events WebSocket", () => {
     });
     stream.start();
     try {
-      await until("the first resync", () => resyncs === 1);
+      await until("the first resync", () => resyncs === 1, WAIT_MS);
       expect(statuses).toEqual(["connecting", "live"]);
 
       const d = await call<{ id: string }>("POST", "/apps/pushed/deployments", {});
@@ -77,13 +54,13 @@ describe("EventStream against the api's events WebSocket", () => {
         events.flatMap((e) =>
           e.type === "deployment" && e.deployment.id === id ? [e.deployment.state] : [],
         );
-      await until("building pushed", () => stateOf(d.id).includes("building"));
+      await until("building pushed", () => stateOf(d.id).includes("building"), WAIT_MS);
       expect(stateOf(d.id)[0]).toBe("queued");
 
       // The socket dies; the build fails before the client is back: no event can carry that.
       server.dropEventSockets();
       await server.advance(d.id, ["failed"], { reason: "exit 1" });
-      await until("the resync after the reconnect", () => resyncs === 2);
+      await until("the resync after the reconnect", () => resyncs === 2, WAIT_MS);
       expect(statuses.slice(2)).toEqual(["reconnecting", "connecting", "live"]);
       // What a page does on resync: fetch. The failure is there, with its reason.
       const now = await call<{ state: string; reason: string }>("GET", `/deployments/${d.id}`);
@@ -110,9 +87,9 @@ describe("EventStream against the api's events WebSocket", () => {
     });
     stream.start();
     try {
-      await until("live", () => resyncs === 1);
+      await until("live", () => resyncs === 1, WAIT_MS);
       await fetch(`${server.url}/api/auth/logout`, { method: "POST", headers: { cookie } });
-      await until("closed", () => statuses.at(-1)?.state === "closed");
+      await until("closed", () => statuses.at(-1)?.state === "closed", WAIT_MS);
       expect(statuses.at(-1)).toEqual({
         state: "closed",
         reason: "Signed out: sign in again to see live updates",

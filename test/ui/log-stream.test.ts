@@ -1,39 +1,11 @@
 import type { LogRecord } from "@kli8nt/logstore";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { WebSocket } from "ws";
-import {
-  type LogLine,
-  LogStream,
-  type SocketLike,
-  type StreamStatus,
-} from "../../apps/web/src/logs/log-stream.ts";
+import type { WebSocket } from "ws";
+import { type LogLine, LogStream, type StreamStatus } from "../../apps/web/src/logs/log-stream.ts";
 import { startUiServer, type UiServer } from "./ui-server.ts";
+import { until, wsSocket } from "./ws-socket.ts";
 
-/** The ws package behind LogStream's socket interface, keeping the raw socket so a test can cut it. */
-function wsSocket(url: string, token: string, opened: WebSocket[]): SocketLike {
-  const ws = new WebSocket(url, { headers: { authorization: `Bearer ${token}` } });
-  opened.push(ws);
-  const socket: SocketLike = {
-    onopen: null,
-    onmessage: null,
-    onclose: null,
-    onerror: null,
-    close: () => ws.close(),
-  };
-  ws.on("open", () => socket.onopen?.());
-  ws.on("message", (data) => socket.onmessage?.({ data: data.toString() }));
-  ws.on("close", (code, reason) => socket.onclose?.({ code, reason: reason.toString() }));
-  ws.on("error", () => socket.onerror?.());
-  return socket;
-}
-
-async function until(what: string, check: () => boolean, ms = 15_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
+const WAIT_MS = 15_000;
 
 // The real api and log store; no browser needed, so this runs everywhere.
 describe("LogStream against the api's logs WebSocket", () => {
@@ -76,16 +48,16 @@ describe("LogStream against the api's logs WebSocket", () => {
         urls.push(url);
         return url;
       },
-      connect: (url) => wsSocket(url, token, sockets),
+      connect: (url) => wsSocket(url, { authorization: `Bearer ${token}` }, sockets),
       onLines: (lines) => got.push(...lines),
       onStatus: (status) => statuses.push(status.state),
       maxDelayMs: 100,
     });
     stream.start();
-    await until("the first lines", () => got.length >= 50);
+    await until("the first lines", () => got.length >= 50, WAIT_MS);
     sockets[0]?.terminate();
     await server.logs.append(appId, records(400, 600));
-    await until("all 1,000 lines", () => got.length >= 1000);
+    await until("all 1,000 lines", () => got.length >= 1000, WAIT_MS);
     stream.stop();
 
     expect(got.map((l) => l.offset)).toEqual(Array.from({ length: 1000 }, (_, i) => i));
@@ -104,7 +76,7 @@ describe("LogStream against the api's logs WebSocket", () => {
     const stream = new LogStream({
       url: () => `${server.url.replace("http", "ws")}/api/apps/stream/logs/stream?from=0`,
       connect: (url) => {
-        const socket = wsSocket(url, token, sockets);
+        const socket = wsSocket(url, { authorization: `Bearer ${token}` }, sockets);
         // Stand in for a server that closes with an application code (e.g. the app was deleted).
         queueMicrotask(() => socket.onclose?.({ code: 4404, reason: "app deleted" }));
         return socket;

@@ -1,9 +1,8 @@
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
-import type { Duplex } from "node:stream";
+import { type AddressInfo, createServer, type Server, type Socket } from "node:net";
 import { UnavailableError } from "@kli8nt/core";
 import type { RouteTable } from "../routes.ts";
-import { createHandlers, onClientError } from "./request-handlers.ts";
+import { ClientConnection, type ConnectionOptions } from "./client-connection.ts";
+import { createHandlers } from "./request-handlers.ts";
 import { type ProxyContext, type RouterLogger, silentLogger } from "./types.ts";
 import { UpstreamPool } from "./upstream-pool.ts";
 
@@ -52,23 +51,31 @@ export async function createRouter(options: RouterOptions): Promise<Router> {
     responseTimeoutMs: options.responseTimeoutMs ?? 60_000,
     logger,
   };
-  const upgraded = new Set<Duplex>();
+  const upgraded = new Set<Socket>();
+  const connections = new Set<ClientConnection>();
 
   const routes = { table: options.table, appsDomain, port: 0, logger };
   const handlers = createHandlers(ctx, routes, upgraded);
-  const server: Server = createServer(
-    {
-      maxHeaderSize: options.maxHeaderSize ?? 16 * 1024,
-      // A missing Host gets our own 400 page instead of Node's bare one.
-      requireHostHeader: false,
-      // Uploads and downloads may stream for a long time; only a slow request head is cut (slowloris).
-      requestTimeout: 0,
-      headersTimeout: 30_000,
-    },
-    handlers.request,
-  );
-  server.on("upgrade", handlers.upgrade);
-  server.on("clientError", onClientError);
+  const connectionOptions: ConnectionOptions = {
+    maxHeaderSize: options.maxHeaderSize ?? 16 * 1024,
+    // Uploads and downloads may stream for a long time; only a slow request head is cut (slowloris).
+    headersTimeoutMs: 30_000,
+    // node:http's default.
+    keepAliveTimeoutMs: 5000,
+  };
+  const forget = (c: ClientConnection): void => {
+    connections.delete(c);
+  };
+  // Half-open: a client may send its request, shut its side and still wait for the answer.
+  const server: Server = createServer({ noDelay: true, allowHalfOpen: true }, (socket) => {
+    connections.add(new ClientConnection(socket, handlers, connectionOptions, forget));
+  });
+  // One timer for every connection's head and idle deadlines, instead of two timers per request.
+  const sweeper = setInterval(() => {
+    const now = Date.now();
+    for (const c of connections) c.sweep(now);
+  }, 1000);
+  sweeper.unref();
 
   const host = options.host ?? "127.0.0.1";
   const port = await listen(server, options.port ?? 8000, host);
@@ -81,7 +88,8 @@ export async function createRouter(options: RouterOptions): Promise<Router> {
     port,
     appUrl: (app) => `http://${app.toLowerCase()}.${appsDomain}:${port}/`,
     close: async () => {
-      await closeRouter(server, pool, upgraded, options.closeGraceMs ?? 5000);
+      clearInterval(sweeper);
+      await closeRouter(server, connections, pool, upgraded, options.closeGraceMs ?? 5000);
       logger.info({ port }, "Stopped router");
     },
   };
@@ -105,14 +113,17 @@ function listen(server: Server, port: number, host: string): Promise<number> {
 
 async function closeRouter(
   server: Server,
+  connections: Set<ClientConnection>,
   pool: UpstreamPool,
-  upgraded: Set<Duplex>,
+  upgraded: Set<Socket>,
   graceMs: number,
 ): Promise<void> {
   for (const socket of upgraded) socket.destroy();
   const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-  server.closeIdleConnections();
-  const cut = setTimeout(() => server.closeAllConnections(), graceMs);
+  for (const c of connections) c.shutdown();
+  const cut = setTimeout(() => {
+    for (const c of connections) c.socket.destroy();
+  }, graceMs);
   await closed;
   clearTimeout(cut);
   pool.destroy();

@@ -1,11 +1,10 @@
-import type { IncomingMessage } from "node:http";
+import type { ProxyRequest } from "./proxy-request.ts";
 
 // Headers are copied as raw [name, value, name, value, …] arrays: that keeps repeated fields and their
-// spelling, and node:http writes an array without re-validating every field, which is measurably cheaper
-// per request than an object (see ADR 0071).
+// spelling. llhttp has validated every field on the way in, so they are written as they are (ADR 0120).
 
 // RFC 9110 §7.6.1 connection-specific fields, plus the non-standard ones clients still send. `expect` is
-// dropped too: the router's own server already answered `100 Continue`.
+// dropped too: the router's client connection already answered `100 Continue`.
 const HOP_BY_HOP = new Set([
   "connection",
   "keep-alive",
@@ -23,27 +22,43 @@ const HOP_BY_HOP = new Set([
 const FORWARDED = new Set(["x-forwarded-for", "x-forwarded-proto", "x-forwarded-host", "x-forwarded-port"]);
 const NONE = new Set<string>();
 
-function connectionTokens(value: string | string[] | undefined): Set<string> | undefined {
-  if (typeof value !== "string" || value === "") return undefined;
-  return new Set(value.split(",").map((t) => t.trim().toLowerCase()));
+// Only names of these lengths can be hop-by-hop or X-Forwarded-*: the others are never lower-cased.
+const DROPPED_LENGTHS = new Set([...HOP_BY_HOP, ...FORWARDED].map((name) => name.length));
+
+// Clients send a handful of distinct Connection values ("keep-alive", "Upgrade"): parse each once.
+const tokensOf = new Map<string, Set<string> | undefined>();
+const MAX_CACHED = 256;
+
+/** Field names a Connection header adds to the hop-by-hop ones; undefined when it adds none. */
+function connectionTokens(value: string | undefined): Set<string> | undefined {
+  if (value === undefined || value === "") return undefined;
+  if (tokensOf.has(value)) return tokensOf.get(value);
+  const tokens = new Set(value.split(",").map((t) => t.trim().toLowerCase()));
+  for (const token of tokens) if (HOP_BY_HOP.has(token)) tokens.delete(token);
+  const named = tokens.size === 0 ? undefined : tokens;
+  if (tokensOf.size >= MAX_CACHED) tokensOf.clear();
+  tokensOf.set(value, named);
+  return named;
 }
 
 function copyEndToEnd(raw: string[], named: Set<string> | undefined, skip: Set<string>): string[] {
   const out: string[] = [];
   for (let i = 0; i + 1 < raw.length; i += 2) {
     const name = raw[i] as string;
-    const lower = name.toLowerCase();
-    if (HOP_BY_HOP.has(lower) || skip.has(lower) || named?.has(lower) === true) continue;
+    if (named !== undefined || DROPPED_LENGTHS.has(name.length)) {
+      const lower = name.toLowerCase();
+      if (HOP_BY_HOP.has(lower) || skip.has(lower) || named?.has(lower) === true) continue;
+    }
     out.push(name, raw[i + 1] as string);
   }
   return out;
 }
 
 /** Headers for the upstream request: end-to-end ones, the original Host, and X-Forwarded-*. */
-export function upstreamRequestHeaders(req: IncomingMessage, upgrade: boolean): string[] {
+export function upstreamRequestHeaders(req: ProxyRequest, upgrade: boolean): string[] {
   const out = copyEndToEnd(req.rawHeaders, connectionTokens(req.headers.connection), FORWARDED);
   const remote = req.socket.remoteAddress ?? "";
-  // node:http has already joined repeated X-Forwarded-For lines with ", ".
+  // Repeated X-Forwarded-For lines are already joined with ", " (proxy-request.ts).
   const prior = req.headers["x-forwarded-for"];
   out.push("x-forwarded-for", prior === undefined ? remote : `${prior}, ${remote}`);
   out.push(
@@ -64,14 +79,14 @@ export function upstreamRequestHeaders(req: IncomingMessage, upgrade: boolean): 
 
 /** What to write to the upstream for a plain (not upgrade) request, and how its body must be framed. */
 export interface UpstreamHead {
-  /** Request line and header block, to be written as latin1: node's parser decoded the bytes that way. */
+  /** Request line and header block, to be written as latin1: llhttp's fields hold the bytes that way. */
   readonly text: string;
   readonly bodyless: boolean;
-  /** The client's body was chunked (node decoded it): it must be re-chunked on the way up. */
+  /** The client's body was chunked (llhttp decoded it): it must be re-chunked on the way up. */
   readonly chunked: boolean;
 }
 
-export function upstreamRequestHead(req: IncomingMessage): UpstreamHead {
+export function upstreamRequestHead(req: ProxyRequest): UpstreamHead {
   const fields = upstreamRequestHeaders(req, false);
   let text = `${req.method} ${req.url} HTTP/1.1\r\n`;
   for (let i = 0; i + 1 < fields.length; i += 2) text += `${fields[i]}: ${fields[i + 1]}\r\n`;
@@ -79,8 +94,8 @@ export function upstreamRequestHead(req: IncomingMessage): UpstreamHead {
 }
 
 /**
- * Headers for the client response, from the upstream's raw [name, value, …] fields: Node's server
- * re-frames the body itself (length or chunked).
+ * Headers for the client response, from the upstream's raw [name, value, …] fields: the client side
+ * re-frames the body itself (length or chunked, client-response.ts).
  */
 export function clientResponseHeaders(raw: string[]): string[] {
   let connection: string | undefined;
@@ -92,12 +107,12 @@ export function clientResponseHeaders(raw: string[]): string[] {
   return copyEndToEnd(raw, connectionTokens(connection), NONE);
 }
 
-function isChunkedOnly(req: IncomingMessage): boolean {
+function isChunkedOnly(req: ProxyRequest): boolean {
   return req.headers["transfer-encoding"] !== undefined && req.headers["content-length"] === undefined;
 }
 
 /** True when a request carries no body (nothing to stream, nothing consumed if it has to be sent again). */
-export function hasNoBody(req: IncomingMessage): boolean {
+export function hasNoBody(req: ProxyRequest): boolean {
   const length = req.headers["content-length"];
   return req.headers["transfer-encoding"] === undefined && (length === undefined || length === "0");
 }
@@ -106,6 +121,6 @@ export function hasNoBody(req: IncomingMessage): boolean {
 const IDEMPOTENT = new Set(["GET", "HEAD", "OPTIONS", "DELETE", "TRACE"]);
 
 /** True when a failed request may be sent again: idempotent and without a body. */
-export function isReplayable(req: IncomingMessage): boolean {
+export function isReplayable(req: ProxyRequest): boolean {
   return IDEMPOTENT.has(req.method ?? "") && hasNoBody(req);
 }

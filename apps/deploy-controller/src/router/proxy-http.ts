@@ -1,52 +1,62 @@
-import type { IncomingMessage, ServerResponse } from "node:http";
 import { UnavailableError } from "@kli8nt/core";
+import type { ClientResponse, ResponseObserver } from "./client-response.ts";
 import { clientResponseHeaders, isReplayable, upstreamRequestHead } from "./headers.ts";
-import { renderPage, type StatusPage } from "./pages.ts";
+import { reasonPhrase, renderPage, type StatusPage } from "./pages.ts";
+import type { BodySink, ProxyRequest } from "./proxy-request.ts";
 import { upstreamFailedPage } from "./status-pages.ts";
 import type { ProxyContext } from "./types.ts";
 import { failureCode, type UpstreamAddress } from "./upstream.ts";
 import type { ExchangeHandler, UpstreamConnection } from "./upstream-pool.ts";
 
 /** Writes a router page unless the response has already started. */
-export function sendPage(req: IncomingMessage, res: ServerResponse, page: StatusPage): void {
+export function sendPage(req: ProxyRequest, res: ClientResponse, page: StatusPage): void {
   if (res.headersSent) {
     res.destroy();
     return;
   }
   const rendered = renderPage(page, req.headers.accept);
-  res.writeHead(rendered.status, rendered.headers);
-  res.end(req.method === "HEAD" ? undefined : rendered.body);
+  res.writeHead(rendered.status, reasonPhrase(rendered.status), Object.entries(rendered.headers).flat());
+  res.end(Buffer.from(rendered.body));
 }
 
 /**
  * Called when an idempotent bodyless request failed before any response; returns true when it took the
  * request over (to replay it), false to let the 502 page go out.
  */
-export type Retry = (failed: UpstreamAddress, err: Error, reusedSocket: boolean) => boolean;
+export type Retry = (
+  req: ProxyRequest,
+  res: ClientResponse,
+  failed: UpstreamAddress,
+  err: Error,
+  reusedSocket: boolean,
+  retriesLeft: number,
+) => boolean;
 
 /** Streams one request to the upstream and its response back, without buffering either body. */
 export function proxyHttp(
   ctx: ProxyContext,
-  req: IncomingMessage,
-  res: ServerResponse,
+  req: ProxyRequest,
+  res: ClientResponse,
   upstream: UpstreamAddress,
   app: string,
   retry?: Retry,
+  retriesLeft = 0,
 ): void {
-  new Exchange(ctx, req, res, ctx.pool.acquire(upstream), { upstream, app, retry }).start();
+  new Exchange(ctx, req, res, ctx.pool.acquire(upstream), { upstream, app, retry, retriesLeft }).start();
 }
 
 interface Target {
   readonly upstream: UpstreamAddress;
   readonly app: string;
   readonly retry: Retry | undefined;
+  readonly retriesLeft: number;
 }
 
 const CRLF = Buffer.from("\r\n");
 const LAST_CHUNK = Buffer.from("0\r\n\r\n");
 
 /** One request and its response over one upstream connection; the connection calls it back. */
-class Exchange implements ExchangeHandler {
+class Exchange implements ExchangeHandler, BodySink, ResponseObserver {
   #over = false;
   #interim = false;
   #requestSent = false;
@@ -54,11 +64,12 @@ class Exchange implements ExchangeHandler {
   #timer: NodeJS.Timeout | undefined;
   #chunked = false;
   #held: Buffer | undefined;
+  #upstreamPaused = false;
 
   constructor(
     private readonly ctx: ProxyContext,
-    private readonly req: IncomingMessage,
-    private readonly res: ServerResponse,
+    private readonly req: ProxyRequest,
+    private readonly res: ClientResponse,
     private readonly conn: UpstreamConnection,
     private readonly target: Target,
   ) {}
@@ -68,21 +79,25 @@ class Exchange implements ExchangeHandler {
     conn.attach(this);
     const head = upstreamRequestHead(req);
     this.#chunked = head.chunked;
-    // The client went away before the response finished: stop the upstream work too.
-    res.once("close", () => {
-      if (!res.writableFinished) this.#end(false);
-    });
+    // The client going away before the response finished stops the upstream work too (onClose).
+    res.observer = this;
     conn.socket.write(head.text, "latin1");
     if (head.bodyless) {
       this.#sent();
       return;
     }
-    req.on("data", this.#onRequestData);
-    req.once("end", this.#onRequestEnd);
-    req.once("error", () => this.#end(false));
+    req.body.attach(this);
   }
 
-  readonly #onRequestData = (chunk: Buffer): void => {
+  onClose(): void {
+    this.#end(false);
+  }
+
+  onAbort(): void {
+    this.#end(false);
+  }
+
+  onData(chunk: Buffer): void {
     const socket = this.conn.socket;
     let flushed: boolean;
     if (this.#chunked) {
@@ -94,16 +109,17 @@ class Exchange implements ExchangeHandler {
     } else {
       flushed = socket.write(chunk);
     }
-    if (!flushed) this.req.pause();
-  };
+    if (!flushed) this.req.body.pause();
+  }
 
-  readonly #onRequestEnd = (): void => {
+  onEnd(): void {
     if (this.#chunked) this.conn.socket.write(LAST_CHUNK);
     this.#sent();
-  };
+  }
 
+  /** The upstream socket took the request bytes. */
   onDrain(): void {
-    if (!this.#requestSent) this.req.resume();
+    if (!this.#requestSent) this.req.body.resume();
   }
 
   /** The whole request is with the upstream: from now on it has `responseTimeoutMs` to start answering. */
@@ -125,13 +141,8 @@ class Exchange implements ExchangeHandler {
     }
     clearTimeout(this.#timer);
     this.#keepAlive = keepAlive;
-    try {
-      this.res.writeHead(status, message, clientResponseHeaders(headers));
-    } catch (err) {
-      // A reason phrase or field node:http refuses to write: the app's answer cannot be relayed.
-      this.#fail(err as Error);
-      return 1;
-    }
+    // llhttp has validated the reason phrase and every field: they are relayed as read.
+    this.res.writeHead(status, message, clientResponseHeaders(headers));
     return this.req.method === "HEAD" ? 1 : 0;
   }
 
@@ -151,12 +162,16 @@ class Exchange implements ExchangeHandler {
 
   #write(chunk: Buffer): void {
     if (this.res.write(chunk)) return;
-    const socket = this.conn.socket;
-    socket.pause();
-    this.res.once("drain", () => {
-      // The connection may serve another exchange by now; only this one's pause is undone.
-      if (!this.#over) socket.resume();
-    });
+    this.#upstreamPaused = true;
+    this.conn.socket.pause();
+  }
+
+  /** The client socket drained: the upstream may be read again. */
+  onClientDrain(): void {
+    if (!this.#upstreamPaused) return;
+    this.#upstreamPaused = false;
+    // The connection may serve another exchange by now; only this one's pause is undone.
+    if (!this.#over) this.conn.socket.resume();
   }
 
   onComplete(): void {
@@ -180,7 +195,11 @@ class Exchange implements ExchangeHandler {
       res.destroy();
       return;
     }
-    if (isReplayable(req) && target.retry?.(target.upstream, err, this.conn.reused) === true) return;
+    if (
+      isReplayable(req) &&
+      target.retry?.(req, res, target.upstream, err, this.conn.reused, target.retriesLeft) === true
+    )
+      return;
     const code = failureCode(err);
     this.ctx.logger.warn(
       { app: target.app, upstream: target.upstream, code, err },
@@ -204,9 +223,7 @@ class Exchange implements ExchangeHandler {
 
   #cleanup(): void {
     clearTimeout(this.#timer);
-    if (!this.#requestSent) {
-      this.req.off("data", this.#onRequestData);
-      this.req.off("end", this.#onRequestEnd);
-    }
+    if (this.res.observer === this) this.res.observer = null;
+    if (!this.#requestSent) this.req.body.release();
   }
 }

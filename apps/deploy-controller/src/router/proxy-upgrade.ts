@@ -1,15 +1,21 @@
-import { type IncomingMessage, request } from "node:http";
-import type { Duplex } from "node:stream";
+import { request } from "node:http";
+import type { Socket } from "node:net";
 import { upstreamRequestHeaders } from "./headers.ts";
 import { rawResponse, reasonPhrase, type StatusPage } from "./pages.ts";
+import type { ProxyRequest } from "./proxy-request.ts";
 import { upstreamFailedPage } from "./status-pages.ts";
 import type { ProxyContext } from "./types.ts";
 import { armConnectTimeout, failureCode, type UpstreamAddress } from "./upstream.ts";
 
 /** Answers an upgrade request with a router page and closes the socket. */
-export function sendRawPage(req: IncomingMessage, socket: Duplex, page: StatusPage): void {
-  if (socket.writable) socket.end(rawResponse(page, req.headers.accept));
-  else socket.destroy();
+export function sendRawPage(req: ProxyRequest, socket: Socket, page: StatusPage): void {
+  if (!socket.writable) {
+    socket.destroy();
+    return;
+  }
+  socket.end(rawResponse(page, req.headers.accept));
+  // Read (and drop) what the client still sends, so that its close is seen and the socket goes away.
+  socket.resume();
 }
 
 function rawHead(status: number, message: string | undefined, rawHeaders: string[], skip?: RegExp): string {
@@ -32,12 +38,12 @@ const REFUSAL_SKIP = /^(?:connection|keep-alive|transfer-encoding|content-length
  */
 export function proxyUpgrade(
   ctx: ProxyContext,
-  req: IncomingMessage,
-  socket: Duplex,
+  req: ProxyRequest,
+  socket: Socket,
   head: Buffer,
   upstream: UpstreamAddress,
   app: string,
-  track: (s: Duplex) => void,
+  track: (s: Socket) => void,
 ): void {
   socket.on("error", () => socket.destroy());
   const proxyReq = request({

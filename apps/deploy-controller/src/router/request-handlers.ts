@@ -1,42 +1,43 @@
-import type { IncomingMessage, ServerResponse } from "node:http";
-import type { Duplex } from "node:stream";
-import { rawResponse } from "./pages.ts";
+import type { Socket } from "node:net";
+import type { ConnectionHandlers } from "./client-connection.ts";
+import type { ClientResponse } from "./client-response.ts";
 import { proxyHttp, type Retry, sendPage } from "./proxy-http.ts";
+import type { ProxyRequest } from "./proxy-request.ts";
 import { proxyUpgrade, sendRawPage } from "./proxy-upgrade.ts";
 import { mayReplay, type ResolveContext, resolveRequest } from "./resolve-request.ts";
-import { clientErrorPage, routerFailurePage } from "./status-pages.ts";
+import { routerFailurePage } from "./status-pages.ts";
 import type { ProxyContext } from "./types.ts";
 
 // Two, not one: two releases can go away back to back (quick successive deploys), and an upstream that
 // closes its idle keep-alive sockets closes them all at once.
 const MAX_REPLAYS = 2;
 
-export interface Handlers {
-  request(req: IncomingMessage, res: ServerResponse): void;
-  upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void;
-}
-
-/** The router's server callbacks: look the route up, then proxy or answer with a page. */
-export function createHandlers(ctx: ProxyContext, routes: ResolveContext, upgraded: Set<Duplex>): Handlers {
-  const serve = (req: IncomingMessage, res: ServerResponse, replaysLeft: number): void => {
+/** The router's per-request callbacks: look the route up, then proxy or answer with a page. */
+export function createHandlers(
+  ctx: ProxyContext,
+  routes: ResolveContext,
+  upgraded: Set<Socket>,
+): ConnectionHandlers {
+  // One function for every request (no closure per request): the count of replays left travels along.
+  const retry: Retry = (req, res, failed, err, reused, replaysLeft) => {
+    if (replaysLeft === 0 || !mayReplay(failed, err, reused, resolveRequest(routes, req))) return false;
+    serve(req, res, replaysLeft - 1);
+    return true;
+  };
+  const serve = (req: ProxyRequest, res: ClientResponse, replaysLeft: number): void => {
     const r = resolveRequest(routes, req);
     if (r.kind === "page") {
       sendPage(req, res, r.page);
       return;
     }
-    const retry: Retry = (failed, err, reused) => {
-      if (replaysLeft === 0 || !mayReplay(failed, err, reused, resolveRequest(routes, req))) return false;
-      serve(req, res, replaysLeft - 1);
-      return true;
-    };
-    proxyHttp(ctx, req, res, r.upstream, r.app, retry);
+    proxyHttp(ctx, req, res, r.upstream, r.app, retry, replaysLeft);
   };
-  const track = (socket: Duplex): void => {
+  const track = (socket: Socket): void => {
     upgraded.add(socket);
     socket.once("close", () => upgraded.delete(socket));
   };
-  // A throwing RouteTable or an input node:http's client refuses must cost one request, not the process.
-  const failed = (err: unknown, req: IncomingMessage): void =>
+  // A throwing RouteTable must cost one request, not the process.
+  const failed = (err: unknown, req: ProxyRequest): void =>
     ctx.logger.error({ err, host: req.headers.host }, "Failed to handle request");
   return {
     request: (req, res) => {
@@ -58,15 +59,4 @@ export function createHandlers(ctx: ProxyContext, routes: ResolveContext, upgrad
       }
     },
   };
-}
-
-/** Requests node:http could not parse get a page too; a client that already left is just dropped. */
-export function onClientError(err: NodeJS.ErrnoException, socket: Duplex): void {
-  if (err.code === "ECONNRESET" || !socket.writable) {
-    socket.destroy();
-    return;
-  }
-  const status =
-    err.code === "HPE_HEADER_OVERFLOW" ? 431 : err.code === "ERR_HTTP_REQUEST_TIMEOUT" ? 408 : 400;
-  socket.end(rawResponse(clientErrorPage(status), undefined));
 }

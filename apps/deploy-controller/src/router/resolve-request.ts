@@ -1,7 +1,7 @@
-import type { IncomingMessage } from "node:http";
 import type { RouteTable, RouteTarget } from "../routes.ts";
 import { matchHost } from "./host.ts";
 import type { StatusPage } from "./pages.ts";
+import type { ProxyRequest } from "./proxy-request.ts";
 import {
   badRequestPage,
   crashedPage,
@@ -25,7 +25,7 @@ export interface ResolveContext {
 }
 
 /** Reads the route for a request from its Host header, at request time: a route switch applies at once. */
-export function resolveRequest(ctx: ResolveContext, req: IncomingMessage): Resolved {
+export function resolveRequest(ctx: ResolveContext, req: ProxyRequest): Resolved {
   const url = req.url ?? "";
   if (!url.startsWith("/") && url !== "*") {
     return { kind: "page", page: badRequestPage("the request target must be a path, like /") };

@@ -46,6 +46,8 @@ describe("response parser: node's internal llhttp binding", () => {
       kOnHeadersComplete: 2,
       kOnBody: 3,
       kOnMessageComplete: 4,
+      REQUEST: 1,
+      kOnMessageBegin: 0,
     });
     expect(() => checkParserShape({ HTTPParser: noMethod })).toThrow(/HTTPParser#initialize is missing/);
   });

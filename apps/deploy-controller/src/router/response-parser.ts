@@ -14,7 +14,7 @@ export interface ResponseEvents {
   onComplete(): void;
 }
 
-interface NativeParser {
+export interface NativeParser {
   initialize(type: number, resource: object, maxHeaderSize: number, lenient: number): void;
   execute(data: Buffer): number | Error;
   finish(): undefined | Error;
@@ -22,9 +22,11 @@ interface NativeParser {
   [slot: number]: unknown;
 }
 
-interface NativeParserClass {
+export interface NativeParserClass {
   new (): NativeParser;
+  readonly REQUEST: number;
   readonly RESPONSE: number;
+  readonly kOnMessageBegin: number;
   readonly kOnHeaders: number;
   readonly kOnHeadersComplete: number;
   readonly kOnBody: number;
@@ -32,8 +34,17 @@ interface NativeParserClass {
   readonly kLenientNone: number;
 }
 
-const SLOTS = ["RESPONSE", "kOnHeaders", "kOnHeadersComplete", "kOnBody", "kOnMessageComplete"] as const;
-const METHODS = ["initialize", "execute", "finish", "close"] as const;
+const SLOTS = [
+  "RESPONSE",
+  "kOnHeaders",
+  "kOnHeadersComplete",
+  "kOnBody",
+  "kOnMessageComplete",
+  // The client side (request-parser.ts) parses requests with the same binding.
+  "REQUEST",
+  "kOnMessageBegin",
+] as const;
+const PARSER_METHODS = ["initialize", "execute", "finish", "close"] as const;
 
 /**
  * Returns `_http_common`'s HTTPParser when it has the constants and methods this file relies on, and
@@ -47,7 +58,7 @@ export function checkParserShape(module: unknown): NativeParserClass {
     }
   }
   const proto = (parser as { prototype?: Partial<Record<string, unknown>> }).prototype;
-  for (const key of METHODS) {
+  for (const key of PARSER_METHODS) {
     if (typeof proto?.[key] !== "function") {
       throw new Error(`node:_http_common.HTTPParser#${key} is missing: this Node version is not supported`);
     }
@@ -55,7 +66,19 @@ export function checkParserShape(module: unknown): NativeParserClass {
   return parser as unknown as NativeParserClass;
 }
 
-const Parser = checkParserShape(createRequire(import.meta.url)("_http_common"));
+const common = createRequire(import.meta.url)("_http_common") as { methods?: unknown };
+/** The checked llhttp binding, shared with request-parser.ts. */
+export const HttpParser = checkParserShape(common);
+const Parser = HttpParser;
+/** llhttp's method names by the index kOnHeadersComplete passes for a request. */
+export const HTTP_METHODS: readonly string[] = checkMethods(common.methods);
+
+function checkMethods(methods: unknown): readonly string[] {
+  if (!Array.isArray(methods) || methods[1] !== "GET") {
+    throw new Error("node:_http_common.methods is missing: this Node version is not supported");
+  }
+  return methods as string[];
+}
 
 /** One llhttp response parser, for the lifetime of one upstream connection (it parses message after message). */
 export class ResponseParser {

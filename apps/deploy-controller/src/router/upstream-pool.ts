@@ -17,6 +17,10 @@ export interface ExchangeHandler extends ResponseEvents {
 const MAX_FREE = 256;
 // What node:http sends for an upstream that closes without answering; the replay rule keys on its code.
 const hangUp = (): Error => Object.assign(new Error("socket hang up"), { code: "ECONNRESET" });
+// Every upstream socket reads into this one buffer (net's `onread`), parsed before the next read: no
+// allocation and no stream machinery per read (ADR 0120). Nothing may keep a slice of it past the read;
+// client-response.ts copies what it cannot write at once.
+const READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
 
 /**
  * A keep-alive TCP connection to an upstream, parsed by one llhttp parser for its whole life. Its
@@ -35,7 +39,12 @@ export class UpstreamConnection {
     address: UpstreamAddress,
     connectTimeoutMs: number,
   ) {
-    const socket = connect({ host: address.hostname, port: address.port, noDelay: true });
+    const socket = connect({
+      host: address.hostname,
+      port: address.port,
+      noDelay: true,
+      onread: { buffer: READ_BUFFER, callback: (n) => this.#onRead(READ_BUFFER.subarray(0, n)) },
+    });
     this.socket = socket;
     this.#parser = new ResponseParser(
       {
@@ -64,13 +73,6 @@ export class UpstreamConnection {
       clearTimeout(timer);
       socket.setKeepAlive(true, 1000);
     });
-    socket.on("data", (data: Buffer) => {
-      const handler = this.#handler;
-      // Bytes on an idle connection are not a response to anything: the connection is unusable.
-      const err = handler === null ? hangUp() : this.#parser.execute(data);
-      if (err !== undefined) this.#fail(err);
-      else handler?.onParsed();
-    });
     socket.on("end", () => this.#fail(this.#parser.finish() ?? hangUp()));
     socket.on("error", (err) => this.#fail(err));
     socket.on("close", () => {
@@ -80,6 +82,16 @@ export class UpstreamConnection {
       this.#parser.close();
     });
     socket.on("drain", () => this.#handler?.onDrain());
+  }
+
+  /** Returns true to keep reading (false would pause; backpressure pauses the socket itself). */
+  #onRead(data: Buffer): boolean {
+    const handler = this.#handler;
+    // Bytes on an idle connection are not a response to anything: the connection is unusable.
+    const err = handler === null ? hangUp() : this.#parser.execute(data);
+    if (err !== undefined) this.#fail(err);
+    else handler?.onParsed();
+    return true;
   }
 
   /** Hands the connection to an exchange. */

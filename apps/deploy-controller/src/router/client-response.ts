@@ -1,4 +1,5 @@
 import type { Socket } from "node:net";
+import type { FieldsText } from "./headers.ts";
 import type { ProxyRequest } from "./proxy-request.ts";
 
 /** What the exchange writing a response hears from the client side. */
@@ -57,18 +58,11 @@ export class ClientResponse {
     return this.owner.socket.destroyed;
   }
 
-  /** `headers` are [name, value, …] end-to-end fields; framing and Connection are the router's own. */
-  writeHead(status: number, message: string, headers: readonly string[]): void {
+  /** `fields` are end-to-end field lines; framing and Connection are the router's own. */
+  writeHead(status: number, message: string, fields: FieldsText): void {
     const req = this.req;
-    let text = `HTTP/1.1 ${status} ${message}\r\n`;
-    let length = false;
-    for (let i = 0; i + 1 < headers.length; i += 2) {
-      const name = headers[i] as string;
-      if (name.length === 14 && name.toLowerCase() === "content-length") length = true;
-      text += `${name}: ${headers[i + 1]}\r\n`;
-    }
     this.#hasBody = req.method !== "HEAD" && status >= 200 && status !== 204 && status !== 304;
-    this.#head = `${text}${this.#framing(length)}\r\n`;
+    this.#head = `HTTP/1.1 ${status} ${message}\r\n${fields.text}${this.#framing(fields.hasLength)}\r\n`;
     this.#headersSent = true;
   }
 

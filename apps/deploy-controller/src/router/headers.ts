@@ -86,25 +86,54 @@ export interface UpstreamHead {
   readonly chunked: boolean;
 }
 
+/** The same fields as upstreamRequestHeaders, written straight into the head (the hot path: no arrays). */
 export function upstreamRequestHead(req: ProxyRequest): UpstreamHead {
-  const fields = upstreamRequestHeaders(req, false);
+  const chunked = isChunkedOnly(req);
   let text = `${req.method} ${req.url} HTTP/1.1\r\n`;
-  for (let i = 0; i + 1 < fields.length; i += 2) text += `${fields[i]}: ${fields[i + 1]}\r\n`;
-  return { text: `${text}\r\n`, bodyless: hasNoBody(req), chunked: isChunkedOnly(req) };
+  text += endToEndText(req.rawHeaders, connectionTokens(req.headers.connection), FORWARDED).text;
+  const prior = req.headers["x-forwarded-for"];
+  const remote = req.socket.remoteAddress ?? "";
+  const proto = "encrypted" in req.socket && req.socket.encrypted === true ? "https" : "http";
+  text += `x-forwarded-for: ${prior === undefined ? remote : `${prior}, ${remote}`}\r\nx-forwarded-proto: ${proto}\r\n`;
+  if (req.headers.host !== undefined) text += `x-forwarded-host: ${req.headers.host}\r\n`;
+  text += `x-forwarded-port: ${req.socket.localPort ?? ""}\r\n`;
+  if (chunked) text += "transfer-encoding: chunked\r\n";
+  return { text: `${text}\r\n`, bodyless: hasNoBody(req), chunked };
+}
+
+/** Field lines ("name: value\r\n…") and whether a Content-Length is among them. */
+export interface FieldsText {
+  readonly text: string;
+  readonly hasLength: boolean;
+}
+
+function endToEndText(raw: string[], named: Set<string> | undefined, skip: Set<string>): FieldsText {
+  let text = "";
+  let hasLength = false;
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = raw[i] as string;
+    if (named !== undefined || DROPPED_LENGTHS.has(name.length) || name.length === 14) {
+      const lower = name.toLowerCase();
+      if (HOP_BY_HOP.has(lower) || skip.has(lower) || named?.has(lower) === true) continue;
+      if (lower === "content-length") hasLength = true;
+    }
+    text += `${name}: ${raw[i + 1]}\r\n`;
+  }
+  return { text, hasLength };
 }
 
 /**
- * Headers for the client response, from the upstream's raw [name, value, …] fields: the client side
+ * Field lines for the client response, from the upstream's raw [name, value, …] fields: the client side
  * re-frames the body itself (length or chunked, client-response.ts).
  */
-export function clientResponseHeaders(raw: string[]): string[] {
+export function clientResponseFields(raw: string[]): FieldsText {
   let connection: string | undefined;
   for (let i = 0; i + 1 < raw.length; i += 2) {
     if ((raw[i] as string).length === 10 && (raw[i] as string).toLowerCase() === "connection") {
       connection = connection === undefined ? raw[i + 1] : `${connection}, ${raw[i + 1]}`;
     }
   }
-  return copyEndToEnd(raw, connectionTokens(connection), NONE);
+  return endToEndText(raw, connectionTokens(connection), NONE);
 }
 
 function isChunkedOnly(req: ProxyRequest): boolean {

@@ -10,18 +10,23 @@ const LABEL = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 const HOST = /^([a-z0-9._-]+|\[[0-9a-f:.]+\])(?::(\d{1,5}))?$/i;
 
 // Visitors send a handful of distinct Host values; remembering the answer skips the regexes per request.
-const cache = new Map<string, HostMatch>();
+// By apps domain, then by Host value (no key string built per request).
+const caches = new Map<string, Map<string, HostMatch>>();
 const MAX_CACHED = 1024;
 
 /** Finds the app in `<app>.<appsDomain>[:port]`; the port is ignored so port forwarding keeps working. */
 export function matchHost(host: string | undefined, appsDomain: string): HostMatch {
   if (host === undefined) return parseHost(host, appsDomain);
-  const key = `${appsDomain} ${host}`;
-  const cached = cache.get(key);
+  let cache = caches.get(appsDomain);
+  if (cache === undefined) {
+    cache = new Map();
+    caches.set(appsDomain, cache);
+  }
+  const cached = cache.get(host);
   if (cached !== undefined) return cached;
   const match = parseHost(host, appsDomain);
   if (cache.size >= MAX_CACHED) cache.clear();
-  cache.set(key, match);
+  cache.set(host, match);
   return match;
 }
 

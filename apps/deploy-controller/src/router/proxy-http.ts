@@ -1,6 +1,6 @@
 import { UnavailableError } from "@kli8nt/core";
 import type { ClientResponse, ResponseObserver } from "./client-response.ts";
-import { clientResponseHeaders, isReplayable, upstreamRequestHead } from "./headers.ts";
+import { clientResponseFields, isReplayable, upstreamRequestHead } from "./headers.ts";
 import { reasonPhrase, renderPage, type StatusPage } from "./pages.ts";
 import type { BodySink, ProxyRequest } from "./proxy-request.ts";
 import { upstreamFailedPage } from "./status-pages.ts";
@@ -15,7 +15,9 @@ export function sendPage(req: ProxyRequest, res: ClientResponse, page: StatusPag
     return;
   }
   const rendered = renderPage(page, req.headers.accept);
-  res.writeHead(rendered.status, reasonPhrase(rendered.status), Object.entries(rendered.headers).flat());
+  let text = "";
+  for (const [name, value] of Object.entries(rendered.headers)) text += `${name}: ${value}\r\n`;
+  res.writeHead(rendered.status, reasonPhrase(rendered.status), { text, hasLength: true });
   res.end(Buffer.from(rendered.body));
 }
 
@@ -142,7 +144,7 @@ class Exchange implements ExchangeHandler, BodySink, ResponseObserver {
     clearTimeout(this.#timer);
     this.#keepAlive = keepAlive;
     // llhttp has validated the reason phrase and every field: they are relayed as read.
-    this.res.writeHead(status, message, clientResponseHeaders(headers));
+    this.res.writeHead(status, message, clientResponseFields(headers));
     return this.req.method === "HEAD" ? 1 : 0;
   }
 

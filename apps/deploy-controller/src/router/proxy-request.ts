@@ -148,14 +148,38 @@ function readFields(raw: string[]): RequestFields {
   for (let i = 0; i + 1 < raw.length; i += 2) {
     const name = raw[i] as string;
     if (!LENGTHS.has(name.length)) continue;
-    const lower = name.toLowerCase();
-    const first = FIRST_WINS.has(lower);
-    if (!first && !JOINED.has(lower)) continue;
-    const key = lower as FieldName;
-    const prior = fields[key];
     const value = raw[i + 1] as string;
-    if (prior === undefined) fields[key] = value;
-    else if (!first) fields[key] = `${prior}, ${value}`;
+    // Property by property, not fields[name]: a keyed store with varying names is a slow megamorphic one.
+    switch (name.toLowerCase()) {
+      case "host":
+        fields.host ??= value;
+        break;
+      case "content-length":
+        fields["content-length"] ??= value;
+        break;
+      case "accept":
+        fields.accept = join(fields.accept, value);
+        break;
+      case "expect":
+        fields.expect = join(fields.expect, value);
+        break;
+      case "upgrade":
+        fields.upgrade = join(fields.upgrade, value);
+        break;
+      case "connection":
+        fields.connection = join(fields.connection, value);
+        break;
+      case "transfer-encoding":
+        fields["transfer-encoding"] = join(fields["transfer-encoding"], value);
+        break;
+      case "x-forwarded-for":
+        fields["x-forwarded-for"] = join(fields["x-forwarded-for"], value);
+        break;
+    }
   }
   return fields;
+}
+
+function join(prior: string | undefined, value: string): string {
+  return prior === undefined ? value : `${prior}, ${value}`;
 }

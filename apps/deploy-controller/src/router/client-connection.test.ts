@@ -36,6 +36,13 @@ describe("router: client connections", () => {
 
   beforeAll(async () => {
     upstream = await startUpstream((req, res) => {
+      // /early answers on the head, before the upload ends, as an app refusing a too-large body does.
+      if (req.url === "/early") {
+        res.writeHead(413, { "content-type": "text/plain", "content-length": 8 });
+        res.end("too big\n");
+        req.resume();
+        return;
+      }
       const chunks: Buffer[] = [];
       req.on("data", (c: Buffer) => chunks.push(c));
       req.on("end", () => {
@@ -100,6 +107,19 @@ describe("router: client connections", () => {
     expect(v10.toLowerCase()).not.toContain("transfer-encoding");
     expect(v10.toLowerCase()).toContain("connection: close");
     expect(v10.endsWith("\r\n\r\nGET /chunked |end")).toBe(true);
+  });
+
+  it("keeps reading an upload the app answered early, then serves the next request", async () => {
+    const client = rawClient(router.port);
+    const half = "a".repeat(50_000);
+    client.socket.write(
+      `POST /early HTTP/1.1\r\nHost: app.localhost\r\nContent-Length: 100000\r\n\r\n${half}`,
+    );
+    await until(() => client.received().includes("too big"), "the early answer");
+    expect(client.received().startsWith("HTTP/1.1 413 ")).toBe(true);
+    client.socket.write(`${half}GET /after HTTP/1.1\r\nHost: app.localhost\r\nConnection: close\r\n\r\n`);
+    await client.closed;
+    expect(client.received()).toContain("GET /after ");
   });
 
   it("relays a 100 kB body that arrives with its head, head and all", async () => {

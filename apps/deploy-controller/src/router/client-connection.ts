@@ -61,6 +61,8 @@ export class ClientConnection implements ResponseOwner {
         onComplete: () => {
           this.#reading?.body.end();
           this.#reading = null;
+          // A body that outlasted its response: the idle time starts now, not at the response's end.
+          if (this.#queue.length === 0) this.#arm("idle", options.keepAliveTimeoutMs);
         },
       },
       options.maxHeaderSize,
@@ -176,7 +178,9 @@ export class ClientConnection implements ResponseOwner {
     const next = this.#queue[0];
     if (next !== undefined) this.#start(next);
     else {
-      this.#arm("idle", this.options.keepAliveTimeoutMs);
+      // Still reading the body of the request just answered: no idle time yet (onComplete starts it).
+      if (this.#reading === null) this.#arm("idle", this.options.keepAliveTimeoutMs);
+      else this.#deadline = 0;
       this.#flow();
     }
   }

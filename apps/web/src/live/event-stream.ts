@@ -5,6 +5,7 @@
  * Reconnects after 0.5 s doubling to 10 s; a close code 4000–4999 (signed out) is final. No DOM types.
  */
 import type { App, Deployment } from "../api/types.ts";
+import { ReconnectingSocket } from "./reconnecting-socket.ts";
 import type { SocketLike, StreamStatus } from "./socket-like.ts";
 
 export type PlatformEvent =
@@ -23,65 +24,31 @@ export interface EventStreamOptions {
 }
 
 export class EventStream {
-  #socket: SocketLike | null = null;
-  #attempt = 0;
-  #timer: ReturnType<typeof setTimeout> | null = null;
-  #stopped = true;
+  readonly #socket: ReconnectingSocket;
   private readonly options: EventStreamOptions;
 
   constructor(options: EventStreamOptions) {
     this.options = options;
+    // Open is not live here: the subscription is in place only once the server says `ready`.
+    this.#socket = new ReconnectingSocket({
+      url: () => options.url,
+      connect: options.connect,
+      onMessage: (data) => this.#receive(data),
+      onStatus: options.onStatus,
+      maxDelayMs: options.maxDelayMs,
+    });
   }
 
   start(): void {
-    if (!this.#stopped) return;
-    this.#stopped = false;
-    this.#open();
+    this.#socket.start();
   }
 
   stop(): void {
-    this.#stopped = true;
-    if (this.#timer) clearTimeout(this.#timer);
-    this.#timer = null;
-    this.#socket?.close();
-    this.#socket = null;
+    this.#socket.stop();
   }
 
   reconnectNow(): void {
-    if (this.#stopped) return;
-    if (this.#timer) clearTimeout(this.#timer);
-    this.#socket?.close();
-    this.#attempt = 0;
-    this.#open();
-  }
-
-  #open(): void {
-    this.#timer = null;
-    this.options.onStatus({ state: "connecting" });
-    const socket = this.options.connect(this.options.url);
-    this.#socket = socket;
-    const current = () => this.#socket === socket && !this.#stopped;
-    socket.onopen = () => undefined;
-    socket.onerror = () => undefined;
-    socket.onmessage = (event) => {
-      if (current()) this.#receive(event.data);
-    };
-    socket.onclose = (event) => {
-      if (!current()) return;
-      this.#socket = null;
-      if (event.code >= 4000 && event.code < 5000) {
-        this.options.onStatus({ state: "closed", reason: event.reason || `closed with code ${event.code}` });
-        return;
-      }
-      this.#retry();
-    };
-  }
-
-  #retry(): void {
-    const delay = Math.min(this.options.maxDelayMs ?? 10_000, 500 * 2 ** this.#attempt);
-    this.#attempt += 1;
-    this.options.onStatus({ state: "reconnecting", retryInMs: delay, attempt: this.#attempt });
-    this.#timer = setTimeout(() => this.#open(), delay);
+    this.#socket.reconnectNow();
   }
 
   #receive(data: unknown): void {
@@ -93,8 +60,7 @@ export class EventStream {
     }
     const e = event as { type?: unknown } | null;
     if (e?.type === "ready") {
-      this.#attempt = 0;
-      this.options.onStatus({ state: "live" });
+      this.#socket.live();
       this.options.onResync();
       return;
     }

@@ -3,6 +3,7 @@
  * reconnects with `from=<last offset + 1>`, so no line is lost or repeated (ADR 0094). No DOM types: the
  * socket comes from a factory, so tests drive it with the `ws` package against a real server.
  */
+import { ReconnectingSocket } from "../live/reconnecting-socket.ts";
 import type { SocketLike, StreamStatus } from "../live/socket-like.ts";
 
 export type { SocketLike, StreamStatus };
@@ -29,15 +30,21 @@ export interface LogStreamOptions {
 }
 
 export class LogStream {
-  #socket: SocketLike | null = null;
+  readonly #socket: ReconnectingSocket;
   #last: number | null = null;
-  #attempt = 0;
-  #timer: ReturnType<typeof setTimeout> | null = null;
-  #stopped = false;
   private readonly options: LogStreamOptions;
 
   constructor(options: LogStreamOptions) {
     this.options = options;
+    // No `ready` on this socket: it is live once open.
+    this.#socket = new ReconnectingSocket({
+      url: () => options.url(this.#last === null ? null : this.#last + 1),
+      connect: options.connect,
+      onOpen: () => this.#socket.live(),
+      onMessage: (data) => this.#receive(data),
+      onStatus: options.onStatus,
+      maxDelayMs: options.maxDelayMs,
+    });
   }
 
   /** Offset of the last line delivered, or null before the first. */
@@ -46,59 +53,16 @@ export class LogStream {
   }
 
   start(): void {
-    this.#stopped = false;
-    this.#open();
+    this.#socket.start();
   }
 
   stop(): void {
-    this.#stopped = true;
-    if (this.#timer) clearTimeout(this.#timer);
-    this.#socket?.close();
-    this.#socket = null;
+    this.#socket.stop();
   }
 
   /** Skip the wait and reconnect at once (a "Reconnect now" button). */
   reconnectNow(): void {
-    if (this.#stopped) return;
-    if (this.#timer) clearTimeout(this.#timer);
-    this.#socket?.close();
-    this.#attempt = 0;
-    this.#open();
-  }
-
-  #open(): void {
-    this.#timer = null;
-    this.options.onStatus({ state: "connecting" });
-    const socket = this.options.connect(this.options.url(this.#last === null ? null : this.#last + 1));
-    this.#socket = socket;
-    // Events of a socket this stream has let go of (stopped, replaced, refused) are ignored.
-    const current = () => this.#socket === socket && !this.#stopped;
-    socket.onopen = () => {
-      if (!current()) return;
-      this.#attempt = 0;
-      this.options.onStatus({ state: "live" });
-    };
-    socket.onmessage = (event) => current() && this.#receive(event.data);
-    socket.onerror = () => undefined;
-    socket.onclose = (event) => {
-      if (!current()) return;
-      this.#socket = null;
-      // 4xxx: the server refused for a reason retrying cannot fix (not signed in, no such app).
-      if (event.code >= 4000 && event.code < 5000) {
-        socket.close();
-        this.options.onStatus({ state: "closed", reason: event.reason || `closed with code ${event.code}` });
-        return;
-      }
-      this.#retry();
-    };
-  }
-
-  #retry(): void {
-    const max = this.options.maxDelayMs ?? 10_000;
-    const delay = Math.min(max, 500 * 2 ** this.#attempt);
-    this.#attempt += 1;
-    this.options.onStatus({ state: "reconnecting", retryInMs: delay, attempt: this.#attempt });
-    this.#timer = setTimeout(() => this.#open(), delay);
+    this.#socket.reconnectNow();
   }
 
   #receive(data: unknown): void {

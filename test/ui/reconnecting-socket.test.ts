@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { ReconnectingSocket } from "./reconnecting-socket.ts";
-import type { SocketLike, StreamStatus } from "./socket-like.ts";
+import { ReconnectingSocket } from "../../apps/web/src/live/reconnecting-socket.ts";
+import type { SocketLike, StreamStatus } from "../../apps/web/src/live/socket-like.ts";
 
 // Fake sockets and timers pin the loop's timing and bookkeeping, which the server-backed stream tests
 // (test/ui/event-stream.test.ts, log-stream.test.ts) cannot. The root vitest config leaves apps/web out:

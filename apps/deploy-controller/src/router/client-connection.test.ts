@@ -184,4 +184,23 @@ describe("router: client connections", () => {
     await client.closed;
     expect(Date.now() - started).toBeLessThan(1000);
   });
+
+  it("answers 408 to a head that does not arrive in time, and closes idle keep-alive connections", async () => {
+    const strict = await createRouter({ port: 0, table, headersTimeoutMs: 500, keepAliveTimeoutMs: 500 });
+    try {
+      const slow = rawClient(strict.port);
+      slow.socket.write("GET /slow-head HTTP/1.1\r\nHost: app.localhost\r\n");
+      await slow.closed;
+      expect(slow.received().startsWith("HTTP/1.1 408 ")).toBe(true);
+      expect(slow.received()).toContain("Kli8nt router");
+
+      const idle = rawClient(strict.port);
+      idle.socket.write("GET /then-idle HTTP/1.1\r\nHost: app.localhost\r\n\r\n");
+      await idle.closed;
+      expect(idle.received()).toContain("GET /then-idle ");
+      expect(count(idle.received(), "HTTP/1.1 ")).toBe(1);
+    } finally {
+      await strict.close();
+    }
+  });
 });

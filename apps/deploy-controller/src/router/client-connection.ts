@@ -55,7 +55,6 @@ export class ClientConnection implements ResponseOwner {
   ) {
     this.#parser = new RequestParser(
       {
-        onBegin: () => this.#arm("head", options.headersTimeoutMs),
         onHead: (head) => this.#onHead(head),
         onBody: (chunk) => this.#reading?.body.push(chunk),
         onComplete: () => {
@@ -102,6 +101,10 @@ export class ClientConnection implements ResponseOwner {
   }
 
   readonly #onData = (data: Buffer): void => {
+    // Bytes on an idle connection start a request: its head has headersTimeoutMs from now.
+    if (this.#deadlineKind === "idle" && this.#queue.length === 0 && this.#reading === null) {
+      this.#arm("head", this.options.headersTimeoutMs);
+    }
     const parsed = this.#parser.execute(data);
     if (parsed instanceof Error) {
       const code = (parsed as NodeJS.ErrnoException).code;

@@ -21,6 +21,10 @@ export interface RouterOptions {
   readonly responseTimeoutMs?: number;
   /** Largest request head accepted; bigger ones get 431. Default 16 KiB. */
   readonly maxHeaderSize?: number;
+  /** How long a request head may take to arrive before a 408 (slowloris); checked once a second. Default 30 s. */
+  readonly headersTimeoutMs?: number;
+  /** How long a keep-alive connection may sit idle between requests; checked once a second. Default 5 s. */
+  readonly keepAliveTimeoutMs?: number;
   /** How long close() lets in-flight requests finish before cutting them. Default 5000 ms. */
   readonly closeGraceMs?: number;
 }
@@ -59,9 +63,9 @@ export async function createRouter(options: RouterOptions): Promise<Router> {
   const connectionOptions: ConnectionOptions = {
     maxHeaderSize: options.maxHeaderSize ?? 16 * 1024,
     // Uploads and downloads may stream for a long time; only a slow request head is cut (slowloris).
-    headersTimeoutMs: 30_000,
+    headersTimeoutMs: options.headersTimeoutMs ?? 30_000,
     // node:http's default.
-    keepAliveTimeoutMs: 5000,
+    keepAliveTimeoutMs: options.keepAliveTimeoutMs ?? 5000,
   };
   const forget = (c: ClientConnection): void => {
     connections.delete(c);

@@ -16,8 +16,6 @@ export interface RequestHead {
 }
 
 export interface RequestEvents {
-  /** The first byte of a new request arrived. */
-  onBegin(): void;
   /** Returns 2 for an upgrade the caller takes over (llhttp then stops at the end of the head). */
   onHead(head: RequestHead): 0 | 2;
   onBody(chunk: Buffer): void;
@@ -34,7 +32,7 @@ export class RequestParser {
   constructor(events: RequestEvents, maxHeaderSize: number) {
     const native = this.#native;
     native.initialize(HttpParser.REQUEST, {}, maxHeaderSize, HttpParser.kLenientNone ?? 0);
-    native[HttpParser.kOnMessageBegin] = (): void => events.onBegin();
+    // No kOnMessageBegin: the connection sees a new request start from its own state (one callback fewer).
     native[HttpParser.kOnHeaders] = (headers: string[], url: string): void => {
       this.#pendingHeaders.push(...headers);
       this.#pendingUrl += url;

@@ -47,7 +47,6 @@ describe("response parser: node's internal llhttp binding", () => {
       kOnBody: 3,
       kOnMessageComplete: 4,
       REQUEST: 1,
-      kOnMessageBegin: 0,
     });
     expect(() => checkParserShape({ HTTPParser: noMethod })).toThrow(/HTTPParser#initialize is missing/);
   });

@@ -26,7 +26,6 @@ export interface NativeParserClass {
   new (): NativeParser;
   readonly REQUEST: number;
   readonly RESPONSE: number;
-  readonly kOnMessageBegin: number;
   readonly kOnHeaders: number;
   readonly kOnHeadersComplete: number;
   readonly kOnBody: number;
@@ -42,7 +41,6 @@ const SLOTS = [
   "kOnMessageComplete",
   // The client side (request-parser.ts) parses requests with the same binding.
   "REQUEST",
-  "kOnMessageBegin",
 ] as const;
 const PARSER_METHODS = ["initialize", "execute", "finish", "close"] as const;
 

@@ -46,6 +46,9 @@ export class UpstreamConnection {
       onread: { buffer: READ_BUFFER, callback: (n) => this.#onRead(READ_BUFFER.subarray(0, n)) },
     });
     this.socket = socket;
+    // Upstream connections never keep the process alive, idle or not (as with http.Agent's idle ones):
+    // an exchange in flight has its client's socket, which does. No ref()/unref() per request.
+    socket.unref();
     this.#parser = new ResponseParser(
       {
         onHead: (status, message, headers, keepAlive) => {
@@ -133,10 +136,7 @@ export class UpstreamPool {
   acquire(address: UpstreamAddress): UpstreamConnection {
     const key = `${address.hostname}:${address.port}`;
     const idle = this.#free.get(key)?.pop();
-    if (idle !== undefined) {
-      idle.socket.ref();
-      return idle;
-    }
+    if (idle !== undefined) return idle;
     const fresh = new UpstreamConnection(this, key, address, this.connectTimeoutMs);
     this.#all.add(fresh);
     return fresh;
@@ -153,8 +153,6 @@ export class UpstreamPool {
       conn.socket.destroy();
       return;
     }
-    // Idle connections do not keep the process alive, as with http.Agent.
-    conn.socket.unref();
     list.push(conn);
   }
 

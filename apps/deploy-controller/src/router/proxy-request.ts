@@ -93,7 +93,7 @@ export interface RequestFields {
   "x-forwarded-for": string | undefined;
 }
 
-type FieldName = keyof RequestFields;
+// The rule readFields applies: repeats of these are joined, of those the first is kept.
 const JOINED = new Set<string>([
   "accept",
   "expect",

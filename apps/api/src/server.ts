@@ -13,7 +13,9 @@ import type { Logger } from "pino";
 import { buildApi } from "./app.ts";
 import { listenEarly } from "./boot-server.ts";
 import type { ApiConfig } from "./config.ts";
+import { type ChangeFeed, InProcessChangeFeed } from "./events/change-feed.ts";
 import { EventHub } from "./events/event-hub.ts";
+import { PgChangeFeed } from "./events/pg-change-feed.ts";
 
 export interface RunningApi {
   /** Where the api listens, e.g. http://127.0.0.1:8080. */
@@ -57,6 +59,20 @@ export async function startApi(
     },
   );
   logger.info({ database: database.kind }, "Opened database");
+  // Several api replicas share a PostgreSQL database: changes cross to all of them (ADR 0121). PGlite
+  // means one process (`kli8nt start`), so the hub hears its own writers directly.
+  let feed: ChangeFeed = new InProcessChangeFeed();
+  if (database.kind === "postgres" && config.databaseUrl) {
+    feed = await PgChangeFeed.start({
+      url: config.databaseUrl,
+      db: database.db,
+      logger: logger.child({ component: "events" }),
+    }).catch(async (error: unknown) => {
+      await database.close();
+      await new Promise((resolve) => boot.server.close(resolve));
+      throw error;
+    });
+  }
   const box = new SecretBox(loadSecretKey(config.secretKey, config.dataDir));
   const relay = new OutboxRelay(database.db, publish, {
     onError: (err) => logger.warn({ err }, "Outbox relay failed; will retry"),
@@ -66,6 +82,7 @@ export async function startApi(
     db: database.db,
     appUrlTemplate: config.appUrlTemplate,
     onError: (err) => logger.warn({ err }, "Event delivery failed; browsers catch up on resync"),
+    feed,
   });
   const app = await buildApi(
     {
@@ -95,6 +112,7 @@ export async function startApi(
     events,
     async close() {
       await app.close();
+      await feed.close();
       await relay.stop();
       await database.close();
     },

@@ -1,8 +1,9 @@
-import { type Db, findAppById, listDeployments, schema, toApp, toDeployment } from "@kli8nt/db";
+import { type Db, findAppById, hashToken, listDeployments, schema, toApp, toDeployment } from "@kli8nt/db";
 import { eq } from "drizzle-orm";
 import type { z } from "zod";
 import type { appView, deploymentView } from "../schemas.ts";
 import { toAppView, toDeploymentView } from "../views.ts";
+import { type Change, type ChangeFeed, InProcessChangeFeed } from "./change-feed.ts";
 
 /** What a browser receives on `/api/events`: the current state of what changed, never a diff. */
 export type PlatformEvent =
@@ -10,7 +11,9 @@ export type PlatformEvent =
   | { readonly type: "app"; readonly app: z.infer<typeof appView> }
   | { readonly type: "app-deleted"; readonly app: string }
   /** The browser session this socket was opened with ended (sign-out): the route closes the socket. */
-  | { readonly type: "signed-out" };
+  | { readonly type: "signed-out" }
+  /** Changes may have been missed (ADR 0121): the same message as the first, so the browser fetches again. */
+  | { readonly type: "ready" };
 
 export type EventListener = (event: PlatformEvent) => void;
 
@@ -19,6 +22,8 @@ export interface EventHubOptions {
   readonly appUrlTemplate: string;
   /** A row that could not be read: logged, and the browser catches up on its next resync. */
   readonly onError: (err: unknown) => void;
+  /** How changes reach every api replica's hub (ADR 0121); in-process when absent. */
+  readonly feed?: ChangeFeed;
 }
 
 /**
@@ -26,15 +31,19 @@ export interface EventHubOptions {
  * (`deploymentChanged(id)`); the hub reads the row as it is now and sends that to the owner alone, so an
  * event can never carry a stale or someone else's state. Notifications for one key coalesce: while a read
  * is in flight, another request only marks it to run once more, so the last event sent is the newest row.
+ * Writers' calls go through the change feed, so every replica's hub does this for its own browsers.
  */
 export class EventHub {
-  /** userId → listener → the session it was opened with (none for API tokens). */
+  /** userId → listener → the hash of the session it was opened with (none for API tokens). */
   readonly #listeners = new Map<string, Map<EventListener, string | null>>();
   readonly #inFlight = new Map<string, { again: boolean; done: Promise<void> }>();
   readonly #options: EventHubOptions;
+  readonly #feed: ChangeFeed;
 
   constructor(options: EventHubOptions) {
     this.#options = options;
+    this.#feed = options.feed ?? new InProcessChangeFeed();
+    this.#feed.attach({ apply: (change) => this.#apply(change), resync: () => this.#resync() });
   }
 
   /** Delivers the events of `userId`'s apps to `listener` until the returned function is called. */
@@ -44,7 +53,7 @@ export class EventHub {
       set = new Map();
       this.#listeners.set(userId, set);
     }
-    set.set(listener, session);
+    set.set(listener, session === null ? null : hashToken(session));
     return () => {
       set.delete(listener);
       if (set.size === 0 && this.#listeners.get(userId) === set) this.#listeners.delete(userId);
@@ -59,28 +68,48 @@ export class EventHub {
   }
 
   deploymentChanged(deploymentId: string): void {
-    this.#refresh(`deployment:${deploymentId}`, () => this.#readDeployment(deploymentId));
+    this.#feed.publish({ kind: "deployment", id: deploymentId });
   }
 
   appChanged(appId: string): void {
-    this.#refresh(`app:${appId}`, () => this.#readApp(appId));
+    this.#feed.publish({ kind: "app", id: appId });
   }
 
   /** The row is gone, so the caller says whose it was. */
   appDeleted(ownerId: string, name: string): void {
-    this.#emit(ownerId, { type: "app-deleted", app: name });
+    this.#feed.publish({ kind: "app-deleted", ownerId, name });
   }
 
   /** Signing out ends the sockets of that session at once, not at their next heartbeat. */
   sessionEnded(session: string): void {
-    for (const set of this.#listeners.values())
-      for (const [listener, opened] of set)
-        if (opened === session) this.#call(listener, { type: "signed-out" });
+    this.#feed.publish({ kind: "session-ended", sessionHash: hashToken(session) });
   }
 
   /** Resolves once every read started so far has been sent (tests; shutdown). */
   async settled(): Promise<void> {
     while (this.#inFlight.size > 0) await Promise.all([...this.#inFlight.values()].map((f) => f.done));
+  }
+
+  /** A change announced by any replica, this one included: what the hub always did locally. */
+  #apply(change: Change): void {
+    if (change.kind === "deployment")
+      this.#refresh(`deployment:${change.id}`, () => this.#readDeployment(change.id));
+    else if (change.kind === "app") this.#refresh(`app:${change.id}`, () => this.#readApp(change.id));
+    else if (change.kind === "app-deleted")
+      this.#emit(change.ownerId, { type: "app-deleted", app: change.name });
+    else this.#signOut(change.sessionHash);
+  }
+
+  #signOut(sessionHash: string): void {
+    for (const set of this.#listeners.values())
+      for (const [listener, opened] of set)
+        if (opened === sessionHash) this.#call(listener, { type: "signed-out" });
+  }
+
+  /** Every local listener, all users: what they were sent may be stale, so they fetch it again. */
+  #resync(): void {
+    for (const set of [...this.#listeners.values()])
+      for (const listener of [...set.keys()]) this.#call(listener, { type: "ready" });
   }
 
   #refresh(key: string, read: () => Promise<{ ownerId: string; event: PlatformEvent } | null>): void {

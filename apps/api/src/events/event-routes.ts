@@ -21,6 +21,7 @@ export const CLOSE_SIGNED_OUT = 4401;
  * `GET /api/events` (WebSocket): the signed-in user's deployment and app changes, pushed as they are
  * recorded (ADR 0096). The first message is `{"type":"ready"}`, sent once the subscription is in place:
  * a client that fetches state after it has missed nothing. There is no history; a reconnect resyncs.
+ * `ready` comes again when this replica may have missed changes of other replicas (ADR 0121).
  */
 export function eventRoutes(options: EventRouteOptions): FastifyPluginAsyncZod {
   const heartbeatMs = options.heartbeatMs ?? 30_000;

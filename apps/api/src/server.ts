@@ -1,3 +1,4 @@
+import type { Server } from "node:http";
 import {
   createSignInLink,
   type Db,
@@ -112,9 +113,28 @@ export async function startApi(
     events,
     async close() {
       await app.close();
+      // Fastify never called listen() (serverFactory), so it leaves the server it was handed open.
+      await closeServer(boot.server, CLOSE_GRACE_MS);
       await feed.close();
       await relay.stop();
       await database.close();
     },
   };
+}
+
+// Fastify has drained its requests by then; a connection still busy after this (a client streaming a log)
+// is cut rather than left to hold the process.
+const CLOSE_GRACE_MS = 2000;
+
+/** Stops listening: idle keep-alive connections close at once, busy ones after `graceMs`. */
+function closeServer(server: Server, graceMs: number): Promise<void> {
+  if (!server.listening) return Promise.resolve();
+  return new Promise((resolve) => {
+    const cut = setTimeout(() => server.closeAllConnections(), graceMs);
+    server.close(() => {
+      clearTimeout(cut);
+      resolve();
+    });
+    server.closeIdleConnections();
+  });
 }

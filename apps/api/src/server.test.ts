@@ -1,0 +1,38 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { request } from "node:http";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import pino from "pino";
+import { describe, expect, it } from "vitest";
+import { loadConfig } from "./config.ts";
+import { startApi } from "./server.ts";
+
+/** One GET on a keep-alive connection that stays open afterwards, as a browser's would. */
+function getKeepingAlive(url: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { headers: { connection: "keep-alive" } }, (res) => {
+      res.resume();
+      res.on("end", () => resolve(res.statusCode ?? 0));
+    });
+    req.on("error", reject);
+    req.end();
+  });
+}
+
+describe("startApi", () => {
+  it("stops listening on close(), even with a client's keep-alive connection open", async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), "kli8nt-api-close-"));
+    try {
+      const config = loadConfig({ KLI8NT_DATA_DIR: dataDir, KLI8NT_PORT: "0", KLI8NT_HOST: "127.0.0.1" });
+      const api = await startApi(config, pino({ level: "silent" }), async () => undefined);
+      expect(await getKeepingAlive(`${api.url}/healthz`)).toBe(200);
+      const started = Date.now();
+      await api.close();
+      // Idle connections go at once, not after the grace period for busy ones.
+      expect(Date.now() - started).toBeLessThan(1500);
+      await expect(fetch(`${api.url}/healthz`)).rejects.toThrow();
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  }, 60_000);
+});

@@ -1,6 +1,5 @@
 import { randomBytes } from "node:crypto";
 import { type Bus, type Consumer, createBus } from "@kli8nt/bus";
-import type { DeploymentProgress } from "@kli8nt/core";
 import {
   createApiToken,
   createSession,
@@ -21,7 +20,8 @@ import WebSocket from "ws";
 import { buildApi } from "../app.ts";
 import { loadConfig } from "../config.ts";
 import { startInformConsumer } from "../inform/inform-consumer.ts";
-import { bearer, sampleApp } from "../test/harness.ts";
+import { openEventsTab, progressMessage, type Tab } from "../test/events-tab.ts";
+import { bearer, createAppVia, deployVia } from "../test/harness.ts";
 import { EventHub } from "./event-hub.ts";
 import { EVENTS_CHANNEL, PgChangeFeed } from "./pg-change-feed.ts";
 
@@ -103,31 +103,10 @@ async function startReplica(url: string): Promise<Replica> {
   };
 }
 
-type Received = { type: string; app?: unknown; deployment?: { id: string; state: string; number: number } };
-
-interface Tab {
-  readonly ws: WebSocket;
-  readonly got: Received[];
-  until(match: (e: Received) => boolean, timeoutMs?: number): Promise<Received>;
-  readonly closed: Promise<{ code: number; reason: string }>;
-}
-
 const opened: WebSocket[] = [];
-
-/** Opens /api/events on a replica as a browser tab would and waits for "ready". */
-async function connect(replica: Replica, headers: Record<string, string>): Promise<Tab> {
-  const ws = new WebSocket(`${replica.base}/api/events`, { headers });
-  opened.push(ws);
-  const got: Received[] = [];
-  ws.on("message", (data) => got.push(JSON.parse(String(data))));
-  const closed = new Promise<{ code: number; reason: string }>((resolve) =>
-    ws.on("close", (code, reason) => resolve({ code, reason: String(reason) })),
-  );
-  const until = (match: (e: Received) => boolean, timeoutMs = 5000) =>
-    eventually(`a matching event; got ${JSON.stringify(got)}`, async () => got.find(match), timeoutMs, 10);
-  await until((e) => e.type === "ready");
-  return { ws, got, until, closed };
-}
+/** A tab on `replica`'s /api/events, as a browser opens it. */
+const connect = (replica: Replica, headers: Record<string, string>): Promise<Tab> =>
+  openEventsTab(replica.base, headers, opened);
 
 const mentions = (tab: Tab, text: string) => tab.got.some((e) => JSON.stringify(e).includes(text));
 const readies = (tab: Tab) => tab.got.filter((e) => e.type === "ready").length;
@@ -174,27 +153,9 @@ describe.skipIf(!TEST_DATABASE_URL)("/api/events across two api replicas on Post
     await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
   });
 
-  async function createApp(token: string, app: string): Promise<string> {
-    const res = await a.app.inject({
-      method: "POST",
-      url: "/api/apps",
-      headers: bearer(token),
-      payload: sampleApp(app),
-    });
-    expect(res.statusCode).toBe(201);
-    return res.json<{ id: string }>().id;
-  }
-
-  async function deploy(token: string, app: string): Promise<string> {
-    const res = await a.app.inject({
-      method: "POST",
-      url: `/api/apps/${app}/deployments`,
-      headers: bearer(token),
-      payload: {},
-    });
-    expect(res.statusCode).toBe(202);
-    return res.json<{ id: string }>().id;
-  }
+  // Writers are on replica A; the tabs that must hear of it are on B.
+  const createApp = (token: string, app: string) => createAppVia(a.app, token, app);
+  const deploy = (token: string, app: string) => deployVia(a.app, token, app);
 
   it("a deploy and its INFORM progress handled on A reach the owner's tab on B as current rows, nobody else's", async () => {
     const aliceOnB = await connect(b, bearer(alice.token));
@@ -208,19 +169,7 @@ describe.skipIf(!TEST_DATABASE_URL)("/api/events across two api replicas on Post
       app: "x-alice",
       deployment: { number: 1, state: "queued" },
     });
-    const progress: DeploymentProgress = {
-      type: "DeploymentProgress",
-      version: 1,
-      deploymentId: id,
-      appId,
-      step: "build",
-      state: "building",
-      reason: null,
-      url: null,
-      image: null,
-      commitSha: null,
-      at: new Date().toISOString(),
-    };
+    const progress = progressMessage(id, appId, "building");
     await bus.publish("INFORM", { id: `${id}:building`, type: "DeploymentProgress.v1", body: progress });
     await aliceOnB.until((e) => e.deployment?.id === id && e.deployment.state === "building");
 

@@ -1,7 +1,7 @@
 import cookie from "@fastify/cookie";
 import websocket from "@fastify/websocket";
 import { type Bus, type Consumer, createBus } from "@kli8nt/bus";
-import type { DeploymentProgress, DeploymentState } from "@kli8nt/core";
+import type { DeploymentState } from "@kli8nt/core";
 import { createSession, deleteSession } from "@kli8nt/db";
 import { eventually } from "@kli8nt/testkit";
 import Fastify from "fastify";
@@ -11,7 +11,8 @@ import WebSocket from "ws";
 import { startInformConsumer } from "../inform/inform-consumer.ts";
 import { installAuth } from "../plugins/auth.ts";
 import { installProblemJson } from "../plugins/problem-json.ts";
-import { bearer, type Harness, sampleApp, startHarness } from "../test/harness.ts";
+import { openEventsTab, progressMessage, type Tab } from "../test/events-tab.ts";
+import { bearer, createAppVia, deployVia, type Harness, startHarness } from "../test/harness.ts";
 import { eventRoutes } from "./event-routes.ts";
 
 // The real api (PGlite in memory) listening on a port, the real INFORM consumer on the in-process bus, and
@@ -40,62 +41,9 @@ afterAll(async () => {
   await h?.close();
 });
 
-type Received = { type: string; app?: unknown; deployment?: { id: string; state: string; number: number } };
-
-interface Tab {
-  readonly ws: WebSocket;
-  readonly got: Received[];
-  /** Resolves with the first message (already received or still to come) that matches. */
-  until(match: (e: Received) => boolean, timeoutMs?: number): Promise<Received>;
-  readonly closed: Promise<{ code: number; reason: string }>;
-}
-
-/** Opens /api/events as a browser tab would and waits for "ready" (the subscription is in place). */
-async function connect(headers: Record<string, string>): Promise<Tab> {
-  const ws = new WebSocket(`${base}/api/events`, { headers });
-  opened.push(ws);
-  const got: Received[] = [];
-  const waiters = new Set<() => void>();
-  ws.on("message", (data) => {
-    got.push(JSON.parse(String(data)));
-    for (const w of [...waiters]) w();
-  });
-  const closed = new Promise<{ code: number; reason: string }>((resolve) =>
-    ws.on("close", (code, reason) => resolve({ code, reason: String(reason) })),
-  );
-  const until = (match: (e: Received) => boolean, timeoutMs = 5000) =>
-    new Promise<Received>((resolve, reject) => {
-      const check = () => {
-        const hit = got.find(match);
-        if (!hit) return;
-        waiters.delete(check);
-        clearTimeout(timer);
-        resolve(hit);
-      };
-      const timer = setTimeout(() => {
-        waiters.delete(check);
-        reject(new Error(`no matching event in ${timeoutMs} ms; got ${JSON.stringify(got)}`));
-      }, timeoutMs);
-      waiters.add(check);
-      check();
-    });
-  await until((e) => e.type === "ready");
-  return { ws, got, until, closed };
-}
-
-const progress = (deploymentId: string, appId: string, state: DeploymentState): DeploymentProgress => ({
-  type: "DeploymentProgress",
-  version: 1,
-  deploymentId,
-  appId,
-  step: state === "building" || state === "built" ? "build" : "deploy",
-  state,
-  reason: null,
-  url: state === "live" ? "http://x.localhost:8000" : null,
-  image: state === "built" ? `localhost/kli8nt/x@sha256:${"a".repeat(64)}` : null,
-  commitSha: null,
-  at: new Date().toISOString(),
-});
+/** A tab on this suite's api. */
+const connect = (headers: Record<string, string>): Promise<Tab> => openEventsTab(base, headers, opened);
+const progress = progressMessage;
 
 /** Publishes each state once the previous one was recorded, as a controller's steps come seconds apart. */
 async function inform(
@@ -121,27 +69,8 @@ async function inform(
   }
 }
 
-async function createApp(token: string, name: string): Promise<string> {
-  const res = await h.app.inject({
-    method: "POST",
-    url: "/api/apps",
-    headers: bearer(token),
-    payload: sampleApp(name),
-  });
-  expect(res.statusCode).toBe(201);
-  return res.json<{ id: string }>().id;
-}
-
-async function deploy(token: string, name: string): Promise<string> {
-  const res = await h.app.inject({
-    method: "POST",
-    url: `/api/apps/${name}/deployments`,
-    headers: bearer(token),
-    payload: {},
-  });
-  expect(res.statusCode).toBe(202);
-  return res.json<{ id: string }>().id;
-}
+const createApp = (token: string, name: string) => createAppVia(h.app, token, name);
+const deploy = (token: string, name: string) => deployVia(h.app, token, name);
 
 const statesOf = (tab: Tab, id: string) =>
   tab.got.filter((e) => e.deployment?.id === id).map((e) => e.deployment?.state);

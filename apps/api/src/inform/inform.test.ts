@@ -1,7 +1,7 @@
 import type { DeploymentProgress, DeploymentState } from "@kli8nt/core";
 import { enqueueMessage, type OutboxMessage, relayOutboxBatch } from "@kli8nt/db";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { bearer, type Harness, sampleApp, startHarness } from "../test/harness.ts";
+import { bearer, createAppVia, deployVia, type Harness, startHarness } from "../test/harness.ts";
 import { applyProgress } from "./apply-progress.ts";
 
 // The real api on PGlite: INFORM messages applied in order, redelivered and reordered; rollback over HTTP.
@@ -32,14 +32,7 @@ const progress = (
 });
 
 async function deploy(name: string): Promise<{ id: string; appId: string }> {
-  const res = await h.app.inject({
-    method: "POST",
-    url: `/api/apps/${name}/deployments`,
-    headers: bearer(h.alice.token),
-    payload: {},
-  });
-  expect(res.statusCode).toBe(202);
-  const { id } = res.json<{ id: string }>();
+  const id = await deployVia(h.app, h.alice.token, name);
   const app = await h.app.inject({ method: "GET", url: `/api/apps/${name}`, headers: bearer(h.alice.token) });
   return { id, appId: app.json<{ id: string }>().id };
 }
@@ -57,12 +50,7 @@ const stateOf = async (id: string) =>
 
 describe("INFORM consumer", () => {
   it("moves rows forward once, ignores stale messages, supersedes the previous live release", async () => {
-    await h.app.inject({
-      method: "POST",
-      url: "/api/apps",
-      headers: bearer(h.alice.token),
-      payload: sampleApp("inform-app"),
-    });
+    await createAppVia(h.app, h.alice.token, "inform-app");
     const v1 = await deploy("inform-app");
     expect((await applyProgress(h.database.db, progress(v1.id, v1.appId, "building"))).applied).toBe(
       "building",
@@ -86,12 +74,7 @@ describe("INFORM consumer", () => {
   });
 
   it("rolls back to a superseded release with its image and port, and refuses live or failed targets", async () => {
-    await h.app.inject({
-      method: "POST",
-      url: "/api/apps",
-      headers: bearer(h.alice.token),
-      payload: sampleApp("rb-app"),
-    });
+    await createAppVia(h.app, h.alice.token, "rb-app");
     const v1 = await deploy("rb-app");
     await enqueueMessage(h.database.db, "DEPLOY", {
       type: "DeployRequested",

@@ -11,6 +11,7 @@ import {
 } from "@kli8nt/db";
 import type { LogStore } from "@kli8nt/logstore";
 import type { FastifyInstance } from "fastify";
+import { expect } from "vitest";
 import { type BuildOptions, buildApi } from "../app.ts";
 import { loadConfig } from "../config.ts";
 import { EventHub } from "../events/event-hub.ts";
@@ -87,3 +88,27 @@ export const sampleApp = (name: string) => ({
   name,
   repository: { url: `https://github.com/acme/${name}`, branch: "main" },
 });
+
+/** Creates an app through the api as `token`'s user; returns its id. */
+export async function createAppVia(app: FastifyInstance, token: string, name: string): Promise<string> {
+  const res = await app.inject({
+    method: "POST",
+    url: "/api/apps",
+    headers: bearer(token),
+    payload: sampleApp(name),
+  });
+  expect(res.statusCode).toBe(201);
+  return res.json<{ id: string }>().id;
+}
+
+/** Asks the api for a deployment of `name`; returns the deployment's id. */
+export async function deployVia(app: FastifyInstance, token: string, name: string): Promise<string> {
+  const res = await app.inject({
+    method: "POST",
+    url: `/api/apps/${name}/deployments`,
+    headers: bearer(token),
+    payload: {},
+  });
+  expect(res.statusCode).toBe(202);
+  return res.json<{ id: string }>().id;
+}

@@ -41,39 +41,40 @@ function connectionTokens(value: string | undefined): Set<string> | undefined {
   return named;
 }
 
-function copyEndToEnd(raw: string[], named: Set<string> | undefined, skip: Set<string>): string[] {
-  const out: string[] = [];
-  for (let i = 0; i + 1 < raw.length; i += 2) {
-    const name = raw[i] as string;
-    if (named !== undefined || DROPPED_LENGTHS.has(name.length)) {
-      const lower = name.toLowerCase();
-      if (HOP_BY_HOP.has(lower) || skip.has(lower) || named?.has(lower) === true) continue;
-    }
-    out.push(name, raw[i + 1] as string);
-  }
-  return out;
+/** Whether a field is not forwarded: hop-by-hop, named in Connection, or one the router sets itself. */
+function dropped(name: string, named: Set<string> | undefined, skip: Set<string>): boolean {
+  if (named === undefined && !DROPPED_LENGTHS.has(name.length)) return false;
+  const lower = name.toLowerCase();
+  return HOP_BY_HOP.has(lower) || skip.has(lower) || named?.has(lower) === true;
 }
 
-/** Headers for the upstream request: end-to-end ones, the original Host, and X-Forwarded-*. */
-export function upstreamRequestHeaders(req: ProxyRequest, upgrade: boolean): string[] {
-  const out = copyEndToEnd(req.rawHeaders, connectionTokens(req.headers.connection), FORWARDED);
+/** X-Forwarded-* as the edge sets them: [name, value, …]. */
+function forwardedFields(req: ProxyRequest): string[] {
   const remote = req.socket.remoteAddress ?? "";
   // Repeated X-Forwarded-For lines are already joined with ", " (proxy-request.ts).
   const prior = req.headers["x-forwarded-for"];
-  out.push("x-forwarded-for", prior === undefined ? remote : `${prior}, ${remote}`);
-  out.push(
+  const proto = "encrypted" in req.socket && req.socket.encrypted === true ? "https" : "http";
+  const fields = [
+    "x-forwarded-for",
+    prior === undefined ? remote : `${prior}, ${remote}`,
     "x-forwarded-proto",
-    "encrypted" in req.socket && req.socket.encrypted === true ? "https" : "http",
-  );
-  if (req.headers.host !== undefined) out.push("x-forwarded-host", req.headers.host);
-  out.push("x-forwarded-port", String(req.socket.localPort ?? ""));
-  if (upgrade) {
-    out.push("connection", "upgrade");
-    if (req.headers.upgrade !== undefined) out.push("upgrade", req.headers.upgrade);
-  } else if (isChunkedOnly(req)) {
-    // Node only chunk-encodes POST-like methods by default; say it explicitly so any method keeps its body.
-    out.push("transfer-encoding", "chunked");
+    proto,
+  ];
+  if (req.headers.host !== undefined) fields.push("x-forwarded-host", req.headers.host);
+  fields.push("x-forwarded-port", String(req.socket.localPort ?? ""));
+  return fields;
+}
+
+/** Headers for the upstream of an upgrade (http.request): end-to-end ones, X-Forwarded-*, the Upgrade. */
+export function upgradeRequestHeaders(req: ProxyRequest): string[] {
+  const raw = req.rawHeaders;
+  const named = connectionTokens(req.headers.connection);
+  const out: string[] = [];
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    if (!dropped(raw[i] as string, named, FORWARDED)) out.push(raw[i] as string, raw[i + 1] as string);
   }
+  out.push(...forwardedFields(req), "connection", "upgrade");
+  if (req.headers.upgrade !== undefined) out.push("upgrade", req.headers.upgrade);
   return out;
 }
 
@@ -86,17 +87,14 @@ export interface UpstreamHead {
   readonly chunked: boolean;
 }
 
-/** The same fields as upstreamRequestHeaders, written straight into the head (the hot path: no arrays). */
+/** The request head for the upstream, written straight into one string (the hot path). */
 export function upstreamRequestHead(req: ProxyRequest): UpstreamHead {
   const chunked = isChunkedOnly(req);
   let text = `${req.method} ${req.url} HTTP/1.1\r\n`;
   text += endToEndText(req.rawHeaders, connectionTokens(req.headers.connection), FORWARDED).text;
-  const prior = req.headers["x-forwarded-for"];
-  const remote = req.socket.remoteAddress ?? "";
-  const proto = "encrypted" in req.socket && req.socket.encrypted === true ? "https" : "http";
-  text += `x-forwarded-for: ${prior === undefined ? remote : `${prior}, ${remote}`}\r\nx-forwarded-proto: ${proto}\r\n`;
-  if (req.headers.host !== undefined) text += `x-forwarded-host: ${req.headers.host}\r\n`;
-  text += `x-forwarded-port: ${req.socket.localPort ?? ""}\r\n`;
+  const forwarded = forwardedFields(req);
+  for (let i = 0; i + 1 < forwarded.length; i += 2) text += `${forwarded[i]}: ${forwarded[i + 1]}\r\n`;
+  // llhttp decoded a chunked body; say chunked explicitly so that any method keeps its body.
   if (chunked) text += "transfer-encoding: chunked\r\n";
   return { text: `${text}\r\n`, bodyless: hasNoBody(req), chunked };
 }
@@ -112,11 +110,8 @@ function endToEndText(raw: string[], named: Set<string> | undefined, skip: Set<s
   let hasLength = false;
   for (let i = 0; i + 1 < raw.length; i += 2) {
     const name = raw[i] as string;
-    if (named !== undefined || DROPPED_LENGTHS.has(name.length) || name.length === 14) {
-      const lower = name.toLowerCase();
-      if (HOP_BY_HOP.has(lower) || skip.has(lower) || named?.has(lower) === true) continue;
-      if (lower === "content-length") hasLength = true;
-    }
+    if (dropped(name, named, skip)) continue;
+    if (name.length === 14 && name.toLowerCase() === "content-length") hasLength = true;
     text += `${name}: ${raw[i + 1]}\r\n`;
   }
   return { text, hasLength };

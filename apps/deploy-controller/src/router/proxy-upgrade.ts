@@ -1,6 +1,6 @@
 import { request } from "node:http";
 import type { Socket } from "node:net";
-import { upstreamRequestHeaders } from "./headers.ts";
+import { upgradeRequestHeaders } from "./headers.ts";
 import { rawResponse, reasonPhrase, type StatusPage } from "./pages.ts";
 import type { ProxyRequest } from "./proxy-request.ts";
 import { upstreamFailedPage } from "./status-pages.ts";
@@ -51,7 +51,7 @@ export function proxyUpgrade(
     port: upstream.port,
     method: req.method,
     path: req.url,
-    headers: upstreamRequestHeaders(req, true),
+    headers: upgradeRequestHeaders(req),
     agent: false,
   });
   armConnectTimeout(proxyReq, ctx.connectTimeoutMs);

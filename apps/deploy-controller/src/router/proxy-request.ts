@@ -29,10 +29,6 @@ export class RequestBody {
 
   constructor(private readonly flow: BodyFlow) {}
 
-  get complete(): boolean {
-    return this.#state === "ended";
-  }
-
   attach(sink: BodySink): void {
     this.#sink = sink;
     this.#released = false;
@@ -114,7 +110,6 @@ export class ProxyRequest {
   readonly rawHeaders: string[];
   readonly headers: RequestFields;
   readonly keepAlive: boolean;
-  readonly upgrade: boolean;
   readonly body: RequestBody;
 
   constructor(
@@ -129,7 +124,6 @@ export class ProxyRequest {
     this.rawHeaders = head.headers;
     this.headers = readFields(head.headers);
     this.keepAlive = head.keepAlive;
-    this.upgrade = head.upgrade;
     this.body = new RequestBody(flow);
   }
 }

@@ -157,6 +157,13 @@ function cpuMicros(pid: number): number {
   return own + (kids === "" ? 0 : kids.split(" ").reduce((sum, kid) => sum + cpuMicros(Number(kid)), 0));
 }
 
+/** CPU steal so far, as [steal, total] clock ticks of all CPUs: on a VM it slows rounds unevenly. */
+function stealTicks(): [number, number] {
+  const cpu =
+    readFileSync("/proc/stat", "utf8").split("\n")[0]?.trim().split(/\s+/).slice(1).map(Number) ?? [];
+  return [cpu[7] ?? 0, cpu.reduce((sum, n) => sum + n, 0)];
+}
+
 interface Load {
   rps: number;
   p50us: number;
@@ -164,6 +171,8 @@ interface Load {
   bad: number;
   cpuPerRequestUs: number;
   load1: number;
+  /** Share of all CPU time the hypervisor took during the round, in %. */
+  stealPct: number;
 }
 
 /** wrk prints latencies as 812.00us, 1.23ms or 1.01s. */
@@ -185,8 +194,10 @@ function wrk(port: number, seconds: number, connections: number): Promise<string
 async function load(port: number, seconds: number, pid: number, connections = CONNECTIONS): Promise<Load> {
   const load1 = loadavg()[0] ?? 0;
   const cpu0 = cpuMicros(pid);
+  const [steal0, total0] = stealTicks();
   const out = await wrk(port, seconds, connections);
   const cpu = cpuMicros(pid) - cpu0;
+  const [steal1, total1] = stealTicks();
   const total = Number(/(\d+) requests in/.exec(out)?.[1] ?? 0);
   const socketErrors = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
   const bad =
@@ -199,6 +210,7 @@ async function load(port: number, seconds: number, pid: number, connections = CO
     bad,
     cpuPerRequestUs: cpu / Math.max(1, total),
     load1,
+    stealPct: (100 * (steal1 - steal0)) / Math.max(1, total1 - total0),
   };
 }
 
@@ -246,7 +258,7 @@ async function main(): Promise<void> {
       console.log(
         `round ${round + 1} ${name.padEnd(6)} ${fmt(r.rps).padStart(6)} req/s  p50 ${fmt(r.p50us)} µs  ` +
           `p99 ${fmt(r.p99us)} µs  ${fmt(r.cpuPerRequestUs, 1)} µs CPU/req  non-2xx/errors ${r.bad}  ` +
-          `load ${fmt(r.load1, 1)}`,
+          `load ${fmt(r.load1, 1)}  steal ${fmt(r.stealPct, 1)} %`,
       );
     }
   }
@@ -260,6 +272,7 @@ async function main(): Promise<void> {
   const bad = runs.router.concat(runs.nginx).reduce((sum, r) => sum + r.bad, 0);
   const added = (name: Proxy): number => median(p50[name]) - median(p50.upstream);
   const loads = runs.router.concat(runs.nginx).map((r) => r.load1);
+  const steals = runs.router.concat(runs.nginx).map((r) => r.stealPct);
   console.log(`throughput (median): router ${fmt(rps("router"))} req/s, nginx ${fmt(rps("nginx"))} req/s`);
   console.log(
     `proxy CPU per request (median): router ${fmt(cpu("router"), 1)} µs, nginx ${fmt(cpu("nginx"), 1)} µs`,
@@ -268,7 +281,8 @@ async function main(): Promise<void> {
     `added p50 latency (1 connection, vs direct ${fmt(median(p50.upstream))} µs): router ${fmt(added("router"))} µs, nginx ${fmt(added("nginx"))} µs`,
   );
   console.log(
-    `load average during rounds: ${fmt(Math.min(...loads), 1)}–${fmt(Math.max(...loads), 1)}; non-2xx/errors ${bad}`,
+    `load average during rounds: ${fmt(Math.min(...loads), 1)}–${fmt(Math.max(...loads), 1)}; ` +
+      `CPU steal ${fmt(Math.min(...steals), 1)}–${fmt(Math.max(...steals), 1)} %; non-2xx/errors ${bad}`,
   );
   await stopChildren();
   rmSync(nginx.dir, { recursive: true, force: true });

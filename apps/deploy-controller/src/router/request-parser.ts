@@ -1,7 +1,7 @@
-import { HTTP_METHODS, HttpParser } from "./response-parser.ts";
+import { LLHTTP_METHODS, WasmParser } from "./llhttp-wasm.ts";
 
-// The client side of the router parses requests with the same llhttp binding as the upstream side (ADR
-// 0073, ADR 0120): node:http's server parses with it too, so what it accepts and rejects is unchanged.
+// The client side of the router parses requests with llhttp too, node:http's server parser, in the same
+// WebAssembly build as the upstream side (ADR 0120, ADR 0122): what it accepts and rejects is llhttp's.
 
 /** One request head as llhttp read it; `headers` is [name, value, name, value, …] as sent (latin1). */
 export interface RequestHead {
@@ -24,46 +24,24 @@ export interface RequestEvents {
 
 /** One llhttp request parser for the lifetime of one client connection. */
 export class RequestParser {
-  readonly #native = new HttpParser();
-  // Heads with more than 32 fields, or a long target, arrive in pieces through kOnHeaders first.
-  #pendingHeaders: string[] = [];
-  #pendingUrl = "";
+  readonly #native: WasmParser;
 
   constructor(events: RequestEvents, maxHeaderSize: number) {
-    const native = this.#native;
-    native.initialize(HttpParser.REQUEST, {}, maxHeaderSize, HttpParser.kLenientNone ?? 0);
-    // No kOnMessageBegin: the connection sees a new request start from its own state (one callback fewer).
-    native[HttpParser.kOnHeaders] = (headers: string[], url: string): void => {
-      this.#pendingHeaders.push(...headers);
-      this.#pendingUrl += url;
-    };
-    native[HttpParser.kOnHeadersComplete] = (
-      versionMajor: number,
-      versionMinor: number,
-      headers: string[] | undefined,
-      method: number,
-      url: string | undefined,
-      _status: unknown,
-      _message: unknown,
-      upgrade: boolean,
-      keepAlive: boolean,
-    ): 0 | 2 => {
-      const all = headers ?? this.#pendingHeaders;
-      const target = url || this.#pendingUrl;
-      this.#pendingHeaders = [];
-      this.#pendingUrl = "";
-      return events.onHead({
-        method: HTTP_METHODS[method] ?? "GET",
-        url: target,
-        versionMajor,
-        versionMinor,
-        headers: all,
-        upgrade,
-        keepAlive,
-      });
-    };
-    native[HttpParser.kOnBody] = (chunk: Buffer): void => events.onBody(chunk);
-    native[HttpParser.kOnMessageComplete] = (): void => events.onComplete();
+    this.#native = new WasmParser(WasmParser.REQUEST, maxHeaderSize, {
+      onHeadersComplete: (versionMajor, versionMinor, headers, method, url, _s, _m, upgrade, keepAlive) =>
+        events.onHead({
+          method: LLHTTP_METHODS[method] ?? "GET",
+          url,
+          versionMajor,
+          versionMinor,
+          headers,
+          upgrade,
+          keepAlive,
+        }),
+      // Request bodies may wait for their turn (pipelining) or in a socket's queue: they get a copy.
+      onBody: (chunk) => events.onBody(Buffer.from(chunk)),
+      onMessageComplete: () => events.onComplete(),
+    });
   }
 
   /**
@@ -71,11 +49,10 @@ export class RequestParser {
    * the rest belongs to the upgraded protocol), or an Error with llhttp's `code` for bytes that are not.
    */
   execute(data: Buffer): number | Error {
-    const result = this.#native.execute(data);
-    return result instanceof Error ? result : (result as number);
+    return this.#native.execute(data);
   }
 
-  /** Frees the native parser; deferred, since it may be inside one of its own callbacks. */
+  /** Frees the parser; deferred, since it may be inside one of its own callbacks. */
   close(): void {
     setImmediate(() => this.#native.close());
   }

@@ -1,9 +1,8 @@
-import { createRequire } from "node:module";
 import { describe, expect, it } from "vitest";
-import { checkParserShape, type ResponseEvents, ResponseParser } from "./response-parser.ts";
+import { type ResponseEvents, ResponseParser } from "./response-parser.ts";
 
-// response-parser.ts drives node's internal llhttp binding (`_http_common`, undocumented; ADR 0073). These
-// tests pin the shape it relies on, so a Node upgrade that changes it fails here by name, not as 502s.
+// response-parser.ts drives llhttp's WebAssembly build (ADR 0122) through llhttp-wasm.ts, which keeps the
+// rules node's binding had: fields joined across reads, trailing whitespace trimmed, the header-size limit.
 
 interface Parsed {
   heads: { status: number; message: string; headers: string[]; keepAlive: boolean }[];
@@ -28,27 +27,28 @@ function parserFor(noBody = false, maxHeaderSize = 0): { parser: ResponseParser;
   return { parser: new ResponseParser(events, maxHeaderSize), parsed };
 }
 
-describe("response parser: node's internal llhttp binding", () => {
-  it("accepts this Node's _http_common and rejects a shape without what it uses", () => {
-    const real = createRequire(import.meta.url)("_http_common") as { HTTPParser: unknown };
-    expect(checkParserShape(real)).toBe(real.HTTPParser);
-    expect(() => checkParserShape({})).toThrow(/HTTPParser\.RESPONSE is missing/);
-    const noSlot = Object.assign(() => undefined, {
-      RESPONSE: 2,
-      kOnHeaders: 1,
-      kOnHeadersComplete: 2,
-      kOnBody: 3,
+describe("response parser: llhttp in WebAssembly", () => {
+  it("joins names and values split across reads, keeps empty values, and trims trailing whitespace", () => {
+    const { parser, parsed } = parserFor();
+    const bytes = "HTTP/1.1 200 OK\r\nX-Empty:\r\nX-Long-Name: some value \t\r\nContent-Length: 2\r\n\r\nok";
+    // One byte per read: every name, value and the reason phrase arrive in pieces.
+    for (const byte of Buffer.from(bytes)) expect(parser.execute(Buffer.from([byte]))).toBeUndefined();
+    expect(parsed.heads[0]).toMatchObject({
+      message: "OK",
+      headers: ["X-Empty", "", "X-Long-Name", "some value", "Content-Length", "2"],
     });
-    expect(() => checkParserShape({ HTTPParser: noSlot })).toThrow(/kOnMessageComplete is missing/);
-    const noMethod = Object.assign(() => undefined, {
-      RESPONSE: 2,
-      kOnHeaders: 1,
-      kOnHeadersComplete: 2,
-      kOnBody: 3,
-      kOnMessageComplete: 4,
-      REQUEST: 1,
-    });
-    expect(() => checkParserShape({ HTTPParser: noMethod })).toThrow(/HTTPParser#initialize is missing/);
+    expect([parsed.body, parsed.completed]).toEqual(["ok", 1]);
+    parser.close();
+  });
+
+  it("answers a head over the size limit with HPE_HEADER_OVERFLOW, as node's binding does", () => {
+    const { parser } = parserFor(false, 64);
+    const err = parser.execute(Buffer.from(`HTTP/1.1 200 OK\r\nX-Big: ${"x".repeat(100)}\r\n\r\n`));
+    expect(err).toMatchObject({ code: "HPE_HEADER_OVERFLOW" });
+    const bad = parserFor().parser;
+    expect(bad.execute(Buffer.from("HTTP/1.1 abc OK\r\n\r\n"))).toMatchObject({ code: "HPE_INVALID_STATUS" });
+    parser.close();
+    bad.close();
   });
 
   it("calls back with status, reason, raw fields and keep-alive in the order it reads them", () => {

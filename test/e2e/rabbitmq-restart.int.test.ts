@@ -75,6 +75,9 @@ function logged(msg: string, deploymentId: string): string[] {
 function slowSample(): Record<string, string> {
   const pkg = JSON.parse(readFileSync(join(samplePath("node-hello"), "package.json"), "utf8"));
   pkg.scripts.build = "sleep 15";
+  // buildah's layer cache is the machine's, not the app's: a package.json of this run only makes sure the
+  // slow build step runs again instead of coming from the cache of an earlier run.
+  pkg.description = `broker restart test ${APP}`;
   const server = readFileSync(join(samplePath("node-hello"), "server.js"), "utf8").replace(
     'server.listen(port, "0.0.0.0", () => {',
     'setTimeout(() => server.listen(port, "0.0.0.0", () => {',

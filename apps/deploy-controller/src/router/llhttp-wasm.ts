@@ -232,27 +232,27 @@ export class WasmParser {
   }
 
   onField(at: number, len: number): number {
-    if (!this.#track(len)) return USER;
-    const text = memory().toString("latin1", at, at + len);
-    const headers = this.#headers;
-    // An even count: every name so far has its value, so this starts a new name.
-    if (headers.length % 2 === 0) headers.push(text);
-    else headers[headers.length - 1] += text;
-    return 0;
+    // An even count: every name so far has its value, so this piece starts a new name.
+    return this.#headerPiece(at, len, 0);
   }
 
   onValue(at: number, len: number): number {
+    return this.#headerPiece(at, len, 1);
+  }
+
+  /** A piece of a name (`starts` 0) or value (1): a new entry, or the rest of one split across reads. */
+  #headerPiece(at: number, len: number, starts: 0 | 1): number {
     if (!this.#track(len)) return USER;
     const text = memory().toString("latin1", at, at + len);
     const headers = this.#headers;
-    if (headers.length % 2 === 1) headers.push(text);
+    if (headers.length % 2 === starts) headers.push(text);
     else headers[headers.length - 1] += text;
     return 0;
   }
 
   onHeadersComplete(status: number, upgrade: boolean, keepAlive: boolean): number {
     const headers = this.#headers;
-    // A name whose value was empty: llhttp called no value callback for it.
+    // Pairs whatever happens: a last name that got no value callback at all gets an empty value.
     if (headers.length % 2 === 1) headers.push("");
     for (let i = 1; i < headers.length; i += 2) {
       const value = headers[i] as string;

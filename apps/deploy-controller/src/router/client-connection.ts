@@ -4,6 +4,7 @@ import { rawResponse } from "./pages.ts";
 import { ProxyRequest } from "./proxy-request.ts";
 import { type RequestHead, RequestParser } from "./request-parser.ts";
 import { clientErrorPage } from "./status-pages.ts";
+import type { SweepClock } from "./sweep-clock.ts";
 
 /** What the router does with each request a connection reads. */
 export interface ConnectionHandlers {
@@ -18,6 +19,8 @@ export interface ConnectionOptions {
   readonly headersTimeoutMs: number;
   /** How long a keep-alive connection may sit idle between requests. */
   readonly keepAliveTimeoutMs: number;
+  /** The router's sweep clock: the deadlines are checked by its sweep (sweep-clock.ts). */
+  readonly clock: SweepClock;
 }
 
 /** A request read from the connection, waiting for its turn or being answered (the queue's first). */
@@ -85,8 +88,13 @@ export class ClientConnection implements ResponseOwner {
     return this.#queue.length === 0 && !this.#handedOver;
   }
 
-  /** Called about once a second: closes a connection whose head or idle time ran out. */
+  /**
+   * Called by the router's sweep: closes a connection whose head or idle time ran out, and lets the
+   * exchange answering the current request check its own deadline.
+   */
   sweep(now: number): void {
+    const turn = this.#queue[0];
+    if (turn?.kind === "http") turn.res.observer?.onSweep(now);
     if (this.#deadline === 0 || now < this.#deadline || this.#handedOver) return;
     this.#deadline = 0;
     if (this.#deadlineKind === "idle" || this.#queue.length > 0) this.socket.destroy();
@@ -218,7 +226,7 @@ export class ClientConnection implements ResponseOwner {
 
   #arm(kind: "head" | "idle", ms: number): void {
     this.#deadlineKind = kind;
-    this.#deadline = ms > 0 ? Date.now() + ms : 0;
+    this.#deadline = this.options.clock.deadline(ms);
   }
 
   /** Whatever the client sends from now on is read (so its close is seen) and dropped. */

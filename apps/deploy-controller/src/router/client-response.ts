@@ -8,6 +8,8 @@ export interface ResponseObserver {
   onClientDrain(): void;
   /** The client connection closed before the response was complete. */
   onClose(): void;
+  /** The router's sweep (sweep-clock.ts): a deadline due by `now` fires. */
+  onSweep(now: number): void;
 }
 
 /** The client connection's side of a response: told when it is complete, and whether to close after it. */

@@ -3,6 +3,7 @@ import { UnavailableError } from "@kli8nt/core";
 import type { RouteTable } from "../routes.ts";
 import { ClientConnection, type ConnectionOptions } from "./client-connection.ts";
 import { createHandlers } from "./request-handlers.ts";
+import { SweepClock } from "./sweep-clock.ts";
 import { type ProxyContext, type RouterLogger, silentLogger } from "./types.ts";
 import { UpstreamPool } from "./upstream-pool.ts";
 
@@ -17,13 +18,16 @@ export interface RouterOptions {
   readonly logger?: RouterLogger;
   /** How long the upstream may take to accept a TCP connection. Default 5000 ms. */
   readonly connectTimeoutMs?: number;
-  /** How long the app may take to start answering once it has the whole request; 0 = no limit. Default 60 s. */
+  /**
+   * How long the app may take to start answering once it has the whole request; 0 = no limit. Default 60 s.
+   * This and the two below are checked by one sweep, once a second or a quarter of the shortest of them.
+   */
   readonly responseTimeoutMs?: number;
   /** Largest request head accepted; bigger ones get 431. Default 16 KiB. */
   readonly maxHeaderSize?: number;
-  /** How long a request head may take to arrive before a 408 (slowloris); checked once a second. Default 30 s. */
+  /** How long a request head may take to arrive before a 408 (slowloris). Default 30 s. */
   readonly headersTimeoutMs?: number;
-  /** How long a keep-alive connection may sit idle between requests; checked once a second. Default 5 s. */
+  /** How long a keep-alive connection may sit idle between requests. Default 5 s. */
   readonly keepAliveTimeoutMs?: number;
   /** How long close() lets in-flight requests finish before cutting them. Default 5000 ms. */
   readonly closeGraceMs?: number;
@@ -49,12 +53,15 @@ export async function createRouter(options: RouterOptions): Promise<Router> {
   const logger = options.logger ?? silentLogger;
   const connectTimeoutMs = options.connectTimeoutMs ?? 5000;
   const pool = new UpstreamPool(connectTimeoutMs);
-  const ctx: ProxyContext = {
-    pool,
-    connectTimeoutMs,
-    responseTimeoutMs: options.responseTimeoutMs ?? 60_000,
-    logger,
-  };
+  const responseTimeoutMs = options.responseTimeoutMs ?? 60_000;
+  // Uploads and downloads may stream for a long time; only a slow request head is cut (slowloris).
+  const headersTimeoutMs = options.headersTimeoutMs ?? 30_000;
+  // node:http's default.
+  const keepAliveTimeoutMs = options.keepAliveTimeoutMs ?? 5000;
+  const clock = new SweepClock(
+    SweepClock.intervalFor([responseTimeoutMs, headersTimeoutMs, keepAliveTimeoutMs]),
+  );
+  const ctx: ProxyContext = { pool, connectTimeoutMs, responseTimeoutMs, clock, logger };
   const upgraded = new Set<Socket>();
   const connections = new Set<ClientConnection>();
 
@@ -62,10 +69,9 @@ export async function createRouter(options: RouterOptions): Promise<Router> {
   const handlers = createHandlers(ctx, routes, upgraded);
   const connectionOptions: ConnectionOptions = {
     maxHeaderSize: options.maxHeaderSize ?? 16 * 1024,
-    // Uploads and downloads may stream for a long time; only a slow request head is cut (slowloris).
-    headersTimeoutMs: options.headersTimeoutMs ?? 30_000,
-    // node:http's default.
-    keepAliveTimeoutMs: options.keepAliveTimeoutMs ?? 5000,
+    headersTimeoutMs,
+    keepAliveTimeoutMs,
+    clock,
   };
   const forget = (c: ClientConnection): void => {
     connections.delete(c);
@@ -74,11 +80,11 @@ export async function createRouter(options: RouterOptions): Promise<Router> {
   const server: Server = createServer({ noDelay: true, allowHalfOpen: true }, (socket) => {
     connections.add(new ClientConnection(socket, handlers, connectionOptions, forget));
   });
-  // One timer for every connection's head and idle deadlines, instead of two timers per request.
+  // One timer for every deadline of every connection, instead of timers per request (sweep-clock.ts).
   const sweeper = setInterval(() => {
-    const now = Date.now();
+    const now = clock.tick();
     for (const c of connections) c.sweep(now);
-  }, 1000);
+  }, clock.intervalMs);
   sweeper.unref();
 
   const host = options.host ?? "127.0.0.1";

@@ -29,10 +29,21 @@ const DROPPED_LENGTHS = new Set([...HOP_BY_HOP, ...FORWARDED].map((name) => name
 const tokensOf = new Map<string, Set<string> | undefined>();
 const MAX_CACHED = 256;
 
+// The last value looked up: an upstream sends the same one on every response ("keep-alive"), and comparing
+// it spares hashing a new string per response for the map.
+let lastValue = "";
+let lastTokens: Set<string> | undefined;
+
 /** Field names a Connection header adds to the hop-by-hop ones; undefined when it adds none. */
 function connectionTokens(value: string | undefined): Set<string> | undefined {
   if (value === undefined || value === "") return undefined;
-  if (tokensOf.has(value)) return tokensOf.get(value);
+  if (value === lastValue) return lastTokens;
+  lastValue = value;
+  lastTokens = tokensOf.has(value) ? tokensOf.get(value) : parseTokens(value);
+  return lastTokens;
+}
+
+function parseTokens(value: string): Set<string> | undefined {
   const tokens = new Set(value.split(",").map((t) => t.trim().toLowerCase()));
   for (const token of tokens) if (HOP_BY_HOP.has(token)) tokens.delete(token);
   const named = tokens.size === 0 ? undefined : tokens;

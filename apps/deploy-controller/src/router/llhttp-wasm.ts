@@ -52,6 +52,12 @@ export const LLHTTP_METHODS: readonly string[] = (() => {
   return names;
 })();
 
+// The kinds of head pieces a parser keeps as offsets until it decodes them.
+const URL_PIECE = 0;
+const STATUS_PIECE = 1;
+const NAME_PIECE = 2;
+const VALUE_PIECE = 3;
+
 /** The parser being executed; llhttp's imports find their parser here (one execute at a time). */
 let current: WasmParser | null = null;
 
@@ -80,10 +86,14 @@ const instance = new Instance(compile(), {
 const llhttp = instance.exports as unknown as LlhttpExports;
 llhttp._initialize?.();
 
-/** A Buffer over the module's memory; a new one after the memory grows (the old one is detached). */
+/**
+ * A Buffer over the module's memory; a new one after the memory grows. Growing detaches the old
+ * ArrayBuffer, which leaves the view with length 0: checking that spares the `memory.buffer` getter, a
+ * call into C++, on every callback.
+ */
 let heap = Buffer.from(llhttp.memory.buffer);
 function memory(): Buffer {
-  if (heap.buffer !== llhttp.memory.buffer) heap = Buffer.from(llhttp.memory.buffer);
+  if (heap.length === 0) heap = Buffer.from(llhttp.memory.buffer);
   return heap;
 }
 
@@ -137,6 +147,11 @@ export class WasmParser {
   #status = "";
   /** [name, value, name, value, …]; a name or value split across reads is appended to. */
   #headers: string[] = [];
+  /**
+   * The head's pieces not yet made strings, as [kind, at, len, …] into the module's memory: they are
+   * decoded with one slice per read (one C++ call instead of one per piece), before that memory is reused.
+   */
+  readonly #pieces: number[] = [];
 
   constructor(
     type: number,
@@ -162,6 +177,8 @@ export class WasmParser {
     let err: number;
     try {
       err = llhttp.llhttp_execute(this.#ptr, ptr, data.length);
+      // A head split across reads: its pieces so far point into bytes the next execute overwrites.
+      this.#decodePieces();
     } finally {
       current = prior;
       if (nested) llhttp.free(ptr);
@@ -216,41 +233,57 @@ export class WasmParser {
     this.#url = "";
     this.#status = "";
     this.#headers = [];
+    this.#pieces.length = 0;
     return 0;
   }
 
   onUrl(at: number, len: number): number {
-    if (!this.#track(len)) return USER;
-    this.#url += memory().toString("latin1", at, at + len);
-    return 0;
+    return this.#piece(URL_PIECE, at, len);
   }
 
   onStatus(at: number, len: number): number {
-    if (!this.#track(len)) return USER;
-    this.#status += memory().toString("latin1", at, at + len);
-    return 0;
+    return this.#piece(STATUS_PIECE, at, len);
   }
 
   onField(at: number, len: number): number {
-    // An even count: every name so far has its value, so this piece starts a new name.
-    return this.#headerPiece(at, len, 0);
+    return this.#piece(NAME_PIECE, at, len);
   }
 
   onValue(at: number, len: number): number {
-    return this.#headerPiece(at, len, 1);
+    return this.#piece(VALUE_PIECE, at, len);
   }
 
-  /** A piece of a name (`starts` 0) or value (1): a new entry, or the rest of one split across reads. */
-  #headerPiece(at: number, len: number, starts: 0 | 1): number {
+  #piece(kind: number, at: number, len: number): number {
     if (!this.#track(len)) return USER;
-    const text = memory().toString("latin1", at, at + len);
-    const headers = this.#headers;
-    if (headers.length % 2 === starts) headers.push(text);
-    else headers[headers.length - 1] += text;
+    this.#pieces.push(kind, at, len);
     return 0;
   }
 
+  /** Makes strings of the pieces read so far: one latin1 slice over all of them, then substrings. */
+  #decodePieces(): void {
+    const pieces = this.#pieces;
+    if (pieces.length === 0) return;
+    // Pieces of one read come in order and do not overlap: the first starts the span, the last ends it.
+    const lo = pieces[1] as number;
+    const hi = (pieces[pieces.length - 2] as number) + (pieces[pieces.length - 1] as number);
+    const block = memory().toString("latin1", lo, hi);
+    const headers = this.#headers;
+    for (let i = 0; i < pieces.length; i += 3) {
+      const kind = pieces[i] as number;
+      const start = (pieces[i + 1] as number) - lo;
+      const text = block.substring(start, start + (pieces[i + 2] as number));
+      if (kind === URL_PIECE) this.#url += text;
+      else if (kind === STATUS_PIECE) this.#status += text;
+      // A name (an even count so far: every name has its value) or value starts an entry; a second
+      // piece of the same one in a row is the rest of it, split across reads.
+      else if (headers.length % 2 === (kind === NAME_PIECE ? 0 : 1)) headers.push(text);
+      else headers[headers.length - 1] += text;
+    }
+    pieces.length = 0;
+  }
+
   onHeadersComplete(status: number, upgrade: boolean, keepAlive: boolean): number {
+    this.#decodePieces();
     const headers = this.#headers;
     // Pairs whatever happens: a last name that got no value callback at all gets an empty value.
     if (headers.length % 2 === 1) headers.push("");

@@ -63,7 +63,8 @@ class Exchange implements ExchangeHandler, BodySink, ResponseObserver {
   #interim = false;
   #requestSent = false;
   #keepAlive = false;
-  #timer: NodeJS.Timeout | undefined;
+  /** When the upstream must have started answering (sweep-clock.ts); 0 when it is not waited on. */
+  #deadline = 0;
   #chunked = false;
   #held: Buffer | undefined;
   #upstreamPaused = false;
@@ -127,11 +128,15 @@ class Exchange implements ExchangeHandler, BodySink, ResponseObserver {
   /** The whole request is with the upstream: from now on it has `responseTimeoutMs` to start answering. */
   #sent(): void {
     this.#requestSent = true;
+    if (this.res.headersSent || this.#over) return;
+    this.#deadline = this.ctx.clock.deadline(this.ctx.responseTimeoutMs);
+  }
+
+  onSweep(now: number): void {
+    if (this.#deadline === 0 || now < this.#deadline) return;
+    this.#deadline = 0;
     const ms = this.ctx.responseTimeoutMs;
-    if (ms <= 0 || this.res.headersSent || this.#over) return;
-    this.#timer = setTimeout(() => {
-      this.#fail(new UnavailableError("UPSTREAM_RESPONSE_TIMEOUT", `upstream did not answer in ${ms} ms`));
-    }, ms);
+    this.#fail(new UnavailableError("UPSTREAM_RESPONSE_TIMEOUT", `upstream did not answer in ${ms} ms`));
   }
 
   onHead(status: number, message: string, headers: string[], keepAlive: boolean): 0 | 1 {
@@ -141,7 +146,7 @@ class Exchange implements ExchangeHandler, BodySink, ResponseObserver {
       this.#interim = true;
       return 1;
     }
-    clearTimeout(this.#timer);
+    this.#deadline = 0;
     this.#keepAlive = keepAlive;
     // llhttp has validated the reason phrase and every field: they are relayed as read.
     this.res.writeHead(status, message, clientResponseFields(headers));
@@ -224,7 +229,7 @@ class Exchange implements ExchangeHandler, BodySink, ResponseObserver {
   }
 
   #cleanup(): void {
-    clearTimeout(this.#timer);
+    this.#deadline = 0;
     if (this.res.observer === this) this.res.observer = null;
     if (!this.#requestSent) this.req.body.release();
   }

@@ -1,3 +1,4 @@
+import type { SweepClock } from "./sweep-clock.ts";
 import type { UpstreamPool } from "./upstream-pool.ts";
 
 /** The subset of a pino logger the router uses; a pino Logger fits as is. */
@@ -14,6 +15,8 @@ export interface ProxyContext {
   readonly pool: UpstreamPool;
   readonly connectTimeoutMs: number;
   readonly responseTimeoutMs: number;
+  /** Arms the response deadline; the client connection's sweep checks it. */
+  readonly clock: SweepClock;
   readonly logger: RouterLogger;
 }
 

@@ -125,6 +125,18 @@ export class UpstreamConnection {
   }
 }
 
+// Routes hand out one address object per upstream URL (upstream.ts caches them): its key is built once,
+// not as a new string to hash on every request.
+const keys = new WeakMap<UpstreamAddress, string>();
+function keyOf(address: UpstreamAddress): string {
+  let key = keys.get(address);
+  if (key === undefined) {
+    key = `${address.hostname}:${address.port}`;
+    keys.set(address, key);
+  }
+  return key;
+}
+
 /** Idle keep-alive connections per upstream address, reused last-in first-out. */
 export class UpstreamPool {
   readonly #free = new Map<string, UpstreamConnection[]>();
@@ -134,7 +146,7 @@ export class UpstreamPool {
 
   /** An idle connection to the address, or a new one (its writes are queued until it connects). */
   acquire(address: UpstreamAddress): UpstreamConnection {
-    const key = `${address.hostname}:${address.port}`;
+    const key = keyOf(address);
     const idle = this.#free.get(key)?.pop();
     if (idle !== undefined) return idle;
     const fresh = new UpstreamConnection(this, key, address, this.connectTimeoutMs);

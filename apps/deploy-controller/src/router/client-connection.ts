@@ -1,7 +1,7 @@
 import type { Socket } from "node:net";
 import { ClientResponse, type ResponseOwner } from "./client-response.ts";
 import { rawResponse } from "./pages.ts";
-import { ProxyRequest } from "./proxy-request.ts";
+import { type EdgeFacts, edgeFacts, ProxyRequest } from "./proxy-request.ts";
 import { type RequestHead, RequestParser } from "./request-parser.ts";
 import { clientErrorPage } from "./status-pages.ts";
 import type { SweepClock } from "./sweep-clock.ts";
@@ -39,6 +39,7 @@ const CONTINUE = "HTTP/1.1 100 Continue\r\n\r\n";
  */
 export class ClientConnection implements ResponseOwner {
   readonly #parser: RequestParser;
+  readonly #edge: EdgeFacts;
   readonly #queue: Turn[] = [];
   /** The request whose body the parser is reading. */
   #reading: ProxyRequest | null = null;
@@ -69,6 +70,7 @@ export class ClientConnection implements ResponseOwner {
       },
       options.maxHeaderSize,
     );
+    this.#edge = edgeFacts(socket);
     this.#arm("head", options.headersTimeoutMs);
     socket.on("data", this.#onData);
     socket.on("end", this.#onEnd);
@@ -134,7 +136,7 @@ export class ClientConnection implements ResponseOwner {
   #onHead(head: RequestHead): 0 | 2 {
     this.#deadline = 0;
     if (this.#closing) return 0;
-    const req = new ProxyRequest(head, this.socket, this);
+    const req = new ProxyRequest(head, this.socket, this.#edge, this);
     if (head.upgrade) {
       this.#queue.push({ kind: "upgrade", req, head: undefined });
       return 2;

@@ -59,20 +59,18 @@ function dropped(name: string, named: Set<string> | undefined, skip: Set<string>
   return HOP_BY_HOP.has(lower) || skip.has(lower) || named?.has(lower) === true;
 }
 
-/** X-Forwarded-* as the edge sets them: [name, value, …]. */
-function forwardedFields(req: ProxyRequest): string[] {
-  const remote = req.socket.remoteAddress ?? "";
+/** X-Forwarded-For as the edge sets it: the client's chain, with the client appended. */
+function forwardedFor(req: ProxyRequest): string {
   // Repeated X-Forwarded-For lines are already joined with ", " (proxy-request.ts).
   const prior = req.headers["x-forwarded-for"];
-  const proto = "encrypted" in req.socket && req.socket.encrypted === true ? "https" : "http";
-  const fields = [
-    "x-forwarded-for",
-    prior === undefined ? remote : `${prior}, ${remote}`,
-    "x-forwarded-proto",
-    proto,
-  ];
+  return prior === undefined ? req.edge.remoteAddress : `${prior}, ${req.edge.remoteAddress}`;
+}
+
+/** X-Forwarded-* as the edge sets them: [name, value, …]. */
+function forwardedFields(req: ProxyRequest): string[] {
+  const fields = ["x-forwarded-for", forwardedFor(req), "x-forwarded-proto", req.edge.proto];
   if (req.headers.host !== undefined) fields.push("x-forwarded-host", req.headers.host);
-  fields.push("x-forwarded-port", String(req.socket.localPort ?? ""));
+  fields.push("x-forwarded-port", req.edge.port);
   return fields;
 }
 
@@ -103,8 +101,10 @@ export function upstreamRequestHead(req: ProxyRequest): UpstreamHead {
   const chunked = isChunkedOnly(req);
   let text = `${req.method} ${req.url} HTTP/1.1\r\n`;
   text += endToEndText(req.rawHeaders, connectionTokens(req.headers.connection), FORWARDED).text;
-  const forwarded = forwardedFields(req);
-  for (let i = 0; i + 1 < forwarded.length; i += 2) text += `${forwarded[i]}: ${forwarded[i + 1]}\r\n`;
+  // The fields of forwardedFields(), written straight into the head.
+  text += `x-forwarded-for: ${forwardedFor(req)}\r\nx-forwarded-proto: ${req.edge.proto}\r\n`;
+  if (req.headers.host !== undefined) text += `x-forwarded-host: ${req.headers.host}\r\n`;
+  text += `x-forwarded-port: ${req.edge.port}\r\n`;
   // llhttp decoded a chunked body; say chunked explicitly so that any method keeps its body.
   if (chunked) text += "transfer-encoding: chunked\r\n";
   return { text: `${text}\r\n`, bodyless: hasNoBody(req), chunked };
@@ -122,7 +122,7 @@ function endToEndText(raw: string[], named: Set<string> | undefined, skip: Set<s
   for (let i = 0; i + 1 < raw.length; i += 2) {
     const name = raw[i] as string;
     if (dropped(name, named, skip)) continue;
-    if (name.length === 14 && name.toLowerCase() === "content-length") hasLength = true;
+    if (isContentLength(name)) hasLength = true;
     text += `${name}: ${raw[i + 1]}\r\n`;
   }
   return { text, hasLength };
@@ -130,16 +130,33 @@ function endToEndText(raw: string[], named: Set<string> | undefined, skip: Set<s
 
 /**
  * Field lines for the client response, from the upstream's raw [name, value, …] fields: the client side
- * re-frames the body itself (length or chunked, client-response.ts).
+ * re-frames the body itself (length or chunked, client-response.ts). One pass in the usual case; a
+ * Connection header that names further fields to drop (rare) costs a second one.
  */
 export function clientResponseFields(raw: string[]): FieldsText {
+  let text = "";
+  let hasLength = false;
   let connection: string | undefined;
   for (let i = 0; i + 1 < raw.length; i += 2) {
-    if ((raw[i] as string).length === 10 && (raw[i] as string).toLowerCase() === "connection") {
-      connection = connection === undefined ? raw[i + 1] : `${connection}, ${raw[i + 1]}`;
-    }
+    const name = raw[i] as string;
+    const value = raw[i + 1] as string;
+    const lower = hopByHopCandidate(name);
+    if (lower === "connection") connection = connection === undefined ? value : `${connection}, ${value}`;
+    if (lower !== undefined && HOP_BY_HOP.has(lower)) continue;
+    if (isContentLength(name)) hasLength = true;
+    text += `${name}: ${value}\r\n`;
   }
-  return endToEndText(raw, connectionTokens(connection), NONE);
+  const named = connectionTokens(connection);
+  return named === undefined ? { text, hasLength } : endToEndText(raw, named, NONE);
+}
+
+/** The lower-case name of a field whose length is one a dropped field has; undefined for the others. */
+function hopByHopCandidate(name: string): string | undefined {
+  return DROPPED_LENGTHS.has(name.length) ? name.toLowerCase() : undefined;
+}
+
+function isContentLength(name: string): boolean {
+  return name.length === 14 && name.toLowerCase() === "content-length";
 }
 
 function isChunkedOnly(req: ProxyRequest): boolean {

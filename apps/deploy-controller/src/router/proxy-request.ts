@@ -17,6 +17,22 @@ export interface BodyFlow {
 
 type BodyState = "open" | "ended" | "aborted";
 
+/** What the router, as the edge, says about a client connection in X-Forwarded-*: read once per connection. */
+export interface EdgeFacts {
+  readonly remoteAddress: string;
+  readonly proto: "http" | "https";
+  /** The port the client connected to, as text. */
+  readonly port: string;
+}
+
+export function edgeFacts(socket: Socket): EdgeFacts {
+  return {
+    remoteAddress: socket.remoteAddress ?? "",
+    proto: "encrypted" in socket && socket.encrypted === true ? "https" : "http",
+    port: String(socket.localPort ?? ""),
+  };
+}
+
 /**
  * A request body as the client connection parses it. Chunks that arrive before an exchange takes the body
  * (a pipelined request waiting its turn) are kept, then handed over in order.
@@ -115,6 +131,7 @@ export class ProxyRequest {
   constructor(
     head: RequestHead,
     readonly socket: Socket,
+    readonly edge: EdgeFacts,
     flow: BodyFlow,
   ) {
     this.method = head.method;

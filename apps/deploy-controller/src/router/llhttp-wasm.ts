@@ -143,6 +143,8 @@ export class WasmParser {
   readonly #maxHeaderSize: number;
   #headerBytes = 0;
   #overflow = false;
+  /** Past the head: names and values read now are trailers, which are not relayed. */
+  #inBody = false;
   #url = "";
   #status = "";
   /** [name, value, name, value, …]; a name or value split across reads is appended to. */
@@ -234,6 +236,7 @@ export class WasmParser {
     this.#status = "";
     this.#headers = [];
     this.#pieces.length = 0;
+    this.#inBody = false;
     return 0;
   }
 
@@ -255,7 +258,8 @@ export class WasmParser {
 
   #piece(kind: number, at: number, len: number): number {
     if (!this.#track(len)) return USER;
-    this.#pieces.push(kind, at, len);
+    // Trailers still count against the limit, but the head they would join is already handed over.
+    if (!this.#inBody) this.#pieces.push(kind, at, len);
     return 0;
   }
 
@@ -284,6 +288,7 @@ export class WasmParser {
 
   onHeadersComplete(status: number, upgrade: boolean, keepAlive: boolean): number {
     this.#decodePieces();
+    this.#inBody = true;
     const headers = this.#headers;
     // Pairs whatever happens: a last name that got no value callback at all gets an empty value.
     if (headers.length % 2 === 1) headers.push("");

@@ -106,4 +106,65 @@ describe("response parser: llhttp in WebAssembly", () => {
     expect(truncated.parser.finish()).toBeInstanceOf(Error);
     for (const p of [chunked, closing, head, garbage, truncated]) p.parser.close();
   });
+
+  // Reads far bigger than the bench's: thousands of pieces for one execute.
+  it("keeps every field of a head of 6,000 pieces read at once", () => {
+    const { parser, parsed } = parserFor(false, 64 * 1024);
+    let head = "HTTP/1.1 200 OK\r\n";
+    for (let i = 0; i < 3000; i += 1) head += `x${i}:${i}\r\n`;
+    expect(parser.execute(Buffer.from(`${head}Content-Length: 0\r\n\r\n`))).toBeUndefined();
+    const headers = parsed.heads[0]?.headers ?? [];
+    expect(headers).toHaveLength(6002);
+    expect([headers[0], headers[1], headers[5998], headers[5999]]).toEqual(["x0", "0", "x2999", "2999"]);
+    expect(parsed.completed).toBe(1);
+    parser.close();
+  });
+
+  it("delivers 8,000 chunks read at once in order, and drops the trailers", () => {
+    const { parser, parsed } = parserFor();
+    let body = "";
+    let expected = "";
+    for (let i = 0; i < 8000; i += 1) {
+      const c = String.fromCharCode(97 + (i % 26));
+      body += `1\r\n${c}\r\n`;
+      expected += c;
+    }
+    const trailers = "X-Checksum: 1\r\n\r\n";
+    const next = "HTTP/1.1 204 No Content\r\nX-After: yes\r\n\r\n";
+    const bytes = `HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n${body}0\r\n${trailers}`;
+    // The trailers end the first read; the next message comes in a read of its own.
+    expect(parser.execute(Buffer.from(bytes))).toBeUndefined();
+    expect(parser.execute(Buffer.from(next))).toBeUndefined();
+    expect(parsed.body).toBe(expected);
+    expect(parsed.completed).toBe(2);
+    // The trailer is in neither head; the next message's head is its own.
+    expect(parsed.heads[0]?.headers).toEqual(["Transfer-Encoding", "chunked"]);
+    expect(parsed.heads[1]?.headers).toEqual(["X-After", "yes"]);
+    parser.close();
+  });
+
+  it("parses a message fed from another parser's callback without mixing their pieces", () => {
+    const inner = parserFor();
+    const parsed: string[] = [];
+    const outer = new ResponseParser(
+      {
+        onHead: (_s, _m, headers) => {
+          // A nested parse in the middle of the outer one's read.
+          inner.parser.execute(Buffer.from("HTTP/1.1 200 OK\r\nX-Inner: 1\r\nContent-Length: 3\r\n\r\nin!"));
+          parsed.push(...headers);
+          return 0;
+        },
+        onBody: (chunk) => parsed.push(chunk.toString("latin1")),
+        onComplete: () => parsed.push("done"),
+      },
+      0,
+    );
+    const bytes = "HTTP/1.1 200 OK\r\nX-Outer: 1\r\nContent-Length: 4\r\n\r\nout!";
+    expect(outer.execute(Buffer.from(bytes))).toBeUndefined();
+    expect(parsed).toEqual(["X-Outer", "1", "Content-Length", "4", "out!", "done"]);
+    expect(inner.parsed.heads[0]?.headers).toEqual(["X-Inner", "1", "Content-Length", "3"]);
+    expect([inner.parsed.body, inner.parsed.completed]).toEqual(["in!", 1]);
+    outer.close();
+    inner.parser.close();
+  });
 });

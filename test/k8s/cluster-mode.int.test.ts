@@ -72,6 +72,7 @@ describe.skipIf(missing.length > 0)("cluster mode: api + three controllers as pr
   let node: KwokNode;
   let gh: FakeGitHub;
   let apiUrl = "";
+  let internalUrl = "";
   let deployEnv: Record<string, string> = {};
 
   type Call = <T>(method: string, path: string, body?: unknown) => Promise<T>;
@@ -153,13 +154,17 @@ spec:
       KLI8NT_DATA_DIR: join(dir, "api"),
       KLI8NT_ADMIN_TOKEN: TOKEN,
       KLI8NT_INTERNAL_TOKEN: INTERNAL_TOKEN,
+      // As the chart runs it: the build controller's routes on a port of their own (ADR 0124).
+      KLI8NT_INTERNAL_PORT: "0",
       KLI8NT_GITHUB_URL: gh.url,
       KLI8NT_GITHUB_API_URL: gh.apiUrl,
       KLI8NT_GITHUB_CLIENT_ID: CLIENT.id,
       KLI8NT_GITHUB_CLIENT_SECRET: CLIENT.secret,
       KLI8NT_APP_URL_TEMPLATE: "https://{app}.apps.test.invalid",
     });
-    apiUrl = String((await apiProc.logged("Kli8nt api listening")).url);
+    const listening = await apiProc.logged("Kli8nt api listening");
+    apiUrl = String(listening.url);
+    internalUrl = String(listening.internalUrl);
     start("build-controller", {
       ...shared,
       KLI8NT_BUILD_NAMESPACE: buildNamespace,
@@ -168,7 +173,7 @@ spec:
       KLI8NT_PREPARE_IMAGE: `${REGISTRY}/kli8nt:test`,
       KLI8NT_BUILD_NODE_SELECTOR: JSON.stringify(node.nodeSelector),
       KLI8NT_BUILD_TOLERATIONS: JSON.stringify(node.tolerations),
-      KLI8NT_API_URL: apiUrl,
+      KLI8NT_API_URL: internalUrl,
       KLI8NT_INTERNAL_TOKEN: INTERNAL_TOKEN,
     });
     deployEnv = {
@@ -370,6 +375,21 @@ spec:
     const history = await api<{ items: DeploymentView[] }>("GET", `/api/apps/${APP}/deployments`);
     expect(history.items.map((d) => d.state)).toEqual(["live", "superseded"]);
   }, 300_000);
+
+  it("serves the build controller's route on the internal port only, never on the public one", async () => {
+    const ask = (base: string) =>
+      fetch(`${base}/internal/v1/builds/no-such-deployment/source`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${INTERNAL_TOKEN}` },
+      });
+    const outside = await ask(apiUrl);
+    const inside = await ask(internalUrl);
+    expect(internalUrl).not.toBe(apiUrl);
+    // The public port (the one an Ingress routes) has no such route, even with the right token.
+    expect([outside.status, inside.status]).toEqual([404, 404]);
+    expect(((await outside.json()) as { code?: string }).code).not.toBe("DEPLOYMENT_NOT_FOUND");
+    expect(((await inside.json()) as { code?: string }).code).toBe("DEPLOYMENT_NOT_FOUND");
+  });
 
   it("builds a PRIVATE repository: the owner's token only in the per-build Secret, gone after teardown", async () => {
     const core = kc.makeApiClient(CoreV1Api);

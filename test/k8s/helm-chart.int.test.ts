@@ -12,6 +12,7 @@ import {
   loadAllYaml,
   PatchStrategy,
   type V1Deployment,
+  type V1NetworkPolicy,
   type V1Secret,
 } from "@kubernetes/client-node";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -234,6 +235,41 @@ describe.skipIf(!kubeconfigPath)("Helm chart deploy/helm/kli8nt", () => {
     expect(objects.some((o) => o.kind === "ClusterRole" && o.metadata?.name === "rel-build-controller")).toBe(
       false,
     );
+  });
+
+  it("keeps the build controller's internal port off the Ingress, open to the build controller only", () => {
+    type Port = { name?: string; port?: number | string };
+    const service = objects.find((o) => o.kind === "Service" && o.metadata?.name === "rel-api") as
+      | (KubernetesObject & { spec: { ports: Port[] } })
+      | undefined;
+    expect(service?.spec.ports.map((p) => [p.name, p.port])).toEqual([
+      ["http", 80],
+      ["internal", 3001],
+    ]);
+    const ingress = objects.find((o) => o.kind === "Ingress") as KubernetesObject & {
+      spec: { rules: Array<{ http: { paths: Array<{ backend: { service: { port: Port } } }> } }> };
+    };
+    const routed = ingress.spec.rules.flatMap((r) => r.http.paths.map((p) => p.backend.service.port.name));
+    expect(routed).toEqual(["http"]);
+    const deployments = objects.filter((o): o is V1Deployment => o.kind === "Deployment");
+    const envOf = (name: string) =>
+      deployments.find((d) => d.metadata?.name === name)?.spec?.template.spec?.containers[0]?.env ?? [];
+    expect(envOf("rel-api").find((e) => e.name === "KLI8NT_INTERNAL_PORT")?.value).toBe("3001");
+    expect(envOf("rel-build-controller").find((e) => e.name === "KLI8NT_API_URL")?.value).toBe(
+      `http://rel-api.${releaseNamespace}.svc:3001`,
+    );
+    const policy = objects.find((o) => o.kind === "NetworkPolicy" && o.metadata?.name === "rel-api") as
+      | V1NetworkPolicy
+      | undefined;
+    const internal = policy?.spec?.ingress?.find((rule) => rule.ports?.some((p) => p.port === "internal"));
+    // The client's model names `from` `_from`.
+    expect(internal?._from?.map((f) => f.podSelector?.matchLabels)).toEqual([
+      {
+        "app.kubernetes.io/name": "kli8nt",
+        "app.kubernetes.io/instance": "rel",
+        "app.kubernetes.io/component": "build-controller",
+      },
+    ]);
   });
 
   it("is accepted by the test API server (every object, server-side apply, dry-run)", async () => {

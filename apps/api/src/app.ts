@@ -74,7 +74,8 @@ export async function buildApi(given: ApiDeps, options: BuildOptions = {}): Prom
   await app.register(githubOAuthRoutes(deps));
   await app.register(githubWebhookRoutes(deps));
   // Its own scope and token (ADR 0118): the /api auth below never applies, and no user credential opens it.
-  await app.register(internalBuildRoutes(deps));
+  // With an internal port it is served there instead, out of the Ingress's reach (ADR 0124).
+  if (deps.config.internalPort === undefined) await app.register(internalBuildRoutes(deps));
   installGitHubAppSync(app, deps);
   app.get("/api/openapi.json", { schema: { hide: true } }, async () => app.swagger());
   await app.register(

@@ -29,6 +29,9 @@ const configSchema = z
       .string()
       .min(32, "KLI8NT_INTERNAL_TOKEN must be at least 32 characters")
       .optional(),
+    // Cluster mode: /internal/v1/… on this port only, which the chart's Ingress does not route (ADR 0124).
+    // Unset: on KLI8NT_PORT, for a single machine, where nothing else reaches the api.
+    KLI8NT_INTERNAL_PORT: z.coerce.number().int().min(0).max(65535).optional(),
     KLI8NT_PUBLIC_URL: url("KLI8NT_PUBLIC_URL").optional(),
     KLI8NT_APP_URL_TEMPLATE: z
       .string()
@@ -78,6 +81,20 @@ const configSchema = z
       path: ["KLI8NT_INTERNAL_TOKEN"],
     },
   )
+  .refine((env) => env.KLI8NT_INTERNAL_PORT === undefined || env.KLI8NT_INTERNAL_TOKEN !== undefined, {
+    message: "KLI8NT_INTERNAL_PORT serves the routes of KLI8NT_INTERNAL_TOKEN: set the token too",
+    path: ["KLI8NT_INTERNAL_PORT"],
+  })
+  .refine(
+    (env) =>
+      env.KLI8NT_INTERNAL_PORT === undefined ||
+      env.KLI8NT_INTERNAL_PORT === 0 ||
+      env.KLI8NT_INTERNAL_PORT !== env.KLI8NT_PORT,
+    {
+      message: "KLI8NT_INTERNAL_PORT must differ from KLI8NT_PORT (the public one)",
+      path: ["KLI8NT_INTERNAL_PORT"],
+    },
+  )
   .transform((env) => ({
     host: env.KLI8NT_HOST,
     port: env.KLI8NT_PORT,
@@ -86,6 +103,7 @@ const configSchema = z
     secretKey: env.KLI8NT_SECRET_KEY,
     adminToken: env.KLI8NT_ADMIN_TOKEN,
     internalToken: env.KLI8NT_INTERNAL_TOKEN,
+    internalPort: env.KLI8NT_INTERNAL_PORT,
     publicUrl: env.KLI8NT_PUBLIC_URL ?? `http://${env.KLI8NT_HOST}:${env.KLI8NT_PORT}`,
     appUrlTemplate: env.KLI8NT_APP_URL_TEMPLATE ?? `http://{app}.localhost:${env.KLI8NT_ROUTER_PORT}`,
     logLevel: env.KLI8NT_LOG_LEVEL,

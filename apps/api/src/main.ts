@@ -35,7 +35,12 @@ async function main(): Promise<void> {
     events: api.events,
   });
   logger.info(
-    { url: api.url, bus: config.bus.kind, logs: config.kafkaBrokers ? "kafka" : "file" },
+    {
+      url: api.url,
+      internalUrl: api.internalUrl,
+      bus: config.bus.kind,
+      logs: config.kafkaBrokers ? "kafka" : "file",
+    },
     "Kli8nt api listening",
   );
   const stop = async (signal: string) => {

@@ -10,17 +10,22 @@ import {
   SecretBox,
 } from "@kli8nt/db";
 import type { LogStore } from "@kli8nt/logstore";
+import type { FastifyInstance } from "fastify";
 import type { Logger } from "pino";
 import { buildApi } from "./app.ts";
 import { listenEarly } from "./boot-server.ts";
 import type { ApiConfig } from "./config.ts";
+import type { ApiDeps } from "./deps.ts";
 import { type ChangeFeed, InProcessChangeFeed } from "./events/change-feed.ts";
 import { EventHub } from "./events/event-hub.ts";
 import { PgChangeFeed } from "./events/pg-change-feed.ts";
+import { buildInternalApi } from "./internal-app.ts";
 
 export interface RunningApi {
   /** Where the api listens, e.g. http://127.0.0.1:8080. */
   readonly url: string;
+  /** Where `/internal/v1/…` is served when KLI8NT_INTERNAL_PORT is set (ADR 0124); `url` otherwise. */
+  readonly internalUrl: string;
   /** One-time sign-in link for the local administrator (single-machine mode). */
   readonly signInUrl: string;
   /** Shared with controllers running in the same process (PGlite allows one opener). */
@@ -85,33 +90,43 @@ export async function startApi(
     onError: (err) => logger.warn({ err }, "Event delivery failed; browsers catch up on resync"),
     feed,
   });
-  const app = await buildApi(
-    {
-      config,
-      db: database.db,
-      box,
-      onOutboxWrite: kickOutbox,
-      events,
-      ...(options.logs ? { logs: options.logs } : {}),
-    },
-    { logger: logger.child({ component: "http" }), serverFactory: (handler) => boot.attach(handler) },
-  );
+  const deps: ApiDeps = {
+    config,
+    db: database.db,
+    box,
+    onOutboxWrite: kickOutbox,
+    events,
+    ...(options.logs ? { logs: options.logs } : {}),
+  };
+  const app = await buildApi(deps, {
+    logger: logger.child({ component: "http" }),
+    serverFactory: (handler) => boot.attach(handler),
+  });
   await app.ready();
+  const internal = await listenInternal(deps, logger).catch(async (error: unknown) => {
+    await app.close();
+    await closeServer(boot.server, 0);
+    await feed.close();
+    await database.close();
+    throw error;
+  });
   boot.activate();
   relay.start();
   const port = boot.port;
-  const url = `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${port}`;
+  const url = `http://${hostInUrl(config.host)}:${port}`;
   const base = config.publicUrl.replace(/:\d+$/, "") === `http://${config.host}` ? url : config.publicUrl;
   const admin = await ensureAdminUser(database.db);
   const signInUrl = `${base}/auth/link/${await createSignInLink(database.db, admin.id, SIGN_IN_LINK_TTL_MS)}`;
   return {
     url,
+    internalUrl: internal?.url ?? url,
     signInUrl,
     db: database.db,
     box,
     kickOutbox,
     events,
     async close() {
+      await internal?.app.close();
       await app.close();
       // Fastify never called listen() (serverFactory), so it leaves the server it was handed open.
       await closeServer(boot.server, CLOSE_GRACE_MS);
@@ -120,6 +135,24 @@ export async function startApi(
       await database.close();
     },
   };
+}
+
+function hostInUrl(host: string): string {
+  return host.includes(":") ? `[${host}]` : host;
+}
+
+/** The internal listener, when KLI8NT_INTERNAL_PORT is set (ADR 0124). */
+async function listenInternal(
+  deps: ApiDeps,
+  logger: Logger,
+): Promise<{ app: FastifyInstance; url: string } | undefined> {
+  const { host, internalPort } = deps.config;
+  if (internalPort === undefined) return undefined;
+  const app = await buildInternalApi(deps, { logger: logger.child({ component: "internal-http" }) });
+  await app.listen({ host, port: internalPort });
+  const address = app.server.address();
+  const port = typeof address === "object" && address !== null ? address.port : internalPort;
+  return { app, url: `http://${hostInUrl(host)}:${port}` };
 }
 
 // Fastify has drained its requests by then; a connection still busy after this (a client streaming a log)

@@ -160,4 +160,15 @@ describe("internal routes off", () => {
     );
     expect(loadConfig({}).internalToken).toBeUndefined();
   });
+
+  it("take a port of their own only with their token, and not the public one", () => {
+    expect(() => loadConfig({ KLI8NT_INTERNAL_PORT: "8081" })).toThrow(/set the token too/);
+    expect(() =>
+      loadConfig({ KLI8NT_INTERNAL_TOKEN: INTERNAL, KLI8NT_PORT: "8080", KLI8NT_INTERNAL_PORT: "8080" }),
+    ).toThrow(/must differ from KLI8NT_PORT/);
+    expect(loadConfig({ KLI8NT_INTERNAL_TOKEN: INTERNAL, KLI8NT_INTERNAL_PORT: "8081" }).internalPort).toBe(
+      8081,
+    );
+    expect(loadConfig({}).internalPort).toBeUndefined();
+  });
 });

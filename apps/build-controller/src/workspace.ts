@@ -20,6 +20,8 @@ export interface CheckoutOptions {
   readonly allowLocalRepos: boolean;
   readonly timeoutMs: number;
   readonly credentials?: CloneCredentials | undefined;
+  /** The CA file git trusts for https (GIT_SSL_CAINFO); unset, the system's. */
+  readonly caBundleFile?: string | undefined;
   readonly onLine?: (stream: "stdout" | "stderr", line: string) => void;
 }
 
@@ -112,7 +114,9 @@ async function cloneEnv(
 ): Promise<Record<string, string>> {
   const context = options.appId ? { appId: options.appId } : undefined;
   const token = local ? null : ((await options.credentials?.(url, context)) ?? null);
-  return token ? gitAuthEnv(url, token) : { GIT_TERMINAL_PROMPT: "0" };
+  const env: Record<string, string> = token ? gitAuthEnv(url, token) : { GIT_TERMINAL_PROMPT: "0" };
+  if (options.caBundleFile) env.GIT_SSL_CAINFO = options.caBundleFile;
+  return env;
 }
 
 async function runGit(

@@ -1,10 +1,13 @@
 import { execFile } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { request } from "node:http";
+import { createServer, type Server } from "node:https";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { BUILD_CA_PATH, registryBuildArgs } from "@kli8nt/buildplan";
+import { registryBuildArgs } from "@kli8nt/buildplan";
 import { type FakeGitHub, samplePath, startFakeGitHub } from "@kli8nt/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
@@ -13,11 +16,95 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 const run = promisify(execFile);
 const MAIN = fileURLToPath(new URL("./prepare-main.ts", import.meta.url));
 
+/** A test CA and a certificate it signed for 127.0.0.1, made with the openssl CLI. */
+async function makeTestCa(dir: string): Promise<{ ca: string; key: string; cert: string }> {
+  const ssl = (...args: string[]) =>
+    run("openssl", args, { cwd: dir }).catch((e: NodeJS.ErrnoException) => {
+      if (e.code === "ENOENT") throw new Error("openssl is not installed: the CA tests need its CLI");
+      throw e;
+    });
+  await ssl(
+    "req",
+    "-x509",
+    "-newkey",
+    "rsa:2048",
+    "-nodes",
+    "-days",
+    "1",
+    "-subj",
+    "/CN=Kli8nt test CA",
+    "-addext",
+    "basicConstraints=critical,CA:TRUE",
+    "-addext",
+    "keyUsage=critical,keyCertSign",
+    "-keyout",
+    "ca.key",
+    "-out",
+    "ca.crt",
+  );
+  await ssl(
+    "req",
+    "-newkey",
+    "rsa:2048",
+    "-nodes",
+    "-subj",
+    "/CN=127.0.0.1",
+    "-keyout",
+    "srv.key",
+    "-out",
+    "srv.csr",
+  );
+  writeFileSync(join(dir, "ext.cnf"), "subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\n");
+  await ssl(
+    "x509",
+    "-req",
+    "-in",
+    "srv.csr",
+    "-CA",
+    "ca.crt",
+    "-CAkey",
+    "ca.key",
+    "-CAcreateserial",
+    "-days",
+    "1",
+    "-extfile",
+    "ext.cnf",
+    "-out",
+    "srv.crt",
+  );
+  return { ca: join(dir, "ca.crt"), key: join(dir, "srv.key"), cert: join(dir, "srv.crt") };
+}
+
+/** HTTPS in front of the fake GitHub's git smart HTTP, with a certificate only the test CA vouches for. */
+function startTlsProxy(target: string, tls: { key: string; cert: string }): Promise<Server> {
+  const upstream = new URL(target);
+  const server = createServer({ key: readFileSync(tls.key), cert: readFileSync(tls.cert) }, (req, res) => {
+    const up = request(
+      {
+        host: upstream.hostname,
+        port: upstream.port,
+        path: req.url,
+        method: req.method,
+        headers: req.headers,
+      },
+      (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      },
+    );
+    up.on("error", () => res.destroy());
+    req.pipe(up);
+  });
+  return new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve(server)));
+}
+
 describe("prepare step of the build Job", () => {
   let github: FakeGitHub;
   let token: string;
   let cloneUrl: string;
   let headSha: string;
+  let testCa: { ca: string; key: string; cert: string };
+  let proxy: Server;
   const dirs: string[] = [];
 
   beforeAll(async () => {
@@ -31,9 +118,14 @@ describe("prepare step of the build Job", () => {
     });
     cloneUrl = repo.cloneUrl;
     headSha = repo.headSha;
+    const caDir = mkdtempSync(join(tmpdir(), "kli8nt-prepare-ca-"));
+    dirs.push(caDir);
+    testCa = await makeTestCa(caDir);
+    proxy = await startTlsProxy(github.url, testCa);
   });
 
   afterAll(async () => {
+    proxy?.close();
     await github?.stop();
     for (const d of dirs) rmSync(d, { recursive: true, force: true });
   });
@@ -77,10 +169,11 @@ describe("prepare step of the build Job", () => {
   });
 
   it("bakes the registry and CA settings into ARG defaults: the values the local builder passes as --build-arg", async () => {
-    const registry = { npmRegistry: "https://npm.corp.example/", caFile: BUILD_CA_PATH };
+    // The Job mounts the CA at BUILD_CA_PATH; here it is wherever the test made it.
+    const registry = { npmRegistry: "https://npm.corp.example/", caFile: testCa.ca };
     const out = await prepare(token, {
       KLI8NT_NPM_REGISTRY: registry.npmRegistry,
-      KLI8NT_BUILD_CA_PATH: BUILD_CA_PATH,
+      KLI8NT_BUILD_CA_PATH: testCa.ca,
     });
     expect(out.code, out.stderr).toBe(0);
     const dockerfile = readFileSync(join(out.workspace, "Dockerfile"), "utf8");
@@ -96,5 +189,30 @@ describe("prepare step of the build Job", () => {
     expect(out.code).toBe(1);
     expect(out.message).toMatch(/^git clone failed: /);
     expect(out.message).not.toContain(token);
+  });
+
+  it("clones over HTTPS from a server only the build CA vouches for, and not without it (ADR 0125)", async () => {
+    const https = cloneUrl.replace(github.url, `https://127.0.0.1:${(proxy.address() as AddressInfo).port}`);
+    const trusted = await prepare(token, { KLI8NT_REPO_URL: https, KLI8NT_BUILD_CA_PATH: testCa.ca });
+    expect(trusted.code, trusted.stderr).toBe(0);
+    expect(JSON.parse(trusted.message)).toMatchObject({ provider: "node", commitSha: headSha });
+    // The bundle git used is the system's plus the build CA, outside the build context.
+    const bundle = readFileSync(join(trusted.workspace, "git-ca-bundle.crt"), "utf8");
+    expect(bundle.trimEnd().endsWith(readFileSync(testCa.ca, "utf8").trim())).toBe(true);
+    expect(readFileSync(join(trusted.workspace, "context", "package.json"), "utf8")).toContain('"name"');
+
+    const untrusted = await prepare(token, { KLI8NT_REPO_URL: https });
+    expect(untrusted.code).toBe(1);
+    expect(untrusted.message).toMatch(/^git clone failed: .*certificate/i);
+    expect(untrusted.message).not.toContain(token);
+  });
+
+  it("names a CA file that is not a certificate instead of cloning without it", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "kli8nt-prepare-badca-"));
+    dirs.push(dir);
+    writeFileSync(join(dir, "ca.crt"), "not a certificate\n");
+    const out = await prepare(token, { KLI8NT_BUILD_CA_PATH: join(dir, "ca.crt") });
+    expect(out.code).toBe(1);
+    expect(out.message).toBe(`The build CA bundle ${join(dir, "ca.crt")} holds no PEM certificate`);
   });
 });

@@ -3,17 +3,25 @@
 // container expects it: <workspace>/context and <workspace>/Dockerfile. What it found (provider, port,
 // commit) becomes its termination message, read back by the controller. A failure's message is the
 // reason the user sees (terminationMessagePolicy FallbackToLogsOnError shows it if writing fails).
-import { copyFile, readFile, rename, writeFile } from "node:fs/promises";
+import { copyFile, mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { isBuildError } from "../errors.ts";
 import { prepareBuild } from "../prepare-build.ts";
 import { checkoutRepository } from "../workspace.ts";
 import { loadPrepareConfig } from "./config.ts";
+import { writeTrustBundle } from "./trust-bundle.ts";
 
 const config = loadPrepareConfig();
 
 async function main(): Promise<void> {
   const token = (await readFile(config.tokenFile, "utf8").catch(() => "")).trim();
+  // The build CA (KLI8NT_BUILD_CA_PATH, mounted here as in the Kaniko container) is trusted by the clone
+  // too: the repository may live behind the same internal CA as the package registries (ADR 0125).
+  const caFile = config.registry.caFile;
+  if (caFile) await mkdir(config.workspace, { recursive: true });
+  const caBundleFile = caFile
+    ? await writeTrustBundle(caFile, join(config.workspace, "git-ca-bundle.crt"))
+    : undefined;
   const workspace = await checkoutRepository(
     { url: config.url, ref: config.ref, commitSha: config.commitSha },
     {
@@ -21,6 +29,7 @@ async function main(): Promise<void> {
       allowLocalRepos: false,
       timeoutMs: 300_000,
       credentials: async () => (token === "" ? null : token),
+      caBundleFile,
       onLine: (_stream, line) => process.stderr.write(`${line}\n`),
     },
   );

@@ -57,7 +57,7 @@ describe("renderBuildJob: package registries and an extra CA, as on one machine"
     return { spec, prepare, kaniko, env };
   }
 
-  it("hands the registries to the prepare step and mounts the CA key read-only at /run/build-ca.crt in Kaniko only", () => {
+  it("hands the registries to the prepare step and mounts the CA key read-only at /run/build-ca.crt in both steps", () => {
     const { spec, prepare, kaniko, env } = job({
       KLI8NT_NPM_REGISTRY: "https://npm.corp.example/",
       KLI8NT_PIP_INDEX_URL: "https://pypi.corp.example/simple",
@@ -70,15 +70,17 @@ describe("renderBuildJob: package registries and an extra CA, as on one machine"
       KLI8NT_GOPROXY: "https://go.corp.example,direct",
       KLI8NT_BUILD_CA_PATH: "/run/build-ca.crt",
     });
-    expect(kaniko?.volumeMounts).toContainEqual({
+    const caMount = {
       name: "build-ca",
       mountPath: "/run/build-ca.crt",
       subPath: "bundle.pem",
       readOnly: true,
-    });
-    // Not over the image's own bundle, and not in the prepare step (it renders, it fetches no packages).
-    expect(JSON.stringify(kaniko?.volumeMounts)).not.toContain("/etc/ssl");
-    expect(prepare?.volumeMounts?.map((m) => m.name)).not.toContain("build-ca");
+    };
+    expect(kaniko?.volumeMounts).toContainEqual(caMount);
+    // The prepare step's clone trusts it too (ADR 0125), read at the same path.
+    expect(prepare?.volumeMounts).toContainEqual(caMount);
+    // Never over an image's own bundle.
+    expect(JSON.stringify([kaniko?.volumeMounts, prepare?.volumeMounts])).not.toContain("/etc/ssl");
     expect(spec.volumes).toContainEqual({
       name: "build-ca",
       configMap: { name: "corp-ca", defaultMode: 0o444 },

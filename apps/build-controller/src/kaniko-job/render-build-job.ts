@@ -155,7 +155,8 @@ export function renderBuildJob(
     : [];
   // The CA bundle at the neutral path RUN steps are told about (not over the base image's own bundle,
   // which would break `apt-get install ca-certificates`). Kaniko leaves mount points out of its
-  // snapshots, so the file never reaches the image.
+  // snapshots, so the file never reaches the image. The prepare step reads it at the same path for its
+  // clone (ADR 0125).
   const caMount = settings.caConfigMap
     ? [{ name: "build-ca", mountPath: BUILD_CA_PATH, subPath: settings.caConfigMap.key, readOnly: true }]
     : [];
@@ -194,6 +195,7 @@ export function renderBuildJob(
               volumeMounts: [
                 { name: "workspace", mountPath: WORKSPACE },
                 { name: "git-token", mountPath: TOKEN_DIR, readOnly: true },
+                ...caMount,
               ],
             },
           ],

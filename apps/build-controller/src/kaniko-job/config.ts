@@ -171,6 +171,8 @@ const prepareSchema = z
     KLI8NT_GOPROXY: z.string().default(""),
     // Where the Kaniko container has the CA bundle (BUILD_CA_PATH); empty when none is configured.
     KLI8NT_BUILD_CA_PATH: z.string().default(""),
+    // Where this container has the same bundle, for its clone (ADR 0125); empty when none is configured.
+    KLI8NT_CLONE_CA_FILE: z.string().default(""),
   })
   .transform((env, ctx) => {
     let baseImages: Record<string, string> = {};
@@ -188,6 +190,7 @@ const prepareSchema = z
       tokenFile: env.KLI8NT_GIT_TOKEN_FILE,
       workspace: env.KLI8NT_WORKSPACE,
       terminationLog: env.KLI8NT_TERMINATION_LOG,
+      cloneCaFile: env.KLI8NT_CLONE_CA_FILE === "" ? undefined : env.KLI8NT_CLONE_CA_FILE,
       // Baked into the rendered Dockerfile's ARG defaults: the values the local builder passes as
       // --build-arg (registryBuildArgs of the same settings, CA at BUILD_CA_PATH).
       registry: {

@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { registryBuildArgs } from "@kli8nt/buildplan";
+import { BUILD_CA_PATH, registryBuildArgs } from "@kli8nt/buildplan";
 import { type FakeGitHub, samplePath, startFakeGitHub } from "@kli8nt/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
@@ -169,11 +169,11 @@ describe("prepare step of the build Job", () => {
   });
 
   it("bakes the registry and CA settings into ARG defaults: the values the local builder passes as --build-arg", async () => {
-    // The Job mounts the CA at BUILD_CA_PATH; here it is wherever the test made it.
-    const registry = { npmRegistry: "https://npm.corp.example/", caFile: testCa.ca };
+    // Where RUN steps find the CA: rendered as it is, whether or not this process could read it there.
+    const registry = { npmRegistry: "https://npm.corp.example/", caFile: BUILD_CA_PATH };
     const out = await prepare(token, {
       KLI8NT_NPM_REGISTRY: registry.npmRegistry,
-      KLI8NT_BUILD_CA_PATH: testCa.ca,
+      KLI8NT_BUILD_CA_PATH: BUILD_CA_PATH,
     });
     expect(out.code, out.stderr).toBe(0);
     const dockerfile = readFileSync(join(out.workspace, "Dockerfile"), "utf8");
@@ -193,7 +193,7 @@ describe("prepare step of the build Job", () => {
 
   it("clones over HTTPS from a server only the build CA vouches for, and not without it (ADR 0125)", async () => {
     const https = cloneUrl.replace(github.url, `https://127.0.0.1:${(proxy.address() as AddressInfo).port}`);
-    const trusted = await prepare(token, { KLI8NT_REPO_URL: https, KLI8NT_BUILD_CA_PATH: testCa.ca });
+    const trusted = await prepare(token, { KLI8NT_REPO_URL: https, KLI8NT_CLONE_CA_FILE: testCa.ca });
     expect(trusted.code, trusted.stderr).toBe(0);
     expect(JSON.parse(trusted.message)).toMatchObject({ provider: "node", commitSha: headSha });
     // The bundle git used is the system's plus the build CA, outside the build context.
@@ -211,7 +211,7 @@ describe("prepare step of the build Job", () => {
     const dir = mkdtempSync(join(tmpdir(), "kli8nt-prepare-badca-"));
     dirs.push(dir);
     writeFileSync(join(dir, "ca.crt"), "not a certificate\n");
-    const out = await prepare(token, { KLI8NT_BUILD_CA_PATH: join(dir, "ca.crt") });
+    const out = await prepare(token, { KLI8NT_CLONE_CA_FILE: join(dir, "ca.crt") });
     expect(out.code).toBe(1);
     expect(out.message).toBe(`The build CA bundle ${join(dir, "ca.crt")} holds no PEM certificate`);
   });

@@ -15,9 +15,9 @@ const config = loadPrepareConfig();
 
 async function main(): Promise<void> {
   const token = (await readFile(config.tokenFile, "utf8").catch(() => "")).trim();
-  // The build CA (KLI8NT_BUILD_CA_PATH, mounted here as in the Kaniko container) is trusted by the clone
-  // too: the repository may live behind the same internal CA as the package registries (ADR 0125).
-  const caFile = config.registry.caFile;
+  // The build CA is trusted by the clone too: the repository may live behind the same internal CA as
+  // the package registries (ADR 0125).
+  const caFile = config.cloneCaFile;
   if (caFile) await mkdir(config.workspace, { recursive: true });
   const caBundleFile = caFile
     ? await writeTrustBundle(caFile, join(config.workspace, "git-ca-bundle.crt"))

@@ -77,8 +77,11 @@ describe("renderBuildJob: package registries and an extra CA, as on one machine"
       readOnly: true,
     };
     expect(kaniko?.volumeMounts).toContainEqual(caMount);
-    // The prepare step's clone trusts it too (ADR 0125), read at the same path.
-    expect(prepare?.volumeMounts).toContainEqual(caMount);
+    // The prepare step's clone trusts it too (ADR 0125), at a path of its own: KLI8NT_BUILD_CA_PATH is
+    // where RUN steps find it, rendered into the Dockerfile.
+    const cloneCa = "/var/run/kli8nt/clone-ca.crt";
+    expect(prepare?.volumeMounts).toContainEqual({ ...caMount, mountPath: cloneCa });
+    expect(env).toMatchObject({ KLI8NT_CLONE_CA_FILE: cloneCa });
     // Never over an image's own bundle.
     expect(JSON.stringify([kaniko?.volumeMounts, prepare?.volumeMounts])).not.toContain("/etc/ssl");
     expect(spec.volumes).toContainEqual({

@@ -17,6 +17,8 @@ import type { KanikoJobConfig } from "./config.ts";
 
 /** Where the init container finds the clone token: a file from the per-build Secret, never argv or env. */
 export const TOKEN_DIR = "/var/run/kli8nt/git";
+/** Where the prepare step has the build CA for its clone; Kaniko has it at BUILD_CA_PATH, for RUN steps. */
+export const CLONE_CA_PATH = "/var/run/kli8nt/clone-ca.crt";
 export const WORKSPACE = "/workspace";
 /** The entry point of the prepare step inside the kli8nt image: its bundle (ADR 0115, 0117). */
 export const PREPARE_COMMAND = ["node", "/app/dist/build-prepare.mjs"];
@@ -131,7 +133,12 @@ function registryEnv(settings: JobSettings) {
     ...(npmRegistry ? [{ name: "KLI8NT_NPM_REGISTRY", value: npmRegistry }] : []),
     ...(pipIndexUrl ? [{ name: "KLI8NT_PIP_INDEX_URL", value: pipIndexUrl }] : []),
     ...(goProxy ? [{ name: "KLI8NT_GOPROXY", value: goProxy }] : []),
-    ...(settings.caConfigMap ? [{ name: "KLI8NT_BUILD_CA_PATH", value: BUILD_CA_PATH }] : []),
+    ...(settings.caConfigMap
+      ? [
+          { name: "KLI8NT_BUILD_CA_PATH", value: BUILD_CA_PATH },
+          { name: "KLI8NT_CLONE_CA_FILE", value: CLONE_CA_PATH },
+        ]
+      : []),
   ];
 }
 
@@ -155,11 +162,12 @@ export function renderBuildJob(
     : [];
   // The CA bundle at the neutral path RUN steps are told about (not over the base image's own bundle,
   // which would break `apt-get install ca-certificates`). Kaniko leaves mount points out of its
-  // snapshots, so the file never reaches the image. The prepare step reads it at the same path for its
-  // clone (ADR 0125).
-  const caMount = settings.caConfigMap
-    ? [{ name: "build-ca", mountPath: BUILD_CA_PATH, subPath: settings.caConfigMap.key, readOnly: true }]
-    : [];
+  // snapshots, so the file never reaches the image. The prepare step has it at a path of its own for its
+  // clone (ADR 0125): BUILD_CA_PATH in its environment names where RUN steps find it, not where it is.
+  const caMount = (path: string) =>
+    settings.caConfigMap
+      ? [{ name: "build-ca", mountPath: path, subPath: settings.caConfigMap.key, readOnly: true }]
+      : [];
   return {
     apiVersion: "batch/v1",
     kind: "Job",
@@ -195,7 +203,7 @@ export function renderBuildJob(
               volumeMounts: [
                 { name: "workspace", mountPath: WORKSPACE },
                 { name: "git-token", mountPath: TOKEN_DIR, readOnly: true },
-                ...caMount,
+                ...caMount(CLONE_CA_PATH),
               ],
             },
           ],
@@ -207,7 +215,11 @@ export function renderBuildJob(
               env: [{ name: "DOCKER_CONFIG", value: "/kaniko/.docker" }],
               resources: limits(settings),
               terminationMessagePolicy: "FallbackToLogsOnError",
-              volumeMounts: [{ name: "workspace", mountPath: WORKSPACE }, ...registryMount, ...caMount],
+              volumeMounts: [
+                { name: "workspace", mountPath: WORKSPACE },
+                ...registryMount,
+                ...caMount(BUILD_CA_PATH),
+              ],
             },
           ],
           volumes: [

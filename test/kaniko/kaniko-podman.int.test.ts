@@ -1,12 +1,19 @@
 import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { runImage, waitForHttp } from "@kli8nt/buildplan/testing";
-import { type FakeGitHub, samplePath, startFakeGitHub } from "@kli8nt/testkit";
+import {
+  type FakeGitHub,
+  makeTestCertificates,
+  samplePath,
+  startFakeGitHub,
+  startTlsProxy,
+} from "@kli8nt/testkit";
 import type { V1Job, V1Pod } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { JobSettings } from "../../apps/build-controller/src/kaniko-job/index.ts";
@@ -271,6 +278,30 @@ suite("Kaniko step of the build Job, run by podman", { timeout: 900_000 }, () =>
     expect(outcome.kind === "failed" && outcome.reason, kaniko.logs).toContain(`${inPod}/mirror/caddy:2`);
     expect(outcome.kind === "failed" && outcome.reason).toContain(
       "server gave HTTP response to HTTPS client",
+    );
+  });
+
+  it("pulls its base from a registry behind the build CA, trusting it through the CA ConfigMap alone (ADR 0125)", async () => {
+    // HTTPS in front of the test registry, with a certificate for its in-pod name from a CA nothing trusts:
+    // no insecure flag names this host:port, so Kaniko verifies it.
+    const certs = await makeTestCertificates(await mkdtemp(join(work, "ca-")), REGISTRY_NAME);
+    const proxy = await startTlsProxy(`http://${registry}`, certs);
+    cleanups.push(async () => proxy.close());
+    const behindCa = `${REGISTRY_NAME}:${(proxy.address() as AddressInfo).port}`;
+    const base = { caddy: `${behindCa}/mirror/caddy:2` };
+    const trusted = await preparedPod("ca", true, {
+      settings: { baseImages: base, caConfigMap: { name: "kli8nt-build-ca", key: "ca.crt" } },
+      configMaps: { "kli8nt-build-ca": { "ca.crt": await readFile(certs.ca, "utf8") } },
+    });
+    const ok = await runKaniko(trusted);
+    expect(ok.kaniko.terminated.exitCode, explain("kaniko", ok.kaniko)).toBe(0);
+    expect(ok.kaniko.logs).toContain(`${behindCa}/mirror/caddy:2`);
+    expect(ok.outcome).toMatchObject({ kind: "succeeded", plan: { provider: "static" } });
+
+    const untrusted = await runKaniko(await preparedPod("noca", true, { settings: { baseImages: base } }));
+    expect(untrusted.kaniko.terminated.exitCode).toBe(1);
+    expect(untrusted.outcome.kind === "failed" && untrusted.outcome.reason).toContain(
+      "certificate signed by unknown authority",
     );
   });
 

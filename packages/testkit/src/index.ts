@@ -17,3 +17,4 @@ export { signBody } from "./fake-github/webhook-delivery.ts";
 export { freePort } from "./free-port.ts";
 export { samplePath } from "./samples.ts";
 export { cookieFrom, signInOverHttp } from "./sign-in-over-http.ts";
+export { makeTestCertificates, startTlsProxy, type TestCertificates } from "./tls.ts";

@@ -1,14 +1,20 @@
 import { execFile } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { request } from "node:http";
-import { createServer, type Server } from "node:https";
+import type { Server } from "node:https";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { BUILD_CA_PATH, registryBuildArgs } from "@kli8nt/buildplan";
-import { type FakeGitHub, samplePath, startFakeGitHub } from "@kli8nt/testkit";
+import {
+  type FakeGitHub,
+  makeTestCertificates,
+  samplePath,
+  startFakeGitHub,
+  startTlsProxy,
+  type TestCertificates,
+} from "@kli8nt/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 // The build Job's prepare step as its container runs it (a process with the Job's environment), against
@@ -16,94 +22,12 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 const run = promisify(execFile);
 const MAIN = fileURLToPath(new URL("./prepare-main.ts", import.meta.url));
 
-/** A test CA and a certificate it signed for 127.0.0.1, made with the openssl CLI. */
-async function makeTestCa(dir: string): Promise<{ ca: string; key: string; cert: string }> {
-  const ssl = (...args: string[]) =>
-    run("openssl", args, { cwd: dir }).catch((e: NodeJS.ErrnoException) => {
-      if (e.code === "ENOENT") throw new Error("openssl is not installed: the CA tests need its CLI");
-      throw e;
-    });
-  await ssl(
-    "req",
-    "-x509",
-    "-newkey",
-    "rsa:2048",
-    "-nodes",
-    "-days",
-    "1",
-    "-subj",
-    "/CN=Kli8nt test CA",
-    "-addext",
-    "basicConstraints=critical,CA:TRUE",
-    "-addext",
-    "keyUsage=critical,keyCertSign",
-    "-keyout",
-    "ca.key",
-    "-out",
-    "ca.crt",
-  );
-  await ssl(
-    "req",
-    "-newkey",
-    "rsa:2048",
-    "-nodes",
-    "-subj",
-    "/CN=127.0.0.1",
-    "-keyout",
-    "srv.key",
-    "-out",
-    "srv.csr",
-  );
-  writeFileSync(join(dir, "ext.cnf"), "subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\n");
-  await ssl(
-    "x509",
-    "-req",
-    "-in",
-    "srv.csr",
-    "-CA",
-    "ca.crt",
-    "-CAkey",
-    "ca.key",
-    "-CAcreateserial",
-    "-days",
-    "1",
-    "-extfile",
-    "ext.cnf",
-    "-out",
-    "srv.crt",
-  );
-  return { ca: join(dir, "ca.crt"), key: join(dir, "srv.key"), cert: join(dir, "srv.crt") };
-}
-
-/** HTTPS in front of the fake GitHub's git smart HTTP, with a certificate only the test CA vouches for. */
-function startTlsProxy(target: string, tls: { key: string; cert: string }): Promise<Server> {
-  const upstream = new URL(target);
-  const server = createServer({ key: readFileSync(tls.key), cert: readFileSync(tls.cert) }, (req, res) => {
-    const up = request(
-      {
-        host: upstream.hostname,
-        port: upstream.port,
-        path: req.url,
-        method: req.method,
-        headers: req.headers,
-      },
-      (answer) => {
-        res.writeHead(answer.statusCode ?? 502, answer.headers);
-        answer.pipe(res);
-      },
-    );
-    up.on("error", () => res.destroy());
-    req.pipe(up);
-  });
-  return new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve(server)));
-}
-
 describe("prepare step of the build Job", () => {
   let github: FakeGitHub;
   let token: string;
   let cloneUrl: string;
   let headSha: string;
-  let testCa: { ca: string; key: string; cert: string };
+  let testCa: TestCertificates;
   let proxy: Server;
   const dirs: string[] = [];
 
@@ -120,7 +44,7 @@ describe("prepare step of the build Job", () => {
     headSha = repo.headSha;
     const caDir = mkdtempSync(join(tmpdir(), "kli8nt-prepare-ca-"));
     dirs.push(caDir);
-    testCa = await makeTestCa(caDir);
+    testCa = await makeTestCertificates(caDir, "127.0.0.1");
     proxy = await startTlsProxy(github.url, testCa);
   });
 

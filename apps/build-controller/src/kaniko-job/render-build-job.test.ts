@@ -88,8 +88,13 @@ describe("renderBuildJob: package registries and an extra CA, as on one machine"
       name: "build-ca",
       configMap: { name: "corp-ca", defaultMode: 0o444 },
     });
-    // Locations reach the build as ARG defaults and build arguments, never Kaniko's own environment.
-    expect(kaniko?.env?.map((e) => e.name)).toEqual(["DOCKER_CONFIG"]);
+    // Locations reach the build as ARG defaults and build arguments, never Kaniko's own environment. Its
+    // environment only gains its own trust (ADR 0125): the CA as a directory after the image's.
+    expect(kaniko?.env).toEqual([
+      { name: "DOCKER_CONFIG", value: "/kaniko/.docker" },
+      { name: "SSL_CERT_DIR", value: "/kaniko/ssl/certs:/kaniko/build-ca" },
+    ]);
+    expect(kaniko?.volumeMounts).toContainEqual({ ...caMount, mountPath: "/kaniko/build-ca/ca.crt" });
     // A repository's own Dockerfile renders nothing: the build arguments are what reach its ARGs.
     expect(kaniko?.args).toEqual(
       expect.arrayContaining([

@@ -19,6 +19,13 @@ import type { KanikoJobConfig } from "./config.ts";
 export const TOKEN_DIR = "/var/run/kli8nt/git";
 /** Where the prepare step has the build CA for its clone; Kaniko has it at BUILD_CA_PATH, for RUN steps. */
 export const CLONE_CA_PATH = "/var/run/kli8nt/clone-ca.crt";
+/**
+ * Where Kaniko itself has the build CA, for its pulls and pushes: a directory Go's TLS reads through
+ * SSL_CERT_DIR, after the executor image's own (its Dockerfile sets SSL_CERT_DIR=/kaniko/ssl/certs).
+ * Kaniko leaves /kaniko out of every snapshot.
+ */
+export const KANIKO_CA_DIR = "/kaniko/build-ca";
+const KANIKO_IMAGE_CERT_DIR = "/kaniko/ssl/certs";
 export const WORKSPACE = "/workspace";
 /** The entry point of the prepare step inside the kli8nt image: its bundle (ADR 0115, 0117). */
 export const PREPARE_COMMAND = ["node", "/app/dist/build-prepare.mjs"];
@@ -212,13 +219,19 @@ export function renderBuildJob(
               name: KANIKO_CONTAINER,
               image: settings.kanikoImage,
               args: kanikoArgs(names, settings),
-              env: [{ name: "DOCKER_CONFIG", value: "/kaniko/.docker" }],
+              env: [
+                { name: "DOCKER_CONFIG", value: "/kaniko/.docker" },
+                ...(settings.caConfigMap
+                  ? [{ name: "SSL_CERT_DIR", value: `${KANIKO_IMAGE_CERT_DIR}:${KANIKO_CA_DIR}` }]
+                  : []),
+              ],
               resources: limits(settings),
               terminationMessagePolicy: "FallbackToLogsOnError",
               volumeMounts: [
                 { name: "workspace", mountPath: WORKSPACE },
                 ...registryMount,
                 ...caMount(BUILD_CA_PATH),
+                ...caMount(`${KANIKO_CA_DIR}/ca.crt`),
               ],
             },
           ],

@@ -1,10 +1,10 @@
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { eventually, type FakeGitHub, samplePath, signInOverHttp, startFakeGitHub } from "@kli8nt/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { appContainers, platformEnv } from "./platform-api.ts";
+import { gitHubAppEnv, platformEnv, tearDownPlatform } from "./platform-api.ts";
 import { freePort, type PlatformProcess, startPlatform, viaRouter } from "./platform-process.ts";
 
 // GitHub end to end through `kli8nt start`: OAuth sign-in (state + PKCE) on the fake GitHub, a private repo
@@ -34,31 +34,14 @@ describe.skipIf(!ready)("push to deploy from a private GitHub repository", { tim
     dataDir = mkdtempSync(join(tmpdir(), "kli8nt-e2e-push-"));
     const [apiPort, routerPort] = [await freePort(), await freePort()];
     url = `http://127.0.0.1:${apiPort}`;
-    gh.addOAuthApp({
-      clientId: CLIENT_ID,
-      clientSecret: CLIENT_SECRET,
-      callbackUrl: `${url}/auth/github/callback`,
-    });
+    const app = { clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, webhookSecret: WEBHOOK_SECRET };
     platform = await startPlatform(
-      {
-        ...platformEnv(dataDir, routerPort, env),
-        KLI8NT_PUBLIC_URL: url,
-        KLI8NT_GITHUB_URL: gh.url,
-        KLI8NT_GITHUB_API_URL: gh.apiUrl,
-        KLI8NT_GITHUB_CLIENT_ID: CLIENT_ID,
-        KLI8NT_GITHUB_CLIENT_SECRET: CLIENT_SECRET,
-        KLI8NT_GITHUB_WEBHOOK_SECRET: WEBHOOK_SECRET,
-      },
+      { ...platformEnv(dataDir, routerPort, env), ...gitHubAppEnv(gh, url, app) },
       { api: apiPort, router: routerPort },
     );
   }, 120_000);
 
-  afterAll(async () => {
-    await platform?.stop();
-    for (const name of ready ? appContainers(APP) : []) execFileSync("podman", ["rm", "-f", "-t", "0", name]);
-    await gh?.stop();
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
-  });
+  afterAll(() => tearDownPlatform({ platform, app: ready ? APP : undefined, github: gh, dataDir }));
 
   it("signs in with GitHub, deploys a private repo on push, and reports queued → in_progress → success", async () => {
     const repo = await gh.addRepo({

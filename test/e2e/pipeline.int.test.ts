@@ -1,10 +1,16 @@
-import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type FakeGitHub, samplePath, startFakeGitHub } from "@kli8nt/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { appContainers, type Deployment, platformApi, platformEnv, untilContainers } from "./platform-api.ts";
+import {
+  appContainers,
+  type Deployment,
+  platformApi,
+  platformEnv,
+  tearDownPlatform,
+  untilContainers,
+} from "./platform-api.ts";
 import { freePort, type PlatformProcess, startPlatform, viaRouter } from "./platform-process.ts";
 
 // The whole single-machine flow through `kli8nt start`: fake GitHub (git smart HTTP) → api → BUILD →
@@ -61,14 +67,7 @@ describe.skipIf(!ready)(
       });
     }, 120_000);
 
-    afterAll(async () => {
-      await platform?.stop();
-      if (env.KLI8NT_E2E_OUTPUT) writeFileSync(env.KLI8NT_E2E_OUTPUT, platform?.output() ?? "");
-      for (const name of ready ? appContainers(APP) : [])
-        execFileSync("podman", ["rm", "-f", "-t", "0", name]);
-      await github?.stop();
-      if (dataDir) rmSync(dataDir, { recursive: true, force: true });
-    });
+    afterAll(() => tearDownPlatform({ platform, app: ready ? APP : undefined, github, dataDir }));
 
     it("deploys, switches without errors, keeps the old release on a failed health check, rolls back without a build", async () => {
       const repo = await github.addRepo({ owner: "alice", name: APP, fromDir: samplePath("node-hello") });

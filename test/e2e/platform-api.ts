@@ -1,4 +1,7 @@
 import { execFileSync } from "node:child_process";
+import { rmSync, writeFileSync } from "node:fs";
+import type { FakeGitHub } from "@kli8nt/testkit";
+import type { PlatformProcess } from "./platform-process.ts";
 
 export const ADMIN_TOKEN = "e2e-admin-token-0123456789abcdef0123456789";
 
@@ -83,4 +86,50 @@ export async function untilContainers(app: string, n: number, timeoutMs = 30_000
     names = appContainers(app);
   }
   return names;
+}
+
+/**
+ * Registers Kli8nt as an OAuth app on the fake GitHub, for a platform whose api is at `apiUrl`, and
+ * returns the platform's variables that point at it.
+ */
+export function gitHubAppEnv(
+  gh: FakeGitHub,
+  apiUrl: string,
+  app: { clientId: string; clientSecret: string; webhookSecret: string },
+): Record<string, string> {
+  gh.addOAuthApp({
+    clientId: app.clientId,
+    clientSecret: app.clientSecret,
+    callbackUrl: `${apiUrl}/auth/github/callback`,
+  });
+  return {
+    KLI8NT_PUBLIC_URL: apiUrl,
+    KLI8NT_GITHUB_URL: gh.url,
+    KLI8NT_GITHUB_API_URL: gh.apiUrl,
+    KLI8NT_GITHUB_CLIENT_ID: app.clientId,
+    KLI8NT_GITHUB_CLIENT_SECRET: app.clientSecret,
+    KLI8NT_GITHUB_WEBHOOK_SECRET: app.webhookSecret,
+  };
+}
+
+/**
+ * Stops and removes what a suite started, whichever of it exists (a beforeAll that failed half-way leaves
+ * some unset): the platform, whose log goes to KLI8NT_E2E_OUTPUT when that is set, the app's containers
+ * (`app` undefined: podman was not there), the fake GitHub and the data dir.
+ */
+export async function tearDownPlatform(started: {
+  readonly platform: PlatformProcess | undefined;
+  readonly app: string | undefined;
+  readonly github: { stop(): Promise<void> } | undefined;
+  readonly dataDir: string | undefined;
+  /** Output of earlier runs of the platform in the same suite (the restart suite kills it twice). */
+  readonly earlierOutput?: string;
+}): Promise<void> {
+  await started.platform?.stop();
+  const file = process.env.KLI8NT_E2E_OUTPUT;
+  if (file) writeFileSync(file, (started.earlierOutput ?? "") + (started.platform?.output() ?? ""));
+  for (const name of started.app ? appContainers(started.app) : [])
+    execFileSync("podman", ["rm", "-f", "-t", "0", name]);
+  await started.github?.stop();
+  if (started.dataDir) rmSync(started.dataDir, { recursive: true, force: true });
 }

@@ -1,12 +1,18 @@
-import { execFile, execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { execFile } from "node:child_process";
+import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { type FakeGitHub, samplePath, startFakeGitHub } from "@kli8nt/testkit";
 import { type ConfirmChannel, connect } from "amqplib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { appContainers, type Deployment, platformApi, platformEnv } from "./platform-api.ts";
+import {
+  appContainers,
+  type Deployment,
+  platformApi,
+  platformEnv,
+  tearDownPlatform,
+} from "./platform-api.ts";
 import { freePort, type PlatformProcess, startPlatform, viaRouter } from "./platform-process.ts";
 
 // `kli8nt start` on the RabbitMQ bus (KLI8NT_RABBITMQ_URL): the broker is restarted while a deployment is
@@ -108,14 +114,7 @@ describe.skipIf(!ready)(
       );
     }, 120_000);
 
-    afterAll(async () => {
-      await platform?.stop();
-      if (env.KLI8NT_E2E_OUTPUT) writeFileSync(env.KLI8NT_E2E_OUTPUT, platform?.output() ?? "");
-      for (const name of ready ? appContainers(APP) : [])
-        execFileSync("podman", ["rm", "-f", "-t", "0", name]);
-      await github?.stop();
-      if (dataDir) rmSync(dataDir, { recursive: true, force: true });
-    });
+    afterAll(() => tearDownPlatform({ platform, app: ready ? APP : undefined, github, dataDir }));
 
     it("ends live with one build and one container after restarts mid-build and mid-deploy", async () => {
       expect(platform.output()).toContain("Connected to RabbitMQ");

@@ -1,10 +1,15 @@
-import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type FakeGitHub, samplePath, startFakeGitHub } from "@kli8nt/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { appContainers, type Deployment, platformApi, platformEnv, untilContainers } from "./platform-api.ts";
+import {
+  type Deployment,
+  platformApi,
+  platformEnv,
+  tearDownPlatform,
+  untilContainers,
+} from "./platform-api.ts";
 import { freePort, type PlatformProcess, startPlatform, viaRouter } from "./platform-process.ts";
 
 // kill -9 of `kli8nt start` mid-build and mid-deploy, then a restart on the same data dir: every deployment
@@ -49,13 +54,9 @@ describe.skipIf(!ready)("kill -9 of the platform mid-build and mid-deploy", { ti
     platform = await startPlatform(platformEnv(dataDir, ports.router, env), ports);
   }, 120_000);
 
-  afterAll(async () => {
-    await platform?.stop();
-    if (env.KLI8NT_E2E_OUTPUT) writeFileSync(env.KLI8NT_E2E_OUTPUT, output + (platform?.output() ?? ""));
-    for (const name of ready ? appContainers(APP) : []) execFileSync("podman", ["rm", "-f", "-t", "0", name]);
-    await github?.stop();
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
-  });
+  afterAll(() =>
+    tearDownPlatform({ platform, app: ready ? APP : undefined, github, dataDir, earlierOutput: output }),
+  );
 
   it("resumes and converges: live, one container per app, the newest release serving", async () => {
     const repo = await github.addRepo({ owner: "alice", name: APP, fromDir: samplePath("node-hello") });

@@ -1,11 +1,11 @@
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { eventually, type FakeGitHub, samplePath, startFakeGitHub } from "@kli8nt/testkit";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { appContainers, platformEnv } from "../e2e/platform-api.ts";
+import { gitHubAppEnv, platformEnv, tearDownPlatform } from "../e2e/platform-api.ts";
 import { freePort, type PlatformProcess, startPlatform, viaRouter } from "../e2e/platform-process.ts";
 import { CHROMIUM, launchChromium, shoot } from "./browser.ts";
 import { buildWeb } from "./ui-server.ts";
@@ -49,21 +49,13 @@ describe.skipIf(!containers || !CHROMIUM)("the real pipeline in Chromium", { tim
     const [apiPort, routerPort] = [await freePort(), await freePort()];
     url = `http://127.0.0.1:${apiPort}`;
     appUrl = `http://${APP}.localhost:${routerPort}`;
-    gh.addOAuthApp({
+    const app = {
       clientId: CLIENT_ID,
       clientSecret: CLIENT_SECRET,
-      callbackUrl: `${url}/auth/github/callback`,
-    });
+      webhookSecret: "ui-pipeline-webhook-secret-0123456789",
+    };
     platform = await startPlatform(
-      {
-        ...platformEnv(dataDir, routerPort, env),
-        KLI8NT_PUBLIC_URL: url,
-        KLI8NT_GITHUB_URL: gh.url,
-        KLI8NT_GITHUB_API_URL: gh.apiUrl,
-        KLI8NT_GITHUB_CLIENT_ID: CLIENT_ID,
-        KLI8NT_GITHUB_CLIENT_SECRET: CLIENT_SECRET,
-        KLI8NT_GITHUB_WEBHOOK_SECRET: "ui-pipeline-webhook-secret-0123456789",
-      },
+      { ...platformEnv(dataDir, routerPort, env), ...gitHubAppEnv(gh, url, app) },
       { api: apiPort, router: routerPort },
     );
     browser = await launchChromium();
@@ -73,11 +65,7 @@ describe.skipIf(!containers || !CHROMIUM)("the real pipeline in Chromium", { tim
 
   afterAll(async () => {
     await browser?.close();
-    await platform?.stop();
-    for (const name of containers ? appContainers(APP) : [])
-      execFileSync("podman", ["rm", "-f", "-t", "0", name]);
-    await gh?.stop();
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+    await tearDownPlatform({ platform, app: containers ? APP : undefined, github: gh, dataDir });
   });
 
   const row = (n: number) => page.getByRole("row").filter({ hasText: `#${n}` });

@@ -184,14 +184,25 @@ describe.skipIf(!kubeconfigPath)("Kaniko Job builder on a real API server", () =
       "/workspace",
       "/kaniko/.docker",
       "/run/build-ca.crt",
+      "/kaniko/build-ca/ca.crt",
     ]);
-    // The API server kept the CA mount as rendered: one key of the ConfigMap, read-only, Kaniko only.
-    expect(kaniko?.volumeMounts?.at(-1)).toMatchObject({ subPath: "ca.crt", readOnly: true });
+    // The API server kept the CA mounts as rendered: one key of the ConfigMap, read-only, for RUN steps,
+    // for Kaniko's own TLS, and for the prepare step's clone (ADR 0125).
+    const caMounts = [...(kaniko?.volumeMounts ?? []), ...(prepare?.volumeMounts ?? [])].filter(
+      (m) => m.name === "build-ca",
+    );
+    expect(caMounts.map((m) => [m.mountPath, m.subPath, m.readOnly])).toEqual([
+      ["/run/build-ca.crt", "ca.crt", true],
+      ["/kaniko/build-ca/ca.crt", "ca.crt", true],
+      ["/var/run/kli8nt/clone-ca.crt", "ca.crt", true],
+    ]);
+    expect(kaniko?.env).toContainEqual({ name: "SSL_CERT_DIR", value: "/kaniko/ssl/certs:/kaniko/build-ca" });
     expect(pod?.volumes?.find((v) => v.name === "build-ca")?.configMap?.name).toBe("build-ca");
     expect(prepare?.env).toEqual(
       expect.arrayContaining([
         { name: "KLI8NT_NPM_REGISTRY", value: "https://npm.test.invalid/" },
         { name: "KLI8NT_BUILD_CA_PATH", value: "/run/build-ca.crt" },
+        { name: "KLI8NT_CLONE_CA_FILE", value: "/var/run/kli8nt/clone-ca.crt" },
       ]),
     );
     // The token reaches only the prepare container, as a file from the per-build Secret.

@@ -131,6 +131,8 @@ function prepareEnv(message: BuildRequested, settings: JobSettings) {
     { name: "KLI8NT_WORKSPACE", value: WORKSPACE },
     // Rendered into the Dockerfile's ARG defaults (the values the local builder passes as --build-arg).
     ...registryEnv(settings),
+    // Trusted by the clone itself (ADR 0125).
+    ...(settings.caConfigMap ? [{ name: "KLI8NT_CLONE_CA_FILE", value: CLONE_CA_PATH }] : []),
   ];
 }
 
@@ -140,12 +142,7 @@ function registryEnv(settings: JobSettings) {
     ...(npmRegistry ? [{ name: "KLI8NT_NPM_REGISTRY", value: npmRegistry }] : []),
     ...(pipIndexUrl ? [{ name: "KLI8NT_PIP_INDEX_URL", value: pipIndexUrl }] : []),
     ...(goProxy ? [{ name: "KLI8NT_GOPROXY", value: goProxy }] : []),
-    ...(settings.caConfigMap
-      ? [
-          { name: "KLI8NT_BUILD_CA_PATH", value: BUILD_CA_PATH },
-          { name: "KLI8NT_CLONE_CA_FILE", value: CLONE_CA_PATH },
-        ]
-      : []),
+    ...(settings.caConfigMap ? [{ name: "KLI8NT_BUILD_CA_PATH", value: BUILD_CA_PATH }] : []),
   ];
 }
 

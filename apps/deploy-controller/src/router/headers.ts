@@ -52,11 +52,17 @@ function parseTokens(value: string): Set<string> | undefined {
   return named;
 }
 
+/**
+ * The lower-case name of a field that may not be forwarded; undefined for one that certainly is (with no
+ * names from Connection, only fields of a hop-by-hop or X-Forwarded-* length are lower-cased).
+ */
+function candidateName(name: string, named: Set<string> | undefined): string | undefined {
+  return named === undefined && !DROPPED_LENGTHS.has(name.length) ? undefined : name.toLowerCase();
+}
+
 /** Whether a field is not forwarded: hop-by-hop, named in Connection, or one the router sets itself. */
-function dropped(name: string, named: Set<string> | undefined, skip: Set<string>): boolean {
-  if (named === undefined && !DROPPED_LENGTHS.has(name.length)) return false;
-  const lower = name.toLowerCase();
-  return HOP_BY_HOP.has(lower) || skip.has(lower) || named?.has(lower) === true;
+function dropped(lower: string | undefined, named: Set<string> | undefined, skip: Set<string>): boolean {
+  return lower !== undefined && (HOP_BY_HOP.has(lower) || skip.has(lower) || named?.has(lower) === true);
 }
 
 /** X-Forwarded-For as the edge sets it: the client's chain, with the client appended. */
@@ -80,7 +86,8 @@ export function upgradeRequestHeaders(req: ProxyRequest): string[] {
   const named = connectionTokens(req.headers.connection);
   const out: string[] = [];
   for (let i = 0; i + 1 < raw.length; i += 2) {
-    if (!dropped(raw[i] as string, named, FORWARDED)) out.push(raw[i] as string, raw[i + 1] as string);
+    const name = raw[i] as string;
+    if (!dropped(candidateName(name, named), named, FORWARDED)) out.push(name, raw[i + 1] as string);
   }
   out.push(...forwardedFields(req), "connection", "upgrade");
   if (req.headers.upgrade !== undefined) out.push("upgrade", req.headers.upgrade);
@@ -101,10 +108,8 @@ export function upstreamRequestHead(req: ProxyRequest): UpstreamHead {
   const chunked = isChunkedOnly(req);
   let text = `${req.method} ${req.url} HTTP/1.1\r\n`;
   text += endToEndText(req.rawHeaders, connectionTokens(req.headers.connection), FORWARDED).text;
-  // The fields of forwardedFields(), written straight into the head.
-  text += `x-forwarded-for: ${forwardedFor(req)}\r\nx-forwarded-proto: ${req.edge.proto}\r\n`;
-  if (req.headers.host !== undefined) text += `x-forwarded-host: ${req.headers.host}\r\n`;
-  text += `x-forwarded-port: ${req.edge.port}\r\n`;
+  const forwarded = forwardedFields(req);
+  for (let i = 0; i + 1 < forwarded.length; i += 2) text += `${forwarded[i]}: ${forwarded[i + 1]}\r\n`;
   // llhttp decoded a chunked body; say chunked explicitly so that any method keeps its body.
   if (chunked) text += "transfer-encoding: chunked\r\n";
   return { text: `${text}\r\n`, bodyless: hasNoBody(req), chunked };
@@ -116,16 +121,25 @@ export interface FieldsText {
   readonly hasLength: boolean;
 }
 
-function endToEndText(raw: string[], named: Set<string> | undefined, skip: Set<string>): FieldsText {
+/** Field lines, as FieldsText, and the Connection value(s) among the fields, joined by ", ". */
+interface EndToEndText extends FieldsText {
+  readonly connection: string | undefined;
+}
+
+function endToEndText(raw: string[], named: Set<string> | undefined, skip: Set<string>): EndToEndText {
   let text = "";
   let hasLength = false;
+  let connection: string | undefined;
   for (let i = 0; i + 1 < raw.length; i += 2) {
     const name = raw[i] as string;
-    if (dropped(name, named, skip)) continue;
+    const value = raw[i + 1] as string;
+    const lower = candidateName(name, named);
+    if (lower === "connection") connection = connection === undefined ? value : `${connection}, ${value}`;
+    if (dropped(lower, named, skip)) continue;
     if (isContentLength(name)) hasLength = true;
-    text += `${name}: ${raw[i + 1]}\r\n`;
+    text += `${name}: ${value}\r\n`;
   }
-  return { text, hasLength };
+  return { text, hasLength, connection };
 }
 
 /**
@@ -134,25 +148,9 @@ function endToEndText(raw: string[], named: Set<string> | undefined, skip: Set<s
  * Connection header that names further fields to drop (rare) costs a second one.
  */
 export function clientResponseFields(raw: string[]): FieldsText {
-  let text = "";
-  let hasLength = false;
-  let connection: string | undefined;
-  for (let i = 0; i + 1 < raw.length; i += 2) {
-    const name = raw[i] as string;
-    const value = raw[i + 1] as string;
-    const lower = hopByHopCandidate(name);
-    if (lower === "connection") connection = connection === undefined ? value : `${connection}, ${value}`;
-    if (lower !== undefined && HOP_BY_HOP.has(lower)) continue;
-    if (isContentLength(name)) hasLength = true;
-    text += `${name}: ${value}\r\n`;
-  }
-  const named = connectionTokens(connection);
-  return named === undefined ? { text, hasLength } : endToEndText(raw, named, NONE);
-}
-
-/** The lower-case name of a field whose length is one a dropped field has; undefined for the others. */
-function hopByHopCandidate(name: string): string | undefined {
-  return DROPPED_LENGTHS.has(name.length) ? name.toLowerCase() : undefined;
+  const first = endToEndText(raw, undefined, NONE);
+  const named = connectionTokens(first.connection);
+  return named === undefined ? first : endToEndText(raw, named, NONE);
 }
 
 function isContentLength(name: string): boolean {

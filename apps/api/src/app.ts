@@ -1,9 +1,10 @@
 import cookie from "@fastify/cookie";
 import swagger from "@fastify/swagger";
 import websocket from "@fastify/websocket";
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from "fastify";
-import { jsonSchemaTransform, validatorCompiler, type ZodTypeProvider } from "fastify-type-provider-zod";
+import type { FastifyInstance } from "fastify";
+import { jsonSchemaTransform } from "fastify-type-provider-zod";
 import type { ApiDeps } from "./deps.ts";
+import { apiFastify, type BuildOptions } from "./fastify-base.ts";
 import { EventHub } from "./events/event-hub.ts";
 import { eventRoutes } from "./events/event-routes.ts";
 import { installGitHubAppSync } from "./github/app-events.ts";
@@ -11,7 +12,6 @@ import { githubOAuthRoutes } from "./github/oauth-routes.ts";
 import { githubRepoRoutes } from "./github/repo-routes.ts";
 import { githubWebhookRoutes } from "./github/webhook-routes.ts";
 import { installAuth } from "./plugins/auth.ts";
-import { installProblemJson } from "./plugins/problem-json.ts";
 import { appRoutes } from "./routes/apps.ts";
 import { deploymentRoutes } from "./routes/deployments.ts";
 import { envRoutes } from "./routes/env.ts";
@@ -20,22 +20,11 @@ import { internalBuildRoutes } from "./routes/internal-builds.ts";
 import { logRoutes } from "./routes/logs.ts";
 import { sessionRoutes, signInLinkRoutes } from "./routes/session.ts";
 
-export interface BuildOptions {
-  readonly logger?: FastifyServerOptions["loggerInstance"];
-  /** An already listening server to answer on (see boot-server.ts); Fastify makes its own otherwise. */
-  readonly serverFactory?: FastifyServerOptions["serverFactory"];
-}
+export type { BuildOptions };
 
 /** Builds the api without listening (tests inject requests; main.ts listens). */
 export async function buildApi(given: ApiDeps, options: BuildOptions = {}): Promise<FastifyInstance> {
-  const app = Fastify({
-    ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
-    bodyLimit: 64 * 1024,
-    trustProxy: "127.0.0.1",
-    routerOptions: { ignoreTrailingSlash: true },
-    ajv: { customOptions: { removeAdditional: false } },
-    ...(options.serverFactory ? { serverFactory: options.serverFactory } : {}),
-  }).withTypeProvider<ZodTypeProvider>();
+  const app = apiFastify(options, { bodyLimit: 64 * 1024, trustProxy: "127.0.0.1" });
 
   const events =
     given.events ??
@@ -46,12 +35,6 @@ export async function buildApi(given: ApiDeps, options: BuildOptions = {}): Prom
     });
   const deps: ApiDeps = { ...given, events };
 
-  app.setValidatorCompiler(validatorCompiler);
-  // Response schemas document the API; replies are built from typed views, so plain JSON is enough and fast.
-  app.setSerializerCompiler(() => (data) => JSON.stringify(data));
-  installProblemJson(app);
-  // JSON only: a text/plain body must be a 415, not a string that reaches validation.
-  app.removeContentTypeParser("text/plain");
   await app.register(cookie);
   await app.register(websocket, { options: { maxPayload: 64 * 1024 } });
   await app.register(swagger, {

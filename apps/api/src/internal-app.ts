@@ -1,8 +1,6 @@
-import Fastify, { type FastifyInstance } from "fastify";
-import { validatorCompiler, type ZodTypeProvider } from "fastify-type-provider-zod";
-import type { BuildOptions } from "./app.ts";
+import type { FastifyInstance } from "fastify";
 import type { ApiDeps } from "./deps.ts";
-import { installProblemJson } from "./plugins/problem-json.ts";
+import { apiFastify, type BuildOptions } from "./fastify-base.ts";
 import { internalBuildRoutes } from "./routes/internal-builds.ts";
 
 /**
@@ -11,17 +9,8 @@ import { internalBuildRoutes } from "./routes/internal-builds.ts";
  * that hand out clone tokens cannot be reached from outside at all, whatever the token.
  */
 export async function buildInternalApi(deps: ApiDeps, options: BuildOptions = {}): Promise<FastifyInstance> {
-  const app = Fastify({
-    ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
-    // Its requests have no body to speak of.
-    bodyLimit: 16 * 1024,
-    routerOptions: { ignoreTrailingSlash: true },
-    ajv: { customOptions: { removeAdditional: false } },
-  }).withTypeProvider<ZodTypeProvider>();
-  app.setValidatorCompiler(validatorCompiler);
-  app.setSerializerCompiler(() => (data) => JSON.stringify(data));
-  installProblemJson(app);
-  app.removeContentTypeParser("text/plain");
+  // Its requests have no body to speak of; the build controller calls it directly, through no proxy.
+  const app = apiFastify(options, { bodyLimit: 16 * 1024 });
   await app.register(internalBuildRoutes(deps));
   return app;
 }

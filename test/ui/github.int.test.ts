@@ -2,6 +2,7 @@ import { createServer } from "node:net";
 import { type FakeGitHub, samplePath, startFakeGitHub } from "@kli8nt/testkit";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { gitHubAppEnv } from "../e2e/platform-api.ts";
 import { CHROMIUM, launchChromium, shoot } from "./browser.ts";
 import { buildWeb, startUiServer, type UiServer } from "./ui-server.ts";
 
@@ -43,22 +44,12 @@ describe.skipIf(!CHROMIUM)("GitHub in the web UI", { timeout: 60_000 }, () => {
     await gh.addRepo({ owner: "alice", name: "blog", private: false, fromDir: samplePath("static-site") });
     const port = await freePort();
     const url = `http://127.0.0.1:${port}`;
-    gh.addOAuthApp({
+    const app = {
       clientId: CLIENT_ID,
       clientSecret: CLIENT_SECRET,
-      callbackUrl: `${url}/auth/github/callback`,
-    });
-    server = await startUiServer({
-      port,
-      env: {
-        KLI8NT_PUBLIC_URL: url,
-        KLI8NT_GITHUB_URL: gh.url,
-        KLI8NT_GITHUB_API_URL: gh.apiUrl,
-        KLI8NT_GITHUB_CLIENT_ID: CLIENT_ID,
-        KLI8NT_GITHUB_CLIENT_SECRET: CLIENT_SECRET,
-        KLI8NT_GITHUB_WEBHOOK_SECRET: "ui-test-webhook-secret-0123456789",
-      },
-    });
+      webhookSecret: "ui-test-webhook-secret-0123456789",
+    };
+    server = await startUiServer({ port, env: gitHubAppEnv(gh, url, app) });
     browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     page.setDefaultTimeout(15_000);

@@ -124,6 +124,12 @@ export const deployments = pgTable(
     rollbackOf: text("rollback_of"),
     url: text("url"),
     reason: text("reason"),
+    // The port the release listens on, fixed when it is deployed so rollbacks and restarts reuse it.
+    port: integer("port"),
+    // How often the runtime restarted this release after it died (local mode heals crashed containers).
+    restarts: integer("restarts").notNull().default(0),
+    // Status conditions (building, deploying, available, degraded) with reasons, as the controllers saw them.
+    conditions: jsonb("conditions").notNull().default(sql`'[]'::jsonb`),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
     finishedAt: at("finished_at"),

@@ -1,3 +1,4 @@
+import type { Condition } from "./conditions.ts";
 import type { DeploymentState } from "./deployment-state.ts";
 
 export type UserId = string;
@@ -75,6 +76,11 @@ export interface Deployment {
   readonly url: string | null;
   /** Why it failed or was cancelled, in words a user can act on. */
   readonly reason: string | null;
+  /** The port the release listens on (set when it is deployed); null before. */
+  readonly port: number | null;
+  /** How often the runtime restarted this release after it died. */
+  readonly restarts: number;
+  readonly conditions: readonly Condition[];
   readonly createdAt: Date;
   readonly updatedAt: Date;
   readonly finishedAt: Date | null;

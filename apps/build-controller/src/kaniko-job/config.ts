@@ -101,6 +101,10 @@ const schema = z
           "a file of the controller does not reach build pods; put the bundle in a ConfigMap in the build namespace and set KLI8NT_BUILD_CA_CONFIGMAP=<name>/<key>",
       }),
     ),
+    // A RuntimeClass for build pods (gVisor `runsc`, Kata): RUN steps are the tenant's code, as root.
+    KLI8NT_BUILD_RUNTIME_CLASS: optionalText(
+      z.string().regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, "a RuntimeClass name, e.g. gvisor"),
+    ),
     KLI8NT_BUILD_TOLERATIONS: z
       .string()
       .transform((text, ctx) => {
@@ -136,6 +140,7 @@ const schema = z
       ...(env.KLI8NT_GOPROXY ? { goProxy: env.KLI8NT_GOPROXY } : {}),
     } as PackageRegistries,
     caConfigMap: env.KLI8NT_BUILD_CA_CONFIGMAP as CaConfigMap | undefined,
+    runtimeClassName: env.KLI8NT_BUILD_RUNTIME_CLASS as string | undefined,
     tolerations: (env.KLI8NT_BUILD_TOLERATIONS ?? []).map(
       (t) => Object.fromEntries(Object.entries(t).filter(([, v]) => v !== undefined)) as V1Toleration,
     ),

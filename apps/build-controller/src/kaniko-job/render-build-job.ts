@@ -44,7 +44,7 @@ export type JobSettings = Pick<
   | "baseImages"
   | "podAnnotations"
 > &
-  Partial<Pick<KanikoJobConfig, "packageRegistries" | "caConfigMap">> & {
+  Partial<Pick<KanikoJobConfig, "packageRegistries" | "caConfigMap" | "runtimeClassName">> & {
     readonly tolerations: readonly V1Toleration[];
   };
 
@@ -146,6 +146,24 @@ function registryEnv(settings: JobSettings) {
   ];
 }
 
+/**
+ * The capabilities Kaniko keeps of the runtime's default set; everything else is dropped. Kaniko runs as
+ * root and unpacks base images and runs RUN steps in its own root filesystem, so it must: own and chown
+ * files of any user (CHOWN, DAC_OVERRIDE, FOWNER), keep setuid/setgid bits and file capabilities on the
+ * files it extracts (FSETID, SETFCAP), and let RUN steps switch users (SETUID, SETGID: `USER`, apt's
+ * `_apt` sandbox). Dropped: NET_RAW (no raw sockets or ARP spoofing from a build), MKNOD, SYS_CHROOT,
+ * KILL, NET_BIND_SERVICE, SETPCAP, AUDIT_WRITE (docs/adr/0140).
+ */
+export const KANIKO_CAPABILITIES = [
+  "CHOWN",
+  "DAC_OVERRIDE",
+  "FOWNER",
+  "FSETID",
+  "SETFCAP",
+  "SETGID",
+  "SETUID",
+];
+
 const limits = (settings: JobSettings) => ({
   requests: { cpu: "250m", memory: "512Mi" },
   limits: { cpu: settings.resources.cpu, memory: settings.resources.memory },
@@ -189,6 +207,8 @@ export function renderBuildJob(
           // The token file is group-readable by the non-root prepare step only through this group.
           securityContext: { fsGroup: 1000 },
           nodeSelector: { ...settings.nodeSelector },
+          // gVisor or Kata: untrusted RUN steps then meet a user-space or VM kernel, not the node's.
+          ...(settings.runtimeClassName ? { runtimeClassName: settings.runtimeClassName } : {}),
           tolerations: settings.tolerations.map((t) => ({ ...t })),
           initContainers: [
             {
@@ -203,6 +223,7 @@ export function renderBuildJob(
                 runAsUser: 1000,
                 allowPrivilegeEscalation: false,
                 capabilities: { drop: ["ALL"] },
+                seccompProfile: { type: "RuntimeDefault" },
               },
               volumeMounts: [
                 { name: "workspace", mountPath: WORKSPACE },
@@ -224,6 +245,15 @@ export function renderBuildJob(
               ],
               resources: limits(settings),
               terminationMessagePolicy: "FallbackToLogsOnError",
+              // Root (Kaniko needs it) with the smallest set of capabilities it works with, the runtime's
+              // seccomp profile, and no_new_privs: a setuid binary in a RUN step gains nothing.
+              securityContext: {
+                runAsUser: 0,
+                allowPrivilegeEscalation: false,
+                privileged: false,
+                capabilities: { drop: ["ALL"], add: [...KANIKO_CAPABILITIES] },
+                seccompProfile: { type: "RuntimeDefault" },
+              },
               volumeMounts: [
                 { name: "workspace", mountPath: WORKSPACE },
                 ...registryMount,

@@ -217,9 +217,9 @@ describe("rule: static sites and SPAs", () => {
     expect(deno).toMatchObject({ provider: "deno", start: "deno task start" });
   });
 
-  it("psycopg from source needs libpq at build and run time; the binary wheel does not", async () => {
+  it("psycopg loads libpq at run time (pure Python, nothing to compile); the binary wheel needs nothing", async () => {
     const src = await plan({ "requirements.txt": "psycopg==3.2\n", "main.py": "" });
-    expect(src.systemPackages).toEqual({ build: ["gcc", "libpq-dev"], runtime: ["libpq5"] });
+    expect(src.systemPackages).toEqual({ build: [], runtime: ["libpq5"] });
     const wheel = await plan({
       "requirements.txt": "psycopg[binary]==3.2\npsycopg2-binary\n",
       "main.py": "",

@@ -2,6 +2,9 @@ import { parse as parseToml } from "smol-toml";
 import { basePlan, existing, firstLine, isRecord, pickVersion, toolVersion } from "../plan-base.ts";
 import type { RepoTree } from "../repo-tree.ts";
 import type { BuildPlan } from "../types.ts";
+import { planDjango } from "./django.ts";
+import { addNativePackages, PYTHON_NATIVE } from "./native-deps.ts";
+import { type PythonDeps, provides, readPythonDeps } from "./python-deps.ts";
 
 export const PYTHON_SIGNALS = [
   "requirements.txt",
@@ -28,15 +31,6 @@ async function readToml(
     return null;
   }
 }
-
-/** Lower-cased text of every dependency manifest, for framework/server detection by name. */
-async function dependencyText(tree: RepoTree): Promise<string> {
-  const parts = await Promise.all(["requirements.txt", "pyproject.toml", "Pipfile"].map((f) => tree.read(f)));
-  return parts.join("\n").toLowerCase();
-}
-
-const hasDep = (text: string, name: string) =>
-  new RegExp(`(^|[\\s"'\\[,])${name}([\\s"'\\]\\[<>=~!;,]|$)`, "m").test(text);
 
 function pythonInstall(plan: BuildPlan, pyproject: Record<string, unknown> | null, has: Set<string>): void {
   const tool = isRecord(pyproject?.tool) ? pyproject.tool : {};
@@ -84,17 +78,6 @@ async function mainModule(
   return first;
 }
 
-async function djangoStart(tree: RepoTree, plan: BuildPlan): Promise<void> {
-  const manage = (await tree.read("manage.py")) ?? "";
-  const settingsModule = manage.match(/DJANGO_SETTINGS_MODULE["']\s*,\s*["']([\w.]+)["']/)?.[1];
-  const settings = settingsModule ? await tree.read(`${settingsModule.replace(/\./g, "/")}.py`) : null;
-  const wsgi = settings?.match(/WSGI_APPLICATION\s*=\s*["']([\w.]+)\.(\w+)["']/);
-  if (wsgi?.[1] && wsgi[2]) plan.start = `gunicorn --bind 0.0.0.0:$PORT ${wsgi[1]}:${wsgi[2]}`;
-  else plan.warnings.push("Django project without a readable WSGI_APPLICATION; set a start command");
-  // Migrations run once per release, before the new pods serve, never on every container start.
-  plan.releaseCommand = "python manage.py migrate";
-}
-
 /** WSGI/ASGI frameworks: constructor in the main file, server command, and the server dependency. */
 const SERVERS: Record<string, { ctor: string; dep: string; start: (m: string, v: string) => string }> = {
   fastapi: {
@@ -105,13 +88,13 @@ const SERVERS: Record<string, { ctor: string; dep: string; start: (m: string, v:
   flask: { ctor: "Flask", dep: "gunicorn", start: (m, v) => `gunicorn --bind 0.0.0.0:$PORT ${m}:${v}` },
 };
 
-async function pythonStart(tree: RepoTree, plan: BuildPlan, deps: string): Promise<void> {
-  if (plan.framework === "django") return djangoStart(tree, plan);
+async function pythonStart(tree: RepoTree, plan: BuildPlan, deps: PythonDeps): Promise<void> {
+  if (plan.framework === "django") return planDjango(tree, plan);
   const server = plan.framework ? SERVERS[plan.framework] : undefined;
   const main = await mainModule(tree, server?.ctor ?? null);
   if (main && server) plan.start = server.start(main.module, main.variable);
   else if (main) plan.start = `python ${main.module}.py`;
-  if (server && !hasDep(deps, server.dep))
+  if (server && !provides(deps, server.dep))
     plan.warnings.push(`${plan.framework} app without ${server.dep} in its dependencies`);
   if (plan.start === null)
     plan.warnings.push(`no ${MAIN_FILES.map((f) => `${f}.py`).join("/")}; set a start command`);
@@ -125,14 +108,12 @@ export async function detectPython(tree: RepoTree): Promise<BuildPlan> {
   plan.manifests = MANIFESTS.filter((m) => has.has(m));
   pythonInstall(plan, pyproject, has);
   plan.env = { ...plan.env, PYTHONUNBUFFERED: "1", PYTHONDONTWRITEBYTECODE: "1" };
-  const deps = await dependencyText(tree);
-  // Source builds of the PostgreSQL driver need headers at build time and libpq at run time.
-  if (hasDep(deps, "psycopg2") || (hasDep(deps, "psycopg") && !/psycopg\[(binary|c)\]/.test(deps))) {
-    plan.systemPackages = { build: ["gcc", "libpq-dev"], runtime: ["libpq5"] };
-  }
-  if (hasDep(deps, "django") || (await tree.isFile("manage.py"))) plan.framework = "django";
-  else if (hasDep(deps, "fastapi")) plan.framework = "fastapi";
-  else if (hasDep(deps, "flask")) plan.framework = "flask";
+  const deps = await readPythonDeps(tree);
+  // Source builds need headers and a compiler at build time and the shared library at run time.
+  addNativePackages(plan, PYTHON_NATIVE, deps);
+  if (deps.has("django") || (await tree.isFile("manage.py"))) plan.framework = "django";
+  else if (deps.has("fastapi")) plan.framework = "fastapi";
+  else if (deps.has("flask")) plan.framework = "flask";
   await pythonStart(tree, plan, deps);
   const project = isRecord(pyproject?.project) ? pyproject.project : {};
   await pickVersion(plan, "python", [

@@ -1,0 +1,71 @@
+import type { BuildPlan } from "../types.ts";
+
+/**
+ * Well-known packages that compile against, or load, a system library: Debian packages for the build stages
+ * (headers, compiler) and for the runtime stage (the shared library). Package names are Debian bookworm's,
+ * the distribution of every default base image (python:*-slim, ruby:*-slim…).
+ */
+interface NativeDep {
+  build: string[];
+  runtime: string[];
+  /** Extras that switch to a prebuilt wheel / pure build (psycopg[binary]): then nothing is needed. */
+  unlessExtra?: string[];
+  /** Only with one of these extras (psycopg[c] compiles; plain psycopg only loads libpq). */
+  onlyExtra?: string[];
+}
+
+const LIBPQ = { build: ["gcc", "libpq-dev"], runtime: ["libpq5"] };
+const MYSQL = { build: ["gcc", "pkg-config", "default-libmysqlclient-dev"], runtime: ["libmariadb3"] };
+const XML = { build: ["gcc", "libxml2-dev", "libxslt1-dev"], runtime: ["libxml2", "libxslt1.1"] };
+
+/** Python distributions (PEP 503 names). Source builds also need Python.h, which python:*-slim ships. */
+export const PYTHON_NATIVE: Record<string, NativeDep[]> = {
+  psycopg2: [LIBPQ],
+  // psycopg 3 is pure Python over libpq; [c] compiles its C speed-up, [binary] ships its own libpq.
+  psycopg: [
+    { build: [], runtime: ["libpq5"], unlessExtra: ["binary"] },
+    { ...LIBPQ, onlyExtra: ["c"] },
+  ],
+  mysqlclient: [MYSQL],
+  lxml: [XML],
+  pillow: [{ build: ["gcc", "libjpeg62-turbo-dev", "zlib1g-dev"], runtime: ["libjpeg62-turbo", "zlib1g"] }],
+  "python-ldap": [{ build: ["gcc", "libldap2-dev", "libsasl2-dev"], runtime: ["libldap-2.5-0"] }],
+  pyodbc: [{ build: ["g++", "unixodbc-dev"], runtime: ["unixodbc"] }],
+};
+
+/** Ruby gems. build-essential comes with every Ruby plan (most Gemfiles have a native extension). */
+export const RUBY_NATIVE: Record<string, NativeDep[]> = {
+  pg: [{ build: ["libpq-dev"], runtime: ["libpq5"] }],
+  mysql2: [{ build: ["default-libmysqlclient-dev"], runtime: ["libmariadb3"] }],
+  // Nokogiri ships precompiled gems for common platforms, but falls back to (and some lockfiles pin) the
+  // `ruby` platform, which links the system libxml2/libxslt.
+  nokogiri: [{ build: ["pkg-config", "libxml2-dev", "libxslt1-dev"], runtime: ["libxml2", "libxslt1.1"] }],
+  sqlite3: [{ build: ["libsqlite3-dev"], runtime: ["libsqlite3-0"] }],
+  "ruby-vips": [{ build: [], runtime: ["libvips42"] }],
+  mini_magick: [{ build: [], runtime: ["imagemagick"] }],
+};
+
+const applies = (dep: NativeDep, extras: Set<string>) =>
+  !(dep.unlessExtra ?? []).some((e) => extras.has(e)) &&
+  (dep.onlyExtra === undefined || dep.onlyExtra.some((e) => extras.has(e)));
+
+/** Adds the system packages of every declared native dependency to the plan (sorted, no duplicates). */
+export function addNativePackages(
+  plan: BuildPlan,
+  table: Record<string, NativeDep[]>,
+  declared: Map<string, Set<string>>,
+): string[] {
+  const matched: string[] = [];
+  const build = new Set(plan.systemPackages.build);
+  const runtime = new Set(plan.systemPackages.runtime);
+  for (const [name, extras] of declared) {
+    const deps = (table[name] ?? []).filter((d) => applies(d, extras));
+    if (deps.length > 0) matched.push(name);
+    for (const d of deps) {
+      for (const p of d.build) build.add(p);
+      for (const p of d.runtime) runtime.add(p);
+    }
+  }
+  plan.systemPackages = { build: [...build].sort(), runtime: [...runtime].sort() };
+  return matched;
+}

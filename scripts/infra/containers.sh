@@ -50,12 +50,14 @@ containers_debian() {
 }
 
 # containers_derive NAME DOCKERFILE [CONTEXT]: build $CONTAINERS_PREFIX/NAME from a Dockerfile on stdin.
+# The recipe's hash is a label, so an image whose recipe changed is rebuilt instead of silently reused.
 containers_derive() {
-  local ref=$CONTAINERS_PREFIX/$1 ctx=${3:-}
-  image_present "$ref" && return 0
+  local ref=$CONTAINERS_PREFIX/$1 ctx=${3:-} recipe
+  recipe=$(printf '%s' "$2" | sha256sum | cut -c1-16)
+  [[ $(podman image inspect --format '{{index .Labels "kli8nt.recipe"}}' "$ref" 2>/dev/null) == "$recipe" ]] && return 0
   log "building $ref"
   local dir; dir=$(mktemp -d /tmp/kli8nt-base.XXXXXX)
-  printf '%s\n' "$2" >"$dir/Dockerfile"
+  printf '%s\nLABEL kli8nt.recipe=%s\n' "$2" "$recipe" >"$dir/Dockerfile"
   if [[ -n $ctx ]]; then cp -a "$ctx/." "$dir/"; fi
   nice -n 10 buildah bud --isolation chroot --layers -q -t "$ref" "$dir" >/dev/null
   rm -rf "$dir"
@@ -89,8 +91,9 @@ COPY usr /usr
 ENV PATH=/usr/local/go/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin" "$gctx"
     rm -rf "$gctx"
   fi
+  # python3-dev: the official python:*-slim images ship Python.h, which source builds (psycopg2…) need.
   containers_derive python:3 "FROM $d
-RUN apt-get update && apt-get install -y --no-install-recommends python3 python3-venv python3-pip python-is-python3 && rm -rf /var/lib/apt/lists/*"
+RUN apt-get update && apt-get install -y --no-install-recommends python3 python3-venv python3-pip python3-dev python-is-python3 && rm -rf /var/lib/apt/lists/*"
   containers_derive caddy:2 "FROM $d
 RUN apt-get update && apt-get install -y --no-install-recommends caddy && rm -rf /var/lib/apt/lists/*"
 }

@@ -8,3 +8,4 @@ export {
   runImage,
   waitForHttp,
 } from "./container-build.ts";
+export { containerEnvFromProcess, type ServedSample, withServedSample } from "./serve-sample.ts";

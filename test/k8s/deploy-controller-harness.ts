@@ -48,12 +48,14 @@ export class Harness {
     readonly kc: KubeConfig,
     readonly database: Database,
     progressDeadlineSeconds = 10,
+    extra: Partial<ManifestSettingsInput> = {},
   ) {
     this.settings = {
       appsDomain: "apps.test.invalid",
       namespacePrefix: this.prefix,
       progressDeadlineSeconds,
       replicas: 2,
+      ...extra,
     };
   }
 

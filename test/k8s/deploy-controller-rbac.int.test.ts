@@ -52,7 +52,8 @@ describe.skipIf(!kubeconfigPath)("deploy controller with its own RBAC only", () 
     const asController = new KubeConfig();
     asController.loadFromClusterAndUser(cluster, { name: "deploy-controller", token });
     database = await openTestDatabase("pglite");
-    h = new Harness(asController, database);
+    // Its ClusterRole writes nothing inside namespaces: it binds itself the app role in each app namespace.
+    h = new Harness(asController, database, 10, { controller: rbac });
   });
 
   afterAll(async () => {
@@ -61,6 +62,7 @@ describe.skipIf(!kubeconfigPath)("deploy controller with its own RBAC only", () 
     const rbacApi = admin.makeApiClient(RbacAuthorizationV1Api);
     await rbacApi.deleteClusterRoleBinding({ name: rbac.name }).catch(() => undefined);
     await rbacApi.deleteClusterRole({ name: rbac.name }).catch(() => undefined);
+    await rbacApi.deleteClusterRole({ name: `${rbac.name}-app` }).catch(() => undefined);
     await core.deleteNamespace({ name: rbac.namespace }).catch(() => undefined);
     await database?.close();
   });

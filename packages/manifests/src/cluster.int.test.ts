@@ -6,6 +6,7 @@ import {
   KubeConfig,
   type KubernetesObject,
   KubernetesObjectApi,
+  NetworkingV1Api,
   PatchStrategy,
   RbacAuthorizationV1Api,
 } from "@kubernetes/client-node";
@@ -131,7 +132,7 @@ describe.skipIf(!kubeconfigPath)("manifests against a real API server", () => {
     await new Promise((resolve) => setTimeout(resolve, 1_100));
     const again = await applyAll(kc, applyOrder(renderApp(app, release, settings)));
     expect(again.map(appliedAt)).toEqual(first.map(appliedAt));
-    expect(again[4]?.metadata?.generation).toBe(1);
+    expect(again.find((o) => o.kind === "Deployment")?.metadata?.generation).toBe(1);
   }, 90_000);
 
   it("enforces Pod Security restricted in the app namespace: a pod without the securityContext is refused", async () => {
@@ -179,14 +180,49 @@ describe.skipIf(!kubeconfigPath)("manifests against a real API server", () => {
     asController.loadFromClusterAndUser(cluster, { name: "deploy-controller", token });
 
     const { app, release } = sampleApp();
-    const manifests = renderApp(app, release, settings);
+    // Its ClusterRole writes nothing inside namespaces: the RoleBinding it applies there grants it the
+    // app role (docs/adr/0141), which the API server's authorizer sees a moment later.
+    const controller = { namespace: "kli8nt-system-test", name: "kli8nt-deploy-controller" };
+    const manifests = renderApp(app, release, { ...settings, controller });
     created.push(manifests.names.namespace);
-    await expect(applyAll(asController, applyOrder(manifests))).resolves.toHaveLength(7);
+    const [namespace, binding, ...rest] = applyOrder(manifests);
+    expect(binding?.kind).toBe("RoleBinding");
+    await applyAll(asController, [namespace as KubernetesObject, binding as KubernetesObject]);
+    await eventually("app role granted", () => applyAll(asController, rest).catch(() => undefined), 10_000);
+    const forbiddenSecrets = await asController
+      .makeApiClient(CoreV1Api)
+      .listSecretForAllNamespaces()
+      .then(() => undefined, statusOf);
+    expect(forbiddenSecrets).toBe(403);
     const forbidden = await asController
       .makeApiClient(RbacAuthorizationV1Api)
       .listClusterRole()
       .then(() => undefined, statusOf);
     expect(forbidden).toBe(403);
+  }, 90_000);
+
+  it("stores the default egress policy: DNS and the internet, never link-local, the metadata address or private ranges", async () => {
+    const { app, release } = sampleApp();
+    const manifests = renderApp(app, release, settings);
+    created.push(manifests.names.namespace);
+    const applied = await applyAll(kc, applyOrder(manifests));
+    const stored = await kc
+      .makeApiClient(NetworkingV1Api)
+      .readNamespacedNetworkPolicy({ name: "kli8nt-default-egress", namespace: manifests.names.namespace });
+    expect(applied.some((o) => o.metadata?.name === "kli8nt-default-egress")).toBe(true);
+    expect(stored.spec?.policyTypes).toEqual(["Egress"]);
+    const peers = (stored.spec?.egress ?? []).flatMap((rule) => rule.to ?? []);
+    const v4 = peers.find((p) => p.ipBlock?.cidr === "0.0.0.0/0")?.ipBlock;
+    expect(v4?.except).toEqual(
+      expect.arrayContaining(["169.254.0.0/16", "169.254.169.254/32", "10.0.0.0/8", "172.16.0.0/12"]),
+    );
+    expect(peers.find((p) => p.ipBlock?.cidr === "::/0")?.ipBlock?.except).toContain("fe80::/10");
+    // The only other namespace reachable is the DNS one, and there only the DNS pods on port 53.
+    const namespaces = peers.flatMap((p) => (p.namespaceSelector ? [p.namespaceSelector.matchLabels] : []));
+    expect(namespaces).toEqual([{ "kubernetes.io/metadata.name": "kube-system" }]);
+    const dns = stored.spec?.egress?.find((rule) => rule.to?.some((p) => p.namespaceSelector));
+    expect(dns?.ports?.map((p) => `${p.protocol}/${p.port}`)).toEqual(["UDP/53", "TCP/53"]);
+    expect(dns?.to?.[0]?.podSelector?.matchLabels).toEqual({ "k8s-app": "kube-dns" });
   }, 90_000);
 
   it("deleting the namespace removes the app and everything in it", async () => {

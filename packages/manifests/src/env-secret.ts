@@ -17,7 +17,12 @@ export function envChecksum(entries: Readonly<Record<string, string>>): string {
   return `sha256-${hash.digest("hex").slice(0, 32)}`;
 }
 
-/** The Secret the Deployment reads its variables from (`envFrom`). Values go in `stringData`. */
+/**
+ * The Secret the Deployment reads its variables from (`envFrom`). Values go in `data` (base64), the full
+ * map every time: server-side apply then owns each `data` key, so a variable the user deleted is removed
+ * by the next apply. `stringData` is write-only and its keys are never owned, so a deleted variable would
+ * stay in the Secret and in every new pod (kubernetes/kubernetes#108008, docs/adr/0143).
+ */
 export function renderEnvSecret(
   app: ManifestApp,
   release: Pick<ManifestRelease, "deploymentId">,
@@ -25,8 +30,10 @@ export function renderEnvSecret(
   settings: ManifestSettings,
 ): V1Secret {
   const names = appNames(app, settings);
-  const stringData: Record<string, string> = {};
-  for (const key of Object.keys(entries).sort()) stringData[key] = entries[key] as string;
+  const data: Record<string, string> = {};
+  for (const key of Object.keys(entries).sort()) {
+    data[key] = Buffer.from(entries[key] as string, "utf8").toString("base64");
+  }
   return {
     apiVersion: "v1",
     kind: "Secret",
@@ -36,6 +43,6 @@ export function renderEnvSecret(
       labels: releaseLabels(app, release),
     },
     type: "Opaque",
-    stringData,
+    data,
   };
 }

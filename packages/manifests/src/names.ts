@@ -7,6 +7,11 @@ export const LABEL_PHASE = "kli8nt.io/phase";
 export const LABEL_MANAGED_BY = "app.kubernetes.io/managed-by";
 export const ANNOTATION_ENV_CHECKSUM = "kli8nt.io/env-checksum";
 export const MANAGED_BY = "kli8nt";
+/**
+ * On every namespace Kli8nt created (app namespaces): the admission policy lets the controllers write
+ * only in namespaces that carry it (docs/adr/0141).
+ */
+export const LABEL_MANAGED_NAMESPACE = "kli8nt.io/managed";
 
 /** Field manager for server-side apply, per controller (`kli8nt-deploy-controller`, …). */
 export const FIELD_MANAGER_PREFIX = "kli8nt-";
@@ -40,6 +45,7 @@ export interface AppNames {
   readonly resourceQuota: string;
   readonly limitRange: string;
   readonly networkPolicy: string;
+  readonly egressPolicy: string;
 }
 
 export function appNames(app: ManifestApp, settings: ManifestSettings): AppNames {
@@ -52,6 +58,7 @@ export function appNames(app: ManifestApp, settings: ManifestSettings): AppNames
     resourceQuota: "kli8nt-quota",
     limitRange: "kli8nt-limits",
     networkPolicy: "kli8nt-default-deny",
+    egressPolicy: "kli8nt-default-egress",
   };
 }
 

@@ -1,5 +1,5 @@
 import type { V1LimitRange, V1Namespace, V1NetworkPolicy, V1ResourceQuota } from "@kubernetes/client-node";
-import type { AppNames } from "./names.ts";
+import { type AppNames, LABEL_MANAGED_NAMESPACE } from "./names.ts";
 import type { ManifestSettings } from "./settings.ts";
 
 type Labels = Record<string, string>;
@@ -13,6 +13,8 @@ export function renderNamespace(names: AppNames, labels: Labels): V1Namespace {
       name: names.namespace,
       labels: {
         ...labels,
+        // Kli8nt created it: the controllers' admission policy lets them write here (docs/adr/0141).
+        [LABEL_MANAGED_NAMESPACE]: "true",
         "pod-security.kubernetes.io/enforce": "restricted",
         "pod-security.kubernetes.io/enforce-version": "latest",
         "pod-security.kubernetes.io/warn": "restricted",

@@ -2,13 +2,15 @@ import type {
   V1ClusterRole,
   V1ClusterRoleBinding,
   V1PolicyRule,
+  V1RoleBinding,
   V1ServiceAccount,
 } from "@kubernetes/client-node";
-import { LABEL_MANAGED_BY, MANAGED_BY } from "./names.ts";
+import { type AppNames, LABEL_MANAGED_BY, MANAGED_BY } from "./names.ts";
 
 export interface ControllerRbacOptions {
   /** Namespace the platform's own pods run in. */
   readonly namespace: string;
+  /** The controller's ServiceAccount, ClusterRole and ClusterRoleBinding. */
   readonly name: string;
 }
 
@@ -21,25 +23,56 @@ export const DEFAULT_DEPLOY_CONTROLLER_RBAC: ControllerRbacOptions = {
 const WRITE = ["get", "list", "watch", "create", "patch", "delete"];
 const READ = ["get", "list", "watch"];
 
+/** The ClusterRole bound in each app namespace only (by a RoleBinding there), never cluster-wide. */
+export function appRoleName(controller: ControllerRbacOptions): string {
+  return `${controller.name}-app`;
+}
+
 /**
- * What the deploy controller may do, and nothing more. A ClusterRole because app namespaces are created
- * on demand (a Role cannot be granted in a namespace that does not exist yet).
+ * What the deploy controller may do in every namespace: manage namespaces, grant itself the app role
+ * inside one (a RoleBinding to that one ClusterRole, nothing else: `bind` is limited to it), and read
+ * rollouts. No Secret, Deployment or Service write, and no Secret read, outside app namespaces; the
+ * admission policy (renderControllerAdmissionPolicy) confines namespace and RoleBinding writes to
+ * namespaces Kli8nt created (docs/adr/0141).
  */
-export const DEPLOY_CONTROLLER_RULES: readonly V1PolicyRule[] = [
-  { apiGroups: [""], resources: ["namespaces"], verbs: WRITE },
+export function deployControllerClusterRules(controller: ControllerRbacOptions): V1PolicyRule[] {
+  return [
+    { apiGroups: [""], resources: ["namespaces"], verbs: WRITE },
+    {
+      apiGroups: ["rbac.authorization.k8s.io"],
+      resources: ["rolebindings"],
+      verbs: ["get", "create", "patch"],
+    },
+    {
+      apiGroups: ["rbac.authorization.k8s.io"],
+      resources: ["clusterroles"],
+      verbs: ["bind"],
+      resourceNames: [appRoleName(controller)],
+    },
+    // Observing rollouts (one cluster-wide list per poll, ADR 0101): the previous ReplicaSet's template
+    // for rollbacks, pod states and events for reasons. Reads only, and never Secrets.
+    { apiGroups: ["apps"], resources: ["deployments", "replicasets"], verbs: READ },
+    { apiGroups: [""], resources: ["pods", "events"], verbs: READ },
+  ];
+}
+
+/** What the deploy controller may do inside an app namespace, through the RoleBinding it applies there. */
+export const DEPLOY_CONTROLLER_APP_RULES: readonly V1PolicyRule[] = [
   { apiGroups: [""], resources: ["services", "secrets", "resourcequotas", "limitranges"], verbs: WRITE },
   { apiGroups: ["apps"], resources: ["deployments"], verbs: WRITE },
   { apiGroups: ["networking.k8s.io"], resources: ["ingresses", "networkpolicies"], verbs: WRITE },
-  // Observing a rollout: the previous ReplicaSet's template for rollbacks, pod states and events for reasons.
-  { apiGroups: ["apps"], resources: ["replicasets"], verbs: READ },
-  { apiGroups: [""], resources: ["pods", "events"], verbs: READ },
 ];
 
-/** ServiceAccount, ClusterRole and ClusterRoleBinding for the deploy controller, in apply order. */
+const labelsOf = () => ({
+  [LABEL_MANAGED_BY]: MANAGED_BY,
+  "app.kubernetes.io/component": "deploy-controller",
+});
+
+/** ServiceAccount, its ClusterRole and binding, and the app-namespace ClusterRole, in apply order. */
 export function renderDeployControllerRbac(
   options: ControllerRbacOptions = DEFAULT_DEPLOY_CONTROLLER_RBAC,
-): [V1ServiceAccount, V1ClusterRole, V1ClusterRoleBinding] {
-  const labels = { [LABEL_MANAGED_BY]: MANAGED_BY, "app.kubernetes.io/component": "deploy-controller" };
+): [V1ServiceAccount, V1ClusterRole, V1ClusterRole, V1ClusterRoleBinding] {
+  const labels = labelsOf();
   return [
     {
       apiVersion: "v1",
@@ -50,7 +83,13 @@ export function renderDeployControllerRbac(
       apiVersion: "rbac.authorization.k8s.io/v1",
       kind: "ClusterRole",
       metadata: { name: options.name, labels },
-      rules: DEPLOY_CONTROLLER_RULES.map((rule) => ({ ...rule })),
+      rules: deployControllerClusterRules(options),
+    },
+    {
+      apiVersion: "rbac.authorization.k8s.io/v1",
+      kind: "ClusterRole",
+      metadata: { name: appRoleName(options), labels },
+      rules: DEPLOY_CONTROLLER_APP_RULES.map((rule) => ({ ...rule })),
     },
     {
       apiVersion: "rbac.authorization.k8s.io/v1",
@@ -60,4 +99,19 @@ export function renderDeployControllerRbac(
       subjects: [{ kind: "ServiceAccount", name: options.name, namespace: options.namespace }],
     },
   ];
+}
+
+/** The RoleBinding that gives the deploy controller the app role in one app namespace. */
+export function renderAppRoleBinding(
+  names: AppNames,
+  labels: Record<string, string>,
+  controller: ControllerRbacOptions,
+): V1RoleBinding {
+  return {
+    apiVersion: "rbac.authorization.k8s.io/v1",
+    kind: "RoleBinding",
+    metadata: { name: controller.name, namespace: names.namespace, labels },
+    roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: appRoleName(controller) },
+    subjects: [{ kind: "ServiceAccount", name: controller.name, namespace: controller.namespace }],
+  };
 }

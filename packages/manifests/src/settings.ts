@@ -1,3 +1,5 @@
+import type { ControllerRbacOptions } from "./rbac.ts";
+
 /**
  * Platform-wide settings that shape every app's objects. The deploy controller builds this once from its
  * config; `resolveSettings` fills in the defaults so callers only name what they change.
@@ -21,6 +23,19 @@ export interface NamespaceQuota {
   readonly limitsMemory: string;
 }
 
+/** Where app pods may send traffic (docs/adr/0142). */
+export interface EgressSettings {
+  /**
+   * CIDRs app pods may not reach, besides link-local (always denied): the cluster's pod and Service
+   * ranges (so the platform namespace, Kafka and every other in-cluster service), and any private
+   * network the platform's services live on. IPv4 and IPv6 entries may be mixed.
+   */
+  readonly deniedCidrs: readonly string[];
+  /** The cluster DNS: the only in-cluster destination apps may reach outside their own namespace. */
+  readonly dnsNamespace: string;
+  readonly dnsPodLabels: Readonly<Record<string, string>>;
+}
+
 export interface ManifestSettings {
   /** Apps are served at `<app>.<appsDomain>`. */
   readonly appsDomain: string;
@@ -38,6 +53,13 @@ export interface ManifestSettings {
   readonly quota: NamespaceQuota;
   /** UID/GID the container runs as, so images whose USER is root still pass Pod Security `restricted`. */
   readonly runAsUser: number;
+  readonly egress: EgressSettings;
+  /**
+   * The deploy controller's ServiceAccount: when set, each app namespace gets a RoleBinding granting it
+   * the app role there, since its ClusterRole writes nothing inside namespaces (docs/adr/0141). Unset
+   * for a controller running with wider rights of its own (an admin kubeconfig).
+   */
+  readonly controller?: ControllerRbacOptions;
 }
 
 export type ManifestSettingsInput = Partial<ManifestSettings> & Pick<ManifestSettings, "appsDomain">;
@@ -57,6 +79,13 @@ export const DEFAULT_SETTINGS: Omit<ManifestSettings, "appsDomain"> = {
   // Room for replicas + one surge pod of the default size, with headroom for a larger override.
   quota: { pods: 10, requestsCpu: "2", requestsMemory: "4Gi", limitsCpu: "4", limitsMemory: "8Gi" },
   runAsUser: 10001,
+  egress: {
+    // RFC 1918 + carrier-grade NAT: where clusters put pods and Services, and where Kafka and the
+    // platform's databases usually are. An operator whose apps must reach a private service lists less.
+    deniedCidrs: ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "fc00::/7"],
+    dnsNamespace: "kube-system",
+    dnsPodLabels: { "k8s-app": "kube-dns" },
+  },
 };
 
 export function resolveSettings(input: ManifestSettingsInput): ManifestSettings {

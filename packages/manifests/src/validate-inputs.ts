@@ -4,6 +4,9 @@ import { appNames, isDns1123Label, isDns1123Subdomain, isLabelValue } from "./na
 import type { ManifestSettings } from "./settings.ts";
 
 /** `registry/repo@sha256:<64 hex>`: the only image reference a release may carry. */
+/** An IPv4 or IPv6 CIDR, as NetworkPolicy ipBlocks take them (the API server checks the details). */
+const CIDR =
+  /^([0-9]{1,3}(\.[0-9]{1,3}){3}\/([0-9]|[12][0-9]|3[0-2])|[0-9a-fA-F:]*:[0-9a-fA-F:.]*\/([0-9]{1,2}|1[01][0-9]|12[0-8]))$/;
 const IMAGE_BY_DIGEST = /^[a-z0-9][a-z0-9._:/-]*@sha256:[0-9a-f]{64}$/;
 
 /**
@@ -36,6 +39,9 @@ export function validateInputs(app: ManifestApp, release: ManifestRelease, setti
     "release.healthCheck.path",
     "must start with /",
   );
+  for (const [i, cidr] of settings.egress.deniedCidrs.entries()) {
+    check(CIDR.test(cidr), `settings.egress.deniedCidrs[${i}]`, `"${cidr}" is not a CIDR`);
+  }
   const replicas = release.replicas ?? settings.replicas;
   check(Number.isInteger(replicas) && replicas >= 0, "release.replicas", "must be a non-negative integer");
   if (issues.length > 0) {

@@ -21,8 +21,35 @@ describe("loadKubernetesRuntimeConfig", () => {
         ingressControllerNamespace: "ingress-nginx",
         certificateIssuer: { kind: "Issuer", name: "internal-ca" },
         progressDeadlineSeconds: 300,
+        egress: {
+          deniedCidrs: ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "fc00::/7"],
+          dnsNamespace: "kube-system",
+          dnsPodLabels: { "k8s-app": "kube-dns" },
+        },
       },
     });
+  });
+
+  it("reads the app egress settings: denied CIDRs and the cluster DNS", () => {
+    const config = loadKubernetesRuntimeConfig({
+      KLI8NT_APPS_DOMAIN: "apps.example.com",
+      KLI8NT_APP_EGRESS_DENIED_CIDRS: "10.96.0.0/12, 10.244.0.0/16,fd00:10::/64",
+      KLI8NT_DNS_NAMESPACE: "dns",
+      KLI8NT_DNS_POD_SELECTOR: "app.kubernetes.io/name=coredns,tier=dns",
+      KLI8NT_K8S_SERVICE_ACCOUNT: "kli8nt/rel-deploy-controller",
+    });
+    expect(config.settings.controller).toEqual({ namespace: "kli8nt", name: "rel-deploy-controller" });
+    expect(config.settings.egress).toEqual({
+      deniedCidrs: ["10.96.0.0/12", "10.244.0.0/16", "fd00:10::/64"],
+      dnsNamespace: "dns",
+      dnsPodLabels: { "app.kubernetes.io/name": "coredns", tier: "dns" },
+    });
+    expect(() =>
+      loadKubernetesRuntimeConfig({
+        KLI8NT_APPS_DOMAIN: "apps.example.com",
+        KLI8NT_APP_EGRESS_DENIED_CIDRS: "10.0.0.0/8,everything",
+      }),
+    ).toThrow(/KLI8NT_APP_EGRESS_DENIED_CIDRS/);
   });
 
   it("reports every bad variable in one error", () => {

@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import type { ManifestSettingsInput } from "@kli8nt/manifests";
+import { DEFAULT_SETTINGS, type ManifestSettingsInput } from "@kli8nt/manifests";
 import { z } from "zod";
 
 /** The KLI8NT_* variables of the deploy controller's Kubernetes mode. */
@@ -25,6 +25,37 @@ const schema = z
       .default("ClusterIssuer/letsencrypt"),
     KLI8NT_PROGRESS_DEADLINE_SECONDS: z.coerce.number().int().min(10).max(3600).default(300),
     KLI8NT_RESYNC_SECONDS: z.coerce.number().int().min(0).max(86_400).default(60),
+    // Where app pods may not send traffic besides link-local (always denied): comma-separated CIDRs
+    // holding the cluster's pods and Services, Kafka and the platform (docs/adr/0142).
+    KLI8NT_APP_EGRESS_DENIED_CIDRS: z
+      .string()
+      .transform((s) =>
+        s
+          .split(",")
+          .map((c) => c.trim())
+          .filter(Boolean),
+      )
+      .pipe(z.array(z.string().regex(/^[0-9a-fA-F.:]+\/\d{1,3}$/, "a CIDR like 10.0.0.0/8")))
+      .optional(),
+    // The controller's own ServiceAccount, <namespace>/<name>: each app namespace gets a RoleBinding
+    // granting it the app role <name>-app there (docs/adr/0141). Unset: no RoleBinding (admin rights).
+    KLI8NT_K8S_SERVICE_ACCOUNT: z
+      .string()
+      .regex(/^[a-z0-9][-a-z0-9]*\/[a-z0-9][-a-z0-9.]*$/, "<namespace>/<serviceaccount>")
+      .transform((s) => {
+        const [namespace = "", name = ""] = s.split("/");
+        return { namespace, name };
+      })
+      .optional(),
+    KLI8NT_DNS_NAMESPACE: z
+      .string()
+      .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/)
+      .default("kube-system"),
+    KLI8NT_DNS_POD_SELECTOR: z
+      .string()
+      .regex(/^[-\w./]+=[-\w.]*(,[-\w./]+=[-\w.]*)*$/, "label=value pairs like k8s-app=kube-dns")
+      .default("k8s-app=kube-dns")
+      .transform((s) => Object.fromEntries(s.split(",").map((pair) => pair.split("=") as [string, string]))),
   })
   .transform((env) => {
     const [kind, name] = env.KLI8NT_CERT_ISSUER.split("/") as ["ClusterIssuer" | "Issuer", string];
@@ -35,6 +66,12 @@ const schema = z
       ingressControllerNamespace: env.KLI8NT_INGRESS_NAMESPACE,
       certificateIssuer: { kind, name },
       progressDeadlineSeconds: env.KLI8NT_PROGRESS_DEADLINE_SECONDS,
+      ...(env.KLI8NT_K8S_SERVICE_ACCOUNT ? { controller: env.KLI8NT_K8S_SERVICE_ACCOUNT } : {}),
+      egress: {
+        deniedCidrs: env.KLI8NT_APP_EGRESS_DENIED_CIDRS ?? DEFAULT_SETTINGS.egress.deniedCidrs,
+        dnsNamespace: env.KLI8NT_DNS_NAMESPACE,
+        dnsPodLabels: env.KLI8NT_DNS_POD_SELECTOR,
+      },
     };
     return { kubeconfig: env.KLI8NT_KUBECONFIG, settings, resyncMs: env.KLI8NT_RESYNC_SECONDS * 1000 };
   });

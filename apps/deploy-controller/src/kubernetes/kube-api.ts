@@ -63,7 +63,11 @@ export function makeKubeApi(kc: KubeConfig): KubeApi {
  * Server-side apply with force: this controller owns every field it renders, so a conflict with another
  * manager (someone's `kubectl edit`) is resolved in favour of the desired state.
  */
-export async function applyObject<T extends KubernetesObject>(api: KubeApi, object: T): Promise<T> {
+export async function applyObject<T extends KubernetesObject>(
+  api: KubeApi,
+  object: T,
+  options: { readonly afterGrant?: boolean } = {},
+): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
       return (await api.objects.patch(
@@ -75,6 +79,12 @@ export async function applyObject<T extends KubernetesObject>(api: KubeApi, obje
         PatchStrategy.ServerSideApply,
       )) as T;
     } catch (error) {
+      // Just after the RoleBinding that grants it (docs/adr/0141), the API server's authorizer may not
+      // have seen the binding yet: a 403 then means "not yet", for a few seconds.
+      if (options.afterGrant && httpStatusOf(error) === 403 && attempt < GRANT_ATTEMPTS) {
+        await new Promise((resolve) => setTimeout(resolve, 100 * Math.min(attempt, 5)));
+        continue;
+      }
       // An apply is idempotent, so a dropped connection or an overloaded server is simply retried.
       if (attempt >= APPLY_ATTEMPTS || !isTransient(error)) throw error;
       await new Promise((resolve) => setTimeout(resolve, 100 * 2 ** attempt));
@@ -83,6 +93,7 @@ export async function applyObject<T extends KubernetesObject>(api: KubeApi, obje
 }
 
 const APPLY_ATTEMPTS = 5;
+const GRANT_ATTEMPTS = 30;
 const TRANSIENT_STATUS = new Set([429, 500, 502, 503, 504]);
 
 /** Network failures (no HTTP status) and the statuses that mean "try again". */

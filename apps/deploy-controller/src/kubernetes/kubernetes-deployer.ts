@@ -7,8 +7,9 @@ import {
   renderApp,
   renderEnvSecret,
 } from "@kli8nt/manifests";
-import type { KubernetesObject, V1Deployment } from "@kubernetes/client-node";
+import type { KubernetesObject, V1Deployment, V1Secret } from "@kubernetes/client-node";
 import { applyObject, describeApiError, httpStatusOf, type KubeApi } from "./kube-api.ts";
+import { pruneEnvSecret } from "./prune-env-secret.ts";
 import { rollBackToPrevious } from "./rollback.ts";
 import { waitForRollout } from "./wait-rollout.ts";
 
@@ -68,8 +69,16 @@ export class KubernetesDeployer {
     const secret = renderEnvSecret(target.app, release, target.env, this.settings);
     try {
       await applyObject(this.api, m.namespace);
+      // The controller's own grant in the namespace: its ClusterRole writes nothing inside namespaces.
+      const granted = m.roleBinding !== undefined;
+      if (m.roleBinding) await applyObject(this.api, m.roleBinding);
       // Guard rails before the workload, so no pod of the app ever runs without quota and policy.
-      await this.#applyAll([m.resourceQuota, m.limitRange, m.networkPolicy, secret]);
+      const rails = await this.#applyAll(
+        [m.resourceQuota, m.limitRange, m.networkPolicy, m.egressPolicy, secret],
+        granted,
+      );
+      // Before the workload: a new pod must never start with a variable the user deleted.
+      await pruneEnvSecret(this.api, rails.at(-1) as V1Secret, target.env);
       const [deployment] = (await this.#applyAll([m.deployment, m.service, m.ingress])) as [V1Deployment];
       return { deployment: m.deployment, generation: deployment.metadata?.generation ?? 1 };
     } catch (error) {
@@ -120,7 +129,7 @@ export class KubernetesDeployer {
     }
   }
 
-  async #applyAll(objects: KubernetesObject[]): Promise<KubernetesObject[]> {
-    return Promise.all(objects.map((o) => applyObject(this.api, o)));
+  async #applyAll(objects: KubernetesObject[], afterGrant = false): Promise<KubernetesObject[]> {
+    return Promise.all(objects.map((o) => applyObject(this.api, o, { afterGrant })));
   }
 }

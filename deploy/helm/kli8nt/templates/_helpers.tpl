@@ -137,3 +137,10 @@ spec:
       - name: tmp
         emptyDir: {}
 {{- end -}}
+
+{{/* A label map as k=v,k=v (sorted keys), as KLI8NT_DNS_POD_SELECTOR takes it. */}}
+{{- define "kli8nt.labelPairs" -}}
+{{- $pairs := list -}}
+{{- range $k, $v := . -}}{{- $pairs = append $pairs (printf "%s=%s" $k $v) -}}{{- end -}}
+{{- join "," $pairs -}}
+{{- end -}}

@@ -1,5 +1,6 @@
 import path from "node:path/posix";
 import { z } from "zod";
+import { refusedEnvKeyReason } from "./env-key-policy.ts";
 
 /** Names become subdomains, so they are DNS labels: 1–40 chars of a-z, 0-9 and '-', no edge hyphens. */
 export const APP_NAME_PATTERN = /^[a-z0-9]([a-z0-9-]{0,38}[a-z0-9])?$/;
@@ -109,6 +110,10 @@ export const RESERVED_ENV_KEYS: ReadonlySet<string> = new Set(["PORT", "KLI8NT_A
 export const envKeySchema = z
   .string()
   .regex(ENV_KEY_PATTERN, "env var names are letters, digits and underscores, not starting with a digit")
-  .refine((key) => !RESERVED_ENV_KEYS.has(key), { message: "this env var is set by Kli8nt" });
+  .refine((key) => !RESERVED_ENV_KEYS.has(key), { message: "this env var is set by Kli8nt" })
+  .superRefine((key, ctx) => {
+    const why = RESERVED_ENV_KEYS.has(key) ? null : refusedEnvKeyReason(key);
+    if (why) ctx.addIssue({ code: "custom", message: `${key} is not allowed: ${why}` });
+  });
 
 export const envValueSchema = z.string().max(32_768, "env var values are at most 32 KiB");

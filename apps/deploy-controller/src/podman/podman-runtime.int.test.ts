@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -37,7 +37,7 @@ describe.skipIf(!ready)("podman runtime start", { timeout: 120_000 }, () => {
   beforeAll(() => {
     const base = (JSON.parse(env.KLI8NT_TEST_BASE_IMAGES ?? "{}") as Record<string, string>).debian;
     const dir = mkdtempSync(join(tmpdir(), "kli8nt-podman-test-"));
-    writeFileSync(join(dir, "Dockerfile"), `FROM ${base}\nCMD ["/bin/sh", "-c", "exec sleep $SLEEP"]\n`);
+    writeFileSync(join(dir, "Dockerfile"), `FROM ${base}\nCMD ["/bin/sh", "-c", "exec /bin/sleep $SLEEP"]\n`);
     execFileSync("buildah", ["bud", "-q", "--isolation", "chroot", "-t", TAG, dir], { stdio: "ignore" });
     rmSync(dir, { recursive: true, force: true });
   }, 120_000);
@@ -70,5 +70,35 @@ describe.skipIf(!ready)("podman runtime start", { timeout: 120_000 }, () => {
     expect(names(id)).toHaveLength(1);
     expect(names(id)).not.toEqual(dead);
     expect(await runtime.status(id)).toEqual({ running: true, exitCode: null });
+  });
+
+  // ADR 0135: app env reaches the container only, never the host's podman process.
+  it("gives app env to the container only, however hostile the names and values", async () => {
+    const id = `dep_env${Date.now().toString(36)}`;
+    ids.push(id);
+    const pem = "-----BEGIN KEY-----\nabc\nHOME\n-----END KEY-----";
+    await runtime.start({
+      ...spec(id, 300),
+      env: {
+        SLEEP: "300",
+        PATH: "/nonexistent",
+        LD_PRELOAD: "/nonexistent/evil.so",
+        CONTAINERS_CONF: "/nonexistent/containers.conf",
+        CONTAINER_HOST: "tcp://127.0.0.1:1",
+        PEM: pem,
+      },
+    });
+    expect(await runtime.status(id)).toEqual({ running: true, exitCode: null });
+    const environ = execFileSync("podman", ["exec", containerName(id), "/bin/cat", "/proc/1/environ"], {
+      encoding: "utf8",
+    }).split("\0");
+    expect(environ).toContain("PATH=/nonexistent");
+    expect(environ).toContain("LD_PRELOAD=/nonexistent/evil.so");
+    expect(environ).toContain(`PEM=${pem}`);
+    expect(environ).toContain("PORT=3000");
+    expect(readdirSync(tmpdir()).filter((n) => n.startsWith("kli8nt-env-"))).toEqual([]);
+    await runtime.stop(id);
+    const secrets = execFileSync("podman", ["secret", "ls", "--format", "{{.Name}}"], { encoding: "utf8" });
+    expect(secrets).not.toContain(containerName(id));
   });
 });

@@ -2,10 +2,11 @@ import { Kli8ntError, UnavailableError } from "@kli8nt/core";
 import { exec } from "../exec.ts";
 import { freePort } from "../free-port.ts";
 import type { ReleaseInstance, ReleaseSpec, ReleaseStatus, Runtime } from "../runtime.ts";
+import { secretPrefix, writeContainerEnv } from "./container-env.ts";
 import { followPodmanLogs } from "./podman-follow.ts";
 
 export interface PodmanOptions {
-  /** PATH/HOME etc. for the podman client; app env is added per call, never put in argv. */
+  /** PATH/HOME for the podman client: the platform's fixed environment, never app env (ADR 0135). */
   readonly hostEnv: Readonly<Record<string, string>>;
   /** Memory limit per app container (e.g. "512m"); none when absent. */
   readonly memory?: string | undefined;
@@ -29,11 +30,16 @@ interface PsEntry {
   readonly State?: string;
 }
 
-/** One container per release on the host's loopback: `-p 127.0.0.1:<free port>:<app port>`, env via `-e NAME`. */
+/** One container per release on the host's loopback: `-p 127.0.0.1:<free port>:<app port>`, env via a file. */
 export function podmanRuntime(options: PodmanOptions): Runtime {
-  const podman = async (args: string[], env: Record<string, string> = {}) => {
-    const result = await exec("podman", args, { env: { ...options.hostEnv, ...env } });
-    return result;
+  // The host's podman only ever gets the platform's fixed environment: app env goes through
+  // writeContainerEnv, so PATH, LD_PRELOAD or CONTAINERS_CONF set by an app cannot choose what runs here.
+  const podman = (args: string[]) => exec("podman", args, { env: { ...options.hostEnv } });
+  const removeSecrets = async (deploymentId: string) => {
+    const prefix = secretPrefix(containerName(deploymentId));
+    const r = await podman(["secret", "ls", "--format", "{{.Name}}"]);
+    const names = r.stdout.split("\n").filter((n) => n.startsWith(prefix));
+    if (names.length > 0) await podman(["secret", "rm", ...names]);
   };
   const inspect = async (deploymentId: string): Promise<(ReleaseStatus & { upstream: string }) | null> => {
     const r = await podman([
@@ -54,7 +60,10 @@ export function podmanRuntime(options: PodmanOptions): Runtime {
   const run = async (spec: ReleaseSpec) => {
     const hostPort = await freePort();
     const upstream = `http://127.0.0.1:${hostPort}`;
-    const env = { ...spec.env, PORT: String(spec.port) };
+    const appEnv = await writeContainerEnv(containerName(spec.deploymentId), {
+      ...spec.env,
+      PORT: String(spec.port),
+    });
     const args = [
       "run",
       "-d",
@@ -71,10 +80,20 @@ export function podmanRuntime(options: PodmanOptions): Runtime {
       "-p",
       `127.0.0.1:${hostPort}:${spec.port}`,
       ...(options.memory ? ["--memory", options.memory] : []),
-      ...Object.keys(env).flatMap((key) => ["-e", key]),
+      ...appEnv.args,
       spec.image,
     ];
-    return { ...(await podman(args, env)), upstream };
+    try {
+      // Leftovers of an earlier attempt would make `secret create` fail; most apps have none to check for.
+      if (appEnv.secrets.size > 0) await removeSecrets(spec.deploymentId);
+      for (const [name, file] of appEnv.secrets) {
+        const created = await podman(["secret", "create", name, file]);
+        if (created.code !== 0) return { ...created, upstream };
+      }
+      return { ...(await podman(args)), upstream };
+    } finally {
+      await appEnv.dispose();
+    }
   };
   const runtime: Runtime = {
     kind: "podman",
@@ -108,6 +127,7 @@ export function podmanRuntime(options: PodmanOptions): Runtime {
       const name = containerName(deploymentId);
       await podman(["stop", "-t", String(options.stopGraceSeconds), name]);
       await podman(["rm", "-f", "--ignore", name]);
+      await removeSecrets(deploymentId);
     },
     status: async (deploymentId) => {
       const s = await inspect(deploymentId);

@@ -7,6 +7,7 @@ import { applyProcfile, parseProcfile } from "./detect/procfile.ts";
 import { detectPython, PYTHON_SIGNALS } from "./detect/python.ts";
 import { sanitizePlan } from "./detect/sanitize.ts";
 import { detectDeno, detectElixir, detectPhp, detectRuby } from "./detect/scripting.ts";
+import { checkStart } from "./detect/start-check.ts";
 import { detectStatic } from "./detect/static.ts";
 import { BuildPlanError, LOOKED_FOR } from "./errors.ts";
 import { basePlan, existing } from "./plan-base.ts";
@@ -95,5 +96,6 @@ async function refine(tree: RepoTree, plan: BuildPlan, options: DetectOptions): 
   if (procfile !== null) applyProcfile(plan, parseProcfile(procfile));
   applyOverrides(plan, await readRepoOverrides(tree, plan.warnings), "kli8nt.json");
   if (options.settings) applyOverrides(plan, options.settings, "settings");
+  await checkStart(tree, plan);
   return sanitizePlan(plan);
 }

@@ -1,5 +1,10 @@
 /** Stable error codes of @kli8nt/buildplan; callers match on `code`, never on the message. */
-export type BuildPlanErrorCode = "STACK_UNDETECTED" | "REPO_UNREADABLE" | "DOCKERFILE_PROVIDED";
+export type BuildPlanErrorCode =
+  | "STACK_UNDETECTED"
+  | "REPO_UNREADABLE"
+  | "DOCKERFILE_PROVIDED"
+  /** The start command (Procfile, settings) names something the built image will not hold. */
+  | "START_UNRUNNABLE";
 
 /**
  * A typed build-plan error. Shaped like core's Kli8ntError (`code`, `cause`, safe `details`) so the API's

@@ -21,6 +21,7 @@ export function basePlan(provider: Provider, port: number | null): BuildPlan {
     manifests: [],
     nodeBuild: null,
     systemPackages: { build: [], runtime: [] },
+    keepRepoFiles: false,
     hasDockerignore: false,
     warnings: [],
   };

@@ -196,7 +196,8 @@ describe("rule: Procfile", () => {
 
   it("keeps colons inside commands (line parser, not YAML)", async () => {
     const p = await plan({ "go.mod": "module a\n", "main.go": "", Procfile: "web: ./app --addr=:$PORT\n" });
-    expect(p.start).toBe("./app --addr=:$PORT");
+    // The colon survives; ./app (built by hand on Heroku-like platforms) becomes the binary we built.
+    expect(p.start).toBe("/app/app --addr=:$PORT");
   });
 });
 

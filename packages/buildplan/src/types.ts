@@ -67,6 +67,12 @@ export interface BuildPlan {
   nodeBuild: { packageManager: PackageManager; install: string[]; build: string[] } | null;
   /** Debian packages for the build stages (compilers, headers) and the runtime stage (shared libraries). */
   systemPackages: { build: string[]; runtime: string[] };
+  /**
+   * Compiled stacks (go, rust, java): whether the runtime image keeps the repository's files (minus
+   * .dockerignore) in its working directory beside the binary, for apps that read templates, static files or
+   * config at run time, as Heroku and Render run them. False when the tree holds nothing but code.
+   */
+  keepRepoFiles: boolean;
   /** Whether the repository already has a .dockerignore (then we do not write one). */
   hasDockerignore: boolean;
   warnings: string[];

@@ -16,7 +16,16 @@ describe("resolveVersion", () => {
     ["python", "3.11.9", "3.11", false],
     ["php", "^8.2", "8.4", false],
     ["php", "~8.2.0", "8.2", false],
-    ["go", "1.22", "1.22", false],
+    ["go", "1.22", "1.22", true],
+    ["go", "1.25", "1.25", false],
+    ["go", "1.14", "1.24", true],
+    ["go", "1.24.3", "1.24", true],
+    ["go", "1.99", "1.26", true],
+    ["python", "3.6", "3.9", true],
+    ["python", "~3.9", "3.9", true],
+    ["ruby", "2.7.8", "3.1", true],
+    ["java", "8", "11", true],
+    ["php", "7.4", "8.2", true],
   ] as const)("%s %s → %s", (runtime, spec, version, warns) => {
     const r = resolveVersion(runtime, spec);
     expect(r.version).toBe(version);

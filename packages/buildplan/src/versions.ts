@@ -9,15 +9,67 @@ export type Runtime = "node" | "python" | "go" | "ruby" | "php" | "java" | "rust
 export const VERSION_TABLE: Record<Runtime, { versions: string[]; default: string }> = {
   node: { versions: ["24", "22", "20", "18"], default: "22" },
   python: { versions: ["3.13", "3.12", "3.11", "3.10", "3.9"], default: "3.12" },
-  go: { versions: ["1.25", "1.24", "1.23", "1.22", "1.21"], default: "1.24" },
+  go: { versions: ["1.26", "1.25", "1.24", "1.23", "1.22", "1.21"], default: "1.24" },
   ruby: { versions: ["3.4", "3.3", "3.2", "3.1"], default: "3.3" },
-  php: { versions: ["8.4", "8.3", "8.2", "8.1"], default: "8.3" },
+  php: { versions: ["8.4", "8.3", "8.2"], default: "8.3" },
   java: { versions: ["25", "21", "17", "11"], default: "21" },
   rust: { versions: ["1"], default: "1" },
   deno: { versions: ["2", "1"], default: "2" },
   elixir: { versions: ["1.18", "1.17", "1.16", "1.15"], default: "1.18" },
   bun: { versions: ["1"], default: "1" },
 };
+
+/**
+ * Table entries past their upstream end of life when the table was last reviewed (2026-12): still built,
+ * because a repository pinned to one should keep deploying, but with a warning.
+ */
+export const END_OF_LIFE: Partial<Record<Runtime, string[]>> = {
+  node: ["18"],
+  python: ["3.9"],
+  go: ["1.21", "1.22", "1.23", "1.24"],
+  ruby: ["3.1"],
+};
+
+/**
+ * Runtimes whose file names a minimum, not an exact version: go.mod's `go 1.14` means "1.14 or newer", so any
+ * supported toolchain satisfies it (and Go's compatibility promise keeps such code building).
+ */
+const MINIMUM_SEMANTICS: ReadonlySet<Runtime> = new Set(["go"]);
+
+const cmp = (a: string, b: string) => semver.compare(lowerOf(a), lowerOf(b));
+
+/** An exact version: the table entry itself, else the closest supported one, with a warning. */
+function exactVersion(runtime: Runtime, version: string): ResolvedVersion {
+  const table = VERSION_TABLE[runtime];
+  const eol = (END_OF_LIFE[runtime] ?? []).includes(version);
+  if (table.versions.includes(version)) {
+    return eol
+      ? { version, warning: `${runtime} ${version} is past its end of life; it builds, but gets no fixes` }
+      : { version };
+  }
+  const newest = table.versions[0] ?? table.default;
+  const oldest = table.versions[table.versions.length - 1] ?? table.default;
+  if (cmp(version, newest) > 0) {
+    return {
+      version: newest,
+      warning: `${runtime} ${version} is newer than the newest supported (${newest}); using ${newest}`,
+    };
+  }
+  if (MINIMUM_SEMANTICS.has(runtime)) {
+    // Older than every supported toolchain: no image has it (golang:1.14-bookworm never existed).
+    const pick = cmp(version, table.default) <= 0 ? table.default : newest;
+    return {
+      version: pick,
+      warning: `${runtime} ${version} is a minimum and is out of support; building with ${runtime} ${pick}`,
+    };
+  }
+  const pick =
+    cmp(version, oldest) < 0 ? oldest : (table.versions.find((v) => cmp(v, version) >= 0) ?? oldest);
+  return {
+    version: pick,
+    warning: `${runtime} ${version} is out of support (no maintained image); using ${pick}`,
+  };
+}
 
 /** Node LTS code names (`lts/iron` in .nvmrc). */
 const NODE_CODENAMES: Record<string, string> = { hydrogen: "18", iron: "20", jod: "22", krypton: "24" };
@@ -77,7 +129,7 @@ export function resolveVersion(runtime: Runtime, rawSpec: string): ResolvedVersi
     const newest = table.versions[0] ?? table.default;
     return { version: newest, warning: `${runtime} version "${rawSpec}" is unbounded; pinned to ${newest}` };
   }
-  if (/^\d+(\.\d+){0,2}$/.test(spec)) return { version: truncate(runtime, spec) };
+  if (/^\d+(\.\d+){0,2}$/.test(spec)) return exactVersion(runtime, truncate(runtime, spec));
   const range = semver.validRange(toSemverRange(spec));
   if (range === null) {
     return {
@@ -98,5 +150,6 @@ export function resolveVersion(runtime: Runtime, rawSpec: string): ResolvedVersi
       warning: `${runtime} version "${rawSpec}" has no upper bound; pinned to ${match}`,
     };
   }
+  if ((END_OF_LIFE[runtime] ?? []).includes(match)) return exactVersion(runtime, match);
   return { version: match };
 }

@@ -1,6 +1,7 @@
 import { basePlan, existing, pickVersion, toolVersion } from "../plan-base.ts";
 import type { RepoTree } from "../repo-tree.ts";
 import type { BuildPlan } from "../types.ts";
+import { planRuntimeFiles } from "./runtime-files.ts";
 
 /** The package to build: the root if it has .go files, else the first (sorted) `cmd/*` folder. */
 async function buildTarget(tree: RepoTree): Promise<string | null> {
@@ -30,5 +31,6 @@ export async function detectGo(tree: RepoTree): Promise<BuildPlan> {
   if (/gin-gonic\/gin/.test(gomod)) plan.framework = "gin";
   else if (/labstack\/echo/.test(gomod)) plan.framework = "echo";
   else if (/gofiber\/fiber/.test(gomod)) plan.framework = "fiber";
+  await planRuntimeFiles(tree, plan);
   return plan;
 }

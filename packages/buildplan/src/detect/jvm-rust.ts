@@ -2,6 +2,7 @@ import { parse as parseToml } from "smol-toml";
 import { basePlan, existing, isRecord, pickVersion } from "../plan-base.ts";
 import type { RepoTree } from "../repo-tree.ts";
 import type { BuildPlan } from "../types.ts";
+import { planRuntimeFiles } from "./runtime-files.ts";
 
 /** Copies the runnable jar to /out/app.jar; the glob covers single- and multi-module layouts, not `-plain.jar`. */
 const COPY_JAR = (dirs: string) =>
@@ -50,6 +51,7 @@ export async function detectJava(tree: RepoTree): Promise<BuildPlan> {
   if (pom !== null) await mavenSteps(tree, plan);
   else await gradleSteps(tree, plan);
   plan.start = "java -Dserver.port=$PORT $JAVA_OPTS -jar /app/app.jar";
+  await planRuntimeFiles(tree, plan);
   return plan;
 }
 
@@ -80,5 +82,6 @@ export async function detectRust(tree: RepoTree): Promise<BuildPlan> {
   plan.env.ROCKET_ADDRESS = "0.0.0.0";
   if (plan.manifests.length > 0 && !(await tree.isFile("Cargo.lock")))
     plan.warnings.push("no Cargo.lock; dependencies are not pinned");
+  await planRuntimeFiles(tree, plan);
   return plan;
 }

@@ -95,11 +95,8 @@ const BRINGS: Record<string, Record<string, string[]>> = {
 /** Whether `name` is declared, directly or through a dependency's extra that brings it. */
 export function provides(deps: PythonDeps, name: string): boolean {
   if (deps.has(name)) return true;
-  for (const [dep, extras] of deps) {
-    const brings = BRINGS[dep];
-    if (brings === undefined) continue;
-    if ((brings["*"] ?? []).includes(name)) return true;
-    for (const extra of extras) if ((brings[extra] ?? []).includes(name)) return true;
-  }
-  return false;
+  return [...deps].some(([dep, extras]) => {
+    const brings = BRINGS[dep] ?? {};
+    return ["*", ...extras].some((extra) => (brings[extra] ?? []).includes(name));
+  });
 }

@@ -34,7 +34,8 @@ const DEFAULTS: Record<BaseImageKey, (v: string) => string> = {
   jdk: (v) => `eclipse-temurin:${v}-jdk`,
   jre: (v) => `eclipse-temurin:${v}-jre`,
   maven: (v) => `maven:3-eclipse-temurin-${v}`,
-  gradle: (v) => `gradle:8-jdk${v}`,
+  // Gradle 8 does not run on Java 25; Gradle 9 does not run on Java 11.
+  gradle: (v) => `gradle:${Number(v) >= 25 ? 9 : 8}-jdk${v}`,
   ruby: (v) => `ruby:${v}-slim`,
   php: (v) => `dunglas/frankenphp:1-php${v}`,
   deno: (v) => `denoland/deno:${v}`,

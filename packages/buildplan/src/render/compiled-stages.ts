@@ -1,3 +1,4 @@
+import { binaryPath } from "../detect/runtime-files.ts";
 import type { BuildPlan } from "../types.ts";
 import { type BaseImageKey, baseImage } from "./base-images.ts";
 import {
@@ -22,21 +23,33 @@ interface CompiledShape {
   shell: boolean;
 }
 
+const needsShell = (start: string | null) => start !== null && /[$&|;<>`*?'"(){}]/.test(start);
+
 function shapeOf(plan: BuildPlan, hasWrapper: boolean): CompiledShape {
-  if (plan.provider === "go") {
+  // Distroless has no shell: a start command that needs one ($PORT, &&) runs on Debian instead.
+  if (plan.provider === "go" && !needsShell(plan.start)) {
     return {
       builder: "go",
       runtime: "distroless-static",
-      artefact: ["/out/app", "/app/app"],
+      artefact: ["/out/app", binaryPath(plan)],
       user: "65532:65532",
       shell: false,
+    };
+  }
+  if (plan.provider === "go") {
+    return {
+      builder: "go",
+      runtime: "debian",
+      artefact: ["/out/app", binaryPath(plan)],
+      user: APP_USER,
+      shell: true,
     };
   }
   if (plan.provider === "rust") {
     return {
       builder: "rust",
       runtime: "debian",
-      artefact: ["/out/app", "/app/app"],
+      artefact: ["/out/app", binaryPath(plan)],
       user: APP_USER,
       shell: true,
     };
@@ -49,6 +62,12 @@ function shapeOf(plan: BuildPlan, hasWrapper: boolean): CompiledShape {
     user: APP_USER,
     shell: true,
   };
+}
+
+/** The repository's files (from the build context, so .dockerignore applies; or the assets stage's output). */
+function repoFiles(plan: BuildPlan, user: string, assets: boolean): string[] {
+  if (!plan.keepRepoFiles) return [];
+  return [assets ? `COPY --from=assets --chown=${user} /app/ /app/` : `COPY --chown=${user} . /app/`];
 }
 
 /** Go, Rust and Java: compile in a full toolchain image, ship only the binary or jar. */
@@ -72,11 +91,14 @@ export function renderCompiled(
     ...runChained(plan.build),
     "",
     `FROM ${baseImage(shape.runtime, plan, map)} AS runtime`,
+    // Relative paths in the app (templates/, config files) resolve against the repository's root.
+    "WORKDIR /app",
     ...envLine(plan.env),
     ...(shape.shell ? aptLines(plan.systemPackages.runtime) : []),
     `USER ${shape.user}`,
     ...portLines(plan),
     ...cmdLine(plan.start, shape.shell),
+    ...repoFiles(plan, shape.user, assets),
     `COPY --from=build ${from} ${to}`,
   ];
 }

@@ -29,7 +29,8 @@ const BY_PROVIDER: Partial<Record<BuildPlan["provider"], string[]>> = {
   go: ["vendor/**/testdata", "*.test"],
   ruby: ["vendor/bundle", "log", "tmp", "node_modules", "public/assets", "storage"],
   php: ["vendor", "node_modules", "storage/logs", "bootstrap/cache/*.php"],
-  java: ["target", "build", ".gradle", ".mvn/wrapper/maven-wrapper.jar"],
+  // Not .mvn/wrapper/maven-wrapper.jar: older mvnw scripts run it (issue 26).
+  java: ["target", "build", ".gradle"],
   rust: ["target"],
   deno: ["node_modules", ".deno"],
   elixir: ["_build", "deps", ".elixir_ls"],

@@ -24,6 +24,7 @@ import {
 import { loadKubernetesDeployControllerConfig } from "../../apps/deploy-controller/src/kubernetes/config.ts";
 import { loadLogControllerConfig } from "../../apps/log-controller/src/config.ts";
 import { DEPLOYABLES } from "../../scripts/bundle.ts";
+import { describeChartIsolation } from "./helm-chart-isolation.ts";
 
 // The Helm chart: `helm lint` and `helm template` with a helm built from its Go module
 // (test/k8s/helm-binary.sh, cached), then every rendered object server-side applied with dry-run
@@ -81,7 +82,13 @@ async function dryRunApply(
 ): Promise<string[]> {
   const refused: string[] = [];
   for (const object of objects) {
-    const namespaced = !["Namespace", "ClusterRole", "ClusterRoleBinding"].includes(object.kind ?? "");
+    const namespaced = ![
+      "Namespace",
+      "ClusterRole",
+      "ClusterRoleBinding",
+      "ValidatingAdmissionPolicy",
+      "ValidatingAdmissionPolicyBinding",
+    ].includes(object.kind ?? "");
     const metadata = { ...object.metadata, namespace: object.metadata?.namespace ?? releaseNamespace };
     try {
       await client.patch(
@@ -177,7 +184,10 @@ describe.skipIf(!kubeconfigPath)("Helm chart deploy/helm/kli8nt", () => {
         sources: ["apps/deploy-controller/src/kubernetes/config.ts"],
         load: loadKubernetesDeployControllerConfig,
       },
-      "rel-log-controller": { sources: ["apps/log-controller/src/config.ts"], load: loadLogControllerConfig },
+      "rel-log-controller": {
+        sources: ["apps/log-controller/src/config.ts", "packages/logstore/src/kafka/kafka-security.ts"],
+        load: loadLogControllerConfig,
+      },
     };
     const loaded: Record<string, unknown> = {};
     for (const d of rendered.filter((o): o is V1Deployment => o.kind === "Deployment")) {
@@ -270,6 +280,12 @@ describe.skipIf(!kubeconfigPath)("Helm chart deploy/helm/kli8nt", () => {
         "app.kubernetes.io/component": "build-controller",
       },
     ]);
+  });
+
+  describeChartIsolation({
+    render: (values) => render([...required, ...values]),
+    releaseNamespace,
+    buildNamespace,
   });
 
   it("is accepted by the test API server (every object, server-side apply, dry-run)", async () => {

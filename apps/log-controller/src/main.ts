@@ -21,7 +21,11 @@ async function main(): Promise<void> {
   const secrets = new AppSecrets(database.db, new SecretBox(loadSecretKey(config.secretKey, IN_MEMORY)), {
     ttlMs: config.secretCacheMs,
   });
-  const kafka = createKafkaLogStore({ brokers: config.kafkaBrokers, topicPrefix: config.topicPrefix });
+  const kafka = createKafkaLogStore({
+    brokers: config.kafkaBrokers,
+    topicPrefix: config.topicPrefix,
+    security: config.kafkaSecurity,
+  });
   const store = maskAppSecrets(kafka, secrets);
   const controller = new LogController({
     kc,

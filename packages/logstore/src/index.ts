@@ -3,6 +3,12 @@ export { createLogStore } from "./create-log-store.ts";
 export { LogStoreError, type LogStoreErrorCode } from "./errors.ts";
 export { createFileLogStore, type FileLogStore, type FileLogStoreOptions } from "./file/file-log-store.ts";
 export { createKafkaLogStore, type KafkaLogStoreOptions } from "./kafka/kafka-log-store.ts";
+export {
+  type KafkaSecurity,
+  kafkaClientSecurity,
+  kafkaSecurityEnv,
+  kafkaSecurityFrom,
+} from "./kafka/kafka-security.ts";
 export type {
   LogEvent,
   LogFilter,

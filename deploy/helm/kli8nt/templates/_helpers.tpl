@@ -144,3 +144,26 @@ spec:
 {{- range $k, $v := . -}}{{- $pairs = append $pairs (printf "%s=%s" $k $v) -}}{{- end -}}
 {{- join "," $pairs -}}
 {{- end -}}
+
+{{/* Kafka TLS and SASL (docs/adr/0144): the log controller's KLI8NT_KAFKA_TLS* and _SASL_* variables. */}}
+{{- define "kli8nt.kafkaSecurityEnv" -}}
+{{- $k := .Values.kafka -}}
+{{- if and $k.tls $k.tls.enabled }}
+- name: KLI8NT_KAFKA_TLS
+  value: "true"
+{{- if $k.tls.caSecret }}
+{{ include "kli8nt.secretEnv" (dict "name" "KLI8NT_KAFKA_TLS_CA" "secret" $k.tls.caSecret "key" ($k.tls.caKey | default "ca.crt")) }}
+{{- end }}
+{{- if $k.tls.servername }}
+- name: KLI8NT_KAFKA_TLS_SERVERNAME
+  value: {{ $k.tls.servername | quote }}
+{{- end }}
+{{- end }}
+{{- if and $k.sasl $k.sasl.mechanism }}
+- name: KLI8NT_KAFKA_SASL_MECHANISM
+  value: {{ $k.sasl.mechanism | quote }}
+- name: KLI8NT_KAFKA_SASL_USERNAME
+  value: {{ required "kafka.sasl.username is required with kafka.sasl.mechanism" $k.sasl.username | quote }}
+{{ include "kli8nt.secretEnv" (dict "name" "KLI8NT_KAFKA_SASL_PASSWORD" "secret" (required "kafka.sasl.existingSecret is required with kafka.sasl.mechanism (a Secret holding the password)" $k.sasl.existingSecret) "key" ($k.sasl.passwordKey | default "password")) }}
+{{- end }}
+{{- end -}}

@@ -5,6 +5,7 @@ import { LogStoreError } from "../errors.ts";
 import type { LogStore } from "../logstore.ts";
 import { BatchingProducer } from "./batching-producer.ts";
 import { openKafkaCursor } from "./kafka-cursor.ts";
+import { type KafkaSecurity, kafkaClientSecurity } from "./kafka-security.ts";
 import { encodeValue } from "./record-value.ts";
 import { topicName } from "./topic-name.ts";
 
@@ -16,7 +17,9 @@ export type KafkaLogStoreOptions = {
   readonly replicationFactor?: number;
   /** Topic retention (retention.ms); default 7 days, as the file adapter. */
   readonly retentionMs?: number;
-  /** Extra kafkajs settings (ssl, sasl, …). */
+  /** TLS and SASL (see kafkaSecurityEnv for the variables that set them). */
+  readonly security?: KafkaSecurity;
+  /** Extra kafkajs settings; they win over `security`. */
   readonly kafka?: Partial<KafkaConfig>;
 };
 
@@ -28,6 +31,7 @@ export function createKafkaLogStore(options: KafkaLogStoreOptions): LogStore {
     logLevel: logLevel.NOTHING,
     // Long enough to ride out a broker restart without failing appends.
     retry: { retries: 12, initialRetryTime: 200, maxRetryTime: 5_000 },
+    ...kafkaClientSecurity(options.security),
     ...options.kafka,
   });
   const producer = kafka.producer({

@@ -1,6 +1,7 @@
 import {
   appNameSchema,
   branchSchema,
+  CONDITION_TYPES,
   DEPLOYMENT_STATES,
   envKeySchema,
   envValueSchema,
@@ -68,6 +69,15 @@ export const deploymentListQuery = z.strictObject({
 
 export const deploymentIdParams = z.strictObject({ id: z.string().min(1).max(64) });
 
+/** A status condition (building, deploying, available, degraded) with a reason a program can match on. */
+export const conditionView = z.object({
+  type: z.enum(CONDITION_TYPES),
+  status: z.enum(["true", "false", "unknown"]),
+  reason: z.string(),
+  message: z.string(),
+  lastTransitionTime: z.string(),
+});
+
 export const deploymentView = z.object({
   id: z.string(),
   number: z.number().int(),
@@ -78,6 +88,10 @@ export const deploymentView = z.object({
   image: z.string().nullable(),
   url: z.string().nullable(),
   reason: z.string().nullable(),
+  port: z.number().int().nullable(),
+  /** How often the runtime restarted this release after it died. */
+  restarts: z.number().int(),
+  conditions: z.array(conditionView),
   createdAt: z.string(),
   updatedAt: z.string(),
   finishedAt: z.string().nullable(),

@@ -2,7 +2,11 @@ import type { Bus, Consumer } from "@kli8nt/bus";
 import { MESSAGE_SCHEMAS, QUEUES } from "@kli8nt/core";
 import type { DeployControllerConfig } from "./config.ts";
 import { type DeployDeps, deployHandler } from "./deploy-handler.ts";
+import { deployQueue, recordDeployRequest } from "./deploy-queue.ts";
 import { exec } from "./exec.ts";
+import { DEFAULT_HEAL, type HealSettings } from "./heal/app-reconciler.ts";
+import { startLocalReconciler } from "./heal/local-reconciler.ts";
+import { KeyLock } from "./key-lock.ts";
 import { podmanRuntime } from "./podman/podman-runtime.ts";
 import { processRuntime } from "./process/process-runtime.ts";
 import { reconcileReleases } from "./reconcile.ts";
@@ -27,15 +31,47 @@ export async function createRuntime(config: DeployControllerConfig): Promise<Run
   return podmanRuntime({ hostEnv, memory: config.appMemory, stopGraceSeconds: config.stopGraceSeconds });
 }
 
-/** Reconciles the runtime with the database, then consumes DEPLOY. */
-export async function startDeployController(
-  deps: DeployDeps & { readonly bus: Bus; readonly prefetch?: number },
-): Promise<Consumer> {
+export type DeployControllerDeps = DeployDeps & {
+  readonly bus: Bus;
+  readonly prefetch?: number;
+  /** How often every app is reconciled (crashed releases restarted, deleted apps removed). */
+  readonly resyncMs?: number;
+  readonly heal?: Partial<HealSettings>;
+  readonly removeArtifacts?: (appName: string) => Promise<void>;
+  /** For tests: the first retry delay of a failing deploy (default 100 ms). */
+  readonly deployQueue?: { readonly baseDelayMs?: number };
+};
+
+/**
+ * Reconciles the runtime with the database, then consumes DEPLOY and keeps every app converged (a resync
+ * every `resyncMs`). Cancelling stops both.
+ */
+export async function startDeployController(deps: DeployControllerDeps): Promise<Consumer> {
   if (!deps.runtime.isolated)
     deps.logger.warn({ runtime: deps.runtime.kind }, "Apps run unisolated: podman is not installed");
   await reconcileReleases(deps);
-  // Deploys of one app are serialized by the handler; prefetch lets different apps deploy side by side.
-  return deps.bus.consume(QUEUES.deploy, MESSAGE_SCHEMAS.DEPLOY, deployHandler(deps), {
-    prefetch: deps.prefetch ?? 4,
-  });
+  // One lock per app for deploys and reconciles; prefetch lets different apps deploy side by side.
+  const lock = new KeyLock();
+  const deploys = deployQueue(deps, deployHandler(deps, lock), deps.deployQueue ?? {});
+  // The message is acknowledged once its request is on the row: from there the queue owns the deploy.
+  const consumer = await deps.bus.consume(
+    QUEUES.deploy,
+    MESSAGE_SCHEMAS.DEPLOY,
+    async (message) => {
+      await recordDeployRequest(deps.db, message);
+      deploys.add(message.deploymentId);
+    },
+    { prefetch: deps.prefetch ?? 4 },
+  );
+  const reconciler = startLocalReconciler(
+    { ...deps, heal: { ...DEFAULT_HEAL, ...deps.heal }, onDeploying: (id) => deploys.add(id) },
+    { lock, resyncMs: deps.resyncMs ?? 5000 },
+  );
+  return {
+    async cancel() {
+      await consumer.cancel();
+      await reconciler.stop();
+      await deploys.stop();
+    },
+  };
 }

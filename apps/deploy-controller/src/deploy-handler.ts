@@ -39,8 +39,10 @@ const DONE = new Set(["live", "superseded", "failed", "cancelled"]);
  * then stop the app's other releases after draining. A release that fails its health check is removed and
  * never takes traffic; the previous one keeps serving. One deploy per app at a time.
  */
-export function deployHandler(deps: DeployDeps): (message: DeployRequested) => Promise<void> {
-  const lock = new KeyLock();
+export function deployHandler(
+  deps: DeployDeps,
+  lock: KeyLock = new KeyLock(),
+): (message: DeployRequested) => Promise<void> {
   return (message) => lock.run(message.appName, () => deploy(deps, message));
 }
 

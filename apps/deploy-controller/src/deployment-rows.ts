@@ -1,7 +1,6 @@
 import { type Deployment, type DeploymentProgress, type DeploymentState, isKli8ntError } from "@kli8nt/core";
 import {
   type Db,
-  deployedPort,
   enqueueMessage,
   schema,
   type TransitionPatch,
@@ -26,9 +25,13 @@ export async function liveDeployments(db: Db): Promise<Array<{ deployment: Deplo
   return rows.map((r) => ({ deployment: toDeployment(r.deployment), appName: r.appName }));
 }
 
-/** The port a release was deployed with (its DeployRequested message), 3000 when it never had one. */
+/** The port a release was deployed with (`deployments.port`), 3000 when it never had one. */
 export async function releasePort(db: Db, deploymentId: string): Promise<number> {
-  return (await deployedPort(db, deploymentId)) ?? 3000;
+  const [row] = await db
+    .select({ port: schema.deployments.port })
+    .from(schema.deployments)
+    .where(eq(schema.deployments.id, deploymentId));
+  return row?.port ?? 3000;
 }
 
 function progress(d: Deployment): DeploymentProgress {

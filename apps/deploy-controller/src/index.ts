@@ -1,6 +1,12 @@
 export { type DeployControllerConfig, loadDeployControllerConfig } from "./config.ts";
-export { createRuntime, hasPodman, startDeployController } from "./deploy-controller.ts";
+export {
+  createRuntime,
+  type DeployControllerDeps,
+  hasPodman,
+  startDeployController,
+} from "./deploy-controller.ts";
 export { type DeployDeps, type DeploySettings, deployHandler } from "./deploy-handler.ts";
+export { removeAppImages } from "./podman/podman-images.ts";
 export { type PodmanOptions, podmanRuntime } from "./podman/podman-runtime.ts";
 export { type ProcessRuntimeOptions, processRuntime } from "./process/process-runtime.ts";
 export { type ReconcileReport, reconcileReleases } from "./reconcile.ts";

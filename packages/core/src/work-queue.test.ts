@@ -169,6 +169,26 @@ describe("WorkQueue", () => {
     expect(at).toEqual([0, 0, 100, 5000]);
   });
 
+  it("runs a key added during its requeue-after delay at once", async () => {
+    const { clock, advance } = fakeClock();
+    const at: number[] = [];
+    const queue = new WorkQueue({
+      clock,
+      reconcile: async () => {
+        at.push(clock.now());
+        return { requeueAfterMs: 30_000 };
+      },
+    });
+    queue.add("app");
+    await queue.drained();
+    await advance(1000);
+    queue.add("app");
+    await queue.drained();
+    expect(at).toEqual([0, 1000]);
+    await advance(29_000);
+    expect(at).toEqual([0, 1000, 30_000]);
+  });
+
   it("stops taking keys and cancels its timers", async () => {
     const { clock, pending } = fakeClock();
     const queue = new WorkQueue({

@@ -53,6 +53,8 @@ export class WorkQueue {
   readonly #dirty = new Set<string>();
   readonly #failures = new Map<string, number>();
   readonly #timers = new Map<string, unknown>();
+  /** Keys whose timer is a failure's backoff: a resync must not cut it short (a requeue-after may be). */
+  readonly #backingOff = new Set<string>();
   readonly #idle = new Set<() => void>();
   #active = 0;
   #stopped = false;
@@ -67,9 +69,9 @@ export class WorkQueue {
     };
   }
 
-  /** Enqueues `key` now, unless it already waits (in line or out its backoff). */
+  /** Enqueues `key` now, unless it already waits in line or out a failure's backoff. */
   add(key: string): void {
-    if (this.#stopped || this.#queued.has(key) || this.#timers.has(key)) return;
+    if (this.#stopped || this.#queued.has(key) || this.#backingOff.has(key)) return;
     if (this.#running.has(key)) {
       this.#dirty.add(key);
       return;
@@ -84,6 +86,7 @@ export class WorkQueue {
     if (this.#stopped || this.#timers.has(key)) return;
     const handle = this.#o.clock.setTimeout(() => {
       this.#timers.delete(key);
+      this.#backingOff.delete(key);
       this.add(key);
     }, ms);
     this.#timers.set(key, handle);
@@ -105,6 +108,7 @@ export class WorkQueue {
     this.#stopped = true;
     for (const handle of this.#timers.values()) this.#o.clock.clearTimeout(handle);
     this.#timers.clear();
+    this.#backingOff.clear();
     this.#ready.length = 0;
     this.#queued.clear();
     await this.drained();
@@ -163,6 +167,10 @@ export class WorkQueue {
     this.#o.onError?.(key, error, delay);
     // A newer add() while it ran must not skip the backoff: the timer is the key's one way back in.
     this.#dirty.delete(key);
+    const pending = this.#timers.get(key);
+    if (pending !== undefined) this.#o.clock.clearTimeout(pending);
+    this.#timers.delete(key);
     this.addAfter(key, delay);
+    this.#backingOff.add(key);
   }
 }

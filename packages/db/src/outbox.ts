@@ -1,5 +1,5 @@
 import { newId, type QueueName } from "@kli8nt/core";
-import { and, asc, desc, eq, inArray, isNull, sql } from "drizzle-orm";
+import { asc, eq, inArray, isNull, sql } from "drizzle-orm";
 import type { Db } from "./database.ts";
 import { outbox } from "./schema.ts";
 
@@ -64,19 +64,4 @@ export async function countUnpublished(db: Db): Promise<number> {
     .from(outbox)
     .where(isNull(outbox.publishedAt));
   return row?.n ?? 0;
-}
-
-/**
- * The port a release was deployed with, read from its newest DeployRequested message (a rollback reuses
- * it). Null when the release never got one.
- */
-export async function deployedPort(tx: Pick<Db, "select">, deploymentId: string): Promise<number | null> {
-  const [row] = await tx
-    .select({ port: sql<string | null>`${outbox.payload}->>'port'` })
-    .from(outbox)
-    .where(and(eq(outbox.queue, "DEPLOY"), sql`${outbox.payload}->>'deploymentId' = ${deploymentId}`))
-    .orderBy(desc(outbox.seq))
-    .limit(1);
-  const port = Number(row?.port);
-  return Number.isInteger(port) && port > 0 && port < 65536 ? port : null;
 }

@@ -1,5 +1,6 @@
 import type { DeploymentProgress, DeploymentState } from "@kli8nt/core";
-import { enqueueMessage, type OutboxMessage, relayOutboxBatch } from "@kli8nt/db";
+import { type OutboxMessage, relayOutboxBatch, schema } from "@kli8nt/db";
+import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bearer, createAppVia, deployVia, type Harness, startHarness } from "../test/harness.ts";
 import { applyProgress } from "./apply-progress.ts";
@@ -76,16 +77,11 @@ describe("INFORM consumer", () => {
   it("rolls back to a superseded release with its image and port, and refuses live or failed targets", async () => {
     await createAppVia(h.app, h.alice.token, "rb-app");
     const v1 = await deploy("rb-app");
-    await enqueueMessage(h.database.db, "DEPLOY", {
-      type: "DeployRequested",
-      version: 1,
-      deploymentId: v1.id,
-      appId: v1.appId,
-      appName: "rb-app",
-      image: "imgA",
-      port: 8080,
-      requestedAt: new Date().toISOString(),
-    });
+    // What the deploy controller records when it takes the release's DeployRequested (deployments.port).
+    await h.database.db
+      .update(schema.deployments)
+      .set({ port: 8080 })
+      .where(eq(schema.deployments.id, v1.id));
     await walkToLive(v1, "imgA");
     const v2 = await deploy("rb-app");
     await walkToLive(v2, "imgB");

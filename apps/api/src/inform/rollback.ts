@@ -1,5 +1,5 @@
 import { type App, ConflictError, type Deployment, type DeployRequested, newId } from "@kli8nt/core";
-import { type Db, deployedPort, enqueueMessage, schema, toDeployment } from "@kli8nt/db";
+import { type Db, enqueueMessage, schema, toDeployment } from "@kli8nt/db";
 import { eq, sql } from "drizzle-orm";
 
 /**
@@ -24,6 +24,8 @@ export async function createRollback(db: Db, app: App, target: Deployment): Prom
     );
   }
   const image = target.image;
+  // The port the target was deployed with: a rollback must listen where that release listened.
+  const port = target.port ?? app.port ?? 3000;
   return db.transaction(async (tx) => {
     await tx.select({ id: schema.apps.id }).from(schema.apps).where(eq(schema.apps.id, app.id)).for("update");
     const [max] = await tx
@@ -41,6 +43,7 @@ export async function createRollback(db: Db, app: App, target: Deployment): Prom
         ref: target.ref,
         commitSha: target.commitSha,
         image,
+        port,
         rollbackOf: target.id,
       })
       .returning();
@@ -52,7 +55,7 @@ export async function createRollback(db: Db, app: App, target: Deployment): Prom
       appId: app.id,
       appName: app.name,
       image,
-      port: (await deployedPort(tx, target.id)) ?? app.port ?? 3000,
+      port,
       requestedAt: row.createdAt.toISOString(),
     };
     await enqueueMessage(tx, "DEPLOY", message);

@@ -8,8 +8,19 @@ export interface DeploymentView {
   readonly commitSha: string | null;
   readonly url: string | null;
   readonly reason: string | null;
+  /** Restarts after the release died (absent from servers older than the field). */
+  readonly restarts?: number;
+  readonly conditions?: readonly ConditionView[];
   readonly createdAt: string;
   readonly finishedAt: string | null;
+}
+
+export interface ConditionView {
+  readonly type: string;
+  readonly status: "true" | "false" | "unknown";
+  readonly reason: string;
+  readonly message: string;
+  readonly lastTransitionTime: string;
 }
 
 export interface AppView {

@@ -188,6 +188,17 @@ export async function statusCommand(argv: string[], ctx: RemoteContext): Promise
     ctx.io.stdout.write(
       `v${String(d.number).padEnd(4)} ${d.state.padEnd(11)} ${sha.padEnd(10)} ${d.createdAt}${d.reason ? `  ${d.reason}` : ""}\n`,
     );
+    if (d.state === "live") ctx.io.stdout.write(healthLines(d));
   }
   return 0;
+}
+
+/** The live release's health: restarts and what a degraded or unavailable condition says. */
+function healthLines(d: DeploymentView): string {
+  const restarts = d.restarts ?? 0;
+  const degraded = d.conditions?.find((c) => c.type === "degraded" && c.status === "true");
+  const label = { CrashLoop: "crash loop", Restarting: "restarting" }[degraded?.reason ?? ""] ?? "running";
+  let text = `      ${label}, ${restarts} restart${restarts === 1 ? "" : "s"}\n`;
+  if (degraded) text += `      ${degraded.reason}: ${degraded.message}\n`;
+  return text;
 }

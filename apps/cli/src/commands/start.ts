@@ -67,8 +67,14 @@ async function startPlatform(configs: Configs, logger: Logger): Promise<Platform
     { logs },
   );
   // The controllers load after the api listens, so /healthz answers while they start (~1 s of imports).
-  const { createRouter, createRuntime, MemoryRouteTable, RunLogCapture, startDeployController } =
-    await import("@kli8nt/deploy-controller");
+  const {
+    createRouter,
+    createRuntime,
+    MemoryRouteTable,
+    removeAppImages,
+    RunLogCapture,
+    startDeployController,
+  } = await import("@kli8nt/deploy-controller");
   const { createBuilder, logStoreLogSink, startBuildController } = await import("@kli8nt/build-controller");
   const routes = new MemoryRouteTable();
   const router = await createRouter({
@@ -105,6 +111,14 @@ async function startPlatform(configs: Configs, logger: Logger): Promise<Platform
     logger: logger.child({ component: "deploy-controller" }),
     onOutboxWrite: api.kickOutbox,
     capture,
+    resyncMs: configs.deploy.resyncMs,
+    // A deleted app's images and layer cache go with it (buildah and podman share the local store).
+    ...(runtime.kind === "podman"
+      ? {
+          removeArtifacts: async (app: string) =>
+            void (await removeAppImages(configs.deploy.hostEnv, configs.build.imagePrefix, app)),
+        }
+      : {}),
     settings: {
       healthTimeoutMs: configs.deploy.healthTimeoutMs,
       drainMs: configs.deploy.drainMs,

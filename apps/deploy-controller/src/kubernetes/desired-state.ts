@@ -1,6 +1,5 @@
-import { deployRequestedV1 } from "@kli8nt/core";
 import { type Db, resolveEnv, type SecretBox, schema } from "@kli8nt/db";
-import { and, desc, eq, inArray, sql } from "drizzle-orm";
+import { desc, inArray } from "drizzle-orm";
 import type { DesiredApp } from "./reconcile-all.ts";
 
 const DEFAULT_PORT = 3000;
@@ -29,9 +28,9 @@ export async function readDesiredState(db: Db, box: SecretBox): Promise<DesiredA
     .where(inArray(schema.deployments.state, ["live", "deploying"]))
     .orderBy(desc(schema.deployments.number));
   const live = new Map<string, LiveRow>();
-  const deploying = new Set<string>();
+  const deploying = new Map<string, string>();
   for (const row of rows) {
-    if (row.state === "deploying") deploying.add(row.appId);
+    if (row.state === "deploying") deploying.set(row.appId, row.id);
     else if (!live.has(row.appId) && row.image) live.set(row.appId, row);
   }
   const ports = await releasePorts(
@@ -45,6 +44,7 @@ export async function readDesiredState(db: Db, box: SecretBox): Promise<DesiredA
     desired.push({
       app,
       deploying: deploying.has(app.id),
+      deployingId: deploying.get(app.id),
       live:
         row?.image == null
           ? null
@@ -58,22 +58,14 @@ export async function readDesiredState(db: Db, box: SecretBox): Promise<DesiredA
   return desired;
 }
 
-/**
- * The port each release was deployed with, from its DeployRequested outbox row (as the single-machine
- * runtime reads it, ADR 0061), in one query.
- */
+/** The port each release was deployed with (`deployments.port`), in one query. */
 async function releasePorts(db: Db, deploymentIds: readonly string[]): Promise<Map<string, number>> {
   const ports = new Map<string, number>();
   if (deploymentIds.length === 0) return ports;
-  const key = sql<string>`${schema.outbox.payload}->>'deploymentId'`;
   const rows = await db
-    .select({ payload: schema.outbox.payload })
-    .from(schema.outbox)
-    .where(and(eq(schema.outbox.queue, "DEPLOY"), inArray(key, [...deploymentIds])))
-    .orderBy(schema.outbox.seq);
-  for (const row of rows) {
-    const parsed = deployRequestedV1.safeParse(row.payload);
-    if (parsed.success) ports.set(parsed.data.deploymentId, parsed.data.port);
-  }
+    .select({ id: schema.deployments.id, port: schema.deployments.port })
+    .from(schema.deployments)
+    .where(inArray(schema.deployments.id, [...deploymentIds]));
+  for (const row of rows) if (row.port !== null) ports.set(row.id, row.port);
   return ports;
 }

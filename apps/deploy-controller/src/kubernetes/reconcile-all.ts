@@ -12,6 +12,8 @@ export interface DesiredApp {
   readonly live: AppRelease | null;
   /** A deploy is in flight: its DEPLOY message owns the app's objects, the resync keeps its hands off. */
   readonly deploying: boolean;
+  /** The deployment in flight, handed to `resume` so a lost or dead-lettered message cannot strand it. */
+  readonly deployingId?: string | null | undefined;
 }
 
 export interface ReconcileOptions {
@@ -22,6 +24,8 @@ export interface ReconcileOptions {
   /** Wait until every applied Deployment's rollout is complete (or failed), at most this long. */
   readonly observeTimeoutMs?: number;
   readonly pollMs?: number;
+  /** Drives a `deploying` deployment on (idempotently) instead of skipping the app: it must end. */
+  readonly resume?: (deploymentId: string) => Promise<void>;
 }
 
 export interface ReconcileReport {
@@ -66,14 +70,8 @@ export async function reconcileAll(
   const existing = await existingApps(deployer);
   const work: Array<() => Promise<void>> = [];
   for (const d of desired) {
-    const target = d.live;
-    if (!target || d.deploying) continue;
-    work.push(() =>
-      guard(report, d.app.name, exclusive, async () => {
-        generations.set(d.app.name, (await deployer.apply(target)).generation);
-        report.applied.push(d.app.name);
-      }),
-    );
+    const task = desiredWork(deployer, d, options.resume, generations, report);
+    if (task) work.push(() => guard(report, d.app.name, exclusive, task));
   }
   for (const app of existing) {
     if (wanted.has(app)) continue;
@@ -88,6 +86,24 @@ export async function reconcileAll(
     await observe(deployer, generations, report, options.observeTimeoutMs, options.pollMs ?? 1000);
   }
   return report;
+}
+
+/** One app's work: resume its deploy in flight, or apply its live release; null when there is none. */
+function desiredWork(
+  deployer: KubernetesDeployer,
+  d: DesiredApp,
+  resume: ReconcileOptions["resume"],
+  generations: Map<string, number>,
+  report: ReconcileReport,
+): (() => Promise<void>) | null {
+  const id = d.deployingId;
+  if (d.deploying && id && resume) return () => resume(id);
+  const target = d.live;
+  if (!target || d.deploying) return null;
+  return async () => {
+    generations.set(d.app.name, (await deployer.apply(target)).generation);
+    report.applied.push(d.app.name);
+  };
 }
 
 async function guard(

@@ -4,6 +4,7 @@ import type { Db, SecretBox } from "@kli8nt/db";
 import { type ManifestSettingsInput, resolveSettings } from "@kli8nt/manifests";
 import type { KubeConfig } from "@kubernetes/client-node";
 import type { DeployLogger } from "../deploy-handler.ts";
+import { deployRequestOf } from "../deploy-queue.ts";
 import { KeyLock } from "../key-lock.ts";
 import { readDesiredState } from "./desired-state.ts";
 import { loadKubeConfig, makeKubeApi } from "./kube-api.ts";
@@ -54,10 +55,24 @@ export async function startKubernetesDeployController(
   const epochs = new Map<string, number>();
   const epoch = (app: string) => epochs.get(app) ?? 0;
 
+  const deps = {
+    db,
+    box,
+    deployer,
+    logger,
+    onOutboxWrite: options.onOutboxWrite ?? (() => undefined),
+    signal: abort.signal,
+  };
+
   const resync = async (): Promise<ReconcileReport> => {
     const seen = new Map(epochs);
     const desired = await readDesiredState(db, box);
     const report = await reconcileAll(deployer, desired, {
+      // A deploy whose message was lost (or dead-lettered) is driven on here; a redelivery is a no-op.
+      resume: async (deploymentId) => {
+        const message = await deployRequestOf(db, deploymentId);
+        if (message) await deployOnKubernetes(deps, message);
+      },
       exclusive: (app, task) =>
         lock.run(app, async () => {
           if (abort.signal.aborted || epoch(app) !== (seen.get(app) ?? 0)) return false;
@@ -74,14 +89,6 @@ export async function startKubernetesDeployController(
   };
 
   await resync();
-  const deps = {
-    db,
-    box,
-    deployer,
-    logger,
-    onOutboxWrite: options.onOutboxWrite ?? (() => undefined),
-    signal: abort.signal,
-  };
   const consumer: Consumer = await options.bus.consume(
     QUEUES.deploy,
     MESSAGE_SCHEMAS.DEPLOY,

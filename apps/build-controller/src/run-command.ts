@@ -1,6 +1,6 @@
 import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
-import { createInterface } from "node:readline";
+import { readLines } from "@kli8nt/logstore";
 
 export interface RunOptions {
   readonly cwd?: string;
@@ -83,7 +83,8 @@ export function runCommand(
       ["stdout", child.stdout],
       ["stderr", child.stderr],
     ] as const) {
-      createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY }).on("line", (line) => {
+      // Bounded pieces as bytes arrive: a step printing 300 MB without a newline must not grow memory.
+      readLines(stream, (line) => {
         tail.push(line);
         if (tail.length > TAIL_LINES) tail.shift();
         options.onLine?.(name, line);

@@ -1,4 +1,5 @@
 import { request } from "node:https";
+import { LineSplitter } from "@kli8nt/logstore";
 import type { KubeConfig } from "@kubernetes/client-node";
 
 export interface ContainerRef {
@@ -49,17 +50,15 @@ export async function streamContainerLog(
         );
         return;
       }
-      let pending = "";
-      res.setEncoding("utf8");
-      res.on("data", (chunk: string) => {
-        pending += chunk;
-        let newline = pending.indexOf("\n");
-        while (newline >= 0) {
-          onLine(pending.slice(0, newline));
-          pending = pending.slice(newline + 1);
-          newline = pending.indexOf("\n");
-        }
+      // Bounded pieces as bytes arrive (a container printing without newlines must not grow memory); only
+      // a line's first piece carries the server's timestamp, so the others get it prefixed.
+      let prefix: string | null = null;
+      const splitter = new LineSplitter((piece, partial) => {
+        onLine(prefix === null ? piece : `${prefix}${piece}`);
+        if (prefix === null && partial) prefix = piece.slice(0, piece.indexOf(" ") + 1);
+        if (!partial) prefix = null;
       });
+      res.on("data", (chunk: Buffer) => splitter.push(chunk));
       res.on("end", () => {
         // A last line without a newline is incomplete only if the stream was cut; the next connection
         // re-sends it from its timestamp, so it is dropped here rather than stored half.

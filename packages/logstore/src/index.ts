@@ -9,6 +9,7 @@ export {
   kafkaSecurityEnv,
   kafkaSecurityFrom,
 } from "./kafka/kafka-security.ts";
+export { LineSplitter, type OnLinePiece, readLines } from "./line-splitter.ts";
 export type {
   LogEvent,
   LogFilter,

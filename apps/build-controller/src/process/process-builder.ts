@@ -59,7 +59,8 @@ async function runStep(
   env: Readonly<Record<string, string>>,
 ): Promise<void> {
   input.onLine("stdout", `$ ${command}`);
-  const result = await runCommand("sh", ["-c", command], {
+  // An absolute shell: spawn looks a bare name up in the child's PATH, which the repository may set.
+  const result = await runCommand("/bin/sh", ["-c", command], {
     cwd: input.contextDir,
     env,
     timeoutMs: Math.max(1, deadline - Date.now()),

@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { createInterface } from "node:readline";
+import { readLines } from "@kli8nt/logstore";
 import type { RunFollower, RunLine } from "../runtime.ts";
 
 /**
@@ -19,12 +19,21 @@ export function followPodmanLogs(
     ["stdout", child.stdout],
     ["stderr", child.stderr],
   ] as const) {
-    createInterface({ input }).on("line", (raw) => {
-      const space = raw.indexOf(" ");
-      const timestamp = space > 0 ? raw.slice(0, space) : "";
-      // podman's own complaints (no timestamp) are not app output.
-      if (!/^\d{4}-\d{2}-\d{2}T/.test(timestamp)) return;
-      onLine({ timestamp, stream, line: raw.slice(space + 1) });
+    // Pieces of a line longer than the cap come as they arrive (bounded memory); only the first carries
+    // podman's timestamp, so the rest reuse it.
+    let continuing: string | null = null;
+    readLines(input, (raw, partial) => {
+      if (continuing !== null) {
+        onLine({ timestamp: continuing, stream, line: raw });
+      } else {
+        const space = raw.indexOf(" ");
+        const timestamp = space > 0 ? raw.slice(0, space) : "";
+        // podman's own complaints (no timestamp) are not app output.
+        if (!/^\d{4}-\d{2}-\d{2}T/.test(timestamp)) return;
+        onLine({ timestamp, stream, line: raw.slice(space + 1) });
+        continuing = timestamp;
+      }
+      if (!partial) continuing = null;
     });
   }
   child.once("close", onEnd);

@@ -1,8 +1,8 @@
 import { spawn } from "node:child_process";
 import { mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { createInterface } from "node:readline";
 import { Kli8ntError } from "@kli8nt/core";
+import { readLines } from "@kli8nt/logstore";
 import { freePort } from "../free-port.ts";
 import type { ReleaseInstance, ReleaseSpec, RunLine, Runtime } from "../runtime.ts";
 
@@ -72,7 +72,8 @@ export function processRuntime(options: ProcessRuntimeOptions): Runtime {
         env: Record<string, string>;
       };
       const port = await freePort();
-      const child = spawn("sh", ["-c", release.start], {
+      // An absolute shell: spawn would look "sh" up in the child's PATH, which is the app's to choose.
+      const child = spawn("/bin/sh", ["-c", release.start], {
         cwd: dir,
         env: { ...options.hostEnv, ...release.env, ...spec.env, PORT: String(port) },
         stdio: ["ignore", "pipe", "pipe"],
@@ -87,7 +88,7 @@ export function processRuntime(options: ProcessRuntimeOptions): Runtime {
         ["stdout", child.stdout],
         ["stderr", child.stderr],
       ] as const) {
-        createInterface({ input: stream }).on("line", (line) => {
+        readLines(stream, (line) => {
           lines.push(line);
           if (lines.length > 200) lines.shift();
           const event = { timestamp: new Date().toISOString(), stream: name, line };

@@ -1,0 +1,43 @@
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { containerEnvFromProcess, withServedSample } from "./testing/index.ts";
+
+// Real builds of the compiled classes of issue 26 (Go, Rust, Java): rendered Dockerfile → buildah → podman →
+// HTTP 200 with the app's own content. Base images from start_containers (scripts/infra/containers.sh).
+const cenv = containerEnvFromProcess(process.env);
+if (cenv === null && process.env.CI === "true") {
+  throw new Error(
+    "KLI8NT_TEST_CONTAINERS/KLI8NT_TEST_BASE_IMAGES missing: run start_containers (scripts/infra/containers.sh)",
+  );
+}
+const serve = (name: string, check: Parameters<typeof withServedSample>[3]) => {
+  if (cenv === null) throw new Error("start_containers has not run");
+  const dir = join(import.meta.dirname, "..", "fixtures", name);
+  return withServedSample(dir, `localhost/kli8nt-test/${name}:latest`, cenv, check);
+};
+
+describe.skipIf(cenv === null)("real compiled builds (buildah + podman)", { timeout: 900_000 }, () => {
+  it("Gin app loading templates/*.html and static/ from its working directory; Heroku's bin/<name> Procfile", async () => {
+    await serve("sample-go-gin", async (s) => {
+      expect(s.plan).toMatchObject({ provider: "go", framework: "gin", keepRepoFiles: true });
+      expect(s.plan.start).toBe("/usr/local/bin/app");
+      const page = await s.get("/");
+      expect(page.status).toBe(200);
+      expect(page.body).toContain("<h1>hello from gin templates</h1>");
+      expect(await s.get("/static/site.css")).toEqual({ status: 200, body: "h1 { color: olive }\n" });
+      console.info(`sample-go-gin built in ${s.buildMs} ms`);
+    });
+  });
+
+  it("go.mod with go 1.14 (a minimum no image has) builds with a supported toolchain", async () => {
+    await serve("sample-go-legacy", async (s) => {
+      expect(s.plan.runtimeVersions.go).toBe("1.24");
+      expect(s.plan.warnings.join()).toMatch(/go 1.14 is a minimum/);
+      expect(s.dockerfile).not.toContain("golang:1.14");
+      const page = await s.get("/");
+      expect(page.status).toBe(200);
+      expect(page.body).toMatch(/^hello from a go 1.14 module, built by go1\.\d+/);
+      console.info(`sample-go-legacy built in ${s.buildMs} ms`);
+    });
+  });
+});

@@ -34,3 +34,56 @@ export function setCondition(conditions: readonly Condition[], next: ConditionIn
 export function findCondition(conditions: readonly Condition[], type: ConditionType): Condition | undefined {
   return conditions.find((c) => c.type === type);
 }
+
+/**
+ * The conditions a move to `state` sets: a deployment says which phase it is in and why it left it, so the
+ * API, UI and CLI show "building", "deploying", "available" or "degraded" with a reason instead of a bare
+ * state. Runtime health (restarts, crash loops) is set by the reconciler on top of these.
+ */
+export function conditionsForState(state: string, reason: string | null): ConditionInput[] {
+  const why = reason ?? "";
+  switch (state) {
+    case "building":
+      return [{ type: "building", status: "true", reason: "Building", message: "The image is being built" }];
+    case "built":
+      return [{ type: "building", status: "false", reason: "Built", message: "The image is built" }];
+    case "deploying":
+      return [{ type: "deploying", status: "true", reason: "Deploying", message: "The release is starting" }];
+    case "live":
+      return [
+        { type: "deploying", status: "false", reason: "Live", message: "The release took traffic" },
+        { type: "available", status: "true", reason: "Live", message: "The release answers" },
+        { type: "degraded", status: "false", reason: "Live", message: "" },
+      ];
+    case "superseded":
+      return [
+        { type: "available", status: "false", reason: "Superseded", message: "A newer release took traffic" },
+      ];
+    case "failed":
+      return [
+        { type: "building", status: "false", reason: "Failed", message: why },
+        { type: "deploying", status: "false", reason: "Failed", message: why },
+        { type: "available", status: "false", reason: "Failed", message: why },
+      ];
+    case "cancelled":
+      return [{ type: "deploying", status: "false", reason: "Cancelled", message: why }];
+    default:
+      return [];
+  }
+}
+
+/** `conditions` after a move to `state`; on a failure only the phases the deployment reached are touched. */
+export function applyStateConditions(
+  conditions: readonly Condition[],
+  state: string,
+  reason: string | null,
+  now: Date,
+): Condition[] {
+  let next = [...conditions];
+  for (const change of conditionsForState(state, reason)) {
+    const reached = next.some((c) => c.type === change.type);
+    if (state === "failed" && !reached && change.type !== "available") continue;
+    next = setCondition(next, change, now);
+  }
+  return next;
+}

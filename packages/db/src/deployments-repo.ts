@@ -1,5 +1,6 @@
 import {
   type App,
+  applyStateConditions,
   assertTransition,
   type BuildRequested,
   type Condition,
@@ -158,12 +159,16 @@ export async function transitionDeployment(
     if (!current) throw new NotFoundError("DEPLOYMENT_NOT_FOUND", `No deployment with id "${id}"`);
     assertTransition(current.state as DeploymentState, to);
     const done = to === "live" || to === "failed" || to === "cancelled";
+    const now = new Date();
+    const reason = patch.reason === undefined ? current.reason : patch.reason;
+    const conditions = applyStateConditions(current.conditions as Condition[], to, reason, now);
     const [row] = await tx
       .update(deployments)
       .set({
         state: to,
-        updatedAt: new Date(),
-        ...(done ? { finishedAt: new Date() } : {}),
+        updatedAt: now,
+        conditions,
+        ...(done ? { finishedAt: now } : {}),
         ...definedOnly(patch),
       })
       .where(eq(deployments.id, id))

@@ -3,6 +3,7 @@ import {
   ConfigError,
   cloneCredentials,
   createLogger,
+  failDeadLettered,
   loadConfig,
   type RunningApi,
   resumeInFlight,
@@ -139,6 +140,12 @@ async function startPlatform(configs: Configs, logger: Logger): Promise<Platform
   const resumed = await resumeInFlight(api.db);
   if (resumed.length > 0) logger.info({ resumed }, "Resumed interrupted deployments");
   api.kickOutbox();
+  // A message the bus gave up on fails its deployment with the reason, instead of stranding it in flight.
+  const sweep = setInterval(() => {
+    failDeadLettered(api.db, bus, logger)
+      .then((failed) => failed.length > 0 && api.kickOutbox())
+      .catch((err: unknown) => logger.warn({ err }, "Dead-letter sweep failed"));
+  }, configs.deploy.resyncMs);
   const notes = [
     `builder ${builder.kind}${builder.isolated ? "" : " (unisolated)"}`,
     `runtime ${runtime.kind}${runtime.isolated ? "" : " (unisolated)"}`,
@@ -146,7 +153,7 @@ async function startPlatform(configs: Configs, logger: Logger): Promise<Platform
   return {
     api,
     router,
-    consumers: [buildConsumer, deployConsumer, informConsumer],
+    consumers: [{ cancel: async () => clearInterval(sweep) }, buildConsumer, deployConsumer, informConsumer],
     capture,
     logs,
     bus,

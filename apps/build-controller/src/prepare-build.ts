@@ -1,8 +1,8 @@
-import { existsSync } from "node:fs";
-import { writeFile } from "node:fs/promises";
+import { realpath, rm, stat, writeFile } from "node:fs/promises";
 import { join, resolve, sep } from "node:path";
 import { type BuildPlan, detect, type RegistryConfig, render } from "@kli8nt/buildplan";
 import { BuildError } from "./errors.ts";
+import { resolveInRepo } from "./repo-path.ts";
 
 export interface PreparedBuild {
   readonly contextDir: string;
@@ -22,12 +22,15 @@ export async function prepareBuild(
   baseImages: Readonly<Record<string, string>>,
   registry?: RegistryConfig,
 ): Promise<PreparedBuild> {
-  const contextDir = resolve(checkout, rootDir || ".");
-  if (contextDir !== checkout && !contextDir.startsWith(checkout + sep)) {
+  const lexical = resolve(checkout, rootDir || ".");
+  if (lexical !== checkout && !lexical.startsWith(checkout + sep)) {
     throw new BuildError("BUILD_FAILED", `The root directory "${rootDir}" is outside the repository`);
   }
-  if (!existsSync(contextDir)) {
-    throw new BuildError("BUILD_FAILED", `The root directory "${rootDir}" does not exist in the repository`);
+  // Every path the build uses is the real one, checked against the real checkout (ADR 0137).
+  const checkoutReal = await realpath(checkout);
+  const contextDir = await resolveInRepo(checkoutReal, lexical, `The root directory "${rootDir || "."}"`);
+  if (!(await stat(contextDir)).isDirectory()) {
+    throw new BuildError("BUILD_FAILED", `The root directory "${rootDir}" is not a directory`);
   }
   let plan: BuildPlan;
   try {
@@ -36,11 +39,29 @@ export async function prepareBuild(
     const message = error instanceof Error ? error.message : String(error);
     throw new BuildError("STACK_UNDETECTED", message, { cause: error });
   }
-  if (plan.provider === "dockerfile") return { contextDir, dockerfile: join(contextDir, "Dockerfile"), plan };
+  if (plan.provider === "dockerfile") {
+    const dockerfile = await resolveInRepo(checkoutReal, join(contextDir, "Dockerfile"), "The Dockerfile");
+    return { contextDir, dockerfile, plan };
+  }
   const rendered = render(plan, registry ? { baseImages, registry } : { baseImages });
   const dockerfile = join(scratch, "Dockerfile");
   await writeFile(dockerfile, rendered.dockerfile);
-  if (rendered.dockerignore !== null)
-    await writeFile(join(contextDir, ".dockerignore"), rendered.dockerignore);
+  if (rendered.dockerignore !== null) await writeDockerignore(contextDir, rendered.dockerignore);
   return { contextDir, dockerfile, plan };
+}
+
+/**
+ * Replaces the context's .dockerignore without following a symlink the repository put there: the old entry
+ * is unlinked, and O_EXCL refuses to write through anything that reappears in between.
+ */
+async function writeDockerignore(contextDir: string, text: string): Promise<void> {
+  const path = join(contextDir, ".dockerignore");
+  try {
+    await rm(path, { force: true });
+    await writeFile(path, text, { flag: "wx" });
+  } catch (error) {
+    throw new BuildError("BUILD_FAILED", "The repository's .dockerignore could not be replaced", {
+      cause: error,
+    });
+  }
 }

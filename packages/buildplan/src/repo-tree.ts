@@ -1,5 +1,5 @@
-import { lstat, open, readdir, realpath, stat } from "node:fs/promises";
-import { join, relative, sep } from "node:path";
+import { open, readdir, realpath, stat } from "node:fs/promises";
+import { isAbsolute, join, relative, sep } from "node:path";
 import { BuildPlanError } from "./errors.ts";
 
 const DEFAULT_MAX_FILE_BYTES = 1024 * 1024;
@@ -28,22 +28,23 @@ export class RepoTree {
     }
   }
 
-  /** Absolute path of `rel` if it exists and stays inside the tree (after resolving symlinks), else null. */
+  /**
+   * Absolute real path of `rel` if it exists and stays inside the tree, else null. Every component is
+   * resolved (realpath), not only the last: `sub/file` with `sub` a symlink to a host folder is outside too.
+   */
   private async resolve(rel: string): Promise<string | null> {
-    const abs = join(this.root, rel);
+    let real: string;
     try {
-      const st = await lstat(abs);
-      if (!st.isSymbolicLink()) return abs;
-      const real = await realpath(abs);
-      const back = relative(this.root, real);
-      if (back.startsWith(`..${sep}`) || back === ".." || back.startsWith(sep)) {
-        this.warnings.push(`ignored ${rel}: symlink points outside the repository`);
-        return null;
-      }
-      return real;
+      real = await realpath(join(this.root, rel));
     } catch {
       return null;
     }
+    const back = relative(this.root, real);
+    if (back.startsWith(`..${sep}`) || back === ".." || isAbsolute(back)) {
+      this.warnings.push(`ignored ${rel}: symlink points outside the repository`);
+      return null;
+    }
+    return real;
   }
 
   async isFile(rel: string): Promise<boolean> {

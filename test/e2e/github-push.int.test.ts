@@ -56,6 +56,7 @@ describe.skipIf(!ready)("push to deploy from a private GitHub repository", { tim
         method,
         headers: {
           cookie: `kli8nt_session=${session}`,
+          origin: url, // What a browser on the dashboard sends; a cookie write from elsewhere is refused.
           ...(body === undefined ? {} : { "content-type": "application/json" }),
         },
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),

@@ -397,7 +397,7 @@ spec:
     gh.addUser({ login: "alice" });
     await gh.addRepo({ owner: "alice", name: "private-shop", private: true, files: { "index.js": "" } });
     const { session, userId } = await signInOverHttp(apiUrl, gh, "alice");
-    const alice = as({ cookie: `kli8nt_session=${session}` });
+    const alice = as({ cookie: `kli8nt_session=${session}`, origin: apiUrl });
     await alice("POST", "/api/apps", {
       name: PRIVATE_APP,
       repository: { url: `${gh.url}/alice/private-shop`, branch: "main" },

@@ -77,7 +77,7 @@ describe("EventStream against the api's events WebSocket", () => {
     let resyncs = 0;
     const stream = new EventStream({
       url: `${server.url.replace("http", "ws")}/api/events`,
-      connect: (url) => wsSocket(url, { cookie }),
+      connect: (url) => wsSocket(url, { cookie, origin: server.url }),
       onEvent: () => undefined,
       onResync: () => {
         resyncs += 1;
@@ -88,7 +88,10 @@ describe("EventStream against the api's events WebSocket", () => {
     stream.start();
     try {
       await until("live", () => resyncs === 1, WAIT_MS);
-      await fetch(`${server.url}/api/auth/logout`, { method: "POST", headers: { cookie } });
+      await fetch(`${server.url}/api/auth/logout`, {
+        method: "POST",
+        headers: { cookie, origin: server.url },
+      });
       await until("closed", () => statuses.at(-1)?.state === "closed", WAIT_MS);
       expect(statuses.at(-1)).toEqual({
         state: "closed",

@@ -17,6 +17,7 @@ import {
   transitionDeployment,
 } from "@kli8nt/db";
 import { createFileLogStore, type LogStore } from "@kli8nt/logstore";
+import { freePort } from "@kli8nt/testkit";
 import pino from "pino";
 
 export const ROOT = path.resolve(import.meta.dirname, "../..");
@@ -87,7 +88,8 @@ export async function startUiServer(options: UiServerOptions = {}): Promise<UiSe
   const dataDir = mkdtempSync(path.join(tmpdir(), "kli8nt-ui-"));
   const database = await openDatabase({ dataDir: IN_MEMORY });
   const logs = createFileLogStore({ dataDir: path.join(dataDir, "logs"), fsyncIntervalMs: 1000 });
-  const port = options.port ?? 0;
+  // A known port, so the public URL (and the Origin the api accepts from the browser) is the real one.
+  const port = options.port ?? (await freePort());
   const config = loadConfig({
     KLI8NT_HOST: "127.0.0.1",
     KLI8NT_PORT: String(port),

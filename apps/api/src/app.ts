@@ -11,7 +11,8 @@ import { installGitHubAppSync } from "./github/app-events.ts";
 import { githubOAuthRoutes } from "./github/oauth-routes.ts";
 import { githubRepoRoutes } from "./github/repo-routes.ts";
 import { githubWebhookRoutes } from "./github/webhook-routes.ts";
-import { installAuth } from "./plugins/auth.ts";
+import { installAuth, isSecureUrl, sessionCookieName } from "./plugins/auth.ts";
+import { installOriginCheck } from "./plugins/origin-check.ts";
 import { appRoutes } from "./routes/apps.ts";
 import { deploymentRoutes } from "./routes/deployments.ts";
 import { envRoutes } from "./routes/env.ts";
@@ -44,7 +45,11 @@ export async function buildApi(given: ApiDeps, options: BuildOptions = {}): Prom
       components: {
         securitySchemes: {
           bearer: { type: "http", scheme: "bearer" },
-          session: { type: "apiKey", in: "cookie", name: "kli8nt_session" },
+          session: {
+            type: "apiKey",
+            in: "cookie",
+            name: sessionCookieName(isSecureUrl(deps.config.publicUrl)),
+          },
         },
       },
       security: [{ bearer: [] }, { session: [] }],
@@ -63,7 +68,12 @@ export async function buildApi(given: ApiDeps, options: BuildOptions = {}): Prom
   app.get("/api/openapi.json", { schema: { hide: true } }, async () => app.swagger());
   await app.register(
     async (api) => {
-      installAuth(api, { db: deps.db, adminToken: deps.config.adminToken });
+      installOriginCheck(api, deps.config);
+      installAuth(api, {
+        db: deps.db,
+        adminToken: deps.config.adminToken,
+        publicUrl: deps.config.publicUrl,
+      });
       await api.register(sessionRoutes(deps));
       await api.register(appRoutes(deps));
       await api.register(envRoutes(deps));

@@ -105,6 +105,7 @@ const configSchema = z
     internalToken: env.KLI8NT_INTERNAL_TOKEN,
     internalPort: env.KLI8NT_INTERNAL_PORT,
     publicUrl: env.KLI8NT_PUBLIC_URL ?? `http://${env.KLI8NT_HOST}:${env.KLI8NT_PORT}`,
+    browserOrigins: browserOrigins(env.KLI8NT_PUBLIC_URL, env.KLI8NT_HOST, env.KLI8NT_PORT),
     appUrlTemplate: env.KLI8NT_APP_URL_TEMPLATE ?? `http://{app}.localhost:${env.KLI8NT_ROUTER_PORT}`,
     logLevel: env.KLI8NT_LOG_LEVEL,
     allowLocalRepositories: env.KLI8NT_ALLOW_LOCAL_REPOS,
@@ -121,6 +122,21 @@ const configSchema = z
       webhookSecret: env.KLI8NT_GITHUB_WEBHOOK_SECRET,
     },
   }));
+
+const LOOPBACK_HOSTS = ["127.0.0.1", "localhost", "[::1]"];
+
+/**
+ * Origins whose pages may use the session cookie to write or open sockets (ADR 0130): the public URL's.
+ * Without KLI8NT_PUBLIC_URL on a loopback host (a newcomer's `npm start`), the dashboard is as much
+ * http://localhost:8080 as http://127.0.0.1:8080, so each loopback name of that port counts.
+ */
+function browserOrigins(publicUrl: string | undefined, host: string, port: number): readonly string[] {
+  if (publicUrl !== undefined) return [new URL(publicUrl).origin];
+  const loopback = LOOPBACK_HOSTS.includes(host) || host === "::1";
+  return loopback
+    ? LOOPBACK_HOSTS.map((name) => `http://${name}:${port}`)
+    : [new URL(`http://${host.includes(":") ? `[${host}]` : host}:${port}`).origin];
+}
 
 export type ApiConfig = Readonly<z.output<typeof configSchema>>;
 

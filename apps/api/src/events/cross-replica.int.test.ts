@@ -195,12 +195,14 @@ describe.skipIf(!TEST_DATABASE_URL)("/api/events across two api replicas on Post
 
     const session = await createSession(a.database.db, alice.id, 60_000);
     const other = await createSession(a.database.db, alice.id, 60_000);
-    const signingOut = await connect(b, { cookie: `kli8nt_session=${session}` });
-    const staying = await connect(b, { cookie: `kli8nt_session=${other}` });
+    // The dashboard's own origin (the default public URL), as a browser on it sends.
+    const origin = "http://127.0.0.1:8080";
+    const signingOut = await connect(b, { cookie: `kli8nt_session=${session}`, origin });
+    const staying = await connect(b, { cookie: `kli8nt_session=${other}`, origin });
     const out = await a.app.inject({
       method: "POST",
       url: "/api/auth/logout",
-      headers: { cookie: `kli8nt_session=${session}` },
+      headers: { cookie: `kli8nt_session=${session}`, origin },
     });
     expect(out.statusCode).toBe(204);
     expect(await signingOut.closed).toMatchObject({

@@ -1,7 +1,7 @@
 import { type Db, findUserBySession } from "@kli8nt/db";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import type { WebSocket } from "ws";
-import { requireUser, SESSION_COOKIE } from "../plugins/auth.ts";
+import { requireUser } from "../plugins/auth.ts";
 import { sendProblem } from "../plugins/problem-json.ts";
 import type { EventHub, PlatformEvent } from "./event-hub.ts";
 
@@ -45,7 +45,7 @@ export function eventRoutes(options: EventRouteOptions): FastifyPluginAsyncZod {
       wsHandler: (socket, request) => {
         const user = requireUser(request);
         // Only a browser session can end under the socket; API tokens are checked at connect.
-        const session = request.headers.authorization ? null : (request.cookies[SESSION_COOKIE] ?? null);
+        const session = request.sessionId;
         const unsubscribe = options.events.subscribe(user.id, (event) => deliver(socket, event), session);
         let alive = true;
         socket.on("pong", () => {

@@ -144,12 +144,14 @@ describe("/api/events", () => {
   it("closes a browser session's sockets with 4401 when it signs out, and only that session's", async () => {
     const session = await createSession(h.database.db, h.alice.user.id, 60_000);
     const other = await createSession(h.database.db, h.alice.user.id, 60_000);
-    const signingOut = await connect({ cookie: `kli8nt_session=${session}` });
-    const staying = await connect({ cookie: `kli8nt_session=${other}` });
+    // The dashboard's own origin (the harness's public URL), as a browser on it sends.
+    const origin = "http://127.0.0.1:8080";
+    const signingOut = await connect({ cookie: `kli8nt_session=${session}`, origin });
+    const staying = await connect({ cookie: `kli8nt_session=${other}`, origin });
     const out = await h.app.inject({
       method: "POST",
       url: "/api/auth/logout",
-      headers: { cookie: `kli8nt_session=${session}` },
+      headers: { cookie: `kli8nt_session=${session}`, origin },
     });
     expect(out.statusCode).toBe(204);
     expect(await signingOut.closed).toMatchObject({
@@ -169,7 +171,7 @@ describe("/api/events heartbeat", () => {
     await api.register(websocket);
     await api.register(
       async (scope) => {
-        installAuth(scope, { db: h.database.db, adminToken: undefined });
+        installAuth(scope, { db: h.database.db, adminToken: undefined, publicUrl: "http://127.0.0.1:8080" });
         await scope.register(eventRoutes({ db: h.database.db, events: h.events, heartbeatMs: 100 }));
       },
       { prefix: "/api" },

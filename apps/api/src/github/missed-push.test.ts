@@ -13,7 +13,7 @@ beforeAll(async () => {
   const cookie = `kli8nt_session=${(await env.signIn("alice")).session}`;
   const res = await fetch(`${env.url}/api/apps`, {
     method: "POST",
-    headers: { cookie, "content-type": "application/json" },
+    headers: { cookie, origin: env.url, "content-type": "application/json" },
     body: JSON.stringify({ name: "site", repository: { url: `${env.gh.url}/alice/site` } }),
   });
   appId = ((await res.json()) as { id: string }).id;
@@ -53,7 +53,7 @@ describe("connecting GitHub after creating an app", () => {
     const cookie = `kli8nt_session=${await createSession(env.database.db, local.id, 600_000)}`;
     const created = await fetch(`${env.url}/api/apps`, {
       method: "POST",
-      headers: { cookie, "content-type": "application/json" },
+      headers: { cookie, origin: env.url, "content-type": "application/json" },
       body: JSON.stringify({ name: "tool", repository: { url: `${env.gh.url}/bob/tool` } }),
     });
     const { id } = (await created.json()) as { id: string };

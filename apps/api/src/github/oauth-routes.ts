@@ -13,7 +13,7 @@ import type { FastifyReply, FastifyRequest } from "fastify";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import type { ApiDeps } from "../deps.ts";
-import { SESSION_COOKIE, signInAndRedirect } from "../plugins/auth.ts";
+import { isSecureUrl, sessionFrom, signInAndRedirect } from "../plugins/auth.ts";
 import { sendProblem } from "../plugins/problem-json.ts";
 import { toApiError } from "./api-errors.ts";
 import { CALLBACK_PATH, completeSignIn, oauthApp, pkceContext, redirectUri } from "./sign-in.ts";
@@ -60,7 +60,7 @@ function notConfigured(request: FastifyRequest, reply: FastifyReply) {
 
 /** `GET /auth/github` and its callback: the OAuth web flow with state and PKCE S256 kept server-side. */
 export function githubOAuthRoutes(deps: ApiDeps): FastifyPluginAsyncZod {
-  const secure = deps.config.publicUrl.startsWith("https://");
+  const secure = isSecureUrl(deps.config.publicUrl);
   const cookieOptions = { path: "/auth/github", httpOnly: true, sameSite: "lax" as const, secure };
   return async (app) => {
     app.get(
@@ -71,7 +71,7 @@ export function githubOAuthRoutes(deps: ApiDeps): FastifyPluginAsyncZod {
         if (!oauth) return notConfigured(request, reply);
         // The UI probes with HEAD whether GitHub sign-in exists: answer without starting a sign-in.
         if (request.method === "HEAD") return reply.code(204).header("cache-control", "no-store").send();
-        const session = request.cookies[SESSION_COOKIE];
+        const session = sessionFrom(request, deps.config.publicUrl);
         const current = session ? await findUserBySession(deps.db, session) : null;
         const authorization = createAuthorizationRequest(oauth, { redirectUri: redirectUri(deps) });
         const binding = randomToken("");

@@ -26,7 +26,7 @@ beforeAll(async () => {
   cookie = `kli8nt_session=${(await env.signIn("alice")).session}`;
   const res = await fetch(`${env.url}/api/apps`, {
     method: "POST",
-    headers: { cookie, "content-type": "application/json" },
+    headers: { cookie, origin: env.url, "content-type": "application/json" },
     body: JSON.stringify({ name: "shop", repository: { url: `${env.gh.url}/alice/shop`, branch: "main" } }),
   });
   expect(res.status).toBe(201);
@@ -151,7 +151,7 @@ describe("push-to-deploy", () => {
   it('mirrors a "deploy now" on GitHub too', async () => {
     const res = await fetch(`${env.url}/api/apps/shop/deployments`, {
       method: "POST",
-      headers: { cookie, "content-type": "application/json" },
+      headers: { cookie, origin: env.url, "content-type": "application/json" },
       body: "{}",
     });
     expect(res.status).toBe(202);
@@ -163,7 +163,10 @@ describe("push-to-deploy", () => {
   });
 
   it("deletes the webhook when the app is deleted", async () => {
-    const res = await fetch(`${env.url}/api/apps/shop`, { method: "DELETE", headers: { cookie } });
+    const res = await fetch(`${env.url}/api/apps/shop`, {
+      method: "DELETE",
+      headers: { cookie, origin: env.url },
+    });
     expect(res.status).toBe(204);
     await eventually(() => expect(env.gh.hooks("alice/shop")).toHaveLength(0));
     await eventually(async () => expect(await listGitHubHooks(env.database.db)).toHaveLength(0));

@@ -5,6 +5,23 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 
 export const SESSION_COOKIE = "kli8nt_session";
 
+/**
+ * The session cookie's name (ADR 0131). Behind https it carries the `__Host-` prefix, so the browser only
+ * accepts it Secure, for Path=/ and without a Domain: a tenant app on a sibling subdomain can neither set
+ * nor shadow it. Over plain http browsers refuse `__Host-` cookies, so the plain name stays there.
+ */
+export function sessionCookieName(secure: boolean): string {
+  return secure ? `__Host-${SESSION_COOKIE}` : SESSION_COOKIE;
+}
+
+/** Whether the public URL is https, which decides the cookie's name and its Secure flag. */
+export const isSecureUrl = (publicUrl: string) => publicUrl.startsWith("https://");
+
+/** The session id from the one cookie name this install uses; the other name is ignored. */
+export function sessionFrom(request: FastifyRequest, publicUrl: string): string | undefined {
+  return request.cookies[sessionCookieName(isSecureUrl(publicUrl))] || undefined;
+}
+
 /** Starts a browser session: HttpOnly, SameSite=Lax, Secure behind https; then home, never cached. */
 export function signInAndRedirect(
   reply: FastifyReply,
@@ -12,7 +29,7 @@ export function signInAndRedirect(
   options: { secure: boolean; ttlMs: number },
 ): FastifyReply {
   return reply
-    .setCookie(SESSION_COOKIE, session, {
+    .setCookie(sessionCookieName(options.secure), session, {
       path: "/",
       httpOnly: true,
       sameSite: "lax",
@@ -26,12 +43,15 @@ export function signInAndRedirect(
 declare module "fastify" {
   interface FastifyRequest {
     user: User | null;
+    /** The browser session the request came with (null for bearer tokens): sockets watch it end. */
+    sessionId: string | null;
   }
 }
 
 export interface AuthOptions {
   readonly db: Db;
   readonly adminToken: string | undefined;
+  readonly publicUrl: string;
 }
 
 /**
@@ -47,13 +67,15 @@ export function installAuth(scope: FastifyInstance, options: AuthOptions): void 
   };
 
   scope.addHook("onRequest", async (request) => {
-    request.user = await authenticate(request, options.db, adminToken, admin);
+    request.sessionId =
+      request.headers.authorization === undefined ? (sessionFrom(request, options.publicUrl) ?? null) : null;
+    request.user = await authenticate(request, options, adminToken, admin);
   });
 }
 
 async function authenticate(
   request: FastifyRequest,
-  db: Db,
+  { db, publicUrl }: AuthOptions,
   adminToken: Buffer | null,
   admin: () => Promise<User>,
 ): Promise<User> {
@@ -69,7 +91,7 @@ async function authenticate(
     if (!user) throw new UnauthenticatedError("TOKEN_INVALID", "The token is invalid or has been revoked");
     return user;
   }
-  const session = request.cookies[SESSION_COOKIE];
+  const session = sessionFrom(request, publicUrl);
   if (session) {
     const user = await findUserBySession(db, session);
     if (user) return user;

@@ -25,6 +25,7 @@ async function asAlice<T>(method: string, path: string, body?: unknown): Promise
     method,
     headers: {
       cookie: `kli8nt_session=${session}`,
+      origin: env.url,
       ...(body === undefined ? {} : { "content-type": "application/json" }),
     },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),

@@ -3,7 +3,7 @@ import { consumeSignInLink, createSession, deleteSession } from "@kli8nt/db";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import type { ApiDeps } from "../deps.ts";
-import { requireUser, SESSION_COOKIE, signInAndRedirect } from "../plugins/auth.ts";
+import { isSecureUrl, requireUser, sessionCookieName, signInAndRedirect } from "../plugins/auth.ts";
 import { commonErrors, problemView } from "../schemas.ts";
 
 const userView = z.object({
@@ -15,7 +15,7 @@ const userView = z.object({
 
 /** Public: a one-time sign-in link (printed by `npm start`) becomes a session cookie. */
 export function signInLinkRoutes(deps: ApiDeps): FastifyPluginAsyncZod {
-  const secure = deps.config.publicUrl.startsWith("https://");
+  const secure = isSecureUrl(deps.config.publicUrl);
   return async (app) => {
     app.get(
       "/auth/link/:token",
@@ -68,12 +68,18 @@ export function sessionRoutes(deps: ApiDeps): FastifyPluginAsyncZod {
       "/auth/logout",
       { schema: { tags: ["session"], summary: "End the browser session", response: { 204: z.null() } } },
       async (request, reply) => {
-        const session = request.cookies[SESSION_COOKIE];
+        const session = request.sessionId;
         if (session) {
           await deleteSession(deps.db, session);
           deps.events?.sessionEnded(session);
         }
-        return reply.clearCookie(SESSION_COOKIE, { path: "/" }).code(204).send(null);
+        return reply
+          .clearCookie(sessionCookieName(isSecureUrl(deps.config.publicUrl)), {
+            path: "/",
+            secure: isSecureUrl(deps.config.publicUrl),
+          })
+          .code(204)
+          .send(null);
       },
     );
   };

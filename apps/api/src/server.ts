@@ -58,12 +58,14 @@ export async function startApi(
 ): Promise<RunningApi> {
   // Listening comes first: liveness answers while PGlite initialises (seconds on a new data dir).
   const boot = await listenEarly(config.host, config.port);
-  const database = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir }).catch(
-    async (error: unknown) => {
-      await new Promise((resolve) => boot.server.close(resolve));
-      throw error;
-    },
-  );
+  const database = await openDatabase({
+    url: config.databaseUrl,
+    dataDir: config.dataDir,
+    onIdleError: (err) => logger.warn({ err }, "Lost an idle database connection"),
+  }).catch(async (error: unknown) => {
+    await new Promise((resolve) => boot.server.close(resolve));
+    throw error;
+  });
   logger.info({ database: database.kind }, "Opened database");
   // Several api replicas share a PostgreSQL database: changes cross to all of them (ADR 0121). PGlite
   // means one process (`kli8nt start`), so the hub hears its own writers directly.

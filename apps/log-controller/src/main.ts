@@ -17,7 +17,12 @@ async function main(): Promise<void> {
   if (config.kubeconfig) kc.loadFromFile(config.kubeconfig);
   else kc.loadFromCluster();
   // Read-only use: a small pool is plenty (one query per app per cache period).
-  const database = await openDatabase({ url: config.databaseUrl, dataDir: IN_MEMORY, poolSize: 2 });
+  const database = await openDatabase({
+    url: config.databaseUrl,
+    dataDir: IN_MEMORY,
+    poolSize: 2,
+    onIdleError: (err) => logger.warn({ err }, "Lost an idle database connection"),
+  });
   const secrets = new AppSecrets(database.db, new SecretBox(loadSecretKey(config.secretKey, IN_MEMORY)), {
     ttlMs: config.secretCacheMs,
   });

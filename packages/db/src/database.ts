@@ -19,6 +19,8 @@ export interface DatabaseOptions {
   readonly url?: string | undefined;
   readonly dataDir: string;
   readonly poolSize?: number;
+  /** Told when an idle pooled connection breaks (server restart, admin termination); the pool replaces it. */
+  readonly onIdleError?: ((error: Error) => void) | undefined;
 }
 
 export interface Database {
@@ -31,12 +33,19 @@ const MIGRATIONS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), ".
 
 /** Opens the database and applies pending migrations. */
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
-  if (options.url) return openPostgres(options.url, options.poolSize ?? 10);
+  if (options.url) return openPostgres(options.url, options.poolSize ?? 10, options.onIdleError);
   return openPglite(options.dataDir);
 }
 
-async function openPostgres(url: string, max: number): Promise<Database> {
+async function openPostgres(
+  url: string,
+  max: number,
+  onIdleError: ((error: Error) => void) | undefined,
+): Promise<Database> {
   const pool = new pg.Pool({ connectionString: url, max });
+  // pg emits an idle client's error on the pool; unheard, it would end the process. The pool drops that
+  // client and opens a new one on the next query, so telling the caller is all there is to do.
+  pool.on("error", (error) => onIdleError?.(error));
   try {
     await migrateExclusively(pool);
   } catch (error) {

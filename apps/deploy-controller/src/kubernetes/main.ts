@@ -12,7 +12,12 @@ import { startKubernetesDeployController } from "./start-kubernetes-deploy-contr
 async function main(): Promise<void> {
   const config = loadKubernetesDeployControllerConfig();
   const logger = pino({ level: config.logLevel, base: { component: "deploy-controller" } });
-  const database = await openDatabase({ url: config.databaseUrl, dataDir: IN_MEMORY, poolSize: 5 });
+  const database = await openDatabase({
+    url: config.databaseUrl,
+    dataDir: IN_MEMORY,
+    poolSize: 5,
+    onIdleError: (err) => logger.warn({ err }, "Lost an idle database connection"),
+  });
   const box = new SecretBox(loadSecretKey(config.secretKey, IN_MEMORY));
   const bus = await createBus(
     { kind: "rabbitmq", url: config.rabbitmqUrl },

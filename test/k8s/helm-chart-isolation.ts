@@ -106,6 +106,27 @@ export function describeChartIsolation(ctx: ChartContext): void {
     expect(closed.some((o) => o.metadata?.name === "rel-builds")).toBe(false);
   });
 
+  it("gives the build controller the per-build registry token key, mounted read-only, when configured", async () => {
+    const objects = await ctx.render(["registry.token.existingSecret=registry-token-issuer"]);
+    const build = envOf(objects, "rel-build-controller");
+    const config = loadKanikoJobConfig(build as NodeJS.ProcessEnv & { KLI8NT_KANIKO_IMAGE: string });
+    expect(config.registryToken).toEqual({
+      keyFile: "/var/run/kli8nt/registry-token/tls.key",
+      certFile: "/var/run/kli8nt/registry-token/tls.crt",
+      issuer: "kli8nt-build-controller",
+      service: "kli8nt-registry",
+    });
+    const d = objects.find(
+      (o): o is V1Deployment => o.kind === "Deployment" && o.metadata?.name === "rel-build-controller",
+    );
+    expect(d?.spec?.template.spec?.volumes).toContainEqual({
+      name: "registry-token",
+      secret: { secretName: "registry-token-issuer", defaultMode: 0o400 },
+    });
+    const plain = envOf(await ctx.render([]), "rel-build-controller");
+    expect(Object.keys(plain).filter((k) => k.startsWith("KLI8NT_REGISTRY_TOKEN"))).toEqual([]);
+  });
+
   it("hands the app egress settings to the deploy controller", async () => {
     const objects = await ctx.render([
       "apps.egress.deniedCidrs={10.96.0.0/12,10.244.0.0/16}",

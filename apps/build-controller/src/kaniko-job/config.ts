@@ -75,6 +75,13 @@ const schema = z
       )
       .default("registry.kli8nt.svc:5000/kli8nt"),
     KLI8NT_REGISTRY_SECRET: z.string().min(1).optional(),
+    // Per-build registry tokens (docs/adr/0140): the key and certificate the registry's token auth trusts
+    // (auth.token.rootcertbundle), its issuer and service names. With them, Kaniko gets a token for its
+    // app's repositories only, valid for the build, instead of the shared push Secret.
+    KLI8NT_REGISTRY_TOKEN_KEY_FILE: optionalText(z.string().min(1)),
+    KLI8NT_REGISTRY_TOKEN_CERT_FILE: optionalText(z.string().min(1)),
+    KLI8NT_REGISTRY_TOKEN_ISSUER: z.string().min(1).default("kli8nt-build-controller"),
+    KLI8NT_REGISTRY_TOKEN_SERVICE: z.string().min(1).default("kli8nt-registry"),
     // The registry speaks plain HTTP or an untrusted certificate: Kaniko pushes to it, reads its cache
     // from it and pulls base images mirrored into it without verified TLS.
     KLI8NT_REGISTRY_INSECURE: z.enum(["true", "false"]).default("false"),
@@ -120,11 +127,29 @@ const schema = z
       })
       .optional(),
   })
+  .superRefine((env, ctx) => {
+    if (!env.KLI8NT_REGISTRY_TOKEN_KEY_FILE !== !env.KLI8NT_REGISTRY_TOKEN_CERT_FILE) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["KLI8NT_REGISTRY_TOKEN_KEY_FILE"],
+        message: "set both KLI8NT_REGISTRY_TOKEN_KEY_FILE and KLI8NT_REGISTRY_TOKEN_CERT_FILE, or neither",
+      });
+    }
+  })
   .transform((env) => ({
     namespace: env.KLI8NT_BUILD_NAMESPACE,
     registry: env.KLI8NT_REGISTRY,
     registrySecret: env.KLI8NT_REGISTRY_SECRET,
     registryInsecure: env.KLI8NT_REGISTRY_INSECURE === "true",
+    registryToken:
+      env.KLI8NT_REGISTRY_TOKEN_KEY_FILE && env.KLI8NT_REGISTRY_TOKEN_CERT_FILE
+        ? {
+            keyFile: env.KLI8NT_REGISTRY_TOKEN_KEY_FILE,
+            certFile: env.KLI8NT_REGISTRY_TOKEN_CERT_FILE,
+            issuer: env.KLI8NT_REGISTRY_TOKEN_ISSUER,
+            service: env.KLI8NT_REGISTRY_TOKEN_SERVICE,
+          }
+        : undefined,
     kanikoImage: env.KLI8NT_KANIKO_IMAGE,
     prepareImage: env.KLI8NT_PREPARE_IMAGE,
     resources: { cpu: env.KLI8NT_BUILD_CPU, memory: env.KLI8NT_BUILD_MEMORY_LIMIT },

@@ -9,8 +9,14 @@ import {
 } from "@kubernetes/client-node";
 import type { CloneCredentials } from "../workspace.ts";
 import type { BuildAdmission } from "./build-admission.ts";
-import { buildNames } from "./build-names.ts";
+import { type BuildNames, buildNames } from "./build-names.ts";
 import { type JobOutcome, jobOutcome } from "./job-outcome.ts";
+import {
+  buildAccess,
+  dockerConfigWithToken,
+  mintRegistryToken,
+  type RegistryTokenIssuer,
+} from "./registry-token.ts";
 import { buildLabels, type JobSettings, renderBuildJob, renderTokenSecret } from "./render-build-job.ts";
 
 export interface KanikoJobBuilderOptions {
@@ -18,6 +24,8 @@ export interface KanikoJobBuilderOptions {
   readonly settings: JobSettings & { readonly registry: string };
   readonly admission: BuildAdmission;
   readonly credentials?: CloneCredentials | undefined;
+  /** Per-build registry tokens (docs/adr/0140); `settings.perBuildRegistryToken` must be set with it. */
+  readonly registryToken?: RegistryTokenIssuer | undefined;
   readonly pollMs?: number;
 }
 
@@ -62,7 +70,7 @@ export class KanikoJobBuilder {
         this.#createJob(renderBuildJob(message, names, labels, settings)),
       );
       // Owned by the Job: if this process dies, the Job's TTL takes the Secret with it.
-      const secret = renderTokenSecret(names, labels, settings, token);
+      const secret = renderTokenSecret(names, labels, settings, token, this.#registryConfig(names));
       secret.metadata = {
         ...secret.metadata,
         ownerReferences: [
@@ -74,6 +82,25 @@ export class KanikoJobBuilder {
     } finally {
       await this.#tearDown(names.job, names.secret);
     }
+  }
+
+  /**
+   * Kaniko's Docker config with a token for this app's repositories only, valid a little longer than
+   * the build may run: what a RUN step can read from Kaniko's container pushes nowhere else, and not later.
+   */
+  #registryConfig(names: BuildNames): string | undefined {
+    const issuer = this.options.registryToken;
+    if (!issuer) return undefined;
+    const { settings } = this.options;
+    const host = settings.registry.split("/")[0] ?? settings.registry;
+    const access = buildAccess(
+      host,
+      names.repository,
+      names.cacheRepository,
+      Object.values(settings.baseImages),
+    );
+    const token = mintRegistryToken(issuer, names.job, access, settings.timeoutSeconds + 120);
+    return dockerConfigWithToken(host, token);
   }
 
   async #createJob(job: V1Job): Promise<V1Job> {

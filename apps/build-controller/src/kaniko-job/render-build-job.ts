@@ -46,6 +46,8 @@ export type JobSettings = Pick<
 > &
   Partial<Pick<KanikoJobConfig, "packageRegistries" | "caConfigMap" | "runtimeClassName">> & {
     readonly tolerations: readonly V1Toleration[];
+    /** Kaniko reads a per-build token from the per-build Secret instead of `registrySecret`. */
+    readonly perBuildRegistryToken?: boolean;
   };
 
 export function buildLabels(message: BuildRequested, owner: string): Record<string, string> {
@@ -59,20 +61,49 @@ export function buildLabels(message: BuildRequested, owner: string): Record<stri
   };
 }
 
-/** The per-build Secret holding the clone token (empty for public repositories). */
+/** Key of the per-build Secret holding Kaniko's Docker config with the per-build registry token. */
+export const REGISTRY_CONFIG_KEY = "registry-config.json";
+
+/**
+ * The per-build Secret: the clone token (empty for public repositories) and, with per-build registry
+ * tokens, Kaniko's Docker config (docs/adr/0140). Each key is mounted into one container only.
+ */
 export function renderTokenSecret(
   names: BuildNames,
   labels: Record<string, string>,
   settings: JobSettings,
   token: string | null,
+  registryConfig?: string,
 ): V1Secret {
   return {
     apiVersion: "v1",
     kind: "Secret",
     metadata: { name: names.secret, namespace: settings.namespace, labels },
     type: "Opaque",
-    stringData: { token: token ?? "" },
+    stringData: { token: token ?? "", ...(registryConfig ? { [REGISTRY_CONFIG_KEY]: registryConfig } : {}) },
   };
+}
+
+/** Kaniko's Docker config: the per-build Secret's token config, else the shared push Secret, else none. */
+function registryVolume(names: BuildNames, settings: JobSettings) {
+  if (settings.perBuildRegistryToken) {
+    return [
+      {
+        name: "registry",
+        secret: { secretName: names.secret, items: [{ key: REGISTRY_CONFIG_KEY, path: "config.json" }] },
+      },
+    ];
+  }
+  if (!settings.registrySecret) return [];
+  return [
+    {
+      name: "registry",
+      secret: {
+        secretName: settings.registrySecret,
+        items: [{ key: ".dockerconfigjson", path: "config.json" }],
+      },
+    },
+  ];
 }
 
 function kanikoArgs(names: BuildNames, settings: JobSettings): string[] {
@@ -179,9 +210,9 @@ export function renderBuildJob(
   labels: Record<string, string>,
   settings: JobSettings,
 ): V1Job {
-  const registryMount = settings.registrySecret
-    ? [{ name: "registry", mountPath: "/kaniko/.docker", readOnly: true }]
-    : [];
+  const registry = registryVolume(names, settings);
+  const registryMount =
+    registry.length > 0 ? [{ name: "registry", mountPath: "/kaniko/.docker", readOnly: true }] : [];
   // The CA bundle at the neutral path RUN steps are told about (not over the base image's own bundle,
   // which would break `apt-get install ca-certificates`). Kaniko leaves mount points out of its
   // snapshots, so the file never reaches the image. The prepare step has it at a path of its own for its
@@ -264,18 +295,16 @@ export function renderBuildJob(
           ],
           volumes: [
             { name: "workspace", emptyDir: { sizeLimit: "10Gi" } },
-            { name: "git-token", secret: { secretName: names.secret, defaultMode: 0o440 } },
-            ...(settings.registrySecret
-              ? [
-                  {
-                    name: "registry",
-                    secret: {
-                      secretName: settings.registrySecret,
-                      items: [{ key: ".dockerconfigjson", path: "config.json" }],
-                    },
-                  },
-                ]
-              : []),
+            // Only the clone token: the registry config in the same Secret is Kaniko's alone.
+            {
+              name: "git-token",
+              secret: {
+                secretName: names.secret,
+                defaultMode: 0o440,
+                items: [{ key: "token", path: "token" }],
+              },
+            },
+            ...registry,
             ...(settings.caConfigMap
               ? [{ name: "build-ca", configMap: { name: settings.caConfigMap.name, defaultMode: 0o444 } }]
               : []),

@@ -88,7 +88,8 @@ securityContext:
   capabilities: {drop: [ALL]}
 {{- end -}}
 
-{{/* A controller: ServiceAccount + Deployment. Args: root, component, spec (its values), env (YAML list). */}}
+{{/* A controller: ServiceAccount + Deployment. Args: root, component, spec (its values), env (YAML list),
+and optionally mounts / volumes (YAML lists) for files it reads. */}}
 {{- define "kli8nt.controller" -}}
 {{- $root := .root -}}
 {{- $name := printf "%s-%s" (include "kli8nt.name" $root) .component -}}
@@ -133,9 +134,15 @@ spec:
         {{- include "kli8nt.containerSecurity" $root | nindent 8 }}
         volumeMounts:
         - {name: tmp, mountPath: /tmp}
+        {{- with .mounts }}
+        {{- . | nindent 8 }}
+        {{- end }}
       volumes:
       - name: tmp
         emptyDir: {}
+      {{- with .volumes }}
+      {{- . | nindent 6 }}
+      {{- end }}
 {{- end -}}
 
 {{/* A label map as k=v,k=v (sorted keys), as KLI8NT_DNS_POD_SELECTOR takes it. */}}

@@ -18,6 +18,7 @@ import type { Router, RunLogCapture } from "@kli8nt/deploy-controller";
 import { loadDeployControllerConfig } from "@kli8nt/deploy-controller/config";
 import { createFileLogStore, type LogStore, withSecretMasking } from "@kli8nt/logstore";
 import type { Logger } from "pino";
+import { checkIsolation } from "./isolation-check.ts";
 import type { CommandIo } from "./plan.ts";
 
 type Configs = {
@@ -176,8 +177,25 @@ async function stopPlatform(p: Platform): Promise<void> {
  * a signal stopped it.
  */
 export async function startCommand(_argv: string[], io: CommandIo, env?: NodeJS.ProcessEnv): Promise<number> {
-  const configs = loadConfigs(env, io);
-  if (!configs) return 1;
+  const loaded = loadConfigs(env, io);
+  if (!loaded) return 1;
+  // Tenant code runs unisolated only for one person on loopback (ADR 0138): refused otherwise, with why.
+  const isolation = await checkIsolation({
+    builder: loaded.build.builder,
+    runtime: loaded.deploy.runtime,
+    githubSignIn: Boolean(loaded.api.github.clientId),
+    host: loaded.api.host,
+    hostEnv: loaded.deploy.hostEnv,
+  });
+  if (!isolation.ok) {
+    io.stderr.write(`Kli8nt cannot start: ${isolation.message}\n`);
+    return 1;
+  }
+  const configs: Configs = {
+    ...loaded,
+    build: { ...loaded.build, builder: isolation.builder },
+    deploy: { ...loaded.deploy, runtime: isolation.runtime },
+  };
   const logger = createLogger(configs.api.logLevel);
   const platform = await startPlatform(configs, logger);
   const apps = configs.api.appUrlTemplate.replaceAll("{app}", "<app>");
@@ -188,6 +206,7 @@ export async function startCommand(_argv: string[], io: CommandIo, env?: NodeJS.
       `  Open ${platform.api.signInUrl} to sign in (the link works once).`,
       `  API: ${platform.api.url}/api   OpenAPI: ${platform.api.url}/api/openapi.json   Data: ${configs.api.dataDir}`,
       `  Router: ${platform.router.url}   Apps: ${apps}   (${platform.notes.join(", ")})`,
+      ...isolation.notes.map((note) => `  Note: ${note}.`),
       "",
       "",
     ].join("\n"),

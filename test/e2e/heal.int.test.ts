@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { eventually, type FakeGitHub, samplePath, startFakeGitHub } from "@kli8nt/testkit";
@@ -15,8 +15,8 @@ import {
 import { freePort, type PlatformProcess, startPlatform, viaRouter } from "./platform-process.ts";
 
 // Local mode heals (issue 20): a live app whose container is killed answers again through the router
-// within 30 s and `kli8nt status` shows the restart; deleting the app removes its container, route and
-// images within 10 s. Real `kli8nt start`, buildah, podman and router; nothing mocked.
+// within 30 s and `kli8nt status` shows the restart; deleting the app removes its container, route,
+// images and logs within 10 s. Real `kli8nt start`, buildah, podman and router; nothing mocked.
 const env = process.env;
 const ready = env.KLI8NT_TEST_CONTAINERS === "1" && env.KLI8NT_TEST_BASE_IMAGES !== undefined;
 if (!ready && env.CI === "true") {
@@ -95,6 +95,9 @@ describe.skipIf(!ready)("local mode heals and cleans up", { timeout: 600_000 }, 
     expect(status).toMatch(/[1-9]\d* restarts?/);
     expect(appContainers(APP)).toEqual([`kli8nt-${live.id}`]);
 
+    // The platform's only app: its build and run logs are the only log directory.
+    const logDirs = () => readdirSync(join(dataDir, "logs"));
+    expect(logDirs()).toHaveLength(1);
     const deletedAt = Date.now();
     const deleted = await fetch(`${platform.api}/api/apps/${APP}`, {
       method: "DELETE",
@@ -102,14 +105,16 @@ describe.skipIf(!ready)("local mode heals and cleans up", { timeout: 600_000 }, 
     });
     expect(deleted.status).toBe(204);
     await eventually(
-      "the app's container, route and images to be gone",
+      "the app's container, route, images and logs to be gone",
       async () => {
         const left = {
           containers: appContainers(APP),
           route: (await viaRouter(platform.routerPort, APP)).status,
           images: appImages(),
+          logs: logDirs(),
         };
-        if (left.containers.length === 0 && left.route === 404 && left.images.length === 0) return true;
+        const empty = left.containers.length + left.images.length + left.logs.length === 0;
+        if (empty && left.route === 404) return true;
         throw new Error(`still there: ${JSON.stringify(left)}`);
       },
       10_000,

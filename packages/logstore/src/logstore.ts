@@ -64,5 +64,7 @@ export type LogStore = {
   append(appId: string, records: readonly LogRecord[]): Promise<number[]>;
   read(appId: string, options?: ReadOptions): Promise<ReadResult>;
   subscribe(appId: string, options?: SubscribeOptions): LogSubscription;
+  /** Deletes every record of a deleted app (the file adapter; Kafka's topic deletion is not wired yet). */
+  removeApp?(appId: string): Promise<void>;
   close(): Promise<void>;
 };

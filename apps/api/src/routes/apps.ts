@@ -129,6 +129,8 @@ export function appRoutes(deps: ApiDeps): FastifyPluginAsyncZod {
       async (request, reply) => {
         const deleted = await deleteApp(db, requireUser(request).id, request.params.name);
         deps.events?.appDeleted(deleted.ownerId, deleted.name);
+        // Its logs go with it; the deploy controller's resync removes its instances, route and images.
+        await deps.logs?.removeApp?.(deleted.id);
         return reply.code(204).send(null);
       },
     );

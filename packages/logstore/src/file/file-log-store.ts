@@ -1,3 +1,4 @@
+import { rm } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import type { LogBackend, LogCursor } from "../backend.ts";
 import { createLogStore } from "../create-log-store.ts";
@@ -26,6 +27,8 @@ export type FileLogStoreOptions = {
 export type FileLogStore = LogStore & {
   /** Applies retention to every app opened so far (also runs on a timer and at each segment roll). */
   enforceRetention(): Promise<void>;
+  /** Closes and deletes an app's segments (the app was deleted); a later append starts a fresh log. */
+  removeApp(appId: string): Promise<void>;
 };
 
 /** The embedded LogStore: append-only segment files per app under `dataDir` (see ADR 0030). */
@@ -70,7 +73,13 @@ export function createFileLogStore(options: FileLogStoreOptions): FileLogStore {
       for (const result of all) if (result.status === "fulfilled") await result.value.close();
     },
   };
-  return { ...createLogStore(backend), enforceRetention };
+  const removeApp = async (appId: string): Promise<void> => {
+    const log = logs.get(appId);
+    logs.delete(appId);
+    if (log) await (await log.catch(() => null))?.close();
+    await rm(join(dataDir, appDirName(appId)), { recursive: true, force: true });
+  };
+  return { ...createLogStore(backend), enforceRetention, removeApp };
 }
 
 function fileCursor(logPromise: Promise<AppLog>, from: number): LogCursor {

@@ -4,6 +4,15 @@ export const ACTIVE_STATES = ["queued", "building", "built", "deploying"] as con
 
 export type DeploymentState = (typeof ACTIVE_STATES)[number] | "live" | "failed" | "cancelled" | "superseded";
 
+/** A status condition (building, deploying, available, degraded) with a reason. */
+export interface Condition {
+  readonly type: string;
+  readonly status: "true" | "false" | "unknown";
+  readonly reason: string;
+  readonly message: string;
+  readonly lastTransitionTime: string;
+}
+
 export interface Deployment {
   readonly id: string;
   readonly number: number;
@@ -17,6 +26,9 @@ export interface Deployment {
   readonly createdAt: string;
   readonly updatedAt: string;
   readonly finishedAt: string | null;
+  /** Restarts after the release died (local mode heals crashed containers). */
+  readonly restarts?: number;
+  readonly conditions?: readonly Condition[];
   readonly author?: string | null;
   readonly commitMessage?: string | null;
 }

@@ -6,7 +6,7 @@ import { DeployHistory } from "../components/deploy-history.tsx";
 import { ErrorAlert } from "../components/error-alert.tsx";
 import { LogViewer } from "../components/log-viewer.tsx";
 import { PlanPanel } from "../components/plan-panel.tsx";
-import { StatusBadge } from "../components/status-badge.tsx";
+import { HealthBadge, StatusBadge } from "../components/status-badge.tsx";
 import { type Loaded, useDocumentTitle, useInterval, useLoad } from "../hooks.ts";
 import { withApp, withDeployment, withDeploymentInPage } from "../live/apply-event.ts";
 import { type PlatformEvent, useLiveEvents, useLiveStatus } from "../live/live-updates.ts";
@@ -152,7 +152,7 @@ function Serving({ live }: { readonly live: Deployment | null }) {
   if (!live) return <span className="muted">Nothing live yet</span>;
   return (
     <>
-      <StatusBadge state="live" /> #{live.number}
+      <StatusBadge state="live" /> #{live.number} <HealthBadge deployment={live} />
     </>
   );
 }

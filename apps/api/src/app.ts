@@ -13,6 +13,7 @@ import { githubRepoRoutes } from "./github/repo-routes.ts";
 import { githubWebhookRoutes } from "./github/webhook-routes.ts";
 import { installAuth, isSecureUrl, sessionCookieName } from "./plugins/auth.ts";
 import { installOriginCheck } from "./plugins/origin-check.ts";
+import { installSecurityHeaders } from "./plugins/security-headers.ts";
 import { appRoutes } from "./routes/apps.ts";
 import { deploymentRoutes } from "./routes/deployments.ts";
 import { envRoutes } from "./routes/env.ts";
@@ -36,6 +37,7 @@ export async function buildApi(given: ApiDeps, options: BuildOptions = {}): Prom
     });
   const deps: ApiDeps = { ...given, events };
 
+  await installSecurityHeaders(app, { secure: isSecureUrl(deps.config.publicUrl) });
   await app.register(cookie);
   await app.register(websocket, { options: { maxPayload: 64 * 1024 } });
   await app.register(swagger, {

@@ -61,6 +61,7 @@ function sendIndex(reply: FastifyReply): FastifyReply {
   return reply.header("cache-control", "no-cache").sendFile("index.html", { maxAge: 0, cacheControl: false });
 }
 
+// Plain markup: the CSP (plugins/security-headers.ts) refuses inline styles, and this page needs none.
 function sendNotBuilt(reply: FastifyReply): FastifyReply {
   return reply
     .code(503)
@@ -69,10 +70,10 @@ function sendNotBuilt(reply: FastifyReply): FastifyReply {
     .send(`<!doctype html>
 <html lang="en"><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Kli8nt: the web UI is not built</title>
-<body style="font-family:system-ui,sans-serif;max-width:40rem;margin:3rem auto;padding:0 1rem;line-height:1.5">
+<body>
 <h1>The web UI is not built yet</h1>
 <p>The API is running (see <a href="/api/openapi.json">/api/openapi.json</a>), but the dashboard has not been
 built on this machine. Build it, then restart Kli8nt:</p>
-<pre style="background:#f3f4f6;padding:1rem;border-radius:6px">npm run build -w @kli8nt/web</pre>
+<pre>npm run build -w @kli8nt/web</pre>
 </body></html>`);
 }

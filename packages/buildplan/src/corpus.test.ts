@@ -173,7 +173,7 @@ describe("build-plans corpus G01–G21", () => {
 
   it("G17b Gradle: jar glob covers build/libs and */build/libs, excludes -plain.jar", async () => {
     const p = await fixture("g17b-java-gradle");
-    expect(p.build[0]).toBe("./gradlew clean build -x check -x test");
+    expect(p.build[0]).toBe("./gradlew --no-daemon clean build -x check -x test");
     expect(p.build[1]).toContain("build/libs/*.jar */build/libs/*.jar");
     expect(p.build[1]).toContain("grep -v -- '-plain.jar$'");
   });

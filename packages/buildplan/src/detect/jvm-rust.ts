@@ -8,10 +8,26 @@ import { planRuntimeFiles } from "./runtime-files.ts";
 const COPY_JAR = (dirs: string) =>
   `mkdir -p /out && cp "$(ls -1 ${dirs} 2>/dev/null | grep -v -- '-plain.jar$' | head -n 1)" /out/app.jar`;
 
+/** Every file of a folder and of its listed subfolders (not recursive): wrapper jars, scripts, configs. */
+async function filesOf(tree: RepoTree, dirs: string[]): Promise<string[]> {
+  const files: string[] = [];
+  for (const dir of dirs) {
+    for (const name of await tree.list(dir)) {
+      const path = `${dir}/${name}`;
+      if (/^[\w.-]+$/.test(name) && (await tree.isFile(path))) files.push(path);
+    }
+  }
+  return files;
+}
+
 async function mavenSteps(tree: RepoTree, plan: BuildPlan): Promise<void> {
   const wrapper = await tree.isFile("mvnw");
   plan.packageManager = "maven";
-  plan.manifests = await existing(tree, ["pom.xml", "mvnw", ".mvn/wrapper/maven-wrapper.properties"]);
+  // The whole .mvn folder: maven-wrapper.jar (older wrappers run it), jvm.config, maven.config, extensions.xml.
+  plan.manifests = [
+    ...(await existing(tree, ["pom.xml", "mvnw"])),
+    ...(await filesOf(tree, [".mvn", ".mvn/wrapper"])),
+  ];
   const mvn = wrapper ? "./mvnw" : "mvn";
   plan.install = wrapper
     ? ["chmod +x mvnw", `${mvn} -B dependency:go-offline`]
@@ -22,15 +38,21 @@ async function mavenSteps(tree: RepoTree, plan: BuildPlan): Promise<void> {
 async function gradleSteps(tree: RepoTree, plan: BuildPlan): Promise<void> {
   const wrapper = await tree.isFile("gradlew");
   plan.packageManager = "gradle";
-  plan.manifests = await existing(tree, [
-    "build.gradle",
-    "build.gradle.kts",
-    "settings.gradle",
-    "settings.gradle.kts",
-    "gradlew",
-  ]);
-  const gw = wrapper ? "./gradlew" : "gradle";
-  plan.install = wrapper ? ["chmod +x gradlew"] : [];
+  plan.manifests = [
+    ...(await existing(tree, [
+      "build.gradle",
+      "build.gradle.kts",
+      "settings.gradle",
+      "settings.gradle.kts",
+      "gradle.properties",
+      "gradlew",
+    ])),
+    // gradle-wrapper.jar runs the wrapper; libs.versions.toml is the version catalog the build scripts read.
+    ...(await filesOf(tree, ["gradle", "gradle/wrapper"])),
+  ];
+  const gw = wrapper ? "./gradlew --no-daemon" : "gradle --no-daemon";
+  // `--version` fetches the wrapper's distribution into a layer cached on the manifests.
+  plan.install = wrapper ? ["chmod +x gradlew", `${gw} --version`] : [];
   plan.build = [`${gw} clean build -x check -x test`, COPY_JAR("build/libs/*.jar */build/libs/*.jar")];
 }
 

@@ -1,6 +1,7 @@
 import { binaryPath } from "../detect/runtime-files.ts";
 import type { BuildPlan } from "../types.ts";
 import { type BaseImageKey, baseImage } from "./base-images.ts";
+import { mavenWrapperEnv, registrySetup, wrapperRewrite } from "./registry-setup.ts";
 import {
   APP_USER,
   aptLines,
@@ -70,6 +71,12 @@ function repoFiles(plan: BuildPlan, user: string, assets: boolean): string[] {
   return [assets ? `COPY --from=assets --chown=${user} /app/ /app/` : `COPY --chown=${user} . /app/`];
 }
 
+/** Gradle wrapper runs read the (mirror-rewritten) distribution URL; `COPY . .` restores the original. */
+function withWrapperRewrite(plan: BuildPlan, commands: string[]): string[] {
+  const rewrite = wrapperRewrite(plan);
+  return rewrite === null ? commands : commands.map((c) => (c.includes("./gradlew") ? `${rewrite}; ${c}` : c));
+}
+
 /** Go, Rust and Java: compile in a full toolchain image, ship only the binary or jar. */
 export function renderCompiled(
   plan: BuildPlan,
@@ -82,13 +89,15 @@ export function renderCompiled(
   return [
     `FROM ${baseImage(shape.builder, plan, map)} AS build`,
     "WORKDIR /app",
-    ...argLines(plan.provider === "go" ? "go" : undefined),
+    ...argLines(plan.provider),
     ...envLine(plan.env),
+    ...mavenWrapperEnv(plan),
     ...aptLines(plan.systemPackages.build),
+    ...registrySetup(plan),
     ...copyManifests(plan.manifests),
-    ...runLines(plan.install),
+    ...runLines(withWrapperRewrite(plan, plan.install)),
     assets ? "COPY --from=assets /app/ ./" : "COPY . .",
-    ...runChained(plan.build),
+    ...runChained(withWrapperRewrite(plan, plan.build)),
     "",
     `FROM ${baseImage(shape.runtime, plan, map)} AS runtime`,
     // Relative paths in the app (templates/, config files) resolve against the repository's root.

@@ -1,5 +1,6 @@
 import type { BuildPlan } from "../types.ts";
 import { type BaseImageKey, baseImage } from "./base-images.ts";
+import { registrySetup } from "./registry-setup.ts";
 import {
   APP_USER,
   aptLines,
@@ -39,7 +40,7 @@ export function renderInterpreted(
   const image = baseImage(IMAGE[plan.provider] ?? "debian", plan, map);
   const python = plan.provider === "python";
   const env = python ? { ...plan.env, ...PYTHON_ENV } : plan.env;
-  const args = argLines(python ? "python" : undefined);
+  const args = argLines(plan.provider);
   const keep = python ? [`COPY --from=build --chown=${APP_USER} /opt/venv /opt/venv`] : [];
   return [
     `FROM ${image} AS deps`,
@@ -51,6 +52,7 @@ export function renderInterpreted(
     ...(plan.packageManager === "composer"
       ? [`COPY --from=${baseImage("composer", plan, map)} /usr/bin/composer /usr/local/bin/composer`]
       : []),
+    ...registrySetup(plan),
     ...copyManifests(plan.manifests),
     ...runLines(plan.install),
     "",

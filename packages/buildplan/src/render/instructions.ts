@@ -5,7 +5,7 @@ import { REGISTRY_BUILD_ARGS, type RegistryBuildArg } from "./registry-args.ts";
 export const APP_USER = "10001:10001";
 
 /** Registry settings each toolchain reads; every cached ARG still costs a cache lookup per build. */
-const ARGS_FOR: Record<"node" | "python" | "go", RegistryBuildArg[]> = {
+const ARGS_FOR: Record<"node" | "python" | "go" | "java" | "rust" | "ruby" | "php", RegistryBuildArg[]> = {
   node: [
     "NPM_CONFIG_REGISTRY",
     "NPM_CONFIG_CAFILE",
@@ -15,10 +15,18 @@ const ARGS_FOR: Record<"node" | "python" | "go", RegistryBuildArg[]> = {
   ],
   python: ["PIP_INDEX_URL", "PIP_CERT", "UV_INDEX_URL", "SSL_CERT_FILE"],
   go: ["GOPROXY", "GOSUMDB", "SSL_CERT_FILE"],
+  java: ["MAVEN_MIRROR", "GRADLE_PLUGIN_MIRROR", "GRADLE_DISTRIBUTION_MIRROR", "SSL_CERT_FILE"],
+  rust: ["CARGO_MIRROR", "CARGO_HTTP_CAINFO", "SSL_CERT_FILE"],
+  ruby: ["BUNDLE_MIRROR__RUBYGEMS__ORG", "SSL_CERT_FILE"],
+  php: ["COMPOSER_MIRROR", "SSL_CERT_FILE"],
 };
 
-export const argLines = (toolchain?: keyof typeof ARGS_FOR): string[] =>
-  (toolchain ? ARGS_FOR[toolchain] : REGISTRY_BUILD_ARGS).map((a) => `ARG ${a}`);
+/** ARG lines for a toolchain's registry settings; every registry ARG for a toolchain without an entry. */
+export const argLines = (toolchain?: string): string[] =>
+  (toolchain !== undefined && Object.hasOwn(ARGS_FOR, toolchain)
+    ? ARGS_FOR[toolchain as keyof typeof ARGS_FOR]
+    : REGISTRY_BUILD_ARGS
+  ).map((a) => `ARG ${a}`);
 
 /** `ENV` line for a set of variables (values JSON-quoted so spaces and `$` stay literal). */
 export function envLine(env: Record<string, string>): string[] {

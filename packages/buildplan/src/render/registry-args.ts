@@ -14,6 +14,15 @@ export const REGISTRY_BUILD_ARGS = [
   "GOPROXY",
   "GOSUMDB",
   "SSL_CERT_FILE",
+  // Maven/Gradle: a Maven-layout mirror (settings.xml mirrorOf *, Gradle init script, mvnw's MVNW_REPOURL),
+  // the plugin portal and the Gradle distributions (wrapper distributionUrl) each have their own location.
+  "MAVEN_MIRROR",
+  "GRADLE_PLUGIN_MIRROR",
+  "GRADLE_DISTRIBUTION_MIRROR",
+  "BUNDLE_MIRROR__RUBYGEMS__ORG",
+  "COMPOSER_MIRROR",
+  "CARGO_MIRROR",
+  "CARGO_HTTP_CAINFO",
 ] as const;
 
 export type RegistryBuildArg = (typeof REGISTRY_BUILD_ARGS)[number];
@@ -23,6 +32,18 @@ export interface RegistryConfig {
   pipIndexUrl?: string;
   goProxy?: string;
   goSumDb?: string;
+  /** A Maven repository mirroring Maven Central (Nexus/Artifactory group), for Maven, Gradle and mvnw. */
+  mavenMirror?: string;
+  /** A mirror of plugins.gradle.org/m2 (defaults to mavenMirror when that proxies the portal too). */
+  gradlePluginMirror?: string;
+  /** A folder holding gradle-<version>-bin.zip files, replacing services.gradle.org/distributions. */
+  gradleDistributionMirror?: string;
+  /** A RubyGems mirror (Bundler's mirror.https://rubygems.org setting). */
+  rubygemsMirror?: string;
+  /** A Composer repository replacing packagist.org. */
+  composerMirror?: string;
+  /** A sparse Cargo registry index replacing crates.io (`sparse+https://…/`). */
+  cargoMirror?: string;
   /** Path of the CA bundle *inside the build* (mounted read-only by the builder), e.g. /run/build-ca.crt. */
   caFile?: string;
 }
@@ -44,11 +65,19 @@ export function registryBuildArgs(config: RegistryConfig): Partial<Record<Regist
   }
   if (config.goProxy) args.GOPROXY = config.goProxy;
   if (config.goSumDb) args.GOSUMDB = config.goSumDb;
+  if (config.mavenMirror) args.MAVEN_MIRROR = config.mavenMirror;
+  const plugins = config.gradlePluginMirror ?? config.mavenMirror;
+  if (plugins) args.GRADLE_PLUGIN_MIRROR = plugins;
+  if (config.gradleDistributionMirror) args.GRADLE_DISTRIBUTION_MIRROR = config.gradleDistributionMirror;
+  if (config.rubygemsMirror) args.BUNDLE_MIRROR__RUBYGEMS__ORG = config.rubygemsMirror;
+  if (config.composerMirror) args.COMPOSER_MIRROR = config.composerMirror;
+  if (config.cargoMirror) args.CARGO_MIRROR = config.cargoMirror;
   if (config.caFile) {
     args.NPM_CONFIG_CAFILE = config.caFile;
     args.NODE_EXTRA_CA_CERTS = config.caFile;
     args.PIP_CERT = config.caFile;
     args.SSL_CERT_FILE = config.caFile;
+    args.CARGO_HTTP_CAINFO = config.caFile;
   }
   return args;
 }

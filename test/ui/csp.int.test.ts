@@ -28,11 +28,9 @@ describe.skipIf(!CHROMIUM)("the built UI under its Content-Security-Policy", { t
     page.on("console", (message) => {
       if (/Content Security Policy|Refused to/i.test(message.text())) violations.push(message.text());
     });
-    await page.addInitScript(() => {
-      document.addEventListener("securitypolicyviolation", (e) =>
-        console.error(`Refused to load: CSP ${e.violatedDirective} ${e.blockedURI}`),
-      );
-    });
+    // Strings, not functions: this file is type-checked without the DOM library.
+    await page.addInitScript(`document.addEventListener("securitypolicyviolation", (e) =>
+      console.error("Refused to load: CSP " + e.violatedDirective + " " + e.blockedURI))`);
   }, 180_000);
 
   afterAll(async () => {
@@ -58,17 +56,11 @@ describe.skipIf(!CHROMIUM)("the built UI under its Content-Security-Policy", { t
     await page.goto(await server.signInUrl());
     await page.getByRole("heading", { level: 1, name: "Apps" }).waitFor();
     // A write from the page itself: the browser's own Origin passes the api's origin check.
-    const created = await page.evaluate(async () => {
-      const res = await fetch("/api/apps", {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({
-          name: "csp-shop",
-          repository: { url: "https://github.com/acme/shop", branch: "main" },
-        }),
-      });
-      return res.status;
-    });
+    const created = await page.evaluate<number>(`fetch("/api/apps", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ name: "csp-shop", repository: { url: "https://github.com/acme/shop", branch: "main" } }),
+    }).then((res) => res.status)`);
     expect(created).toBe(201);
     await page.goto(`${server.url}/apps/csp-shop`);
     await page.getByRole("heading", { level: 1, name: "csp-shop" }).waitFor();
@@ -78,12 +70,12 @@ describe.skipIf(!CHROMIUM)("the built UI under its Content-Security-Policy", { t
   });
 
   it("would notice: an inline script on the page is refused and reported", async () => {
-    await page.evaluate(() => {
+    await page.evaluate(`{
       const script = document.createElement("script");
       script.textContent = "window.__inlineRan = true";
       document.body.append(script);
-    });
-    expect(await page.evaluate(() => (window as { __inlineRan?: boolean }).__inlineRan)).toBeUndefined();
+    }`);
+    expect(await page.evaluate<boolean | undefined>("window.__inlineRan")).toBeUndefined();
     await expect.poll(() => violations.length).toBeGreaterThan(0);
   });
 });

@@ -36,6 +36,41 @@ export interface Workspace {
 }
 
 const SHA = /^[0-9a-f]{40}$/;
+/** A ref that can only be (or most likely is) a commit: 7 to 40 hex digits, full or abbreviated. */
+const COMMIT_REF = /^[0-9a-f]{7,40}$/;
+
+type Git = (args: string[], cwd?: string) => Promise<string>;
+
+/**
+ * Checks out a commit named by a full or short SHA, which `git clone --branch` refuses. A full SHA (or a
+ * branch that happens to be hex) is fetched alone and shallowly; the server cannot expand a short SHA, so
+ * that falls back to fetching every branch and tag and resolving it locally.
+ */
+async function fetchCommit(
+  git: Git,
+  at: { dir: string; url: string; ref: string; depth: string[] },
+): Promise<void> {
+  await git(["init", "--quiet", at.dir]);
+  await git(["remote", "add", "origin", at.url], at.dir);
+  try {
+    await git(["fetch", "--quiet", "--no-tags", ...at.depth, "origin", at.ref], at.dir);
+    await git(["checkout", "--quiet", "--detach", "FETCH_HEAD"], at.dir);
+    return;
+  } catch (error) {
+    if (SHA.test(at.ref)) throw error;
+  }
+  await git(
+    ["fetch", "--quiet", "origin", "+refs/heads/*:refs/remotes/origin/*", "+refs/tags/*:refs/tags/*"],
+    at.dir,
+  );
+  let sha: string;
+  try {
+    sha = await git(["rev-parse", "--verify", "--quiet", `${at.ref}^{commit}`], at.dir);
+  } catch (cause) {
+    throw new BuildError("REPO_CLONE_FAILED", `No commit or branch "${at.ref}" in the repository`, { cause });
+  }
+  await git(["checkout", "--quiet", "--detach", sha], at.dir);
+}
 
 /** Rejects URLs we never clone: credentials in the URL, other schemes, local paths unless allowed. */
 export function cloneSource(url: string, allowLocal: boolean): { url: string; local: boolean } {
@@ -79,18 +114,22 @@ export async function checkoutRepository(repo: RepositoryRef, options: CheckoutO
     const depth = source.local ? [] : ["--depth", "1"];
     // file:// makes --depth work for local paths too; a plain path would ignore it with a warning.
     const url = source.local && !repo.url.startsWith("file://") ? `file://${repo.url}` : repo.url;
-    await git([
-      "clone",
-      "--quiet",
-      "--no-tags",
-      "--single-branch",
-      ...depth,
-      "--branch",
-      repo.ref,
-      "--",
-      url,
-      dir,
-    ]);
+    if (COMMIT_REF.test(repo.ref)) {
+      await fetchCommit(git, { dir, url, ref: repo.ref, depth });
+    } else {
+      await git([
+        "clone",
+        "--quiet",
+        "--no-tags",
+        "--single-branch",
+        ...depth,
+        "--branch",
+        repo.ref,
+        "--",
+        url,
+        dir,
+      ]);
+    }
     if (repo.commitSha && SHA.test(repo.commitSha)) {
       const head = await git(["rev-parse", "HEAD"], dir);
       if (head !== repo.commitSha) {

@@ -36,41 +36,54 @@ export const kafkaSecurityEnv = {
 type SecurityEnv = z.output<z.ZodObject<typeof kafkaSecurityEnv>>;
 
 /**
- * The parsed variables as a KafkaSecurity; issues for combinations zod cannot see on one key: SASL
- * without its username or password, a CA without TLS, and SASL PLAIN without TLS (the password would
- * cross the network in clear text).
+ * Combinations zod cannot see on one key: SASL without its username or password, a CA without TLS, and
+ * SASL PLAIN without TLS (the password would cross the network in clear text).
  */
-export function kafkaSecurityFrom(env: SecurityEnv): { security: KafkaSecurity; issues: string[] } {
-  const issues: string[] = [];
+function securityIssues(env: SecurityEnv): string[] {
   const tlsOn = env.KLI8NT_KAFKA_TLS === "true";
-  if (!tlsOn && (env.KLI8NT_KAFKA_TLS_CA || env.KLI8NT_KAFKA_TLS_SERVERNAME)) {
-    issues.push("KLI8NT_KAFKA_TLS_CA: set KLI8NT_KAFKA_TLS=true to use a CA");
-  }
   const mechanism = env.KLI8NT_KAFKA_SASL_MECHANISM;
-  if (mechanism && !(env.KLI8NT_KAFKA_SASL_USERNAME && env.KLI8NT_KAFKA_SASL_PASSWORD)) {
-    issues.push(
+  const credentials = Boolean(env.KLI8NT_KAFKA_SASL_USERNAME && env.KLI8NT_KAFKA_SASL_PASSWORD);
+  const anyCredential = Boolean(env.KLI8NT_KAFKA_SASL_USERNAME || env.KLI8NT_KAFKA_SASL_PASSWORD);
+  const checks: Array<[boolean, string]> = [
+    [
+      !tlsOn && Boolean(env.KLI8NT_KAFKA_TLS_CA || env.KLI8NT_KAFKA_TLS_SERVERNAME),
+      "KLI8NT_KAFKA_TLS_CA: set KLI8NT_KAFKA_TLS=true to use a CA",
+    ],
+    [
+      Boolean(mechanism) && !credentials,
       "KLI8NT_KAFKA_SASL_MECHANISM: needs KLI8NT_KAFKA_SASL_USERNAME and KLI8NT_KAFKA_SASL_PASSWORD",
-    );
-  }
-  if (!mechanism && (env.KLI8NT_KAFKA_SASL_USERNAME || env.KLI8NT_KAFKA_SASL_PASSWORD)) {
-    issues.push("KLI8NT_KAFKA_SASL_MECHANISM: name the mechanism (plain, scram-sha-256, scram-sha-512)");
-  }
-  if (mechanism === "plain" && !tlsOn) {
-    issues.push(
+    ],
+    [
+      !mechanism && anyCredential,
+      "KLI8NT_KAFKA_SASL_MECHANISM: name the mechanism (plain, scram-sha-256, scram-sha-512)",
+    ],
+    [
+      mechanism === "plain" && !tlsOn,
       "KLI8NT_KAFKA_SASL_MECHANISM: plain sends the password in clear text; set KLI8NT_KAFKA_TLS=true",
-    );
-  }
-  const tls = tlsOn
-    ? {
-        ...(env.KLI8NT_KAFKA_TLS_CA ? { ca: env.KLI8NT_KAFKA_TLS_CA } : {}),
-        ...(env.KLI8NT_KAFKA_TLS_SERVERNAME ? { servername: env.KLI8NT_KAFKA_TLS_SERVERNAME } : {}),
-      }
-    : undefined;
-  const sasl =
-    mechanism && env.KLI8NT_KAFKA_SASL_USERNAME && env.KLI8NT_KAFKA_SASL_PASSWORD
-      ? { mechanism, username: env.KLI8NT_KAFKA_SASL_USERNAME, password: env.KLI8NT_KAFKA_SASL_PASSWORD }
-      : undefined;
-  return { security: { ...(tls ? { tls } : {}), ...(sasl ? { sasl } : {}) }, issues };
+    ],
+  ];
+  return checks.filter(([failed]) => failed).map(([, message]) => message);
+}
+
+function tlsOf(env: SecurityEnv): KafkaSecurity["tls"] {
+  if (env.KLI8NT_KAFKA_TLS !== "true") return undefined;
+  return {
+    ...(env.KLI8NT_KAFKA_TLS_CA ? { ca: env.KLI8NT_KAFKA_TLS_CA } : {}),
+    ...(env.KLI8NT_KAFKA_TLS_SERVERNAME ? { servername: env.KLI8NT_KAFKA_TLS_SERVERNAME } : {}),
+  };
+}
+
+function saslOf(env: SecurityEnv): KafkaSecurity["sasl"] {
+  const { KLI8NT_KAFKA_SASL_MECHANISM: mechanism, KLI8NT_KAFKA_SASL_USERNAME: username } = env;
+  const password = env.KLI8NT_KAFKA_SASL_PASSWORD;
+  return mechanism && username && password ? { mechanism, username, password } : undefined;
+}
+
+/** The parsed variables as a KafkaSecurity, with the issues of their combination. */
+export function kafkaSecurityFrom(env: SecurityEnv): { security: KafkaSecurity; issues: string[] } {
+  const tls = tlsOf(env);
+  const sasl = saslOf(env);
+  return { security: { ...(tls ? { tls } : {}), ...(sasl ? { sasl } : {}) }, issues: securityIssues(env) };
 }
 
 /** The kafkajs settings of a KafkaSecurity: TLS verified always (never `rejectUnauthorized: false`). */

@@ -1,5 +1,6 @@
 import type { V1Container, V1PodSpec } from "@kubernetes/client-node";
 import { describe, expect, it } from "vitest";
+import { KANIKO_CAPABILITIES } from "../../apps/build-controller/src/kaniko-job/render-build-job.ts";
 import { buildMessage, jobSettings, renderedBuildPod } from "./build-job-fixture.ts";
 import { KUBERNETES_DEFAULT_CAPABILITIES } from "./container-security.ts";
 import { type HostPod, type PodEnvironment, podmanRun } from "./podman-run.ts";
@@ -53,7 +54,7 @@ describe("podman run from the build Job's Kaniko container", () => {
     expect(kaniko?.args).toContain("--skip-tls-verify-registry=registry.kli8nt.test:5000");
   });
 
-  it("gives env, the workspace, the termination log, root with Kubernetes' capabilities and the limits", () => {
+  it("gives env, the workspace, the termination log, root with Kaniko's capabilities only and the limits", () => {
     const args = argv(rendered());
     expect(args).toEqual(
       expect.arrayContaining([
@@ -65,9 +66,11 @@ describe("podman run from the build Job's Kaniko container", () => {
         "--volume=/h/workspace:/workspace:rw",
         "--volume=/h/term/kaniko:/dev/termination-log:rw",
         "--group-add=1000",
+        "--user=0",
         "--cap-drop=all",
-        `--cap-add=${KUBERNETES_DEFAULT_CAPABILITIES.join(",")}`,
-        "--security-opt=seccomp=unconfined",
+        // The Job drops the runtime default set and adds back only what Kaniko needs (ADR 0140).
+        `--cap-add=${KANIKO_CAPABILITIES.join(",")}`,
+        "--security-opt=no-new-privileges",
         "--cpus=2",
         "--cpu-shares=256",
         `--memory=${4 * 2 ** 30}`,
@@ -75,7 +78,11 @@ describe("podman run from the build Job's Kaniko container", () => {
         "--pids-limit=-1",
       ]),
     );
-    expect(args.filter((a) => a.startsWith("--user"))).toEqual([]);
+    // RuntimeDefault: podman's own seccomp profile, never unconfined.
+    expect(args.filter((a) => a.startsWith("--security-opt=seccomp"))).toEqual([]);
+    expect(KANIKO_CAPABILITIES.filter((c) => !KUBERNETES_DEFAULT_CAPABILITIES.includes(c as never))).toEqual(
+      [],
+    );
     expect(args.filter((a) => a.startsWith("--volume"))).toHaveLength(2);
   });
 

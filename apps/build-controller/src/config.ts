@@ -1,4 +1,5 @@
 import path from "node:path";
+import { registrySettingsFromEnv } from "@kli8nt/buildplan";
 import { z } from "zod";
 
 const bool = z
@@ -37,6 +38,16 @@ const schema = z
     KLI8NT_NPM_REGISTRY: z.url().optional(),
     KLI8NT_PIP_INDEX_URL: z.url().optional(),
     KLI8NT_GOPROXY: z.string().min(1).optional(),
+    KLI8NT_MAVEN_MIRROR: z.url().optional(),
+    KLI8NT_GRADLE_PLUGIN_MIRROR: z.url().optional(),
+    KLI8NT_GRADLE_DISTRIBUTION_MIRROR: z.url().optional(),
+    KLI8NT_RUBYGEMS_MIRROR: z.url().optional(),
+    KLI8NT_COMPOSER_MIRROR: z.url().optional(),
+    // sparse+https://… (Cargo's own syntax for a sparse index), so not a plain URL.
+    KLI8NT_CARGO_MIRROR: z
+      .string()
+      .regex(/^(sparse\+)?https?:\/\/\S+$/)
+      .optional(),
     KLI8NT_BUILD_CA_FILE: z.string().min(1).optional(),
     KLI8NT_IMAGE_PREFIX: z
       .string()
@@ -55,11 +66,7 @@ const schema = z
       buildMemory: env.KLI8NT_BUILD_MEMORY,
       concurrency: env.KLI8NT_BUILD_CONCURRENCY,
       baseImages: env.KLI8NT_BASE_IMAGES ?? {},
-      registry: {
-        ...(env.KLI8NT_NPM_REGISTRY ? { npmRegistry: env.KLI8NT_NPM_REGISTRY } : {}),
-        ...(env.KLI8NT_PIP_INDEX_URL ? { pipIndexUrl: env.KLI8NT_PIP_INDEX_URL } : {}),
-        ...(env.KLI8NT_GOPROXY ? { goProxy: env.KLI8NT_GOPROXY } : {}),
-      },
+      registry: registrySettingsFromEnv(env),
       caFile: env.KLI8NT_BUILD_CA_FILE,
       imagePrefix: env.KLI8NT_IMAGE_PREFIX,
       allowLocalRepos: env.KLI8NT_ALLOW_LOCAL_REPOS,

@@ -4,9 +4,11 @@ export { type BaseImageKey, baseImage } from "./render/base-images.ts";
 export {
   BUILD_CA_PATH,
   REGISTRY_BUILD_ARGS,
+  REGISTRY_SETTINGS_ENV,
   type RegistryBuildArg,
   type RegistryConfig,
   registryBuildArgs,
+  registrySettingsFromEnv,
 } from "./render/registry-args.ts";
 export { type RenderedBuild, type RenderOptions, render } from "./render/render.ts";
 export type {

@@ -3,7 +3,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { detect } from "./detect.ts";
-import { registryBuildArgs } from "./render/registry-args.ts";
+import { registryBuildArgs, registrySettingsFromEnv } from "./render/registry-args.ts";
 import { wrapperRewrite } from "./render/registry-setup.ts";
 import { render } from "./render/render.ts";
 import { makeRepo, removeRepo } from "./test-repo.ts";
@@ -111,6 +111,16 @@ describe("rule: registries and the build CA for every stack", () => {
     cargoMirror: "sparse+https://nexus.corp/cargo/",
     caFile: "/run/build-ca.crt",
   };
+
+  it("reads every registry setting from its KLI8NT_* variable (the config of every builder)", () => {
+    expect(
+      registrySettingsFromEnv({
+        KLI8NT_MAVEN_MIRROR: config.mavenMirror,
+        KLI8NT_CARGO_MIRROR: config.cargoMirror,
+        KLI8NT_RUBYGEMS_MIRROR: "",
+      }),
+    ).toEqual({ mavenMirror: config.mavenMirror, cargoMirror: config.cargoMirror });
+  });
 
   it("maps each setting to the variable its tool reads", () => {
     expect(registryBuildArgs(config)).toMatchObject({

@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import type { RegistryConfig } from "@kli8nt/buildplan";
+import { type RegistryConfig, registrySettingsFromEnv } from "@kli8nt/buildplan";
 import type { V1Toleration } from "@kubernetes/client-node";
 import { z } from "zod";
 
@@ -100,6 +100,12 @@ const schema = z
     KLI8NT_NPM_REGISTRY: optionalText(z.url()),
     KLI8NT_PIP_INDEX_URL: optionalText(z.url()),
     KLI8NT_GOPROXY: optionalText(z.string().regex(/^\S+$/, "a GOPROXY list without spaces")),
+    KLI8NT_MAVEN_MIRROR: optionalText(z.url()),
+    KLI8NT_GRADLE_PLUGIN_MIRROR: optionalText(z.url()),
+    KLI8NT_GRADLE_DISTRIBUTION_MIRROR: optionalText(z.url()),
+    KLI8NT_RUBYGEMS_MIRROR: optionalText(z.url()),
+    KLI8NT_COMPOSER_MIRROR: optionalText(z.url()),
+    KLI8NT_CARGO_MIRROR: optionalText(z.string().regex(/^(sparse\+)?https?:\/\/\S+$/, "a Cargo index URL")),
     KLI8NT_BUILD_CA_CONFIGMAP: optionalText(caConfigMap),
     // A path on the controller's machine: a build pod cannot see it. Refused rather than ignored.
     KLI8NT_BUILD_CA_FILE: optionalText(
@@ -159,11 +165,7 @@ const schema = z
     userLimit: env.KLI8NT_BUILD_USER_LIMIT,
     nodeSelector: env.KLI8NT_BUILD_NODE_SELECTOR ?? {},
     baseImages: env.KLI8NT_BASE_IMAGES ?? {},
-    packageRegistries: {
-      ...(env.KLI8NT_NPM_REGISTRY ? { npmRegistry: env.KLI8NT_NPM_REGISTRY } : {}),
-      ...(env.KLI8NT_PIP_INDEX_URL ? { pipIndexUrl: env.KLI8NT_PIP_INDEX_URL } : {}),
-      ...(env.KLI8NT_GOPROXY ? { goProxy: env.KLI8NT_GOPROXY } : {}),
-    } as PackageRegistries,
+    packageRegistries: registrySettingsFromEnv(env) as PackageRegistries,
     caConfigMap: env.KLI8NT_BUILD_CA_CONFIGMAP as CaConfigMap | undefined,
     runtimeClassName: env.KLI8NT_BUILD_RUNTIME_CLASS as string | undefined,
     tolerations: (env.KLI8NT_BUILD_TOLERATIONS ?? []).map(
@@ -199,6 +201,12 @@ const prepareSchema = z
     KLI8NT_NPM_REGISTRY: z.string().default(""),
     KLI8NT_PIP_INDEX_URL: z.string().default(""),
     KLI8NT_GOPROXY: z.string().default(""),
+    KLI8NT_MAVEN_MIRROR: z.string().default(""),
+    KLI8NT_GRADLE_PLUGIN_MIRROR: z.string().default(""),
+    KLI8NT_GRADLE_DISTRIBUTION_MIRROR: z.string().default(""),
+    KLI8NT_RUBYGEMS_MIRROR: z.string().default(""),
+    KLI8NT_COMPOSER_MIRROR: z.string().default(""),
+    KLI8NT_CARGO_MIRROR: z.string().default(""),
     // Where the Kaniko container has the CA bundle (BUILD_CA_PATH); empty when none is configured.
     KLI8NT_BUILD_CA_PATH: z.string().default(""),
     // Where this container has the same bundle, for its clone (ADR 0125); empty when none is configured.
@@ -224,9 +232,7 @@ const prepareSchema = z
       // Baked into the rendered Dockerfile's ARG defaults: the values the local builder passes as
       // --build-arg (registryBuildArgs of the same settings, CA at BUILD_CA_PATH).
       registry: {
-        ...(env.KLI8NT_NPM_REGISTRY ? { npmRegistry: env.KLI8NT_NPM_REGISTRY } : {}),
-        ...(env.KLI8NT_PIP_INDEX_URL ? { pipIndexUrl: env.KLI8NT_PIP_INDEX_URL } : {}),
-        ...(env.KLI8NT_GOPROXY ? { goProxy: env.KLI8NT_GOPROXY } : {}),
+        ...registrySettingsFromEnv(env),
         ...(env.KLI8NT_BUILD_CA_PATH ? { caFile: env.KLI8NT_BUILD_CA_PATH } : {}),
       } as RegistryConfig,
     };

@@ -1,4 +1,4 @@
-import { BUILD_CA_PATH, registryBuildArgs } from "@kli8nt/buildplan";
+import { BUILD_CA_PATH, REGISTRY_SETTINGS_ENV, registryBuildArgs } from "@kli8nt/buildplan";
 import type { BuildRequested } from "@kli8nt/core";
 import type { V1Job, V1Secret, V1Toleration } from "@kubernetes/client-node";
 import {
@@ -130,11 +130,8 @@ function kanikoArgs(names: BuildNames, settings: JobSettings): string[] {
  * it declares (an undeclared one is ignored by Kaniko, as by buildah).
  */
 function buildArgs(settings: JobSettings): string[] {
-  const { npmRegistry, pipIndexUrl, goProxy } = settings.packageRegistries ?? {};
   const args = registryBuildArgs({
-    ...(npmRegistry ? { npmRegistry } : {}),
-    ...(pipIndexUrl ? { pipIndexUrl } : {}),
-    ...(goProxy ? { goProxy } : {}),
+    ...settings.packageRegistries,
     ...(settings.caConfigMap ? { caFile: BUILD_CA_PATH } : {}),
   });
   return Object.entries(args).map(([name, value]) => `--build-arg=${name}=${value}`);
@@ -168,11 +165,12 @@ function prepareEnv(message: BuildRequested, settings: JobSettings) {
 }
 
 function registryEnv(settings: JobSettings) {
-  const { npmRegistry, pipIndexUrl, goProxy } = settings.packageRegistries ?? {};
+  const registries: Readonly<Record<string, string | undefined>> = settings.packageRegistries ?? {};
   return [
-    ...(npmRegistry ? [{ name: "KLI8NT_NPM_REGISTRY", value: npmRegistry }] : []),
-    ...(pipIndexUrl ? [{ name: "KLI8NT_PIP_INDEX_URL", value: pipIndexUrl }] : []),
-    ...(goProxy ? [{ name: "KLI8NT_GOPROXY", value: goProxy }] : []),
+    ...Object.entries(REGISTRY_SETTINGS_ENV).flatMap(([key, name]) => {
+      const value = registries[key];
+      return value ? [{ name, value }] : [];
+    }),
     ...(settings.caConfigMap ? [{ name: "KLI8NT_BUILD_CA_PATH", value: BUILD_CA_PATH }] : []),
   ];
 }

@@ -48,6 +48,29 @@ export interface RegistryConfig {
   caFile?: string;
 }
 
+/** The platform variable (KLI8NT_*) of each registry setting: one list for every builder's config. */
+export const REGISTRY_SETTINGS_ENV = {
+  npmRegistry: "KLI8NT_NPM_REGISTRY",
+  pipIndexUrl: "KLI8NT_PIP_INDEX_URL",
+  goProxy: "KLI8NT_GOPROXY",
+  mavenMirror: "KLI8NT_MAVEN_MIRROR",
+  gradlePluginMirror: "KLI8NT_GRADLE_PLUGIN_MIRROR",
+  gradleDistributionMirror: "KLI8NT_GRADLE_DISTRIBUTION_MIRROR",
+  rubygemsMirror: "KLI8NT_RUBYGEMS_MIRROR",
+  composerMirror: "KLI8NT_COMPOSER_MIRROR",
+  cargoMirror: "KLI8NT_CARGO_MIRROR",
+} as const satisfies Record<Exclude<keyof RegistryConfig, "caFile" | "goSumDb">, string>;
+
+/** Registry settings read from KLI8NT_* variables (unset and empty ones omitted). */
+export function registrySettingsFromEnv(env: Readonly<Record<string, unknown>>): RegistryConfig {
+  const out: Record<string, string> = {};
+  for (const [key, name] of Object.entries(REGISTRY_SETTINGS_ENV)) {
+    const value = env[name];
+    if (typeof value === "string" && value !== "") out[key] = value;
+  }
+  return out as RegistryConfig;
+}
+
 /** Neutral in-build path for the host CA bundle; mounting over the image's own bundle breaks apt. */
 export const BUILD_CA_PATH = "/run/build-ca.crt";
 

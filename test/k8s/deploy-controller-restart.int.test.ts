@@ -6,8 +6,8 @@ import { blockReadiness, eventually, imageNamed } from "./deploy-controller-clus
 import { Harness } from "./deploy-controller-harness.ts";
 
 // A controller that dies mid-rollout (abandoned: no more API calls, no more writes, its in-memory bus
-// lost) and a fresh one that starts, resyncs and gets the DEPLOY redelivered, as RabbitMQ would after
-// the unacknowledged delivery's channel died. Real API server, controllers and kwok.
+// lost) and a fresh one whose start-up resync finishes the stuck `deploying` deployment without any
+// message; a late redelivery (as RabbitMQ would send) changes nothing. Real API server, controllers, kwok.
 const kubeconfigPath = process.env.KLI8NT_TEST_KUBECONFIG;
 if (!kubeconfigPath && process.env.CI === "true") {
   throw new Error(
@@ -69,13 +69,13 @@ describe.skipIf(!kubeconfigPath)("deploy controller restart mid-rollout", () => 
     });
 
     const second = await h.start();
-    // The start-up resync left the in-flight app alone: v2 is still what the Deployment runs.
+    // The start-up resync never rolled the in-flight app back: v2 is still what the Deployment runs.
     const during = await apps.readNamespacedDeployment({ name: app.name, namespace });
     expect(during.spec?.template.spec?.containers[0]?.image).toBe(v2.image);
-    await second.bus.publish("DEPLOY", { id: "redelivered", type: "DEPLOY", body: v2 });
+    // It resumed the `deploying` row itself (ADR 0163): v2 goes live with no DEPLOY redelivered.
     expect(await h.settledInform(second, v2.deploymentId)).toMatchObject({ state: "live" });
-    // A second redelivery, and a resync, change nothing.
-    await second.bus.publish("DEPLOY", { id: "redelivered-again", type: "DEPLOY", body: v2 });
+    // A late redelivery, and a resync, change nothing.
+    await second.bus.publish("DEPLOY", { id: "redelivered", type: "DEPLOY", body: v2 });
     await eventually("redelivery skipped", async () =>
       second.logs.includes(`Skipped deploy: nothing to do ${v2.deploymentId}`) ? true : undefined,
     );

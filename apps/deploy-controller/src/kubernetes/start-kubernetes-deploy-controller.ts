@@ -1,5 +1,5 @@
 import type { Bus, Consumer } from "@kli8nt/bus";
-import { MESSAGE_SCHEMAS, QUEUES } from "@kli8nt/core";
+import { type DeployRequested, MESSAGE_SCHEMAS, QUEUES } from "@kli8nt/core";
 import type { Db, SecretBox } from "@kli8nt/db";
 import { type ManifestSettingsInput, resolveSettings } from "@kli8nt/manifests";
 import type { KubeConfig } from "@kubernetes/client-node";
@@ -64,14 +64,24 @@ export async function startKubernetesDeployController(
     signal: abort.signal,
   };
 
+  const deploy = (message: DeployRequested) =>
+    lock.run(message.appName, () => {
+      epochs.set(message.appName, epoch(message.appName) + 1);
+      return deployOnKubernetes(deps, message);
+    });
+
   const resync = async (): Promise<ReconcileReport> => {
     const seen = new Map(epochs);
     const desired = await readDesiredState(db, box);
     const report = await reconcileAll(deployer, desired, {
-      // A deploy whose message was lost (or dead-lettered) is driven on here; a redelivery is a no-op.
+      // A deploy whose message was lost (or dead-lettered) is driven on here, as a redelivery would be. It
+      // runs after the resync's turn on the app's lock, so a start-up resync never waits out a rollout.
       resume: async (deploymentId) => {
         const message = await deployRequestOf(db, deploymentId);
-        if (message) await deployOnKubernetes(deps, message);
+        if (!message) return;
+        deploy(message).catch((error: unknown) =>
+          logger.warn({ err: error, deploymentId }, "Resumed deploy failed; the next resync retries it"),
+        );
       },
       exclusive: (app, task) =>
         lock.run(app, async () => {
@@ -89,16 +99,9 @@ export async function startKubernetesDeployController(
   };
 
   await resync();
-  const consumer: Consumer = await options.bus.consume(
-    QUEUES.deploy,
-    MESSAGE_SCHEMAS.DEPLOY,
-    (message) =>
-      lock.run(message.appName, () => {
-        epochs.set(message.appName, epoch(message.appName) + 1);
-        return deployOnKubernetes(deps, message);
-      }),
-    { prefetch: options.prefetch ?? 8 },
-  );
+  const consumer: Consumer = await options.bus.consume(QUEUES.deploy, MESSAGE_SCHEMAS.DEPLOY, deploy, {
+    prefetch: options.prefetch ?? 8,
+  });
   const resyncMs = options.resyncMs ?? 60_000;
   const timer =
     resyncMs > 0

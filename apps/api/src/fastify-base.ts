@@ -1,6 +1,8 @@
 import Fastify, { type FastifyServerOptions } from "fastify";
 import { validatorCompiler, type ZodTypeProvider } from "fastify-type-provider-zod";
+import { onClientError, onFrameworkError } from "./plugins/framework-errors.ts";
 import { installProblemJson } from "./plugins/problem-json.ts";
+import { installRejectNul } from "./plugins/reject-nul.ts";
 
 export interface BuildOptions {
   readonly logger?: FastifyServerOptions["loggerInstance"];
@@ -23,11 +25,15 @@ export function apiFastify(
     routerOptions: { ignoreTrailingSlash: true },
     ajv: { customOptions: { removeAdditional: false } },
     ...(options.serverFactory ? { serverFactory: options.serverFactory } : {}),
+    // Errors raised before Fastify's error handler exists for a request: problem+json too (ADR 0004).
+    frameworkErrors: onFrameworkError,
+    clientErrorHandler: onClientError,
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   // Response schemas document the API; replies are built from typed views, so plain JSON is enough and fast.
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));
   installProblemJson(app);
+  installRejectNul(app);
   // JSON only: a text/plain body must be a 415, not a string that reaches validation.
   app.removeContentTypeParser("text/plain");
   return app;

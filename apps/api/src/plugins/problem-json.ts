@@ -21,6 +21,7 @@ const TITLES: Readonly<Record<number, string>> = {
   405: "Method Not Allowed",
   409: "Conflict",
   413: "Payload Too Large",
+  414: "URI Too Long",
   415: "Unsupported Media Type",
   422: "Unprocessable Content",
   429: "Too Many Requests",
@@ -45,6 +46,14 @@ const FASTIFY_CODES: Readonly<Record<string, { code: string; detail?: string }>>
     detail: "Content-Length does not match the body",
   },
 };
+
+const MAX_SEGMENT = 100;
+const OVERLONG_DETAIL =
+  "A part of the URL is longer than any name or id Kli8nt uses (100 characters at most)";
+
+function hasOverlongSegment(url: string): boolean {
+  return (url.split("?")[0] ?? "").split("/").some((segment) => segment.length > MAX_SEGMENT);
+}
 
 export function problemType(code: string): string {
   return `https://kli8nt.dev/problems/${code.toLowerCase().replaceAll("_", "-")}`;
@@ -109,13 +118,17 @@ export function installProblemJson(app: FastifyInstance): void {
     );
   });
 
-  app.setNotFoundHandler((request, reply) =>
-    sendProblem(
+  app.setNotFoundHandler((request, reply) => {
+    // The router skips a route whose parameter is over its 100-character limit: say so, not "no route".
+    if (hasOverlongSegment(request.url)) {
+      return sendProblem(reply, request, 414, "URI_TOO_LONG", OVERLONG_DETAIL);
+    }
+    return sendProblem(
       reply,
       request,
       404,
       "ROUTE_NOT_FOUND",
       `No route for ${request.method} ${safePath(request.url)}`,
-    ),
-  );
+    );
+  });
 }

@@ -25,7 +25,10 @@ describe("EventStream against the api's events WebSocket", () => {
   beforeAll(async () => {
     server = await startUiServer();
     token = await server.apiToken();
-    await call("POST", "/apps", { name: "pushed", repository: { url: "https://github.com/acme/pushed" } });
+    await call("POST", "/apps", {
+      name: "pushed",
+      repository: { url: "https://github.com/acme/pushed", branch: "main" },
+    });
   });
   afterAll(async () => server?.close());
 

@@ -19,7 +19,10 @@ describe("LogStream against the api's logs WebSocket", () => {
     const created = await fetch(`${server.url}/api/apps`, {
       method: "POST",
       headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
-      body: JSON.stringify({ name: "stream", repository: { url: "https://github.com/acme/stream" } }),
+      body: JSON.stringify({
+        name: "stream",
+        repository: { url: "https://github.com/acme/stream", branch: "main" },
+      }),
     });
     appId = ((await created.json()) as { id: string }).id;
   });

@@ -237,7 +237,7 @@ describe("local repositories with the single-machine opt-in", () => {
         method: "POST",
         url: "/api/apps",
         headers: bearer(local.alice.token),
-        payload: { name: "local", repository: { url: "/srv/repos/local" } },
+        payload: { name: "local", repository: { url: "/srv/repos/local", branch: "main" } },
       });
       expect(res.statusCode).toBe(201);
     } finally {

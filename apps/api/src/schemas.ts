@@ -16,7 +16,9 @@ export const repositoryInput = z.strictObject({
     .min(1)
     .max(2048)
     .describe("https URL of the git repository, e.g. https://github.com/acme/shop"),
-  branch: branchSchema.optional().describe("Branch to deploy; defaults to main"),
+  branch: branchSchema
+    .optional()
+    .describe("Branch to deploy; defaults to the repository's own default branch, resolved at creation"),
   rootDir: rootDirSchema
     .optional()
     .describe("Directory of the app inside the repository; defaults to the root"),

@@ -4,6 +4,7 @@ import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import type { ApiDeps } from "../deps.ts";
 import { requireUser } from "../plugins/auth.ts";
+import { resolveDefaultBranch } from "../repository/default-branch.ts";
 import {
   appCreateBody,
   appNameParams,
@@ -48,7 +49,8 @@ export function appRoutes(deps: ApiDeps): FastifyPluginAsyncZod {
           name,
           repository: {
             url: repository.url,
-            branch: repository.branch ?? "main",
+            // No branch: the repository's own default, resolved now and stored (issue 26).
+            branch: repository.branch ?? (await resolveDefaultBranch(deps, user.id, repository.url)),
             rootDir: repository.rootDir ?? ".",
           },
           port: port ?? null,

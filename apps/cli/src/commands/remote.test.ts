@@ -80,9 +80,12 @@ describe("kli8nt against a real api", () => {
 
   it("creates and lists apps, and reports the api's detail on bad input", async () => {
     const c = capture();
-    expect(await appsCommand(["create", "cli-app", "--repo", "https://github.com/acme/cli-app"], c.ctx)).toBe(
-      0,
-    );
+    expect(
+      await appsCommand(
+        ["create", "cli-app", "--repo", "https://github.com/acme/cli-app", "--branch", "main"],
+        c.ctx,
+      ),
+    ).toBe(0);
     expect(c.out()).toContain("http://cli-app.localhost:8000");
     await expect(
       appsCommand(["create", "Bad_Name", "--repo", "https://github.com/a/b"], capture().ctx),

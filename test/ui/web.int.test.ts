@@ -68,6 +68,9 @@ describe.skipIf(!CHROMIUM)("web UI in Chromium", { timeout: 60_000 }, () => {
     await shoot(page, "03-new-app-github");
     await page.getByRole("button", { name: "Git URL" }).click();
     await page.getByLabel("Repository URL").fill("https://github.com/acme/Shop.git");
+    // A made-up repository: blank would make the api look its default branch up (and fail), so name one.
+    expect(await page.getByLabel("Branch").inputValue()).toBe("");
+    await page.getByLabel("Branch").fill("main");
     expect(await page.getByLabel("App name").inputValue()).toBe("shop");
     await page.getByLabel("App name").fill("-shop");
     await page.getByText("not starting or ending with a hyphen").waitFor();

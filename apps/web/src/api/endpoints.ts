@@ -24,7 +24,12 @@ export function listApps(cursor?: string, limit = 50): Promise<AppPage> {
 
 export interface AppInput {
   readonly name: string;
-  readonly repository: { readonly url: string; readonly branch: string; readonly rootDir: string };
+  readonly repository: {
+    readonly url: string;
+    /** Absent: the api resolves the repository's own default branch. */
+    readonly branch?: string;
+    readonly rootDir: string;
+  };
   readonly port?: number;
 }
 

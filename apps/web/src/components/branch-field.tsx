@@ -17,6 +17,8 @@ export function BranchField({ branches, value, problem, onChange }: Props) {
         value={value}
         spellCheck={false}
         autoComplete="off"
+        placeholder="default branch"
+        hint="Blank: the repository's own default branch, looked up when the app is created."
         problem={problem}
         onChange={(e) => onChange(e.target.value)}
       />

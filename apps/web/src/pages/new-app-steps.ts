@@ -23,9 +23,11 @@ export async function runCreateSteps(
   onStep: (label: string) => void,
   onCreated: () => void,
 ): Promise<void> {
+  // A blank branch is left out: the api then follows the repository's own default branch.
+  const branch = draft.branch.trim();
   const repository = {
     url: draft.url.trim(),
-    branch: draft.branch.trim(),
+    ...(branch ? { branch } : {}),
     rootDir: draft.rootDir.trim() || ".",
   };
   if (!alreadyCreated) {
@@ -62,7 +64,7 @@ export interface FormState {
 export function formProblems(form: FormState, server: Readonly<Record<string, string>>) {
   const local = {
     url: form.needsPick ? "pick a repository" : repositoryUrlProblem(form.url),
-    branch: form.branch.trim() === "" ? "branch must not be empty" : null,
+    branch: null,
     name: appNameProblem(form.name) ?? (form.name === form.taken ? "this name is taken" : null),
     port: portProblem(form.port),
   };

@@ -20,7 +20,7 @@ export function NewApp() {
   const [githubMissing, setGitHubMissing] = useState(false);
   const [picked, setPicked] = useState<PickedRepo | null>(null);
   const [url, setUrl] = useState("");
-  const [branch, setBranch] = useState("main");
+  const [branch, setBranch] = useState("");
   const [rootDir, setRootDir] = useState(".");
   const [name, setName] = useState("");
   const [nameEdited, setNameEdited] = useState(false);

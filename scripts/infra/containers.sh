@@ -22,6 +22,8 @@ containers_install() {
   apt_ensure buildah buildah
   apt_ensure podman podman
   apt_ensure runc runc
+  # Builds run with --isolation oci and a private network (ADR 0136): the CNI bridge plugins give it.
+  apt_ensure /usr/lib/cni/bridge containernetworking-plugins
   apt_ensure debootstrap debootstrap
   local want; want=$(containers_conf)
   if [[ ! -f /etc/containers/containers.conf || $(cat /etc/containers/containers.conf) != "$want" ]]; then

@@ -16,10 +16,11 @@ import {
 } from "@kli8nt/testkit";
 import type { V1Job, V1Pod } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { JobSettings } from "../../apps/build-controller/src/kaniko-job/index.ts";
+import type { BuildNames, JobSettings } from "../../apps/build-controller/src/kaniko-job/index.ts";
 import { jobOutcome, renderTokenSecret } from "../../apps/build-controller/src/kaniko-job/index.ts";
 import { bundle } from "../../scripts/bundle.ts";
 import { buildMessage, jobSettings, renderedBuildPod } from "./build-job-fixture.ts";
+import { perBuildTokenCases } from "./per-build-token-cases.ts";
 import { materialisePod } from "./pod-on-host.ts";
 import { findContainer } from "./podman-run.ts";
 import { type ContainerRun, runAsHostProcess, runPodContainer } from "./run-pod-container.ts";
@@ -181,6 +182,10 @@ suite("Kaniko step of the build Job, run by podman", { timeout: 900_000 }, () =>
       url?: string;
       settings?: Partial<JobSettings>;
       configMaps?: Record<string, Record<string, string>>;
+      /** In-pod registry prefix of the app's repositories (default: the plain test registry). */
+      registry?: string;
+      /** Kaniko's Docker config for the per-build Secret (per-build registry tokens, ADR 0140). */
+      registryConfig?: (names: BuildNames) => string;
     } = {},
   ) {
     const settings = jobSettings({
@@ -190,8 +195,8 @@ suite("Kaniko step of the build Job, run by podman", { timeout: 900_000 }, () =>
       ...app.settings,
     });
     const message = buildMessage(app.appName ?? "shop", app.url ?? cloneUrl, `dep_${name}_${suffix}`);
-    const { pod, names } = renderedBuildPod(message, `${inPod}/kli8nt`, settings);
-    const secret = renderTokenSecret(names, {}, settings, token);
+    const { pod, names } = renderedBuildPod(message, app.registry ?? `${inPod}/kli8nt`, settings);
+    const secret = renderTokenSecret(names, {}, settings, token, app.registryConfig?.(names));
     const secrets = { [names.secret]: secret.stringData ?? {} };
     const host = await materialisePod(pod, join(work, name), secrets, app.configMaps);
     // The init container's own entry point and env, as a host process (its image, the kli8nt image, is
@@ -357,5 +362,15 @@ suite("Kaniko step of the build Job, run by podman", { timeout: 900_000 }, () =>
     const answer = await waitForHttp(`${app.url}/`, 30_000);
     expect(answer, await app.logs()).toMatchObject({ status: 200 });
     expect(answer.body).toBe("hello from node-deps: 1m is 60000 ms\n");
+  });
+
+  perBuildTokenCases({
+    work: () => work,
+    registryName: REGISTRY_NAME,
+    plainInPod: inPod,
+    preparedPod,
+    runKaniko,
+    explain,
+    cleanups,
   });
 });

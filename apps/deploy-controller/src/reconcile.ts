@@ -1,7 +1,6 @@
-import { resolveEnv } from "@kli8nt/db";
 import type { DeployDeps } from "./deploy-handler.ts";
-import { liveDeployments, releasePort } from "./deployment-rows.ts";
-import { waitHealthy } from "./health-check.ts";
+import { liveDeployments } from "./deployment-rows.ts";
+import { startRelease } from "./start-release.ts";
 
 export interface ReconcileReport {
   readonly kept: string[];
@@ -55,39 +54,20 @@ async function restartRelease(
   deps: DeployDeps,
   want: { id: string; appId: string; appName: string; image: string },
 ): Promise<void> {
-  const port = await releasePort(deps.db, want.id);
-  const env = Object.fromEntries(
-    (await resolveEnv(deps.db, deps.box, want.appId)).map((v) => [v.key, v.value]),
-  );
+  let outcome: Awaited<ReturnType<typeof startRelease>>;
   try {
-    const instance = await deps.runtime.start({
-      deploymentId: want.id,
-      appId: want.appId,
-      appName: want.appName,
-      image: want.image,
-      port,
-      env,
-    });
-    await deps.capture?.ensure({ deploymentId: want.id, appId: want.appId, appName: want.appName });
-    const health = await waitHealthy(instance.upstream, port, {
-      timeoutMs: deps.settings.healthTimeoutMs,
-      status: () => deps.runtime.status(want.id),
-    });
-    if (health.ok) {
-      deps.routes.set(want.appName, { kind: "upstream", url: instance.upstream });
-      return;
-    }
-    deps.routes.set(want.appName, {
-      kind: "status",
-      status: "crashed",
-      message: `The live release did not come back: ${health.reason}`,
-    });
+    outcome = await startRelease(deps, want);
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    deps.routes.set(want.appName, {
-      kind: "status",
-      status: "crashed",
-      message: `The live release did not come back: ${message}`,
-    });
+    outcome = { ok: false, reason: error instanceof Error ? error.message : String(error) };
   }
+  deps.routes.set(
+    want.appName,
+    outcome.ok
+      ? { kind: "upstream", url: outcome.upstream }
+      : {
+          kind: "status",
+          status: "crashed",
+          message: `The live release did not come back: ${outcome.reason}`,
+        },
+  );
 }

@@ -1,9 +1,7 @@
 import { backoffDelay, type Deployment, type ReconcileResult } from "@kli8nt/core";
-import { resolveEnv } from "@kli8nt/db";
 import type { DeployDeps } from "../deploy-handler.ts";
-import { releasePort } from "../deployment-rows.ts";
-import { waitHealthy } from "../health-check.ts";
 import type { ReleaseInstance } from "../runtime.ts";
+import { startRelease } from "../start-release.ts";
 import { readDesiredApp, updateConditions } from "./app-state.ts";
 
 export interface HealSettings {
@@ -150,7 +148,7 @@ async function restart(
   );
   streaks.set(live.id, { count: streak.count + 1, lastRestartAt: now });
   deps.logger.warn({ app: appName, deploymentId: live.id, restart: streak.count + 1 }, "Restarting release");
-  const started = await startRelease(deps, appName, live);
+  const started = await startRelease(deps, { ...live, appName });
   const at = new Date(deps.heal.now());
   if (!started.ok) {
     const failed = `${started.reason}${died.output}`;
@@ -193,37 +191,4 @@ function crashConditions(reason: "Restarting" | "CrashLoop", message: string) {
     { type: "available", status: "false", reason, message },
     { type: "degraded", status: "true", reason, message },
   ] as const;
-}
-
-/** Starts the live release again (same port, current env) and waits for it to answer. */
-async function startRelease(
-  deps: AppReconcilerDeps,
-  appName: string,
-  live: Deployment & { image: string },
-): Promise<{ ok: true; upstream: string } | { ok: false; reason: string }> {
-  const port = live.port ?? (await releasePort(deps.db, live.id));
-  const env = Object.fromEntries(
-    (await resolveEnv(deps.db, deps.box, live.appId)).map((v) => [v.key, v.value]),
-  );
-  let started: ReleaseInstance;
-  try {
-    started = await deps.runtime.start({
-      deploymentId: live.id,
-      appId: live.appId,
-      appName,
-      image: live.image,
-      port,
-      env,
-    });
-  } catch (error) {
-    if (error instanceof Error && "code" in error && error.code === "RELEASE_START_FAILED")
-      return { ok: false, reason: error.message };
-    throw error;
-  }
-  await deps.capture?.ensure({ deploymentId: live.id, appId: live.appId, appName });
-  const health = await waitHealthy(started.upstream, port, {
-    timeoutMs: deps.settings.healthTimeoutMs,
-    status: () => deps.runtime.status(live.id),
-  });
-  return health.ok ? { ok: true, upstream: started.upstream } : { ok: false, reason: health.reason };
 }

@@ -1,5 +1,7 @@
 import { execFileSync } from "node:child_process";
 import { mkdtempSync } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -64,5 +66,56 @@ describe.skipIf(!ready)("buildah builder", { timeout: 180_000 }, () => {
       code: "BUILD_TIMEOUT",
     });
     expect(Date.now() - started).toBeLessThan(30_000);
+  });
+
+  // ADR 0136: a RUN step must not reach what listens on the host's loopback (the api, the internal port,
+  // other apps' published ports). The real registry-using builds (real-build*.int.test.ts) show the
+  // network itself still works.
+  it("gives RUN steps no route to the host's loopback", async () => {
+    const hits: string[] = [];
+    const server = createServer((req, res) => {
+      hits.push(req.url ?? "");
+      res.end("reached");
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const { port } = server.address() as AddressInfo;
+    try {
+      const probe = `require("http").get("http://127.0.0.1:${port}/from-build", () => console.log("REACHED")).on("error", (e) => console.log("no route to host loopback: " + e.code))`;
+      const out = await buildRepo(
+        `FROM localhost/kli8nt/node:20\nRUN ${JSON.stringify(["node", "-e", probe])}\n`,
+      );
+      expect(out.image).toMatch(/^[0-9a-f]{64}$/);
+    } finally {
+      await new Promise((r) => server.close(r));
+    }
+    expect(hits).toEqual([]);
+    expect(lines.some((l) => l.startsWith("no route to host loopback"))).toBe(true);
+    expect(lines).not.toContain("REACHED");
+  });
+
+  it("still reaches the npm registry from a RUN step, with the registry and CA from platform config", async () => {
+    const registry = env.KLI8NT_TEST_NPM_REGISTRY ?? "https://registry.npmjs.org/";
+    const withRegistry = buildahBuilder({
+      registry: { npmRegistry: registry },
+      caFile: env.KLI8NT_TEST_CA_FILE ?? "/etc/ssl/certs/ca-certificates.crt",
+      imagePrefix: PREFIX,
+    });
+    const repo = createLocalRepo({
+      Dockerfile:
+        "FROM localhost/kli8nt/node:20\nARG NPM_CONFIG_REGISTRY\nARG NPM_CONFIG_CAFILE\nRUN npm view is-number version\n",
+    });
+    const scratch = mkdtempSync(join(tmpdir(), "kli8nt-bc-scratch-"));
+    const prepared = await prepareBuild(repo.dir, scratch, ".", {});
+    const out = await withRegistry.build({
+      deploymentId: `dep_npm${Date.now().toString(36)}`,
+      appId: "app_test",
+      appName: "buildah-test",
+      ...prepared,
+      scratchDir: scratch,
+      timeoutMs: 120_000,
+      onLine: (_stream, line) => void lines.push(line),
+    });
+    expect(out.image).toMatch(/^[0-9a-f]{64}$/);
+    expect(lines).toContain("7.0.0");
   });
 });

@@ -26,7 +26,7 @@ export function imageTag(prefix: string, appName: string, deploymentId: string):
   return `${prefix}/${appName.toLowerCase()}:${deploymentId.toLowerCase()}`;
 }
 
-/** Builds the plan's Dockerfile with buildah (chroot isolation, layer cache), at low CPU priority. */
+/** Builds the plan's Dockerfile with buildah (OCI isolation, private network, layer cache), at low CPU priority. */
 export function buildahBuilder(options: BuildahOptions): Builder {
   return {
     kind: "buildah",
@@ -61,8 +61,13 @@ function buildahArgs(options: BuildahOptions, input: BuildInput, iidFile: string
   return [
     "bud",
     "--layers",
+    // RUN steps get a network namespace of their own (ADR 0136): chroot isolation shares the host's, so a
+    // step could reach the platform's loopback ports; OCI isolation with a private network reaches
+    // package registries through the bridge but not the host's 127.0.0.1.
     "--isolation",
-    "chroot",
+    "oci",
+    "--network",
+    "private",
     ...(options.caFile ? ["--volume", `${options.caFile}:${BUILD_CA_PATH}:ro`] : []),
     ...(options.memory ? ["--memory", options.memory] : []),
     ...Object.entries(registry).flatMap(([k, v]) => ["--build-arg", `${k}=${v}`]),

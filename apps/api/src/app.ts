@@ -11,6 +11,9 @@ import { installGitHubAppSync } from "./github/app-events.ts";
 import { githubOAuthRoutes } from "./github/oauth-routes.ts";
 import { githubRepoRoutes } from "./github/repo-routes.ts";
 import { githubWebhookRoutes } from "./github/webhook-routes.ts";
+import { installAppQuota } from "./limits/app-quota.ts";
+import { installRateLimit } from "./limits/rate-limit.ts";
+import { installSocketCap } from "./limits/socket-cap.ts";
 import { installAuth, isSecureUrl, sessionCookieName } from "./plugins/auth.ts";
 import { installOriginCheck } from "./plugins/origin-check.ts";
 import { installSecurityHeaders } from "./plugins/security-headers.ts";
@@ -39,6 +42,7 @@ export async function buildApi(given: ApiDeps, options: BuildOptions = {}): Prom
 
   await installSecurityHeaders(app, { secure: isSecureUrl(deps.config.publicUrl) });
   await app.register(cookie);
+  await installRateLimit(app, deps.config);
   await app.register(websocket, { options: { maxPayload: 64 * 1024 } });
   await app.register(swagger, {
     openapi: {
@@ -75,6 +79,11 @@ export async function buildApi(given: ApiDeps, options: BuildOptions = {}): Prom
         db: deps.db,
         adminToken: deps.config.adminToken,
         publicUrl: deps.config.publicUrl,
+      });
+      installAppQuota(api, { db: deps.db, appsPerUser: deps.config.limits.appsPerUser });
+      installSocketCap(api, {
+        server: app.websocketServer,
+        socketsPerUser: deps.config.limits.socketsPerUser,
       });
       await api.register(sessionRoutes(deps));
       await api.register(appRoutes(deps));

@@ -12,6 +12,22 @@ const url = (what: string) =>
     .url({ protocol: /^https?$/, message: `${what} must be an http(s) URL` })
     .transform((v) => v.replace(/\/+$/, ""));
 
+/** A comma-separated list of GitHub names, compared case-insensitively as GitHub does. */
+const commaList = (what: string) =>
+  z
+    .string()
+    .regex(
+      /^\s*[A-Za-z0-9-]+(\s*,\s*[A-Za-z0-9-]+)*\s*,?\s*$/,
+      `${what} is a comma-separated list of GitHub names`,
+    )
+    .transform((v) =>
+      v
+        .split(",")
+        .map((name) => name.trim().toLowerCase())
+        .filter(Boolean),
+    )
+    .optional();
+
 /** Every KLI8NT_* variable the api reads. With none set, the embedded defaults run. */
 const configSchema = z
   .object({
@@ -61,6 +77,16 @@ const configSchema = z
     KLI8NT_GITHUB_API_URL: url("KLI8NT_GITHUB_API_URL").optional(),
     KLI8NT_GITHUB_CLIENT_ID: z.string().min(1).optional(),
     KLI8NT_GITHUB_CLIENT_SECRET: z.string().min(1).optional(),
+    // Who may sign in with GitHub (ADR 0133): members of these orgs, these logins. Neither: the first user
+    // to sign in, then those an administrator approves.
+    KLI8NT_GITHUB_ALLOWED_ORGS: commaList("KLI8NT_GITHUB_ALLOWED_ORGS"),
+    KLI8NT_GITHUB_ALLOWED_USERS: commaList("KLI8NT_GITHUB_ALLOWED_USERS"),
+    // Limits (ADR 0134): requests per minute per credential (or per address without one), sign-in attempts
+    // per minute per address, apps per user, open WebSockets per user.
+    KLI8NT_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(1200),
+    KLI8NT_SIGN_IN_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(30),
+    KLI8NT_MAX_APPS_PER_USER: z.coerce.number().int().min(0).default(50),
+    KLI8NT_MAX_SOCKETS_PER_USER: z.coerce.number().int().min(1).default(20),
     KLI8NT_GITHUB_WEBHOOK_SECRET: z
       .string()
       .min(16, "KLI8NT_GITHUB_WEBHOOK_SECRET must be at least 16 characters")
@@ -120,6 +146,14 @@ const configSchema = z
       clientId: env.KLI8NT_GITHUB_CLIENT_ID,
       clientSecret: env.KLI8NT_GITHUB_CLIENT_SECRET,
       webhookSecret: env.KLI8NT_GITHUB_WEBHOOK_SECRET,
+      allowedOrgs: env.KLI8NT_GITHUB_ALLOWED_ORGS ?? [],
+      allowedUsers: env.KLI8NT_GITHUB_ALLOWED_USERS ?? [],
+    },
+    limits: {
+      requestsPerMinute: env.KLI8NT_RATE_LIMIT_PER_MINUTE,
+      signInsPerMinute: env.KLI8NT_SIGN_IN_RATE_LIMIT_PER_MINUTE,
+      appsPerUser: env.KLI8NT_MAX_APPS_PER_USER,
+      socketsPerUser: env.KLI8NT_MAX_SOCKETS_PER_USER,
     },
   }));
 

@@ -3,6 +3,7 @@ import { createBus } from "@kli8nt/bus";
 import { messageTypeOf } from "@kli8nt/core";
 import { createFileLogStore, createKafkaLogStore, type LogStore } from "@kli8nt/logstore";
 import { loadConfig } from "./config.ts";
+import { failDeadLettered } from "./inform/fail-dead-lettered.ts";
 import { startInformConsumer } from "./inform/inform-consumer.ts";
 import { createLogger } from "./logger.ts";
 import { startApi } from "./server.ts";
@@ -34,6 +35,13 @@ async function main(): Promise<void> {
     // The controllers' progress reaches the browsers on /api/events (ADR 0096).
     events: api.events,
   });
+  // A BUILD or DEPLOY message the bus gave up on fails its deployment with the reason (ADR 0163).
+  const sweep = setInterval(() => {
+    failDeadLettered(api.db, bus, logger)
+      .then((failed) => failed.length > 0 && api.kickOutbox())
+      .catch((err: unknown) => logger.warn({ err }, "Dead-letter sweep failed"));
+  }, 30_000);
+  sweep.unref();
   logger.info(
     {
       url: api.url,
@@ -45,6 +53,7 @@ async function main(): Promise<void> {
   );
   const stop = async (signal: string) => {
     logger.info({ signal }, "Shutting down");
+    clearInterval(sweep);
     await inform.cancel();
     await api.close();
     await bus.close();

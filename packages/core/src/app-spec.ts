@@ -59,7 +59,8 @@ export const rootDirSchema = z
   .refine(isContainedRelativePath, { message: "rootDir must be a relative path inside the repository" })
   .transform(normaliseRootDir);
 
-function isContainedRelativePath(value: string): boolean {
+/** Whether a path is relative and stays inside its base once normalised. */
+export function isContainedRelativePath(value: string): boolean {
   if (value.includes("\\") || value.includes("\0") || value.startsWith("/")) return false;
   const normalised = path.normalize(value === "" ? "." : value);
   return normalised !== ".." && !normalised.startsWith("../");

@@ -1,3 +1,4 @@
+import type { BuildSettings } from "./build-settings.ts";
 import type { Condition } from "./conditions.ts";
 import type { DeploymentState } from "./deployment-state.ts";
 
@@ -47,6 +48,8 @@ export interface App {
   readonly name: string;
   readonly repository: RepositorySpec;
   readonly port: number | null;
+  /** Settings that override the build plan; empty when the plan decides everything. */
+  readonly buildSettings: BuildSettings;
   readonly createdAt: Date;
   readonly updatedAt: Date;
 }

@@ -1,4 +1,13 @@
-import { type App, ConflictError, type Deployment, NotFoundError, newId } from "@kli8nt/core";
+import {
+  type App,
+  type BuildSettings,
+  type BuildSettingsInput,
+  ConflictError,
+  type Deployment,
+  mergeBuildSettings,
+  NotFoundError,
+  newId,
+} from "@kli8nt/core";
 import { and, asc, desc, eq, gt, inArray } from "drizzle-orm";
 import type { Db } from "./database.ts";
 import { toDeployment } from "./deployments-repo.ts";
@@ -11,6 +20,7 @@ export interface AppInput {
   readonly name: string;
   readonly repository: { readonly url: string; readonly branch: string; readonly rootDir: string };
   readonly port: number | null;
+  readonly buildSettings?: BuildSettings | undefined;
 }
 
 /** Absent (or undefined) fields keep their value. */
@@ -23,6 +33,8 @@ export interface AppPatch {
       }
     | undefined;
   readonly port?: number | null | undefined;
+  /** Merged into the stored settings: a value sets, null clears, absent keeps. */
+  readonly buildSettings?: BuildSettingsInput | undefined;
 }
 
 export function toApp(row: AppRow): App {
@@ -32,6 +44,7 @@ export function toApp(row: AppRow): App {
     name: row.name,
     repository: { url: row.repoUrl, branch: row.branch, rootDir: row.rootDir },
     port: row.port,
+    buildSettings: row.buildSettings,
     createdAt: row.createdAt,
     updatedAt: row.updatedAt,
   };
@@ -49,6 +62,7 @@ export async function createApp(db: Db, ownerId: string, input: AppInput): Promi
         branch: input.repository.branch,
         rootDir: input.repository.rootDir,
         port: input.port,
+        buildSettings: mergeBuildSettings({}, input.buildSettings ?? {}),
       })
       .returning();
     if (!row) throw new Error("insert into apps returned no row");
@@ -131,6 +145,7 @@ export async function updateApp(db: Db, ownerId: string, name: string, patch: Ap
       branch: patch.repository?.branch ?? current.repository.branch,
       rootDir: patch.repository?.rootDir ?? current.repository.rootDir,
       port: patch.port === undefined ? current.port : patch.port,
+      buildSettings: mergeBuildSettings(current.buildSettings, patch.buildSettings ?? {}),
       updatedAt: new Date(),
     })
     .where(eq(apps.id, current.id))

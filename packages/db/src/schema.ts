@@ -1,3 +1,4 @@
+import type { BuildSettings } from "@kli8nt/core";
 import { sql } from "drizzle-orm";
 import {
   bigint,
@@ -88,6 +89,9 @@ export const apps = pgTable(
     branch: text("branch").notNull(),
     rootDir: text("root_dir").notNull().default("."),
     port: integer("port"),
+    // Plan overrides (install/build/start commands, Dockerfile path, target, health-check path): one
+    // document, since they are read and written together and none is queried on.
+    buildSettings: jsonb("build_settings").$type<BuildSettings>().notNull().default(sql`'{}'::jsonb`),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
@@ -104,6 +108,8 @@ export const envVars = pgTable(
     key: text("key").notNull(),
     value: text("value").notNull(),
     secret: boolean("secret").notNull(),
+    /** Also given to the build: as a build arg, or as a build secret when secret (never in a layer). */
+    build: boolean("build").notNull().default(false),
   },
   (t) => [primaryKey({ columns: [t.appId, t.key] })],
 );

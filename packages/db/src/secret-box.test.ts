@@ -27,6 +27,15 @@ describe("secrets at rest", () => {
     expect(() => new SecretBox(randomBytes(32)).decrypt(sealed, "env:app_1:PW")).toThrow();
   });
 
+  it("refuses a truncated authentication tag, which GCM alone would accept (tag length pinned to 16)", () => {
+    const parts = box.encrypt("hunter2", "env:app_1:PW").split(".");
+    // The first 4 bytes of a valid tag are a valid 4-byte GCM tag: only the pinned length refuses it.
+    parts[2] = Buffer.from(parts[2] ?? "", "base64url")
+      .subarray(0, 4)
+      .toString("base64url");
+    expect(() => box.decrypt(parts.join("."), "env:app_1:PW")).toThrow();
+  });
+
   it("generates the key file once with mode 0600, or takes it from configuration", () => {
     const dir = mkdtempSync(path.join(tmpdir(), "kli8nt-key-"));
     const first = loadSecretKey(undefined, dir);

@@ -2,6 +2,7 @@ import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
 import { InputError } from "@kli8nt/core";
 
 const ALGORITHM = "aes-256-gcm";
+const AUTH_TAG_BYTES = 16;
 const VERSION = "v1";
 
 /**
@@ -30,9 +31,17 @@ export class SecretBox {
     if (version !== VERSION || !iv || !tag || ciphertext === undefined) {
       throw new InputError("SECRET_FORMAT_INVALID", "Stored secret has an unknown format");
     }
-    const decipher = createDecipheriv(ALGORITHM, this.#key, Buffer.from(iv, "base64url"));
+    // The tag length is pinned: GCM would otherwise accept a truncated tag (down to 4 bytes), which makes
+    // forging a sealed value that decrypts a matter of 2^32 tries instead of 2^128.
+    const authTag = Buffer.from(tag, "base64url");
+    if (authTag.length !== AUTH_TAG_BYTES) {
+      throw new InputError("SECRET_FORMAT_INVALID", "Stored secret has an invalid authentication tag");
+    }
+    const decipher = createDecipheriv(ALGORITHM, this.#key, Buffer.from(iv, "base64url"), {
+      authTagLength: AUTH_TAG_BYTES,
+    });
     decipher.setAAD(Buffer.from(context, "utf8"));
-    decipher.setAuthTag(Buffer.from(tag, "base64url"));
+    decipher.setAuthTag(authTag);
     try {
       return Buffer.concat([
         decipher.update(Buffer.from(ciphertext, "base64url")),

@@ -15,6 +15,19 @@ describe("createTokenSealer", () => {
     expect(sealer.open(a, "user-1")).toBe(token);
   });
 
+  it("refuses a truncated authentication tag, which GCM alone would accept (tag length pinned to 16)", () => {
+    const sealer = createTokenSealer(key);
+    const parts = sealer.seal(token, "user-1").split(".");
+    // The first 4 bytes of a valid tag are a valid 4-byte GCM tag: only the pinned length refuses it.
+    const short = Buffer.from(parts[2] ?? "", "base64url")
+      .subarray(0, 4)
+      .toString("base64url");
+    const truncated = [parts[0], parts[1], short, parts[3]].join(".");
+    expect(() => sealer.open(truncated, "user-1")).toThrow(
+      expect.objectContaining({ code: "GITHUB_TOKEN_UNREADABLE" }),
+    );
+  });
+
   it("refuses another owner, another key, a tampered ciphertext and a bad key size", () => {
     const sealer = createTokenSealer(key);
     const sealed = sealer.seal(token, "user-1");

@@ -34,9 +34,14 @@ export function createTokenSealer(key: Uint8Array | string): TokenSealer {
       if (version !== "v1" || !iv || !tag || ct === undefined)
         throw new TokenUnreadableError("not a sealed token");
       try {
-        const decipher = createDecipheriv("aes-256-gcm", raw, Buffer.from(iv, "base64url"));
+        // Pinned tag length: a truncated tag would otherwise be accepted (and be far easier to forge).
+        const authTag = Buffer.from(tag, "base64url");
+        if (authTag.length !== 16) throw new TokenUnreadableError("authentication tag is not 16 bytes");
+        const decipher = createDecipheriv("aes-256-gcm", raw, Buffer.from(iv, "base64url"), {
+          authTagLength: 16,
+        });
         decipher.setAAD(Buffer.from(owner));
-        decipher.setAuthTag(Buffer.from(tag, "base64url"));
+        decipher.setAuthTag(authTag);
         return Buffer.concat([decipher.update(Buffer.from(ct, "base64url")), decipher.final()]).toString(
           "utf8",
         );

@@ -1,6 +1,7 @@
 import {
   appNameSchema,
   branchSchema,
+  buildSettingsSchema,
   CONDITION_TYPES,
   DEPLOYMENT_STATES,
   envKeySchema,
@@ -28,11 +29,13 @@ export const appCreateBody = z.strictObject({
   name: appNameSchema.describe("DNS label: becomes the app's subdomain"),
   repository: repositoryInput,
   port: portSchema.optional().describe("Port the app listens on; detected from the build plan when absent"),
+  buildSettings: buildSettingsSchema.optional().describe("Overrides of the build plan"),
 });
 
 export const appPatchBody = z.strictObject({
   repository: repositoryInput.partial().optional(),
   port: portSchema.nullable().optional(),
+  buildSettings: buildSettingsSchema.optional().describe("A value sets, null clears, absent keeps"),
 });
 
 export const appNameParams = z.strictObject({ name: appNameSchema });
@@ -105,6 +108,15 @@ export const appView = z.object({
   url: z.string(),
   repository: z.object({ url: z.string(), branch: z.string(), rootDir: z.string() }),
   port: z.number().int().nullable(),
+  /** Overrides of the build plan the app's settings hold; absent keys are the plan's to decide. */
+  buildSettings: z.object({
+    installCommand: z.string().optional(),
+    buildCommand: z.string().optional(),
+    startCommand: z.string().optional(),
+    dockerfilePath: z.string().optional(),
+    buildTarget: z.string().optional(),
+    healthCheckPath: z.string().optional(),
+  }),
   createdAt: z.string(),
   updatedAt: z.string(),
   latestDeployment: deploymentView.nullable(),

@@ -33,6 +33,7 @@ export function toAppView(app: App, latest: Deployment | null, urlTemplate: stri
     url: appUrl(urlTemplate, app.name),
     repository: { ...app.repository },
     port: app.port,
+    buildSettings: { ...app.buildSettings },
     createdAt: app.createdAt.toISOString(),
     updatedAt: app.updatedAt.toISOString(),
     latestDeployment: latest ? toDeploymentView(latest) : null,

@@ -1,6 +1,5 @@
 import {
   type App,
-  type BuildSettings,
   type BuildSettingsInput,
   ConflictError,
   type Deployment,
@@ -20,7 +19,7 @@ export interface AppInput {
   readonly name: string;
   readonly repository: { readonly url: string; readonly branch: string; readonly rootDir: string };
   readonly port: number | null;
-  readonly buildSettings?: BuildSettings | undefined;
+  readonly buildSettings?: BuildSettingsInput | undefined;
 }
 
 /** Absent (or undefined) fields keep their value. */

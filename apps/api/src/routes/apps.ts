@@ -43,7 +43,7 @@ export function appRoutes(deps: ApiDeps): FastifyPluginAsyncZod {
       },
       async (request, reply) => {
         const user = requireUser(request);
-        const { name, repository, port } = request.body;
+        const { name, repository, port, buildSettings } = request.body;
         assertRepositoryUrl(repository.url, config.allowLocalRepositories);
         const created = await createApp(db, user.id, {
           name,
@@ -54,6 +54,7 @@ export function appRoutes(deps: ApiDeps): FastifyPluginAsyncZod {
             rootDir: repository.rootDir ?? ".",
           },
           port: port ?? null,
+          buildSettings,
         });
         deps.events?.appChanged(created.id);
         return reply.code(201).header("location", `/api/apps/${created.name}`).send(view(created, null));

@@ -4,12 +4,14 @@ import {
   assertTransition,
   type BuildRequested,
   type Condition,
+  type ConditionInput,
   type Deployment,
   type DeploymentState,
   type DeploymentTrigger,
   NotFoundError,
   newId,
   QUEUES,
+  setCondition,
 } from "@kli8nt/core";
 import { and, desc, eq, lt, sql } from "drizzle-orm";
 import type { Db } from "./database.ts";
@@ -182,4 +184,30 @@ export async function transitionDeployment(
 
 function definedOnly(patch: TransitionPatch): Partial<TransitionPatch> {
   return Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined));
+}
+
+/**
+ * Sets conditions on a deployment; writes only when something other than a transition time would change,
+ * so a resync every few seconds does not rewrite an unchanged row.
+ */
+export async function updateDeploymentConditions(
+  db: Db,
+  deployment: Pick<Deployment, "id" | "conditions">,
+  changes: readonly ConditionInput[],
+  now: Date,
+  options: { countRestart?: boolean } = {},
+): Promise<Condition[]> {
+  let next: Condition[] = [...deployment.conditions];
+  for (const change of changes) next = setCondition(next, change, now);
+  const same = JSON.stringify(next) === JSON.stringify(deployment.conditions);
+  if (same && !options.countRestart) return next;
+  await db
+    .update(deployments)
+    .set({
+      conditions: next,
+      ...(options.countRestart ? { restarts: sql`${deployments.restarts} + 1` } : {}),
+      updatedAt: now,
+    })
+    .where(eq(deployments.id, deployment.id));
+  return next;
 }

@@ -11,6 +11,7 @@ import {
   openDatabase,
   SecretBox,
   transitionDeployment,
+  updateDeploymentConditions,
 } from "@kli8nt/db";
 import { createFileLogStore, type LogStore } from "@kli8nt/logstore";
 import type { FastifyInstance } from "fastify";
@@ -131,6 +132,21 @@ describe("kli8nt against a real api", () => {
     const status = capture();
     await statusCommand(["cli-app"], status.ctx);
     expect(status.out()).toMatch(/v1\s+live/);
+    expect(status.out()).toContain("running, 0 restarts");
+    // What the heal loop records when the release keeps dying (ADR 0161).
+    const dying = { type: "degraded", status: "true", reason: "CrashLoop" } as const;
+    const message = "The release exited with code 137; back-off 4 s. Last output: out of memory";
+    await updateDeploymentConditions(
+      database.db,
+      { id: deploymentId, conditions: [] },
+      [{ ...dying, message }],
+      new Date(),
+      { countRestart: true },
+    );
+    const looping = capture();
+    await statusCommand(["cli-app"], looping.ctx);
+    expect(looping.out()).toContain("crash loop, 1 restart\n");
+    expect(looping.out()).toContain(`CrashLoop: ${message}`);
     const history = capture();
     await logsCommand(["cli-app", "--phase", "build"], history.ctx);
     expect(history.out()).toBe("STEP 1/3: FROM node\nSTEP 2/3: RUN npm ci\n");

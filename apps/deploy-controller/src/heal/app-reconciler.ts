@@ -1,8 +1,9 @@
 import { backoffDelay, type Deployment, type ReconcileResult } from "@kli8nt/core";
+import { updateDeploymentConditions } from "@kli8nt/db";
 import type { DeployDeps } from "../deploy-handler.ts";
 import type { ReleaseInstance } from "../runtime.ts";
 import { startRelease } from "../start-release.ts";
-import { readDesiredApp, updateConditions } from "./app-state.ts";
+import { readDesiredApp } from "./app-state.ts";
 
 export interface HealSettings {
   /** First pause before restarting a release that died again soon after a restart; doubles per crash. */
@@ -109,7 +110,7 @@ async function keepRunning(
   if (streak && now - streak.lastRestartAt < deps.heal.stableMs)
     return { requeueAfterMs: deps.heal.stableMs - (now - streak.lastRestartAt) };
   streaks.delete(live.id);
-  await updateConditions(
+  await updateDeploymentConditions(
     deps.db,
     live,
     [
@@ -134,12 +135,12 @@ async function restart(
   if (remaining > 0) {
     const message = `${died.what}; back-off ${Math.ceil(remaining / 1000)} s before restart ${streak.count + 1}${died.output}`;
     deps.routes.set(appName, { kind: "status", status: "crashed", message });
-    await updateConditions(deps.db, live, crashConditions("CrashLoop", message), new Date(now));
+    await updateDeploymentConditions(deps.db, live, crashConditions("CrashLoop", message), new Date(now));
     return { requeueAfterMs: remaining };
   }
   const message = `${died.what}; restarting${died.output}`;
   deps.routes.set(appName, { kind: "status", status: "crashed", message });
-  const conditions = await updateConditions(
+  const conditions = await updateDeploymentConditions(
     deps.db,
     live,
     crashConditions("Restarting", message),
@@ -153,11 +154,16 @@ async function restart(
   if (!started.ok) {
     const failed = `${started.reason}${died.output}`;
     deps.routes.set(appName, { kind: "status", status: "crashed", message: failed });
-    await updateConditions(deps.db, { id: live.id, conditions }, crashConditions("CrashLoop", failed), at);
+    await updateDeploymentConditions(
+      deps.db,
+      { id: live.id, conditions },
+      crashConditions("CrashLoop", failed),
+      at,
+    );
     return { requeueAfterMs: crashDelay(deps, streak.count + 1) };
   }
   deps.routes.set(appName, { kind: "upstream", url: started.upstream });
-  await updateConditions(
+  await updateDeploymentConditions(
     deps.db,
     { id: live.id, conditions },
     [

@@ -1,6 +1,6 @@
-import { type Condition, type ConditionInput, type Deployment, setCondition } from "@kli8nt/core";
+import type { Deployment } from "@kli8nt/core";
 import { type Db, schema, toDeployment } from "@kli8nt/db";
-import { and, desc, eq, inArray, sql } from "drizzle-orm";
+import { and, desc, eq, inArray } from "drizzle-orm";
 
 /** What the database wants for one app: does it exist, its newest live release, a deploy under way. */
 export interface DesiredApp {
@@ -34,30 +34,4 @@ export async function readDesiredApp(db: Db, appName: string): Promise<DesiredAp
 /** Every app name the database knows (the resync enqueues them all). */
 export async function appNames(db: Db): Promise<string[]> {
   return (await db.select({ name: schema.apps.name }).from(schema.apps)).map((r) => r.name);
-}
-
-/**
- * Sets conditions on a deployment; writes only when something other than a transition time would change,
- * so a resync every few seconds does not rewrite an unchanged row.
- */
-export async function updateConditions(
-  db: Db,
-  deployment: Pick<Deployment, "id" | "conditions">,
-  changes: readonly ConditionInput[],
-  now: Date,
-  options: { countRestart?: boolean } = {},
-): Promise<Condition[]> {
-  let next: Condition[] = [...deployment.conditions];
-  for (const change of changes) next = setCondition(next, change, now);
-  const same = JSON.stringify(next) === JSON.stringify(deployment.conditions);
-  if (same && !options.countRestart) return next;
-  await db
-    .update(schema.deployments)
-    .set({
-      conditions: next,
-      ...(options.countRestart ? { restarts: sql`${schema.deployments.restarts} + 1` } : {}),
-      updatedAt: now,
-    })
-    .where(eq(schema.deployments.id, deployment.id));
-  return next;
 }

@@ -154,17 +154,22 @@ export async function saveGitHubDeployment(
 }
 
 /**
- * Runs `act` at most once per delivery id: the id is recorded in the same transaction as what `act`
- * writes (e.g. deployments and their outbox rows), so a failure records nothing and a redelivery retries,
- * while a delivery that was handled is never handled again.
+ * Runs `act` at most once per delivery id, and at most once per signed body when `bodyHash` is given (a
+ * captured delivery replayed under a new X-GitHub-Delivery id is still the same signed bytes). Both are
+ * recorded in the same transaction as what `act` writes (e.g. deployments and their outbox rows), so a
+ * failure records nothing and a redelivery retries, while a delivery that was handled is never handled again.
  */
 export async function onceForDelivery<T>(
   db: Db,
-  delivery: { id: string; event: string },
+  delivery: { id: string; event: string; bodyHash?: string },
   act: (tx: Db) => Promise<T>,
 ): Promise<{ duplicate: true } | { duplicate: false; result: T }> {
   return db.transaction(async (tx) => {
     if (!(await recordDelivery(tx, delivery.id, delivery.event))) return { duplicate: true as const };
+    // Same table, a key no GitHub delivery id can take (they are UUIDs): no migration needed.
+    if (delivery.bodyHash && !(await recordDelivery(tx, `sha256:${delivery.bodyHash}`, delivery.event))) {
+      return { duplicate: true as const };
+    }
     // A transaction is a database whose own transactions are savepoints, so repositories run inside it.
     return { duplicate: false as const, result: await act(tx as unknown as Db) };
   });

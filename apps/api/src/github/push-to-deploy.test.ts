@@ -64,6 +64,18 @@ describe("push-to-deploy", () => {
     expect(await deploymentsOf(appId)).toHaveLength(1);
   });
 
+  it("deploys a captured delivery replayed under a new delivery id only once (deduplicated on the signed body)", async () => {
+    const delivery = env.gh.deliveries.findLast((d) => d.event === "push");
+    const replay = await fetch(`${env.url}/api/github/webhook`, {
+      method: "POST",
+      headers: { ...delivery?.requestHeaders, "x-github-delivery": "replayed-under-a-new-id" },
+      body: delivery?.body ?? "",
+    });
+    expect(replay.status).toBe(200);
+    expect(await replay.json()).toMatchObject({ status: "duplicate" });
+    expect(await deploymentsOf(appId)).toHaveLength(1);
+  });
+
   it("refuses a tampered delivery with 401 and queues nothing", async () => {
     const delivery = env.gh.deliveries.findLast((d) => d.event === "push");
     const body = (delivery?.body ?? "").replace(/"after":"[0-9a-f]{40}"/, `"after":"${"b".repeat(40)}"`);

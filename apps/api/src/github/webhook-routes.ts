@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { createDeployment, findAppById, findGitHubHook, onceForDelivery } from "@kli8nt/db";
 import { type PushToBranch, readWebhook, type WebhookReading } from "@kli8nt/github";
 import type { FastifyRequest } from "fastify";
@@ -35,11 +36,12 @@ async function appForPush(deps: ApiDeps, hookIdHeader: unknown, push: PushToBran
 
 type Answer = z.infer<typeof accepted>;
 
-/** Queues the deployment a verified delivery asks for, once per delivery id. */
+/** Queues the deployment a verified delivery asks for, once per delivery id and once per signed body. */
 async function handlePush(
   deps: ApiDeps,
   request: FastifyRequest,
   reading: Extract<WebhookReading, { ok: true }>,
+  body: Buffer,
 ): Promise<Answer> {
   const { event, deliveryId, push } = reading;
   const target = push ? await appForPush(deps, request.headers["x-github-hook-id"], push) : null;
@@ -47,10 +49,16 @@ async function handlePush(
     const detail = push ? "No app deploys this repository and branch" : `Event ${event} needs no action`;
     return { status: "ignored", detail };
   }
-  const outcome = await onceForDelivery(deps.db, { id: deliveryId, event }, (tx) =>
+  const bodyHash = createHash("sha256").update(body).digest("hex");
+  const outcome = await onceForDelivery(deps.db, { id: deliveryId, event, bodyHash }, (tx) =>
     createDeployment(tx, target, { ref: push.branch, commitSha: push.after, trigger: "push" }),
   );
-  if (outcome.duplicate) return { status: "duplicate", detail: `Delivery ${deliveryId} was already handled` };
+  if (outcome.duplicate) {
+    return {
+      status: "duplicate",
+      detail: `Delivery ${deliveryId} (or the same signed body) was already handled`,
+    };
+  }
   deps.onOutboxWrite();
   const deployment = outcome.result;
   deps.events?.deploymentChanged(deployment.id);
@@ -65,7 +73,8 @@ async function handlePush(
 /**
  * `POST /api/github/webhook`: no session (GitHub calls it), so the HMAC over the raw body is the only
  * gate, checked before anything is parsed. A push to an app's branch queues a deployment and answers 202
- * at once; the build runs later. Deliveries are deduplicated on X-GitHub-Delivery.
+ * at once; the build runs later. Deliveries are deduplicated on X-GitHub-Delivery and on the SHA-256 of
+ * the signed body, so a captured delivery replayed under a new id deploys nothing.
  */
 export function githubWebhookRoutes(deps: ApiDeps): FastifyPluginAsyncZod {
   return async (app) => {
@@ -105,7 +114,7 @@ export function githubWebhookRoutes(deps: ApiDeps): FastifyPluginAsyncZod {
           request.log.warn({ reason: reading.reason, ip: request.ip }, "Refused GitHub webhook");
           return sendProblem(reply, request, status, code, detail);
         }
-        const answer = await handlePush(deps, request, reading);
+        const answer = await handlePush(deps, request, reading, body);
         return reply.code(answer.status === "duplicate" ? 200 : 202).send(answer);
       },
     );

@@ -119,6 +119,42 @@ describe("live stream", () => {
     expect(all).toEqual(Array.from({ length: expectedEnd }, (_, i) => i));
   });
 
+  it("caps a page at about 1 MiB and says where to read on, so a page of long lines is never huge", async () => {
+    const big = await h.app.inject({
+      method: "POST",
+      url: "/api/apps",
+      headers: bearer(h.alice.token),
+      payload: sampleApp("biglog"),
+    });
+    const bigId = big.json().id as string;
+    const long = (i: number): LogRecord => ({ ...line(i), appId: bigId, line: `${i} ${"x".repeat(10_000)}` });
+    await logs.append(
+      bigId,
+      Array.from({ length: 300 }, (_, i) => long(i)),
+    );
+    const read = (from: number) =>
+      h.app.inject({ url: `/api/apps/biglog/logs?from=${from}&limit=10000`, headers: bearer(h.alice.token) });
+    const first = await read(0);
+    expect(first.statusCode).toBe(200);
+    expect(first.body.length).toBeLessThanOrEqual(1024 * 1024 + 16 * 1024);
+    const page = first.json<{ records: { offset: number }[]; next: number; truncated?: true }>();
+    expect(page.truncated).toBe(true);
+    expect(page.next).toBe(page.records.length);
+    // Reading on from each `next` gets every line once, in order.
+    const offsets = page.records.map((r) => r.offset);
+    for (let from = page.next, more = true; more; ) {
+      const next = (await read(from)).json<{
+        records: { offset: number }[];
+        next: number;
+        truncated?: true;
+      }>();
+      offsets.push(...next.records.map((r) => r.offset));
+      more = next.truncated === true;
+      from = next.next;
+    }
+    expect(offsets).toEqual(Array.from({ length: 300 }, (_, i) => i));
+  });
+
   it("refuses a stranger before the upgrade", async () => {
     const status = await new Promise<number>((resolve) => {
       const ws = new WebSocket(`${base}/api/apps/logged/logs/stream`, { headers: bearer(h.bob.token) });

@@ -64,7 +64,15 @@ export function logRoutes(deps: ApiDeps & { readonly logs: LogStore }): FastifyP
           params: appNameParams,
           querystring: logsQuery,
           response: {
-            200: z.object({ records: z.array(recordView), next: z.number().int(), end: z.number().int() }),
+            200: z.object({
+              records: z.array(recordView),
+              next: z.number().int(),
+              end: z.number().int(),
+              truncated: z
+                .literal(true)
+                .optional()
+                .describe("The page stopped at its byte limit; read on from next"),
+            }),
             ...commonErrors,
           },
         },
@@ -72,7 +80,7 @@ export function logRoutes(deps: ApiDeps & { readonly logs: LogStore }): FastifyP
       async (request) => {
         const found = await getApp(db, requireUser(request).id, request.params.name);
         const result = await logs.read(found.id, withoutUndefined(request.query));
-        return { records: result.records.map(toView), next: result.next, end: result.end };
+        return capPage(result.records.map(toView), result.next, result.end);
       },
     );
 
@@ -110,6 +118,25 @@ export function logRoutes(deps: ApiDeps & { readonly logs: LogStore }): FastifyP
       },
     );
   };
+}
+
+/** A log page's records stop short of this many bytes of JSON; `next` then resumes after the last one sent. */
+export const PAGE_BYTE_LIMIT = 1024 * 1024;
+
+/**
+ * Caps a page's size: 10,000 lines of 16 KiB each would be a 160 MB answer held in memory at once. The
+ * first record always goes, so a page always makes progress.
+ */
+export function capPage(records: z.infer<typeof recordView>[], next: number, end: number) {
+  let bytes = 0;
+  for (let i = 0; i < records.length; i++) {
+    bytes += JSON.stringify(records[i]).length + 1;
+    const record = records[i];
+    if (bytes > PAGE_BYTE_LIMIT && i > 0 && record) {
+      return { records: records.slice(0, i), next: record.offset, end, truncated: true as const };
+    }
+  }
+  return { records, next, end };
 }
 
 function eventView(event: LogEvent) {

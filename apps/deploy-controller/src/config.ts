@@ -18,6 +18,9 @@ const schema = z
       .includes("{app}", { message: "KLI8NT_APP_URL_TEMPLATE must contain {app}" })
       .default("http://{app}.localhost:8000"),
     KLI8NT_ROUTER_PORT: z.coerce.number().int().min(0).max(65535).default(8000),
+    // Router limits (ADR 0139): client connections at once, and how long a request body may stall.
+    KLI8NT_ROUTER_MAX_CONNECTIONS: z.coerce.number().int().min(1).max(1_000_000).default(10_000),
+    KLI8NT_ROUTER_BODY_TIMEOUT_SECONDS: z.coerce.number().min(1).max(3600).default(30),
     // Seconds between two looks at every app (crashed releases restarted, deleted apps removed).
     KLI8NT_RESYNC_SECONDS: z.coerce.number().min(0.1).max(3600).default(5),
     PATH: z.string().default("/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"),
@@ -34,6 +37,8 @@ const schema = z
       appMemory: env.KLI8NT_APP_MEMORY,
       appUrlTemplate: env.KLI8NT_APP_URL_TEMPLATE,
       routerPort: env.KLI8NT_ROUTER_PORT,
+      routerMaxConnections: env.KLI8NT_ROUTER_MAX_CONNECTIONS,
+      routerBodyTimeoutMs: env.KLI8NT_ROUTER_BODY_TIMEOUT_SECONDS * 1000,
       resyncMs: env.KLI8NT_RESYNC_SECONDS * 1000,
       /** What runtime clients (podman, app processes) inherit from the platform: nothing secret. */
       hostEnv: { PATH: env.PATH, HOME: env.HOME } as Readonly<Record<string, string>>,

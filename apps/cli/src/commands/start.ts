@@ -81,6 +81,8 @@ async function startPlatform(configs: Configs, logger: Logger): Promise<Platform
   const routes = new MemoryRouteTable();
   const router = await createRouter({
     port: configs.deploy.routerPort,
+    maxConnections: configs.deploy.routerMaxConnections,
+    bodyTimeoutMs: configs.deploy.routerBodyTimeoutMs,
     table: routes,
     logger: logger.child({ component: "router" }),
   });

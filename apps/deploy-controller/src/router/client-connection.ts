@@ -19,6 +19,11 @@ export interface ConnectionOptions {
   readonly headersTimeoutMs: number;
   /** How long a keep-alive connection may sit idle between requests. */
   readonly keepAliveTimeoutMs: number;
+  /**
+   * How long a request body may go without a byte while the router wants it (slow-loris bodies); answered
+   * with 408 unless the app already answered. Time the router itself holds the body back does not count.
+   */
+  readonly bodyTimeoutMs: number;
   /** The router's sweep clock: the deadlines are checked by its sweep (sweep-clock.ts). */
   readonly clock: SweepClock;
 }
@@ -49,7 +54,7 @@ export class ClientConnection implements ResponseOwner {
   #held = false;
   #bodyPaused = false;
   #deadline = 0;
-  #deadlineKind: "head" | "idle" = "head";
+  #deadlineKind: "head" | "idle" | "body" = "head";
 
   constructor(
     readonly socket: Socket,
@@ -60,12 +65,17 @@ export class ClientConnection implements ResponseOwner {
     this.#parser = new RequestParser(
       {
         onHead: (head) => this.#onHead(head),
-        onBody: (chunk) => this.#reading?.body.push(chunk),
+        onBody: (chunk) => {
+          // A field write per chunk: the sweep compares it (sweep-clock.ts), no timer is touched.
+          this.#deadline = options.clock.deadline(options.bodyTimeoutMs);
+          this.#reading?.body.push(chunk);
+        },
         onComplete: () => {
           this.#reading?.body.end();
           this.#reading = null;
           // A body that outlasted its response: the idle time starts now, not at the response's end.
           if (this.#queue.length === 0) this.#arm("idle", options.keepAliveTimeoutMs);
+          else if (this.#deadlineKind === "body") this.#deadline = 0;
         },
       },
       options.maxHeaderSize,
@@ -99,7 +109,8 @@ export class ClientConnection implements ResponseOwner {
     if (turn?.kind === "http") turn.res.observer?.onSweep(now);
     if (this.#deadline === 0 || now < this.#deadline || this.#handedOver) return;
     this.#deadline = 0;
-    if (this.#deadlineKind === "idle" || this.#queue.length > 0) this.socket.destroy();
+    if (this.#deadlineKind === "body") this.#bodyTimedOut();
+    else if (this.#deadlineKind === "idle" || this.#queue.length > 0) this.socket.destroy();
     else this.#fail(408);
   }
 
@@ -145,6 +156,7 @@ export class ClientConnection implements ResponseOwner {
     if (!head.keepAlive) this.#closing = true;
     const turn: Turn = { kind: "http", req, res: new ClientResponse(this, req) };
     this.#reading = req;
+    this.#arm("body", this.options.bodyTimeoutMs);
     this.#queue.push(turn);
     if (this.#queue.length === 1) this.#start(turn);
     else this.#flow();
@@ -193,7 +205,6 @@ export class ClientConnection implements ResponseOwner {
     else {
       // Still reading the body of the request just answered: no idle time yet (onComplete starts it).
       if (this.#reading === null) this.#arm("idle", this.options.keepAliveTimeoutMs);
-      else this.#deadline = 0;
       this.#flow();
     }
   }
@@ -212,8 +223,32 @@ export class ClientConnection implements ResponseOwner {
   /** Reads while the answered request's body is wanted and nothing waits behind it. */
   #flow(): void {
     if (this.#handedOver || this.#held) return;
-    if (this.#bodyPaused || this.#queue.length > 1) this.socket.pause();
+    const paused = this.#bodyPaused || this.#queue.length > 1;
+    if (paused) this.socket.pause();
     else this.socket.resume();
+    // The body deadline runs only while the router reads: a client is not slow while it is held back.
+    if (this.#reading !== null && this.#deadlineKind === "body") {
+      this.#deadline = paused ? 0 : this.options.clock.deadline(this.options.bodyTimeoutMs);
+    }
+  }
+
+  /**
+   * A request body stalled: 408 if the app has not answered yet (the page goes out before the upstream
+   * exchange is dropped, so nothing else is written after it), else the connection is cut.
+   */
+  #bodyTimedOut(): void {
+    const reading = this.#reading;
+    const turn = this.#queue[0];
+    const answered = turn?.kind === "http" && turn.req === reading && turn.res.headersSent;
+    this.#stopReading();
+    this.#reading = null;
+    if (!answered && this.socket.writable) {
+      this.socket.end(rawResponse(clientErrorPage(408), reading?.headers.accept));
+    } else {
+      this.socket.destroy();
+    }
+    reading?.body.abort();
+    this.#arm("idle", this.options.keepAliveTimeoutMs);
   }
 
   /** A request the parser cannot read: answered in its turn with a page, then the connection closes. */
@@ -226,7 +261,7 @@ export class ClientConnection implements ResponseOwner {
     if (this.#queue.length === 1) this.#start(turn);
   }
 
-  #arm(kind: "head" | "idle", ms: number): void {
+  #arm(kind: "head" | "idle" | "body", ms: number): void {
     this.#deadlineKind = kind;
     this.#deadline = this.options.clock.deadline(ms);
   }

@@ -65,14 +65,14 @@ describe("router: routing and forwarded headers", () => {
     expect(namesIn(echo.raw).filter((n) => n === "host")).toHaveLength(1);
   });
 
-  it("sets X-Forwarded-For/-Proto/-Host/-Port, appending to a client's X-Forwarded-For", async () => {
+  it("sets X-Forwarded-For/-Proto/-Host/-Port, overwriting what the client sent (ADR 0139)", async () => {
     const reply = await send({
       port: router.port,
       host: `alpha.localhost:${router.port}`,
       headers: { "x-forwarded-for": "203.0.113.9", "x-forwarded-proto": "https", "x-forwarded-host": "evil" },
     });
     const h = (JSON.parse(reply.body) as Echo).headers;
-    expect(h["x-forwarded-for"]).toBe("203.0.113.9, 127.0.0.1");
+    expect(h["x-forwarded-for"]).toBe("127.0.0.1");
     expect(h["x-forwarded-proto"]).toBe("http");
     expect(h["x-forwarded-host"]).toBe(`alpha.localhost:${router.port}`);
     expect(h["x-forwarded-port"]).toBe(String(router.port));

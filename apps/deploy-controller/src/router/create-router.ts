@@ -2,7 +2,9 @@ import { type AddressInfo, createServer, type Server, type Socket } from "node:n
 import { UnavailableError } from "@kli8nt/core";
 import type { RouteTable } from "../routes.ts";
 import { ClientConnection, type ConnectionOptions } from "./client-connection.ts";
+import { rawResponse } from "./pages.ts";
 import { createHandlers } from "./request-handlers.ts";
+import { routerBusyPage } from "./status-pages.ts";
 import { SweepClock } from "./sweep-clock.ts";
 import { type ProxyContext, type RouterLogger, silentLogger } from "./types.ts";
 import { UpstreamPool } from "./upstream-pool.ts";
@@ -29,6 +31,13 @@ export interface RouterOptions {
   readonly headersTimeoutMs?: number;
   /** How long a keep-alive connection may sit idle between requests. Default 5 s. */
   readonly keepAliveTimeoutMs?: number;
+  /** How long a request body may go without a byte before a 408 (slow-loris bodies). Default 30 s. */
+  readonly bodyTimeoutMs?: number;
+  /**
+   * Most client connections at once (including upgraded ones); one more is answered with a 503 page and
+   * closed. Default 10 000 (`KLI8NT_ROUTER_MAX_CONNECTIONS`).
+   */
+  readonly maxConnections?: number;
   /** How long close() lets in-flight requests finish before cutting them. Default 5000 ms. */
   readonly closeGraceMs?: number;
 }
@@ -58,8 +67,10 @@ export async function createRouter(options: RouterOptions): Promise<Router> {
   const headersTimeoutMs = options.headersTimeoutMs ?? 30_000;
   // node:http's default.
   const keepAliveTimeoutMs = options.keepAliveTimeoutMs ?? 5000;
+  const bodyTimeoutMs = options.bodyTimeoutMs ?? 30_000;
+  const maxConnections = options.maxConnections ?? 10_000;
   const clock = new SweepClock(
-    SweepClock.intervalFor([responseTimeoutMs, headersTimeoutMs, keepAliveTimeoutMs]),
+    SweepClock.intervalFor([responseTimeoutMs, headersTimeoutMs, keepAliveTimeoutMs, bodyTimeoutMs]),
   );
   const ctx: ProxyContext = { pool, connectTimeoutMs, responseTimeoutMs, clock, logger };
   const upgraded = new Set<Socket>();
@@ -71,6 +82,7 @@ export async function createRouter(options: RouterOptions): Promise<Router> {
     maxHeaderSize: options.maxHeaderSize ?? 16 * 1024,
     headersTimeoutMs,
     keepAliveTimeoutMs,
+    bodyTimeoutMs,
     clock,
   };
   const forget = (c: ClientConnection): void => {
@@ -78,6 +90,10 @@ export async function createRouter(options: RouterOptions): Promise<Router> {
   };
   // Half-open: a client may send its request, shut its side and still wait for the answer.
   const server: Server = createServer({ noDelay: true, allowHalfOpen: true }, (socket) => {
+    if (connections.size + upgraded.size >= maxConnections) {
+      refuseConnection(socket);
+      return;
+    }
     connections.add(new ClientConnection(socket, handlers, connectionOptions, forget));
   });
   // One timer for every deadline of every connection, instead of timers per request (sweep-clock.ts).
@@ -137,4 +153,13 @@ async function closeRouter(
   await closed;
   clearTimeout(cut);
   pool.destroy();
+}
+
+/** Over the connection cap: a 503 page the client can read (not a reset), then the socket closes. */
+function refuseConnection(socket: Socket): void {
+  socket.on("error", () => socket.destroy());
+  socket.setTimeout(5000, () => socket.destroy());
+  socket.end(rawResponse(routerBusyPage(), undefined));
+  // Whatever the client sends is read and dropped, so its request does not turn the close into a reset.
+  socket.resume();
 }

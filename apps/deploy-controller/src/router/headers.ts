@@ -18,7 +18,8 @@ const HOP_BY_HOP = new Set([
   "expect",
 ]);
 
-// The router is the edge: what a client claims in these is replaced; X-Forwarded-For is appended to.
+// The router is the edge: what a client claims in these is replaced, X-Forwarded-For too (ADR 0139): a
+// client-sent chain would let any visitor pick the address an app logs, rate-limits or allow-lists.
 const FORWARDED = new Set(["x-forwarded-for", "x-forwarded-proto", "x-forwarded-host", "x-forwarded-port"]);
 const NONE = new Set<string>();
 
@@ -65,16 +66,9 @@ function dropped(lower: string | undefined, named: Set<string> | undefined, skip
   return lower !== undefined && (HOP_BY_HOP.has(lower) || skip.has(lower) || named?.has(lower) === true);
 }
 
-/** X-Forwarded-For as the edge sets it: the client's chain, with the client appended. */
-function forwardedFor(req: ProxyRequest): string {
-  // Repeated X-Forwarded-For lines are already joined with ", " (proxy-request.ts).
-  const prior = req.headers["x-forwarded-for"];
-  return prior === undefined ? req.edge.remoteAddress : `${prior}, ${req.edge.remoteAddress}`;
-}
-
 /** X-Forwarded-* as the edge sets them: [name, value, …]. */
 function forwardedFields(req: ProxyRequest): string[] {
-  const fields = ["x-forwarded-for", forwardedFor(req), "x-forwarded-proto", req.edge.proto];
+  const fields = ["x-forwarded-for", req.edge.remoteAddress, "x-forwarded-proto", req.edge.proto];
   if (req.headers.host !== undefined) fields.push("x-forwarded-host", req.headers.host);
   fields.push("x-forwarded-port", req.edge.port);
   return fields;

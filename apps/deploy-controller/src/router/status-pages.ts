@@ -33,6 +33,18 @@ export function badRequestPage(reason: string): StatusPage {
   };
 }
 
+/** The router holds as many client connections as it may (RouterOptions.maxConnections). */
+export function routerBusyPage(): StatusPage {
+  return {
+    status: 503,
+    code: "ROUTER_BUSY",
+    title: "Too many connections",
+    detail: "The router is holding as many connections as it is allowed to.",
+    hint: "Try again in a few seconds.",
+    retryAfterSeconds: 5,
+  };
+}
+
 export function clientErrorPage(status: 400 | 408 | 431): StatusPage {
   const detail =
     status === 431

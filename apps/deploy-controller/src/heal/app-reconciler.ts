@@ -84,13 +84,12 @@ async function removeApp(
     deps.capture?.stop(i.deploymentId);
     await deps.runtime.stop(i.deploymentId);
   }
-  if (instances.length > 0) {
-    await deps.removeArtifacts?.(appName);
-    deps.logger.info(
-      { app: appName, removed: instances.map((i) => i.deploymentId) },
-      "Removed deleted app's releases",
-    );
-  }
+  // Also when no instance was left (it had crashed): the images are the app's all the same.
+  await deps.removeArtifacts?.(appName);
+  deps.logger.info(
+    { app: appName, removed: instances.map((i) => i.deploymentId) },
+    "Removed deleted app's releases",
+  );
   return {};
 }
 

@@ -5,11 +5,12 @@ import { deploymentRoutes } from "./deployment-routes.ts";
 import { hookRoutes } from "./hook-routes.ts";
 import { parseParams, readBody, sendGitHubError, tokenFromRequest } from "./http-io.ts";
 import type { Urls } from "./json-shapes.ts";
+import { orgRoutes } from "./org-routes.ts";
 import { repoRoutes } from "./repo-routes.ts";
 import type { FakeStore, FakeToken, RateLimitState } from "./store.ts";
 import type { WebhookSender } from "./webhook-delivery.ts";
 
-const ROUTES: ApiRoute[] = [...repoRoutes, ...deploymentRoutes, ...hookRoutes];
+const ROUTES: ApiRoute[] = [...repoRoutes, ...deploymentRoutes, ...hookRoutes, ...orgRoutes];
 
 export interface ApiServerDeps {
   store: FakeStore;

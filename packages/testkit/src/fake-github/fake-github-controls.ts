@@ -77,6 +77,12 @@ export function createFakeGitHubControls(deps: ControlDeps): Controls {
       return { id: user.id, login: user.login, token };
     },
     issueToken,
+    addOrgMember(org, login) {
+      const key = org.toLowerCase();
+      const members = store.orgMembers.get(key) ?? new Set<string>();
+      members.add(login.toLowerCase());
+      store.orgMembers.set(key, members);
+    },
     addOAuthApp(spec) {
       const app = {
         clientId: spec.clientId ?? `Ov23li${randomBytes(7).toString("hex")}`,

@@ -85,6 +85,8 @@ export interface FakeGitHub {
   gitUrl: string;
   addUser(spec: UserSpec): { id: number; login: string; token: string };
   issueToken(login: string, opts?: { scopes?: string[]; expiresInMs?: number }): string;
+  /** Makes `login` a (private) member of the organization `org`, creating the org on first use. */
+  addOrgMember(org: string, login: string): void;
   addOAuthApp(spec: OAuthAppSpec): FakeOAuthApp;
   /** The account the fake's consent page acts for (first added user by default). */
   signInAs(login: string): void;

@@ -31,6 +31,20 @@ describe("fake GitHub speaks GitHub's wire formats", () => {
   const api = (path: string, init: RequestInit = {}) => fetch(`${gh.apiUrl}${path}`, init);
   const auth = (t: string) => ({ headers: { authorization: `token ${t}` } });
 
+  it("checks org membership as GitHub does: 204 member, 404 not, 302 for a caller outside the org", async () => {
+    const amy = gh.addUser({ login: "amy-org" }).token;
+    const out = gh.addUser({ login: "outsider" }).token;
+    gh.addOrgMember("Acme", "amy-org");
+    gh.addOrgMember("acme", "zed");
+    expect((await api("/orgs/acme/members/zed", auth(amy))).status).toBe(204);
+    expect((await api("/orgs/acme/members/outsider", auth(amy))).status).toBe(404);
+    const redirected = await api("/orgs/acme/members/amy-org", { ...auth(out), redirect: "manual" });
+    expect(redirected.status).toBe(302);
+    expect(redirected.headers.get("location")).toContain("/orgs/acme/public_members/amy-org");
+    expect((await api("/orgs/nobody/members/zed", auth(amy))).status).toBe(404);
+    expect((await api("/orgs/acme/members/zed")).status).toBe(401);
+  });
+
   it("answers errors as GitHub does: 401 Bad credentials, 401 without auth, 404 for a hidden repo", async () => {
     const bad = await api("/user", auth("gho_nope"));
     expect(bad.status).toBe(401);

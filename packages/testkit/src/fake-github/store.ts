@@ -128,6 +128,8 @@ export interface WebhookDelivery {
 /** The fake's whole in-memory state. */
 export class FakeStore {
   readonly users = new Map<string, FakeUser>();
+  /** Organization (lowercased) → its members' logins (lowercased). */
+  readonly orgMembers = new Map<string, Set<string>>();
   readonly tokens = new Map<string, FakeToken>();
   readonly refreshTokens = new Map<string, FakeRefreshToken>();
   readonly apps = new Map<string, FakeOAuthApp>();

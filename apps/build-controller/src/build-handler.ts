@@ -2,7 +2,13 @@ import type { BuildRequested, Deployment, DeployRequested } from "@kli8nt/core";
 import { type Db, enqueueMessage, type Tx } from "@kli8nt/db";
 import type { BuildLogSink } from "./build-log-sink.ts";
 import type { Builder } from "./builder.ts";
-import { appPort, loadDeployment, moveDeployment, newerDeployment } from "./deployment-rows.ts";
+import {
+  appBuildSettings,
+  appPort,
+  loadDeployment,
+  moveDeployment,
+  newerDeployment,
+} from "./deployment-rows.ts";
 import { isBuildError } from "./errors.ts";
 import { prepareBuild } from "./prepare-build.ts";
 import { progressMessage } from "./progress.ts";
@@ -164,11 +170,14 @@ async function build(deps: BuildDeps, message: BuildRequested): Promise<BuildRes
   });
   try {
     onLine("stdout", `Checked out ${workspace.commitSha}`);
+    const overrides = await appBuildSettings(deps.db, message.appId);
     const prepared = await prepareBuild(
       workspace.dir,
       workspace.scratch,
       message.repository.rootDir,
       settings.baseImages,
+      undefined,
+      overrides,
     );
     const { plan } = prepared;
     onLine(
@@ -182,6 +191,7 @@ async function build(deps: BuildDeps, message: BuildRequested): Promise<BuildRes
       contextDir: prepared.contextDir,
       dockerfile: prepared.dockerfile,
       plan,
+      target: overrides.buildTarget,
       scratchDir: workspace.scratch,
       timeoutMs: settings.buildTimeoutMs,
       onLine,

@@ -10,6 +10,8 @@ export interface BuildInput {
   /** Rendered or the repository's own Dockerfile (outside the context when rendered). */
   readonly dockerfile: string;
   readonly plan: BuildPlan;
+  /** The Dockerfile stage to build (the app's settings), else the last one. */
+  readonly target?: string | undefined;
   /** A directory outside the context the builder may write to; removed with the workspace. */
   readonly scratchDir: string;
   readonly timeoutMs: number;

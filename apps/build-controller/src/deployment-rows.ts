@@ -1,4 +1,4 @@
-import { type Deployment, type DeploymentState, isKli8ntError } from "@kli8nt/core";
+import { type BuildSettings, type Deployment, type DeploymentState, isKli8ntError } from "@kli8nt/core";
 import {
   type Db,
   schema,
@@ -21,6 +21,15 @@ export async function appPort(db: Db, appId: string): Promise<number | null> {
     .from(schema.apps)
     .where(eq(schema.apps.id, appId));
   return row?.port ?? null;
+}
+
+/** The app's settings that override the build plan (empty when it is gone or has none). */
+export async function appBuildSettings(db: Db, appId: string): Promise<BuildSettings> {
+  const [row] = await db
+    .select({ buildSettings: schema.apps.buildSettings })
+    .from(schema.apps)
+    .where(eq(schema.apps.id, appId));
+  return row?.buildSettings ?? {};
 }
 
 export type TransitionResult =

@@ -1,6 +1,13 @@
 import { realpath, rm, stat, writeFile } from "node:fs/promises";
 import { join, resolve, sep } from "node:path";
-import { type BuildPlan, detect, type RegistryConfig, render } from "@kli8nt/buildplan";
+import {
+  type BuildPlan,
+  detect,
+  detectOptionsFromSettings,
+  type RegistryConfig,
+  render,
+} from "@kli8nt/buildplan";
+import type { BuildSettings } from "@kli8nt/core";
 import { BuildError } from "./errors.ts";
 import { resolveInRepo } from "./repo-path.ts";
 
@@ -21,6 +28,7 @@ export async function prepareBuild(
   rootDir: string,
   baseImages: Readonly<Record<string, string>>,
   registry?: RegistryConfig,
+  settings: BuildSettings = {},
 ): Promise<PreparedBuild> {
   const lexical = resolve(checkout, rootDir || ".");
   if (lexical !== checkout && !lexical.startsWith(checkout + sep)) {
@@ -34,13 +42,15 @@ export async function prepareBuild(
   }
   let plan: BuildPlan;
   try {
-    plan = await detect(contextDir);
+    plan = await detect(contextDir, detectOptionsFromSettings(settings));
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     throw new BuildError("STACK_UNDETECTED", message, { cause: error });
   }
   if (plan.provider === "dockerfile") {
-    const dockerfile = await resolveInRepo(checkoutReal, join(contextDir, "Dockerfile"), "The Dockerfile");
+    // The file detection chose: Dockerfile, Containerfile or the path the app's settings give.
+    const name = plan.manifests[0] ?? "Dockerfile";
+    const dockerfile = await resolveInRepo(checkoutReal, join(contextDir, name), `The ${name}`);
     return { contextDir, dockerfile, plan };
   }
   const rendered = render(plan, registry ? { baseImages, registry } : { baseImages });

@@ -75,7 +75,13 @@ function dockerfilePlan(name: string): BuildPlan {
  */
 export async function detect(dir: string, options: DetectOptions = {}): Promise<BuildPlan> {
   const tree = await RepoTree.open(dir, options.maxFileBytes);
-  const own = (await existing(tree, ["Dockerfile", "Containerfile"]))[0];
+  const own = options.dockerfile ?? (await existing(tree, ["Dockerfile", "Containerfile"]))[0];
+  if (options.dockerfile !== undefined && !(await tree.isFile(options.dockerfile))) {
+    throw new BuildPlanError(
+      "REPO_UNREADABLE",
+      `the app's settings name ${options.dockerfile} as the Dockerfile, and the repository has no such file`,
+    );
+  }
   let plan = own !== undefined ? dockerfilePlan(own) : await detectProvider(tree);
   if (plan === null) {
     throw new BuildPlanError(

@@ -1,3 +1,4 @@
+export { detectOptionsFromSettings } from "./detect/app-settings.ts";
 export { detect } from "./detect.ts";
 export { BuildPlanError, type BuildPlanErrorCode, LOOKED_FOR } from "./errors.ts";
 export { type BaseImageKey, baseImage } from "./render/base-images.ts";

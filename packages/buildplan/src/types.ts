@@ -91,6 +91,8 @@ export interface PlanOverrides {
 export interface DetectOptions {
   /** App settings; they win over kli8nt.json and detection. */
   settings?: PlanOverrides;
+  /** A Dockerfile (or Containerfile) path from the app's settings: used unchanged, detection skipped. */
+  dockerfile?: string;
   /** Largest file read, in bytes (default 1 MiB); bigger files are ignored with a warning. */
   maxFileBytes?: number;
 }

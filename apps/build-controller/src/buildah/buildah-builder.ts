@@ -77,6 +77,7 @@ function buildahArgs(options: BuildahOptions, input: BuildInput, iidFile: string
     iidFile,
     "-f",
     input.dockerfile,
+    ...(input.target ? ["--target", input.target] : []),
     "-t",
     imageTag(options.imagePrefix, input.appName, input.deploymentId),
     input.contextDir,

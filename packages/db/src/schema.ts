@@ -225,3 +225,16 @@ export const githubDeployments = pgTable("github_deployments", {
   lastState: text("last_state"),
   updatedAt: updatedAt(),
 });
+
+/**
+ * GitHub sign-ins waiting for (or given) an administrator's approval, when no allow-list is configured
+ * (ADR 0133). Keyed by the lowercased GitHub login; `github_id` pins the account once it has tried.
+ */
+export const signInApprovals = pgTable("sign_in_approvals", {
+  login: text("login").primaryKey(),
+  githubId: bigint("github_id", { mode: "number" }),
+  status: text("status", { enum: ["pending", "approved"] }).notNull(),
+  requestedAt: createdAt(),
+  decidedAt: at("decided_at"),
+  decidedBy: text("decided_by").references(() => users.id, { onDelete: "set null" }),
+});

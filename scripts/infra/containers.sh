@@ -98,6 +98,31 @@ ENV PATH=/usr/local/go/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sb
 RUN apt-get update && apt-get install -y --no-install-recommends python3 python3-venv python3-pip python3-dev python-is-python3 && rm -rf /var/lib/apt/lists/*"
   containers_derive caddy:2 "FROM $d
 RUN apt-get update && apt-get install -y --no-install-recommends caddy && rm -rf /var/lib/apt/lists/*"
+  containers_compiled_images
+}
+
+# JDK/JRE 17 from Debian (bookworm's newest; Spring Boot 3 needs 17): the JDK image serves the jdk, maven and
+# gradle keys (wrappers bring their own Maven/Gradle), the JRE image the runtime stage.
+# Rust from the host's toolchain (bookworm's rustc 1.63 is too old for today's crates), plus gcc as linker.
+containers_compiled_images() {
+  local d=$CONTAINERS_PREFIX/debian:bookworm
+  containers_derive jdk:17 "FROM $d
+RUN apt-get update && apt-get install -y --no-install-recommends openjdk-17-jdk-headless && rm -rf /var/lib/apt/lists/*"
+  containers_derive jre:17 "FROM $d
+RUN apt-get update && apt-get install -y --no-install-recommends openjdk-17-jre-headless && rm -rf /var/lib/apt/lists/*"
+  if ! image_present "$CONTAINERS_PREFIX/rust:1"; then
+    local sysroot rctx
+    sysroot=$(rustc --print sysroot 2>/dev/null) || { log "no host rustc: cannot build $CONTAINERS_PREFIX/rust:1"; return 1; }
+    rctx=$(mktemp -d /tmp/kli8nt-rustctx.XXXXXX)
+    mkdir -p "$rctx/usr/local/bin" "$rctx/usr/local/lib"
+    cp -a "$sysroot/bin/rustc" "$sysroot/bin/cargo" "$rctx/usr/local/bin/"
+    cp -a "$sysroot/lib/." "$rctx/usr/local/lib/"
+    containers_derive rust:1 "FROM $d
+RUN apt-get update && apt-get install -y --no-install-recommends gcc libc6-dev ca-certificates && rm -rf /var/lib/apt/lists/*
+COPY usr /usr
+ENV CARGO_HOME=/usr/local/cargo" "$rctx"
+    rm -rf "$rctx"
+  fi
 }
 
 start_containers() {
@@ -105,7 +130,7 @@ start_containers() {
   containers_images
   local p=$CONTAINERS_PREFIX
   export KLI8NT_TEST_CONTAINERS=1
-  export KLI8NT_TEST_BASE_IMAGES="{\"node\":\"$p/node:20\",\"python\":\"$p/python:3\",\"go\":\"$p/go:1\",\"caddy\":\"$p/caddy:2\",\"distroless-static\":\"$p/debian:bookworm\",\"debian\":\"$p/debian:bookworm\"}"
+  export KLI8NT_TEST_BASE_IMAGES="{\"node\":\"$p/node:20\",\"python\":\"$p/python:3\",\"go\":\"$p/go:1\",\"caddy\":\"$p/caddy:2\",\"distroless-static\":\"$p/debian:bookworm\",\"debian\":\"$p/debian:bookworm\",\"jdk\":\"$p/jdk:17\",\"maven\":\"$p/jdk:17\",\"gradle\":\"$p/jdk:17\",\"jre\":\"$p/jre:17\",\"rust\":\"$p/rust:1\"}"
   KLI8NT_TEST_NPM_REGISTRY=$(npm config get registry 2>/dev/null)
   export KLI8NT_TEST_NPM_REGISTRY
   export KLI8NT_TEST_CA_FILE=${KLI8NT_TEST_CA_FILE:-/etc/ssl/certs/ca-certificates.crt}

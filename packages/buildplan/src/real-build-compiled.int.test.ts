@@ -10,11 +10,18 @@ if (cenv === null && process.env.CI === "true") {
     "KLI8NT_TEST_CONTAINERS/KLI8NT_TEST_BASE_IMAGES missing: run start_containers (scripts/infra/containers.sh)",
   );
 }
-const serve = (name: string, check: Parameters<typeof withServedSample>[3]) => {
+const serve = (
+  name: string,
+  check: Parameters<typeof withServedSample>[3],
+  args: Record<string, string> = {},
+) => {
   if (cenv === null) throw new Error("start_containers has not run");
   const dir = join(import.meta.dirname, "..", "fixtures", name);
-  return withServedSample(dir, `localhost/kli8nt-test/${name}:latest`, cenv, check);
+  return withServedSample(dir, `localhost/kli8nt-test/${name}:latest`, cenv, check, args);
 };
+// Maven Central under its other host name: proves the mirror settings (settings.xml, mvnw's MVNW_REPOURL)
+// are read, with no mirror server of our own. KLI8NT_TEST_MAVEN_MIRROR points elsewhere when needed.
+const MAVEN_MIRROR = process.env.KLI8NT_TEST_MAVEN_MIRROR ?? "https://repo1.maven.org/maven2";
 
 describe.skipIf(cenv === null)("real compiled builds (buildah + podman)", { timeout: 900_000 }, () => {
   it("Gin app loading templates/*.html and static/ from its working directory; Heroku's bin/<name> Procfile", async () => {
@@ -38,6 +45,30 @@ describe.skipIf(cenv === null)("real compiled builds (buildah + podman)", { time
       expect(page.status).toBe(200);
       expect(page.body).toMatch(/^hello from a go 1.14 module, built by go1\.\d+/);
       console.info(`sample-go-legacy built in ${s.buildMs} ms`);
+    });
+  });
+
+  it("Spring Boot, jar-based Maven wrapper (.mvn/wrapper/maven-wrapper.jar) through a Maven mirror; Heroku's java -jar target/… Procfile", async () => {
+    await serve(
+      "sample-spring-maven",
+      async (s) => {
+        expect(s.plan).toMatchObject({ provider: "java", framework: "spring-boot", keepRepoFiles: false });
+        expect(s.plan.start).toBe("java -Dserver.port=$PORT $JAVA_OPTS -jar /app/app.jar");
+        expect(await s.get("/")).toEqual({ status: 200, body: "hello from spring boot on java 17\n" });
+        console.info(`sample-spring-maven built in ${s.buildMs} ms`);
+      },
+      { MAVEN_MIRROR },
+    );
+  });
+
+  it("Rust axum from crates.io: the dependency layer, then the real binary reading static/ from its working directory", async () => {
+    await serve("sample-rust-axum", async (s) => {
+      expect(s.plan).toMatchObject({ provider: "rust", keepRepoFiles: true, start: "/usr/local/bin/app" });
+      expect(await s.get("/")).toEqual({
+        status: 200,
+        body: "hello from axum: read from static/ at run time\n",
+      });
+      console.info(`sample-rust-axum built in ${s.buildMs} ms`);
     });
   });
 });

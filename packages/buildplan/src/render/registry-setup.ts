@@ -16,7 +16,7 @@ const JAVA_TRUST = [
   "public class BuildCa{public static void main(String[] a)throws Exception{",
   'Path p=Paths.get(System.getProperty("java.home"),"lib","security","cacerts").toRealPath();char[] pw="changeit".toCharArray();',
   "KeyStore k=KeyStore.getInstance(KeyStore.getDefaultType());try(InputStream in=Files.newInputStream(p)){k.load(in,pw);}",
-  'int i=0;try(InputStream in=new FileInputStream(a[0])){for(Certificate c:CertificateFactory.getInstance("X.509").generateCertificates(in))k.setCertificateEntry("kli8nt-build-ca-"+(i++),c);}',
+  'int i=0;try(InputStream in=new FileInputStream(a[0])){for(java.security.cert.Certificate c:CertificateFactory.getInstance("X.509").generateCertificates(in))k.setCertificateEntry("kli8nt-build-ca-"+(i++),c);}',
   'try(OutputStream o=Files.newOutputStream(p)){k.store(o,pw);}System.out.println("kli8nt: the build JDK trusts "+i+" build CA certificates");}}',
 ];
 
@@ -32,7 +32,8 @@ const quoteLines = (lines: string[]) => lines.map((l) => `'${l}'`).join(" ");
 
 function javaSetup(): string {
   return [
-    'if [ -n "$SSL_CERT_FILE" ] && [ -f "$SSL_CERT_FILE" ]; then',
+    // set -e: a trust store that failed to build must fail here, not as a TLS error three steps later.
+    'set -e; if [ -n "$SSL_CERT_FILE" ] && [ -f "$SSL_CERT_FILE" ]; then',
     `printf '%s\\n' ${quoteLines(JAVA_TRUST)} > /tmp/BuildCa.java && java /tmp/BuildCa.java "$SSL_CERT_FILE" && rm /tmp/BuildCa.java; fi;`,
     'mkdir -p "$HOME/.m2" "$HOME/.gradle/init.d";',
     'if [ -n "$MAVEN_MIRROR" ]; then',

@@ -29,15 +29,17 @@ export async function withServedSample<T>(
   tag: string,
   cenv: ContainerEnv,
   check: (served: ServedSample) => Promise<T>,
+  buildArgs: Record<string, string> = {},
 ): Promise<T> {
   const ctx = await prepareContext(sampleDir, cenv);
   try {
     const started = Date.now();
-    await buildImage(ctx, tag, cenv);
+    const extra = Object.entries(buildArgs).flatMap(([k, v]) => ["--build-arg", `${k}=${v}`]);
+    await buildImage(ctx, tag, cenv, extra);
     const buildMs = Date.now() - started;
     const container = await runImage(tag);
     try {
-      await waitForHttp(`${container.url}/`, 60_000).catch(async (err: Error) => {
+      await waitForHttp(`${container.url}/`, 120_000).catch(async (err: Error) => {
         throw new Error(`${err.message}\ncontainer logs:\n${await container.logs()}`, { cause: err });
       });
       const dockerfile = await readFile(ctx.dockerfilePath, "utf8");

@@ -10,6 +10,7 @@ export const NODE_WEB_FRAMEWORKS = [
   "hono",
   "@nestjs/core",
   "@remix-run/node",
+  "@react-router/node",
   "@sveltejs/kit",
   "astro",
   "vite",
@@ -21,13 +22,20 @@ export const NODE_WEB_FRAMEWORKS = [
 const FRAMEWORKS: [dep: string, id: string][] = [
   ["next", "nextjs"],
   ["nuxt", "nuxt"],
+  ["@react-router/node", "react-router"],
+  ["@react-router/serve", "react-router"],
   ["@remix-run/node", "remix"],
+  ["@remix-run/serve", "remix"],
   ["@sveltejs/kit", "sveltekit"],
   ["astro", "astro"],
   ["@angular/core", "angular"],
   ["react-scripts", "cra"],
   ["@nestjs/core", "nestjs"],
+  ["@vue/cli-service", "vue-cli"],
   ["vite", "vite"],
+  ["parcel", "parcel"],
+  ["webpack-dev-server", "webpack"],
+  ["webpack-cli", "webpack"],
   ["express", "express"],
   ["fastify", "fastify"],
   ["hono", "hono"],
@@ -49,16 +57,17 @@ async function firstText(tree: RepoTree, names: string[]): Promise<string | null
 const quoted = (key: string) => new RegExp(`${key}\\s*:\\s*["'\`]([^"'\`]+)["'\`]`);
 
 /**
- * Where a single-page app's build lands, or null when the framework renders on a server.
+ * Where a single-page app's build lands (bundlers without a server of their own; the meta-frameworks are in
+ * node-server-start.ts), or null when the framework is not an SPA bundler.
  * Reads config files as text (never evaluates them).
  */
 export async function spaOutputDir(
   tree: RepoTree,
   framework: string | null,
-  deps: Record<string, string>,
+  _deps: Record<string, string>,
   buildScript: string | undefined,
 ): Promise<string | null> {
-  const cliOut = buildScript?.match(/--out-?dir[= ](\S+)/i)?.[1];
+  const cliOut = buildScript?.match(/--(?:out|dist)-?dir[= ](\S+)/i)?.[1];
   switch (framework) {
     case "vite": {
       const cfg = await firstText(tree, [
@@ -71,39 +80,11 @@ export async function spaOutputDir(
     }
     case "cra":
       return "build";
-    case "angular":
-      return angularOutput(await tree.readJson("angular.json"));
-    case "astro":
-      // An SSR adapter means a Node server, not static files.
-      return Object.keys(deps).some((d) => d.startsWith("@astrojs/node")) ? null : (cliOut ?? "dist");
-    case "nextjs": {
-      const cfg = await firstText(tree, [
-        "next.config.js",
-        "next.config.mjs",
-        "next.config.ts",
-        "next.config.cjs",
-      ]);
-      if (!cfg || !/output\s*:\s*["']export["']/.test(cfg)) return null;
-      return cfg.match(quoted("distDir"))?.[1] ?? "out";
-    }
+    case "webpack":
+    case "parcel":
+    case "vue-cli":
+      return cliOut ?? "dist";
     default:
       return null;
   }
-}
-
-function angularOutput(angular: Record<string, unknown> | null): string {
-  const projects = angular?.projects;
-  if (projects && typeof projects === "object") {
-    for (const [name, project] of Object.entries(projects as Record<string, unknown>)) {
-      const opts = (project as { architect?: { build?: { options?: { outputPath?: unknown } } } })?.architect
-        ?.build?.options;
-      const out = opts?.outputPath;
-      if (typeof out === "string") return out;
-      if (out && typeof out === "object" && typeof (out as { base?: unknown }).base === "string") {
-        return `${(out as { base: string }).base}/browser`;
-      }
-      return `dist/${name}/browser`;
-    }
-  }
-  return "dist";
 }

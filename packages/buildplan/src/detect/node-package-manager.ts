@@ -9,6 +9,8 @@ export interface NodePackageManager {
   install: string[];
   /** How a package.json script is run: `npm run`, `yarn run`… */
   run: string;
+  /** How a build-time-only package is added: `npm install --no-save`, `pnpm add -D`… */
+  add: string;
   warnings: string[];
 }
 
@@ -27,6 +29,14 @@ const RUN: Record<string, string> = {
   yarn1: "yarn run",
   "yarn-berry": "yarn run",
   bun: "bun run",
+};
+
+const ADD: Record<string, string> = {
+  npm: "npm install --no-save",
+  pnpm: "pnpm add -D",
+  yarn1: "yarn add -D",
+  "yarn-berry": "yarn add -D",
+  bun: "bun add -d",
 };
 
 /** pnpm lockfile header → the pnpm major that writes it. */
@@ -110,6 +120,7 @@ export async function detectNodePackageManager(
     lockfile,
     install: installFor(pm, lockfile !== null, major),
     run: RUN[pm] ?? "npm run",
+    add: ADD[pm] ?? "npm install --no-save",
     warnings,
   };
 }

@@ -1,8 +1,10 @@
 import { basePlan, existing, firstLine, pickVersion, stringRecord, toolVersion } from "../plan-base.ts";
 import type { RepoTree } from "../repo-tree.ts";
 import type { BuildPlan } from "../types.ts";
+import { devServerOf, watcherToNode } from "./node-dev-server.ts";
 import { nodeFramework, spaOutputDir } from "./node-framework.ts";
 import { detectNodePackageManager } from "./node-package-manager.ts";
+import { type FrameworkOutput, frameworkOutput } from "./node-server-start.ts";
 import { STATIC_START } from "./static.ts";
 
 const NODE_MANIFESTS = [
@@ -64,21 +66,81 @@ export async function detectNode(tree: RepoTree, pkg: Record<string, unknown>): 
     ]);
   }
   if (plan.framework === "nextjs") plan.env.NEXT_TELEMETRY_DISABLED = "1";
-  // Rule: an SPA is served by a static server unless package.json has an explicit start script.
-  const spaDir = await spaOutputDir(tree, plan.framework, deps, scripts.build);
-  // `next start` cannot serve a static export, so it does not count as an explicit start script.
-  const explicitStart =
-    scripts.start !== undefined && !(plan.framework === "nextjs" && /^next start\b/.test(scripts.start));
-  if (spaDir !== null && !explicitStart) {
-    plan.provider = "static";
-    plan.staticOutputDir = spaDir;
-    plan.start = STATIC_START;
-    plan.port = 8080;
-    if (scripts.build === undefined) plan.warnings.push(`${plan.framework} app has no build script`);
+  await chooseStart(tree, plan, { scripts, deps, add: pm.add });
+  return plan;
+}
+
+interface StartContext {
+  scripts: Record<string, string>;
+  deps: Record<string, string>;
+  add: string;
+}
+
+/**
+ * Rules, in order: a meta-framework's production output (when the start script is absent, a dev server, or
+ * `next start` where Next.js cannot use it); a dev-server start script → its SPA build served statically;
+ * an SPA without a start script → static; otherwise the start script or entry file.
+ */
+async function chooseStart(tree: RepoTree, plan: BuildPlan, ctx: StartContext): Promise<void> {
+  const { scripts } = ctx;
+  const dev = devServerOf(scripts.start);
+  const output = await frameworkOutput(tree, plan.framework, {
+    deps: ctx.deps,
+    buildScript: scripts.build,
+    add: ctx.add,
+  });
+  if (dev !== null) {
+    plan.warnings.push(
+      `start script "${scripts.start}" runs a development server (${dev}), not a production one; not using it`,
+    );
+  }
+  if (
+    output !== null &&
+    (scripts.start === undefined || dev !== null || nextCannotStart(plan, scripts, output))
+  ) {
+    applyOutput(plan, output, scripts.build);
+  } else if (dev === "nodemon" || dev === "ts-node-dev") {
+    plan.start = watcherToNode(scripts.start ?? "") ?? (await startWithoutScript(tree, {}, false));
+    if (plan.start === null)
+      plan.warnings.push("no entry file for the watcher's server; set a start command");
+  } else {
+    await spaOrStart(tree, plan, ctx, dev);
+  }
+}
+
+/** `next start` cannot serve a static export and refuses standalone output. */
+function nextCannotStart(plan: BuildPlan, scripts: Record<string, string>, output: FrameworkOutput): boolean {
+  if (plan.framework !== "nextjs" || !/^next start\b/.test(scripts.start ?? "")) return false;
+  return output.kind === "static" || output.start.includes("/standalone/");
+}
+
+async function spaOrStart(tree: RepoTree, plan: BuildPlan, ctx: StartContext, dev: string | null) {
+  const spaDir = await spaOutputDir(tree, plan.framework, ctx.deps, ctx.scripts.build);
+  if (dev !== null || (spaDir !== null && ctx.scripts.start === undefined)) {
+    applyOutput(plan, { kind: "static", dir: spaDir ?? "dist", warnings: [] }, ctx.scripts.build);
+    if (dev !== null) {
+      plan.warnings.push(
+        `serving the build output ${plan.staticOutputDir}/ statically, with index.html fallback`,
+      );
+    }
   } else if (plan.start === null) {
     plan.warnings.push("no start script, main file or index.js/server.js; set a start command");
   }
-  return plan;
+}
+
+function applyOutput(plan: BuildPlan, output: FrameworkOutput, buildScript: string | undefined): void {
+  plan.warnings.push(...output.warnings);
+  if (buildScript === undefined) plan.warnings.push(`${plan.framework ?? "node"} app has no build script`);
+  if (output.kind === "static") {
+    plan.provider = "static";
+    plan.staticOutputDir = output.dir;
+    plan.start = STATIC_START;
+    plan.port = 8080;
+    return;
+  }
+  plan.start = output.start;
+  plan.build = [...output.before, ...plan.build, ...output.after];
+  Object.assign(plan.env, output.env);
 }
 
 /** A package.json `build` script, for the Node build stage of Ruby/PHP/Go repositories. */

@@ -23,6 +23,11 @@ usage:
                                save where Kli8nt is and your API token
   kli8nt apps [list]           your apps, their last deployment and URL
   kli8nt apps create <name> --repo <git url> [--branch b] [--root-dir d] [--port p]
+                    [--install-command c] [--build-command c] [--start-command c]
+                    [--dockerfile path] [--target stage] [--health-check-path /p]
+                               no --branch: the repository's own default branch
+  kli8nt apps update <name> [--branch b] [--root-dir d] [--port p] [the settings flags above]
+                               an empty value ("") clears a setting
   kli8nt deploy <app> [--ref r] [--wait]
                                deploy now; --wait streams the build log and ends with the URL
   kli8nt logs <app> [-f] [--phase build|run] [--tail n]

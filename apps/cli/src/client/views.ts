@@ -28,6 +28,8 @@ export interface AppView {
   readonly url: string;
   readonly repository: { readonly url: string; readonly branch: string; readonly rootDir: string };
   readonly port: number | null;
+  /** Overrides of the build plan (absent from older servers). */
+  readonly buildSettings?: Readonly<Record<string, string>>;
   readonly latestDeployment: DeploymentView | null;
 }
 

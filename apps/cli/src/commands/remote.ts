@@ -3,6 +3,7 @@ import { flag, type ParsedArgs, parseArgs, requirePositional } from "../client/a
 import { type CliEnv, resolveCredentials, saveCredentials } from "../client/credentials.ts";
 import { followLogs } from "../client/follow-logs.ts";
 import { type AppView, type DeploymentView, FINAL_STATES, type LogEvent } from "../client/views.ts";
+import { appsCreate, appsUpdate } from "./app-settings-flags.ts";
 import type { CommandIo } from "./plan.ts";
 
 export interface RemoteContext {
@@ -29,7 +30,10 @@ export async function loginCommand(argv: string[], ctx: RemoteContext): Promise<
   return 0;
 }
 
-/** `kli8nt apps list` and `kli8nt apps create <name> --repo URL [--branch B] [--root-dir D] [--port P]`. */
+/**
+ * `kli8nt apps list`, `kli8nt apps create <name> --repo URL [--branch B] [--root-dir D] [--port P]` (no
+ * branch: the repository's default) plus the settings flags, and `kli8nt apps update <name> …`.
+ */
 export async function appsCommand(argv: string[], ctx: RemoteContext): Promise<number> {
   const [sub, ...rest] = argv;
   const client = clientOf(ctx);
@@ -43,25 +47,9 @@ export async function appsCommand(argv: string[], ctx: RemoteContext): Promise<n
     }
     return 0;
   }
-  if (sub === "create") {
-    const args = parseArgs(rest);
-    const name = requirePositional(args, 0, "app name");
-    const url = flag(args, "repo");
-    if (!url) throw new CliError("give --repo <git URL>", "USAGE");
-    const port = flag(args, "port");
-    const app = await client.request<AppView>("POST", "/api/apps", {
-      name,
-      repository: { url, ...opt("branch", flag(args, "branch")), ...opt("rootDir", flag(args, "root-dir")) },
-      ...(port ? { port: Number(port) } : {}),
-    });
-    ctx.io.stdout.write(`Created ${app.name}: it will answer at ${app.url}\n`);
-    return 0;
-  }
-  throw new CliError(`unknown apps command "${sub}" (list, create)`, "USAGE");
-}
-
-function opt(key: string, value: string | undefined): Record<string, string> {
-  return value === undefined ? {} : { [key]: value };
+  if (sub === "create") return appsCreate(rest, client, ctx.io);
+  if (sub === "update") return appsUpdate(rest, client, ctx.io);
+  throw new CliError(`unknown apps command "${sub}" (list, create, update)`, "USAGE");
 }
 
 /** `kli8nt deploy <app> [--ref R] [--wait]`: with --wait, streams the build log and ends with the URL or why. */

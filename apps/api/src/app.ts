@@ -17,6 +17,7 @@ import { installSocketCap } from "./limits/socket-cap.ts";
 import { installAuth, isSecureUrl, sessionCookieName } from "./plugins/auth.ts";
 import { installOriginCheck } from "./plugins/origin-check.ts";
 import { installSecurityHeaders } from "./plugins/security-headers.ts";
+import { adminRoutes } from "./routes/admin.ts";
 import { appRoutes } from "./routes/apps.ts";
 import { deploymentRoutes } from "./routes/deployments.ts";
 import { envRoutes } from "./routes/env.ts";
@@ -86,6 +87,7 @@ export async function buildApi(given: ApiDeps, options: BuildOptions = {}): Prom
         socketsPerUser: deps.config.limits.socketsPerUser,
       });
       await api.register(sessionRoutes(deps));
+      await api.register(adminRoutes(deps));
       await api.register(appRoutes(deps));
       await api.register(envRoutes(deps));
       await api.register(deploymentRoutes(deps));
@@ -93,6 +95,7 @@ export async function buildApi(given: ApiDeps, options: BuildOptions = {}): Prom
       if (deps.logs) await api.register(logRoutes({ ...deps, logs: deps.logs }));
       await api.register(githubRepoRoutes(deps));
       await api.register((await import("./inform/rollback-routes.ts")).rollbackRoutes(deps));
+      await api.register((await import("./routes/plan.ts")).planRoutes(deps));
     },
     { prefix: "/api" },
   );

@@ -10,5 +10,6 @@ export * from "./outbox-relay.ts";
 export * as schema from "./schema.ts";
 export * from "./secret-box.ts";
 export * from "./secret-key.ts";
+export * from "./sign-in-approvals-repo.ts";
 export * from "./testing.ts";
 export * from "./users-repo.ts";

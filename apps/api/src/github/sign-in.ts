@@ -1,7 +1,8 @@
 import { ConflictError } from "@kli8nt/core";
-import { createUser, findGitHubAccountByGitHubId, type PendingSignIn } from "@kli8nt/db";
+import { createUser, findGitHubAccountByGitHubId, makeAdmin, type PendingSignIn } from "@kli8nt/db";
 import { exchangeCode, type GitHubUser } from "@kli8nt/github";
 import type { GitHubDeps } from "./github-deps.ts";
+import { decideSignIn } from "./sign-in-policy.ts";
 import { clientFor, storeTokens } from "./user-github.ts";
 
 export const CALLBACK_PATH = "/auth/github/callback";
@@ -55,7 +56,10 @@ export async function completeSignIn(
   const codeVerifier = deps.box.decrypt(pending.codeVerifierEnc, pkceContext(pending.bindingHash));
   const tokens = await exchangeCode(app, { code, codeVerifier, redirectUri: redirectUri(deps) });
   const viewer = await clientFor(deps, tokens.accessToken).getViewer();
+  // Before any user or token is stored: a refused account leaves nothing behind but its request.
+  const decision = await decideSignIn(deps, viewer, tokens.accessToken, pending.linkUserId);
   const userId = await resolveUser(deps, viewer, pending.linkUserId);
+  if (decision.firstUser) await makeAdmin(deps.db, userId);
   await storeTokens(deps, userId, { githubId: viewer.id, login: viewer.login }, tokens);
   return { userId, login: viewer.login };
 }

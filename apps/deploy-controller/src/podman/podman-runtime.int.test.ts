@@ -32,6 +32,8 @@ const names = (id: string) =>
     .split("\n")
     .filter(Boolean);
 const ids: string[] = [];
+const xs = (pieces: { line: string }[]): number =>
+  pieces.reduce((n, p) => n + (p.line.match(/x/g)?.length ?? 0), 0);
 
 describe.skipIf(!ready)("podman runtime start", { timeout: 120_000 }, () => {
   beforeAll(() => {
@@ -100,5 +102,45 @@ describe.skipIf(!ready)("podman runtime start", { timeout: 120_000 }, () => {
     await runtime.stop(id);
     const secrets = execFileSync("podman", ["secret", "ls", "--format", "{{.Name}}"], { encoding: "utf8" });
     expect(secrets).not.toContain(containerName(id));
+  });
+
+  // podman's follow waits for the newline, but hands the line over as a 1 MiB stream (with its own
+  // timestamps at conmon's 8 KiB record joins): the reader must not hold it whole.
+  it("follows a container printing a 1 MiB line in bounded, timestamped pieces", async () => {
+    const id = `dep_long${Date.now().toString(36)}`;
+    ids.push(id);
+    const pieces: { timestamp: string; line: string }[] = [];
+    const name = containerName(id);
+    execFileSync("podman", [
+      "run",
+      "-d",
+      "--name",
+      name,
+      "--label",
+      "kli8nt=1",
+      TAG,
+      "/bin/sh",
+      "-c",
+      "/usr/bin/head -c 1048576 /dev/zero | /usr/bin/tr '\\0' x; echo; exec /bin/sleep 300",
+    ]);
+    await new Promise<void>((resolve) => {
+      const follower = runtime.follow?.(
+        id,
+        null,
+        (l) => {
+          pieces.push(l);
+          if (xs(pieces) >= 1048576) {
+            follower?.stop();
+            resolve();
+          }
+        },
+        resolve,
+      );
+    });
+    expect(xs(pieces)).toBe(1048576);
+    for (const p of pieces) {
+      expect(Buffer.byteLength(p.line)).toBeLessThanOrEqual(16 * 1024);
+      expect(p.timestamp).toMatch(/^\d{4}-\d{2}-\d{2}T/);
+    }
   });
 });

@@ -40,6 +40,8 @@ export const deleteApp = (name: string) => api<void>("DELETE", app(name));
 export interface AppPatch {
   readonly repository?: Partial<AppInput["repository"]>;
   readonly port?: number | null;
+  /** A value sets, null clears, absent keeps. */
+  readonly buildSettings?: Readonly<Record<string, string | null>>;
 }
 export const patchApp = (name: string, patch: AppPatch) => api<App>("PATCH", app(name), patch);
 

@@ -45,9 +45,20 @@ export interface App {
   readonly url: string;
   readonly repository: Repository;
   readonly port: number | null;
+  /** Overrides of the build plan; absent keys are the plan's to decide. */
+  readonly buildSettings?: BuildSettings;
   readonly createdAt: string;
   readonly updatedAt: string;
   readonly latestDeployment: Deployment | null;
+}
+
+export interface BuildSettings {
+  readonly installCommand?: string;
+  readonly buildCommand?: string;
+  readonly startCommand?: string;
+  readonly dockerfilePath?: string;
+  readonly buildTarget?: string;
+  readonly healthCheckPath?: string;
 }
 
 export interface AppPage {
@@ -99,6 +110,11 @@ export interface BuildPlan {
   readonly start: string | null;
   readonly port: number | null;
   readonly warnings: readonly string[];
+  /** The rule that decided the plan (provider and framework, or the Dockerfile used unchanged). */
+  readonly detectedBy?: string;
+  /** The commit of the app's branch the plan was detected on. */
+  readonly commitSha?: string;
+  readonly branch?: string;
 }
 
 export function isActive(state: DeploymentState): boolean {

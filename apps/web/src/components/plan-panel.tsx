@@ -53,6 +53,21 @@ function PlanDetails({ plan }: { readonly plan: BuildPlan }) {
           <dt>Port</dt>
           <dd>{plan.port ?? "none"}</dd>
         </div>
+        {plan.detectedBy ? (
+          <div>
+            <dt>Detected by</dt>
+            <dd>{plan.detectedBy}</dd>
+          </div>
+        ) : null}
+        {plan.commitSha ? (
+          <div>
+            <dt>Commit</dt>
+            <dd>
+              <code>{plan.commitSha.slice(0, 7)}</code>
+              {plan.branch ? ` on ${plan.branch}` : ""}
+            </dd>
+          </div>
+        ) : null}
       </dl>
       <dl className="commands">
         <dt>Install</dt>
@@ -76,8 +91,8 @@ function PlanDetails({ plan }: { readonly plan: BuildPlan }) {
         </ul>
       ) : null}
       <p className="muted">
-        Override commands and versions with a <code>kli8nt.json</code> in the repository, or the port in
-        Settings.
+        Override commands, the Dockerfile and the port in Settings, or commands and versions with a{" "}
+        <code>kli8nt.json</code> in the repository.
       </p>
     </>
   );

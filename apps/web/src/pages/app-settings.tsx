@@ -1,6 +1,7 @@
 import { type FormEvent, useState } from "react";
 import { deleteApp, patchApp } from "../api/endpoints.ts";
 import type { App } from "../api/types.ts";
+import { BuildSettingsForm } from "../components/build-settings-form.tsx";
 import { ErrorAlert } from "../components/error-alert.tsx";
 import { Field } from "../components/field.tsx";
 import { setFlash } from "../flash.ts";
@@ -12,6 +13,7 @@ export function AppSettings({ app, onSaved }: { readonly app: App; readonly onSa
   return (
     <>
       <RepositorySettings app={app} onSaved={onSaved} />
+      <BuildSettingsForm app={app} onSaved={onSaved} />
       <DeleteApp name={app.name} />
     </>
   );

@@ -146,4 +146,26 @@ describe("rule: native dependencies", () => {
     const binary = await plan({ "requirements.txt": "psycopg2-binary\npsycopg[binary]\n", "main.py": "" });
     expect(binary.systemPackages).toEqual({ build: [], runtime: [] });
   });
+
+  it("Ruby: gems from the Gemfile and the lock (transitive nokogiri), precompiled platform gems need nothing", async () => {
+    const lock =
+      "GEM\n  specs:\n    nokogiri (1.16.7)\n      mini_portile2\n    pg (1.5.9)\n    mysql2 (0.5.6)\n";
+    const p = await plan({ Gemfile: 'gem "rails"\ngem "pg"\n', "Gemfile.lock": lock, "config.ru": "" });
+    expect(p.systemPackages.build).toEqual(
+      expect.arrayContaining([
+        "build-essential",
+        "libpq-dev",
+        "libxml2-dev",
+        "libxslt1-dev",
+        "default-libmysqlclient-dev",
+      ]),
+    );
+    expect(p.systemPackages.runtime).toEqual(["libmariadb3", "libpq5", "libxml2", "libxslt1.1"]);
+    const binary = await plan({
+      Gemfile: 'gem "nokogiri"\n',
+      "Gemfile.lock": "GEM\n  specs:\n    nokogiri (1.16.7-x86_64-linux)\n",
+      "config.ru": "",
+    });
+    expect(binary.systemPackages.runtime).toEqual([]);
+  });
 });

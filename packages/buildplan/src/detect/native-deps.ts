@@ -69,3 +69,22 @@ export function addNativePackages(
   plan.systemPackages = { build: [...build].sort(), runtime: [...runtime].sort() };
   return matched;
 }
+
+/**
+ * Gems a Ruby app installs: the Gemfile's `gem "x"` lines and every spec of Gemfile.lock (transitive ones
+ * such as nokogiri under rails). A locked platform gem (`nokogiri (1.16.7-x86_64-linux)`) is precompiled
+ * and needs no headers, so it counts only when the lock also has its `ruby`-platform variant.
+ */
+export function rubyGems(gemfile: string, lock: string | null): Map<string, Set<string>> {
+  const gems = new Map<string, Set<string>>();
+  for (const m of gemfile.matchAll(/^\s*gem\s+["']([\w.-]+)["']/gm)) gems.set(m[1] as string, new Set());
+  const precompiled = new Set<string>();
+  const source = new Set<string>();
+  for (const m of (lock ?? "").matchAll(/^ {4}([\w.-]+) \(([^)\s]+)\)$/gm)) {
+    const platform = /-(x86_64|aarch64|arm64)-linux/.test(m[2] as string);
+    (platform ? precompiled : source).add(m[1] as string);
+  }
+  for (const name of source) gems.set(name, new Set());
+  for (const name of precompiled) if (!source.has(name)) gems.delete(name);
+  return gems;
+}

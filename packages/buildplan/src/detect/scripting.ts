@@ -9,6 +9,7 @@ import {
 } from "../plan-base.ts";
 import type { RepoTree } from "../repo-tree.ts";
 import type { BuildPlan } from "../types.ts";
+import { addNativePackages, RUBY_NATIVE, rubyGems } from "./native-deps.ts";
 
 /** Ruby (Rails when config/application.rb defines a Rails::Application). */
 export async function detectRuby(tree: RepoTree): Promise<BuildPlan> {
@@ -25,10 +26,7 @@ export async function detectRuby(tree: RepoTree): Promise<BuildPlan> {
   plan.install = ["bundle install"];
   // Slim Ruby images have no compiler; most Gemfiles have at least one native extension.
   plan.systemPackages.build.push("build-essential", "libyaml-dev");
-  if (/^\s*gem\s+["']pg["']/m.test(gemfile)) {
-    plan.systemPackages.build.push("libpq-dev");
-    plan.systemPackages.runtime.push("libpq5");
-  }
+  addNativePackages(plan, RUBY_NATIVE, rubyGems(gemfile, await tree.read("Gemfile.lock")));
   const rails = (await tree.read("config/application.rb"))?.includes("Rails::Application") ?? false;
   if (rails) {
     plan.framework = "rails";

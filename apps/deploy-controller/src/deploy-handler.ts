@@ -2,6 +2,7 @@ import type { Deployment, DeployRequested } from "@kli8nt/core";
 import { type Db, resolveEnv, type SecretBox } from "@kli8nt/db";
 import { loadDeployment, moveDeployment } from "./deployment-rows.ts";
 import { waitHealthy } from "./health-check.ts";
+import { appHealthPath } from "./health-path.ts";
 import { KeyLock } from "./key-lock.ts";
 import type { RouteTable } from "./routes.ts";
 import type { RunLogCapture } from "./run-log-capture.ts";
@@ -95,6 +96,7 @@ async function startHealthy(
     // From the first line on, so a release that crashes during its health check leaves its output behind.
     await deps.capture?.ensure(message);
     const health = await waitHealthy(instance.upstream, message.port, {
+      path: await appHealthPath(deps.db, message.appId),
       timeoutMs: deps.settings.healthTimeoutMs,
       status: () => deps.runtime.status(message.deploymentId),
     });

@@ -6,6 +6,8 @@ export interface HealthOptions {
   readonly intervalMs?: number;
   /** Least time between two looks at the release's state (default 1000 ms); each one runs `podman inspect`. */
   readonly statusIntervalMs?: number;
+  /** The path probed (the app's health-check path setting); `/` when unset. */
+  readonly path?: string;
   /** Checked beside the probes, so a release that exits fails fast instead of waiting out the timeout. */
   readonly status: () => Promise<ReleaseStatus | null>;
 }
@@ -15,9 +17,9 @@ export type HealthResult =
   | { readonly ok: false; readonly reason: string };
 
 /** One probe: null when healthy, else what went wrong. */
-async function probe(upstream: string): Promise<string | null> {
+async function probe(upstream: string, path: string): Promise<string | null> {
   try {
-    const res = await fetch(`${upstream}/`, { signal: AbortSignal.timeout(2000), redirect: "manual" });
+    const res = await fetch(`${upstream}${path}`, { signal: AbortSignal.timeout(2000), redirect: "manual" });
     await res.body?.cancel();
     return res.status < 500 ? null : `HTTP ${res.status}`;
   } catch (error) {
@@ -80,7 +82,7 @@ export async function waitHealthy(
   const watch = exitWatch(options, port, options.statusIntervalMs ?? 1000);
   let last: string | null = "no answer";
   while (Date.now() < started + options.timeoutMs) {
-    last = await probe(upstream);
+    last = await probe(upstream, options.path ?? "/");
     if (last === null) return { ok: true, ms: Date.now() - started };
     const exited = watch.check();
     if (exited) return { ok: false, reason: exited };

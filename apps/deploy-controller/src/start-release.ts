@@ -2,6 +2,7 @@ import { resolveEnv } from "@kli8nt/db";
 import type { DeployDeps } from "./deploy-handler.ts";
 import { releasePort } from "./deployment-rows.ts";
 import { waitHealthy } from "./health-check.ts";
+import { appHealthPath } from "./health-path.ts";
 import type { ReleaseInstance } from "./runtime.ts";
 
 export interface LiveRelease {
@@ -42,6 +43,7 @@ export async function startRelease(
   }
   await deps.capture?.ensure({ deploymentId: live.id, appId: live.appId, appName: live.appName });
   const health = await waitHealthy(started.upstream, port, {
+    path: await appHealthPath(deps.db, live.appId),
     timeoutMs: deps.settings.healthTimeoutMs,
     status: () => deps.runtime.status(live.id),
   });

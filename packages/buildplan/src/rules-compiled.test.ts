@@ -114,6 +114,14 @@ describe("rule: Procfile commands written for someone else's build", () => {
         message: expect.stringMatching(why),
       });
     }
+    // A Python server the dependencies do not install is a warning (it may come transitively).
+    const noGunicorn = await plan({ "requirements.txt": "requests\n", Procfile: "web: gunicorn app:app\n" });
+    expect(noGunicorn.warnings.join()).toMatch(/runs gunicorn, which no dependency declares/);
+    const viaExtra = await plan({
+      "requirements.txt": "fastapi[all]\n",
+      Procfile: "web: uvicorn main:app\n",
+    });
+    expect(viaExtra.warnings.join()).not.toMatch(/no dependency declares/);
     // A script the repository holds is fine.
     const ok = await plan({
       "requirements.txt": "flask\n",

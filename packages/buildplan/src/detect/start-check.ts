@@ -1,6 +1,7 @@
 import { BuildPlanError } from "../errors.ts";
 import type { RepoTree } from "../repo-tree.ts";
 import type { BuildPlan } from "../types.ts";
+import { provides, readPythonDeps } from "./python-deps.ts";
 import { binaryPath } from "./runtime-files.ts";
 
 /**
@@ -81,6 +82,19 @@ async function unrunnable(tree: RepoTree, plan: BuildPlan, start: string): Promi
   return null;
 }
 
+/** Python servers started by name: their distribution must be installed (directly or through an extra). */
+const PYTHON_SERVERS = ["gunicorn", "uvicorn", "daphne", "hypercorn", "waitress-serve", "celery", "granian"];
+
+/** A Python start command naming a server the dependencies do not install: a warning (it may be transitive). */
+async function warnMissingServer(tree: RepoTree, plan: BuildPlan, start: string): Promise<void> {
+  const exe = start.split(/\s+/)[0] ?? "";
+  if (plan.provider !== "python" || !PYTHON_SERVERS.includes(exe)) return;
+  const name = exe === "waitress-serve" ? "waitress" : exe;
+  if (provides(await readPythonDeps(tree), name)) return;
+  const warning = `the start command runs ${exe}, which no dependency declares; add ${name} to the dependencies`;
+  if (!plan.warnings.some((w) => w.includes(`without ${name}`))) plan.warnings.push(warning);
+}
+
 /** Translates a start command written for another build; throws START_UNRUNNABLE when it cannot run here. */
 export async function checkStart(tree: RepoTree, plan: BuildPlan): Promise<void> {
   const start = plan.start;
@@ -89,7 +103,7 @@ export async function checkStart(tree: RepoTree, plan: BuildPlan): Promise<void>
   if (plan.provider === "java" && translateJar(plan, start)) return;
   if (await translateBinary(tree, plan, start)) return;
   const why = await unrunnable(tree, plan, start);
-  if (why === null) return;
+  if (why === null) return warnMissingServer(tree, plan, start);
   throw new BuildPlanError(
     "START_UNRUNNABLE",
     `the start command "${start}" cannot run in the built image: ${why}; set a start command (kli8nt.json "start" or the app's settings)`,

@@ -124,7 +124,10 @@ describe("rule: package manager", () => {
       "package-lock.json": "{}",
     });
     expect(p.packageManager).toBe("pnpm");
-    expect(p.install[0]).toBe("npm install -g pnpm@8");
+    // The exact version of the field, through corepack where it works, else npm.
+    expect(p.install[0]).toBe(
+      '(command -v corepack >/dev/null 2>&1 && corepack install -g pnpm@8.15.0 && corepack enable --install-directory "$(npm prefix -g)/bin" pnpm) || npm install -g pnpm@8.15.0',
+    );
   });
 
   it("lockfile precedence pnpm, bun, yarn, npm; several lockfiles warn", async () => {

@@ -1,5 +1,5 @@
 import { cp, mkdir, rm, writeFile } from "node:fs/promises";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import type { Builder, BuildInput, BuildOutput } from "../builder.ts";
 import { BuildError } from "../errors.ts";
 import { runCommand } from "../run-command.ts";
@@ -38,8 +38,9 @@ export function processBuilder(options: {
         "warning: building without isolation (process builder: buildah is not installed)",
       );
       const deadline = Date.now() + input.timeoutMs;
+      const tools = await toolsEnv(input.scratchDir);
       for (const command of [...plan.install, ...plan.build]) {
-        await runStep(command, input, deadline, { ...options.env, ...plan.env });
+        await runStep(command, input, deadline, { ...options.env, ...plan.env, ...tools });
       }
       const dir = join(options.releasesDir, input.deploymentId);
       await rm(dir, { recursive: true, force: true });
@@ -49,6 +50,27 @@ export function processBuilder(options: {
       await writeFile(join(dir, PROCESS_RELEASE_FILE), JSON.stringify(release));
       return { image: `${PROCESS_IMAGE_PREFIX}${dir}` };
     },
+  };
+}
+
+/**
+ * The plan installs pnpm/Yarn with `npm install -g` (or corepack into npm's global prefix) because no base
+ * image can be assumed to have them; on the host that prefix points at the build's scratch directory, so a
+ * machine with Node alone builds them and nothing is written outside the build.
+ */
+async function toolsEnv(scratchDir: string): Promise<Record<string, string>> {
+  const prefix = join(scratchDir, "pm-tools");
+  await mkdir(join(prefix, "bin"), { recursive: true });
+  // biome-ignore lint/style/noProcessEnv: the child's PATH extends the platform's own
+  const path = process.env.PATH ?? "/usr/local/bin:/usr/bin:/bin";
+  // npm finds its global npmrc (registry, cafile) under the prefix: keep the one of the platform's own npm.
+  const globalconfig =
+    // biome-ignore lint/style/noProcessEnv: an operator's explicit npm setting wins
+    process.env.NPM_CONFIG_GLOBALCONFIG ?? join(dirname(dirname(process.execPath)), "etc", "npmrc");
+  return {
+    NPM_CONFIG_PREFIX: prefix,
+    NPM_CONFIG_GLOBALCONFIG: globalconfig,
+    PATH: `${join(prefix, "bin")}:${path}`,
   };
 }
 

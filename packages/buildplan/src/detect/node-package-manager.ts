@@ -1,5 +1,6 @@
 import type { RepoTree } from "../repo-tree.ts";
 import type { PackageManager } from "../types.ts";
+import { packageManagerSetup } from "./node-pm-setup.ts";
 
 export interface NodePackageManager {
   packageManager: PackageManager;
@@ -50,17 +51,16 @@ function pnpmMajorFromLock(text: string | null): string | null {
   return null;
 }
 
-function installFor(pm: PackageManager, locked: boolean, major: string | null): string[] {
+function installFor(pm: PackageManager, locked: boolean, version: string | null): string[] {
+  const setup = packageManagerSetup(pm, version);
+  const withSetup = (cmd: string) => (setup === null ? [cmd] : [setup, cmd]);
   switch (pm) {
     case "pnpm":
-      return [
-        `npm install -g pnpm@${major ?? "9"}`,
-        locked ? "pnpm install --frozen-lockfile" : "pnpm install",
-      ];
+      return withSetup(locked ? "pnpm install --frozen-lockfile" : "pnpm install");
     case "yarn-berry":
-      return ["corepack enable", locked ? "yarn install --immutable" : "yarn install"];
+      return withSetup(locked ? "yarn install --immutable" : "yarn install");
     case "yarn1":
-      return [locked ? "yarn install --frozen-lockfile" : "yarn install"];
+      return withSetup(locked ? "yarn install --frozen-lockfile" : "yarn install");
     case "bun":
       return [locked ? "bun install --frozen-lockfile" : "bun install"];
     default:
@@ -68,11 +68,11 @@ function installFor(pm: PackageManager, locked: boolean, major: string | null): 
   }
 }
 
-/** `"yarn@4.5.0+sha…"` → ["yarn", "4"]. */
-function parseField(field: unknown): [string, string | null] | null {
+/** `"yarn@4.5.0+sha…"` → ["yarn", "4", "4.5.0"]. */
+function parseField(field: unknown): [string, string | null, string | null] | null {
   if (typeof field !== "string") return null;
-  const m = field.match(/^(npm|pnpm|yarn|bun)@(\d+)?/);
-  return m?.[1] ? [m[1], m[2] ?? null] : null;
+  const m = field.match(/^(npm|pnpm|yarn|bun)@((\d+)[\w.-]*)?/);
+  return m?.[1] ? [m[1], m[3] ?? null, m[2] ?? null] : null;
 }
 
 async function presentLockfiles(tree: RepoTree): Promise<{ f: string; pm: string }[]> {
@@ -118,7 +118,7 @@ export async function detectNodePackageManager(
     packageManager: pm,
     major,
     lockfile,
-    install: installFor(pm, lockfile !== null, major),
+    install: installFor(pm, lockfile !== null, field?.[2] ?? major),
     run: RUN[pm] ?? "npm run",
     add: ADD[pm] ?? "npm install --no-save",
     warnings,

@@ -52,7 +52,20 @@ export async function detectNode(tree: RepoTree, pkg: Record<string, unknown>): 
   plan.manifests = await existing(tree, NODE_MANIFESTS);
   plan.framework = nodeFramework(deps);
   if (scripts.build !== undefined) plan.build = [`${pm.run} build`];
-  plan.start = scripts.start !== undefined ? `${pm.run} start` : await startWithoutScript(tree, pkg, bun);
+  // The runtime image runs `npm run start` whatever installed the tree: npm is in every Node image, while
+  // pnpm/Yarn exist only in the build stages (they run the same package.json script over node_modules).
+  plan.start =
+    scripts.start !== undefined
+      ? `${bun ? "bun run" : "npm run"} start`
+      : await startWithoutScript(tree, pkg, bun);
+  if (
+    pm.packageManager === "yarn-berry" &&
+    !/nodeLinker:\s*["']?node-modules/.test((await tree.read(".yarnrc.yml")) ?? "")
+  ) {
+    plan.warnings.push(
+      "Yarn Plug'n'Play: the runtime needs node_modules; set `nodeLinker: node-modules` in .yarnrc.yml",
+    );
+  }
   if (bun) {
     plan.runtimeVersions.bun = "1";
     plan.versionSource.bun = "default";

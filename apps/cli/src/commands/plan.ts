@@ -30,6 +30,13 @@ function parseArgs(argv: string[]): PlanArgs | string {
   return { dir: positional[0], json: flags.has("--json"), dockerfile: flags.has("--dockerfile") };
 }
 
+/** Debian packages the native dependencies need (build → runtime), or null when none. */
+function systemPackages(plan: BuildPlan): string | null {
+  const { build, runtime } = plan.systemPackages;
+  if (build.length + runtime.length === 0) return null;
+  return `build ${build.join(" ") || "-"}; runtime ${runtime.join(" ") || "-"}`;
+}
+
 function describePlan(plan: BuildPlan): string {
   const versions = Object.entries(plan.runtimeVersions)
     .map(([k, v]) => `${k} ${v} (${plan.versionSource[k] ?? "?"})`)
@@ -44,6 +51,11 @@ function describePlan(plan: BuildPlan): string {
     ["static dir", plan.staticOutputDir],
     ["port", plan.port === null ? null : String(plan.port)],
     ["release", plan.releaseCommand],
+    ["system pkgs", systemPackages(plan)],
+    [
+      "runtime files",
+      plan.keepRepoFiles ? "the repository's files, beside the binary (read at run time)" : null,
+    ],
     ...Object.entries(plan.processes).map(([name, cmd]): [string, string] => [`process ${name}`, cmd]),
   ];
   const lines = rows.filter(([, v]) => v !== null).map(([k, v]) => `${k.padEnd(16)}${v}`);

@@ -27,7 +27,9 @@ describe("build-plans corpus G01–G21", () => {
   it("G02b yarn berry via packageManager: corepack + yarn install --immutable", async () => {
     const p = await fixture("g02b-node-yarn-berry");
     expect(p.packageManager).toBe("yarn-berry");
-    expect(p.install[0]).toMatch(/corepack install -g yarn@4\.5\.0 .*\|\| npm install -g @yarnpkg\/cli-dist@4\.5\.0$/);
+    expect(p.install[0]).toMatch(
+      /corepack install -g yarn@4\.5\.0 .*\|\| npm install -g @yarnpkg\/cli-dist@4\.5\.0$/,
+    );
     expect(p.install[1]).toBe("yarn install --immutable");
   });
 

@@ -1,7 +1,6 @@
 import { binaryPath } from "../detect/runtime-files.ts";
 import type { BuildPlan } from "../types.ts";
 import { type BaseImageKey, baseImage } from "./base-images.ts";
-import { mavenWrapperEnv, registrySetup, wrapperRewrite } from "./registry-setup.ts";
 import {
   APP_USER,
   aptLines,
@@ -13,6 +12,7 @@ import {
   runChained,
   runLines,
 } from "./instructions.ts";
+import { mavenWrapperEnv, registrySetup, wrapperRewrite } from "./registry-setup.ts";
 
 interface CompiledShape {
   builder: BaseImageKey;
@@ -74,7 +74,9 @@ function repoFiles(plan: BuildPlan, user: string, assets: boolean): string[] {
 /** Gradle wrapper runs read the (mirror-rewritten) distribution URL; `COPY . .` restores the original. */
 function withWrapperRewrite(plan: BuildPlan, commands: string[]): string[] {
   const rewrite = wrapperRewrite(plan);
-  return rewrite === null ? commands : commands.map((c) => (c.includes("./gradlew") ? `${rewrite}; ${c}` : c));
+  return rewrite === null
+    ? commands
+    : commands.map((c) => (c.includes("./gradlew") ? `${rewrite}; ${c}` : c));
 }
 
 /** Go, Rust and Java: compile in a full toolchain image, ship only the binary or jar. */

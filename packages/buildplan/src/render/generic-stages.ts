@@ -1,6 +1,5 @@
 import type { BuildPlan } from "../types.ts";
 import { type BaseImageKey, baseImage } from "./base-images.ts";
-import { registrySetup } from "./registry-setup.ts";
 import {
   APP_USER,
   aptLines,
@@ -12,6 +11,7 @@ import {
   runChained,
   runLines,
 } from "./instructions.ts";
+import { registrySetup } from "./registry-setup.ts";
 
 const IMAGE: Partial<Record<BuildPlan["provider"], BaseImageKey>> = {
   python: "python",

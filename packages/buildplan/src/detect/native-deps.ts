@@ -45,6 +45,38 @@ export const RUBY_NATIVE: Record<string, NativeDep[]> = {
   mini_magick: [{ build: [], runtime: ["imagemagick"] }],
 };
 
+/**
+ * Node addons. node-gyp needs python3, make and g++ whenever no prebuilt binary fits (bcrypt 5 fetches its
+ * prebuilds from GitHub, so an offline or mirrored build compiles); sharp's prebuilt libvips needs nothing.
+ */
+const NODE_GYP = ["python3", "make", "g++"];
+export const NODE_NATIVE: Record<string, NativeDep[]> = {
+  bcrypt: [{ build: NODE_GYP, runtime: [] }],
+  argon2: [{ build: NODE_GYP, runtime: [] }],
+  "better-sqlite3": [{ build: NODE_GYP, runtime: [] }],
+  sqlite3: [{ build: NODE_GYP, runtime: [] }],
+  bufferutil: [{ build: NODE_GYP, runtime: [] }],
+  "utf-8-validate": [{ build: NODE_GYP, runtime: [] }],
+  "node-gyp": [{ build: NODE_GYP, runtime: [] }],
+  canvas: [
+    {
+      build: [
+        ...NODE_GYP,
+        "pkg-config",
+        "libcairo2-dev",
+        "libpango1.0-dev",
+        "libjpeg62-turbo-dev",
+        "libgif-dev",
+      ],
+      runtime: ["libcairo2", "libpango-1.0-0", "libpangocairo-1.0-0", "libjpeg62-turbo", "libgif7"],
+    },
+  ],
+  // sharp >= 0.33 ships libvips in its @img/sharp-* npm packages: nothing to add (listed so it is a decision).
+  sharp: [{ build: [], runtime: [] }],
+  "pg-native": [{ build: [...NODE_GYP, "libpq-dev"], runtime: ["libpq5"] }],
+  libpq: [{ build: [...NODE_GYP, "libpq-dev"], runtime: ["libpq5"] }],
+};
+
 const applies = (dep: NativeDep, extras: Set<string>) =>
   !(dep.unlessExtra ?? []).some((e) => extras.has(e)) &&
   (dep.onlyExtra === undefined || dep.onlyExtra.some((e) => extras.has(e)));

@@ -1,6 +1,7 @@
 import { basePlan, existing, firstLine, pickVersion, stringRecord, toolVersion } from "../plan-base.ts";
 import type { RepoTree } from "../repo-tree.ts";
 import type { BuildPlan } from "../types.ts";
+import { addNativePackages, NODE_NATIVE } from "./native-deps.ts";
 import { devServerOf, watcherToNode } from "./node-dev-server.ts";
 import { nodeFramework, spaOutputDir } from "./node-framework.ts";
 import { detectNodePackageManager } from "./node-package-manager.ts";
@@ -79,6 +80,7 @@ export async function detectNode(tree: RepoTree, pkg: Record<string, unknown>): 
     ]);
   }
   if (plan.framework === "nextjs") plan.env.NEXT_TELEMETRY_DISABLED = "1";
+  addNativePackages(plan, NODE_NATIVE, new Map(Object.keys(deps).map((d) => [d, new Set<string>()])));
   await chooseStart(tree, plan, { scripts, deps, add: pm.add });
   return plan;
 }

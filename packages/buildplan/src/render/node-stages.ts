@@ -2,6 +2,7 @@ import type { BuildPlan } from "../types.ts";
 import { type BaseImageKey, baseImage } from "./base-images.ts";
 import {
   APP_USER,
+  aptLines,
   argLines,
   cmdLine,
   copyManifests,
@@ -25,6 +26,8 @@ function nodeBuildStages(plan: BuildPlan, image: string, after: string[], betwee
   const buildEnv = Object.fromEntries(Object.entries(plan.env).filter(([k]) => k !== "NODE_ENV"));
   return [
     `FROM ${image} AS deps`,
+    // Compilers and headers for native addons, before the install that needs them (its own cached layer).
+    ...aptLines(plan.systemPackages.build),
     "WORKDIR /app",
     ...argLines("node"),
     ...envLine(buildEnv),
@@ -65,6 +68,7 @@ export function renderNode(plan: BuildPlan, map: Readonly<Record<string, string>
     ...nodeBuildStages(plan, image, ["rm -rf node_modules"], prodDeps),
     "",
     `FROM ${image} AS runtime`,
+    ...aptLines(plan.systemPackages.runtime),
     "WORKDIR /app",
     // npm writes logs under $HOME; the numeric user has no home directory.
     ...envLine({ ...plan.env, NODE_ENV: "production", HOME: "/tmp" }),

@@ -143,4 +143,22 @@ describe.skipIf(!ready)("podman runtime start", { timeout: 120_000 }, () => {
       expect(p.timestamp).toMatch(/^\d{4}-\d{2}-\d{2}T/);
     }
   });
+
+  it("reads the last lines of a container that printed a 1 MiB line in bounded pieces", async () => {
+    const id = `dep_tail${Date.now().toString(36)}`;
+    ids.push(id);
+    const name = containerName(id);
+    execFileSync("podman", [
+      ...["run", "-d", "--name", name, "--label", "kli8nt=1", TAG, "/bin/sh", "-c"],
+      "/usr/bin/head -c 1048576 /dev/zero | /usr/bin/tr '\\0' x; echo; echo last words >&2; exec /bin/sleep 300",
+    ]);
+    let tail: string[] = [];
+    for (let i = 0; i < 50 && !tail.includes("last words"); i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      tail = await runtime.logs(id, 5);
+    }
+    expect(tail).toContain("last words");
+    expect(tail.length).toBeLessThanOrEqual(5);
+    for (const line of tail) expect(Buffer.byteLength(line)).toBeLessThanOrEqual(16 * 1024);
+  });
 });

@@ -4,6 +4,7 @@ import { freePort } from "../free-port.ts";
 import type { ReleaseInstance, ReleaseSpec, ReleaseStatus, Runtime } from "../runtime.ts";
 import { secretPrefix, writeContainerEnv } from "./container-env.ts";
 import { followPodmanLogs } from "./podman-follow.ts";
+import { tailPodmanLogs } from "./podman-tail.ts";
 
 export interface PodmanOptions {
   /** PATH/HOME for the podman client: the platform's fixed environment, never app env (ADR 0135). */
@@ -153,10 +154,7 @@ export function podmanRuntime(options: PodmanOptions): Runtime {
         ];
       });
     },
-    async logs(deploymentId, lines) {
-      const r = await podman(["logs", "--tail", String(lines), containerName(deploymentId)]);
-      return `${r.stdout}${r.stderr}`.split("\n").filter((l) => l.trim() !== "");
-    },
+    logs: (deploymentId, lines) => tailPodmanLogs(containerName(deploymentId), options.hostEnv, lines),
     follow: (deploymentId, since, onLine, onEnd) =>
       followPodmanLogs(containerName(deploymentId), options.hostEnv, since, onLine, onEnd),
   };

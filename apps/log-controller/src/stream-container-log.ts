@@ -50,14 +50,8 @@ export async function streamContainerLog(
         );
         return;
       }
-      // Bounded pieces as bytes arrive (a container printing without newlines must not grow memory); only
-      // a line's first piece carries the server's timestamp, so the others get it prefixed.
-      let prefix: string | null = null;
-      const splitter = new LineSplitter((piece, partial) => {
-        onLine(prefix === null ? piece : `${prefix}${piece}`);
-        if (prefix === null && partial) prefix = piece.slice(0, piece.indexOf(" ") + 1);
-        if (!partial) prefix = null;
-      });
+      // Bounded pieces as bytes arrive: a container printing without newlines must not grow memory.
+      const splitter = new LineSplitter(prefixedPieces(onLine));
       res.on("data", (chunk: Buffer) => splitter.push(chunk));
       res.on("end", () => {
         // A last line without a newline is incomplete only if the stream was cut; the next connection
@@ -70,4 +64,14 @@ export async function streamContainerLog(
     req.on("error", reject);
     req.end();
   });
+}
+
+/** Only a line's first piece carries the server's timestamp: the others get it prefixed. */
+function prefixedPieces(onLine: (raw: string) => void): (piece: string, partial: boolean) => void {
+  let prefix: string | null = null;
+  return (piece, partial) => {
+    onLine(prefix === null ? piece : `${prefix}${piece}`);
+    if (prefix === null && partial) prefix = piece.slice(0, piece.indexOf(" ") + 1);
+    if (!partial) prefix = null;
+  };
 }

@@ -19,24 +19,32 @@ export function followPodmanLogs(
     ["stdout", child.stdout],
     ["stderr", child.stderr],
   ] as const) {
-    // Pieces of a line longer than the cap come as they arrive (bounded memory); only the first carries
-    // podman's timestamp, so the rest reuse it.
-    let continuing: string | null = null;
-    readLines(input, (raw, partial) => {
-      if (continuing !== null) {
-        onLine({ timestamp: continuing, stream, line: raw });
-      } else {
-        const space = raw.indexOf(" ");
-        const timestamp = space > 0 ? raw.slice(0, space) : "";
-        // podman's own complaints (no timestamp) are not app output.
-        if (!/^\d{4}-\d{2}-\d{2}T/.test(timestamp)) return;
-        onLine({ timestamp, stream, line: raw.slice(space + 1) });
-        continuing = timestamp;
-      }
-      if (!partial) continuing = null;
-    });
+    readLines(input, timestampedPieces(stream, onLine));
   }
   child.once("close", onEnd);
   child.once("error", onEnd);
   return { stop: () => child.kill("SIGTERM") };
+}
+
+/**
+ * Pieces of a line longer than the cap come as they arrive (bounded memory); only the first carries
+ * podman's timestamp, so the rest reuse it. podman's own complaints (no timestamp) are not app output.
+ */
+function timestampedPieces(
+  stream: RunLine["stream"],
+  onLine: (line: RunLine) => void,
+): (raw: string, partial: boolean) => void {
+  let continuing: string | null = null;
+  return (raw, partial) => {
+    if (continuing !== null) {
+      onLine({ timestamp: continuing, stream, line: raw });
+    } else {
+      const space = raw.indexOf(" ");
+      const timestamp = space > 0 ? raw.slice(0, space) : "";
+      if (!/^\d{4}-\d{2}-\d{2}T/.test(timestamp)) return;
+      onLine({ timestamp, stream, line: raw.slice(space + 1) });
+      continuing = timestamp;
+    }
+    if (!partial) continuing = null;
+  };
 }

@@ -76,6 +76,12 @@ export interface BuildPlan {
   /** Whether the repository already has a .dockerignore (then we do not write one). */
   hasDockerignore: boolean;
   warnings: string[];
+  /**
+   * The detection rules that decided this plan, in the order they fired (`kli8nt plan` prints them), e.g.
+   * "node: package.json", "sveltekit: @sveltejs/adapter-node → node build". Optional: plans built by hand
+   * (tests, stored plans) have none.
+   */
+  rules?: string[];
 }
 
 /** Overrides from the app's settings (highest precedence) or the repo's kli8nt.json. */

@@ -17,6 +17,14 @@ async function run(argv: string[]) {
 }
 
 describe("kli8nt plan", () => {
+  it("prints the rules that fired, then the warnings", async () => {
+    const r = await run([join(fixtures, "js-cra-devserver")]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain("rule            dev-server start script (react-scripts start) → SPA build\n");
+    expect(r.stdout).toContain("rule            cra: static output → build/\n");
+    expect(r.stdout).toMatch(/rule .*\nwarning: start script "react-scripts start" runs a development server/);
+  });
+
   it("--json prints the plan as JSON on stdout", async () => {
     const r = await run([join(fixtures, "g01-node-npm"), "--json"]);
     expect(r.code).toBe(0);

@@ -59,6 +59,7 @@ function describePlan(plan: BuildPlan): string {
     ...Object.entries(plan.processes).map(([name, cmd]): [string, string] => [`process ${name}`, cmd]),
   ];
   const lines = rows.filter(([, v]) => v !== null).map(([k, v]) => `${k.padEnd(16)}${v}`);
+  lines.push(...(plan.rules ?? []).map((r) => `${"rule".padEnd(16)}${r}`));
   return `${[...lines, ...plan.warnings.map((w) => `warning: ${w}`)].join("\n")}\n`;
 }
 

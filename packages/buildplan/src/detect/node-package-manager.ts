@@ -10,6 +10,8 @@ export interface NodePackageManager {
   install: string[];
   /** How a package.json script is run: `npm run`, `yarn run`… */
   run: string;
+  /** What decided it: `packageManager`, the lockfile's name, or `no lockfile`. */
+  source: string;
   /** How a build-time-only package is added: `npm install --no-save`, `pnpm add -D`… */
   add: string;
   warnings: string[];
@@ -120,6 +122,7 @@ export async function detectNodePackageManager(
     lockfile,
     install: installFor(pm, lockfile !== null, field?.[2] ?? major),
     run: RUN[pm] ?? "npm run",
+    source: field !== null ? "packageManager" : (lockfile ?? "no lockfile"),
     add: ADD[pm] ?? "npm install --no-save",
     warnings,
   };

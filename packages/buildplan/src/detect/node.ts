@@ -49,6 +49,7 @@ export async function detectNode(tree: RepoTree, pkg: Record<string, unknown>): 
   const bun = pm.packageManager === "bun";
   plan.packageManager = pm.packageManager;
   plan.install = pm.install;
+  addRule(plan, `node: package.json; ${pm.packageManager} from ${pm.source}`);
   plan.warnings.push(...pm.warnings);
   plan.manifests = await existing(tree, NODE_MANIFESTS);
   plan.framework = nodeFramework(deps);
@@ -115,6 +116,7 @@ async function chooseStart(tree: RepoTree, plan: BuildPlan, ctx: StartContext): 
   ) {
     applyOutput(plan, output, scripts.build);
   } else if (dev === "nodemon" || dev === "ts-node-dev") {
+    addRule(plan, `watcher start script (${dev}) → its entry, run once`);
     plan.start = watcherToNode(scripts.start ?? "") ?? (await startWithoutScript(tree, {}, false));
     if (plan.start === null)
       plan.warnings.push("no entry file for the watcher's server; set a start command");
@@ -132,6 +134,10 @@ function nextCannotStart(plan: BuildPlan, scripts: Record<string, string>, outpu
 async function spaOrStart(tree: RepoTree, plan: BuildPlan, ctx: StartContext, dev: string | null) {
   const spaDir = await spaOutputDir(tree, plan.framework, ctx.deps, ctx.scripts.build);
   if (dev !== null || (spaDir !== null && ctx.scripts.start === undefined)) {
+    addRule(
+      plan,
+      dev !== null ? `dev-server start script (${dev}) → SPA build` : "SPA without a start script",
+    );
     applyOutput(plan, { kind: "static", dir: spaDir ?? "dist", warnings: [] }, ctx.scripts.build);
     if (dev !== null) {
       plan.warnings.push(
@@ -140,10 +146,19 @@ async function spaOrStart(tree: RepoTree, plan: BuildPlan, ctx: StartContext, de
     }
   } else if (plan.start === null) {
     plan.warnings.push("no start script, main file or index.js/server.js; set a start command");
+  } else {
+    addRule(plan, ctx.scripts.start !== undefined ? "start script" : `entry file → ${plan.start}`);
   }
 }
 
+const addRule = (plan: BuildPlan, rule: string) => {
+  plan.rules = [...(plan.rules ?? []), rule];
+};
+
 function applyOutput(plan: BuildPlan, output: FrameworkOutput, buildScript: string | undefined): void {
+  const what =
+    output.kind === "server" ? `production server → ${output.start}` : `static output → ${output.dir}/`;
+  addRule(plan, `${plan.framework ?? "node"}: ${what}`);
   plan.warnings.push(...output.warnings);
   if (buildScript === undefined) plan.warnings.push(`${plan.framework ?? "node"} app has no build script`);
   if (output.kind === "static") {

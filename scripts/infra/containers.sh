@@ -99,6 +99,18 @@ RUN apt-get update && apt-get install -y --no-install-recommends python3 python3
   containers_derive caddy:2 "FROM $d
 RUN apt-get update && apt-get install -y --no-install-recommends caddy && rm -rf /var/lib/apt/lists/*"
   containers_compiled_images
+  containers_php_image
+}
+
+# PHP 8.2 and Composer from Debian. FrankenPHP is published only on GitHub (unreachable here), so a small
+# stand-in takes its `php-server --listen :PORT --root DIR` command and runs PHP's built-in server: the
+# build (composer, artisan, document root) is real, the web server is not FrankenPHP.
+containers_php_image() {
+  containers_derive php:8 "FROM $CONTAINERS_PREFIX/debian:bookworm
+RUN apt-get update && apt-get install -y --no-install-recommends php8.2-cli composer unzip && rm -rf /var/lib/apt/lists/*
+# Debian's composer loads ../share/php relative to itself: a wrapper survives COPY --from to another path.
+RUN mv /usr/bin/composer /usr/bin/composer.debian && printf '%s\\n' '#!/bin/sh' 'exec php /usr/bin/composer.debian \"\$@\"' >/usr/bin/composer && chmod +x /usr/bin/composer
+RUN printf '%s\\n' '#!/bin/sh' 'listen=:8080 root=.' 'while [ \$# -gt 0 ]; do case \$1 in --listen) listen=\$2; shift;; --root) root=\$2; shift;; esac; shift; done' 'exec php -S 0.0.0.0:\${listen##*:} -t \$root' >/usr/local/bin/frankenphp && chmod +x /usr/local/bin/frankenphp"
 }
 
 # JDK/JRE 17 from Debian (bookworm's newest; Spring Boot 3 needs 17): the JDK image serves the jdk, maven and
@@ -130,7 +142,7 @@ start_containers() {
   containers_images
   local p=$CONTAINERS_PREFIX
   export KLI8NT_TEST_CONTAINERS=1
-  export KLI8NT_TEST_BASE_IMAGES="{\"node\":\"$p/node:20\",\"python\":\"$p/python:3\",\"go\":\"$p/go:1\",\"caddy\":\"$p/caddy:2\",\"distroless-static\":\"$p/debian:bookworm\",\"debian\":\"$p/debian:bookworm\",\"jdk\":\"$p/jdk:17\",\"maven\":\"$p/jdk:17\",\"gradle\":\"$p/jdk:17\",\"jre\":\"$p/jre:17\",\"rust\":\"$p/rust:1\"}"
+  export KLI8NT_TEST_BASE_IMAGES="{\"node\":\"$p/node:20\",\"python\":\"$p/python:3\",\"go\":\"$p/go:1\",\"caddy\":\"$p/caddy:2\",\"distroless-static\":\"$p/debian:bookworm\",\"debian\":\"$p/debian:bookworm\",\"jdk\":\"$p/jdk:17\",\"maven\":\"$p/jdk:17\",\"gradle\":\"$p/jdk:17\",\"jre\":\"$p/jre:17\",\"rust\":\"$p/rust:1\",\"php\":\"$p/php:8\",\"composer\":\"$p/php:8\"}"
   KLI8NT_TEST_NPM_REGISTRY=$(npm config get registry 2>/dev/null)
   export KLI8NT_TEST_NPM_REGISTRY
   export KLI8NT_TEST_CA_FILE=${KLI8NT_TEST_CA_FILE:-/etc/ssl/certs/ca-certificates.crt}

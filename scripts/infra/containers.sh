@@ -124,7 +124,8 @@ RUN apt-get update && apt-get install -y --no-install-recommends openjdk-17-jdk-
 RUN apt-get update && apt-get install -y --no-install-recommends openjdk-17-jre-headless && rm -rf /var/lib/apt/lists/*"
   if ! image_present "$CONTAINERS_PREFIX/rust:1"; then
     local sysroot rctx
-    sysroot=$(rustc --print sysroot 2>/dev/null) || { log "no host rustc: cannot build $CONTAINERS_PREFIX/rust:1"; return 1; }
+    # Without a host toolchain only the Rust real build fails (saying so); every other suite still runs.
+    sysroot=$(rustc --print sysroot 2>/dev/null) || { log "no host rustc: cannot build $CONTAINERS_PREFIX/rust:1"; return 0; }
     rctx=$(mktemp -d /tmp/kli8nt-rustctx.XXXXXX)
     mkdir -p "$rctx/usr/local/bin" "$rctx/usr/local/lib"
     cp -a "$sysroot/bin/rustc" "$sysroot/bin/cargo" "$rctx/usr/local/bin/"

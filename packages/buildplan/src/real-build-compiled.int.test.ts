@@ -1,9 +1,12 @@
+import { execFile } from "node:child_process";
 import { join } from "node:path";
+import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
 import { containerEnvFromProcess, withServedSample } from "./testing/index.ts";
 
 // Real builds of the compiled classes of issue 26 (Go, Rust, Java): rendered Dockerfile → buildah → podman →
 // HTTP 200 with the app's own content. Base images from start_containers (scripts/infra/containers.sh).
+const exec = promisify(execFile);
 const cenv = containerEnvFromProcess(process.env);
 if (cenv === null && process.env.CI === "true") {
   throw new Error(
@@ -62,6 +65,13 @@ describe.skipIf(cenv === null)("real compiled builds (buildah + podman)", { time
   });
 
   it("Rust axum from crates.io: the dependency layer, then the real binary reading static/ from its working directory", async () => {
+    const rustImage = cenv?.baseImages.rust ?? "rust";
+    await exec("podman", ["image", "exists", rustImage]).catch((err: unknown) => {
+      throw new Error(
+        `base image ${rustImage} is missing: start_containers builds it from the host's Rust toolchain (rustc --print sysroot); install rustup's stable toolchain on this machine`,
+        { cause: err },
+      );
+    });
     await serve("sample-rust-axum", async (s) => {
       expect(s.plan).toMatchObject({ provider: "rust", keepRepoFiles: true, start: "/usr/local/bin/app" });
       expect(await s.get("/")).toEqual({

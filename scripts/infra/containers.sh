@@ -51,6 +51,35 @@ containers_debian() {
   podman import -q "$tarball" "$ref" >/dev/null
 }
 
+# containers_current NAME DOCKERFILE: whether $CONTAINERS_PREFIX/NAME was built from this recipe.
+containers_current() {
+  local recipe; recipe=$(printf '%s' "$2" | sha256sum | cut -c1-16)
+  [[ $(podman image inspect --format '{{index .Labels "kli8nt.recipe"}}' "$CONTAINERS_PREFIX/$1" 2>/dev/null) == "$recipe" ]]
+}
+
+# Bun and Deno from their npm packages (the registry serves the @oven/bun-linux-x64 and @deno/linux-x64-glibc
+# binaries; no GitHub download), installed on the host and copied in, as the official images place them.
+containers_js_runtimes() {
+  local d=$CONTAINERS_PREFIX/debian:bookworm rt
+  local bun_recipe="FROM $d
+COPY bun /usr/local/bin/bun
+RUN ln -s bun /usr/local/bin/bunx"
+  local deno_recipe="FROM $d
+COPY deno /usr/local/bin/deno"
+  if ! containers_current bun:1 "$bun_recipe"; then
+    rt=$(mktemp -d /tmp/kli8nt-bunctx.XXXXXX)
+    npm install --prefix "$rt/npm" --no-save --no-audit --no-fund bun@1 >/dev/null
+    cp "$(readlink -f "$rt/npm/node_modules/.bin/bun")" "$rt/bun"
+    rm -rf "$rt/npm" && containers_derive bun:1 "$bun_recipe" "$rt" && rm -rf "$rt"
+  fi
+  if ! containers_current deno:2 "$deno_recipe"; then
+    rt=$(mktemp -d /tmp/kli8nt-denoctx.XXXXXX)
+    npm install --prefix "$rt/npm" --no-save --no-audit --no-fund deno@2 >/dev/null
+    cp "$(readlink -f "$rt/npm/node_modules/.bin/deno")" "$rt/deno"
+    rm -rf "$rt/npm" && containers_derive deno:2 "$deno_recipe" "$rt" && rm -rf "$rt"
+  fi
+}
+
 # containers_derive NAME DOCKERFILE [CONTEXT]: build $CONTAINERS_PREFIX/NAME from a Dockerfile on stdin.
 # The recipe's hash is a label, so an image whose recipe changed is rebuilt instead of silently reused.
 containers_derive() {
@@ -68,8 +97,11 @@ containers_derive() {
 # Node comes from the host's own install (Node 20): Debian bookworm's nodejs is 18.
 containers_node_context() {
   local ctx; ctx=$(mktemp -d /tmp/kli8nt-nodectx.XXXXXX)
-  mkdir -p "$ctx/usr/bin" "$ctx/usr/lib/node_modules"
+  mkdir -p "$ctx/usr/bin" "$ctx/usr/lib/node_modules" "$ctx/usr/include"
   cp "$(readlink -f "$(command -v node)")" "$ctx/usr/bin/node"
+  # Node's headers, as the official images ship them: node-gyp (bcrypt, better-sqlite3) would otherwise
+  # download them from nodejs.org, which an offline build cannot reach.
+  [[ -d /usr/include/node ]] && cp -a /usr/include/node "$ctx/usr/include/"
   cp -a /usr/lib/node_modules/npm "$ctx/usr/lib/node_modules/"
   [[ -d /usr/lib/node_modules/corepack ]] && cp -a /usr/lib/node_modules/corepack "$ctx/usr/lib/node_modules/"
   echo "$ctx"
@@ -78,13 +110,17 @@ containers_node_context() {
 containers_images() {
   local d=$CONTAINERS_PREFIX/debian:bookworm
   containers_debian
-  if ! image_present "$CONTAINERS_PREFIX/node:20"; then
-    local ctx; ctx=$(containers_node_context)
-    containers_derive node:20 "FROM $d
+  # v2: with Node's headers (node-gyp); the recipe label makes an older node:20 rebuild once.
+  local node_recipe="FROM $d
 COPY usr /usr
-RUN ln -sf ../lib/node_modules/npm/bin/npm-cli.js /usr/bin/npm && ln -sf ../lib/node_modules/npm/bin/npx-cli.js /usr/bin/npx" "$ctx"
+RUN ln -sf ../lib/node_modules/npm/bin/npm-cli.js /usr/bin/npm && ln -sf ../lib/node_modules/npm/bin/npx-cli.js /usr/bin/npx
+LABEL kli8nt.node-image=v2-headers"
+  if ! containers_current node:20 "$node_recipe"; then
+    local ctx; ctx=$(containers_node_context)
+    containers_derive node:20 "$node_recipe" "$ctx"
     rm -rf "$ctx"
   fi
+  containers_js_runtimes
   if ! image_present "$CONTAINERS_PREFIX/go:1"; then
     local gctx; gctx=$(mktemp -d /tmp/kli8nt-goctx.XXXXXX)
     mkdir -p "$gctx/usr/local" && cp -a "$(go env GOROOT)" "$gctx/usr/local/go"
@@ -122,6 +158,10 @@ containers_compiled_images() {
 RUN apt-get update && apt-get install -y --no-install-recommends openjdk-17-jdk-headless && rm -rf /var/lib/apt/lists/*"
   containers_derive jre:17 "FROM $d
 RUN apt-get update && apt-get install -y --no-install-recommends openjdk-17-jre-headless && rm -rf /var/lib/apt/lists/*"
+  # Debian's Gradle 4.4.1 for builds without a wrapper: Gradle distributions (services.gradle.org) are not
+  # reachable here, so wrapper builds and the Spring Boot Gradle plugin (Gradle 7.6+) cannot run (ADR 0154).
+  containers_derive gradle:4 "FROM $CONTAINERS_PREFIX/jdk:17
+RUN apt-get update && apt-get install -y --no-install-recommends gradle && rm -rf /var/lib/apt/lists/*"
   if ! image_present "$CONTAINERS_PREFIX/rust:1"; then
     local sysroot rctx
     # Without a host toolchain only the Rust real build fails (saying so); every other suite still runs.
@@ -143,7 +183,7 @@ start_containers() {
   containers_images
   local p=$CONTAINERS_PREFIX
   export KLI8NT_TEST_CONTAINERS=1
-  export KLI8NT_TEST_BASE_IMAGES="{\"node\":\"$p/node:20\",\"python\":\"$p/python:3\",\"go\":\"$p/go:1\",\"caddy\":\"$p/caddy:2\",\"distroless-static\":\"$p/debian:bookworm\",\"debian\":\"$p/debian:bookworm\",\"jdk\":\"$p/jdk:17\",\"maven\":\"$p/jdk:17\",\"gradle\":\"$p/jdk:17\",\"jre\":\"$p/jre:17\",\"rust\":\"$p/rust:1\",\"php\":\"$p/php:8\",\"composer\":\"$p/php:8\"}"
+  export KLI8NT_TEST_BASE_IMAGES="{\"node\":\"$p/node:20\",\"python\":\"$p/python:3\",\"go\":\"$p/go:1\",\"caddy\":\"$p/caddy:2\",\"distroless-static\":\"$p/debian:bookworm\",\"debian\":\"$p/debian:bookworm\",\"jdk\":\"$p/jdk:17\",\"maven\":\"$p/jdk:17\",\"gradle\":\"$p/gradle:4\",\"jre\":\"$p/jre:17\",\"rust\":\"$p/rust:1\",\"php\":\"$p/php:8\",\"composer\":\"$p/php:8\",\"bun\":\"$p/bun:1\",\"deno\":\"$p/deno:2\"}"
   KLI8NT_TEST_NPM_REGISTRY=$(npm config get registry 2>/dev/null)
   export KLI8NT_TEST_NPM_REGISTRY
   export KLI8NT_TEST_CA_FILE=${KLI8NT_TEST_CA_FILE:-/etc/ssl/certs/ca-certificates.crt}

@@ -22,6 +22,8 @@ describe("rule: Node native addons", () => {
       }),
     });
     expect(p.systemPackages).toEqual({ build: ["g++", "make", "python3"], runtime: [] });
+    // Node's own headers, not a download from nodejs.org.
+    expect(p.install.at(-1)).toMatch(/export npm_config_nodedir="\$d"; fi; npm install$/);
     const lines = render(p).dockerfile.split("\n");
     const apt = lines.findIndex((l) => l.startsWith("RUN apt-get") && l.includes("g++ make python3"));
     expect(apt).toBe(lines.indexOf("FROM node:22-slim AS deps") + 1);

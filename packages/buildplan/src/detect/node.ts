@@ -82,6 +82,7 @@ export async function detectNode(tree: RepoTree, pkg: Record<string, unknown>): 
   }
   if (plan.framework === "nextjs") plan.env.NEXT_TELEMETRY_DISABLED = "1";
   addNativePackages(plan, NODE_NATIVE, new Map(Object.keys(deps).map((d) => [d, new Set<string>()])));
+  if (plan.systemPackages.build.includes("g++")) plan.install = withLocalNodeHeaders(plan.install);
   await chooseStart(tree, plan, { scripts, deps, add: pm.add });
   return plan;
 }
@@ -171,6 +172,19 @@ function applyOutput(plan: BuildPlan, output: FrameworkOutput, buildScript: stri
   plan.start = output.start;
   plan.build = [...output.before, ...plan.build, ...output.after];
   Object.assign(plan.env, output.env);
+}
+
+/**
+ * node-gyp downloads Node's headers from nodejs.org unless told where they are; every Node image we use has
+ * them under its prefix (`/usr/local/include/node` in the official ones), so point it there when they exist
+ * and offline or mirrored builds compile addons too.
+ */
+function withLocalNodeHeaders(install: string[]): string[] {
+  const last = install.at(-1);
+  if (last === undefined) return install;
+  const headers =
+    'd=$(dirname "$(dirname "$(command -v node)")"); if [ -f "$d/include/node/common.gypi" ]; then export npm_config_nodedir="$d"; fi;';
+  return [...install.slice(0, -1), `${headers} ${last}`];
 }
 
 /** A package.json `build` script, for the Node build stage of Ruby/PHP/Go repositories. */

@@ -22,7 +22,9 @@ describe("kli8nt plan", () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toContain("rule            dev-server start script (react-scripts start) → SPA build\n");
     expect(r.stdout).toContain("rule            cra: static output → build/\n");
-    expect(r.stdout).toMatch(/rule .*\nwarning: start script "react-scripts start" runs a development server/);
+    expect(r.stdout).toMatch(
+      /rule .*\nwarning: start script "react-scripts start" runs a development server/,
+    );
   });
 
   it("--json prints the plan as JSON on stdout", async () => {

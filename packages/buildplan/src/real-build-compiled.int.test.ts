@@ -64,6 +64,18 @@ describe.skipIf(cenv === null)("real compiled builds (buildah + podman)", { time
     );
   });
 
+  it("Gradle without a wrapper (the builder's Gradle), init script mirror on an old Gradle, jar from build/libs", async () => {
+    await serve(
+      "sample-java-gradle",
+      async (s) => {
+        expect(s.plan).toMatchObject({ provider: "java", packageManager: "gradle", keepRepoFiles: false });
+        expect(await s.get("/")).toEqual({ status: 200, body: "hello from a gradle build\n" });
+        console.info(`sample-java-gradle built in ${s.buildMs} ms`);
+      },
+      { MAVEN_MIRROR },
+    );
+  });
+
   it("Rust axum from crates.io: the dependency layer, then the real binary reading static/ from its working directory", async () => {
     const rustImage = cenv?.baseImages.rust ?? "rust";
     await exec("podman", ["image", "exists", rustImage]).catch((err: unknown) => {

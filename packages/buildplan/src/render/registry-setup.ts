@@ -24,8 +24,9 @@ const JAVA_TRUST = [
 const GRADLE_INIT = [
   'def m = System.getenv("MAVEN_MIRROR"); def p = System.getenv("GRADLE_PLUGIN_MIRROR") ?: m',
   'def fix = { r -> if (r instanceof MavenArtifactRepository) { def h = r.url.host; if (m && (h == "repo.maven.apache.org" || h == "repo1.maven.org")) r.url = m; else if (p && h == "plugins.gradle.org") r.url = p } }',
-  "beforeSettings { s -> s.pluginManagement.repositories.configureEach(fix); try { s.dependencyResolutionManagement.repositories.configureEach(fix) } catch (Exception ignored) {} }",
-  "allprojects { buildscript.repositories.configureEach(fix); repositories.configureEach(fix) }",
+  // `all` (not configureEach, Gradle 4.9+) and a guarded beforeSettings (Gradle 6+) keep old Gradle working.
+  "try { beforeSettings { s -> s.pluginManagement.repositories.all(fix); try { s.dependencyResolutionManagement.repositories.all(fix) } catch (Exception ignored) {} } } catch (MissingMethodException ignored) {}",
+  "allprojects { buildscript.repositories.all(fix); repositories.all(fix) }",
 ];
 
 const quoteLines = (lines: string[]) => lines.map((l) => `'${l}'`).join(" ");

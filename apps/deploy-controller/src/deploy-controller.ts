@@ -1,3 +1,5 @@
+import { createHash } from "node:crypto";
+import path from "node:path";
 import type { Bus, Consumer } from "@kli8nt/bus";
 import { MESSAGE_SCHEMAS, QUEUES } from "@kli8nt/core";
 import type { DeployControllerConfig } from "./config.ts";
@@ -7,6 +9,7 @@ import { exec } from "./exec.ts";
 import { DEFAULT_HEAL, type HealSettings } from "./heal/app-reconciler.ts";
 import { startLocalReconciler } from "./heal/local-reconciler.ts";
 import { KeyLock } from "./key-lock.ts";
+import { clearContainerEnvDir } from "./podman/container-env.ts";
 import { podmanRuntime } from "./podman/podman-runtime.ts";
 import { processRuntime } from "./process/process-runtime.ts";
 import { reconcileReleases } from "./reconcile.ts";
@@ -28,7 +31,15 @@ export async function createRuntime(config: DeployControllerConfig): Promise<Run
     config.runtime === "auto" ? ((await hasPodman(hostEnv)) ? "podman" : "process") : config.runtime;
   if (kind === "process")
     return processRuntime({ runDir: config.runDir, hostEnv, stopGraceSeconds: config.stopGraceSeconds });
-  return podmanRuntime({ hostEnv, memory: config.appMemory, stopGraceSeconds: config.stopGraceSeconds });
+  const envDir = path.join(config.runDir, "env");
+  await clearContainerEnvDir(envDir);
+  return podmanRuntime({
+    hostEnv,
+    memory: config.appMemory,
+    stopGraceSeconds: config.stopGraceSeconds,
+    installation: createHash("sha256").update(config.runDir).digest("hex").slice(0, 16),
+    envDir,
+  });
 }
 
 export type DeployControllerDeps = DeployDeps & {

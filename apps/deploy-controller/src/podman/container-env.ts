@@ -1,5 +1,4 @@
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 
 /**
@@ -22,12 +21,21 @@ export function secretPrefix(containerName: string): string {
   return `${containerName}-env-`;
 }
 
+/** Empties the platform's env-file directory: whatever is there was left by a process killed mid-start. */
+export async function clearContainerEnvDir(envDir: string): Promise<void> {
+  await rm(envDir, { recursive: true, force: true });
+  await mkdir(envDir, { recursive: true, mode: 0o700 });
+}
+
 export async function writeContainerEnv(
+  envDir: string,
   containerName: string,
   env: Readonly<Record<string, string>>,
 ): Promise<ContainerEnv> {
+  // Under the data dir (cleared at start, so a kill mid-start leaves nothing behind for long), and
   // mkdtemp creates the directory with mode 0700: nobody else can even list it.
-  const dir = await mkdtemp(join(tmpdir(), "kli8nt-env-"));
+  await mkdir(envDir, { recursive: true, mode: 0o700 });
+  const dir = await mkdtemp(join(envDir, "env-"));
   const file = join(dir, "app.env");
   const lines: string[] = [];
   const secrets = new Map<string, string>();

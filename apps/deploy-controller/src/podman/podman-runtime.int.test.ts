@@ -16,7 +16,10 @@ if (!ready && env.CI === "true") {
 
 const TAG = `localhost/kli8nt-test/podman-runtime:${Date.now().toString(36)}`;
 const hostEnv = { PATH: env.PATH ?? "/usr/bin:/bin", HOME: env.HOME ?? "/root" };
-const runtime = podmanRuntime({ hostEnv, stopGraceSeconds: 0 });
+const envDir = mkdtempSync(join(tmpdir(), "kli8nt-podman-env-"));
+const runtime = podmanRuntime({ hostEnv, stopGraceSeconds: 0, installation: "test-a", envDir });
+// Another platform on the same podman (a second data dir, a parallel suite).
+const other = podmanRuntime({ hostEnv, stopGraceSeconds: 0, installation: "test-b", envDir });
 const spec = (deploymentId: string, seconds: number): ReleaseSpec => ({
   deploymentId,
   appId: "app_test",
@@ -48,6 +51,15 @@ describe.skipIf(!ready)("podman runtime start", { timeout: 120_000 }, () => {
     for (const id of ids)
       execFileSync("podman", ["rm", "-f", "-t", "0", containerName(id)], { stdio: "ignore" });
     execFileSync("podman", ["rmi", "-f", TAG], { stdio: "ignore" });
+    rmSync(envDir, { recursive: true, force: true });
+  });
+
+  it("lists only its own installation's releases", async () => {
+    const id = `dep_mine${Date.now().toString(36)}`;
+    ids.push(id);
+    await runtime.start(spec(id, 300));
+    expect((await runtime.list()).map((i) => i.deploymentId)).toContain(id);
+    expect((await other.list()).map((i) => i.deploymentId)).not.toContain(id);
   });
 
   it("reuses the running container of a release instead of starting a second one", async () => {
@@ -98,7 +110,7 @@ describe.skipIf(!ready)("podman runtime start", { timeout: 120_000 }, () => {
     expect(environ).toContain("LD_PRELOAD=/nonexistent/evil.so");
     expect(environ).toContain(`PEM=${pem}`);
     expect(environ).toContain("PORT=3000");
-    expect(readdirSync(tmpdir()).filter((n) => n.startsWith("kli8nt-env-"))).toEqual([]);
+    expect(readdirSync(envDir)).toEqual([]);
     await runtime.stop(id);
     const secrets = execFileSync("podman", ["secret", "ls", "--format", "{{.Name}}"], { encoding: "utf8" });
     expect(secrets).not.toContain(containerName(id));

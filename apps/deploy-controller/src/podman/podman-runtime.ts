@@ -13,9 +13,17 @@ export interface PodmanOptions {
   readonly memory?: string | undefined;
   /** Seconds podman waits after SIGTERM before SIGKILL when stopping a release. */
   readonly stopGraceSeconds: number;
+  /**
+   * Names this platform's containers (a label), so two installations sharing one podman (two data dirs,
+   * parallel test suites) never list, adopt or remove each other's releases.
+   */
+  readonly installation: string;
+  /** Private directory (0700) for the env files podman reads at start; emptied when the runtime is made. */
+  readonly envDir: string;
 }
 
 export const LABEL = "kli8nt";
+const INSTALLATION_LABEL = "kli8nt.installation";
 const NAME_PREFIX = "kli8nt-";
 /** podman's answer when a container of that name exists (running or not). */
 const NAME_IN_USE = /name is already in use|already in use by/;
@@ -61,7 +69,7 @@ export function podmanRuntime(options: PodmanOptions): Runtime {
   const run = async (spec: ReleaseSpec) => {
     const hostPort = await freePort();
     const upstream = `http://127.0.0.1:${hostPort}`;
-    const appEnv = await writeContainerEnv(containerName(spec.deploymentId), {
+    const appEnv = await writeContainerEnv(options.envDir, containerName(spec.deploymentId), {
       ...spec.env,
       PORT: String(spec.port),
     });
@@ -72,6 +80,8 @@ export function podmanRuntime(options: PodmanOptions): Runtime {
       containerName(spec.deploymentId),
       "--label",
       `${LABEL}=1`,
+      "--label",
+      `${INSTALLATION_LABEL}=${options.installation}`,
       "--label",
       `kli8nt.app=${spec.appName}`,
       "--label",
@@ -141,6 +151,9 @@ export function podmanRuntime(options: PodmanOptions): Runtime {
       const entries = JSON.parse(r.stdout || "[]") as PsEntry[];
       return entries.flatMap((e) => {
         const labels = e.Labels ?? {};
+        // Containers made before the label existed are this platform's as they always were.
+        const owner = labels[INSTALLATION_LABEL];
+        if (owner !== undefined && owner !== options.installation) return [];
         const deploymentId = labels["kli8nt.deployment"];
         const appName = labels["kli8nt.app"];
         if (!deploymentId || !appName) return [];

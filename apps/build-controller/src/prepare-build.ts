@@ -45,7 +45,10 @@ export async function prepareBuild(
     plan = await detect(contextDir, detectOptionsFromSettings(settings));
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    throw new BuildError("STACK_UNDETECTED", message, { cause: error });
+    // A start command the image could not run (ADR 0152) is detected fine; say so with its own code.
+    const code =
+      (error as { code?: unknown }).code === "START_UNRUNNABLE" ? "BUILD_UNSUPPORTED" : "STACK_UNDETECTED";
+    throw new BuildError(code, message, { cause: error });
   }
   if (plan.provider === "dockerfile") {
     // The file detection chose: Dockerfile, Containerfile or the path the app's settings give.

@@ -138,9 +138,12 @@ describe("rule: meta-framework servers and static outputs", () => {
       "npm run build",
       "cp -r .next/static .next/standalone/.next/static",
       "if [ -d public ]; then cp -r public .next/standalone/public; fi",
+      "rm -rf .next/cache",
     ]);
     const docker = render(p).dockerfile;
     expect(docker).toContain('CMD ["/bin/sh","-c","exec node .next/standalone/server.js"]');
+    // The standalone server traced its own node_modules: no second, full copy in the runtime image.
+    expect(docker).toContain("FROM deps AS prod-deps\nRUN rm -rf node_modules && mkdir -p node_modules");
   });
 
   it("Next.js without a start script runs next start; `next dev` as start is replaced", async () => {

@@ -138,10 +138,18 @@ async function nextjs(tree: RepoTree): Promise<FrameworkOutput> {
     return server(`node ${dist}/standalone/server.js`, { HOSTNAME: "0.0.0.0" }, [
       `cp -r ${dist}/static ${dist}/standalone/${dist}/static`,
       `if [ -d public ]; then cp -r public ${dist}/standalone/public; fi`,
+      // The build cache serves the next `next build` on the same machine; nothing reads it at run time.
+      `rm -rf ${dist}/cache`,
     ]);
   }
   return server("node_modules/.bin/next start");
 }
+
+/**
+ * Servers whose build output carries its own traced node_modules (Next's standalone, Nitro's .output): the
+ * runtime image needs no separate production node_modules, which for these frameworks is hundreds of MB.
+ */
+export const SELF_CONTAINED_START = /^node (\S+\/standalone\/server\.js|\.output\/server\/index\.mjs)$/;
 
 /** The production output of a known meta-framework, or null when the framework is not one of them. */
 export async function frameworkOutput(

@@ -1,3 +1,4 @@
+import { SELF_CONTAINED_START } from "../detect/node-server-start.ts";
 import type { BuildPlan } from "../types.ts";
 import { type BaseImageKey, baseImage } from "./base-images.ts";
 import {
@@ -63,7 +64,10 @@ export function renderNode(plan: BuildPlan, map: Readonly<Record<string, string>
   // Production node_modules come from their own stage keyed on the manifests only, so a source change
   // neither re-prunes nor re-copies dependencies; the build stage drops its own node_modules. The mkdir
   // keeps the COPY valid for apps without dependencies (or Yarn PnP).
-  const prodDeps = ["FROM deps AS prod-deps", `RUN ${prune ? `${prune} && ` : ""}mkdir -p node_modules`, ""];
+  const selfContained = plan.start !== null && SELF_CONTAINED_START.test(plan.start);
+  const prodDeps = selfContained
+    ? ["FROM deps AS prod-deps", "RUN rm -rf node_modules && mkdir -p node_modules", ""]
+    : ["FROM deps AS prod-deps", `RUN ${prune ? `${prune} && ` : ""}mkdir -p node_modules`, ""];
   return [
     ...nodeBuildStages(plan, image, ["rm -rf node_modules"], prodDeps),
     "",

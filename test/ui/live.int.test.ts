@@ -38,6 +38,7 @@ describe.skipIf(!CHROMIUM)("live updates in Chromium", { timeout: 90_000 }, () =
     appTab = await context.newPage();
     await appTab.goto(await server.signInUrl());
     const created = await appTab.request.post(`${server.url}/api/apps`, {
+      headers: { origin: server.url }, // As the page would send: the api refuses cookie writes from elsewhere.
       data: { name: "pulse", repository: { url: "https://github.com/acme/pulse", branch: "main" } },
     });
     expect(created.status()).toBe(201);
@@ -57,7 +58,10 @@ describe.skipIf(!CHROMIUM)("live updates in Chromium", { timeout: 90_000 }, () =
     };
     appTab.on("request", record);
     dashTab.on("request", record);
-    const queued = await context.request.post(`${server.url}/api/apps/pulse/deployments`, { data: {} });
+    const queued = await context.request.post(`${server.url}/api/apps/pulse/deployments`, {
+      data: {},
+      headers: { origin: server.url },
+    });
     deploymentId = ((await queued.json()) as { id: string }).id;
     const row = appTab.getByRole("row").filter({ hasText: "#1" });
     await row.getByText("Queued").waitFor();
@@ -84,7 +88,10 @@ describe.skipIf(!CHROMIUM)("live updates in Chromium", { timeout: 90_000 }, () =
     server.dropEventSockets();
     await appTab.getByText("Live updates interrupted").waitFor();
     await shoot(appTab, "32-live-reconnecting");
-    const second = await context.request.post(`${server.url}/api/apps/pulse/deployments`, { data: {} });
+    const second = await context.request.post(`${server.url}/api/apps/pulse/deployments`, {
+      data: {},
+      headers: { origin: server.url },
+    });
     const reason = "build failed: `npm run build` exited with code 1";
     await server.advance(((await second.json()) as { id: string }).id, ["building", "failed"], { reason });
     expect(await appTab.getByText("Deploy #2 failed").count()).toBe(0);

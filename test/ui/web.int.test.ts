@@ -124,7 +124,10 @@ describe.skipIf(!CHROMIUM)("web UI in Chromium", { timeout: 60_000 }, () => {
     });
     await server.advance(id(1), ["superseded"]);
     const third = (await (
-      await page.request.post(`${server.url}/api/apps/shop/deployments`, { data: {} })
+      await page.request.post(`${server.url}/api/apps/shop/deployments`, {
+        data: {},
+        headers: { origin: server.url },
+      })
     ).json()) as {
       id: string;
     };

@@ -1,3 +1,4 @@
+import { connect } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { type BootServer, listenEarly } from "./boot-server.ts";
 
@@ -21,5 +22,24 @@ describe("the api listens before its database is open", () => {
     expect((await fetch(`${base}/api/apps`)).status).toBe(503);
     boot.activate();
     expect(await (await fetch(`${base}/api/apps`)).text()).toBe("from the api");
+  });
+
+  it("answers an overlong request line with a 414 problem while booting", async () => {
+    boot = await listenEarly("127.0.0.1", 0);
+    const port = boot.port;
+    const answer = await new Promise<string>((resolve, reject) => {
+      const socket = connect(port, "127.0.0.1", () =>
+        socket.end(`GET /${"a".repeat(20_000)} HTTP/1.1\r\nHost: x\r\n\r\n`),
+      );
+      let text = "";
+      socket.on("data", (chunk) => {
+        text += chunk.toString();
+      });
+      socket.on("close", () => resolve(text));
+      socket.on("error", reject);
+    });
+    expect(answer).toMatch(/^HTTP\/1\.1 414 /);
+    expect(answer).toMatch(/content-type: application\/problem\+json/i);
+    expect(answer).toContain('"code":"URI_TOO_LONG"');
   });
 });

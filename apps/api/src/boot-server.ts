@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { AddressInfo, Socket } from "node:net";
+import { onClientError } from "./plugins/framework-errors.ts";
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 
@@ -34,6 +35,11 @@ export async function listenEarly(host: string, port: number): Promise<BootServe
       instance: path ?? "/",
       code: "STARTING",
     });
+  });
+  // Node's parser errors (an overlong URL or headers) as problem+json while booting too; once the api is
+  // active, Fastify's own clientErrorHandler (the same function) answers them.
+  server.on("clientError", (err: NodeJS.ErrnoException, socket: Socket) => {
+    if (!handler) onClientError(err, socket);
   });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);

@@ -84,7 +84,7 @@ const configSchema = z
     // Limits (ADR 0134): requests per minute per credential (or per address without one), sign-in attempts
     // per minute per address, apps per user, open WebSockets per user.
     KLI8NT_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(1200),
-    KLI8NT_SIGN_IN_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(30),
+    KLI8NT_SIGN_IN_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(60),
     KLI8NT_MAX_APPS_PER_USER: z.coerce.number().int().min(0).default(50),
     KLI8NT_MAX_SOCKETS_PER_USER: z.coerce.number().int().min(1).default(20),
     KLI8NT_GITHUB_WEBHOOK_SECRET: z

@@ -82,6 +82,24 @@ const body = fc.oneof(
 
 const UPSTREAM_CODES = new Set(["REPOSITORY_UNREACHABLE", "GITHUB_UNREACHABLE", "GITHUB_UNAVAILABLE"]);
 
+/** No 5xx (but a 503 for an unreachable upstream), and every error as problem+json. */
+function expectNoCrash(
+  res: { statusCode: number; headers: Record<string, unknown>; body: string; json<T>(): T },
+  what: string,
+) {
+  // A 503 for an upstream this sandbox cannot reach (the app's repository on github.com) is the right
+  // answer, not a crash; anything else 5xx is a bug.
+  const upstream = res.statusCode === 503 && UPSTREAM_CODES.has(res.json<{ code?: string }>().code ?? "");
+  if (!upstream) expect(res.statusCode, what).toBeLessThan(500);
+  if (res.statusCode < 400) return;
+  expect(String(res.headers["content-type"]), what).toContain("application/problem+json");
+  expect(res.json(), what).toMatchObject({
+    status: res.statusCode,
+    code: expect.any(String),
+    detail: expect.any(String),
+  });
+}
+
 function urlFor(op: Operation, params: string[], query: [string, string][]): string {
   let i = 0;
   const filled = op.path.replace(/\{[^}]+\}/g, () => params[i++] ?? "x");
@@ -112,20 +130,10 @@ describe("every route of the OpenAPI document under random input", () => {
               },
               ...(op.hasBody ? { payload } : {}),
             });
-            const what = `${op.method} ${url.slice(0, 200)} → ${res.statusCode} ${res.body.slice(0, 300)}`;
-            // A 503 for an upstream this sandbox cannot reach (the app's repository on github.com) is the
-            // right answer, not a crash; anything else 5xx is a bug.
-            const upstream =
-              res.statusCode === 503 && UPSTREAM_CODES.has(res.json<{ code?: string }>().code ?? "");
-            if (!upstream) expect(res.statusCode, what).toBeLessThan(500);
-            if (res.statusCode >= 400) {
-              expect(String(res.headers["content-type"]), what).toContain("application/problem+json");
-              expect(res.json(), what).toMatchObject({
-                status: res.statusCode,
-                code: expect.any(String),
-                detail: expect.any(String),
-              });
-            }
+            expectNoCrash(
+              res,
+              `${op.method} ${url.slice(0, 200)} → ${res.statusCode} ${res.body.slice(0, 300)}`,
+            );
           },
         ),
         { numRuns: 120 },

@@ -1,15 +1,17 @@
 import { InputError } from "@kli8nt/core";
 import type { FastifyInstance } from "fastify";
 
+/** Objects and arrays worth walking: raw bodies (the signed webhook payload) never are, byte by byte. */
+const walkable = (value: unknown, depth: number): value is object =>
+  typeof value === "object" && value !== null && !ArrayBuffer.isView(value) && depth <= 32;
+
 /** The first place a NUL character hides in a parsed value: a dotted path, or null. */
 export function findNul(value: unknown, path: string, depth = 0): string | null {
   if (typeof value === "string") return value.includes("\u0000") ? path : null;
-  // Raw bodies (the signed webhook payload) are checked by their own route, never walked byte by byte.
-  if (typeof value !== "object" || value === null || ArrayBuffer.isView(value) || depth > 32) return null;
+  if (!walkable(value, depth)) return null;
   for (const [key, inner] of Object.entries(value)) {
-    const at = path ? `${path}.${key}` : key;
     if (key.includes("\u0000")) return path || "(a key)";
-    const found = findNul(inner, at, depth + 1);
+    const found = findNul(inner, path ? `${path}.${key}` : key, depth + 1);
     if (found) return found;
   }
   return null;

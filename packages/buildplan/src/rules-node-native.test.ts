@@ -39,3 +39,19 @@ describe("rule: Node native addons", () => {
     expect(sharp.systemPackages).toEqual({ build: [], runtime: [] });
   });
 });
+
+describe("rule: Deno", () => {
+  it("keeps its module cache in /app, so the runtime stage holds what `deno cache` fetched", async () => {
+    const p = await plan({
+      "deno.json": JSON.stringify({ tasks: { start: "deno run main.ts" } }),
+      "main.ts": "",
+    });
+    expect(p).toMatchObject({
+      provider: "deno",
+      build: ["deno cache main.ts"],
+      env: { DENO_DIR: "/app/.deno" },
+    });
+    const docker = render(p).dockerfile;
+    expect(docker.split("FROM deps AS build")[0]).toContain('ENV DENO_DIR="/app/.deno"');
+  });
+});

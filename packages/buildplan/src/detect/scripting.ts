@@ -77,6 +77,9 @@ export async function detectDeno(tree: RepoTree, config: Record<string, unknown>
   plan.manifests = await existing(tree, ["deno.json", "deno.jsonc", "deno.lock"]);
   plan.runtimeVersions.deno = "2";
   plan.versionSource.deno = "default";
+  // Deno's module cache inside /app: `deno cache` fills it at build time and the runtime stage copies /app,
+  // so the container neither re-downloads jsr:/npm: imports at start nor needs the network for them.
+  plan.env.DENO_DIR = "/app/.deno";
   const tasks = isRecord(config.tasks) ? config.tasks : {};
   const entry = (await existing(tree, ["main.ts", "server.ts", "mod.ts", "index.ts", "main.js"]))[0];
   if (entry) plan.build = [`deno cache ${entry}`];

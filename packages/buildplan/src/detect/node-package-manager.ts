@@ -122,7 +122,7 @@ export async function detectNodePackageManager(
     lockfile,
     install: installFor(pm, lockfile !== null, field?.[2] ?? major),
     run: RUN[pm] ?? "npm run",
-    source: field !== null ? "packageManager" : (lockfile ?? "no lockfile"),
+    source: field !== null ? "packageManager field" : (lockfile ?? "no lockfile"),
     add: ADD[pm] ?? "npm install --no-save",
     warnings,
   };

@@ -49,7 +49,7 @@ export async function detectNode(tree: RepoTree, pkg: Record<string, unknown>): 
   const bun = pm.packageManager === "bun";
   plan.packageManager = pm.packageManager;
   plan.install = pm.install;
-  addRule(plan, `node: package.json; ${pm.packageManager} from ${pm.source}`);
+  addRule(plan, `node: package.json; ${pm.packageManager} (${pm.source})`);
   plan.warnings.push(...pm.warnings);
   plan.manifests = await existing(tree, NODE_MANIFESTS);
   plan.framework = nodeFramework(deps);

@@ -70,6 +70,15 @@ describe.skipIf(cenv === null)("real builds: JavaScript and TypeScript", { timeo
     });
   });
 
+  it("SvelteKit adapter-auto: warned, built with adapter-node swapped in, `node build`", async () => {
+    await served("js-sveltekit-auto", async ({ plan, get }) => {
+      expect(plan.warnings.join("\n")).toContain("SvelteKit with @sveltejs/adapter-auto");
+      const r = await get("/");
+      expect(r.status).toBe(200);
+      expect(r.body).toContain("rendered by adapter-node");
+    });
+  });
+
   it("CRA whose start is the dev server: react-scripts build served statically with index fallback", async () => {
     await served("js-cra-devserver", async ({ plan, get }) => {
       expect(plan).toMatchObject({ provider: "static", framework: "cra", staticOutputDir: "build" });

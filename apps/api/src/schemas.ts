@@ -47,6 +47,10 @@ export const envPutBody = z.strictObject({
         key: envKeySchema,
         value: envValueSchema.nullable().describe("null keeps the stored value of an existing secret"),
         secret: z.boolean().default(false),
+        build: z
+          .boolean()
+          .default(false)
+          .describe("Also pass it to the build: a build arg, or a build secret when secret"),
       }),
     )
     .max(500)
@@ -123,7 +127,9 @@ export const appView = z.object({
 });
 
 export const envView = z.object({
-  vars: z.array(z.object({ key: z.string(), value: z.string().nullable(), secret: z.boolean() })),
+  vars: z.array(
+    z.object({ key: z.string(), value: z.string().nullable(), secret: z.boolean(), build: z.boolean() }),
+  ),
 });
 
 export const problemView = z.object({

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import type { Bus, Consumer } from "@kli8nt/bus";
 import { MESSAGE_SCHEMAS, QUEUES } from "@kli8nt/core";
 import type { Db } from "@kli8nt/db";
-import { type BuildDeps, buildHandler, type HandlerLogger } from "./build-handler.ts";
+import { type BuildDeps, type BuildVars, buildHandler, type HandlerLogger } from "./build-handler.ts";
 import type { BuildLogSink } from "./build-log-sink.ts";
 import { BUILDER_PID_FILE, buildahBuilder } from "./buildah/buildah-builder.ts";
 import type { Builder } from "./builder.ts";
@@ -41,6 +41,8 @@ export interface BuildControllerDeps {
   readonly sink: BuildLogSink;
   readonly logger: HandlerLogger;
   readonly credentials?: CloneCredentials;
+  /** The app's build-time variables (`build: true`), decrypted; none when absent. */
+  readonly buildVars?: BuildVars;
   readonly onOutboxWrite: () => void;
 }
 
@@ -69,6 +71,7 @@ export async function startBuildController(deps: BuildControllerDeps): Promise<C
     sink: deps.sink,
     logger: deps.logger,
     credentials: deps.credentials,
+    buildVars: deps.buildVars,
     onOutboxWrite: deps.onOutboxWrite,
     settings: {
       workRoot: config.workRoot,

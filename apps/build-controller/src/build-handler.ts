@@ -37,8 +37,21 @@ export interface BuildDeps {
   readonly settings: BuildSettings;
   readonly logger: HandlerLogger;
   readonly credentials?: CloneCredentials | undefined;
+  /** The app's variables marked for the build, decrypted (ADR 0157); none when absent. */
+  readonly buildVars?: BuildVars | undefined;
   /** Called after a commit that wrote outbox rows, so the relay publishes them at once. */
   readonly onOutboxWrite: () => void;
+}
+
+/** Decrypted variables of an app that the build gets. */
+export type BuildVars = (
+  appId: string,
+) => Promise<ReadonlyArray<{ readonly key: string; readonly value: string; readonly secret: boolean }>>;
+
+function splitBuildVars(vars: Awaited<ReturnType<BuildVars>>) {
+  const pick = (secret: boolean) =>
+    Object.fromEntries(vars.filter((v) => v.secret === secret).map((v) => [v.key, v.value]));
+  return { buildArgs: pick(false), buildSecrets: pick(true) };
 }
 
 const inform = (step: "build") => async (tx: Tx, d: Parameters<typeof progressMessage>[0]) => {
@@ -192,6 +205,7 @@ async function build(deps: BuildDeps, message: BuildRequested): Promise<BuildRes
       dockerfile: prepared.dockerfile,
       plan,
       target: overrides.buildTarget,
+      ...splitBuildVars((await deps.buildVars?.(message.appId)) ?? []),
       scratchDir: workspace.scratch,
       timeoutMs: settings.buildTimeoutMs,
       onLine,

@@ -12,6 +12,10 @@ export interface BuildInput {
   readonly plan: BuildPlan;
   /** The Dockerfile stage to build (the app's settings), else the last one. */
   readonly target?: string | undefined;
+  /** Plain build-time variables of the app (`build: true`), passed as build args. */
+  readonly buildArgs?: Readonly<Record<string, string>> | undefined;
+  /** Secret build-time variables, passed as build secrets: never in argv or in a layer. */
+  readonly buildSecrets?: Readonly<Record<string, string>> | undefined;
   /** A directory outside the context the builder may write to; removed with the workspace. */
   readonly scratchDir: string;
   readonly timeoutMs: number;

@@ -9,12 +9,14 @@ export interface EnvRow {
   readonly secret: boolean;
   /** A secret saved earlier whose value stays as stored unless the user types a new one. */
   readonly keep: boolean;
+  /** Kept as loaded, so saving the form never drops a variable's build flag. */
+  readonly build: boolean;
 }
 
 let nextId = 1;
 
 export function newRow(secret = false): EnvRow {
-  return { id: nextId++, key: "", value: "", secret, keep: false };
+  return { id: nextId++, key: "", value: "", secret, keep: false, build: false };
 }
 
 export function toRows(vars: readonly EnvVar[]): EnvRow[] {
@@ -24,6 +26,7 @@ export function toRows(vars: readonly EnvVar[]): EnvRow[] {
     value: v.value ?? "",
     secret: v.secret,
     keep: v.secret && v.value === null,
+    build: v.build ?? false,
   }));
 }
 
@@ -31,7 +34,7 @@ export function toRows(vars: readonly EnvVar[]): EnvRow[] {
 export function toVars(rows: readonly EnvRow[]): EnvVar[] {
   return rows
     .filter((r) => !isBlank(r))
-    .map((r) => ({ key: r.key.trim(), value: r.keep ? null : r.value, secret: r.secret }));
+    .map((r) => ({ key: r.key.trim(), value: r.keep ? null : r.value, secret: r.secret, build: r.build }));
 }
 
 function isBlank(row: EnvRow): boolean {

@@ -59,6 +59,8 @@ export interface EnvVar {
   readonly key: string;
   readonly value: string | null;
   readonly secret: boolean;
+  /** Also given to the build: a build arg, or a build secret when secret (never baked into a layer). */
+  readonly build?: boolean;
 }
 
 export type DeploymentTrigger = "api" | "push" | "rollback" | "redeploy";

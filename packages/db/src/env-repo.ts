@@ -9,7 +9,12 @@ export interface EnvVarInput {
   /** For an existing secret, null keeps the stored value (the client never sees it to send it back). */
   readonly value: string | null;
   readonly secret: boolean;
+  /** Also passed to the build (ADR 0157); false when absent. */
+  readonly build?: boolean | undefined;
 }
+
+/** A variable as stored: whether the build gets it is always known. */
+export type StoredEnvVar = EnvVar & { readonly build: boolean };
 
 const context = (appId: string, key: string) => `env:${appId}:${key}`;
 
@@ -22,7 +27,7 @@ export async function replaceEnv(
   box: SecretBox,
   appId: string,
   vars: readonly EnvVarInput[],
-): Promise<EnvVar[]> {
+): Promise<StoredEnvVar[]> {
   await db.transaction(async (tx) => {
     const existing = new Map(
       (await tx.select().from(envVars).where(eq(envVars.appId, appId))).map((row) => [row.key, row]),
@@ -30,8 +35,9 @@ export async function replaceEnv(
     await tx.delete(envVars).where(eq(envVars.appId, appId));
     const rows = vars.flatMap((v) => {
       const kept = existing.get(v.key);
+      const build = v.build === true;
       if (v.value === null) {
-        if (kept?.secret && v.secret) return [{ ...kept }];
+        if (kept?.secret && v.secret) return [{ ...kept, build }];
         throw new InputError(
           "ENV_VALUE_REQUIRED",
           `${v.key} has no stored secret value to keep; give a value`,
@@ -41,7 +47,7 @@ export async function replaceEnv(
         );
       }
       const value = v.secret ? box.encrypt(v.value, context(appId, v.key)) : v.value;
-      return [{ appId, key: v.key, value, secret: v.secret }];
+      return [{ appId, key: v.key, value, secret: v.secret, build }];
     });
     if (rows.length > 0) await tx.insert(envVars).values(rows);
   });
@@ -49,9 +55,14 @@ export async function replaceEnv(
 }
 
 /** What the API returns: secret values are never read back. */
-export async function listEnv(db: Db, appId: string): Promise<EnvVar[]> {
+export async function listEnv(db: Db, appId: string): Promise<StoredEnvVar[]> {
   const rows = await db.select().from(envVars).where(eq(envVars.appId, appId)).orderBy(asc(envVars.key));
-  return rows.map((row) => ({ key: row.key, value: row.secret ? null : row.value, secret: row.secret }));
+  return rows.map((row) => ({
+    key: row.key,
+    value: row.secret ? null : row.value,
+    secret: row.secret,
+    build: row.build,
+  }));
 }
 
 /** Decrypted values for the runtime (deploy controller) and the log masker; never for an HTTP response. */
@@ -59,11 +70,12 @@ export async function resolveEnv(
   db: Db,
   box: SecretBox,
   appId: string,
-): Promise<Array<EnvVar & { value: string }>> {
+): Promise<Array<StoredEnvVar & { value: string }>> {
   const rows = await db.select().from(envVars).where(eq(envVars.appId, appId)).orderBy(asc(envVars.key));
   return rows.map((row) => ({
     key: row.key,
     value: row.secret ? box.decrypt(row.value, context(appId, row.key)) : row.value,
     secret: row.secret,
+    build: row.build,
   }));
 }

@@ -131,15 +131,17 @@ export function runRepositorySuite(name: string, open: () => Promise<Database>, 
         { key: "API_KEY", value: "s3cr3t-value", secret: true },
       ]);
       expect(listed).toEqual([
-        { key: "API_KEY", value: null, secret: true },
-        { key: "PUBLIC_URL", value: "https://x", secret: false },
+        { key: "API_KEY", value: null, secret: true, build: false },
+        { key: "PUBLIC_URL", value: "https://x", secret: false, build: false },
       ]);
       const raw = await database.db.select().from(envVars);
       expect(JSON.stringify(raw)).not.toContain("s3cr3t-value");
-      // Saving the form without the secret's value keeps it.
-      await replaceEnv(database.db, box, app.id, [{ key: "API_KEY", value: null, secret: true }]);
+      // Saving the form without the secret's value keeps it (and takes the new build flag, ADR 0157).
+      await replaceEnv(database.db, box, app.id, [
+        { key: "API_KEY", value: null, secret: true, build: true },
+      ]);
       expect(await resolveEnv(database.db, box, app.id)).toEqual([
-        { key: "API_KEY", value: "s3cr3t-value", secret: true },
+        { key: "API_KEY", value: "s3cr3t-value", secret: true, build: true },
       ]);
       await expect(
         replaceEnv(database.db, box, app.id, [{ key: "NEW", value: null, secret: true }]),

@@ -5,6 +5,7 @@ import { BUILD_CA_PATH, type RegistryConfig, registryBuildArgs } from "@kli8nt/b
 import type { Builder, BuildInput, BuildOutput } from "../builder.ts";
 import { BuildError } from "../errors.ts";
 import { runCommand } from "../run-command.ts";
+import { buildVarArgs } from "./build-vars.ts";
 import { failureReason } from "./failure-reason.ts";
 
 export interface BuildahOptions {
@@ -33,7 +34,7 @@ export function buildahBuilder(options: BuildahOptions): Builder {
     isolated: true,
     async build(input: BuildInput): Promise<BuildOutput> {
       const iidFile = join(input.scratchDir, "image.iid");
-      const argv = buildahArgs(options, input, iidFile);
+      const argv = buildahArgs(options, input, iidFile, await buildVarArgs(input));
       const result = await runCommand("nice", ["-n", "10", "buildah", ...argv], {
         timeoutMs: input.timeoutMs,
         onLine: input.onLine,
@@ -53,7 +54,12 @@ export function buildahBuilder(options: BuildahOptions): Builder {
   };
 }
 
-function buildahArgs(options: BuildahOptions, input: BuildInput, iidFile: string): string[] {
+function buildahArgs(
+  options: BuildahOptions,
+  input: BuildInput,
+  iidFile: string,
+  varArgs: readonly string[],
+): string[] {
   const registry = registryBuildArgs({
     ...options.registry,
     ...(options.caFile ? { caFile: BUILD_CA_PATH } : {}),
@@ -71,6 +77,7 @@ function buildahArgs(options: BuildahOptions, input: BuildInput, iidFile: string
     ...(options.caFile ? ["--volume", `${options.caFile}:${BUILD_CA_PATH}:ro`] : []),
     ...(options.memory ? ["--memory", options.memory] : []),
     ...Object.entries(registry).flatMap(([k, v]) => ["--build-arg", `${k}=${v}`]),
+    ...varArgs,
     // No --label: the tag names app and release already, and a label is an uncached step on every build
     // (about 0.3 s of a 3 s warm deploy, measured with bench:deploy).
     "--iidfile",

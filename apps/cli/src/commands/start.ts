@@ -136,6 +136,8 @@ async function startPlatform(configs: Configs, logger: Logger): Promise<Platform
     builder,
     sink,
     credentials: cloneCredentials(github),
+    // Variables marked `build: true` reach the build as build args, or build secrets when secret.
+    buildVars: async (appId) => (await resolveEnv(api.db, api.box, appId)).filter((v) => v.build),
     logger: logger.child({ component: "build-controller" }),
     onOutboxWrite: api.kickOutbox,
   });

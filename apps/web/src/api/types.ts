@@ -76,6 +76,8 @@ export interface EnvVar {
   /** null for a secret: its value is write-only. */
   readonly value: string | null;
   readonly secret: boolean;
+  /** Also passed to the build (a build arg, or a build secret when secret). */
+  readonly build?: boolean;
 }
 
 export interface User {

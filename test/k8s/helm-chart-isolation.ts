@@ -144,7 +144,7 @@ export function describeChartIsolation(ctx: ChartContext): void {
     });
   });
 
-  it("wires Kafka TLS and SASL into the log controller, secrets by reference", async () => {
+  it("wires Kafka TLS and SASL into the log controller and the api, secrets by reference", async () => {
     const pem = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----";
     const objects = await ctx.render([
       "kafka.tls.enabled=true",
@@ -163,6 +163,14 @@ export function describeChartIsolation(ctx: ChartContext): void {
       tls: { ca: pem },
       sasl: { mechanism: "scram-sha-512", username: "kli8nt", password: "from-the-secret" },
     });
+    // The api reads those logs back: it needs the same settings.
+    const apiEnv = envOf(objects, "rel-api", {
+      "kafka-ca/ca.crt": pem,
+      "kafka-user/password": "from-the-secret",
+    });
+    expect(apiEnv.KLI8NT_KAFKA_TLS).toBe("true");
+    expect(apiEnv.KLI8NT_KAFKA_SASL_MECHANISM).toBe("scram-sha-512");
+    expect(apiEnv.KLI8NT_KAFKA_SASL_PASSWORD).toBe("from-the-secret");
     expect(JSON.stringify(objects)).not.toContain("from-the-secret");
     const missing = await ctx.render(["kafka.sasl.mechanism=scram-sha-512", "kafka.sasl.username=k"]).then(
       () => "rendered",

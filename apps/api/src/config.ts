@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { resolveGitHubEndpoints } from "@kli8nt/github";
+import { type KafkaSecurity, kafkaSecurityEnv, kafkaSecurityFrom } from "@kli8nt/logstore";
 import { z } from "zod";
 
 const bool = z
@@ -29,69 +30,72 @@ const commaList = (what: string) =>
     .optional();
 
 /** Every KLI8NT_* variable the api reads. With none set, the embedded defaults run. */
-const configSchema = z
-  .object({
-    KLI8NT_HOST: z.string().min(1).default("127.0.0.1"),
-    KLI8NT_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
-    KLI8NT_DATA_DIR: z.string().min(1).default("./.kli8nt"),
-    KLI8NT_DATABASE_URL: z
-      .string()
-      .regex(/^postgres(ql)?:\/\//, "KLI8NT_DATABASE_URL must be a postgres:// URL")
-      .optional(),
-    KLI8NT_SECRET_KEY: z.string().min(1).optional(),
-    KLI8NT_ADMIN_TOKEN: z.string().min(32, "KLI8NT_ADMIN_TOKEN must be at least 32 characters").optional(),
-    // Cluster mode: the build controller's bearer token for /internal/v1/… (ADR 0118); unset, no such routes.
-    KLI8NT_INTERNAL_TOKEN: z
-      .string()
-      .min(32, "KLI8NT_INTERNAL_TOKEN must be at least 32 characters")
-      .optional(),
-    // Cluster mode: /internal/v1/… on this port only, which the chart's Ingress does not route (ADR 0124).
-    // Unset: on KLI8NT_PORT, for a single machine, where nothing else reaches the api.
-    KLI8NT_INTERNAL_PORT: z.coerce.number().int().min(0).max(65535).optional(),
-    KLI8NT_PUBLIC_URL: url("KLI8NT_PUBLIC_URL").optional(),
-    KLI8NT_APP_URL_TEMPLATE: z
-      .string()
-      .includes("{app}", { message: "KLI8NT_APP_URL_TEMPLATE must contain {app}" })
-      .optional(),
-    // Read here too so the default app URL names the port the single-machine router really listens on.
-    KLI8NT_ROUTER_PORT: z.coerce.number().int().min(1).max(65535).default(8000),
-    KLI8NT_LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
-    KLI8NT_ALLOW_LOCAL_REPOS: bool.default(false),
-    KLI8NT_SESSION_TTL_HOURS: z.coerce
-      .number()
-      .positive()
-      .max(24 * 90)
-      .default(24 * 7),
-    // Unset: the in-process bus and the file log store (single machine). Set: RabbitMQ / Kafka.
-    KLI8NT_RABBITMQ_URL: z
-      .string()
-      .regex(/^amqps?:\/\//, "KLI8NT_RABBITMQ_URL must be an amqp:// or amqps:// URL")
-      .optional(),
-    KLI8NT_KAFKA_BROKERS: z
-      .string()
-      .regex(/^[^,\s]+(,[^,\s]+)*$/, "KLI8NT_KAFKA_BROKERS is a comma-separated host:port list")
-      .optional(),
-    // The log controller writes with the same prefix: one topic per app, `<prefix><app id>`.
-    KLI8NT_KAFKA_TOPIC_PREFIX: z.string().min(1).default("kli8nt.logs."),
-    KLI8NT_GITHUB_URL: url("KLI8NT_GITHUB_URL").default("https://github.com"),
-    KLI8NT_GITHUB_API_URL: url("KLI8NT_GITHUB_API_URL").optional(),
-    KLI8NT_GITHUB_CLIENT_ID: z.string().min(1).optional(),
-    KLI8NT_GITHUB_CLIENT_SECRET: z.string().min(1).optional(),
-    // Who may sign in with GitHub (ADR 0133): members of these orgs, these logins. Neither: the first user
-    // to sign in, then those an administrator approves.
-    KLI8NT_GITHUB_ALLOWED_ORGS: commaList("KLI8NT_GITHUB_ALLOWED_ORGS"),
-    KLI8NT_GITHUB_ALLOWED_USERS: commaList("KLI8NT_GITHUB_ALLOWED_USERS"),
-    // Limits (ADR 0134): requests per minute per credential (or per address without one), sign-in attempts
-    // per minute per address, apps per user, open WebSockets per user.
-    KLI8NT_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(1200),
-    KLI8NT_SIGN_IN_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(60),
-    KLI8NT_MAX_APPS_PER_USER: z.coerce.number().int().min(0).default(50),
-    KLI8NT_MAX_SOCKETS_PER_USER: z.coerce.number().int().min(1).default(20),
-    KLI8NT_GITHUB_WEBHOOK_SECRET: z
-      .string()
-      .min(16, "KLI8NT_GITHUB_WEBHOOK_SECRET must be at least 16 characters")
-      .optional(),
-  })
+const fields = z.object({
+  KLI8NT_HOST: z.string().min(1).default("127.0.0.1"),
+  KLI8NT_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  KLI8NT_DATA_DIR: z.string().min(1).default("./.kli8nt"),
+  KLI8NT_DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, "KLI8NT_DATABASE_URL must be a postgres:// URL")
+    .optional(),
+  KLI8NT_SECRET_KEY: z.string().min(1).optional(),
+  KLI8NT_ADMIN_TOKEN: z.string().min(32, "KLI8NT_ADMIN_TOKEN must be at least 32 characters").optional(),
+  // Cluster mode: the build controller's bearer token for /internal/v1/… (ADR 0118); unset, no such routes.
+  KLI8NT_INTERNAL_TOKEN: z
+    .string()
+    .min(32, "KLI8NT_INTERNAL_TOKEN must be at least 32 characters")
+    .optional(),
+  // Cluster mode: /internal/v1/… on this port only, which the chart's Ingress does not route (ADR 0124).
+  // Unset: on KLI8NT_PORT, for a single machine, where nothing else reaches the api.
+  KLI8NT_INTERNAL_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  KLI8NT_PUBLIC_URL: url("KLI8NT_PUBLIC_URL").optional(),
+  KLI8NT_APP_URL_TEMPLATE: z
+    .string()
+    .includes("{app}", { message: "KLI8NT_APP_URL_TEMPLATE must contain {app}" })
+    .optional(),
+  // Read here too so the default app URL names the port the single-machine router really listens on.
+  KLI8NT_ROUTER_PORT: z.coerce.number().int().min(1).max(65535).default(8000),
+  KLI8NT_LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  KLI8NT_ALLOW_LOCAL_REPOS: bool.default(false),
+  KLI8NT_SESSION_TTL_HOURS: z.coerce
+    .number()
+    .positive()
+    .max(24 * 90)
+    .default(24 * 7),
+  // Unset: the in-process bus and the file log store (single machine). Set: RabbitMQ / Kafka.
+  KLI8NT_RABBITMQ_URL: z
+    .string()
+    .regex(/^amqps?:\/\//, "KLI8NT_RABBITMQ_URL must be an amqp:// or amqps:// URL")
+    .optional(),
+  KLI8NT_KAFKA_BROKERS: z
+    .string()
+    .regex(/^[^,\s]+(,[^,\s]+)*$/, "KLI8NT_KAFKA_BROKERS is a comma-separated host:port list")
+    .optional(),
+  // The log controller writes with the same prefix: one topic per app, `<prefix><app id>`.
+  KLI8NT_KAFKA_TOPIC_PREFIX: z.string().min(1).default("kli8nt.logs."),
+  // TLS and SASL towards Kafka: the same names the log controller reads (ADR 0144).
+  ...kafkaSecurityEnv,
+  KLI8NT_GITHUB_URL: url("KLI8NT_GITHUB_URL").default("https://github.com"),
+  KLI8NT_GITHUB_API_URL: url("KLI8NT_GITHUB_API_URL").optional(),
+  KLI8NT_GITHUB_CLIENT_ID: z.string().min(1).optional(),
+  KLI8NT_GITHUB_CLIENT_SECRET: z.string().min(1).optional(),
+  // Who may sign in with GitHub (ADR 0133): members of these orgs, these logins. Neither: the first user
+  // to sign in, then those an administrator approves.
+  KLI8NT_GITHUB_ALLOWED_ORGS: commaList("KLI8NT_GITHUB_ALLOWED_ORGS"),
+  KLI8NT_GITHUB_ALLOWED_USERS: commaList("KLI8NT_GITHUB_ALLOWED_USERS"),
+  // Limits (ADR 0134): requests per minute per credential (or per address without one), sign-in attempts
+  // per minute per address, apps per user, open WebSockets per user.
+  KLI8NT_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(1200),
+  KLI8NT_SIGN_IN_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(60),
+  KLI8NT_MAX_APPS_PER_USER: z.coerce.number().int().min(0).default(50),
+  KLI8NT_MAX_SOCKETS_PER_USER: z.coerce.number().int().min(1).default(20),
+  KLI8NT_GITHUB_WEBHOOK_SECRET: z
+    .string()
+    .min(16, "KLI8NT_GITHUB_WEBHOOK_SECRET must be at least 16 characters")
+    .optional(),
+});
+
+const configSchema = fields
   .refine(
     (env) => (env.KLI8NT_GITHUB_CLIENT_ID === undefined) === (env.KLI8NT_GITHUB_CLIENT_SECRET === undefined),
     {
@@ -121,7 +125,14 @@ const configSchema = z
       path: ["KLI8NT_INTERNAL_PORT"],
     },
   )
-  .transform((env) => ({
+  .transform((env, ctx) => {
+    const kafka = kafkaSecurityFrom(env);
+    for (const message of kafka.issues) ctx.addIssue({ code: "custom", message });
+    return settingsOf(env, kafka.security);
+  });
+
+function settingsOf(env: z.output<typeof fields>, kafkaSecurity: KafkaSecurity) {
+  return {
     host: env.KLI8NT_HOST,
     port: env.KLI8NT_PORT,
     dataDir: path.resolve(env.KLI8NT_DATA_DIR),
@@ -141,6 +152,7 @@ const configSchema = z
       : ({ kind: "memory" } as const),
     kafkaBrokers: env.KLI8NT_KAFKA_BROKERS?.split(","),
     kafkaTopicPrefix: env.KLI8NT_KAFKA_TOPIC_PREFIX,
+    kafkaSecurity,
     github: {
       ...resolveGitHubEndpoints({ url: env.KLI8NT_GITHUB_URL, apiUrl: env.KLI8NT_GITHUB_API_URL }),
       clientId: env.KLI8NT_GITHUB_CLIENT_ID,
@@ -155,7 +167,8 @@ const configSchema = z
       appsPerUser: env.KLI8NT_MAX_APPS_PER_USER,
       socketsPerUser: env.KLI8NT_MAX_SOCKETS_PER_USER,
     },
-  }));
+  };
+}
 
 const LOOPBACK_HOSTS = ["127.0.0.1", "localhost", "[::1]"];
 

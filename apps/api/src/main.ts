@@ -18,7 +18,11 @@ async function main(): Promise<void> {
   const logger = createLogger(config.logLevel);
   const bus = await createBus(config.bus, logger.child({ component: "bus" }));
   const logs: LogStore = config.kafkaBrokers
-    ? createKafkaLogStore({ brokers: config.kafkaBrokers, topicPrefix: config.kafkaTopicPrefix })
+    ? createKafkaLogStore({
+        brokers: config.kafkaBrokers,
+        topicPrefix: config.kafkaTopicPrefix,
+        security: config.kafkaSecurity,
+      })
     : createFileLogStore({ dataDir: join(config.dataDir, "logs") });
   const api = await startApi(
     config,

@@ -20,8 +20,9 @@ export function EnvEditor({ rows, onChange, problems, showProblems }: Props) {
     <fieldset className="env-editor">
       <legend>Environment variables</legend>
       <p className="muted">
-        Available to the build and the running app. Mark passwords and tokens as secret: their values are
-        encrypted, masked in logs, and never shown again.
+        Available to the running app, and to the build when marked "also at build". Mark passwords and tokens
+        as secret: their values are encrypted, masked in logs, never shown again, and reach a build only as
+        build secrets.
       </p>
       {rows.length === 0 ? <p className="muted">No variables.</p> : null}
       <ul className="env-rows">
@@ -100,6 +101,10 @@ function EnvRowItem({ row, n, keyProblem, valueProblem, update, remove }: RowPro
             onChange={(e) => update({ secret: e.target.checked, keep: row.keep && e.target.checked })}
           />
           Secret
+        </label>
+        <label className="check" title="Passed to the build: a build arg, or a build secret when secret">
+          <input type="checkbox" checked={row.build} onChange={(e) => update({ build: e.target.checked })} />
+          Also at build
         </label>
         <button
           type="button"

@@ -127,6 +127,24 @@ export function describeChartIsolation(ctx: ChartContext): void {
     expect(Object.keys(plain).filter((k) => k.startsWith("KLI8NT_REGISTRY_TOKEN"))).toEqual([]);
   });
 
+  it("refuses an apps domain that is same-site with the dashboard, unless accepted", async () => {
+    const refused = (values: string[]) =>
+      ctx.render(values).then(
+        () => "rendered",
+        (e: { stderr: string }) => e.stderr,
+      );
+    expect(await refused(["appsDomain=apps.example.com"])).toContain(
+      "shares the registrable domain example.com with publicUrl",
+    );
+    expect(await refused(["publicUrl=https://dash.acme.co.uk", "appsDomain=apps.acme.co.uk"])).toContain(
+      "acme.co.uk",
+    );
+    expect(await refused(["publicUrl=https://dash.acme.co.uk", "appsDomain=apps.other.co.uk"])).toBe(
+      "rendered",
+    );
+    expect(await refused(["appsDomain=apps.example.com", "allowSameSiteAppsDomain=true"])).toBe("rendered");
+  });
+
   it("hands the app egress settings to the deploy controller", async () => {
     const objects = await ctx.render([
       "apps.egress.deniedCidrs={10.96.0.0/12,10.244.0.0/16}",

@@ -216,7 +216,7 @@ describe.skipIf(!kubeconfigPath)("Helm chart deploy/helm/kli8nt", () => {
     expect(loaded["rel-deploy-controller"]).toMatchObject({
       settings: {
         certificateIssuer: { kind: "Issuer", name: "internal-ca" },
-        appsDomain: "apps.example.com",
+        appsDomain: "example-apps.com",
       },
       databaseUrl: "postgres://kli8nt:pw@db:5432/kli8nt",
     });

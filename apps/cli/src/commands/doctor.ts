@@ -11,10 +11,12 @@ import {
   type DoctorOptions,
 } from "./doctor-checks.ts";
 import type { CommandIo } from "./plan.ts";
+import { checkAppsDomainSite } from "./site-check.ts";
 
 export const DOCTOR_USAGE = `usage: kli8nt doctor [--kubeconfig <path>] [--context <name>] [--ingress-class nginx]
                      [--issuer <ClusterIssuer name>] [--issuer-kind ClusterIssuer|Issuer]
-                     [--registry <host[:port]>] [--build-namespace kli8nt-builds] [--json]
+                     [--registry <host[:port]>] [--build-namespace kli8nt-builds]
+                     [--public-url https://kli8nt.example.com --apps-domain example-apps.com] [--json]
 `;
 
 /** Exit codes: 0 everything is there, 1 something is missing, 2 usage. */
@@ -80,12 +82,20 @@ export async function doctorCommand(argv: readonly string[], io: CommandIo): Pro
     return DOCTOR_EXIT.usage;
   }
   const registry = flags.get("registry");
-  const results = await runDoctor(loadKubeConfig(flags), {
+  const publicUrl = flags.get("public-url");
+  const appsDomain = flags.get("apps-domain");
+  // The domain check needs no cluster: it comes first and is reported even when the API server is down.
+  const site =
+    typeof publicUrl === "string" && typeof appsDomain === "string"
+      ? [checkAppsDomainSite(publicUrl, appsDomain)]
+      : [];
+  const cluster = await runDoctor(loadKubeConfig(flags), {
     ingressClass: flag(flags, "ingress-class", "nginx"),
     issuer: { kind, name: flag(flags, "issuer", "letsencrypt") },
     registry: typeof registry === "string" ? registry : undefined,
     buildNamespace: flag(flags, "build-namespace", "kli8nt-builds"),
   });
+  const results = [...site, ...cluster];
   report(results, flags.has("json"), io);
   return results.every((r) => r.ok) ? DOCTOR_EXIT.ok : DOCTOR_EXIT.missing;
 }

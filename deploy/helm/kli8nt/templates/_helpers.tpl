@@ -174,3 +174,32 @@ spec:
 {{ include "kli8nt.secretEnv" (dict "name" "KLI8NT_KAFKA_SASL_PASSWORD" "secret" (required "kafka.sasl.existingSecret is required with kafka.sasl.mechanism (a Secret holding the password)" $k.sasl.existingSecret) "key" ($k.sasl.passwordKey | default "password")) }}
 {{- end }}
 {{- end -}}
+
+{{/*
+Approximate registrable domain of a host: the last two labels, or three under a country's generic
+second level (acme.co.uk). `kli8nt doctor --public-url … --apps-domain …` checks with the full Public
+Suffix List; this guard catches the common mistake at install time.
+*/}}
+{{- define "kli8nt.site" -}}
+{{- $labels := splitList "." (trimPrefix "*." . | lower) -}}
+{{- $n := len $labels -}}
+{{- if and (ge $n 3) (eq (len (last $labels)) 2) (has (index $labels (sub $n 2)) (list "co" "com" "net" "org" "gov" "ac" "edu" "ne" "or")) -}}
+{{- join "." (slice $labels (sub $n 3)) -}}
+{{- else if ge $n 2 -}}
+{{- join "." (slice $labels (sub $n 2)) -}}
+{{- else -}}
+{{- join "." $labels -}}
+{{- end -}}
+{{- end -}}
+
+{{/*
+Refuses an apps domain that is same-site with the dashboard (ADR 0130): a tenant's page there would be
+same-site with the dashboard, so SameSite cookies ride along on its requests.
+*/}}
+{{- define "kli8nt.checkSites" -}}
+{{- $dashboard := include "kli8nt.site" (urlParse .Values.publicUrl).hostname -}}
+{{- $apps := include "kli8nt.site" (printf "app.%s" .Values.appsDomain) -}}
+{{- if and (eq $dashboard $apps) (not .Values.allowSameSiteAppsDomain) -}}
+{{- fail (printf "appsDomain %s shares the registrable domain %s with publicUrl: a tenant's page would be same-site with the dashboard. Serve apps from a domain of their own (e.g. example-apps.com), or set allowSameSiteAppsDomain=true to accept the risk" .Values.appsDomain $dashboard) -}}
+{{- end -}}
+{{- end -}}

@@ -124,6 +124,15 @@ describe.skipIf(cenv === null)("real builds: JavaScript and TypeScript", { timeo
     });
   });
 
+  it("Astro with @astrojs/node (start script `astro dev`): node ./dist/server/entry.mjs on HOST 0.0.0.0", async () => {
+    await served("js-astro-ssr", async ({ plan, get }) => {
+      expect(plan).toMatchObject({ provider: "node", start: "node ./dist/server/entry.mjs" });
+      const r = await get("/");
+      expect(r.status).toBe(200);
+      expect(r.body).toContain("Kli8nt Astro SSR fixture, rendered on request");
+    });
+  });
+
   it("Nuxt: node .output/server/index.mjs renders on the Nitro server", async () => {
     await served("js-nuxt", async ({ plan, get }) => {
       expect(plan.start).toBe("node .output/server/index.mjs");

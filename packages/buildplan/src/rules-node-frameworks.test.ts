@@ -95,6 +95,14 @@ describe("rule: meta-framework servers and static outputs", () => {
       start: "node ./dist/server/entry.mjs",
       env: { HOST: "0.0.0.0" },
     });
+    const own = await plan({
+      "package.json": pkg({
+        scripts: { start: "node ./dist/server/entry.mjs", build: "astro build" },
+        dependencies: { astro: "5", "@astrojs/node": "9" },
+      }),
+    });
+    // The app's own start script wins, and still gets the framework server's binding.
+    expect(own).toMatchObject({ start: "npm run start", env: { HOST: "0.0.0.0" } });
   });
 
   it("Angular: SSR runs dist/<name>/server/server.mjs, browser-only is static <outputPath>/browser", async () => {

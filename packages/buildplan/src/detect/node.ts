@@ -106,6 +106,8 @@ async function chooseStart(tree: RepoTree, plan: BuildPlan, ctx: StartContext): 
     buildScript: scripts.build,
     add: ctx.add,
   });
+  // Even when the app's own start script wins, it runs the framework's server: same binding (HOST…).
+  if (output?.kind === "server") Object.assign(plan.env, output.env);
   if (dev !== null) {
     plan.warnings.push(
       `start script "${scripts.start}" runs a development server (${dev}), not a production one; not using it`,

@@ -92,5 +92,10 @@ describe.skipIf(!CHROMIUM)("GitHub in the web UI", { timeout: 60_000 }, () => {
     };
     expect(app.repository).toMatchObject({ branch: "main" });
     expect(app.repository.url).toContain("alice/shop");
+    // The Build plan panel shows what GET /plan detected at the head of the private repository's branch.
+    const panel = page.locator("details.plan");
+    await panel.getByText("Detected by").waitFor({ state: "attached" });
+    expect(await panel.locator(".facts dd").first().textContent()).toContain("node");
+    await panel.getByText("on main", { exact: false }).waitFor({ state: "attached" });
   });
 });

@@ -54,6 +54,8 @@ export const apiTokens = pgTable("api_tokens", {
   tokenHash: text("token_hash").notNull().unique(),
   createdAt: createdAt(),
   lastUsedAt: at("last_used_at"),
+  /** Null means the token never expires (ADR 0165). */
+  expiresAt: at("expires_at"),
   revokedAt: at("revoked_at"),
 });
 

@@ -34,6 +34,8 @@ export interface ApiToken {
   readonly prefix: string;
   readonly createdAt: Date;
   readonly lastUsedAt: Date | null;
+  /** Null: never expires. */
+  readonly expiresAt: Date | null;
 }
 
 export interface RepositorySpec {

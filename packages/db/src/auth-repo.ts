@@ -1,5 +1,5 @@
 import { type ApiToken, newId, type User } from "@kli8nt/core";
-import { and, eq, gt, isNull } from "drizzle-orm";
+import { and, asc, count, eq, gt, isNull, lte, or } from "drizzle-orm";
 import type { Db } from "./database.ts";
 import { hashToken, randomToken } from "./hash.ts";
 import { apiTokens, sessions, signInLinks, users } from "./schema.ts";
@@ -11,24 +11,76 @@ export async function createApiToken(
   db: Db,
   userId: string,
   name: string,
+  expiresAt: Date | null = null,
 ): Promise<{ token: string; record: ApiToken }> {
   const token = randomToken(API_TOKEN_PREFIX);
   const [row] = await db
     .insert(apiTokens)
-    .values({ id: newId("tok"), userId, name, prefix: token.slice(0, 10), tokenHash: hashToken(token) })
+    .values({
+      id: newId("tok"),
+      userId,
+      name,
+      prefix: token.slice(0, 10),
+      tokenHash: hashToken(token),
+      expiresAt,
+    })
     .returning();
   if (!row) throw new Error("insert into api_tokens returned no row");
-  const { id, prefix, createdAt, lastUsedAt } = row;
-  return { token, record: { id, userId, name, prefix, createdAt, lastUsedAt } };
+  return { token, record: toApiToken(row) };
 }
 
+function toApiToken(row: typeof apiTokens.$inferSelect): ApiToken {
+  const { id, userId, name, prefix, createdAt, lastUsedAt, expiresAt } = row;
+  return { id, userId, name, prefix, createdAt, lastUsedAt, expiresAt };
+}
+
+/** lastUsedAt is written at most once a minute per token, so a busy script does not write on every request. */
+const LAST_USED_RESOLUTION_MS = 60_000;
+
+/** The token's user while it is neither revoked nor expired; records the use (coarsely). */
 export async function findUserByApiToken(db: Db, token: string): Promise<User | null> {
+  const now = new Date();
   const [row] = await db
-    .select({ user: users })
+    .select({ user: users, id: apiTokens.id, lastUsedAt: apiTokens.lastUsedAt })
     .from(apiTokens)
     .innerJoin(users, eq(users.id, apiTokens.userId))
-    .where(and(eq(apiTokens.tokenHash, hashToken(token)), isNull(apiTokens.revokedAt)));
-  return row ? toUser(row.user) : null;
+    .where(
+      and(
+        eq(apiTokens.tokenHash, hashToken(token)),
+        isNull(apiTokens.revokedAt),
+        or(isNull(apiTokens.expiresAt), gt(apiTokens.expiresAt, now)),
+      ),
+    );
+  if (!row) return null;
+  if (!row.lastUsedAt || now.getTime() - row.lastUsedAt.getTime() >= LAST_USED_RESOLUTION_MS) {
+    const stale = new Date(now.getTime() - LAST_USED_RESOLUTION_MS);
+    // The condition makes concurrent requests race to one write instead of one each.
+    await db
+      .update(apiTokens)
+      .set({ lastUsedAt: now })
+      .where(
+        and(eq(apiTokens.id, row.id), or(isNull(apiTokens.lastUsedAt), lte(apiTokens.lastUsedAt, stale))),
+      );
+  }
+  return toUser(row.user);
+}
+
+/** The user's tokens that are not revoked (expired ones stay listed, so the user sees why a script fails). */
+export async function listApiTokens(db: Db, userId: string): Promise<ApiToken[]> {
+  const rows = await db
+    .select()
+    .from(apiTokens)
+    .where(and(eq(apiTokens.userId, userId), isNull(apiTokens.revokedAt)))
+    .orderBy(asc(apiTokens.createdAt), asc(apiTokens.id));
+  return rows.map(toApiToken);
+}
+
+export async function countApiTokens(db: Db, userId: string): Promise<number> {
+  const [row] = await db
+    .select({ n: count() })
+    .from(apiTokens)
+    .where(and(eq(apiTokens.userId, userId), isNull(apiTokens.revokedAt)));
+  return row?.n ?? 0;
 }
 
 export async function revokeApiToken(db: Db, userId: string, tokenId: string): Promise<boolean> {

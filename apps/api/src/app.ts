@@ -96,6 +96,7 @@ export async function buildApi(given: ApiDeps, options: BuildOptions = {}): Prom
       await api.register(githubRepoRoutes(deps));
       await api.register((await import("./inform/rollback-routes.ts")).rollbackRoutes(deps));
       await api.register((await import("./routes/plan.ts")).planRoutes(deps));
+      await api.register((await import("./routes/tokens.ts")).tokenRoutes(deps));
     },
     { prefix: "/api" },
   );

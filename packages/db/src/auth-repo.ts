@@ -75,11 +75,18 @@ export async function listApiTokens(db: Db, userId: string): Promise<ApiToken[]>
   return rows.map(toApiToken);
 }
 
+/** Live tokens (neither revoked nor expired): what the per-user cap counts. */
 export async function countApiTokens(db: Db, userId: string): Promise<number> {
   const [row] = await db
     .select({ n: count() })
     .from(apiTokens)
-    .where(and(eq(apiTokens.userId, userId), isNull(apiTokens.revokedAt)));
+    .where(
+      and(
+        eq(apiTokens.userId, userId),
+        isNull(apiTokens.revokedAt),
+        or(isNull(apiTokens.expiresAt), gt(apiTokens.expiresAt, new Date())),
+      ),
+    );
   return row?.n ?? 0;
 }
 

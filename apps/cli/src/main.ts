@@ -1,4 +1,4 @@
-import { CliError } from "./client/api-client.ts";
+import { exitCodeOf } from "./client/exit-codes.ts";
 import { doctorCommand } from "./commands/doctor.ts";
 import { planCommand } from "./commands/plan.ts";
 import {
@@ -11,6 +11,7 @@ import {
   statusCommand,
 } from "./commands/remote.ts";
 import { startCommand } from "./commands/start.ts";
+import { tokensCommand } from "./commands/tokens.ts";
 import { loadCliEnv } from "./config.ts";
 
 const HELP = `kli8nt — push a repository, get a URL
@@ -33,11 +34,16 @@ usage:
   kli8nt logs <app> [-f] [--phase build|run] [--tail n]
   kli8nt rollback <app> <vN|deployment id> [--wait]
   kli8nt status <app>          URL and recent deployments
+  kli8nt tokens create <name> [--expires-in-days N|never] [--json]
+                               a new API token, printed once (default expiry 90 days)
+  kli8nt tokens list [--json]  your API tokens: name, created, last used, expiry
+  kli8nt tokens revoke <id>    revoke a token at once
   kli8nt doctor [--kubeconfig p]
                                check a Kubernetes cluster for what Kli8nt needs
   kli8nt help                  this text
 
   KLI8NT_URL and KLI8NT_TOKEN override the saved login.
+  Exit codes: 0 ok, 1 error, 2 usage, 4 not logged in or token invalid, expired or revoked.
 `;
 
 async function main(argv: string[]): Promise<number> {
@@ -63,6 +69,8 @@ async function main(argv: string[]): Promise<number> {
       return rollbackCommand(rest, remote);
     case "status":
       return statusCommand(rest, remote);
+    case "tokens":
+      return tokensCommand(rest, remote);
     case undefined:
     case "help":
     case "--help":
@@ -79,6 +87,6 @@ main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error: unknown) => {
     process.stderr.write(`kli8nt: ${error instanceof Error ? error.message : String(error)}\n`);
-    process.exit(error instanceof CliError && error.code === "USAGE" ? 2 : 1);
+    process.exit(exitCodeOf(error));
   },
 );

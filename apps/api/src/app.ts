@@ -66,6 +66,7 @@ export async function buildApi(given: ApiDeps, options: BuildOptions = {}): Prom
 
   await app.register(healthRoutes(deps));
   await app.register(signInLinkRoutes(deps));
+  await app.register((await import("./routes/cli-login.ts")).cliLoginRoutes(deps));
   await app.register(githubOAuthRoutes(deps));
   await app.register(githubWebhookRoutes(deps));
   // Its own scope and token (ADR 0118): the /api auth below never applies, and no user credential opens it.

@@ -20,8 +20,9 @@ usage:
   kli8nt start                 run the platform on this machine (embedded defaults)
   kli8nt plan <dir> [--json] [--dockerfile]
                                show how a repository would be built
-  kli8nt login --url <url> --token <token>
-                               save where Kli8nt is and your API token
+  kli8nt login --url <url> [--token <token>] [--no-browser]
+                               save where Kli8nt is and your API token; without --token,
+                               sign in in the browser and the token comes back to this CLI
   kli8nt apps [list]           your apps, their last deployment and URL
   kli8nt apps create <name> --repo <git url> [--branch b] [--root-dir d] [--port p]
                     [--install-command c] [--build-command c] [--start-command c]

@@ -2,6 +2,7 @@ import { type ApiClient, CliError, createApiClient } from "../client/api-client.
 import { flag, type ParsedArgs, parseArgs, requirePositional } from "../client/args.ts";
 import { type CliEnv, resolveCredentials, saveCredentials } from "../client/credentials.ts";
 import { followLogs } from "../client/follow-logs.ts";
+import { loopbackLogin } from "../client/loopback-login.ts";
 import { type AppView, type DeploymentView, FINAL_STATES, type LogEvent } from "../client/views.ts";
 import { appsCreate, appsUpdate } from "./app-settings-flags.ts";
 import type { CommandIo } from "./plan.ts";
@@ -16,13 +17,19 @@ export interface RemoteContext {
 
 const clientOf = (ctx: RemoteContext) => ctx.client ?? createApiClient(resolveCredentials(ctx.env));
 
-/** `kli8nt login --url U --token T`: checks the token against the API, then saves it (0600). */
+/** `kli8nt login --url U [--token T] [--no-browser]`: checks the token against the API, then saves it (0600). */
 export async function loginCommand(argv: string[], ctx: RemoteContext): Promise<number> {
-  const args = parseArgs(argv);
+  const args = parseArgs(argv, ["no-browser"]);
   const url = flag(args, "url") ?? ctx.env.KLI8NT_URL ?? "http://127.0.0.1:8080";
-  const token = flag(args, "token") ?? ctx.env.KLI8NT_TOKEN;
-  if (!token)
-    throw new CliError("give --token (an API token, or KLI8NT_ADMIN_TOKEN for the local admin)", "USAGE");
+  // No token given: the browser sign-in hands one over through a loopback redirect (ADR 0165).
+  const token =
+    flag(args, "token") ??
+    ctx.env.KLI8NT_TOKEN ??
+    (await loopbackLogin({
+      url,
+      print: (line) => ctx.io.stderr.write(line),
+      openBrowser: !args.flags.has("no-browser"),
+    }));
   const client = ctx.client ?? createApiClient({ url, token });
   const me = await client.request<{ login: string }>("GET", "/api/me");
   const file = saveCredentials(ctx.env, { url, token });

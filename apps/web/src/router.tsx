@@ -30,6 +30,7 @@ export type Route =
   | { readonly page: "new-app" }
   | { readonly page: "app"; readonly name: string; readonly tab: AppTab }
   | { readonly page: "sign-in" }
+  | { readonly page: "tokens" }
   | { readonly page: "not-found" };
 
 const TABS: readonly AppTab[] = ["deployments", "logs", "env", "settings"];
@@ -38,6 +39,7 @@ export function matchRoute(pathname: string): Route {
   const parts = pathname.split("?")[0]?.split("/").filter(Boolean) ?? [];
   if (parts.length === 0) return { page: "dashboard" };
   if (parts[0] === "sign-in" && parts.length === 1) return { page: "sign-in" };
+  if (parts[0] === "tokens" && parts.length === 1) return { page: "tokens" };
   if (parts[0] !== "apps") return { page: "not-found" };
   if (parts.length === 1) return { page: "dashboard" };
   if (parts[1] === "new" && parts.length === 2) return { page: "new-app" };

@@ -11,6 +11,7 @@ import { Dashboard } from "./pages/dashboard.tsx";
 import { NewApp } from "./pages/new-app.tsx";
 import { NotFound } from "./pages/not-found.tsx";
 import { SignIn } from "./pages/sign-in.tsx";
+import { Tokens } from "./pages/tokens.tsx";
 import { Link, matchRoute, navigate, useLocation } from "./router.tsx";
 
 /** Header, skip link and the page for the current route; signed-out visitors get the sign-in page. */
@@ -72,6 +73,8 @@ function Page({ location }: { readonly location: string }) {
       return <NewApp />;
     case "app":
       return <AppPage key={route.name} name={route.name} tab={route.tab} />;
+    case "tokens":
+      return <Tokens />;
     case "sign-in":
       return <Redirect to="/" />;
     default:
@@ -105,6 +108,9 @@ function Header({ user }: { readonly user: User | null }) {
           <span className="header-user" title={user.name ?? user.login}>
             {user.login}
           </span>
+          <Link to="/tokens" className="button button-small button-quiet">
+            Tokens
+          </Link>
           <button type="button" className="button button-small button-quiet" onClick={() => void out()}>
             Sign out
           </button>

@@ -39,7 +39,7 @@ export function Tokens() {
       <h2>Your tokens</h2>
       {tokens.error ? <ErrorAlert error={tokens.error} onRetry={tokens.reload} /> : null}
       {tokens.data?.items.length === 0 ? <p className="empty">No tokens yet.</p> : null}
-      <ul className="plain-list token-list">
+      <ul className="token-list">
         {tokens.data?.items.map((t) => (
           <li key={t.id} className="card token-row">
             <div>

@@ -43,6 +43,10 @@ describe("API tokens", () => {
     expect(Object.keys(item ?? {}).sort()).toEqual(["createdAt", "expiresAt", "id", "lastUsedAt", "name"]);
     // The request just made with it was recorded as its last use.
     expect(item?.lastUsedAt).not.toBeNull();
+    // Within the minute, further uses do not write again.
+    await list(created.token);
+    const again = (await list(created.token)).json<{ items: { id: string; lastUsedAt: string }[] }>();
+    expect(again.items.find((t) => t.id === created.id)?.lastUsedAt).toBe(item?.lastUsedAt);
   });
 
   it("revokes: the token answers 401 problem+json afterwards, and a second revoke is a 404", async () => {

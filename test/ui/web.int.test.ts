@@ -100,6 +100,10 @@ describe.skipIf(!CHROMIUM)("web UI in Chromium", { timeout: 60_000 }, () => {
     await page.getByRole("row").filter({ hasText: "#2" }).getByText("Queued").waitFor();
     // The Build plan panel asks GET /plan; this made-up repository cannot be read, and the panel says so.
     await page.getByText("The repository could not be read", { exact: false }).waitFor();
+    // Its advice is about the repository, not a backing service that is "not ready".
+    await page
+      .getByText("Check the repository URL and that your account can read it", { exact: false })
+      .waitFor();
     await shoot(page, "05-app-queued");
     await page.getByRole("link", { name: "Apps", exact: true }).first().click();
     await page.getByRole("link", { name: "shop", exact: true }).waitFor();

@@ -18,6 +18,10 @@ const BY_CODE: Readonly<Record<string, string>> = {
   GITHUB_RATE_LIMITED: "Wait until GitHub's rate limit resets, then try again.",
   GITHUB_UNAVAILABLE: "GitHub is unreachable; try again in a few minutes.",
   GITHUB_NOT_FOUND: "Check the owner and name, and that your GitHub account can see the repository.",
+  REPOSITORY_UNREACHABLE:
+    "Check the repository URL and that your account can read it (connect GitHub for a private repository), then try again.",
+  REPOSITORY_EMPTY: "Push a commit to the repository's default branch, or give a branch that has one.",
+  ROOT_DIR_NOT_FOUND: "Set the app's root directory to a folder that exists on its branch.",
   DEPLOYMENT_NOT_FOUND: "Reload the page: that deploy no longer exists.",
   INTERNAL: "Try again. If it keeps failing, the server log has the details.",
 };

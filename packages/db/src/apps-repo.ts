@@ -49,6 +49,22 @@ export function toApp(row: AppRow): App {
   };
 }
 
+/**
+ * Names are subdomains, unique across users. Checked before slow work that precedes createApp (resolving a
+ * repository's default branch), so a taken name is said first; createApp's unique index still decides races.
+ */
+export async function assertAppNameFree(db: Db, name: string): Promise<void> {
+  const [row] = await db.select({ id: apps.id }).from(apps).where(eq(apps.name, name)).limit(1);
+  if (row) throw nameTaken(name);
+}
+
+function nameTaken(name: string, cause?: unknown): ConflictError {
+  return new ConflictError("APP_NAME_TAKEN", `The name "${name}" is already taken; choose another`, {
+    ...(cause === undefined ? {} : { cause }),
+    details: { name },
+  });
+}
+
 export async function createApp(db: Db, ownerId: string, input: AppInput): Promise<App> {
   try {
     const [row] = await db
@@ -67,12 +83,7 @@ export async function createApp(db: Db, ownerId: string, input: AppInput): Promi
     if (!row) throw new Error("insert into apps returned no row");
     return toApp(row);
   } catch (error) {
-    if (sqlStateOf(error) === UNIQUE_VIOLATION) {
-      throw new ConflictError("APP_NAME_TAKEN", `The name "${input.name}" is already taken; choose another`, {
-        cause: error,
-        details: { name: input.name },
-      });
-    }
+    if (sqlStateOf(error) === UNIQUE_VIOLATION) throw nameTaken(input.name, error);
     throw error;
   }
 }

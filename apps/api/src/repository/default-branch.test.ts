@@ -80,4 +80,11 @@ describe("creating an app without a branch", () => {
     expect(res.json).toMatchObject({ code: "REPOSITORY_UNREACHABLE" });
     expect(String(res.json.detail)).toMatch(/give a branch/);
   });
+
+  it("says a taken name first, without asking the repository", async () => {
+    // "legacy" exists (first test); the repository does not: the name is the answer, not the repository.
+    const res = await create({ name: "legacy", repository: { url: `${env.gh.url}/alice/missing` } });
+    expect(res.status).toBe(409);
+    expect(res.json).toMatchObject({ code: "APP_NAME_TAKEN" });
+  });
 });

@@ -1,5 +1,13 @@
 import { checkRepositoryUrl, InputError } from "@kli8nt/core";
-import { createApp, deleteApp, getApp, listApps, listDeployments, updateApp } from "@kli8nt/db";
+import {
+  assertAppNameFree,
+  createApp,
+  deleteApp,
+  getApp,
+  listApps,
+  listDeployments,
+  updateApp,
+} from "@kli8nt/db";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import type { ApiDeps } from "../deps.ts";
@@ -45,6 +53,8 @@ export function appRoutes(deps: ApiDeps): FastifyPluginAsyncZod {
         const user = requireUser(request);
         const { name, repository, port, buildSettings } = request.body;
         assertRepositoryUrl(repository.url, config.allowLocalRepositories);
+        // A taken name is said before the repository is asked for its default branch (up to 30 s).
+        if (repository.branch === undefined) await assertAppNameFree(db, name);
         const created = await createApp(db, user.id, {
           name,
           repository: {

@@ -1,7 +1,8 @@
-import { execFileSync } from "node:child_process";
+import { execFile, execFileSync } from "node:child_process";
 import { mkdtempSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { promisify } from "node:util";
 import { eventually, type FakeGitHub, samplePath, startFakeGitHub } from "@kli8nt/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -34,9 +35,33 @@ const api = platformApi(() => platform.api);
 
 type Live = Deployment & { restarts: number; conditions: { type: string; status: string; reason: string }[] };
 
+const run = promisify(execFile);
+
+/** Both podman looks at once: each takes seconds on a store full of the real-build images. */
+async function podmanLeft(): Promise<{ containers: string[]; images: string[] }> {
+  const [ps, images] = await Promise.all([
+    run("podman", ["ps", "-a", "--filter", `label=kli8nt.app=${APP}`, "--format", "{{.Names}}"]),
+    run("podman", [
+      "images",
+      "--filter",
+      `reference=${PREFIX}/${APP}`,
+      "--format",
+      "{{.Repository}}:{{.Tag}}",
+    ]),
+  ]);
+  return {
+    containers: ps.stdout.split("\n").filter(Boolean),
+    images: images.stdout.split("\n").filter((t) => t.startsWith(`${PREFIX}/${APP}:`)),
+  };
+}
+
 /** The app's image tags (matched exactly: podman's reference filter also lists other tags of one id). */
 function appImages(): string[] {
-  return execFileSync("podman", ["images", "--format", "{{.Repository}}:{{.Tag}}"], { encoding: "utf8" })
+  return execFileSync(
+    "podman",
+    ["images", "--filter", `reference=${PREFIX}/${APP}`, "--format", "{{.Repository}}:{{.Tag}}"],
+    { encoding: "utf8" },
+  )
     .split("\n")
     .filter((t) => t.startsWith(`${PREFIX}/${APP}:`));
 }
@@ -107,12 +132,8 @@ describe.skipIf(!ready)("local mode heals and cleans up", { timeout: 600_000 }, 
     await eventually(
       "the app's container, route, images and logs to be gone",
       async () => {
-        const left = {
-          containers: appContainers(APP),
-          route: (await viaRouter(platform.routerPort, APP)).status,
-          images: appImages(),
-          logs: logDirs(),
-        };
+        const [podman, route] = await Promise.all([podmanLeft(), viaRouter(platform.routerPort, APP)]);
+        const left = { ...podman, route: route.status, logs: logDirs() };
         const empty = left.containers.length + left.images.length + left.logs.length === 0;
         if (empty && left.route === 404) return true;
         throw new Error(`still there: ${JSON.stringify(left)}`);

@@ -48,8 +48,11 @@ export interface Runtime {
   readonly isolated: boolean;
   /** Starts the release, or returns its instance when it already runs. */
   start(spec: ReleaseSpec): Promise<ReleaseInstance>;
-  /** Stops (after a grace period) and removes the release's instance; nothing happens when there is none. */
-  stop(deploymentId: string): Promise<void>;
+  /**
+   * Stops (after a grace period) and removes the release's instance; nothing happens when there is none.
+   * `graceSeconds` overrides the configured grace (0 for a deleted app: nobody waits for its answers).
+   */
+  stop(deploymentId: string, options?: { readonly graceSeconds?: number }): Promise<void>;
   status(deploymentId: string): Promise<ReleaseStatus | null>;
   /** Every instance this platform started (labelled kli8nt), running or not. */
   list(): Promise<ReleaseInstance[]>;

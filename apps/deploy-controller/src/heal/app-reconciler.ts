@@ -80,10 +80,13 @@ async function removeApp(
   instances: readonly ReleaseInstance[],
 ): Promise<ReconcileResult> {
   deps.routes.delete(appName);
-  for (const i of instances) {
-    deps.capture?.stop(i.deploymentId);
-    await deps.runtime.stop(i.deploymentId);
-  }
+  // The app is gone and so is its route: no request waits for these answers, so no grace period.
+  await Promise.all(
+    instances.map((i) => {
+      deps.capture?.stop(i.deploymentId);
+      return deps.runtime.stop(i.deploymentId, { graceSeconds: 0 });
+    }),
+  );
   // Also when no instance was left (it had crashed): the images are the app's all the same.
   await deps.removeArtifacts?.(appName);
   deps.logger.info(

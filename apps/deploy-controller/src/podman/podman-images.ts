@@ -14,7 +14,13 @@ export async function removeAppImages(
 ): Promise<string[]> {
   const env = { ...hostEnv };
   const repository = `${imagePrefix}/${appName.toLowerCase()}`;
-  const listed = await exec("podman", ["images", "--format", "{{.Repository}}:{{.Tag}}"], { env });
+  // The reference filter keeps podman from formatting every image of the store (seconds with hundreds of
+  // cached build layers); the exact prefix match below still decides, since it may list other tags of an id.
+  const listed = await exec(
+    "podman",
+    ["images", "--filter", `reference=${repository}`, "--format", "{{.Repository}}:{{.Tag}}"],
+    { env },
+  );
   const tags = listed.stdout
     .split("\n")
     .map((t) => t.trim())

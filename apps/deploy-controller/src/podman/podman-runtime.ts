@@ -134,9 +134,9 @@ export function podmanRuntime(options: PodmanOptions): Runtime {
       }
       return instance(r.upstream);
     },
-    async stop(deploymentId) {
+    async stop(deploymentId, stopOptions) {
       const name = containerName(deploymentId);
-      await podman(["stop", "-t", String(options.stopGraceSeconds), name]);
+      await podman(["stop", "-t", String(stopOptions?.graceSeconds ?? options.stopGraceSeconds), name]);
       await podman(["rm", "-f", "--ignore", name]);
       await removeSecrets(deploymentId);
     },

@@ -117,9 +117,10 @@ export function processRuntime(options: ProcessRuntimeOptions): Runtime {
         running: true,
       };
     },
-    async stop(deploymentId) {
+    async stop(deploymentId, stopOptions) {
       const known = await read(deploymentId);
-      if (known) await terminate(known.pid, options.stopGraceSeconds * 1000);
+      const graceSeconds = stopOptions?.graceSeconds ?? options.stopGraceSeconds;
+      if (known) await terminate(known.pid, graceSeconds * 1000);
       await rm(recordPath(deploymentId), { force: true });
     },
     async status(deploymentId) {

@@ -33,6 +33,10 @@ export const buildSettingsSchema = z.strictObject({
     .nullable()
     .optional()
     .describe("The Dockerfile stage to build (--target)"),
+  releaseCommand: command
+    .nullable()
+    .optional()
+    .describe("Replaces the plan's release command, run once per deployment before it takes traffic"),
   healthCheckPath: z
     .string()
     .max(255)
@@ -51,6 +55,7 @@ export interface BuildSettings {
   readonly dockerfilePath?: string;
   readonly buildTarget?: string;
   readonly healthCheckPath?: string;
+  readonly releaseCommand?: string;
 }
 
 /** Merges a change into stored settings: a given value sets, null clears, absent keeps. */

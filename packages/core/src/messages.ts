@@ -6,10 +6,12 @@ import { InputError } from "./errors.ts";
  * Versioned contracts of the three queues. Messages never carry secrets: a clone token is fetched by the
  * build controller over an authenticated internal call. Consumers must accept redelivery of any message.
  */
-export const QUEUES = { build: "BUILD", deploy: "DEPLOY", inform: "INFORM" } as const;
+export const QUEUES = { build: "BUILD", deploy: "DEPLOY", inform: "INFORM", app: "APP" } as const;
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
 
 const id = z.string().min(1).max(64);
+/** A process type name as Procfiles write them (`web`, `worker`, `clock`), usable in container names. */
+export const PROCESS_TYPE = /^[a-z][a-z0-9-]{0,29}$/;
 const timestamp = z.iso.datetime();
 
 export const buildRequestedV1 = z.strictObject({
@@ -40,6 +42,16 @@ export const deployRequestedV1 = z.strictObject({
   /** Image by digest (Kubernetes) or local image id (single machine); never a moving tag. */
   image: z.string().min(1).max(512),
   port: z.number().int().min(1).max(65535),
+  /**
+   * The release's process types (Procfile entries but `release`; `web` included when it serves HTTP) →
+   * their command, or null for the image's own CMD. Absent in messages from before process types: `web`.
+   */
+  processes: z
+    .record(z.string().regex(PROCESS_TYPE), z.string().min(1).max(2000).nullable())
+    .refine((p) => Object.keys(p).length <= 16, { message: "at most 16 process types" })
+    .optional(),
+  /** Run once in a container of the new image before it takes traffic (migrations); null: none. */
+  releaseCommand: z.string().min(1).max(2000).nullable().optional(),
   requestedAt: timestamp,
 });
 export type DeployRequested = z.infer<typeof deployRequestedV1>;
@@ -65,10 +77,25 @@ export const deploymentProgressV1 = z.strictObject({
 });
 export type DeploymentProgress = z.infer<typeof deploymentProgressV1>;
 
+/**
+ * Something the user asked of a running app changed (formation, restart, stop/start, cron, env): the
+ * controllers only enqueue the app's key and converge on what the database says.
+ */
+export const appChangedV1 = z.strictObject({
+  type: z.literal("AppChanged"),
+  version: z.literal(1),
+  appId: id,
+  appName: z.string().min(1).max(40),
+  what: z.enum(["formation", "restart", "stop", "start", "cron", "env", "settings"]),
+  at: timestamp,
+});
+export type AppChanged = z.infer<typeof appChangedV1>;
+
 export const MESSAGE_SCHEMAS = {
   BUILD: buildRequestedV1,
   DEPLOY: deployRequestedV1,
   INFORM: deploymentProgressV1,
+  APP: appChangedV1,
 } as const;
 
 export type MessageOf<Q extends QueueName> = z.infer<(typeof MESSAGE_SCHEMAS)[Q]>;

@@ -7,6 +7,7 @@ export * from "./github-repo.ts";
 export * from "./hash.ts";
 export * from "./outbox.ts";
 export * from "./outbox-relay.ts";
+export type { FormationSettings } from "./schema.ts";
 export * as schema from "./schema.ts";
 export * from "./secret-box.ts";
 export * from "./secret-key.ts";

@@ -14,6 +14,12 @@ import {
   uniqueIndex,
 } from "drizzle-orm/pg-core";
 
+/** What `PATCH /api/apps/:name/formation` stores per process type; absent fields use the defaults. */
+export type FormationSettings = Record<
+  string,
+  { readonly count?: number; readonly memory?: string; readonly cpu?: string }
+>;
+
 const stamp = (name: string) => timestamp(name, { withTimezone: true, mode: "date" }).notNull().defaultNow();
 const createdAt = () => stamp("created_at");
 const updatedAt = () => stamp("updated_at");
@@ -94,6 +100,12 @@ export const apps = pgTable(
     // Plan overrides (install/build/start commands, Dockerfile path, target, health-check path): one
     // document, since they are read and written together and none is queried on.
     buildSettings: jsonb("build_settings").$type<BuildSettings>().notNull().default(sql`'{}'::jsonb`),
+    // Process type → count and size the user asked for (`PATCH …/formation`); absent types use the defaults.
+    formation: jsonb("formation").$type<FormationSettings>().notNull().default(sql`'{}'::jsonb`),
+    // `POST …/stop` scales every process to 0 without forgetting the formation; `start` clears it.
+    stopped: boolean("stopped").notNull().default(false),
+    // `POST …/restart` sets it: instances started before it are replaced, one at a time.
+    restartedAt: at("restarted_at"),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
@@ -134,6 +146,10 @@ export const deployments = pgTable(
     reason: text("reason"),
     // The port the release listens on, fixed when it is deployed so rollbacks and restarts reuse it.
     port: integer("port"),
+    // The release's process types → command (null: the image's CMD), fixed with its image.
+    processes: jsonb("processes").$type<Record<string, string | null>>(),
+    // Run once before the release takes traffic (migrations); null: none. A rollback does not run it again.
+    releaseCommand: text("release_command"),
     // How often the runtime restarted this release after it died (local mode heals crashed containers).
     restarts: integer("restarts").notNull().default(0),
     // Status conditions (building, deploying, available, degraded) with reasons, as the controllers saw them.
@@ -232,6 +248,51 @@ export const githubDeployments = pgTable("github_deployments", {
  * GitHub sign-ins waiting for (or given) an administrator's approval, when no allow-list is configured
  * (ADR 0133). Keyed by the lowercased GitHub login; `github_id` pins the account once it has tried.
  */
+/** Scheduled commands of an app, run in a container of its current release (`POST …/cron`). */
+export const cronJobs = pgTable(
+  "cron_jobs",
+  {
+    id: text("id").primaryKey(),
+    appId: text("app_id")
+      .notNull()
+      .references(() => apps.id, { onDelete: "cascade" }),
+    name: text("name").notNull(),
+    schedule: text("schedule").notNull(),
+    command: text("command").notNull(),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [uniqueIndex("cron_jobs_app_name_idx").on(t.appId, t.name)],
+);
+
+/**
+ * One row per scheduled run, inserted before it starts: the unique (job, scheduled time) is what keeps a
+ * restarted or second scheduler from running the same minute twice.
+ */
+export const cronRuns = pgTable(
+  "cron_runs",
+  {
+    id: text("id").primaryKey(),
+    cronJobId: text("cron_job_id")
+      .notNull()
+      .references(() => cronJobs.id, { onDelete: "cascade" }),
+    appId: text("app_id")
+      .notNull()
+      .references(() => apps.id, { onDelete: "cascade" }),
+    deploymentId: text("deployment_id"),
+    scheduledAt: at("scheduled_at").notNull(),
+    state: text("state").notNull(),
+    exitCode: integer("exit_code"),
+    reason: text("reason"),
+    startedAt: at("started_at"),
+    finishedAt: at("finished_at"),
+  },
+  (t) => [
+    uniqueIndex("cron_runs_job_scheduled_idx").on(t.cronJobId, t.scheduledAt),
+    index("cron_runs_app_idx").on(t.appId, t.scheduledAt),
+  ],
+);
+
 export const signInApprovals = pgTable("sign_in_approvals", {
   login: text("login").primaryKey(),
   githubId: bigint("github_id", { mode: "number" }),

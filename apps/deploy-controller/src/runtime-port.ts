@@ -1,0 +1,104 @@
+/**
+ * The Runtime port (ADR 0195): what the one deploy handler, the reconcilers and the cron scheduler drive.
+ * Adapters: the local runtime (podman, or plain processes when podman is absent) and Kubernetes. Every call
+ * is level-triggered: `apply` converges the app on what it is given, whatever ran before, so a redelivery,
+ * a heal and a formation change are the same call.
+ */
+
+/** One process type of a release and how many of it run, at what size. */
+export interface ProcessSpec {
+  /** `web`, `worker`, … (core's PROCESS_TYPE). Only `web` gets the port, the health check and the route. */
+  readonly type: string;
+  /** Shell command, or null for the image's own CMD. */
+  readonly command: string | null;
+  /** 0 stops the type. */
+  readonly count: number;
+  /** Kubernetes quantity, e.g. "512Mi". */
+  readonly memory: string;
+  /** Kubernetes quantity, e.g. "0.5" or "500m". */
+  readonly cpu: string;
+}
+
+/** What an app should run: one release, its formation, its variables. */
+export interface DesiredRelease {
+  readonly deploymentId: string;
+  readonly appId: string;
+  readonly appName: string;
+  /** Local image id, `process:<dir>`, or an image by digest (Kubernetes). */
+  readonly image: string;
+  /** The port `web` listens on (given as $PORT). */
+  readonly port: number;
+  /** Decrypted env (secrets included): never in argv or logs. */
+  readonly env: Readonly<Record<string, string>>;
+  readonly processes: readonly ProcessSpec[];
+  /** Path the health check requests on `web`. */
+  readonly healthPath: string;
+  /**
+   * Instances started before this time are replaced one by one (a rolling restart); null: none asked.
+   */
+  readonly restartedAt: Date | null;
+  /** Stopped by the user: every process at 0, the router answers a "stopped" page. */
+  readonly stopped: boolean;
+}
+
+export type ApplyOutcome =
+  | { readonly ok: true; readonly url: string | null }
+  /** The release never took traffic; what served before keeps serving. */
+  | { readonly ok: false; readonly reason: string };
+
+/** How one instance of a process is doing. */
+export interface InstanceObservation {
+  readonly deploymentId: string;
+  readonly type: string;
+  readonly index: number;
+  readonly state: "starting" | "running" | "restarting" | "crashed" | "exited";
+  readonly restarts: number;
+  /** The last lines it printed when it is not running. */
+  readonly lastOutput: readonly string[];
+}
+
+export interface AppObservation {
+  readonly appName: string;
+  readonly instances: readonly InstanceObservation[];
+}
+
+/** A one-off container of a release: the release phase and cron runs. */
+export interface OneOffSpec {
+  readonly deploymentId: string;
+  readonly appId: string;
+  readonly appName: string;
+  readonly image: string;
+  readonly env: Readonly<Record<string, string>>;
+  readonly command: string;
+  /** Log phase of its output; also names the instance (`release`, `cron-<name>`). */
+  readonly phase: "release" | "cron";
+  /** Unique per run (e.g. the cron run id), so a redelivery re-attaches instead of running twice. */
+  readonly runId: string;
+  readonly memory: string;
+  readonly cpu: string;
+  readonly timeoutMs: number;
+  readonly onLine: (stream: "stdout" | "stderr", line: string) => void;
+}
+
+export interface OneOffResult {
+  /** null when it was killed for running past its timeout. */
+  readonly exitCode: number | null;
+  /** Its last output lines, for the failure reason. */
+  readonly tail: readonly string[];
+}
+
+export interface RuntimePort {
+  readonly kind: "podman" | "process" | "kubernetes";
+  /** False when apps run as plain host processes (shown to the user). */
+  readonly isolated: boolean;
+  /**
+   * Runs the release with its formation. A new release starts next to the current one and takes traffic
+   * only once `web` answers; when it fails, it is removed and the previous release keeps serving.
+   */
+  apply(release: DesiredRelease, signal?: AbortSignal): Promise<ApplyOutcome>;
+  observe(appName: string): Promise<AppObservation>;
+  /** Removes everything the app runs and its route; nothing happens for an app with nothing running. */
+  remove(appName: string): Promise<void>;
+  /** Runs one command to completion in a fresh container of the release's image. */
+  runOnce(spec: OneOffSpec, signal?: AbortSignal): Promise<OneOffResult>;
+}

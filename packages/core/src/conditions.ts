@@ -1,5 +1,5 @@
 /** The condition types a deployment reports, as Kubernetes does for its objects. */
-export const CONDITION_TYPES = ["building", "deploying", "available", "degraded"] as const;
+export const CONDITION_TYPES = ["building", "released", "deploying", "available", "degraded"] as const;
 export type ConditionType = (typeof CONDITION_TYPES)[number];
 
 /**

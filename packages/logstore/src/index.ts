@@ -23,6 +23,7 @@ export {
   type LogPhase,
   type LogRecord,
   type LogStream,
+  logPhaseSchema,
   logRecordSchema,
   MAX_LINE_BYTES,
   type StoredLogRecord,

@@ -3,7 +3,7 @@ import { z } from "zod";
 /** Largest line stored in one record, in UTF-8 bytes; longer lines are split (see splitLongLine). */
 export const MAX_LINE_BYTES = 16 * 1024;
 
-export const logPhaseSchema = z.enum(["build", "run"]);
+export const logPhaseSchema = z.enum(["build", "release", "run", "cron"]);
 export const logStreamSchema = z.enum(["stdout", "stderr"]);
 
 /** One log line as captured, before it gets an offset. */

@@ -1,5 +1,5 @@
 import { getApp } from "@kli8nt/db";
-import type { LogEvent, LogStore, StoredLogRecord } from "@kli8nt/logstore";
+import { type LogEvent, type LogStore, logPhaseSchema, type StoredLogRecord } from "@kli8nt/logstore";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import type { WebSocket } from "ws";
 import { z } from "zod";
@@ -7,7 +7,7 @@ import type { ApiDeps } from "../deps.ts";
 import { requireUser } from "../plugins/auth.ts";
 import { appNameParams, commonErrors } from "../schemas.ts";
 
-const phase = z.enum(["build", "run"]).optional();
+const phase = logPhaseSchema.optional();
 
 export const logsQuery = z.strictObject({
   phase,
@@ -28,7 +28,7 @@ const recordView = z.object({
   offset: z.number().int(),
   timestamp: z.string(),
   deploymentId: z.string(),
-  phase: z.enum(["build", "run"]),
+  phase: logPhaseSchema,
   source: z.string(),
   stream: z.enum(["stdout", "stderr"]),
   line: z.string(),

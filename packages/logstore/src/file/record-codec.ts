@@ -1,5 +1,5 @@
 import { crc32 } from "node:zlib";
-import type { LogRecord, LogStream, StoredLogRecord } from "../record.ts";
+import type { LogPhase, LogRecord, LogStream, StoredLogRecord } from "../record.ts";
 
 /**
  * On-disk record: one text line `<crc32 as 8 hex> <json array>\n`. JSON escapes newlines, so a record is
@@ -9,7 +9,7 @@ import type { LogRecord, LogStream, StoredLogRecord } from "../record.ts";
 type Row = [
   timestamp: string,
   deploymentId: string,
-  phase: "build" | "run",
+  phase: LogPhase,
   source: string,
   stream: LogStream,
   line: string,

@@ -4,6 +4,7 @@ import {
   bigint,
   bigserial,
   boolean,
+  doublePrecision,
   index,
   integer,
   jsonb,
@@ -301,3 +302,89 @@ export const signInApprovals = pgTable("sign_in_approvals", {
   decidedAt: at("decided_at"),
   decidedBy: text("decided_by").references(() => users.id, { onDelete: "set null" }),
 });
+
+/**
+ * Request and resource metrics per app and process type (ADR 0185): one row per minute (`resolution` 60)
+ * for 7 days, then rolled up into one row per hour (`resolution` 3600). Counters add up when merged; the
+ * latency histogram merges bucket by bucket, so percentiles hold over any step.
+ */
+export const metricPoints = pgTable(
+  "metric_points",
+  {
+    appId: text("app_id")
+      .notNull()
+      .references(() => apps.id, { onDelete: "cascade" }),
+    process: text("process").notNull(),
+    resolution: integer("resolution").notNull(),
+    t: at("t").notNull(),
+    requests: integer("requests").notNull().default(0),
+    status1xx: integer("status_1xx").notNull().default(0),
+    status2xx: integer("status_2xx").notNull().default(0),
+    status3xx: integer("status_3xx").notNull().default(0),
+    status4xx: integer("status_4xx").notNull().default(0),
+    status5xx: integer("status_5xx").notNull().default(0),
+    latencyBuckets: integer("latency_buckets").array().notNull().default(sql`'{}'::integer[]`),
+    latencySumMs: doublePrecision("latency_sum_ms").notNull().default(0),
+    // CPU in cores (1 = one core busy), summed over samples so a merged row averages them.
+    cpuSum: doublePrecision("cpu_sum").notNull().default(0),
+    cpuSamples: integer("cpu_samples").notNull().default(0),
+    // The highest memory use seen in the period.
+    memoryBytes: bigint("memory_bytes", { mode: "number" }),
+    restarts: integer("restarts").notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.appId, t.process, t.resolution, t.t] })],
+);
+
+/**
+ * Where an app's (or, with no app, all of a user's apps') notifications go (ADR 0186). The target (a URL,
+ * which for Slack is itself a credential, or an address) and the signing secret are stored encrypted.
+ */
+export const notificationDestinations = pgTable(
+  "notification_destinations",
+  {
+    id: text("id").primaryKey(),
+    ownerId: text("owner_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    appId: text("app_id").references(() => apps.id, { onDelete: "cascade" }),
+    kind: text("kind", { enum: ["webhook", "slack", "email"] }).notNull(),
+    targetEnc: text("target_enc").notNull(),
+    // What the list shows: the URL's host or the address, never the full Slack URL.
+    targetHint: text("target_hint").notNull(),
+    secretEnc: text("secret_enc"),
+    events: text("events").array().notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [index("notification_destinations_owner_idx").on(t.ownerId, t.appId)],
+);
+
+/**
+ * The durable delivery queue: one row per (destination, event), unique so an event recorded twice is sent
+ * once. A worker claims due rows, sends, and retries with exponential backoff until `failed`.
+ */
+export const notificationDeliveries = pgTable(
+  "notification_deliveries",
+  {
+    id: text("id").primaryKey(),
+    destinationId: text("destination_id")
+      .notNull()
+      .references(() => notificationDestinations.id, { onDelete: "cascade" }),
+    event: text("event").notNull(),
+    eventKey: text("event_key").notNull(),
+    payload: jsonb("payload").notNull(),
+    state: text("state", { enum: ["pending", "delivered", "failed"] }).notNull(),
+    attempts: integer("attempts").notNull().default(0),
+    nextAttemptAt: at("next_attempt_at").notNull(),
+    lastStatus: integer("last_status"),
+    lastError: text("last_error"),
+    createdAt: createdAt(),
+    finishedAt: at("finished_at"),
+  },
+  (t) => [
+    uniqueIndex("notification_deliveries_key_idx").on(t.destinationId, t.eventKey),
+    index("notification_deliveries_due_idx")
+      .on(t.nextAttemptAt)
+      .where(sql`${t.state} = 'pending'`),
+    index("notification_deliveries_destination_idx").on(t.destinationId, t.createdAt),
+  ],
+);

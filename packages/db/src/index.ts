@@ -5,6 +5,8 @@ export * from "./deployments-repo.ts";
 export * from "./env-repo.ts";
 export * from "./github-repo.ts";
 export * from "./hash.ts";
+export * from "./metrics-repo.ts";
+export * from "./notifications-repo.ts";
 export * from "./outbox.ts";
 export * from "./outbox-relay.ts";
 export type { FormationSettings } from "./schema.ts";

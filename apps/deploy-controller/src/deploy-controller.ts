@@ -5,15 +5,14 @@ import { MESSAGE_SCHEMAS, QUEUES } from "@kli8nt/core";
 import type { DeployControllerConfig } from "./config.ts";
 import { type DeployDeps, deployHandler } from "./deploy-handler.ts";
 import { deployQueue, recordDeployRequest } from "./deploy-queue.ts";
+import type { Engine } from "./engine.ts";
 import { exec } from "./exec.ts";
 import { DEFAULT_HEAL, type HealSettings } from "./heal/app-reconciler.ts";
 import { startLocalReconciler } from "./heal/local-reconciler.ts";
 import { KeyLock } from "./key-lock.ts";
 import { clearContainerEnvDir } from "./podman/container-env.ts";
-import { podmanRuntime } from "./podman/podman-runtime.ts";
-import { processRuntime } from "./process/process-runtime.ts";
-import { reconcileReleases } from "./reconcile.ts";
-import type { Runtime } from "./runtime.ts";
+import { podmanEngine } from "./podman/podman-engine.ts";
+import { processEngine } from "./process/process-engine.ts";
 
 /** True when `podman` runs on this machine. */
 export async function hasPodman(env: Record<string, string>): Promise<boolean> {
@@ -24,16 +23,16 @@ export async function hasPodman(env: Record<string, string>): Promise<boolean> {
   }
 }
 
-/** The configured runtime; `auto` picks podman when it is installed, else the unisolated process runtime. */
-export async function createRuntime(config: DeployControllerConfig): Promise<Runtime> {
+/** The configured engine; `auto` picks podman when it is installed, else unisolated host processes. */
+export async function createEngine(config: DeployControllerConfig): Promise<Engine> {
   const hostEnv = { ...config.hostEnv };
   const kind =
     config.runtime === "auto" ? ((await hasPodman(hostEnv)) ? "podman" : "process") : config.runtime;
   if (kind === "process")
-    return processRuntime({ runDir: config.runDir, hostEnv, stopGraceSeconds: config.stopGraceSeconds });
+    return processEngine({ runDir: config.runDir, hostEnv, stopGraceSeconds: config.stopGraceSeconds });
   const envDir = path.join(config.runDir, "env");
   await clearContainerEnvDir(envDir);
-  return podmanRuntime({
+  return podmanEngine({
     hostEnv,
     memory: config.appMemory,
     stopGraceSeconds: config.stopGraceSeconds,
@@ -54,13 +53,12 @@ export type DeployControllerDeps = DeployDeps & {
 };
 
 /**
- * Reconciles the runtime with the database, then consumes DEPLOY and keeps every app converged (a resync
- * every `resyncMs`). Cancelling stops both.
+ * Converges every app once, then consumes DEPLOY (deploys) and APP (formation, restart, stop/start) and
+ * keeps every app converged (a resync every `resyncMs`). Cancelling stops all of it.
  */
 export async function startDeployController(deps: DeployControllerDeps): Promise<Consumer> {
   if (!deps.runtime.isolated)
     deps.logger.warn({ runtime: deps.runtime.kind }, "Apps run unisolated: podman is not installed");
-  await reconcileReleases(deps);
   // One lock per app for deploys and reconciles; prefetch lets different apps deploy side by side.
   const lock = new KeyLock();
   const deploys = deployQueue(deps, deployHandler(deps, lock), deps.deployQueue ?? {});
@@ -78,8 +76,17 @@ export async function startDeployController(deps: DeployControllerDeps): Promise
     { ...deps, heal: { ...DEFAULT_HEAL, ...deps.heal }, onDeploying: (id) => deploys.add(id) },
     { lock, resyncMs: deps.resyncMs ?? 5000 },
   );
+  // Before traffic arrives: the live releases run and hold their routes, strays are gone.
+  await reconciler.initial();
+  const changes = await deps.bus.consume(
+    QUEUES.app,
+    MESSAGE_SCHEMAS.APP,
+    async (message) => reconciler.enqueue(message.appName),
+    { prefetch: 8 },
+  );
   return {
     async cancel() {
+      await changes.cancel();
       await consumer.cancel();
       await reconciler.stop();
       await deploys.stop();

@@ -1,19 +1,21 @@
-import type { Deployment, DeployRequested } from "@kli8nt/core";
-import { type Db, resolveEnv, type SecretBox } from "@kli8nt/db";
+import {
+  DEFAULT_FORMATION,
+  type Deployment,
+  type DeployRequested,
+  type FormationDefaults,
+  findCondition,
+} from "@kli8nt/core";
+import { type Db, type SecretBox, updateDeploymentConditions } from "@kli8nt/db";
 import { loadDeployment, moveDeployment } from "./deployment-rows.ts";
-import { waitHealthy } from "./health-check.ts";
-import { appHealthPath } from "./health-path.ts";
+import { desiredRelease } from "./desired-release.ts";
 import { KeyLock } from "./key-lock.ts";
-import type { RouteTable } from "./routes.ts";
-import type { RunLogCapture } from "./run-log-capture.ts";
-import type { ReleaseInstance, Runtime } from "./runtime.ts";
+import type { DesiredRelease, RuntimePort } from "./runtime-port.ts";
 
 export interface DeploySettings {
-  readonly healthTimeoutMs: number;
-  /** How long the previous release keeps running after traffic moved, for in-flight requests. */
-  readonly drainMs: number;
-  /** `http://{app}.localhost:8000`: the URL recorded on a live deployment. */
-  readonly appUrlTemplate: string;
+  /** Sizes and counts of a process type nobody set (configuration). */
+  readonly formationDefaults?: FormationDefaults;
+  /** How long the release command may run before the deployment fails. */
+  readonly releaseTimeoutMs?: number;
 }
 
 export interface DeployLogger {
@@ -21,24 +23,33 @@ export interface DeployLogger {
   warn(obj: object, msg: string): void;
 }
 
+/** Where a one-off run's output goes (the log store, phase `release` or `cron`). */
+export type OneOffLog = (
+  run: { appId: string; deploymentId: string; source: string },
+  phase: "release" | "cron",
+) => { onLine: (stream: "stdout" | "stderr", line: string) => void; flush: () => Promise<void> };
+
 export interface DeployDeps {
   readonly db: Db;
   readonly box: SecretBox;
-  readonly runtime: Runtime;
-  readonly routes: RouteTable;
+  /** Any adapter of the Runtime port: local (podman, process) or Kubernetes. */
+  readonly runtime: RuntimePort;
   readonly settings: DeploySettings;
   readonly logger: DeployLogger;
   readonly onOutboxWrite: () => void;
-  /** Follows each started release's output into the log store (phase `run`). */
-  readonly capture?: RunLogCapture;
+  readonly oneOffLog?: OneOffLog | undefined;
+  /** Aborted when the controller is abandoned: nothing more is written, as after a crash. */
+  readonly signal?: AbortSignal | undefined;
 }
 
 const DONE = new Set(["live", "superseded", "failed", "cancelled"]);
+const RELEASE_TIMEOUT_MS = 15 * 60_000;
 
 /**
- * Handles DeployRequested: start the release, wait for it to answer, move the route to it, record `live`,
- * then stop the app's other releases after draining. A release that fails its health check is removed and
- * never takes traffic; the previous one keeps serving. One deploy per app at a time.
+ * Handles a deploy on any runtime (ADR 0195): record `deploying`, run the release command once, apply the
+ * release with the app's formation, record `live` with its URL or `failed` with the reason. A release that
+ * never answers is removed by the runtime and the previous one keeps serving. One deploy per app at a time;
+ * a redelivery re-applies, which converges and changes nothing.
  */
 export function deployHandler(
   deps: DeployDeps,
@@ -48,7 +59,8 @@ export function deployHandler(
 }
 
 async function deploy(deps: DeployDeps, message: DeployRequested): Promise<void> {
-  const { db, logger } = deps;
+  const { db, logger, signal } = deps;
+  signal?.throwIfAborted();
   const log = { deploymentId: message.deploymentId, app: message.appName };
   const row = await loadDeployment(db, message.deploymentId);
   if (!row || DONE.has(row.state)) {
@@ -56,76 +68,95 @@ async function deploy(deps: DeployDeps, message: DeployRequested): Promise<void>
     return;
   }
   try {
+    // In cluster mode the build's `built` report reaches the api asynchronously: the message itself
+    // proves the build, so it is recorded here rather than dropped.
+    if (row.state === "building")
+      await moveDeployment(db, row.id, "inform:built", "built", { image: message.image });
     if (row.state !== "deploying") {
-      const moved = await moveDeployment(db, row.id, "deploy:deploying", "deploying");
+      const moved = await moveDeployment(db, row.id, "deploy:deploying", "deploying", {
+        image: message.image,
+      });
       deps.onOutboxWrite();
       if (!moved && (await loadDeployment(db, row.id))?.state !== "deploying") return;
     }
-    if (deps.routes.get(message.appName)?.kind !== "upstream") {
-      deps.routes.set(message.appName, {
-        kind: "status",
-        status: "building",
-        message: `Release v${row.number} is starting`,
-      });
+    const desired = await desiredRelease(
+      db,
+      deps.box,
+      { ...row, image: row.image ?? message.image, port: row.port ?? message.port },
+      deps.settings.formationDefaults ?? DEFAULT_FORMATION,
+    );
+    if (!desired) return;
+    if (!(await releasePhase(deps, row, desired))) return;
+    const outcome = await deps.runtime.apply(desired, signal);
+    signal?.throwIfAborted();
+    if (outcome.ok) {
+      await moveDeployment(db, row.id, "deploy:live", "live", { url: outcome.url, reason: null });
+      logger.info({ ...log, url: outcome.url, runtime: deps.runtime.kind }, "Release is live");
+    } else {
+      await moveDeployment(db, row.id, "deploy:failed", "failed", { reason: outcome.reason });
+      logger.warn({ ...log, reason: outcome.reason }, "Release failed");
     }
-    const instance = await startHealthy(deps, message, row);
-    if (!instance) return;
-    deps.routes.set(message.appName, { kind: "upstream", url: instance.upstream });
-    const url = deps.settings.appUrlTemplate.replaceAll("{app}", message.appName);
-    await moveDeployment(db, row.id, "deploy:live", "live", { url, reason: null });
-    deps.onOutboxWrite();
-    logger.info({ ...log, upstream: instance.upstream }, "Switched traffic to release");
-    await drainOthers(deps, message);
   } finally {
     deps.onOutboxWrite();
   }
 }
 
-/** Starts the release and waits for it; on failure removes it and records the reason. */
-async function startHealthy(
+/**
+ * Runs the release command (migrations) once per deployment, in a one-off instance of the new image with the
+ * app's env, before the release takes traffic. Skipped for a rollback and when it already succeeded (a
+ * redelivery). A failure fails the deployment with its last lines; the previous release keeps serving.
+ */
+async function releasePhase(
   deps: DeployDeps,
-  message: DeployRequested,
   row: Deployment,
-): Promise<ReleaseInstance | null> {
-  const env = Object.fromEntries(
-    (await resolveEnv(deps.db, deps.box, message.appId)).map((v) => [v.key, v.value]),
+  desired: DesiredRelease & { releaseCommand: string | null },
+): Promise<boolean> {
+  const command = desired.releaseCommand;
+  if (!command || row.trigger === "rollback") return true;
+  if (findCondition(row.conditions, "released")?.status === "true") return true;
+  const web = desired.processes.find((p) => p.type === "web") ?? desired.processes[0];
+  const timeoutMs = deps.settings.releaseTimeoutMs ?? RELEASE_TIMEOUT_MS;
+  const out = deps.oneOffLog?.({ appId: row.appId, deploymentId: row.id, source: "release" }, "release");
+  out?.onLine("stdout", `Running release command: ${command}`);
+  const result = await deps.runtime.runOnce(
+    {
+      deploymentId: row.id,
+      appId: row.appId,
+      appName: desired.appName,
+      image: desired.image,
+      env: desired.env,
+      command,
+      phase: "release",
+      runId: String(row.number),
+      memory: web?.memory ?? DEFAULT_FORMATION.memory,
+      cpu: web?.cpu ?? DEFAULT_FORMATION.cpu,
+      timeoutMs,
+      onLine: (stream, line) => out?.onLine(stream, line),
+    },
+    deps.signal,
   );
-  let reason: string;
-  try {
-    const instance = await deps.runtime.start({ ...message, env });
-    // From the first line on, so a release that crashes during its health check leaves its output behind.
-    await deps.capture?.ensure(message);
-    const health = await waitHealthy(instance.upstream, message.port, {
-      path: await appHealthPath(deps.db, message.appId),
-      timeoutMs: deps.settings.healthTimeoutMs,
-      status: () => deps.runtime.status(message.deploymentId),
-    });
-    if (health.ok) return instance;
-    const tail = await deps.runtime.logs(message.deploymentId, 5);
-    reason = `Health check failed: ${health.reason}${tail.length ? `. Last output: ${tail.join(" | ").slice(0, 1500)}` : ""}`;
-  } catch (error) {
-    if (!(error instanceof Error) || !("code" in error) || error.code !== "RELEASE_START_FAILED") throw error;
-    reason = error.message;
-  }
-  await deps.runtime.stop(message.deploymentId);
+  deps.signal?.throwIfAborted();
+  const ok = result.exitCode === 0;
+  const what =
+    result.exitCode === null
+      ? `The release command did not finish within ${Math.round(timeoutMs / 1000)} s`
+      : `The release command exited with code ${result.exitCode}`;
+  out?.onLine(ok ? "stdout" : "stderr", ok ? "Release command succeeded" : what);
+  await out?.flush();
+  await updateDeploymentConditions(
+    deps.db,
+    row,
+    [
+      ok
+        ? { type: "released", status: "true", reason: "ReleaseSucceeded", message: command }
+        : { type: "released", status: "false", reason: "ReleaseFailed", message: what },
+    ],
+    new Date(),
+  );
+  if (ok) return true;
+  const tail = result.tail.slice(-5).join(" | ").slice(-1500);
+  const reason = `${what}${tail ? `. Last output: ${tail}` : ""}`;
   await moveDeployment(deps.db, row.id, "deploy:failed", "failed", { reason });
-  deps.onOutboxWrite();
-  if (deps.routes.get(message.appName)?.kind !== "upstream") {
-    deps.routes.set(message.appName, { kind: "status", status: "no-release", message: reason });
-  }
-  deps.logger.warn({ deploymentId: row.id, app: message.appName, reason }, "Release failed its health check");
-  return null;
-}
-
-async function drainOthers(deps: DeployDeps, message: DeployRequested): Promise<void> {
-  const others = (await deps.runtime.list()).filter(
-    (i) => i.appName === message.appName && i.deploymentId !== message.deploymentId,
-  );
-  if (others.length === 0) return;
-  await new Promise((r) => setTimeout(r, deps.settings.drainMs));
-  await Promise.all(others.map((i) => deps.runtime.stop(i.deploymentId)));
-  deps.logger.info(
-    { app: message.appName, stopped: others.map((i) => i.deploymentId) },
-    "Stopped previous releases",
-  );
+  deps.logger.warn({ deploymentId: row.id, app: desired.appName, reason }, "Release command failed");
+  return false;
 }

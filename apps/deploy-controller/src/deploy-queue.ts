@@ -14,6 +14,15 @@ export async function recordDeployRequest(db: Db, message: DeployRequested): Pro
     .set({
       port: sql`coalesce(${schema.deployments.port}, ${message.port})`,
       image: sql`coalesce(${schema.deployments.image}, ${message.image})`,
+      // Fixed with the image: what the build found the release runs, and runs before it takes traffic.
+      ...(message.processes === undefined
+        ? {}
+        : {
+            processes: sql`coalesce(${schema.deployments.processes}, ${JSON.stringify(message.processes)}::jsonb)`,
+          }),
+      ...(message.releaseCommand
+        ? { releaseCommand: sql`coalesce(${schema.deployments.releaseCommand}, ${message.releaseCommand})` }
+        : {}),
     })
     .where(eq(schema.deployments.id, message.deploymentId));
 }
@@ -61,7 +70,7 @@ export function deployQueue(
     onTerminal: async (deploymentId, err) => {
       const reason = err instanceof Error ? err.message : String(err);
       const row = await loadDeployment(deps.db, deploymentId);
-      await deps.runtime.stop(deploymentId);
+      // What it started is a stray now: the app's next reconcile removes it.
       await moveDeployment(deps.db, deploymentId, "deploy:failed", "failed", { reason });
       deps.onOutboxWrite();
       deps.logger.warn({ deploymentId, state: row?.state, reason }, "Deploy failed for good");

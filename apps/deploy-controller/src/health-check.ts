@@ -1,4 +1,4 @@
-import type { ReleaseStatus } from "./runtime.ts";
+import type { InstanceStatus as ReleaseStatus } from "./engine.ts";
 
 export interface HealthOptions {
   readonly timeoutMs: number;

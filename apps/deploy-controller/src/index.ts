@@ -1,18 +1,28 @@
 export { type DeployControllerConfig, loadDeployControllerConfig } from "./config.ts";
 export {
-  createRuntime,
+  createEngine,
   type DeployControllerDeps,
   hasPodman,
   startDeployController,
 } from "./deploy-controller.ts";
-export { type DeployDeps, type DeploySettings, deployHandler } from "./deploy-handler.ts";
+export { type DeployDeps, type DeploySettings, deployHandler, type OneOffLog } from "./deploy-handler.ts";
+export type { Engine, Instance, InstanceSpec, InstanceStatus, RunLine } from "./engine.ts";
+export { DEFAULT_HEAL, type HealSettings } from "./heal/app-reconciler.ts";
+export { type LocalRuntimeDeps, type LocalRuntimeSettings, localRuntime } from "./local/local-runtime.ts";
+export { type PodmanOptions, podmanEngine } from "./podman/podman-engine.ts";
 export { removeAppImages } from "./podman/podman-images.ts";
-export { type PodmanOptions, podmanRuntime } from "./podman/podman-runtime.ts";
-export { type ProcessRuntimeOptions, processRuntime } from "./process/process-runtime.ts";
-export { type ReconcileReport, reconcileReleases } from "./reconcile.ts";
+export { type ProcessEngineOptions, processEngine } from "./process/process-engine.ts";
 export { createRouter, type Router, type RouterOptions } from "./router/create-router.ts";
 export { MemoryRouteTable } from "./router/memory-route-table.ts";
 export type { RouterLogger } from "./router/types.ts";
 export type { RouteTable, RouteTarget } from "./routes.ts";
 export { RunLogCapture, type RunLogCaptureDeps, type RunLogRecord, toNanos } from "./run-log-capture.ts";
-export type { ReleaseInstance, ReleaseSpec, ReleaseStatus, RunLine, Runtime } from "./runtime.ts";
+export type {
+  ApplyOutcome,
+  AppObservation,
+  DesiredRelease,
+  OneOffResult,
+  OneOffSpec,
+  ProcessSpec,
+  RuntimePort,
+} from "./runtime-port.ts";

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { processRuntime } from "./process/process-runtime.ts";
+import { processEngine } from "./process/process-engine.ts";
 import { RunLogCapture, type RunLogRecord, toNanos } from "./run-log-capture.ts";
 
 const dir = mkdtempSync(path.join(tmpdir(), "kli8nt-runlog-"));
@@ -14,14 +14,14 @@ describe("run log capture", () => {
       path.join(dir, ".kli8nt-release.json"),
       JSON.stringify({ start: "echo ready; echo oops >&2; sleep 0.3; echo later; sleep 30", env: {} }),
     );
-    const runtime = processRuntime({
+    const engine = processEngine({
       runDir: path.join(dir, "run"),
       hostEnv: { PATH: process.env.PATH ?? "" },
       stopGraceSeconds: 1,
     });
     const stored: RunLogRecord[] = [];
     const capture = new RunLogCapture({
-      runtime,
+      engine,
       append: async (_appId, records) => void stored.push(...records),
       lastTimestamp: async () => null,
       onError: (error) => {
@@ -29,12 +29,19 @@ describe("run log capture", () => {
       },
       flushMs: 10,
     });
-    const release = { deploymentId: "dep_run1", appId: "app_1", appName: "runner" };
-    await runtime.start({ ...release, image: `process:${dir}`, port: 3000, env: {} });
+    const release = {
+      key: "dep_run1-web-0",
+      deploymentId: "dep_run1",
+      appId: "app_1",
+      appName: "runner",
+      process: "web",
+      index: 0,
+    };
+    await engine.start({ ...release, command: null, image: `process:${dir}`, port: 3000, env: {} });
     await capture.ensure(release);
     await capture.ensure(release); // idempotent: still one follower
     await waitUntil(() => stored.length >= 3);
-    await runtime.stop(release.deploymentId);
+    await engine.stop(release.key);
     capture.stopAll();
     expect(stored.map((r) => [r.stream, r.line])).toEqual([
       ["stdout", "ready"],
@@ -42,7 +49,10 @@ describe("run log capture", () => {
       ["stdout", "later"],
     ]);
     expect(
-      stored.every((r) => r.phase === "run" && r.deploymentId === "dep_run1" && r.appId === "app_1"),
+      stored.every(
+        (r) =>
+          r.phase === "run" && r.deploymentId === "dep_run1" && r.appId === "app_1" && r.source === "web.1",
+      ),
     ).toBe(true);
   });
 
@@ -70,13 +80,13 @@ describe("secrets in app output", () => {
     );
     const store = createFileLogStore({ dataDir: path.join(appDir, "logs") });
     const masked = withSecretMasking(store, async () => ["sk_live_0123456789"]);
-    const runtime = processRuntime({
+    const engine = processEngine({
       runDir: path.join(appDir, "run"),
       hostEnv: { PATH: process.env.PATH ?? "" },
       stopGraceSeconds: 1,
     });
     const capture = new RunLogCapture({
-      runtime,
+      engine,
       append: async (appId, records) => void (await masked.append(appId, records)),
       lastTimestamp: async () => null,
       onError: (error) => {
@@ -84,10 +94,18 @@ describe("secrets in app output", () => {
       },
       flushMs: 10,
     });
-    const release = { deploymentId: "dep_secret", appId: "app_secret", appName: "leaky" };
+    const release = {
+      key: "dep_secret-web-0",
+      deploymentId: "dep_secret",
+      appId: "app_secret",
+      appName: "leaky",
+      process: "web",
+      index: 0,
+    };
     try {
-      await runtime.start({
+      await engine.start({
         ...release,
+        command: null,
         image: `process:${appDir}`,
         port: 3000,
         env: { API_KEY: "sk_live_0123456789" },
@@ -101,7 +119,7 @@ describe("secrets in app output", () => {
       expect(lines.sort()).toEqual(["connecting with ****", "key=****"]);
     } finally {
       capture.stopAll();
-      await runtime.stop(release.deploymentId);
+      await engine.stop(release.key);
       await store.close();
       rmSync(appDir, { recursive: true, force: true });
     }

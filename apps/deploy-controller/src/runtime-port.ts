@@ -42,7 +42,16 @@ export interface DesiredRelease {
 }
 
 export type ApplyOutcome =
-  | { readonly ok: true; readonly url: string | null }
+  | {
+      readonly ok: true;
+      readonly url: string | null;
+      /** Instances this pass started again after they died (counted as restarts). */
+      readonly restarted?: number;
+      /** What is wrong while the release still serves (an instance in crash back-off…). */
+      readonly degraded?: string;
+      /** Look again after this long (a crash back-off ends, a restarted instance should be stable). */
+      readonly retryAfterMs?: number;
+    }
   /** The release never took traffic; what served before keeps serving. */
   | { readonly ok: false; readonly reason: string };
 
@@ -97,6 +106,8 @@ export interface RuntimePort {
    */
   apply(release: DesiredRelease, signal?: AbortSignal): Promise<ApplyOutcome>;
   observe(appName: string): Promise<AppObservation>;
+  /** Every app the runtime runs something for (a restarted platform removes those the database lost). */
+  apps(): Promise<string[]>;
   /** Removes everything the app runs and its route; nothing happens for an app with nothing running. */
   remove(appName: string): Promise<void>;
   /** Runs one command to completion in a fresh container of the release's image. */

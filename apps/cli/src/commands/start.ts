@@ -70,8 +70,10 @@ async function startPlatform(configs: Configs, logger: Logger): Promise<Platform
   );
   // The controllers load after the api listens, so /healthz answers while they start (~1 s of imports).
   const {
+    createEngine,
     createRouter,
-    createRuntime,
+    DEFAULT_HEAL,
+    localRuntime,
     MemoryRouteTable,
     removeAppImages,
     RunLogCapture,
@@ -88,10 +90,10 @@ async function startPlatform(configs: Configs, logger: Logger): Promise<Platform
   });
   const secretsOf = async (appId: string) =>
     (await resolveEnv(api.db, api.box, appId)).filter((v) => v.secret).map((v) => v.value);
-  const runtime = await createRuntime(configs.deploy);
+  const engine = await createEngine(configs.deploy);
   const masked = withSecretMasking(logs, secretsOf);
   const capture = new RunLogCapture({
-    runtime,
+    engine,
     append: async (appId, records) => void (await masked.append(appId, records)),
     lastTimestamp: async (appId, deploymentId) =>
       (await logs.read(appId, { phase: "run", deployment: deploymentId, tail: 1 })).records[0]?.timestamp ??
@@ -106,28 +108,35 @@ async function startPlatform(configs: Configs, logger: Logger): Promise<Platform
     logger: logger.child({ component: "github" }),
   };
   const builder = await createBuilder(configs.build);
+  const runtime = localRuntime({
+    engine,
+    routes,
+    capture,
+    logger: logger.child({ component: "runtime" }),
+    settings: {
+      healthTimeoutMs: configs.deploy.healthTimeoutMs,
+      drainMs: configs.deploy.drainMs,
+      appUrlTemplate: configs.api.appUrlTemplate,
+      ...DEFAULT_HEAL,
+    },
+  });
   const deployConsumer = await startDeployController({
     db: api.db,
     box: api.box,
     bus,
     runtime,
-    routes,
     logger: logger.child({ component: "deploy-controller" }),
     onOutboxWrite: api.kickOutbox,
-    capture,
+    oneOffLog: (run, phase) => capture.oneOff(run, phase),
     resyncMs: configs.deploy.resyncMs,
     // A deleted app's images and layer cache go with it (buildah and podman share the local store).
-    ...(runtime.kind === "podman"
+    ...(engine.kind === "podman"
       ? {
           removeArtifacts: async (app: string) =>
             void (await removeAppImages(configs.deploy.hostEnv, configs.build.imagePrefix, app)),
         }
       : {}),
-    settings: {
-      healthTimeoutMs: configs.deploy.healthTimeoutMs,
-      drainMs: configs.deploy.drainMs,
-      appUrlTemplate: configs.api.appUrlTemplate,
-    },
+    settings: {},
   });
   const buildConsumer = await startBuildController({
     db: api.db,

@@ -8,6 +8,11 @@ export interface LocalReconciler {
   enqueue(appName: string): void;
   /** Enqueues every app the database or the runtime knows; what the resync timer does. */
   resync(): Promise<void>;
+  /**
+   * The pass at start, awaited: every app of the database converged, and whatever the runtime still runs
+   * for an app the database no longer has removed (deleted while the platform was down).
+   */
+  initial(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -66,6 +71,18 @@ export function startLocalReconciler(
   return {
     enqueue: (app) => queue.add(app),
     resync,
+    async initial() {
+      const names = await appNames(deps.db);
+      for (const name of names) known.add(name);
+      for (const name of await deps.runtime.apps()) if (!names.includes(name)) known.add(name);
+      for (const name of known)
+        await options.lock
+          .run(name, () => reconcile(name))
+          .catch((err: unknown) => {
+            deps.logger.warn({ app: name, err }, "Reconcile at start failed");
+            queue.add(name);
+          });
+    },
     async stop() {
       clearTimeout(timer);
       timer = undefined;

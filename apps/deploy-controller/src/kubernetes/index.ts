@@ -6,7 +6,6 @@ export {
 } from "./config.ts";
 export { readDesiredState } from "./desired-state.ts";
 export { FIELD_MANAGER, type KubeApi, loadKubeConfig, makeKubeApi } from "./kube-api.ts";
-export { deployOnKubernetes, type KubernetesDeployDeps } from "./kubernetes-deploy-handler.ts";
 export { type AppRelease, type DeployOutcome, KubernetesDeployer } from "./kubernetes-deployer.ts";
 export {
   type DesiredApp,

@@ -120,7 +120,7 @@ async function guard(
 }
 
 /** App names that have a namespace of ours (with our prefix: other installations' are not ours). */
-async function existingApps(deployer: KubernetesDeployer): Promise<string[]> {
+export async function existingApps(deployer: KubernetesDeployer): Promise<string[]> {
   const names: string[] = [];
   let next: string | undefined;
   do {

@@ -3,13 +3,13 @@ import { type DeployRequested, MESSAGE_SCHEMAS, QUEUES } from "@kli8nt/core";
 import type { Db, SecretBox } from "@kli8nt/db";
 import { type ManifestSettingsInput, resolveSettings } from "@kli8nt/manifests";
 import type { KubeConfig } from "@kubernetes/client-node";
-import type { DeployLogger } from "../deploy-handler.ts";
-import { deployRequestOf } from "../deploy-queue.ts";
+import { type DeployLogger, deployHandler } from "../deploy-handler.ts";
+import { deployRequestOf, recordDeployRequest } from "../deploy-queue.ts";
 import { KeyLock } from "../key-lock.ts";
 import { readDesiredState } from "./desired-state.ts";
 import { loadKubeConfig, makeKubeApi } from "./kube-api.ts";
-import { deployOnKubernetes } from "./kubernetes-deploy-handler.ts";
 import { KubernetesDeployer } from "./kubernetes-deployer.ts";
+import { kubernetesRuntime } from "./kubernetes-runtime.ts";
 import { type ReconcileReport, reconcileAll } from "./reconcile-all.ts";
 
 export interface KubernetesDeployControllerOptions {
@@ -55,20 +55,25 @@ export async function startKubernetesDeployController(
   const epochs = new Map<string, number>();
   const epoch = (app: string) => epochs.get(app) ?? 0;
 
-  const deps = {
-    db,
-    box,
-    deployer,
-    logger,
-    onOutboxWrite: options.onOutboxWrite ?? (() => undefined),
-    signal: abort.signal,
+  // The same deploy handler as on one machine, on the Kubernetes adapter of the Runtime port.
+  const handle = deployHandler(
+    {
+      db,
+      box,
+      runtime: kubernetesRuntime(deployer),
+      settings: {},
+      logger,
+      onOutboxWrite: options.onOutboxWrite ?? (() => undefined),
+      signal: abort.signal,
+    },
+    lock,
+  );
+  const deploy = async (message: DeployRequested) => {
+    // Before waiting for the app's lock: a resync that read the database earlier must not undo it.
+    epochs.set(message.appName, epoch(message.appName) + 1);
+    await recordDeployRequest(db, message);
+    await handle(message);
   };
-
-  const deploy = (message: DeployRequested) =>
-    lock.run(message.appName, () => {
-      epochs.set(message.appName, epoch(message.appName) + 1);
-      return deployOnKubernetes(deps, message);
-    });
 
   const resync = async (): Promise<ReconcileReport> => {
     const seen = new Map(epochs);

@@ -1,6 +1,6 @@
 import { spawn } from "node:child_process";
 import { readLines } from "@kli8nt/logstore";
-import type { RunFollower, RunLine } from "../runtime.ts";
+import type { RunFollower, RunLine } from "../engine.ts";
 
 /**
  * `podman logs --follow --timestamps`: podman keeps the container's stdout and stderr apart on its own, and

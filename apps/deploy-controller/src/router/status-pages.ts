@@ -85,6 +85,15 @@ export function targetStatusPage(app: string, target: StatusTarget): StatusPage 
       };
     case "crashed":
       return crashedPage(app, target.message);
+    case "stopped":
+      return {
+        status: 503,
+        code: "APP_STOPPED",
+        title: `${app} is stopped`,
+        detail: target.message,
+        hint: "Its owner stopped it; `kli8nt start <app>` brings back its processes.",
+        retryAfterSeconds: 60,
+      };
   }
 }
 

@@ -3,10 +3,10 @@ import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { ReleaseSpec } from "../runtime.ts";
-import { containerName, podmanRuntime } from "./podman-runtime.ts";
+import type { InstanceSpec } from "../engine.ts";
+import { containerName, podmanEngine } from "./podman-engine.ts";
 
-// start() is idempotent on the release's container name (a redelivered DEPLOY, a restarted platform): a
+// start() is idempotent on the instance's container name (a redelivered DEPLOY, a restarted platform): a
 // running container is reused, a dead one replaced, never a second one.
 const env = process.env;
 const ready = env.KLI8NT_TEST_CONTAINERS === "1" && env.KLI8NT_TEST_BASE_IMAGES !== undefined;
@@ -14,16 +14,20 @@ if (!ready && env.CI === "true") {
   throw new Error("KLI8NT_TEST_CONTAINERS/KLI8NT_TEST_BASE_IMAGES missing: run start_containers");
 }
 
-const TAG = `localhost/kli8nt-test/podman-runtime:${Date.now().toString(36)}`;
+const TAG = `localhost/kli8nt-test/podman-engine:${Date.now().toString(36)}`;
 const hostEnv = { PATH: env.PATH ?? "/usr/bin:/bin", HOME: env.HOME ?? "/root" };
 const envDir = mkdtempSync(join(tmpdir(), "kli8nt-podman-env-"));
-const runtime = podmanRuntime({ hostEnv, stopGraceSeconds: 0, installation: "test-a", envDir });
+const runtime = podmanEngine({ hostEnv, stopGraceSeconds: 0, installation: "test-a", envDir });
 // Another platform on the same podman (a second data dir, a parallel suite).
-const other = podmanRuntime({ hostEnv, stopGraceSeconds: 0, installation: "test-b", envDir });
-const spec = (deploymentId: string, seconds: number): ReleaseSpec => ({
+const other = podmanEngine({ hostEnv, stopGraceSeconds: 0, installation: "test-b", envDir });
+const spec = (deploymentId: string, seconds: number): InstanceSpec => ({
+  key: deploymentId,
   deploymentId,
+  process: "web",
+  index: 0,
+  command: null,
   appId: "app_test",
-  appName: "podman-runtime-test",
+  appName: "podman-engine-test",
   image: TAG,
   port: 3000,
   env: { SLEEP: String(seconds) },
@@ -38,7 +42,7 @@ const ids: string[] = [];
 const xs = (pieces: { line: string }[]): number =>
   pieces.reduce((n, p) => n + (p.line.match(/x/g)?.length ?? 0), 0);
 
-describe.skipIf(!ready)("podman runtime start", { timeout: 120_000 }, () => {
+describe.skipIf(!ready)("podman engine", { timeout: 120_000 }, () => {
   beforeAll(() => {
     const base = (JSON.parse(env.KLI8NT_TEST_BASE_IMAGES ?? "{}") as Record<string, string>).debian;
     const dir = mkdtempSync(join(tmpdir(), "kli8nt-podman-test-"));
@@ -172,5 +176,66 @@ describe.skipIf(!ready)("podman runtime start", { timeout: 120_000 }, () => {
     expect(tail).toContain("last words");
     expect(tail.length).toBeLessThanOrEqual(5);
     for (const line of tail) expect(Buffer.byteLength(line)).toBeLessThanOrEqual(16 * 1024);
+  });
+
+  it("runs a worker with its own command, limits and no published port", async () => {
+    const id = `dep_worker${Date.now().toString(36)}`;
+    ids.push(id);
+    const started = await runtime.start({
+      ...spec(id, 300),
+      process: "worker",
+      index: 1,
+      command: 'echo "worker up PORT=${PORT:-none}"; exec /bin/sleep 300',
+      port: null,
+      memory: "128Mi",
+      cpu: "250m",
+    });
+    expect(started.upstream).toBe("");
+    const inspect = execFileSync(
+      "podman",
+      ["inspect", "--format", "{{.HostConfig.Memory}} {{.HostConfig.NanoCpus}}", containerName(id)],
+      { encoding: "utf8" },
+    ).trim();
+    expect(inspect).toBe(`${128 * 1024 * 1024} 250000000`);
+    let tail: string[] = [];
+    for (let i = 0; i < 50 && tail.length === 0; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      tail = await runtime.logs(id, 5);
+    }
+    expect(tail).toEqual(["worker up PORT=none"]);
+    expect((await runtime.list()).find((i) => i.key === id)).toMatchObject({ process: "worker", index: 1 });
+  });
+
+  it("runs a one-off command in a fresh container of the image, streams it and removes it", async () => {
+    const key = `dep_once${Date.now().toString(36)}-release-1`;
+    const lines: string[] = [];
+    const result = await runtime.runOnce({
+      key,
+      deploymentId: "dep_once",
+      appId: "app_test",
+      appName: "podman-engine-test",
+      image: TAG,
+      command: 'echo "migrating $DB_NAME"; echo boom >&2; exit 4',
+      env: { DB_NAME: "shop" },
+      timeoutMs: 30_000,
+      onLine: (l) => lines.push(l.line),
+    });
+    expect(result.exitCode).toBe(4);
+    expect(lines).toEqual(["migrating shop", "boom"]);
+    expect(result.tail).toEqual(["migrating shop", "boom"]);
+    expect(names(key)).toEqual([]);
+    const slow = await runtime.runOnce({
+      key: `${key}-slow`,
+      deploymentId: "dep_once",
+      appId: "app_test",
+      appName: "podman-engine-test",
+      image: TAG,
+      command: "exec /bin/sleep 300",
+      env: {},
+      timeoutMs: 1000,
+      onLine: () => undefined,
+    });
+    expect(slow.exitCode).toBeNull();
+    expect(names(`${key}-slow`)).toEqual([]);
   });
 });

@@ -16,19 +16,24 @@ const WITH_NAMES = /^[0-9A-Za-z*,/-]+$/;
 const MONTHS = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"];
 const DAYS = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"];
 
+const NAMES: Readonly<Record<number, readonly string[]>> = { 3: MONTHS, 4: DAYS };
+
 function fieldProblem(field: string, index: number): string | null {
   const what = FIELD_NAMES[index] ?? "field";
-  const names = index === 3 ? MONTHS : index === 4 ? DAYS : null;
+  const names = NAMES[index];
   if (!(names ? WITH_NAMES : NUMERIC).test(field)) {
-    return `The ${what} field "${field}" may hold only numbers, *, ranges (a-b), lists (a,b) and steps (*/n)${names ? " and English names" : ""}`;
+    const extra = names ? " and English names" : "";
+    return `The ${what} field "${field}" may hold only numbers, *, ranges (a-b), lists (a,b) and steps (*/n)${extra}`;
   }
   const word = (field.match(/[A-Za-z]+/g) ?? []).find((w) => !names?.includes(w.toLowerCase()));
   if (word !== undefined) return `The ${what} field has "${word}", which is not a ${what} name`;
-  // robfig/cron (Kubernetes) reads 0-6 only; croner would also take 7 for Sunday.
-  if (index === 4 && (field.match(/\d+/g) ?? []).some((n) => Number(n) > 6)) {
-    return `The day of week field "${field}" takes 0-6 (Sunday is 0) or SUN-SAT`;
-  }
-  return null;
+  return index === 4 ? dayOfWeekProblem(field) : null;
+}
+
+/** robfig/cron (Kubernetes) reads 0-6 only; croner would also take 7 for Sunday. */
+function dayOfWeekProblem(field: string): string | null {
+  if (!(field.match(/\d+/g) ?? []).some((n) => Number(n) > 6)) return null;
+  return `The day of week field "${field}" takes 0-6 (Sunday is 0) or SUN-SAT`;
 }
 
 function compile(schedule: string): Cron {

@@ -52,6 +52,8 @@ export interface App {
   readonly port: number | null;
   /** Settings that override the build plan; empty when the plan decides everything. */
   readonly buildSettings: BuildSettings;
+  /** Stopped by the user (`POST …/stop`): every process at 0 until `start`. */
+  readonly stopped: boolean;
   readonly createdAt: Date;
   readonly updatedAt: Date;
 }

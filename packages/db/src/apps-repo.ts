@@ -44,6 +44,7 @@ export function toApp(row: AppRow): App {
     repository: { url: row.repoUrl, branch: row.branch, rootDir: row.rootDir },
     port: row.port,
     buildSettings: row.buildSettings,
+    stopped: row.stopped,
     createdAt: row.createdAt,
     updatedAt: row.updatedAt,
   };

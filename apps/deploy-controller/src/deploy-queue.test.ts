@@ -16,9 +16,11 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startDeployController } from "./deploy-controller.ts";
 import { loadDeployment } from "./deployment-rows.ts";
-import { processRuntime } from "./process/process-runtime.ts";
+import type { Engine } from "./engine.ts";
+import { DEFAULT_HEAL } from "./heal/app-reconciler.ts";
+import { localRuntime } from "./local/local-runtime.ts";
+import { processEngine } from "./process/process-engine.ts";
 import { MemoryRouteTable } from "./router/memory-route-table.ts";
-import type { Runtime } from "./runtime.ts";
 
 // No deployment stays in flight for ever (issue 20): a deploy that fails transiently is retried by the
 // deploy queue until it succeeds, past the bus's 5 attempts; a terminal failure ends `failed` with its
@@ -27,14 +29,14 @@ const work = mkdtempSync(join(tmpdir(), "kli8nt-dq-test-"));
 const box = new SecretBox(randomBytes(32));
 const hostEnv = { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: process.env.HOME ?? "/root" };
 const quiet = { info: () => undefined, warn: () => undefined };
-const real = processRuntime({ runDir: join(work, "run"), hostEnv, stopGraceSeconds: 1 });
+const real = processEngine({ runDir: join(work, "run"), hostEnv, stopGraceSeconds: 1 });
 let database: Database;
 
 beforeAll(async () => {
   database = await openTestDatabase("pglite");
 });
 afterAll(async () => {
-  for (const i of await real.list()) await real.stop(i.deploymentId);
+  for (const i of await real.list()) await real.stop(i.key);
   await database.close();
 });
 
@@ -76,8 +78,8 @@ async function builtRelease(appName: string): Promise<DeployRequested> {
   };
 }
 
-/** The process runtime, whose `start` throws `fail()`'s error while it returns one. */
-function flaky(fail: () => Error | null): Runtime {
+/** The process engine, whose `start` throws `fail()`'s error while it returns one. */
+function flaky(fail: () => Error | null): Engine {
   return {
     ...real,
     start: async (spec) => {
@@ -98,17 +100,26 @@ async function settled(id: string, timeoutMs = 20_000) {
   }
 }
 
-async function run(runtime: Runtime, message: DeployRequested) {
+async function run(engine: Engine, message: DeployRequested) {
   const bus = new MemoryBus({ retry: { maxAttempts: 5, baseDelayMs: 10, maxDelayMs: 50 } });
   const consumer = await startDeployController({
     db: database.db,
     box,
     bus,
-    runtime,
-    routes: new MemoryRouteTable(),
+    runtime: localRuntime({
+      engine,
+      routes: new MemoryRouteTable(),
+      logger: quiet,
+      settings: {
+        healthTimeoutMs: 10_000,
+        drainMs: 0,
+        appUrlTemplate: "http://{app}.localhost:8000",
+        ...DEFAULT_HEAL,
+      },
+    }),
     logger: quiet,
     onOutboxWrite: () => undefined,
-    settings: { healthTimeoutMs: 10_000, drainMs: 0, appUrlTemplate: "http://{app}.localhost:8000" },
+    settings: {},
     resyncMs: 60_000,
     deployQueue: { baseDelayMs: 20 },
   });

@@ -47,6 +47,8 @@ export type ApplyOutcome =
       readonly url: string | null;
       /** Instances this pass started again after they died (counted as restarts). */
       readonly restarted?: number;
+      /** Instances restarted after a crash are up but not yet stable (shown as degraded until they are). */
+      readonly recovering?: boolean;
       /** What is wrong while the release still serves (an instance in crash back-off…). */
       readonly degraded?: string;
       /** Look again after this long (a crash back-off ends, a restarted instance should be stable). */

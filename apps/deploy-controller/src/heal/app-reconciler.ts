@@ -98,7 +98,7 @@ async function record(
   if (restarted > 0)
     deps.logger.warn({ app: live.appId, deploymentId: live.id, restarted }, "Restarted crashed instances");
   const conditions: ConditionInput[] =
-    restarted > 0
+    restarted > 0 || outcome.recovering
       ? [
           { type: "available", status: "true", reason: "Restarted", message: "The release answers again" },
           {
@@ -117,7 +117,14 @@ async function record(
             { type: "available", status: "true", reason: "Running", message: "The release answers" },
             { type: "degraded", status: "false", reason: "Running", message: "" },
           ];
-  await updateDeploymentConditions(deps.db, live, conditions, at, { countRestart: restarted > 0 });
+  const next = await updateDeploymentConditions(deps.db, live, conditions, at, {
+    countRestart: restarted > 0,
+  });
+  // Further restarts in the same pass (several instances died) count too.
+  for (let n = 1; n < restarted; n++)
+    await updateDeploymentConditions(deps.db, { id: live.id, conditions: next }, [], at, {
+      countRestart: true,
+    });
 }
 
 function down(reason: string): ConditionInput[] {

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { MemoryBus } from "@kli8nt/bus";
@@ -18,15 +18,17 @@ import { eventually } from "@kli8nt/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startDeployController } from "../deploy-controller.ts";
 import { loadDeployment } from "../deployment-rows.ts";
-import { processRuntime } from "../process/process-runtime.ts";
+import { localRuntime } from "../local/local-runtime.ts";
+import { processEngine } from "../process/process-engine.ts";
 import { MemoryRouteTable } from "../router/memory-route-table.ts";
+import { DEFAULT_HEAL } from "./app-reconciler.ts";
 
 // The heal loop on the process runtime (no podman needed; the podman path is test/e2e/heal.int.test.ts):
 // a killed release comes back with its restart counted, one that keeps dying is shown as a crash loop
 // with its last output, and a deleted app loses its instance and route. Real PGlite, processes, HTTP.
 const work = mkdtempSync(join(tmpdir(), "kli8nt-heal-test-"));
 const runDir = join(work, "run");
-const runtime = processRuntime({
+const engine = processEngine({
   runDir,
   hostEnv: { PATH: process.env.PATH ?? "/usr/bin:/bin" },
   stopGraceSeconds: 1,
@@ -42,11 +44,22 @@ beforeAll(async () => {
     db: database.db,
     box: new SecretBox(randomBytes(32)),
     bus,
-    runtime,
-    routes,
+    runtime: localRuntime({
+      engine,
+      routes,
+      logger: { info: () => undefined, warn: () => undefined },
+      settings: {
+        healthTimeoutMs: 10_000,
+        drainMs: 0,
+        appUrlTemplate: "http://{app}.localhost:8000",
+        ...DEFAULT_HEAL,
+        crashBackoffMs: 1500,
+        stableMs: 5000,
+      },
+    }),
     logger: { info: () => undefined, warn: () => undefined },
     onOutboxWrite: () => undefined,
-    settings: { healthTimeoutMs: 10_000, drainMs: 0, appUrlTemplate: "http://{app}.localhost:8000" },
+    settings: {},
     resyncMs: 200,
     heal: { crashBackoffMs: 1500, stableMs: 5000 },
   });
@@ -54,7 +67,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await stop();
-  for (const i of await runtime.list()) await runtime.stop(i.deploymentId);
+  for (const i of await engine.list()) await engine.stop(i.key);
   await bus.close();
   await database.close();
 });
@@ -109,7 +122,8 @@ const answers = async (app: string) => {
 describe("local reconciler", { timeout: 60_000 }, () => {
   it("restarts a killed release and counts it, then removes the deleted app", async () => {
     const live = await deployLive("heal-kill", releaseDir());
-    const { pid } = JSON.parse(readFileSync(join(runDir, `${live.id}.json`), "utf8")) as { pid: number };
+    const [record] = readdirSync(runDir).filter((f) => f.startsWith(`${live.id}-web-0-`));
+    const { pid } = JSON.parse(readFileSync(join(runDir, record ?? "none"), "utf8")) as { pid: number };
     process.kill(-pid, "SIGKILL");
     await eventually("a restarted release answering", async () => {
       const row = await loadDeployment(database.db, live.id);
@@ -123,7 +137,7 @@ describe("local reconciler", { timeout: 60_000 }, () => {
 
     await deleteApp(database.db, (await ensureAdminUser(database.db)).id, "heal-kill");
     await eventually("the deleted app's instance and route gone", async () =>
-      routes.get("heal-kill") === undefined && (await runtime.list()).length === 0 ? true : undefined,
+      routes.get("heal-kill") === undefined && (await engine.list()).length === 0 ? true : undefined,
     );
   });
 

@@ -40,6 +40,8 @@ export interface LocalRuntimeDeps {
 /** What one apply pass found and did, for the outcome and the reconciler's conditions. */
 interface Pass {
   restarted: number;
+  /** An instance restarted after a crash has not stayed up long enough yet. */
+  recovering: boolean;
   retryAfterMs: number | null;
   problems: string[];
 }
@@ -153,17 +155,23 @@ export function localRuntime(deps: LocalRuntimeDeps): RuntimePort {
       if (fresh) {
         current.push(fresh);
         replaced.push(...at.filter((i) => i !== fresh));
-        forgetIfStable(slot, fresh);
+        const unstableFor = forgetIfStable(slot, fresh);
+        if (unstableFor > 0) {
+          pass.recovering = true;
+          pass.retryAfterMs = Math.min(pass.retryAfterMs ?? unstableFor, unstableFor);
+        }
         continue;
       }
-      const died = at.some((i) => !i.running);
+      const dead = at.find((i) => !i.running);
+      const died = dead !== undefined;
       const wait = backoffLeft(slot, died);
-      if (wait > 0) {
+      if (dead && wait > 0) {
+        // The dead instance stays until its slot restarts: its exit code and output are the reason.
         pass.retryAfterMs = Math.min(pass.retryAfterMs ?? wait, wait);
+        const next = (streaks.get(slot)?.count ?? 0) + 1;
         pass.problems.push(
-          `${p.type}.${index + 1} crashed; back-off ${Math.ceil(wait / 1000)} s before restart`,
+          `${p.type}.${index + 1} ${await deathOf(dead)}; back-off ${Math.ceil(wait / 1000)} s before restart ${next}${await lastWords(dead)}`,
         );
-        replaced.push(...at.filter((i) => !i.running));
         continue;
       }
       starts.push(
@@ -192,10 +200,27 @@ export function localRuntime(deps: LocalRuntimeDeps): RuntimePort {
     return { current, replaced };
   }
 
-  function forgetIfStable(slot: string, instance: Instance) {
+  /** How an instance died, for the crashed page and the degraded condition. */
+  async function deathOf(i: Instance): Promise<string> {
+    const status = await engine.status(i.key);
+    return typeof status?.exitCode === "number" ? `exited with code ${status.exitCode}` : "exited";
+  }
+
+  async function lastWords(i: Instance): Promise<string> {
+    const tail = (await engine.logs(i.key, 5)).join(" | ").slice(-1500);
+    return tail ? `. Last output: ${tail}` : "";
+  }
+
+  /** Forgets the slot's crash streak once its instance stayed up; else how long until it has. */
+  function forgetIfStable(slot: string, instance: Instance): number {
     const streak = streaks.get(slot);
-    if (streak && now() - Math.max(streak.lastAt, Date.parse(instance.startedAt)) >= settings.stableMs)
+    if (!streak) return 0;
+    const up = now() - Math.max(streak.lastAt, Date.parse(instance.startedAt));
+    if (up >= settings.stableMs) {
       streaks.delete(slot);
+      return 0;
+    }
+    return settings.stableMs - up;
   }
 
   async function stop(r: DesiredRelease, all: readonly Instance[]): Promise<ApplyOutcome> {
@@ -226,7 +251,7 @@ export function localRuntime(deps: LocalRuntimeDeps): RuntimePort {
         routes.get(r.appName)?.kind !== "upstream"
       )
         routes.set(r.appName, { kind: "status", status: "building", message: "The release is starting" });
-      const pass: Pass = { restarted: 0, retryAfterMs: null, problems: [] };
+      const pass: Pass = { restarted: 0, recovering: false, retryAfterMs: null, problems: [] };
       // Web first: nothing else of a new release starts before it has answered.
       const webResult = web ? await convergeProcess(r, web, mine, pass) : { current: [], replaced: [] };
       const webDown = web !== undefined && webResult.current.length === 0;
@@ -271,6 +296,7 @@ export function localRuntime(deps: LocalRuntimeDeps): RuntimePort {
         ok: true,
         url: web ? settings.appUrlTemplate.replaceAll("{app}", r.appName) : null,
         restarted: pass.restarted,
+        ...(pass.recovering ? { recovering: true } : {}),
         ...(pass.problems.length ? { degraded: pass.problems.join("; ") } : {}),
         ...(pass.retryAfterMs === null ? {} : { retryAfterMs: pass.retryAfterMs }),
       };

@@ -5,13 +5,14 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-SERVICES=(postgres rabbitmq containers registry kaniko kafka kubernetes chromium)
+SERVICES=(postgres rabbitmq containers registry kaniko kafka kubernetes node chromium)
 
 for s in "${SERVICES[@]}"; do source "scripts/infra/$s.sh"; done
 STARTED=()
 cleanup() {
-  local s
-  for s in "${STARTED[@]}"; do "stop_$s" || true; done
+  local i
+  # Reverse order: a service stops before those it depends on (the real node drains through the API server).
+  for ((i = ${#STARTED[@]} - 1; i >= 0; i--)); do "stop_${STARTED[i]}" || true; done
 }
 trap cleanup EXIT
 

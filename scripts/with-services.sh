@@ -9,8 +9,9 @@ while (($#)) && [[ $1 != -- ]]; do services+=("$1"); shift; done
 for s in "${services[@]}"; do source "scripts/infra/$s.sh"; done
 STARTED=()
 cleanup() {
-  local s
-  for s in "${STARTED[@]}"; do "stop_$s" || true; done
+  local i
+  # Reverse order: a service stops before those it depends on (the real node drains through the API server).
+  for ((i = ${#STARTED[@]} - 1; i >= 0; i--)); do "stop_${STARTED[i]}" || true; done
 }
 trap cleanup EXIT
 for s in "${services[@]}"; do "start_$s"; STARTED+=("$s"); done

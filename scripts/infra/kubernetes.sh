@@ -121,6 +121,7 @@ k8s_start_apiserver() {
     --service-account-key-file "$d/sa.pub" --service-account-signing-key-file "$d/sa.key" \
     --service-account-issuer https://kubernetes.default.svc.cluster.local \
     --kubelet-preferred-address-types InternalIP --kubelet-certificate-authority "$d/ca.crt" \
+    --kubelet-client-certificate "$d/server.crt" --kubelet-client-key "$d/server.key" \
     --enable-priority-and-fairness=false --cert-dir "$d/apiserver-certs"
   wait_for "kube-apiserver /readyz" 120 k8s_api GET /readyz
 }

@@ -3,6 +3,7 @@
 # their Go modules into a per-version cache outside the repo, and prints that directory on stdout.
 # Idempotent: a binary that is already there is not rebuilt, so only the first run on a machine pays
 # the cold build (see docs/adr/0021-kubernetes-test-cluster.md for the measured time).
+# `build-binaries.sh node` also builds the kubelet for the real test node (scripts/infra/node.sh, ADR 0181).
 #
 # Env: KLI8NT_K8S_BIN_DIR (default ~/.cache/kli8nt/k8s/<version>), KLI8NT_BUILD_NICE (default 10),
 #      KLI8NT_BUILD_JOBS (go build -p, default 2).
@@ -72,10 +73,12 @@ main() {
   [[ -x $OUT/etcd ]] || build_etcd
   [[ -x $OUT/kwok ]] || build_kwok
   local kube=()
-  mapfile -t kube < <(missing kube-apiserver kube-controller-manager kube-scheduler)
+  local want=(kube-apiserver kube-controller-manager kube-scheduler)
+  if [[ ${1:-} == node ]]; then want+=(kubelet); fi
+  mapfile -t kube < <(missing "${want[@]}")
   if ((${#kube[@]})); then build_kube "${kube[@]}"; fi
   say "binaries ready in $OUT after $((SECONDS - START)) s"
   echo "$OUT"
 }
 
-main
+main "$@"

@@ -98,9 +98,13 @@ export async function buildApi(given: ApiDeps, options: BuildOptions = {}): Prom
       await api.register((await import("./inform/rollback-routes.ts")).rollbackRoutes(deps));
       await api.register((await import("./routes/plan.ts")).planRoutes(deps));
       await api.register((await import("./routes/tokens.ts")).tokenRoutes(deps));
+      await api.register((await import("./routes/metrics.ts")).metricsRoutes(deps));
+      await api.register((await import("./routes/notifications.ts")).notificationRoutes(deps));
     },
     { prefix: "/api" },
   );
+  // Prometheus scrapes with the admin token, not a user's session (ADR 0185).
+  await app.register((await import("./routes/platform-metrics.ts")).platformMetricsRoutes(deps));
   await app.register((await import("./routes/web.ts")).webRoutes());
   return app;
 }

@@ -93,6 +93,12 @@ const fields = z.object({
     .string()
     .min(16, "KLI8NT_GITHUB_WEBHOOK_SECRET must be at least 16 characters")
     .optional(),
+  // E-mail notifications (ADR 0186): smtp(s)://user:pass@host:port; unset, e-mail destinations fail.
+  KLI8NT_SMTP_URL: z
+    .string()
+    .regex(/^smtps?:\/\//, "KLI8NT_SMTP_URL must be an smtp:// or smtps:// URL")
+    .optional(),
+  KLI8NT_SMTP_FROM: z.string().min(3).default("Kli8nt <kli8nt@localhost>"),
 });
 
 const configSchema = fields
@@ -161,6 +167,7 @@ function settingsOf(env: z.output<typeof fields>, kafkaSecurity: KafkaSecurity) 
       allowedOrgs: env.KLI8NT_GITHUB_ALLOWED_ORGS ?? [],
       allowedUsers: env.KLI8NT_GITHUB_ALLOWED_USERS ?? [],
     },
+    notifications: { smtpUrl: env.KLI8NT_SMTP_URL, smtpFrom: env.KLI8NT_SMTP_FROM },
     limits: {
       requestsPerMinute: env.KLI8NT_RATE_LIMIT_PER_MINUTE,
       signInsPerMinute: env.KLI8NT_SIGN_IN_RATE_LIMIT_PER_MINUTE,

@@ -14,4 +14,6 @@ export interface ApiDeps {
   readonly logs?: LogStore;
   /** Pushes state changes to browsers; buildApi makes its own when absent (then only api-made changes). */
   readonly events?: EventHub;
+  /** The notification worker: "send test" kicks it so the delivery goes out now (ADR 0186). */
+  readonly notifications?: { kick(): void };
 }

@@ -38,6 +38,7 @@ async function main(): Promise<void> {
     github: { config, db: api.db, box: api.box, logger: logger.child({ component: "github" }) },
     // The controllers' progress reaches the browsers on /api/events (ADR 0096).
     events: api.events,
+    notify: api.notifyDeployment,
   });
   // A BUILD or DEPLOY message the bus gave up on fails its deployment with the reason (ADR 0163).
   const sweep = setInterval(() => {

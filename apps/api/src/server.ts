@@ -20,6 +20,8 @@ import { type ChangeFeed, InProcessChangeFeed } from "./events/change-feed.ts";
 import { EventHub } from "./events/event-hub.ts";
 import { PgChangeFeed } from "./events/pg-change-feed.ts";
 import { buildInternalApi } from "./internal-app.ts";
+import { DeliveryWorker } from "./notifications/delivery-worker.ts";
+import { recordDeploymentEvents } from "./notifications/deployment-events.ts";
 
 export interface RunningApi {
   /** Where the api listens, e.g. http://127.0.0.1:8080. */
@@ -35,6 +37,8 @@ export interface RunningApi {
   readonly kickOutbox: () => void;
   /** Give it to the INFORM consumer so controllers' progress reaches the browsers. */
   readonly events: EventHub;
+  /** Give it to the INFORM consumer: queues a deployment's notifications and sends them (ADR 0186). */
+  readonly notifyDeployment: (deploymentId: string) => Promise<void>;
   close(): Promise<void>;
 }
 
@@ -92,12 +96,19 @@ export async function startApi(
     onError: (err) => logger.warn({ err }, "Event delivery failed; browsers catch up on resync"),
     feed,
   });
+  const notifications = new DeliveryWorker({
+    db: database.db,
+    box,
+    logger: logger.child({ component: "notifications" }),
+    senders: { ...config.notifications, timeoutMs: 10_000 },
+  });
   const deps: ApiDeps = {
     config,
     db: database.db,
     box,
     onOutboxWrite: kickOutbox,
     events,
+    notifications,
     ...(options.logs ? { logs: options.logs } : {}),
   };
   const app = await buildApi(deps, {
@@ -114,6 +125,7 @@ export async function startApi(
   });
   boot.activate();
   relay.start();
+  notifications.start();
   const port = boot.port;
   const url = `http://${hostInUrl(config.host)}:${port}`;
   const base = config.publicUrl.replace(/:\d+$/, "") === `http://${config.host}` ? url : config.publicUrl;
@@ -127,6 +139,9 @@ export async function startApi(
     box,
     kickOutbox,
     events,
+    async notifyDeployment(deploymentId) {
+      if ((await recordDeploymentEvents(database.db, deploymentId)) > 0) notifications.kick();
+    },
     async close() {
       await internal?.app.close();
       await app.close();
@@ -134,6 +149,7 @@ export async function startApi(
       await closeServer(boot.server, CLOSE_GRACE_MS);
       await feed.close();
       await relay.stop();
+      await notifications.stop();
       await database.close();
     },
   };

@@ -15,6 +15,8 @@ export interface InformConsumerDeps {
   readonly github?: GitHubDeps | undefined;
   /** When given, every message pushes the deployment's current row (and superseded ones) to its owner. */
   readonly events?: EventHub | undefined;
+  /** When given, queues the notifications the deployment's recorded state calls for (ADR 0186). */
+  readonly notify?: ((deploymentId: string) => Promise<void>) | undefined;
 }
 
 /** Consumes INFORM: deployment rows follow the controllers' progress; superseded releases are marked. */
@@ -26,6 +28,8 @@ export async function startInformConsumer(deps: InformConsumerDeps): Promise<Con
     MESSAGE_SCHEMAS.INFORM,
     async (message) => {
       const result = await applyProgress(deps.db, message);
+      // Awaited: the message is acknowledged only once its notifications are durably queued.
+      await deps.notify?.(message.deploymentId);
       logger.info(
         {
           deploymentId: message.deploymentId,

@@ -150,7 +150,14 @@ async function startPlatform(configs: Configs, logger: Logger): Promise<Platform
     logger: logger.child({ component: "build-controller" }),
     onOutboxWrite: api.kickOutbox,
   });
-  const informConsumer = await startInformConsumer({ db: api.db, bus, logger, github, events: api.events });
+  const informConsumer = await startInformConsumer({
+    db: api.db,
+    bus,
+    logger,
+    github,
+    events: api.events,
+    notify: api.notifyDeployment,
+  });
   const resumed = await resumeInFlight(api.db);
   if (resumed.length > 0) logger.info({ resumed }, "Resumed interrupted deployments");
   api.kickOutbox();

@@ -1,0 +1,8 @@
+export {
+  backoffMs,
+  DEFAULT_DELIVERY_POLICY,
+  type DeliveryPolicy,
+  DeliveryWorker,
+} from "./delivery-worker.ts";
+export { recordDeploymentEvents, sweepDeploymentEvents } from "./deployment-events.ts";
+export { SIGNATURE_HEADER, signBody } from "./senders.ts";

@@ -1,0 +1,124 @@
+import { timingSafeEqual } from "node:crypto";
+import { NotFoundError, UnauthenticatedError } from "@kli8nt/core";
+import { type Db, schema } from "@kli8nt/db";
+import { and, gte, inArray, isNotNull, isNull, sql } from "drizzle-orm";
+import type { FastifyPluginAsync } from "fastify";
+import { collectDefaultMetrics, Gauge, Registry } from "prom-client";
+import type { ApiDeps } from "../deps.ts";
+
+const IN_FLIGHT = ["queued", "building", "built", "deploying"];
+
+/** The platform's own metrics, read from the database at scrape time so every replica tells the same. */
+export function platformRegistry(db: Db): Registry {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: "kli8nt_api_" });
+  new Gauge({
+    name: "kli8nt_outbox_pending_messages",
+    help: "Committed messages not yet published to the bus, per queue (BUILD, DEPLOY, INFORM)",
+    labelNames: ["queue"],
+    registers: [registry],
+    async collect() {
+      this.reset();
+      const rows = await db
+        .select({ queue: schema.outbox.queue, n: sql<number>`count(*)::int` })
+        .from(schema.outbox)
+        .where(isNull(schema.outbox.publishedAt))
+        .groupBy(schema.outbox.queue);
+      for (const r of rows) this.set({ queue: r.queue }, r.n);
+    },
+  });
+  new Gauge({
+    name: "kli8nt_deployments_in_flight",
+    help: "Deployments queued, building, built or deploying, per state",
+    labelNames: ["state"],
+    registers: [registry],
+    async collect() {
+      this.reset();
+      for (const state of IN_FLIGHT) this.set({ state }, 0);
+      const rows = await db
+        .select({ state: schema.deployments.state, n: sql<number>`count(*)::int` })
+        .from(schema.deployments)
+        .where(inArray(schema.deployments.state, IN_FLIGHT))
+        .groupBy(schema.deployments.state);
+      for (const r of rows) this.set({ state: r.state }, r.n);
+    },
+  });
+  new Gauge({
+    name: "kli8nt_deployment_duration_seconds",
+    help: "Queued-to-finished time of deployments finished in the last hour: mean and max, per outcome",
+    labelNames: ["outcome", "stat"],
+    registers: [registry],
+    async collect() {
+      this.reset();
+      const rows = await db
+        .select({
+          state: schema.deployments.state,
+          mean: sql<number>`avg(extract(epoch from ${schema.deployments.finishedAt} - ${schema.deployments.createdAt}))::float8`,
+          max: sql<number>`max(extract(epoch from ${schema.deployments.finishedAt} - ${schema.deployments.createdAt}))::float8`,
+        })
+        .from(schema.deployments)
+        .where(
+          and(
+            isNotNull(schema.deployments.finishedAt),
+            gte(schema.deployments.finishedAt, new Date(Date.now() - 3_600_000)),
+          ),
+        )
+        .groupBy(schema.deployments.state);
+      for (const r of rows) {
+        this.set({ outcome: r.state, stat: "mean" }, r.mean);
+        this.set({ outcome: r.state, stat: "max" }, r.max);
+      }
+    },
+  });
+  new Gauge({
+    name: "kli8nt_deployments_degraded",
+    help: "Live deployments whose degraded condition is true (crash loop, restarting), per reason",
+    labelNames: ["reason"],
+    registers: [registry],
+    async collect() {
+      this.reset();
+      const rows = await db.execute(sql`
+        select c->>'reason' as reason, count(*)::int as n
+        from ${schema.deployments}, jsonb_array_elements(${schema.deployments.conditions}) c
+        where ${schema.deployments.state} = 'live' and c->>'type' = 'degraded' and c->>'status' = 'true'
+        group by 1`);
+      for (const r of (rows as unknown as { rows: { reason: string; n: number }[] }).rows)
+        this.set({ reason: r.reason }, r.n);
+    },
+  });
+  new Gauge({
+    name: "kli8nt_notification_deliveries",
+    help: "Notification deliveries per state (pending ones wait for their next attempt)",
+    labelNames: ["state"],
+    registers: [registry],
+    async collect() {
+      this.reset();
+      for (const state of ["pending", "delivered", "failed"]) this.set({ state }, 0);
+      const rows = await db
+        .select({ state: schema.notificationDeliveries.state, n: sql<number>`count(*)::int` })
+        .from(schema.notificationDeliveries)
+        .groupBy(schema.notificationDeliveries.state);
+      for (const r of rows) this.set({ state: r.state }, r.n);
+    },
+  });
+  return registry;
+}
+
+/**
+ * `GET /metrics` in Prometheus text format, for the administrator's scraper: only the admin token opens
+ * it, and without one configured the route does not exist.
+ */
+export function platformMetricsRoutes(deps: ApiDeps): FastifyPluginAsync {
+  const token = deps.config.adminToken ? Buffer.from(`Bearer ${deps.config.adminToken}`) : null;
+  const registry = platformRegistry(deps.db);
+  return async (app) => {
+    app.get("/metrics", { schema: { hide: true } }, async (request, reply) => {
+      if (!token) throw new NotFoundError("METRICS_DISABLED", "Set KLI8NT_ADMIN_TOKEN to serve /metrics");
+      const given = Buffer.from(request.headers.authorization ?? "");
+      if (given.length !== token.length || !timingSafeEqual(given, token)) {
+        throw new UnauthenticatedError("ADMIN_TOKEN_REQUIRED", "Send the admin token as a Bearer token");
+      }
+      return reply.type(registry.contentType).send(await registry.metrics());
+    });
+  };
+}

@@ -9,6 +9,11 @@ export { type DeployDeps, type DeploySettings, deployHandler, type OneOffLog } f
 export type { Engine, Instance, InstanceSpec, InstanceStatus, RunLine } from "./engine.ts";
 export { DEFAULT_HEAL, type HealSettings } from "./heal/app-reconciler.ts";
 export { type LocalRuntimeDeps, type LocalRuntimeSettings, localRuntime } from "./local/local-runtime.ts";
+export {
+  PodmanStatsSampler,
+  type ProcessSample,
+  startStatsLoop,
+} from "./metrics/podman-stats.ts";
 export { type PodmanOptions, podmanEngine } from "./podman/podman-engine.ts";
 export { removeAppImages } from "./podman/podman-images.ts";
 export { type ProcessEngineOptions, processEngine } from "./process/process-engine.ts";

@@ -118,6 +118,24 @@ export async function writeResourceSamples(db: Db, samples: readonly ResourceSam
     });
 }
 
+/** Like writeResourceSamples, for samplers that know apps by name (container labels); unknown names drop. */
+export async function writeNamedResourceSamples(
+  db: Db,
+  samples: readonly (Omit<ResourceSample, "appId"> & { readonly app: string })[],
+): Promise<void> {
+  if (samples.length === 0) return;
+  const names = [...new Set(samples.map((s) => s.app))];
+  const rows = await db.select({ id: apps.id, name: apps.name }).from(apps).where(inArray(apps.name, names));
+  const idOf = new Map(rows.map((r) => [r.name, r.id]));
+  await writeResourceSamples(
+    db,
+    samples.flatMap((s) => {
+      const appId = idOf.get(s.app);
+      return appId ? [{ appId, process: s.process, at: s.at, cpu: s.cpu, memoryBytes: s.memoryBytes }] : [];
+    }),
+  );
+}
+
 /** Counts restarts of an app's process in the minute they happened. */
 export async function recordRestarts(
   db: Db,

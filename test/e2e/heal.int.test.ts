@@ -12,6 +12,7 @@ import {
   platformApi,
   platformEnv,
   tearDownPlatform,
+  webContainer,
 } from "./platform-api.ts";
 import { freePort, type PlatformProcess, startPlatform, viaRouter } from "./platform-process.ts";
 
@@ -97,7 +98,7 @@ describe.skipIf(!ready)("local mode heals and cleans up", { timeout: 600_000 }, 
     expect(appImages().length).toBeGreaterThan(0);
 
     const killedAt = Date.now();
-    execFileSync("podman", ["kill", `kli8nt-${live.id}`]);
+    execFileSync("podman", ["kill", appContainers(APP)[0] ?? "none"]);
     const back = await eventually(
       "the app to answer through the router again",
       async () => {
@@ -109,7 +110,16 @@ describe.skipIf(!ready)("local mode heals and cleans up", { timeout: 600_000 }, 
     );
     expect(back.body).toContain("hello");
     expect(Date.now() - killedAt).toBeLessThan(30_000);
-    const healed = (await api.call<Live>("GET", `/deployments/${live.id}`)).json;
+    // Recorded by the same reconcile that moved the route, a moment after the first answer.
+    const healed = await eventually(
+      "the restart recorded",
+      async () => {
+        const d = (await api.call<Live>("GET", `/deployments/${live.id}`)).json;
+        return d.restarts >= 1 ? d : undefined;
+      },
+      5000,
+      100,
+    );
     expect(healed.state).toBe("live");
     expect(healed.restarts).toBeGreaterThanOrEqual(1);
     expect(healed.conditions).toContainEqual(
@@ -118,7 +128,7 @@ describe.skipIf(!ready)("local mode heals and cleans up", { timeout: 600_000 }, 
     const status = kli8ntStatus();
     expect(status).toMatch(/v1\s+live/);
     expect(status).toMatch(/[1-9]\d* restarts?/);
-    expect(appContainers(APP)).toEqual([`kli8nt-${live.id}`]);
+    expect(appContainers(APP)).toEqual([webContainer(live.id)]);
 
     // The platform's only app: its build and run logs are the only log directory.
     const logDirs = () => readdirSync(join(dataDir, "logs"));

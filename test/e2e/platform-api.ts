@@ -1,6 +1,7 @@
 import { execFileSync } from "node:child_process";
 import { rmSync, writeFileSync } from "node:fs";
 import type { FakeGitHub } from "@kli8nt/testkit";
+import { expect } from "vitest";
 import type { PlatformProcess } from "./platform-process.ts";
 
 export const ADMIN_TOKEN = "e2e-admin-token-0123456789abcdef0123456789";
@@ -78,6 +79,11 @@ export function appContainers(app: string): string[] {
 }
 
 /** Waits until the app has exactly `n` containers (the drain and stop of old releases take a few seconds). */
+/** Matches the container of a release's first web instance (`kli8nt-<deployment>-web-0-<random>`). */
+export function webContainer(deploymentId: string): unknown {
+  return expect.stringMatching(new RegExp(`^kli8nt-${deploymentId}-web-0-[0-9a-f]{6}$`));
+}
+
 export async function untilContainers(app: string, n: number, timeoutMs = 30_000): Promise<string[]> {
   const deadline = Date.now() + timeoutMs;
   let names = appContainers(app);

@@ -9,6 +9,7 @@ import {
   platformEnv,
   tearDownPlatform,
   untilContainers,
+  webContainer,
 } from "./platform-api.ts";
 import { freePort, type PlatformProcess, startPlatform, viaRouter } from "./platform-process.ts";
 
@@ -69,7 +70,7 @@ describe.skipIf(!ready)("kill -9 of the platform mid-build and mid-deploy", { ti
     await restart();
     const v2 = await api.waitFor(midBuild);
     expect(v2, v2.reason ?? "").toMatchObject({ state: "live" });
-    expect(await untilContainers(APP, 1)).toEqual([`kli8nt-${midBuild}`]);
+    expect(await untilContainers(APP, 1)).toEqual([webContainer(midBuild)]);
     expect((await viaRouter(platform.routerPort, APP)).body).toBe("hello v2 from node-hello v1\n");
 
     const midDeploy = await pushAndDeploy("v3");
@@ -77,7 +78,7 @@ describe.skipIf(!ready)("kill -9 of the platform mid-build and mid-deploy", { ti
     await restart();
     const v3 = await api.waitFor(midDeploy);
     expect(v3, v3.reason ?? "").toMatchObject({ state: "live" });
-    expect(await untilContainers(APP, 1)).toEqual([`kli8nt-${midDeploy}`]);
+    expect(await untilContainers(APP, 1)).toEqual([webContainer(midDeploy)]);
     expect((await viaRouter(platform.routerPort, APP)).body).toBe("hello v3 from node-hello v1\n");
     const states = (
       await api.call<{ items: Deployment[] }>("GET", `/apps/${APP}/deployments`)

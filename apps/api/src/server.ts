@@ -20,6 +20,7 @@ import { type ChangeFeed, InProcessChangeFeed } from "./events/change-feed.ts";
 import { EventHub } from "./events/event-hub.ts";
 import { PgChangeFeed } from "./events/pg-change-feed.ts";
 import { buildInternalApi } from "./internal-app.ts";
+import { startMetricsRetention } from "./metrics/retention.ts";
 import { DeliveryWorker } from "./notifications/delivery-worker.ts";
 import { recordDeploymentEvents } from "./notifications/deployment-events.ts";
 
@@ -126,6 +127,7 @@ export async function startApi(
   boot.activate();
   relay.start();
   notifications.start();
+  const retention = startMetricsRetention(database.db, logger.child({ component: "metrics" }));
   const port = boot.port;
   const url = `http://${hostInUrl(config.host)}:${port}`;
   const base = config.publicUrl.replace(/:\d+$/, "") === `http://${config.host}` ? url : config.publicUrl;
@@ -150,6 +152,7 @@ export async function startApi(
       await feed.close();
       await relay.stop();
       await notifications.stop();
+      retention.stop();
       await database.close();
     },
   };

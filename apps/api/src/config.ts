@@ -3,6 +3,7 @@ import path from "node:path";
 import { resolveGitHubEndpoints } from "@kli8nt/github";
 import { type KafkaSecurity, kafkaSecurityEnv, kafkaSecurityFrom } from "@kli8nt/logstore";
 import { z } from "zod";
+import { formationConfigOf, formationEnv } from "./limits/formation-limits.ts";
 
 const bool = z
   .enum(["true", "false", "1", "0", "yes", "no"])
@@ -89,6 +90,8 @@ const fields = z.object({
   KLI8NT_SIGN_IN_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(60),
   KLI8NT_MAX_APPS_PER_USER: z.coerce.number().int().min(0).default(50),
   KLI8NT_MAX_SOCKETS_PER_USER: z.coerce.number().int().min(1).default(20),
+  // Formation and cron limits and default sizes (ADR 0190).
+  ...formationEnv,
   KLI8NT_GITHUB_WEBHOOK_SECRET: z
     .string()
     .min(16, "KLI8NT_GITHUB_WEBHOOK_SECRET must be at least 16 characters")
@@ -168,6 +171,7 @@ function settingsOf(env: z.output<typeof fields>, kafkaSecurity: KafkaSecurity) 
       allowedUsers: env.KLI8NT_GITHUB_ALLOWED_USERS ?? [],
     },
     notifications: { smtpUrl: env.KLI8NT_SMTP_URL, smtpFrom: env.KLI8NT_SMTP_FROM },
+    formation: formationConfigOf(env),
     limits: {
       requestsPerMinute: env.KLI8NT_RATE_LIMIT_PER_MINUTE,
       signInsPerMinute: env.KLI8NT_SIGN_IN_RATE_LIMIT_PER_MINUTE,

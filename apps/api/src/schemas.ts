@@ -10,6 +10,7 @@ import {
   rootDirSchema,
 } from "@kli8nt/core";
 import { z } from "zod";
+import { formationView } from "./routes/formation-schemas.ts";
 
 export const repositoryInput = z.strictObject({
   url: z
@@ -121,6 +122,10 @@ export const appView = z.object({
     buildTarget: z.string().optional(),
     healthCheckPath: z.string().optional(),
   }),
+  /** Stopped by the user (`POST …/stop`): nothing runs until `POST …/start`. */
+  stopped: z.boolean(),
+  /** Process types with counts and sizes (`GET …/formation`); in the single-app answer only. */
+  formation: formationView.shape.processes.optional(),
   createdAt: z.string(),
   updatedAt: z.string(),
   latestDeployment: deploymentView.nullable(),

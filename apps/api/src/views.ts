@@ -34,6 +34,7 @@ export function toAppView(app: App, latest: Deployment | null, urlTemplate: stri
     repository: { ...app.repository },
     port: app.port,
     buildSettings: { ...app.buildSettings },
+    stopped: app.stopped,
     createdAt: app.createdAt.toISOString(),
     updatedAt: app.updatedAt.toISOString(),
     latestDeployment: latest ? toDeploymentView(latest) : null,

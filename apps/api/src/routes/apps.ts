@@ -23,6 +23,7 @@ import {
   problemView,
 } from "../schemas.ts";
 import { toAppView } from "../views.ts";
+import { formationViewOf } from "./formation.ts";
 
 function assertRepositoryUrl(url: string | undefined, allowLocal: boolean): void {
   if (url === undefined) return;
@@ -104,7 +105,8 @@ export function appRoutes(deps: ApiDeps): FastifyPluginAsyncZod {
       async (request) => {
         const found = await getApp(db, requireUser(request).id, request.params.name);
         const latest = await listDeployments(db, found.id, { limit: 1 });
-        return view(found, latest.items[0] ?? null);
+        const { processes } = await formationViewOf(db, found.id, config.formation);
+        return { ...view(found, latest.items[0] ?? null), formation: processes };
       },
     );
 

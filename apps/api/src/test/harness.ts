@@ -32,12 +32,15 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-/** The real api on a real (in-memory PGlite) database, with two users. Nothing is mocked. */
+/**
+ * The real api on a real database, with two users. Nothing is mocked. In-memory PGlite unless the suite
+ * gives one (e.g. a PostgreSQL database from openTestDatabase), which close() then closes.
+ */
 export async function startHarness(
   env: Record<string, string> = {},
-  options: BuildOptions & { logs?: LogStore } = {},
+  options: BuildOptions & { logs?: LogStore; database?: Database } = {},
 ): Promise<Harness> {
-  const database = await openDatabase({ dataDir: IN_MEMORY });
+  const database = options.database ?? (await openDatabase({ dataDir: IN_MEMORY }));
   const config = loadConfig({
     KLI8NT_ADMIN_TOKEN: ADMIN_TOKEN,
     KLI8NT_DATA_DIR: "/tmp/kli8nt-test-unused",
@@ -60,7 +63,10 @@ export async function startHarness(
       onOutboxWrite: () => undefined,
       ...(options.logs ? { logs: options.logs } : {}),
     },
-    options,
+    {
+      ...(options.logger ? { logger: options.logger } : {}),
+      ...(options.serverFactory ? { serverFactory: options.serverFactory } : {}),
+    },
   );
   const make = async (login: string) => {
     const user = await createUser(database.db, { login });

@@ -1,5 +1,7 @@
 import { exitCodeOf } from "./client/exit-codes.ts";
 import { doctorCommand } from "./commands/doctor.ts";
+import { metricsCommand } from "./commands/metrics.ts";
+import { notificationsCommand } from "./commands/notifications.ts";
 import { planCommand } from "./commands/plan.ts";
 import {
   appsCommand,
@@ -35,6 +37,11 @@ usage:
   kli8nt logs <app> [-f] [--phase build|run] [--tail n]
   kli8nt rollback <app> <vN|deployment id> [--wait]
   kli8nt status <app>          URL and recent deployments
+  kli8nt metrics <app> [--range 1h|24h|7d] [--json]
+                               requests, 5xx, latency p50/p95/p99, CPU and memory per process
+  kli8nt notifications add <app|--default> (--webhook URL | --slack URL | --email ADDRESS) [--events a,b]
+  kli8nt notifications list|remove|test|deliveries <app|--default> [<id>] [--json]
+                               where deploy.live, deploy.failed, app.crashed, … are sent
   kli8nt tokens create <name> [--expires-in-days N|never] [--json]
                                a new API token, printed once (default expiry 90 days)
   kli8nt tokens list [--json]  your API tokens: name, created, last used, expiry
@@ -72,6 +79,10 @@ async function main(argv: string[]): Promise<number> {
       return statusCommand(rest, remote);
     case "tokens":
       return tokensCommand(rest, remote);
+    case "metrics":
+      return metricsCommand(rest, remote);
+    case "notifications":
+      return notificationsCommand(rest, remote);
     case undefined:
     case "help":
     case "--help":

@@ -4,7 +4,7 @@
 # stay. containerd pulls from the local test registry over HTTP. Facts and traps:
 # ../shared/notes/real-node.md; decisions and measured times: docs/adr/0181-real-test-node.md.
 # Exports KLI8NT_TEST_NODE_NAME, KLI8NT_TEST_NODE_TAINT (key=value:effect), KLI8NT_TEST_NODE_IP and
-# KLI8NT_TEST_NODE_WEB_IMAGE (a small HTTP app pushed to the registry, see test/k8s/node/web).
+# KLI8NT_TEST_NODE_WEB_IMAGE (a small HTTP app pushed to the registry, by digest; test/k8s/node/web).
 # shellcheck source=lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
@@ -202,8 +202,10 @@ start_node() {
   wait_for "node $NODE_NAME Ready" 90 node_ready || { node_fail kubelet; return 1; }
 
   local web=$KLI8NT_TEST_REGISTRY/kli8nt-test/web:${NODE_WEB_IMAGE##*:}
-  podman push -q --tls-verify=false "$NODE_WEB_IMAGE" "docker://$web" >/dev/null ||
+  podman push -q --tls-verify=false --digestfile "$NODE_DIR/web.digest" "$NODE_WEB_IMAGE" "docker://$web" >/dev/null ||
     { node_fail kubelet "pushing $web failed"; return 1; }
+  # By digest, as the deploy controller names images (packages/manifests refuses a moving tag).
+  web=${web%:*}@$(cat "$NODE_DIR/web.digest")
   export KLI8NT_TEST_NODE_NAME=$NODE_NAME
   export KLI8NT_TEST_NODE_TAINT=$NODE_TAINT_KEY=true:NoSchedule
   export KLI8NT_TEST_NODE_IP=$NODE_IP

@@ -9,6 +9,7 @@ import type { DeploymentProgress, DeploymentState } from "@kli8nt/core";
 import {
   createApiToken,
   createSignInLink,
+  type Db,
   ensureAdminUser,
   IN_MEMORY,
   openDatabase,
@@ -33,6 +34,8 @@ export interface UiServer {
   /** Where the api (and the UI it serves) listens, e.g. http://127.0.0.1:41234. */
   readonly url: string;
   readonly logs: LogStore;
+  /** The api's database, for suites that seed what no UI action makes (metric points). */
+  readonly db: Db;
   /** A fresh one-time sign-in link for the local administrator, as `npm start` prints. */
   signInUrl(): Promise<string>;
   /** An API token of the same administrator, for clients that are not the browser. */
@@ -119,6 +122,7 @@ export async function startUiServer(options: UiServerOptions = {}): Promise<UiSe
   return {
     url,
     logs,
+    db: database.db,
     signInUrl: async () => `${url}/auth/link/${await createSignInLink(database.db, admin.id, 3_600_000)}`,
     apiToken: async () => (await createApiToken(database.db, admin.id, "ui-test")).token,
     async advance(deploymentId, states, patch = {}) {

@@ -23,7 +23,7 @@ export function useLocation(): string {
   return useSyncExternalStore(subscribe, () => location.pathname + location.search);
 }
 
-export type AppTab = "deployments" | "logs" | "env" | "settings";
+export type AppTab = "deployments" | "logs" | "metrics" | "env" | "settings";
 
 export type Route =
   | { readonly page: "dashboard" }
@@ -33,7 +33,7 @@ export type Route =
   | { readonly page: "tokens" }
   | { readonly page: "not-found" };
 
-const TABS: readonly AppTab[] = ["deployments", "logs", "env", "settings"];
+const TABS: readonly AppTab[] = ["deployments", "logs", "metrics", "env", "settings"];
 
 export function matchRoute(pathname: string): Route {
   const parts = pathname.split("?")[0]?.split("/").filter(Boolean) ?? [];

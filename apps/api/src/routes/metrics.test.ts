@@ -108,8 +108,24 @@ describe("GET /api/apps/:name/metrics", () => {
   });
 
   it("sums requests and 5xx per app for the dashboard", async () => {
+    await writeRequestMinutes(h.database.db, [
+      {
+        app: "graphs",
+        process: "web",
+        minute: new Date(Date.now() - 60_000).toISOString(),
+        requests: 7,
+        status: { "1xx": 0, "2xx": 5, "3xx": 0, "4xx": 0, "5xx": 2 },
+        latencyBuckets: [7],
+        latencySumMs: 7,
+      },
+    ]);
     const res = await get("/api/metrics/summary");
-    expect(res.statusCode).toBe(200);
+    const [graphs] = res.json<{ apps: { app: string; points: { requests: number; errors: number }[] }[] }>()
+      .apps;
+    expect(graphs?.app).toBe("graphs");
+    expect(graphs?.points).toHaveLength(24);
+    expect(graphs?.points.reduce((n, p) => n + p.requests, 0)).toBe(7);
+    expect(graphs?.points.reduce((n, p) => n + p.errors, 0)).toBe(2);
   });
 });
 

@@ -180,13 +180,20 @@ export function metricsRoutes(deps: ApiDeps): FastifyPluginAsyncZod {
           to,
           stepSeconds: 3600,
         });
-        const apps = new Map<string, { t: string; requests: number; errors: number }[]>();
-        for (const r of rows)
-          apps.set(r.app, [
-            ...(apps.get(r.app) ?? []),
-            { t: r.t.toISOString(), requests: r.requests, errors: r.errors },
-          ]);
-        return { apps: [...apps].map(([name, points]) => ({ app: name, points })) };
+        // Every hour of the day, zeros included, so sparklines of all apps share one time axis.
+        const hours = Array.from({ length: 24 }, (_, i) => new Date(to.getTime() - (24 - i) * 3_600_000));
+        const apps = new Map<string, Map<number, { requests: number; errors: number }>>();
+        for (const r of rows) {
+          const byHour = apps.get(r.app) ?? new Map();
+          byHour.set(r.t.getTime(), { requests: r.requests, errors: r.errors });
+          apps.set(r.app, byHour);
+        }
+        const points = (byHour: Map<number, { requests: number; errors: number }>) =>
+          hours.map((h) => ({
+            t: h.toISOString(),
+            ...(byHour.get(h.getTime()) ?? { requests: 0, errors: 0 }),
+          }));
+        return { apps: [...apps].map(([name, byHour]) => ({ app: name, points: points(byHour) })) };
       },
     );
   };

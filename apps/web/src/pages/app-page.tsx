@@ -12,11 +12,13 @@ import { withApp, withDeployment, withDeploymentInPage } from "../live/apply-eve
 import { type PlatformEvent, useLiveEvents, useLiveStatus } from "../live/live-updates.ts";
 import { type AppTab, Link } from "../router.tsx";
 import { AppEnv } from "./app-env.tsx";
+import { AppMetricsTab } from "./app-metrics.tsx";
 import { AppSettings } from "./app-settings.tsx";
 
 const TABS: readonly { tab: AppTab; label: string; path: string }[] = [
   { tab: "deployments", label: "Deployments", path: "" },
   { tab: "logs", label: "Logs", path: "/logs" },
+  { tab: "metrics", label: "Metrics", path: "/metrics" },
   { tab: "env", label: "Environment", path: "/env" },
   { tab: "settings", label: "Settings", path: "/settings" },
 ];
@@ -87,18 +89,34 @@ export function AppPage({ name, tab }: { readonly name: string; readonly tab: Ap
           </Link>
         ))}
       </nav>
-      <div className="tab-panel">
-        {tab === "deployments" ? (
-          <>
-            <DeployHistory name={name} first={history} onChanged={app.reload} />
-            <PlanPanel name={name} firstBuild={live === null} />
-          </>
-        ) : null}
-        {tab === "logs" ? <LogViewer name={name} /> : null}
-        {tab === "env" ? <AppEnv name={name} /> : null}
-        {tab === "settings" ? <AppSettings app={app.data} onSaved={app.reload} /> : null}
-      </div>
+      <TabPanel tab={tab} name={name} app={app.data} history={history} live={live} onChanged={app.reload} />
     </section>
+  );
+}
+
+interface TabPanelProps {
+  readonly tab: AppTab;
+  readonly name: string;
+  readonly app: App;
+  readonly history: Loaded<DeploymentPage>;
+  readonly live: Deployment | null;
+  readonly onChanged: () => void;
+}
+
+function TabPanel({ tab, name, app, history, live, onChanged }: TabPanelProps) {
+  return (
+    <div className="tab-panel">
+      {tab === "deployments" ? (
+        <>
+          <DeployHistory name={name} first={history} onChanged={onChanged} />
+          <PlanPanel name={name} firstBuild={live === null} />
+        </>
+      ) : null}
+      {tab === "logs" ? <LogViewer name={name} /> : null}
+      {tab === "metrics" ? <AppMetricsTab name={name} /> : null}
+      {tab === "env" ? <AppEnv name={name} /> : null}
+      {tab === "settings" ? <AppSettings app={app} onSaved={onChanged} /> : null}
+    </div>
   );
 }
 

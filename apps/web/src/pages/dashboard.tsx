@@ -1,8 +1,10 @@
 import { useState } from "react";
 import { listApps } from "../api/endpoints.ts";
+import { getMetricsSummary, type MetricsSummary } from "../api/metrics.ts";
 import { type App, isActive } from "../api/types.ts";
 import { ErrorAlert } from "../components/error-alert.tsx";
 import { StatusBadge } from "../components/status-badge.tsx";
+import { Sparkline } from "../components/time-chart.tsx";
 import { takeFlash } from "../flash.ts";
 import { fullTime, timeAgo } from "../format.ts";
 import { useDocumentTitle, useInterval, useLoad } from "../hooks.ts";
@@ -16,6 +18,8 @@ export function Dashboard() {
   const [more, setMore] = useState<{ items: App[]; next: string | null } | null>(null);
   const [moreError, setMoreError] = useState<unknown>(null);
   const first = useLoad("apps", () => listApps());
+  const summary = useLoad("metrics-summary", getMetricsSummary);
+  useInterval(summary.reload, 60_000, true);
   const apps = [...(first.data?.items ?? []), ...(more?.items ?? [])];
   const next = more ? more.next : (first.data?.nextCursor ?? null);
   const live = useLiveStatus().state === "live";
@@ -71,7 +75,7 @@ export function Dashboard() {
       {apps.length > 0 ? (
         <ul className="app-list" aria-label="Your apps">
           {apps.map((app) => (
-            <AppRow key={app.id} app={app} />
+            <AppRow key={app.id} app={app} traffic={trafficOf(summary.data, app.name)} />
           ))}
         </ul>
       ) : null}
@@ -96,7 +100,42 @@ function applyToList(items: App[], event: PlatformEvent): App[] {
   }
 }
 
-function AppRow({ app }: { readonly app: App }) {
+type Traffic = MetricsSummary["apps"][number]["points"];
+
+function trafficOf(summary: MetricsSummary | undefined, name: string): Traffic {
+  return summary?.apps.find((a) => a.app === name)?.points ?? [];
+}
+
+/** Requests per hour over the last day, and the share of them that were 5xx. */
+function TrafficFacts({ name, traffic }: { readonly name: string; readonly traffic: Traffic }) {
+  const requests = traffic.reduce((n, p) => n + p.requests, 0);
+  const errors = traffic.reduce((n, p) => n + p.errors, 0);
+  const rate = requests > 0 ? (100 * errors) / requests : 0;
+  return (
+    <div className="traffic">
+      <dt>Requests · 24 h</dt>
+      <dd>
+        {requests > 0 ? (
+          <>
+            <Sparkline
+              label={`${name}: requests per hour, last 24 hours`}
+              values={traffic.map((p) => p.requests)}
+              color="#2563eb"
+            />
+            <span className="traffic-figures">
+              {requests.toLocaleString()} ·{" "}
+              <span className={rate >= 1 ? "error-rate-bad" : ""}>{rate.toFixed(1)}% errors</span>
+            </span>
+          </>
+        ) : (
+          <span className="muted">No traffic yet</span>
+        )}
+      </dd>
+    </div>
+  );
+}
+
+function AppRow({ app, traffic }: { readonly app: App; readonly traffic: Traffic }) {
   const latest = app.latestDeployment;
   return (
     <li className="app-row card">
@@ -133,6 +172,7 @@ function AppRow({ app }: { readonly app: App }) {
             )}
           </dd>
         </div>
+        <TrafficFacts name={app.name} traffic={traffic} />
       </dl>
     </li>
   );

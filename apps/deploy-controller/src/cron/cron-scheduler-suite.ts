@@ -160,7 +160,11 @@ export function runCronSchedulerSuite(name: string, setup: () => Promise<Runtime
     });
 
     it("records a failing command's exit code with its last output", async () => {
-      const bad = await job("bad", "* * * * *", 'echo "no such table: orders" >&2; exit 3');
+      const bad = await job("bad", "* * * * *", 'echo "no such table: orders ($DB_PASSWORD)" >&2; exit 3');
+      await replaceEnv(database.db, box, app.id, [
+        { key: "GREETING", value: "hello", secret: false },
+        { key: "DB_PASSWORD", value: "hunter2-very-secret", secret: true },
+      ]);
       const s = scheduler();
       at(20, 1);
       await s.tick();
@@ -168,7 +172,8 @@ export function runCronSchedulerSuite(name: string, setup: () => Promise<Runtime
       const [run] = await runsOf(bad.id);
       expect(run).toMatchObject({ state: "failed", exitCode: 3 });
       expect(run?.reason).toContain("exited with code 3");
-      expect(run?.reason).toContain("no such table: orders");
+      expect(run?.reason).toContain("no such table: orders (****)");
+      expect(run?.reason).not.toContain("hunter2");
       expect(run?.finishedAt).toEqual(clock);
       await deleteCronJob(database.db, app, "bad");
     });

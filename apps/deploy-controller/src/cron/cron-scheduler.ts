@@ -176,8 +176,11 @@ export class CronScheduler {
       "cron",
     );
     let end: { state: "succeeded" | "failed"; exitCode: number | null; reason: string | null };
+    let secrets: string[] = [];
     try {
-      const env = Object.fromEntries((await resolveEnv(db, box, job.appId)).map((v) => [v.key, v.value]));
+      const vars = await resolveEnv(db, box, job.appId);
+      secrets = vars.filter((v) => v.secret).map((v) => v.value);
+      const env = Object.fromEntries(vars.map((v) => [v.key, v.value]));
       out?.onLine("stdout", `Running cron job ${job.name} (${job.schedule}): ${job.command}`);
       const result = await runtime.runOnce(
         {
@@ -202,6 +205,8 @@ export class CronScheduler {
       const reason = signal.aborted ? STOPPED : `It could not be run: ${(err as Error).message}`;
       end = { state: "failed", exitCode: null, reason: reason.slice(0, 1000) };
     }
+    // The reason quotes the command's output: stored and shown like a log line, so secrets masked alike.
+    end = { ...end, reason: end.reason === null ? null : maskSecrets(end.reason, secrets) };
     out?.onLine(end.state === "succeeded" ? "stdout" : "stderr", end.reason ?? "Cron job succeeded");
     await out?.flush();
     await finishCronRun(db, run.id, end, this.#now());
@@ -226,4 +231,12 @@ function outcomeOf(
     exitCode: result.exitCode,
     reason: tail ? `${what}. Last output: ${tail}` : what,
   };
+}
+
+/** Replaces every secret value (4 characters or more, as the log masker) in `text` by `****`. */
+function maskSecrets(text: string, secrets: readonly string[]): string {
+  return [...secrets]
+    .filter((value) => value.length >= 4)
+    .sort((a, b) => b.length - a.length)
+    .reduce((masked, value) => masked.replaceAll(value, "****"), text);
 }

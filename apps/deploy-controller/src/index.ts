@@ -10,6 +10,7 @@ export type { Engine, Instance, InstanceSpec, InstanceStatus, RunLine } from "./
 export { DEFAULT_HEAL, type HealSettings } from "./heal/app-reconciler.ts";
 export { type LocalRuntimeDeps, type LocalRuntimeSettings, localRuntime } from "./local/local-runtime.ts";
 export {
+  installationOf,
   PodmanStatsSampler,
   type ProcessSample,
   startStatsLoop,

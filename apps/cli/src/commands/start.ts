@@ -13,7 +13,7 @@ import {
 import { loadBuildControllerConfig } from "@kli8nt/build-controller/config";
 import { type Bus, type Consumer, createBus } from "@kli8nt/bus";
 import { messageTypeOf } from "@kli8nt/core";
-import { resolveEnv } from "@kli8nt/db";
+import { resolveEnv, writeNamedResourceSamples } from "@kli8nt/db";
 import type { Router, RunLogCapture } from "@kli8nt/deploy-controller";
 import { loadDeployControllerConfig } from "@kli8nt/deploy-controller/config";
 import { createFileLogStore, type LogStore, withSecretMasking } from "@kli8nt/logstore";
@@ -73,11 +73,14 @@ async function startPlatform(configs: Configs, logger: Logger): Promise<Platform
     createEngine,
     createRouter,
     DEFAULT_HEAL,
+    installationOf,
     localRuntime,
+    PodmanStatsSampler,
     MemoryRouteTable,
     removeAppImages,
     RunLogCapture,
     startDeployController,
+    startStatsLoop,
   } = await import("@kli8nt/deploy-controller");
   const { createBuilder, logStoreLogSink, startBuildController } = await import("@kli8nt/build-controller");
   const routes = new MemoryRouteTable();
@@ -167,6 +170,19 @@ async function startPlatform(configs: Configs, logger: Logger): Promise<Platform
       .then((failed) => failed.length > 0 && api.kickOutbox())
       .catch((err: unknown) => logger.warn({ err }, "Dead-letter sweep failed"));
   }, configs.deploy.resyncMs);
+  // CPU and memory of the app containers, every 15 s, into the metrics (ADR 0185).
+  const stats =
+    engine.kind === "podman"
+      ? startStatsLoop({
+          sampler: new PodmanStatsSampler({
+            hostEnv: configs.deploy.hostEnv,
+            installation: installationOf(configs.deploy.runDir),
+          }),
+          write: (samples) => writeNamedResourceSamples(api.db, samples),
+          intervalMs: 15_000,
+          onError: (err) => logger.warn({ err }, "Container stats sample failed"),
+        })
+      : null;
   const notes = [
     `builder ${builder.kind}${builder.isolated ? "" : " (unisolated)"}`,
     `runtime ${runtime.kind}${runtime.isolated ? "" : " (unisolated)"}`,
@@ -174,7 +190,13 @@ async function startPlatform(configs: Configs, logger: Logger): Promise<Platform
   return {
     api,
     router,
-    consumers: [{ cancel: async () => clearInterval(sweep) }, buildConsumer, deployConsumer, informConsumer],
+    consumers: [
+      { cancel: async () => clearInterval(sweep) },
+      { cancel: async () => stats?.stop() },
+      buildConsumer,
+      deployConsumer,
+      informConsumer,
+    ],
     capture,
     logs,
     bus,

@@ -1,4 +1,11 @@
 import { execFileSync } from "node:child_process";
+import {
+  createApp,
+  ensureAdminUser,
+  openTestDatabase,
+  queryMetrics,
+  writeNamedResourceSamples,
+} from "@kli8nt/db";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PodmanStatsSampler, parseGoDuration, parseMemUsage } from "./podman-stats.ts";
 
@@ -57,5 +64,27 @@ describe.skipIf(!ready)("podman stats sampler", { timeout: 120_000 }, () => {
     expect(web?.cpu).toBeGreaterThan(0.05);
     expect(web?.cpu).toBeLessThan(1.2);
     expect(web?.memoryBytes).toBeGreaterThan(60_000_000);
+
+    // Written as `kli8nt start` writes them: by app name, into that app's minute.
+    const database = await openTestDatabase("pglite");
+    try {
+      const admin = await ensureAdminUser(database.db);
+      const app = await createApp(database.db, admin.id, {
+        name: "stats-app",
+        repository: { url: "https://example.com/r.git", branch: "main", rootDir: "." },
+        port: null,
+      });
+      await writeNamedResourceSamples(database.db, samples);
+      const at = samples[0]?.at ?? new Date();
+      const [point] = await queryMetrics(database.db, app.id, {
+        from: new Date(at.getTime() - 60_000),
+        to: new Date(at.getTime() + 60_000),
+        stepSeconds: 120,
+      });
+      expect(point?.cpu).toBeCloseTo(web?.cpu ?? -1, 6);
+      expect(point?.memoryBytes).toBe(web?.memoryBytes);
+    } finally {
+      await database.close();
+    }
   });
 });

@@ -1,4 +1,10 @@
+import { createHash } from "node:crypto";
 import { exec } from "../exec.ts";
+
+/** The `kli8nt.installation` label value createEngine gives this run directory's podman containers. */
+export function installationOf(runDir: string): string {
+  return createHash("sha256").update(runDir).digest("hex").slice(0, 16);
+}
 
 /** One sample of an app's process: its containers' CPU (cores busy) and memory, summed. */
 export interface ProcessSample {

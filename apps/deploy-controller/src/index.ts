@@ -15,6 +15,7 @@ export {
   type ProcessSample,
   startStatsLoop,
 } from "./metrics/podman-stats.ts";
+export { RestartTracker } from "./metrics/restart-tracker.ts";
 export { type PodmanOptions, podmanEngine } from "./podman/podman-engine.ts";
 export { removeAppImages } from "./podman/podman-images.ts";
 export { type ProcessEngineOptions, processEngine } from "./process/process-engine.ts";

@@ -76,6 +76,7 @@ async function startPlatform(configs: Configs, logger: Logger): Promise<Platform
     installationOf,
     localRuntime,
     PodmanStatsSampler,
+    RestartTracker,
     MemoryRouteTable,
     removeAppImages,
     RunLogCapture,
@@ -183,6 +184,10 @@ async function startPlatform(configs: Configs, logger: Logger): Promise<Platform
           onError: (err) => logger.warn({ err }, "Container stats sample failed"),
         })
       : null;
+  const restarts = new RestartTracker(api.db);
+  const restartTimer = setInterval(() => {
+    restarts.track(new Date()).catch((err: unknown) => logger.warn({ err }, "Restart count failed"));
+  }, 15_000);
   const notes = [
     `builder ${builder.kind}${builder.isolated ? "" : " (unisolated)"}`,
     `runtime ${runtime.kind}${runtime.isolated ? "" : " (unisolated)"}`,
@@ -193,6 +198,7 @@ async function startPlatform(configs: Configs, logger: Logger): Promise<Platform
     consumers: [
       { cancel: async () => clearInterval(sweep) },
       { cancel: async () => stats?.stop() },
+      { cancel: async () => clearInterval(restartTimer) },
       buildConsumer,
       deployConsumer,
       informConsumer,

@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { NotFoundError } from "@kli8nt/core";
-import { and, desc, eq, inArray, isNull, lte, sql } from "drizzle-orm";
+import { and, desc, eq, inArray, isNull, lt, lte, ne, sql } from "drizzle-orm";
 import type { Db } from "./database.ts";
 import { apps, notificationDeliveries, notificationDestinations } from "./schema.ts";
 import type { SecretBox } from "./secret-box.ts";
@@ -329,6 +329,15 @@ export async function listDeliveries(db: Db, destinationId: string, limit = 50):
     createdAt: r.createdAt,
     finishedAt: r.finishedAt,
   }));
+}
+
+/** Deletes deliveries finished (delivered or failed) before `before`; returns how many. */
+export async function pruneDeliveries(db: Db, before: Date): Promise<number> {
+  const gone = await db
+    .delete(notificationDeliveries)
+    .where(and(ne(notificationDeliveries.state, "pending"), lt(notificationDeliveries.finishedAt, before)))
+    .returning({ id: notificationDeliveries.id });
+  return gone.length;
 }
 
 /** Pending deliveries, for the platform's /metrics. */

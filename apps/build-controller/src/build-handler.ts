@@ -1,3 +1,4 @@
+import { processTypes } from "@kli8nt/buildplan";
 import type { BuildRequested, Deployment, DeployRequested } from "@kli8nt/core";
 import { type Db, enqueueMessage, type Tx } from "@kli8nt/db";
 import type { BuildLogSink } from "./build-log-sink.ts";
@@ -99,6 +100,8 @@ async function handle(deps: BuildDeps, message: BuildRequested): Promise<void> {
           appName: message.appName,
           image: result.image,
           port: result.port,
+          processes: result.processes,
+          ...(result.releaseCommand ? { releaseCommand: result.releaseCommand } : {}),
           requestedAt: new Date().toISOString(),
         };
         await enqueueMessage(tx, "DEPLOY", deploy);
@@ -166,6 +169,8 @@ interface BuildResult {
   readonly image: string;
   readonly commitSha: string;
   readonly port: number;
+  readonly processes: Record<string, string | null>;
+  readonly releaseCommand: string | null;
 }
 
 async function build(deps: BuildDeps, message: BuildRequested): Promise<BuildResult> {
@@ -211,7 +216,14 @@ async function build(deps: BuildDeps, message: BuildRequested): Promise<BuildRes
       onLine,
     });
     const port = (await appPort(deps.db, message.appId)) ?? plan.port ?? settings.defaultPort;
-    return { image: output.image, commitSha: workspace.commitSha, port };
+    return {
+      image: output.image,
+      commitSha: workspace.commitSha,
+      port,
+      processes: processTypes(plan),
+      // The app's setting wins over what the plan found (Procfile `release`, Django migrate…).
+      releaseCommand: overrides.releaseCommand ?? plan.releaseCommand,
+    };
   } finally {
     await workspace.remove();
   }

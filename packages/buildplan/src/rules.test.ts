@@ -192,7 +192,7 @@ describe("rule: Procfile", () => {
     });
     expect(p.start).toBe("python c.py");
     expect(p.port).toBeNull();
-    expect(p.processes).toEqual({ worker: "python w.py" });
+    expect(p.processes).toEqual({ clock: "python c.py", worker: "python w.py" });
     expect(p.releaseCommand).toBe("python m.py");
     expect(p.warnings.join()).toMatch(/no web process/);
   });

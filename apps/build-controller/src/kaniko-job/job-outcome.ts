@@ -1,3 +1,4 @@
+import { PROCESS_TYPE } from "@kli8nt/core";
 import type { V1ContainerStatus, V1Job, V1Pod } from "@kubernetes/client-node";
 import { KANIKO_CONTAINER, PREPARE_CONTAINER } from "./build-names.ts";
 
@@ -6,6 +7,19 @@ export interface PreparedPlan {
   readonly provider: string;
   readonly port: number | null;
   readonly commitSha: string | null;
+  /** Process types → command (null: the image's CMD); absent from an older prepare image. */
+  readonly processes?: Record<string, string | null>;
+  readonly releaseCommand?: string | null;
+}
+
+/** Only what DeployRequested accepts: names it can carry, single-line commands of bounded length. */
+function processesOf(value: unknown): Record<string, string | null> | undefined {
+  if (typeof value !== "object" || value === null) return undefined;
+  const entries = Object.entries(value).filter(
+    ([name, cmd]) =>
+      PROCESS_TYPE.test(name) && (cmd === null || (typeof cmd === "string" && cmd.length <= 2000)),
+  );
+  return entries.length > 0 && entries.length <= 16 ? Object.fromEntries(entries) : undefined;
 }
 
 export type JobOutcome =
@@ -60,7 +74,13 @@ export function parsePlan(message: string | undefined): PreparedPlan | null {
   if (!message) return null;
   try {
     const value = JSON.parse(message) as Partial<PreparedPlan>;
+    const processes = processesOf(value.processes);
+    const release = value.releaseCommand;
     return {
+      ...(processes ? { processes } : {}),
+      ...(typeof release === "string" && release.length > 0 && release.length <= 2000
+        ? { releaseCommand: release }
+        : {}),
       provider: typeof value.provider === "string" ? value.provider : "unknown",
       port: typeof value.port === "number" ? value.port : null,
       commitSha:

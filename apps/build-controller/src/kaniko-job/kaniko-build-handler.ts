@@ -122,6 +122,8 @@ export function kanikoBuildHandler(deps: KanikoBuildHandlerDeps): (message: Buil
       appName: message.appName,
       image: outcome.image,
       port,
+      ...(outcome.plan?.processes ? { processes: outcome.plan.processes } : {}),
+      ...(outcome.plan?.releaseCommand ? { releaseCommand: outcome.plan.releaseCommand } : {}),
       requestedAt: now().toISOString(),
     };
     await deps.bus.publish("DEPLOY", {

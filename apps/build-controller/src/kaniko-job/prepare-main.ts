@@ -5,6 +5,7 @@
 // reason the user sees (terminationMessagePolicy FallbackToLogsOnError shows it if writing fails).
 import { copyFile, mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { processTypes } from "@kli8nt/buildplan";
 import { isBuildError } from "../errors.ts";
 import { prepareBuild } from "../prepare-build.ts";
 import { checkoutRepository } from "../workspace.ts";
@@ -48,9 +49,15 @@ async function main(): Promise<void> {
     provider: prepared.plan.provider,
     port: prepared.plan.port ?? null,
     commitSha: workspace.commitSha,
+    processes: processTypes(prepared.plan),
+    releaseCommand: prepared.plan.releaseCommand,
   };
   process.stdout.write(`Prepared ${report.provider} build of ${workspace.commitSha}\n`);
-  await writeFile(config.terminationLog, JSON.stringify(report)).catch(() => undefined);
+  // A termination message holds 4 KiB: commands that do not fit are left to the defaults, said in the log.
+  const fits = JSON.stringify(report).length <= 4000;
+  if (!fits) process.stdout.write("Process types and release command too long to report; running web only\n");
+  const reported = fits ? report : { ...report, processes: undefined, releaseCommand: undefined };
+  await writeFile(config.terminationLog, JSON.stringify(reported)).catch(() => undefined);
 }
 
 main().catch(async (error: unknown) => {

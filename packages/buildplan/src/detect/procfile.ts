@@ -11,8 +11,9 @@ export function parseProcfile(text: string): Record<string, string> {
 }
 
 /**
- * Rule: `web` is the start command; without `web` the alphabetically first process starts and the plan serves
- * no HTTP port; `release` is a pre-deploy step; the other processes are listed in `processes`.
+ * Rule: `web` is the start command; without `web` the alphabetically first process is the image's command and
+ * the plan serves no HTTP port; `release` is a pre-deploy step; every process but `web` and `release` is
+ * listed in `processes` (each runs as its own process type).
  */
 export function applyProcfile(plan: BuildPlan, procs: Record<string, string>): void {
   const { release, web, ...others } = procs;
@@ -27,6 +28,6 @@ export function applyProcfile(plan: BuildPlan, procs: Record<string, string>): v
   if (first === undefined) return;
   plan.start = others[first] ?? null;
   plan.port = null;
-  plan.processes = Object.fromEntries(names.slice(1).map((n) => [n, others[n] ?? ""]));
+  plan.processes = Object.fromEntries(names.map((n) => [n, others[n] ?? ""]));
   plan.warnings.push(`Procfile has no web process; running "${first}", which serves no HTTP port`);
 }

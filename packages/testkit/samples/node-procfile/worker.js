@@ -1,0 +1,3 @@
+let tick = 0;
+console.log("worker started");
+setInterval(() => console.log(`worker tick ${++tick}`), 500);

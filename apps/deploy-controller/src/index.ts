@@ -1,4 +1,5 @@
 export { type DeployControllerConfig, loadDeployControllerConfig } from "./config.ts";
+export { CronScheduler, type CronSchedulerDeps, type CronSchedulerSettings } from "./cron/cron-scheduler.ts";
 export {
   createEngine,
   type DeployControllerDeps,

@@ -72,6 +72,7 @@ async function startPlatform(configs: Configs, logger: Logger): Promise<Platform
   const {
     createEngine,
     createRouter,
+    CronScheduler,
     DEFAULT_HEAL,
     installationOf,
     localRuntime,
@@ -140,8 +141,19 @@ async function startPlatform(configs: Configs, logger: Logger): Promise<Platform
             void (await removeAppImages(configs.deploy.hostEnv, configs.build.imagePrefix, app)),
         }
       : {}),
-    settings: {},
+    settings: { formationDefaults: configs.api.formation.defaults },
   });
+  // Cron jobs run in one-off containers of each app's live release; the run rows keep minutes from
+  // running twice across a restart.
+  const cron = new CronScheduler({
+    db: api.db,
+    box: api.box,
+    runtime,
+    oneOffLog: (run, phase) => capture.oneOff(run, phase),
+    settings: { memory: configs.api.formation.defaults.memory, cpu: configs.api.formation.defaults.cpu },
+    logger: logger.child({ component: "cron" }),
+  });
+  await cron.start();
   const buildConsumer = await startBuildController({
     db: api.db,
     bus,
@@ -196,6 +208,7 @@ async function startPlatform(configs: Configs, logger: Logger): Promise<Platform
     api,
     router,
     consumers: [
+      { cancel: () => cron.stop() },
       { cancel: async () => clearInterval(sweep) },
       { cancel: async () => stats?.stop() },
       { cancel: async () => clearInterval(restartTimer) },

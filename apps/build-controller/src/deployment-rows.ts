@@ -1,18 +1,17 @@
-import { type BuildSettings, type Deployment, type DeploymentState, isKli8ntError } from "@kli8nt/core";
+import type { BuildSettings, Deployment, DeploymentState } from "@kli8nt/core";
 import {
   type Db,
+  moveDeployment as moveWithInform,
   schema,
   type TransitionPatch,
+  type TransitionResult,
   type Tx,
   toDeployment,
-  transitionDeployment,
 } from "@kli8nt/db";
-import { and, desc, eq, gt } from "drizzle-orm";
 
-export async function loadDeployment(db: Db, id: string): Promise<Deployment | null> {
-  const [row] = await db.select().from(schema.deployments).where(eq(schema.deployments.id, id));
-  return row ? toDeployment(row) : null;
-}
+export { loadDeployment } from "@kli8nt/db";
+
+import { and, desc, eq, gt } from "drizzle-orm";
 
 /** The app's port override (null when the plan decides). */
 export async function appPort(db: Db, appId: string): Promise<number | null> {
@@ -32,16 +31,8 @@ export async function appBuildSettings(db: Db, appId: string): Promise<BuildSett
   return row?.buildSettings ?? {};
 }
 
-export type TransitionResult =
-  | { kind: "applied"; deployment: Deployment }
-  | { kind: "duplicate" }
-  | { kind: "stale" };
-
-/**
- * transitionDeployment, plus: a move the state machine refuses (the deployment was cancelled or superseded
- * meanwhile) is reported as stale instead of thrown, because redelivering it would never succeed.
- */
-export async function moveDeployment(
+/** One moveDeployment for both controllers (packages/db), with the build step's INFORM progress. */
+export function moveDeployment(
   db: Db,
   id: string,
   step: string,
@@ -49,13 +40,7 @@ export async function moveDeployment(
   patch: TransitionPatch,
   after: (tx: Tx, deployment: Deployment) => Promise<void>,
 ): Promise<TransitionResult> {
-  try {
-    const deployment = await transitionDeployment(db, id, step, to, patch, after);
-    return deployment ? { kind: "applied", deployment } : { kind: "duplicate" };
-  } catch (error) {
-    if (isKli8ntError(error) && error.code === "DEPLOYMENT_TRANSITION_INVALID") return { kind: "stale" };
-    throw error;
-  }
+  return moveWithInform(db, id, step, to, patch, { after });
 }
 
 /** The newest deployment of the app created after `number`, if any (a queued build it makes pointless). */

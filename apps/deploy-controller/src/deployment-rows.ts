@@ -1,18 +1,14 @@
-import { type Deployment, type DeploymentProgress, type DeploymentState, isKli8ntError } from "@kli8nt/core";
+import type { Deployment, DeploymentState } from "@kli8nt/core";
 import {
   type Db,
-  enqueueMessage,
+  moveDeployment as moveWithInform,
   schema,
   type TransitionPatch,
   toDeployment,
-  transitionDeployment,
 } from "@kli8nt/db";
 import { desc, eq } from "drizzle-orm";
 
-export async function loadDeployment(db: Db, id: string): Promise<Deployment | null> {
-  const [row] = await db.select().from(schema.deployments).where(eq(schema.deployments.id, id));
-  return row ? toDeployment(row) : null;
-}
+export { loadDeployment } from "@kli8nt/db";
 
 /** Live deployments with their app's name, newest first. */
 export async function liveDeployments(db: Db): Promise<Array<{ deployment: Deployment; appName: string }>> {
@@ -34,25 +30,9 @@ export async function releasePort(db: Db, deploymentId: string): Promise<number>
   return row?.port ?? 3000;
 }
 
-function progress(d: Deployment): DeploymentProgress {
-  return {
-    type: "DeploymentProgress",
-    version: 1,
-    deploymentId: d.id,
-    appId: d.appId,
-    step: "deploy",
-    state: d.state,
-    reason: d.reason,
-    url: d.url,
-    image: d.image,
-    commitSha: d.commitSha,
-    at: new Date().toISOString(),
-  };
-}
-
 /**
- * Moves the deployment once per (deploymentId, step) and writes the INFORM progress in the same transaction.
- * Returns false when the step was already recorded or the state machine refuses the move (stale message).
+ * Moves the deployment once per (deploymentId, step) with the deploy step's INFORM progress in the same
+ * transaction (packages/db). False when the step was already recorded or the move is refused (stale).
  */
 export async function moveDeployment(
   db: Db,
@@ -61,13 +41,5 @@ export async function moveDeployment(
   to: DeploymentState,
   patch: TransitionPatch = {},
 ): Promise<boolean> {
-  try {
-    const moved = await transitionDeployment(db, id, step, to, patch, async (tx, d) => {
-      await enqueueMessage(tx, "INFORM", progress(d));
-    });
-    return moved !== null;
-  } catch (error) {
-    if (isKli8ntError(error) && error.code === "DEPLOYMENT_TRANSITION_INVALID") return false;
-    throw error;
-  }
+  return (await moveWithInform(db, id, step, to, patch, { inform: "deploy" })).kind === "applied";
 }

@@ -8,5 +8,6 @@ export { refusedEnvKeyReason } from "./env-key-policy.ts";
 export * from "./errors.ts";
 export * from "./formation.ts";
 export * from "./ids.ts";
+export * from "./message-builders.ts";
 export * from "./messages.ts";
 export * from "./work-queue.ts";

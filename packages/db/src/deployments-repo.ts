@@ -8,8 +8,10 @@ import {
   type Deployment,
   type DeploymentState,
   type DeploymentTrigger,
+  isKli8ntError,
   NotFoundError,
   newId,
+  progressMessage,
   QUEUES,
   setCondition,
 } from "@kli8nt/core";
@@ -180,6 +182,43 @@ export async function transitionDeployment(
     await after?.(tx, deployment);
     return deployment;
   });
+}
+
+/** A deployment by id, or null. */
+export async function loadDeployment(db: Db, id: string): Promise<Deployment | null> {
+  const [row] = await db.select().from(deployments).where(eq(deployments.id, id));
+  return row ? toDeployment(row) : null;
+}
+
+export type TransitionResult =
+  | { kind: "applied"; deployment: Deployment }
+  | { kind: "duplicate" }
+  | { kind: "stale" };
+
+/**
+ * The one way the controllers move a deployment: transitionDeployment, with the INFORM progress of `inform`'s
+ * step written in the same transaction (and `after`, for more outbox rows), and a move the state machine
+ * refuses (cancelled or superseded meanwhile) reported as stale instead of thrown, since redelivering it would
+ * never succeed.
+ */
+export async function moveDeployment(
+  db: Db,
+  id: string,
+  step: string,
+  to: DeploymentState,
+  patch: TransitionPatch = {},
+  options: { inform?: "build" | "deploy"; after?: (tx: Tx, deployment: Deployment) => Promise<void> } = {},
+): Promise<TransitionResult> {
+  try {
+    const deployment = await transitionDeployment(db, id, step, to, patch, async (tx, d) => {
+      if (options.inform) await enqueueMessage(tx, "INFORM", progressMessage(d, options.inform));
+      await options.after?.(tx, d);
+    });
+    return deployment ? { kind: "applied", deployment } : { kind: "duplicate" };
+  } catch (error) {
+    if (isKli8ntError(error) && error.code === "DEPLOYMENT_TRANSITION_INVALID") return { kind: "stale" };
+    throw error;
+  }
 }
 
 function definedOnly(patch: TransitionPatch): Partial<TransitionPatch> {

@@ -5,17 +5,11 @@ import { request as plainRequest } from "node:http";
 import { request } from "node:https";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { applyOrder, renderApp, resolveSettings } from "@kli8nt/manifests";
-import {
-  CoreV1Api,
-  KubeConfig,
-  KubernetesObjectApi,
-  PatchStrategy,
-  type V1Deployment,
-} from "@kubernetes/client-node";
+import { renderApp, resolveSettings } from "@kli8nt/manifests";
+import { CoreV1Api, KubeConfig } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eventually } from "./deploy-controller-cluster.ts";
-import { realNodePlacement } from "./real-node.ts";
+import { applyOnRealNode } from "./real-node.ts";
 
 // The objects packages/manifests renders for an app (namespace, quota, policies, Deployment, Service,
 // Ingress of the default class `nginx` with its ssl-redirect annotation), applied as the deploy
@@ -157,16 +151,8 @@ describe.skipIf(missing.length > 0)(
       const host = manifests.names.host;
       // The chart's default class is the one the test ingress serves: the Ingress goes in unchanged.
       expect(manifests.ingress.spec?.ingressClassName).toBe(env.ingressClass);
-      const deployment: V1Deployment = structuredClone(manifests.deployment);
-      const pod = deployment.spec?.template.spec;
-      if (!pod) throw new Error("rendered Deployment has no pod template");
-      Object.assign(pod, realNodePlacement(env.taint ?? "", env.node ?? ""));
-
-      const objects = KubernetesObjectApi.makeApiClient(kc);
       const started = Date.now();
-      for (const object of applyOrder({ ...manifests, deployment })) {
-        await objects.patch(object, undefined, undefined, "kli8nt-test", true, PatchStrategy.ServerSideApply);
-      }
+      await applyOnRealNode(kc, manifests, env.taint ?? "", env.node ?? "");
       const tls = tlsFor(host);
       await kc.makeApiClient(CoreV1Api).createNamespacedSecret({
         namespace,

@@ -1,0 +1,189 @@
+import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { promisify } from "node:util";
+import { renderApp, resolveSettings } from "@kli8nt/manifests";
+import { CoreV1Api, CustomObjectsApi, KubeConfig } from "@kubernetes/client-node";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { eventually } from "./deploy-controller-cluster.ts";
+import { applyOnRealNode } from "./real-node.ts";
+
+// A real certificate for the Ingress packages/manifests renders: cert-manager's ingress-shim reads the
+// issuer annotation and asks Pebble (scripts/infra/certs.sh) for the host's certificate; Pebble validates
+// HTTP-01 through Traefik on port 80 (the solver pod runs on the real node); Traefik then serves
+// https://<app>.<apps domain> with it, checked by curl against Pebble's root. cert-manager runs for this
+// suite's namespace only, so the issuer is the namespaced kind (the `certificateIssuer` setting).
+const env = {
+  kubeconfig: process.env.KLI8NT_TEST_KUBECONFIG,
+  node: process.env.KLI8NT_TEST_NODE_NAME,
+  taint: process.env.KLI8NT_TEST_NODE_TAINT,
+  image: process.env.KLI8NT_TEST_NODE_WEB_IMAGE,
+  ingressIp: process.env.KLI8NT_TEST_INGRESS_IP,
+  acmeServer: process.env.KLI8NT_TEST_ACME_SERVER,
+  acmeCaBundle: process.env.KLI8NT_TEST_ACME_CA_BUNDLE,
+  acmeRoot: process.env.KLI8NT_TEST_ACME_ROOT,
+  acmeDns: process.env.KLI8NT_TEST_ACME_DNS,
+  certManager: process.env.KLI8NT_TEST_CERT_MANAGER,
+  solverImage: process.env.KLI8NT_TEST_ACME_SOLVER_IMAGE,
+};
+const missing = Object.entries(env)
+  .filter(([, v]) => !v)
+  .map(([k]) => k);
+if (missing.length > 0 && process.env.CI === "true") {
+  throw new Error(
+    `the real-certificate suite needs ${missing.join(", ")}: start_node, start_ingress and start_certs (scripts/infra) did not run`,
+  );
+}
+
+const suffix = randomBytes(3).toString("hex");
+
+interface Condition {
+  type: string;
+  status: string;
+  message?: string;
+}
+
+/** The ACME Issuer at Pebble; its HTTP-01 solver pods go to the real node, behind the `nginx` class. */
+function acmeIssuer() {
+  const [key, rest = ""] = (env.taint ?? "").split("=");
+  const [value, effect] = rest.split(":");
+  return {
+    apiVersion: "cert-manager.io/v1",
+    kind: "Issuer",
+    metadata: { name: "letsencrypt" },
+    spec: {
+      acme: {
+        server: env.acmeServer,
+        caBundle: readFileSync(env.acmeCaBundle ?? "").toString("base64"),
+        email: "ops@example.com",
+        privateKeySecretRef: { name: "letsencrypt-account" },
+        solvers: [
+          {
+            http01: {
+              ingress: {
+                ingressClassName: process.env.KLI8NT_TEST_INGRESS_CLASS ?? "nginx",
+                // The app namespace's quota allows no NodePort (cert-manager's default).
+                serviceType: "ClusterIP",
+                podTemplate: {
+                  spec: {
+                    nodeSelector: { "kubernetes.io/hostname": env.node },
+                    tolerations: [{ key, operator: "Equal", value, effect }],
+                  },
+                },
+              },
+            },
+          },
+        ],
+      },
+    },
+  };
+}
+
+describe.skipIf(missing.length > 0)(
+  "real certificates: cert-manager + Pebble over HTTP-01 through Traefik",
+  () => {
+    const kc = new KubeConfig();
+    const app = { id: `app_${suffix}`, name: `tls${suffix}` };
+    const settings = resolveSettings({
+      appsDomain: "apps.test.invalid",
+      namespacePrefix: `crt${suffix}-`,
+      certificateIssuer: { kind: "Issuer", name: "letsencrypt" },
+    });
+    let namespace = "";
+    let controller: ChildProcess | undefined;
+    let controllerLog = "";
+
+    beforeAll(() => {
+      kc.loadFromFile(env.kubeconfig ?? "");
+    });
+
+    afterAll(async () => {
+      controller?.kill("SIGTERM");
+      if (!namespace) return;
+      await kc
+        .makeApiClient(CoreV1Api)
+        .deleteNamespace({ name: namespace, gracePeriodSeconds: 0 })
+        .catch(() => undefined);
+    });
+
+    it("issues the certificate the rendered Ingress asks for and serves the app with it", async () => {
+      const manifests = renderApp(
+        app,
+        {
+          deploymentId: `dep_${suffix}`,
+          image: env.image ?? "",
+          port: 8080,
+          healthCheck: { path: "/healthz" },
+        },
+        settings,
+      );
+      namespace = manifests.names.namespace;
+      const host = manifests.names.host;
+      expect(manifests.ingress.metadata?.annotations?.["cert-manager.io/issuer"]).toBe("letsencrypt");
+      const started = Date.now();
+      await applyOnRealNode(kc, manifests, env.taint ?? "", env.node ?? "");
+      await kc.makeApiClient(CustomObjectsApi).createNamespacedCustomObject({
+        group: "cert-manager.io",
+        version: "v1",
+        namespace,
+        plural: "issuers",
+        body: acmeIssuer(),
+      });
+      controller = spawn(
+        env.certManager ?? "",
+        [
+          `--kubeconfig=${env.kubeconfig}`,
+          `--namespace=${namespace}`,
+          `--acme-http01-solver-image=${env.solverImage}`,
+          `--acme-http01-solver-nameservers=${env.acmeDns}`,
+        ],
+        { stdio: ["ignore", "pipe", "pipe"] },
+      );
+      const keep = (chunk: Buffer) => {
+        controllerLog = (controllerLog + chunk.toString()).slice(-6000);
+      };
+      controller.stdout?.on("data", keep);
+      controller.stderr?.on("data", keep);
+
+      const custom = kc.makeApiClient(CustomObjectsApi);
+      let last: Condition[] = [];
+      await eventually(
+        `Certificate ${manifests.names.tlsSecret} Ready`,
+        async () => {
+          const cert = (await custom.getNamespacedCustomObject({
+            group: "cert-manager.io",
+            version: "v1",
+            namespace,
+            plural: "certificates",
+            name: manifests.names.tlsSecret,
+          })) as { status?: { conditions?: Condition[] } };
+          last = cert.status?.conditions ?? [];
+          return last.some((c) => c.type === "Ready" && c.status === "True") ? true : undefined;
+        },
+        150_000,
+      ).catch((error: unknown) => {
+        throw new Error(`certificate not ready: ${JSON.stringify(last)}\n${controllerLog}`, { cause: error });
+      });
+      console.info(`real certificates: Certificate Ready ${Date.now() - started} ms after apply`);
+
+      // curl, as a user would: Pebble's root as the only trust anchor, the host resolved to the ingress.
+      const curl = () =>
+        promisify(execFile)("curl", [
+          "-sS",
+          "--fail",
+          "--cacert",
+          env.acmeRoot ?? "",
+          "--resolve",
+          `${host}:443:${env.ingressIp}`,
+          `https://${host}/`,
+        ]);
+      const page = await eventually(
+        "the app's page over HTTPS with the issued certificate",
+        () => curl(),
+        60_000,
+      );
+      console.info(`real certificates: first verified HTTPS answer ${Date.now() - started} ms after apply`);
+      expect(page.stdout).toBe("kli8nt test web \n");
+    }, 240_000);
+  },
+);

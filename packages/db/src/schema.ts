@@ -1,6 +1,7 @@
 import type { BuildSettings } from "@kli8nt/core";
 import { sql } from "drizzle-orm";
 import {
+  type AnyPgColumn,
   bigint,
   bigserial,
   boolean,
@@ -14,6 +15,14 @@ import {
   timestamp,
   uniqueIndex,
 } from "drizzle-orm/pg-core";
+
+/** What `PATCH /api/apps/:name` `previews` stores (ADR 0200). */
+export interface PreviewSettings {
+  readonly mode: "off" | "all" | "label";
+  readonly label: string;
+  readonly max: number;
+  readonly allowForks: boolean;
+}
 
 /** What `PATCH /api/apps/:name/formation` stores per process type; absent fields use the defaults. */
 export type FormationSettings = Record<
@@ -107,10 +116,39 @@ export const apps = pgTable(
     stopped: boolean("stopped").notNull().default(false),
     // `POST …/restart` sets it: instances started before it are replaced, one at a time.
     restartedAt: at("restarted_at"),
+    // Pull request previews of this app (`PATCH /api/apps/:name` `previews`, ADR 0200); absent means off.
+    previews: jsonb("previews").$type<PreviewSettings>(),
+    // Set on a preview's own app row: the app it previews. Previews go with their app.
+    previewOf: text("preview_of").references((): AnyPgColumn => apps.id, { onDelete: "cascade" }),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
-  (t) => [index("apps_owner_idx").on(t.ownerId, t.name)],
+  (t) => [index("apps_owner_idx").on(t.ownerId, t.name), index("apps_preview_of_idx").on(t.previewOf)],
+);
+
+/** The pull request a preview app deploys (ADR 0200); one row per preview app, keyed by it. */
+export const appPreviews = pgTable(
+  "app_previews",
+  {
+    appId: text("app_id")
+      .primaryKey()
+      .references(() => apps.id, { onDelete: "cascade" }),
+    parentId: text("parent_id")
+      .notNull()
+      .references(() => apps.id, { onDelete: "cascade" }),
+    prNumber: integer("pr_number").notNull(),
+    title: text("title").notNull(),
+    prUrl: text("pr_url").notNull(),
+    headRepo: text("head_repo").notNull(),
+    headRef: text("head_ref").notNull(),
+    headSha: text("head_sha").notNull(),
+    fork: boolean("fork").notNull().default(false),
+    // The one pull request comment Kli8nt keeps up to date (edited in place on each push).
+    commentId: bigint("comment_id", { mode: "number" }),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [uniqueIndex("app_previews_pr_idx").on(t.parentId, t.prNumber)],
 );
 
 /** Secret values are encrypted; plain values are stored as given. */
@@ -125,6 +163,9 @@ export const envVars = pgTable(
     secret: boolean("secret").notNull(),
     /** Also given to the build: as a build arg, or as a build secret when secret (never in a layer). */
     build: boolean("build").notNull().default(false),
+    // Pull request previews (ADR 0200): "include" (default), "exclude" (`preview: false`), or "only" (an
+    // override that previews get and the app itself does not).
+    preview: text("preview").$type<"include" | "exclude" | "only">().notNull().default("include"),
   },
   (t) => [primaryKey({ columns: [t.appId, t.key] })],
 );
@@ -221,6 +262,8 @@ export const githubHooks = pgTable(
     userId: text("user_id").notNull(),
     repoFullName: text("repo_full_name").notNull(),
     hookId: bigint("hook_id", { mode: "number" }),
+    // The events the hook was made with: an older hook without `pull_request` is updated on the next sync.
+    events: text("events").array().notNull().default(sql`'{push}'::text[]`),
     lastError: text("last_error"),
     updatedAt: updatedAt(),
   },
@@ -382,9 +425,7 @@ export const notificationDeliveries = pgTable(
   },
   (t) => [
     uniqueIndex("notification_deliveries_key_idx").on(t.destinationId, t.eventKey),
-    index("notification_deliveries_due_idx")
-      .on(t.nextAttemptAt)
-      .where(sql`${t.state} = 'pending'`),
+    index("notification_deliveries_due_idx").on(t.nextAttemptAt).where(sql`${t.state} = 'pending'`),
     index("notification_deliveries_destination_idx").on(t.destinationId, t.createdAt),
   ],
 );

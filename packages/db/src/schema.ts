@@ -22,6 +22,8 @@ export interface PreviewSettings {
   readonly label: string;
   readonly max: number;
   readonly allowForks: boolean;
+  /** Plain values previews get over the app's own (preview-only secrets are env vars with `preview: "only"`). */
+  readonly env: Readonly<Record<string, string>>;
 }
 
 /** What `PATCH /api/apps/:name/formation` stores per process type; absent fields use the defaults. */

@@ -6,7 +6,7 @@ import { renderApp, resolveSettings } from "@kli8nt/manifests";
 import { CoreV1Api, CustomObjectsApi, KubeConfig } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eventually } from "./deploy-controller-cluster.ts";
-import { applyOnRealNode } from "./real-node.ts";
+import { applyRendered, realNodePlacement } from "./real-node.ts";
 
 // A real certificate for the Ingress packages/manifests renders: cert-manager's ingress-shim reads the
 // issuer annotation and asks Pebble (scripts/infra/certs.sh) for the host's certificate; Pebble validates
@@ -84,11 +84,6 @@ describe.skipIf(missing.length > 0)(
   () => {
     const kc = new KubeConfig();
     const app = { id: `app_${suffix}`, name: `tls${suffix}` };
-    const settings = resolveSettings({
-      appsDomain: "apps.test.invalid",
-      namespacePrefix: `crt${suffix}-`,
-      certificateIssuer: { kind: "Issuer", name: "letsencrypt" },
-    });
     let namespace = "";
     let controller: ChildProcess | undefined;
     let controllerLog = "";
@@ -115,13 +110,19 @@ describe.skipIf(missing.length > 0)(
           port: 8080,
           healthCheck: { path: "/healthz" },
         },
-        settings,
+        // The real node's placement is the only setting besides the issuer (see above) and the names.
+        resolveSettings({
+          appsDomain: "apps.test.invalid",
+          namespacePrefix: `crt${suffix}-`,
+          certificateIssuer: { kind: "Issuer", name: "letsencrypt" },
+          podPlacement: realNodePlacement(env.taint ?? "", env.node ?? ""),
+        }),
       );
       namespace = manifests.names.namespace;
       const host = manifests.names.host;
       expect(manifests.ingress.metadata?.annotations?.["cert-manager.io/issuer"]).toBe("letsencrypt");
       const started = Date.now();
-      await applyOnRealNode(kc, manifests, env.taint ?? "", env.node ?? "");
+      await applyRendered(kc, manifests);
       await kc.makeApiClient(CustomObjectsApi).createNamespacedCustomObject({
         group: "cert-manager.io",
         version: "v1",

@@ -9,14 +9,14 @@ import { renderApp, resolveSettings } from "@kli8nt/manifests";
 import { CoreV1Api, KubeConfig } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eventually } from "./deploy-controller-cluster.ts";
-import { applyOnRealNode } from "./real-node.ts";
+import { applyRendered, realNodePlacement } from "./real-node.ts";
 
 // The objects packages/manifests renders for an app (namespace, quota, policies, Deployment, Service,
 // Ingress of the default class `nginx` with its ssl-redirect annotation), applied as the deploy
 // controller applies them, served by the test cluster's Traefik (scripts/infra/ingress.sh, its Ingress
 // NGINX provider). The pod runs on the real node; Traefik routes https://<app>.<apps domain> to it through
-// the Service's EndpointSlice. The only change to the rendered objects is the real node's placement on
-// the pod template (kwok nodes would never run it).
+// the Service's EndpointSlice. The only setting besides names is `podPlacement`: the real node's
+// toleration and node selector on the pod template (kwok nodes would never run it).
 const env = {
   kubeconfig: process.env.KLI8NT_TEST_KUBECONFIG,
   node: process.env.KLI8NT_TEST_NODE_NAME,
@@ -120,7 +120,6 @@ describe.skipIf(missing.length > 0)(
   () => {
     const kc = new KubeConfig();
     const app = { id: `app_${suffix}`, name: `web${suffix}` };
-    const settings = resolveSettings({ appsDomain: APPS_DOMAIN, namespacePrefix: `ing${suffix}-` });
     let namespace = "";
 
     beforeAll(() => {
@@ -145,14 +144,19 @@ describe.skipIf(missing.length > 0)(
           port: 8080,
           healthCheck: { path: "/healthz" },
         },
-        settings,
+        // Default settings but the names and the real node's placement (`podPlacement`).
+        resolveSettings({
+          appsDomain: APPS_DOMAIN,
+          namespacePrefix: `ing${suffix}-`,
+          podPlacement: realNodePlacement(env.taint ?? "", env.node ?? ""),
+        }),
       );
       namespace = manifests.names.namespace;
       const host = manifests.names.host;
       // The chart's default class is the one the test ingress serves: the Ingress goes in unchanged.
       expect(manifests.ingress.spec?.ingressClassName).toBe(env.ingressClass);
       const started = Date.now();
-      await applyOnRealNode(kc, manifests, env.taint ?? "", env.node ?? "");
+      await applyRendered(kc, manifests);
       const tls = tlsFor(host);
       await kc.makeApiClient(CoreV1Api).createNamespacedSecret({
         namespace,

@@ -55,7 +55,16 @@ function renderPodSpec(
       fsGroup: settings.runAsUser,
       seccompProfile: { type: "RuntimeDefault" },
     },
+    ...renderPlacement(settings),
     containers: [renderContainer(app, release, names, settings)],
+  };
+}
+
+function renderPlacement(settings: ManifestSettings): Pick<V1PodSpec, "nodeSelector" | "tolerations"> {
+  const placement = settings.podPlacement;
+  return {
+    ...(placement?.nodeSelector ? { nodeSelector: { ...placement.nodeSelector } } : {}),
+    ...(placement?.tolerations ? { tolerations: placement.tolerations.map((t) => ({ ...t })) } : {}),
   };
 }
 

@@ -38,5 +38,7 @@ export {
   type ManifestSettings,
   type ManifestSettingsInput,
   type NamespaceQuota,
+  type PodPlacement,
+  type PodToleration,
   resolveSettings,
 } from "./settings.ts";

@@ -36,6 +36,20 @@ export interface EgressSettings {
   readonly dnsPodLabels: Readonly<Record<string, string>>;
 }
 
+/** A toleration of app pods, as in a pod spec. */
+export interface PodToleration {
+  readonly key?: string;
+  readonly operator?: "Equal" | "Exists";
+  readonly value?: string;
+  readonly effect?: "NoSchedule" | "PreferNoSchedule" | "NoExecute";
+}
+
+/** Where app pods may run, e.g. a tainted node pool kept for apps. Unset: anywhere the scheduler picks. */
+export interface PodPlacement {
+  readonly nodeSelector?: Readonly<Record<string, string>>;
+  readonly tolerations?: readonly PodToleration[];
+}
+
 export interface ManifestSettings {
   /** Apps are served at `<app>.<appsDomain>`. */
   readonly appsDomain: string;
@@ -54,6 +68,8 @@ export interface ManifestSettings {
   /** UID/GID the container runs as, so images whose USER is root still pass Pod Security `restricted`. */
   readonly runAsUser: number;
   readonly egress: EgressSettings;
+  /** Node selector and tolerations of every app pod. */
+  readonly podPlacement?: PodPlacement;
   /**
    * The deploy controller's ServiceAccount: when set, each app namespace gets a RoleBinding granting it
    * the app role there, since its ClusterRole writes nothing inside namespaces (docs/adr/0141). Unset

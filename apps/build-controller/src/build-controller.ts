@@ -3,12 +3,15 @@ import { join } from "node:path";
 import type { Bus, Consumer } from "@kli8nt/bus";
 import { MESSAGE_SCHEMAS, QUEUES } from "@kli8nt/core";
 import type { Db } from "@kli8nt/db";
-import { type BuildDeps, type BuildVars, buildHandler, type HandlerLogger } from "./build-handler.ts";
+import { buildHandler, type HandlerLogger } from "./build-handler.ts";
 import type { BuildLogSink } from "./build-log-sink.ts";
-import { BUILDER_PID_FILE, buildahBuilder } from "./buildah/buildah-builder.ts";
-import type { Builder } from "./builder.ts";
+import type { BuildVar } from "./build-tracker.ts";
+import { BUILDER_PID_FILE, buildahImageBuild } from "./buildah/buildah-builder.ts";
+import type { ImageBuild } from "./builder.ts";
 import type { BuildControllerConfig } from "./config.ts";
-import { processBuilder } from "./process/process-builder.ts";
+import { localBuilder } from "./local-builder.ts";
+import { outboxBuildTracker } from "./outbox-build-tracker.ts";
+import { processImageBuild } from "./process/process-builder.ts";
 import { killRecordedGroup, runCommand } from "./run-command.ts";
 import type { CloneCredentials } from "./workspace.ts";
 
@@ -21,11 +24,14 @@ export async function hasBuildah(): Promise<boolean> {
   }
 }
 
-/** The configured builder; `auto` picks buildah when it is installed, else the unisolated process builder. */
-export async function createBuilder(config: BuildControllerConfig): Promise<Builder> {
+/**
+ * The configured image builder; `auto` picks buildah when it is installed, else the unisolated process
+ * builder. startBuildController wraps it into the Builder port (checkout and plan, local-builder.ts).
+ */
+export async function createBuilder(config: BuildControllerConfig): Promise<ImageBuild> {
   const kind = config.builder === "auto" ? ((await hasBuildah()) ? "buildah" : "process") : config.builder;
-  if (kind === "process") return processBuilder({ releasesDir: config.releasesDir });
-  return buildahBuilder({
+  if (kind === "process") return processImageBuild({ releasesDir: config.releasesDir });
+  return buildahImageBuild({
     registry: config.registry,
     caFile: config.caFile,
     memory: config.buildMemory,
@@ -37,12 +43,12 @@ export interface BuildControllerDeps {
   readonly db: Db;
   readonly bus: Bus;
   readonly config: BuildControllerConfig;
-  readonly builder: Builder;
+  readonly builder: ImageBuild;
   readonly sink: BuildLogSink;
   readonly logger: HandlerLogger;
   readonly credentials?: CloneCredentials;
   /** The app's build-time variables (`build: true`), decrypted; none when absent. */
-  readonly buildVars?: BuildVars;
+  readonly buildVars?: (appId: string) => Promise<readonly BuildVar[]>;
   readonly onOutboxWrite: () => void;
 }
 
@@ -65,26 +71,30 @@ export async function startBuildController(deps: BuildControllerDeps): Promise<C
   const { config } = deps;
   await removeLeftovers(config.workRoot, deps.logger);
   await mkdir(config.workRoot, { recursive: true });
-  const handlerDeps: BuildDeps = {
-    db: deps.db,
-    builder: deps.builder,
-    sink: deps.sink,
-    logger: deps.logger,
+  const builder = localBuilder(deps.builder, {
+    workRoot: config.workRoot,
+    allowLocalRepos: config.allowLocalRepos,
+    cloneTimeoutMs: config.cloneTimeoutMs,
+    baseImages: config.baseImages,
     credentials: deps.credentials,
+  });
+  const tracker = outboxBuildTracker({
+    db: deps.db,
+    logger: deps.logger,
     buildVars: deps.buildVars,
     onOutboxWrite: deps.onOutboxWrite,
-    settings: {
-      workRoot: config.workRoot,
-      allowLocalRepos: config.allowLocalRepos,
-      buildTimeoutMs: config.buildTimeoutMs,
-      cloneTimeoutMs: config.cloneTimeoutMs,
-      baseImages: config.baseImages,
-      defaultPort: config.defaultPort,
-    },
-  };
+  });
+  const handle = buildHandler({
+    builder,
+    tracker,
+    sink: deps.sink,
+    logger: deps.logger,
+    buildTimeoutMs: config.buildTimeoutMs,
+    defaultPort: config.defaultPort,
+  });
   if (!deps.builder.isolated)
     deps.logger.warn({ builder: deps.builder.kind }, "Builds run unisolated: buildah is not installed");
-  return deps.bus.consume(QUEUES.build, MESSAGE_SCHEMAS.BUILD, buildHandler(handlerDeps), {
+  return deps.bus.consume(QUEUES.build, MESSAGE_SCHEMAS.BUILD, handle, {
     prefetch: config.concurrency,
   });
 }

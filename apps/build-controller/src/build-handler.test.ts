@@ -15,10 +15,9 @@ import {
 } from "@kli8nt/db";
 import { startFakeGitHub } from "@kli8nt/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildHandler } from "./build-handler.ts";
 import { memoryLogSink } from "./build-log-sink.ts";
 import { loadDeployment } from "./deployment-rows.ts";
-import { processBuilder } from "./process/process-builder.ts";
+import { localTestHandler } from "./testing/local-handler.ts";
 import { createLocalRepo, nodeAppFiles } from "./testing/local-repo.ts";
 import type { CloneCredentials } from "./workspace.ts";
 
@@ -27,7 +26,6 @@ import type { CloneCredentials } from "./workspace.ts";
 let database: Database;
 const published: OutboxMessage[] = [];
 const work = mkdtempSync(join(tmpdir(), "kli8nt-bc-test-"));
-const quiet = { info: () => undefined, warn: () => undefined };
 
 beforeAll(async () => {
   database = await openTestDatabase("pglite");
@@ -53,22 +51,7 @@ async function queueBuild(name: string, url: string, ref = "main"): Promise<Buil
 }
 
 function handler(sink = memoryLogSink(), credentials?: CloneCredentials) {
-  return buildHandler({
-    db: database.db,
-    builder: processBuilder({ releasesDir: join(work, "releases") }),
-    sink,
-    logger: quiet,
-    onOutboxWrite: () => undefined,
-    credentials,
-    settings: {
-      workRoot: join(work, "builds"),
-      allowLocalRepos: true,
-      buildTimeoutMs: 60_000,
-      cloneTimeoutMs: 30_000,
-      baseImages: {},
-      defaultPort: 3000,
-    },
-  });
+  return localTestHandler(database.db, work, { sink, credentials });
 }
 
 describe("build handler (process builder)", () => {

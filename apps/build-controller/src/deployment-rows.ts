@@ -1,17 +1,8 @@
-import type { BuildSettings, Deployment, DeploymentState } from "@kli8nt/core";
-import {
-  type Db,
-  moveDeployment as moveWithInform,
-  schema,
-  type TransitionPatch,
-  type TransitionResult,
-  type Tx,
-  toDeployment,
-} from "@kli8nt/db";
+import type { BuildSettings, Deployment } from "@kli8nt/core";
+import { type Db, schema, toDeployment } from "@kli8nt/db";
+import { and, desc, eq, gt } from "drizzle-orm";
 
 export { loadDeployment } from "@kli8nt/db";
-
-import { and, desc, eq, gt } from "drizzle-orm";
 
 /** The app's port override (null when the plan decides). */
 export async function appPort(db: Db, appId: string): Promise<number | null> {
@@ -29,18 +20,6 @@ export async function appBuildSettings(db: Db, appId: string): Promise<BuildSett
     .from(schema.apps)
     .where(eq(schema.apps.id, appId));
   return row?.buildSettings ?? {};
-}
-
-/** One moveDeployment for both controllers (packages/db), with the build step's INFORM progress. */
-export function moveDeployment(
-  db: Db,
-  id: string,
-  step: string,
-  to: DeploymentState,
-  patch: TransitionPatch,
-  after: (tx: Tx, deployment: Deployment) => Promise<void>,
-): Promise<TransitionResult> {
-  return moveWithInform(db, id, step, to, patch, { after });
 }
 
 /** The newest deployment of the app created after `number`, if any (a queued build it makes pointless). */

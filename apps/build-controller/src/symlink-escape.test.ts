@@ -12,10 +12,8 @@ import {
   relayOutboxBatch,
 } from "@kli8nt/db";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildHandler } from "./build-handler.ts";
-import { memoryLogSink } from "./build-log-sink.ts";
 import { loadDeployment } from "./deployment-rows.ts";
-import { processBuilder } from "./process/process-builder.ts";
+import { localTestHandler } from "./testing/local-handler.ts";
 import { createLocalRepo, nodeAppFiles } from "./testing/local-repo.ts";
 
 // ADR 0137: a repository may commit a symlink to any host path. Real git clones, real PGlite, the process
@@ -59,21 +57,7 @@ async function build(name: string, url: string, rootDir: string) {
     if (m.queue === "BUILD") message = m.payload as BuildRequested;
   });
   if (!message) throw new Error("no BUILD message");
-  await buildHandler({
-    db: database.db,
-    builder: processBuilder({ releasesDir: join(work, "releases") }),
-    sink: memoryLogSink(),
-    logger: { info: () => undefined, warn: () => undefined },
-    onOutboxWrite: () => undefined,
-    settings: {
-      workRoot: join(work, "builds"),
-      allowLocalRepos: true,
-      buildTimeoutMs: 60_000,
-      cloneTimeoutMs: 30_000,
-      baseImages: {},
-      defaultPort: 3000,
-    },
-  })(message);
+  await localTestHandler(database.db, work)(message);
   return loadDeployment(database.db, message.deploymentId);
 }
 

@@ -2,6 +2,7 @@ export * from "./app-spec.ts";
 export * from "./build-settings.ts";
 export * from "./conditions.ts";
 export * from "./cron-schedule.ts";
+export * from "./deploy-requested.ts";
 export * from "./deployment-state.ts";
 export type * from "./domain.ts";
 export { refusedEnvKeyReason } from "./env-key-policy.ts";

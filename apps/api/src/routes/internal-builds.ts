@@ -1,5 +1,11 @@
 import { createHash, timingSafeEqual } from "node:crypto";
-import { ConflictError, type DeploymentState, NotFoundError, UnauthenticatedError } from "@kli8nt/core";
+import {
+  buildSettingsSchema,
+  ConflictError,
+  type DeploymentState,
+  NotFoundError,
+  UnauthenticatedError,
+} from "@kli8nt/core";
 import { findAppById, findDeploymentById } from "@kli8nt/db";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
@@ -23,6 +29,8 @@ export const buildSourceView = z.object({
   repositoryUrl: z.string(),
   /** The owner's GitHub token for the clone; null for a public, non-GitHub or local repository. */
   cloneToken: z.string().nullable(),
+  /** The app's settings over the build plan (its release command), for the cluster's build controller. */
+  buildSettings: buildSettingsSchema,
 });
 
 const digest = (value: string) => createHash("sha256").update(value).digest();
@@ -84,6 +92,7 @@ export function internalBuildRoutes(deps: ApiDeps): FastifyPluginAsyncZod {
           port: found.port,
           repositoryUrl: found.repository.url,
           cloneToken,
+          buildSettings: found.buildSettings,
         });
       },
     );

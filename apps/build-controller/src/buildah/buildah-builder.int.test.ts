@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { prepareBuild } from "../prepare-build.ts";
 import { createLocalRepo } from "../testing/local-repo.ts";
-import { buildahBuilder } from "./buildah-builder.ts";
+import { buildahImageBuild } from "./buildah-builder.ts";
 
 // Real buildah against the local base images of scripts/infra/containers.sh: a repository Dockerfile wins,
 // a failing RUN gives its error line as the reason, a timeout kills the build.
@@ -18,7 +18,7 @@ if (!ready && env.CI === "true") {
 }
 const BASE = "localhost/kli8nt/debian:bookworm";
 const PREFIX = "localhost/kli8nt-test-bc";
-const builder = buildahBuilder({ registry: {}, imagePrefix: PREFIX });
+const builder = buildahImageBuild({ registry: {}, imagePrefix: PREFIX });
 const lines: string[] = [];
 
 async function buildRepo(dockerfile: string, timeoutMs = 120_000) {
@@ -95,7 +95,7 @@ describe.skipIf(!ready)("buildah builder", { timeout: 180_000 }, () => {
 
   it("still reaches the npm registry from a RUN step, with the registry and CA from platform config", async () => {
     const registry = env.KLI8NT_TEST_NPM_REGISTRY ?? "https://registry.npmjs.org/";
-    const withRegistry = buildahBuilder({
+    const withRegistry = buildahImageBuild({
       registry: { npmRegistry: registry },
       caFile: env.KLI8NT_TEST_CA_FILE ?? "/etc/ssl/certs/ca-certificates.crt",
       imagePrefix: PREFIX,

@@ -2,7 +2,7 @@ import { writeFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { BUILD_CA_PATH, type RegistryConfig, registryBuildArgs } from "@kli8nt/buildplan";
-import type { Builder, BuildInput, BuildOutput } from "../builder.ts";
+import type { BuildInput, BuildOutput, ImageBuild } from "../builder.ts";
 import { BuildError } from "../errors.ts";
 import { runCommand } from "../run-command.ts";
 import { buildVarArgs } from "./build-vars.ts";
@@ -28,7 +28,7 @@ export function imageTag(prefix: string, appName: string, deploymentId: string):
 }
 
 /** Builds the plan's Dockerfile with buildah (OCI isolation, private network, layer cache), at low CPU priority. */
-export function buildahBuilder(options: BuildahOptions): Builder {
+export function buildahImageBuild(options: BuildahOptions): ImageBuild {
   return {
     kind: "buildah",
     isolated: true,

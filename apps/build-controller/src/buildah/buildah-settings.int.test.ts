@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { prepareBuild } from "../prepare-build.ts";
 import { createLocalRepo } from "../testing/local-repo.ts";
-import { buildahBuilder } from "./buildah-builder.ts";
+import { buildahImageBuild } from "./buildah-builder.ts";
 
 // Real buildah (issue 26, ADRs 0156/0157): the settings' Containerfile path and --target stage, build args
 // for plain build-time variables, and build secrets that a RUN step reads and no layer keeps.
@@ -19,7 +19,7 @@ const BASE = "localhost/kli8nt/debian:bookworm";
 const PREFIX = "localhost/kli8nt-test-settings";
 const SECRET = "s3cr3t-build-value-42";
 const SECRET_SHA = createHash("sha256").update(SECRET).digest("hex");
-const builder = buildahBuilder({ registry: {}, imagePrefix: PREFIX });
+const builder = buildahImageBuild({ registry: {}, imagePrefix: PREFIX });
 
 const CONTAINERFILE = [
   `FROM ${BASE} AS base`,

@@ -1,13 +1,17 @@
+import { type BuildSettings, buildSettingsSchema, mergeBuildSettings } from "@kli8nt/core";
 import { z } from "zod";
 
 /**
  * What a build needs that the bus must not carry (ADR 0118): the app owner (whose build limit it counts
- * against), the port override, and the clone token, which goes only into the per-build Secret.
+ * against), the port override, the app's build settings, and the clone token, which goes only into the
+ * per-build Secret.
  */
 export interface BuildSource {
   readonly ownerId: string;
   readonly port: number | null;
   readonly cloneToken: string | null;
+  /** The app's settings over the plan (its release command); absent from an older api. */
+  readonly buildSettings?: BuildSettings | undefined;
 }
 
 /** `null`: the api has no such deployment (404), or it is no longer queued or building (409). */
@@ -17,7 +21,17 @@ const answer = z.object({
   ownerId: z.string().min(1),
   port: z.number().int().min(1).max(65535).nullable(),
   cloneToken: z.string().min(1).nullable(),
+  // Settings this controller cannot read are left out rather than failing the build.
+  buildSettings: buildSettingsSchema.optional().catch(undefined),
 });
+
+function parseAnswer(body: unknown): BuildSource {
+  const parsed = answer.safeParse(body);
+  if (!parsed.success) throw new BuildSourceError("The api's build source answer is malformed", false);
+  const { buildSettings, ...rest } = parsed.data;
+  // Stored settings' shape: set or absent (null clears).
+  return buildSettings ? { ...rest, buildSettings: mergeBuildSettings({}, buildSettings) } : rest;
+}
 
 export interface BuildSourceClientOptions {
   /** The api's base URL, e.g. http://kli8nt-api.kli8nt.svc. */
@@ -76,9 +90,7 @@ export function buildSourceClient(options: BuildSourceClientOptions): FetchBuild
       const retryable = res.status === 429 || res.status >= 500;
       throw new BuildSourceError(`The api answered ${res.status} for the build source`, retryable);
     }
-    const parsed = answer.safeParse(await res.json().catch(() => undefined));
-    if (!parsed.success) throw new BuildSourceError("The api's build source answer is malformed", false);
-    return parsed.data;
+    return parseAnswer(await res.json().catch(() => undefined));
   };
   return async (deploymentId) => {
     for (let attempt = 1; ; attempt++) {

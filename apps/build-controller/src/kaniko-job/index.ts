@@ -7,15 +7,10 @@ export {
   buildSourceClient,
   type FetchBuildSource,
 } from "./build-source.ts";
+export { type BusTrackerDeps, busBuildTracker, type Publisher } from "./bus-build-tracker.ts";
 export { type KanikoJobConfig, loadKanikoJobConfig } from "./config.ts";
 export { type JobOutcome, jobOutcome, type PreparedPlan, pinnedImage } from "./job-outcome.ts";
-export {
-  type JobBuilder,
-  type KanikoBuildHandlerDeps,
-  type KanikoHandlerLogger,
-  kanikoBuildHandler,
-  type Publisher,
-} from "./kaniko-build-handler.ts";
+export { type KanikoBuildHandlerDeps, kanikoBuildHandler } from "./kaniko-build-handler.ts";
 export {
   type FinishedOutcome,
   KanikoJobBuilder,

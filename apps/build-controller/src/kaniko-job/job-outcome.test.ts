@@ -93,6 +93,7 @@ describe("jobOutcome", () => {
     expect(jobOutcome(job("Failed", "DeadlineExceeded"), undefined, REPO)).toEqual({
       kind: "failed",
       reason: "The build took longer than 900 s",
+      timedOut: true,
     });
   });
 });

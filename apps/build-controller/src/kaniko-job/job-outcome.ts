@@ -1,15 +1,11 @@
 import { PROCESS_TYPE } from "@kli8nt/core";
 import type { V1ContainerStatus, V1Job, V1Pod } from "@kubernetes/client-node";
+import type { PlanFacts } from "../builder.ts";
 import { KANIKO_CONTAINER, PREPARE_CONTAINER } from "./build-names.ts";
 
-/** What the prepare step reports in its termination message (JSON). */
-export interface PreparedPlan {
-  readonly provider: string;
-  readonly port: number | null;
+/** What the prepare step reports in its termination message (JSON): the plan's facts and the commit. */
+export interface PreparedPlan extends PlanFacts {
   readonly commitSha: string | null;
-  /** Process types → command (null: the image's CMD); absent from an older prepare image. */
-  readonly processes?: Record<string, string | null>;
-  readonly releaseCommand?: string | null;
 }
 
 /** Only what DeployRequested accepts: names it can carry, single-line commands of bounded length. */
@@ -25,7 +21,7 @@ function processesOf(value: unknown): Record<string, string | null> | undefined 
 export type JobOutcome =
   | { readonly kind: "running" }
   | { readonly kind: "succeeded"; readonly image: string; readonly plan: PreparedPlan | null }
-  | { readonly kind: "failed"; readonly reason: string };
+  | { readonly kind: "failed"; readonly reason: string; readonly timedOut?: true };
 
 const IMAGE_WITH_DIGEST = /^([^\s@]+)@(sha256:[0-9a-f]{64})$/;
 
@@ -102,7 +98,8 @@ export function jobOutcome(job: V1Job, pod: V1Pod | undefined, expectedRepositor
   const failed = condition(job, "Failed") ?? condition(job, "FailureTarget");
   if (failed) {
     if (failed.reason === "DeadlineExceeded") {
-      return { kind: "failed", reason: `The build took longer than ${job.spec?.activeDeadlineSeconds} s` };
+      const reason = `The build took longer than ${job.spec?.activeDeadlineSeconds} s`;
+      return { kind: "failed", reason, timedOut: true };
     }
     return {
       kind: "failed",

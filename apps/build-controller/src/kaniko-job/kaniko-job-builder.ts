@@ -1,4 +1,3 @@
-import type { BuildRequested } from "@kli8nt/core";
 import {
   ApiException,
   BatchV1Api,
@@ -7,6 +6,8 @@ import {
   type V1Job,
   type V1Pod,
 } from "@kubernetes/client-node";
+import type { Builder, BuildRequest, BuildResult } from "../builder.ts";
+import { BuildError } from "../errors.ts";
 import type { CloneCredentials } from "../workspace.ts";
 import type { BuildAdmission } from "./build-admission.ts";
 import { type BuildNames, buildNames } from "./build-names.ts";
@@ -42,35 +43,64 @@ async function ignoring<T>(codes: number[], call: () => Promise<T>): Promise<T |
   }
 }
 
+/** The build's result, or the BuildError that says why it failed. */
+function resultOf(outcome: FinishedOutcome): BuildResult {
+  if (outcome.kind === "failed") {
+    throw new BuildError(outcome.timedOut ? "BUILD_TIMEOUT" : "BUILD_FAILED", outcome.reason.slice(0, 4096));
+  }
+  const { plan } = outcome;
+  return { image: outcome.image, commitSha: plan?.commitSha ?? null, plan };
+}
+
 /**
- * Runs one build as a Kubernetes Job and always tears it down. Returns the outcome; throws only on
- * infrastructure errors (API server unreachable…), which the bus answers with a redelivery.
+ * The Builder port in Kubernetes: runs one build as a Job (the prepare step clones and plans in the
+ * cluster, Kaniko builds and pushes by digest) and always tears it down. A failed Job throws a BuildError
+ * with its reason; infrastructure errors (API server unreachable…) throw as they are, and the bus redelivers.
  */
-export class KanikoJobBuilder {
+export class KanikoJobBuilder implements Builder {
+  readonly kind = "kaniko-job";
+  readonly isolated = true;
+  /** The configured build timeout (the Job's deadline unless a request asks for less or more). */
+  readonly timeoutMs: number;
   readonly #batch: BatchV1Api;
   readonly #core: CoreV1Api;
 
   constructor(private readonly options: KanikoJobBuilderOptions) {
     this.#batch = options.kubeConfig.makeApiClient(BatchV1Api);
     this.#core = options.kubeConfig.makeApiClient(CoreV1Api);
+    this.timeoutMs = options.settings.timeoutSeconds * 1000;
   }
 
-  async build(message: BuildRequested, owner: string, cloneToken?: string | null): Promise<FinishedOutcome> {
-    const { settings } = this.options;
-    const names = buildNames(message.deploymentId, message.appName, settings.registry);
-    const labels = buildLabels(message, owner);
+  async build(request: BuildRequest): Promise<BuildResult> {
+    return resultOf(await this.#run(request));
+  }
+
+  /** The Job's outcome, failures included (they do not throw here). */
+  async #run(request: BuildRequest): Promise<FinishedOutcome> {
+    // The Job's own deadline is the build timeout.
+    const timeoutSeconds = Math.max(1, Math.ceil(request.timeoutMs / 1000));
+    const settings = { ...this.options.settings, timeoutSeconds };
+    const names = buildNames(request.deploymentId, request.appName, settings.registry);
+    const labels = buildLabels(request, request.owner);
     // The token goes into the per-build Secret only: never the Job spec, a log line or the bus.
     const token =
-      cloneToken !== undefined
-        ? cloneToken
-        : ((await this.options.credentials?.(message.repository.url)) ?? null);
+      request.cloneToken !== undefined
+        ? request.cloneToken
+        : ((await this.options.credentials?.(request.repository.url)) ?? null);
     const namespace = settings.namespace;
     try {
-      const job = await this.options.admission.admit(owner, names.job, () =>
-        this.#createJob(renderBuildJob(message, names, labels, settings)),
+      const job = await this.options.admission.admit(request.owner, names.job, () =>
+        this.#createJob(renderBuildJob(request, names, labels, settings)),
       );
+      request.onLine("stdout", `Started build Job ${names.job}`);
       // Owned by the Job: if this process dies, the Job's TTL takes the Secret with it.
-      const secret = renderTokenSecret(names, labels, settings, token, this.#registryConfig(names));
+      const secret = renderTokenSecret(
+        names,
+        labels,
+        settings,
+        token,
+        this.#registryConfig(names, timeoutSeconds),
+      );
       secret.metadata = {
         ...secret.metadata,
         ownerReferences: [
@@ -78,7 +108,7 @@ export class KanikoJobBuilder {
         ],
       };
       await ignoring([409], () => this.#core.createNamespacedSecret({ namespace, body: secret }));
-      return await this.#waitForOutcome(names.job, names.repository);
+      return await this.#waitForOutcome(names.job, names.repository, timeoutSeconds);
     } finally {
       await this.#tearDown(names.job, names.secret);
     }
@@ -88,7 +118,7 @@ export class KanikoJobBuilder {
    * Kaniko's Docker config with a token for this app's repositories only, valid a little longer than
    * the build may run: what a RUN step can read from Kaniko's container pushes nowhere else, and not later.
    */
-  #registryConfig(names: BuildNames): string | undefined {
+  #registryConfig(names: BuildNames, timeoutSeconds: number): string | undefined {
     const issuer = this.options.registryToken;
     if (!issuer) return undefined;
     const { settings } = this.options;
@@ -99,7 +129,7 @@ export class KanikoJobBuilder {
       names.cacheRepository,
       Object.values(settings.baseImages),
     );
-    const token = mintRegistryToken(issuer, names.job, access, settings.timeoutSeconds + 120);
+    const token = mintRegistryToken(issuer, names.job, access, timeoutSeconds + 120);
     return dockerConfigWithToken(host, token);
   }
 
@@ -110,11 +140,15 @@ export class KanikoJobBuilder {
     return created ?? this.#batch.readNamespacedJob({ namespace, name: job.metadata?.name ?? "" });
   }
 
-  async #waitForOutcome(jobName: string, repository: string): Promise<FinishedOutcome> {
+  async #waitForOutcome(
+    jobName: string,
+    repository: string,
+    timeoutSeconds: number,
+  ): Promise<FinishedOutcome> {
     const namespace = this.options.settings.namespace;
     const pollMs = this.options.pollMs ?? 500;
     // The Job's own deadline ends it; this one only guards against a Job controller that never reports.
-    const deadline = Date.now() + (this.options.settings.timeoutSeconds + 120) * 1000;
+    const deadline = Date.now() + (timeoutSeconds + 120) * 1000;
     while (Date.now() < deadline) {
       const job = await this.#batch.readNamespacedJob({ namespace, name: jobName });
       const pod = await this.#jobPod(jobName);

@@ -5,7 +5,7 @@
 // reason the user sees (terminationMessagePolicy FallbackToLogsOnError shows it if writing fails).
 import { copyFile, mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { processTypes } from "@kli8nt/buildplan";
+import { planFacts } from "../builder.ts";
 import { isBuildError } from "../errors.ts";
 import { prepareBuild } from "../prepare-build.ts";
 import { checkoutRepository } from "../workspace.ts";
@@ -45,13 +45,8 @@ async function main(): Promise<void> {
   const dockerfile = join(config.workspace, "Dockerfile");
   if (prepared.dockerfile !== dockerfile) await copyFile(prepared.dockerfile, dockerfile);
   await rename(prepared.contextDir, context);
-  const report = {
-    provider: prepared.plan.provider,
-    port: prepared.plan.port ?? null,
-    commitSha: workspace.commitSha,
-    processes: processTypes(prepared.plan),
-    releaseCommand: prepared.plan.releaseCommand,
-  };
+  // The same facts the local builder returns, read back by the controller (job-outcome.ts).
+  const report = { ...planFacts(prepared.plan), commitSha: workspace.commitSha };
   process.stdout.write(`Prepared ${report.provider} build of ${workspace.commitSha}\n`);
   // A termination message holds 4 KiB: commands that do not fit are left to the defaults, said in the log.
   const fits = JSON.stringify(report).length <= 4000;

@@ -1,5 +1,6 @@
 import { BUILD_CA_PATH, REGISTRY_SETTINGS_ENV, registryBuildArgs } from "@kli8nt/buildplan";
 import type { BuildRequested } from "@kli8nt/core";
+
 import type { V1Job, V1Secret, V1Toleration } from "@kubernetes/client-node";
 import {
   type BuildNames,
@@ -14,6 +15,9 @@ import {
   PREPARE_CONTAINER,
 } from "./build-names.ts";
 import type { KanikoJobConfig } from "./config.ts";
+
+/** The fields of a build the Job is rendered from. */
+export type JobBuild = Pick<BuildRequested, "deploymentId" | "appId" | "appName" | "repository">;
 
 /** Where the init container finds the clone token: a file from the per-build Secret, never argv or env. */
 export const TOKEN_DIR = "/var/run/kli8nt/git";
@@ -50,7 +54,7 @@ export type JobSettings = Pick<
     readonly perBuildRegistryToken?: boolean;
   };
 
-export function buildLabels(message: BuildRequested, owner: string): Record<string, string> {
+export function buildLabels(message: JobBuild, owner: string): Record<string, string> {
   return {
     [LABEL_APP]: message.appName,
     [LABEL_APP_ID]: labelValue(message.appId),
@@ -148,7 +152,7 @@ function insecureRegistryArgs(repository: string): string[] {
   return [`--insecure-registry=${host}`, `--skip-tls-verify-registry=${host}`];
 }
 
-function prepareEnv(message: BuildRequested, settings: JobSettings) {
+function prepareEnv(message: JobBuild, settings: JobSettings) {
   return [
     { name: "KLI8NT_REPO_URL", value: message.repository.url },
     { name: "KLI8NT_REPO_REF", value: message.repository.ref },
@@ -203,7 +207,7 @@ const limits = (settings: JobSettings) => ({
  * Kaniko (build, push by digest). One attempt (backoffLimit 0): a failed build is reported, not retried.
  */
 export function renderBuildJob(
-  message: BuildRequested,
+  message: JobBuild,
   names: BuildNames,
   labels: Record<string, string>,
   settings: JobSettings,

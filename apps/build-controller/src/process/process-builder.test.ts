@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { detect } from "@kli8nt/buildplan";
 import { afterEach, describe, expect, it } from "vitest";
-import { processBuilder } from "./process-builder.ts";
+import { processImageBuild } from "./process-builder.ts";
 
 const dirs: string[] = [];
 afterEach(async () => {
@@ -32,7 +32,7 @@ describe("process builder: package managers the host does not have", { timeout: 
     await writeFile(join(ctx, "index.js"), "");
     const plan = await detect(ctx);
     const lines: string[] = [];
-    const out = await processBuilder({ releasesDir: join(work, "releases") }).build({
+    const out = await processImageBuild({ releasesDir: join(work, "releases") }).build({
       deploymentId: "dep_pm",
       appId: "app",
       appName: "pm",
@@ -65,7 +65,7 @@ describe("process builder: package managers the host does not have", { timeout: 
     const plan = await detect(ctx);
     expect(plan.packageManager).toBe("yarn1");
     const lines: string[] = [];
-    await processBuilder({ releasesDir: join(work, "releases") }).build({
+    await processImageBuild({ releasesDir: join(work, "releases") }).build({
       deploymentId: "dep_yarn",
       appId: "app",
       appName: "y",

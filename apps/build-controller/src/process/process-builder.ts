@@ -1,6 +1,6 @@
 import { cp, mkdir, rm, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import type { Builder, BuildInput, BuildOutput } from "../builder.ts";
+import type { BuildInput, BuildOutput, ImageBuild } from "../builder.ts";
 import { BuildError } from "../errors.ts";
 import { runCommand } from "../run-command.ts";
 
@@ -18,10 +18,10 @@ export const PROCESS_RELEASE_FILE = ".kli8nt-release.json";
  * host, without isolation (the app's commands run as the platform's user), and keeps the result as the
  * release directory. The image it reports is `process:<release dir>`.
  */
-export function processBuilder(options: {
+export function processImageBuild(options: {
   releasesDir: string;
   env?: Readonly<Record<string, string>>;
-}): Builder {
+}): ImageBuild {
   return {
     kind: "process",
     isolated: false,

@@ -1,5 +1,5 @@
-import { readFileSync } from "node:fs";
 import path from "node:path";
+import { type EnvSource, loadEnvConfig } from "@kli8nt/core";
 import { resolveGitHubEndpoints } from "@kli8nt/github";
 import { type KafkaSecurity, kafkaSecurityEnv, kafkaSecurityFrom } from "@kli8nt/logstore";
 import { z } from "zod";
@@ -198,27 +198,10 @@ function browserOrigins(publicUrl: string | undefined, host: string, port: numbe
 
 export type ApiConfig = Readonly<z.output<typeof configSchema>>;
 
-export class ConfigError extends Error {
-  readonly code = "CONFIG_INVALID";
-}
-
 /**
  * Reads the configuration once, at start. `<NAME>_FILE` may point at a file holding a secret's value
- * (Kubernetes Secrets mounted as files). Every bad variable is reported in one error.
+ * (Kubernetes Secrets mounted as files). Every bad variable is reported in one ConfigError (core).
  */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
-  const resolved: Record<string, string | undefined> = {};
-  for (const [key, value] of Object.entries(env)) {
-    if (!key.startsWith("KLI8NT_") || value === undefined || value === "") continue;
-    if (key.endsWith("_FILE")) resolved[key.slice(0, -5)] = readFileSync(value, "utf8").trim();
-    else resolved[key] = value;
-  }
-  const result = configSchema.safeParse(resolved);
-  if (!result.success) {
-    const lines = result.error.issues.map(
-      (issue) => `  ${issue.path.join(".") || "config"}: ${issue.message}`,
-    );
-    throw new ConfigError(`Invalid configuration:\n${lines.join("\n")}`);
-  }
-  return Object.freeze(result.data);
+export function loadConfig(env: EnvSource = process.env): ApiConfig {
+  return loadEnvConfig("api", configSchema, env);
 }

@@ -1,5 +1,5 @@
 export { buildApi } from "./app.ts";
-export { type ApiConfig, ConfigError, loadConfig } from "./config.ts";
+export { type ApiConfig, loadConfig } from "./config.ts";
 export type { ApiDeps } from "./deps.ts";
 export { EventHub, type PlatformEvent } from "./events/event-hub.ts";
 export * from "./inform/index.ts";

@@ -1,5 +1,6 @@
 import path from "node:path";
 import { registrySettingsFromEnv } from "@kli8nt/buildplan";
+import { type EnvSource, loadEnvConfig } from "@kli8nt/core";
 import { z } from "zod";
 
 const bool = z
@@ -76,19 +77,7 @@ const schema = z
 
 export type BuildControllerConfig = Readonly<z.output<typeof schema>>;
 
-/** Reads the build controller's configuration once; every bad variable is reported in one error. */
-export function loadBuildControllerConfig(env: NodeJS.ProcessEnv = process.env): BuildControllerConfig {
-  const values = Object.fromEntries(
-    Object.entries(env).filter(
-      ([key, value]) => key.startsWith("KLI8NT_") && value !== undefined && value !== "",
-    ),
-  );
-  const result = schema.safeParse(values);
-  if (!result.success) {
-    const lines = result.error.issues.map(
-      (issue) => `  ${issue.path.join(".") || "config"}: ${issue.message}`,
-    );
-    throw new Error(`Invalid build controller configuration:\n${lines.join("\n")}`, { cause: result.error });
-  }
-  return Object.freeze(result.data);
+/** Reads the build controller's configuration once; every bad variable is reported in one ConfigError. */
+export function loadBuildControllerConfig(env: EnvSource = process.env): BuildControllerConfig {
+  return loadEnvConfig("build controller", schema, env);
 }

@@ -1,4 +1,5 @@
 import path from "node:path";
+import { type EnvSource, loadEnvConfig } from "@kli8nt/core";
 import { z } from "zod";
 
 /** The KLI8NT_* variables of the deploy controller. With none set, the embedded defaults run. */
@@ -47,19 +48,10 @@ const schema = z
 
 export type DeployControllerConfig = Readonly<z.output<typeof schema>>;
 
-/** Reads the deploy controller's configuration once; every bad variable is reported in one error. */
-export function loadDeployControllerConfig(env: NodeJS.ProcessEnv = process.env): DeployControllerConfig {
-  const values = Object.fromEntries(
-    Object.entries(env).filter(
-      ([key, value]) => (key.startsWith("KLI8NT_") || key === "PATH" || key === "HOME") && value,
-    ),
-  );
-  const result = schema.safeParse(values);
-  if (!result.success) {
-    const lines = result.error.issues.map(
-      (issue) => `  ${issue.path.join(".") || "config"}: ${issue.message}`,
-    );
-    throw new Error(`Invalid deploy controller configuration:\n${lines.join("\n")}`, { cause: result.error });
-  }
-  return Object.freeze(result.data);
+/**
+ * Reads the deploy controller's configuration once; every bad variable is reported in one ConfigError.
+ * PATH and HOME are read too (declared above), for what runtime clients inherit.
+ */
+export function loadDeployControllerConfig(env: EnvSource = process.env): DeployControllerConfig {
+  return loadEnvConfig("deploy controller", schema, env);
 }

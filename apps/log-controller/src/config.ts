@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { type EnvSource, loadEnvConfig } from "@kli8nt/core";
 import { kafkaSecurityEnv, kafkaSecurityFrom } from "@kli8nt/logstore";
 import { z } from "zod";
 
@@ -55,17 +55,6 @@ function settingsOf(env: z.output<typeof fields>) {
 export type LogControllerConfig = Readonly<z.output<typeof schema>>;
 
 /** Reads the configuration once; `<NAME>_FILE` reads a value from a file (mounted Kubernetes Secrets). */
-export function loadLogControllerConfig(env: NodeJS.ProcessEnv = process.env): LogControllerConfig {
-  const values: Record<string, string> = {};
-  for (const [key, value] of Object.entries(env)) {
-    if (!key.startsWith("KLI8NT_") || !value) continue;
-    if (key.endsWith("_FILE")) values[key.slice(0, -5)] = readFileSync(value, "utf8").trim();
-    else values[key] = value;
-  }
-  const result = schema.safeParse(values);
-  if (!result.success) {
-    const lines = result.error.issues.map((issue) => `  ${issue.path.join(".")}: ${issue.message}`);
-    throw new Error(`Invalid log controller configuration:\n${lines.join("\n")}`, { cause: result.error });
-  }
-  return Object.freeze(result.data);
+export function loadLogControllerConfig(env: EnvSource = process.env): LogControllerConfig {
+  return loadEnvConfig("log controller", schema, env);
 }

@@ -5,6 +5,7 @@ export * from "./cron-schedule.ts";
 export * from "./deploy-requested.ts";
 export * from "./deployment-state.ts";
 export type * from "./domain.ts";
+export * from "./env-config.ts";
 export { refusedEnvKeyReason } from "./env-key-policy.ts";
 export * from "./errors.ts";
 export * from "./formation.ts";

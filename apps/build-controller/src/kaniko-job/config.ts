@@ -1,5 +1,5 @@
-import { readFileSync } from "node:fs";
 import { type RegistryConfig, registrySettingsFromEnv } from "@kli8nt/buildplan";
+import { type EnvSource, loadEnvConfig } from "@kli8nt/core";
 import type { V1Toleration } from "@kubernetes/client-node";
 import { z } from "zod";
 
@@ -176,16 +176,9 @@ const schema = z
 
 export type KanikoJobConfig = Readonly<z.output<typeof schema>>;
 
-/** Reads and validates the Kubernetes builder's variables; every bad key is reported in one error. */
-export function loadKanikoJobConfig(env: NodeJS.ProcessEnv = process.env): KanikoJobConfig {
-  const result = schema.safeParse(env);
-  if (!result.success) {
-    const lines = result.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`);
-    throw new Error(`Invalid Kubernetes builder configuration:\n${lines.join("\n")}`, {
-      cause: result.error,
-    });
-  }
-  return Object.freeze(result.data);
+/** Reads and validates the Kubernetes builder's variables; every bad key is reported in one ConfigError. */
+export function loadKanikoJobConfig(env: EnvSource = process.env): KanikoJobConfig {
+  return loadEnvConfig("Kubernetes builder", schema, env);
 }
 
 const prepareSchema = z
@@ -241,13 +234,8 @@ const prepareSchema = z
 export type PrepareConfig = Readonly<z.output<typeof prepareSchema>>;
 
 /** The environment the build Job gives its prepare container (see render-build-job.ts). */
-export function loadPrepareConfig(env: NodeJS.ProcessEnv = process.env): PrepareConfig {
-  const result = prepareSchema.safeParse(env);
-  if (!result.success) {
-    const lines = result.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`);
-    throw new Error(`Invalid prepare-step environment:\n${lines.join("\n")}`, { cause: result.error });
-  }
-  return Object.freeze(result.data);
+export function loadPrepareConfig(env: EnvSource = process.env): PrepareConfig {
+  return loadEnvConfig("prepare-step", prepareSchema, env);
 }
 
 const processSchema = z.object({
@@ -261,30 +249,17 @@ const processSchema = z.object({
   KLI8NT_INTERNAL_TOKEN: z.string().min(32, "at least 32 characters (the api's KLI8NT_INTERNAL_TOKEN)"),
 });
 
-/** Secrets may come from a mounted file instead: `<NAME>_FILE` holds the path (KLI8NT_INTERNAL_TOKEN_FILE…). */
-const FILE_VARIANTS = ["KLI8NT_RABBITMQ_URL", "KLI8NT_API_URL", "KLI8NT_INTERNAL_TOKEN"] as const;
-
-function resolveFiles(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  const resolved = { ...env };
-  for (const key of FILE_VARIANTS) {
-    const file = env[`${key}_FILE`];
-    if (file && !env[key]) resolved[key] = readFileSync(file, "utf8").trim();
-  }
-  return resolved;
-}
-
-/** What the Kubernetes-mode build controller process needs besides the builder settings. */
-export function loadKanikoProcessConfig(env: NodeJS.ProcessEnv = process.env) {
-  const result = processSchema.safeParse(resolveFiles(env));
-  if (!result.success) {
-    const lines = result.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`);
-    throw new Error(`Invalid build controller configuration:\n${lines.join("\n")}`, { cause: result.error });
-  }
+/**
+ * What the Kubernetes-mode build controller process needs besides the builder settings. Secrets may come
+ * from a mounted file instead: `<NAME>_FILE` holds the path (KLI8NT_INTERNAL_TOKEN_FILE…).
+ */
+export function loadKanikoProcessConfig(env: EnvSource = process.env) {
+  const data = loadEnvConfig("build controller", processSchema, env);
   return Object.freeze({
-    rabbitmqUrl: result.data.KLI8NT_RABBITMQ_URL,
-    kubeconfig: result.data.KLI8NT_KUBECONFIG,
-    logLevel: result.data.KLI8NT_LOG_LEVEL,
-    apiUrl: result.data.KLI8NT_API_URL,
-    internalToken: result.data.KLI8NT_INTERNAL_TOKEN,
+    rabbitmqUrl: data.KLI8NT_RABBITMQ_URL,
+    kubeconfig: data.KLI8NT_KUBECONFIG,
+    logLevel: data.KLI8NT_LOG_LEVEL,
+    apiUrl: data.KLI8NT_API_URL,
+    internalToken: data.KLI8NT_INTERNAL_TOKEN,
   });
 }

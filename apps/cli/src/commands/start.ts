@@ -1,6 +1,5 @@
 import { join } from "node:path";
 import {
-  ConfigError,
   cloneCredentials,
   createLogger,
   failDeadLettered,
@@ -12,7 +11,7 @@ import {
 } from "@kli8nt/api";
 import { loadBuildControllerConfig } from "@kli8nt/build-controller/config";
 import { type Bus, type Consumer, createBus } from "@kli8nt/bus";
-import { messageTypeOf } from "@kli8nt/core";
+import { isKli8ntError, messageTypeOf } from "@kli8nt/core";
 import { resolveEnv, writeNamedResourceSamples } from "@kli8nt/db";
 import type { Router, RunLogCapture } from "@kli8nt/deploy-controller";
 import { loadDeployControllerConfig } from "@kli8nt/deploy-controller/config";
@@ -37,7 +36,7 @@ function loadConfigs(env: NodeJS.ProcessEnv | undefined, io: CommandIo): Configs
         }
       : { api: loadConfig(), build: loadBuildControllerConfig(), deploy: loadDeployControllerConfig() };
   } catch (error) {
-    if (error instanceof ConfigError || (error instanceof Error && error.message.startsWith("Invalid "))) {
+    if (isKli8ntError(error) && error.code === "CONFIG_INVALID") {
       io.stderr.write(`${error.message}\n`);
       return null;
     }

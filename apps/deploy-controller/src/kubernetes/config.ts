@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { type EnvSource, loadEnvConfig } from "@kli8nt/core";
 import { DEFAULT_SETTINGS, type ManifestSettingsInput } from "@kli8nt/manifests";
 import { z } from "zod";
 
@@ -78,17 +78,9 @@ const schema = z
 
 export type KubernetesRuntimeConfig = Readonly<z.output<typeof schema>>;
 
-/** Reads the Kubernetes runtime's configuration once; every bad variable is reported in one error. */
-export function loadKubernetesRuntimeConfig(env: NodeJS.ProcessEnv = process.env): KubernetesRuntimeConfig {
-  const values = Object.fromEntries(Object.entries(env).filter(([k, v]) => k.startsWith("KLI8NT_") && v));
-  const result = schema.safeParse(values);
-  if (!result.success) {
-    const lines = result.error.issues.map((i) => `  ${i.path.join(".") || "config"}: ${i.message}`);
-    throw new Error(`Invalid Kubernetes runtime configuration:\n${lines.join("\n")}`, {
-      cause: result.error,
-    });
-  }
-  return Object.freeze(result.data);
+/** Reads the Kubernetes runtime's configuration once; every bad variable is reported in one ConfigError. */
+export function loadKubernetesRuntimeConfig(env: EnvSource = process.env): KubernetesRuntimeConfig {
+  return loadEnvConfig("Kubernetes runtime", schema, env);
 }
 
 const secretKey = z
@@ -121,31 +113,13 @@ export type KubernetesDeployControllerConfig = Readonly<
   KubernetesRuntimeConfig & z.output<typeof processSchema>
 >;
 
-/** `KLI8NT_*` values, with `<NAME>_FILE` read from the file it names (mounted Kubernetes Secrets). */
-function kli8ntValues(env: NodeJS.ProcessEnv): Record<string, string> {
-  const values: Record<string, string> = {};
-  for (const [key, value] of Object.entries(env)) {
-    if (!key.startsWith("KLI8NT_") || !value) continue;
-    if (key.endsWith("_FILE")) values[key.slice(0, -5)] = readFileSync(value, "utf8").trim();
-    else values[key] = value;
-  }
-  return values;
-}
-
 /**
  * The whole configuration of the Kubernetes deploy controller process (apps/deploy-controller/src/
- * kubernetes/main.ts), read once; every bad variable of both parts is reported in one error.
+ * kubernetes/main.ts), read once (`<NAME>_FILE` for mounted Secrets); every bad variable of both parts is
+ * reported in one ConfigError.
  */
 export function loadKubernetesDeployControllerConfig(
-  env: NodeJS.ProcessEnv = process.env,
+  env: EnvSource = process.env,
 ): KubernetesDeployControllerConfig {
-  const values = kli8ntValues(env);
-  const runtime = schema.safeParse(values);
-  const proc = processSchema.safeParse(values);
-  if (!runtime.success || !proc.success) {
-    const issues = [...(runtime.error?.issues ?? []), ...(proc.error?.issues ?? [])];
-    const lines = issues.map((i) => `  ${i.path.join(".") || "config"}: ${i.message}`);
-    throw new Error(`Invalid deploy controller configuration:\n${lines.join("\n")}`);
-  }
-  return Object.freeze({ ...runtime.data, ...proc.data });
+  return loadEnvConfig("deploy controller", schema.and(processSchema), env);
 }

@@ -4,7 +4,8 @@
 # stay. containerd pulls from the local test registry over HTTP. Facts and traps:
 # ../shared/notes/real-node.md; decisions and measured times: docs/adr/0181-real-test-node.md.
 # Exports KLI8NT_TEST_NODE_NAME, KLI8NT_TEST_NODE_TAINT (key=value:effect), KLI8NT_TEST_NODE_IP and
-# KLI8NT_TEST_NODE_WEB_IMAGE (a small HTTP app pushed to the registry, by digest; test/k8s/node/web).
+# KLI8NT_TEST_NODE_WEB_IMAGE (a small HTTP app pushed to the registry, by digest; test/k8s/node/web) and
+# KLI8NT_TEST_NODE_UNREADY_IMAGE (the same app with READY=false: it never passes a probe).
 # shellcheck source=lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
@@ -21,7 +22,9 @@ node_images() {
   local tag; tag=$(cat "$NODE_ROOT"/test/k8s/node/go.mod "$NODE_ROOT"/test/k8s/node/*/main.go | sha256sum | cut -c1-12)
   NODE_PAUSE_IMAGE=localhost/kli8nt/pause:$tag
   NODE_WEB_IMAGE=localhost/kli8nt/test-web:$tag
-  podman image exists "$NODE_PAUSE_IMAGE" && podman image exists "$NODE_WEB_IMAGE" && return 0
+  NODE_UNREADY_IMAGE=localhost/kli8nt/test-web-unready:$tag
+  podman image exists "$NODE_PAUSE_IMAGE" && podman image exists "$NODE_WEB_IMAGE" &&
+    podman image exists "$NODE_UNREADY_IMAGE" && return 0
   local ctx; ctx=$(mktemp -d /tmp/kli8nt-node-img.XXXXXX)
   (cd "$NODE_ROOT/test/k8s/node" && CGO_ENABLED=0 nice -n 10 go build -trimpath -ldflags "-s -w" -o "$ctx/" ./pause ./web)
   local name
@@ -30,6 +33,9 @@ node_images() {
   done
   buildah bud --isolation chroot -q -f "$ctx/Dockerfile.pause" -t "$NODE_PAUSE_IMAGE" "$ctx" >/dev/null
   buildah bud --isolation chroot -q -f "$ctx/Dockerfile.web" -t "$NODE_WEB_IMAGE" "$ctx" >/dev/null
+  # The same app that never gets ready: a release whose probe fails.
+  printf 'FROM scratch\nCOPY web /web\nUSER 65534\nENV READY=false\nENTRYPOINT ["/web"]\n' >"$ctx/Dockerfile.unready"
+  buildah bud --isolation chroot -q -f "$ctx/Dockerfile.unready" -t "$NODE_UNREADY_IMAGE" "$ctx" >/dev/null
   rm -rf "$ctx"
 }
 
@@ -201,16 +207,23 @@ start_node() {
   NODE_PIDS+=("$!")
   wait_for "node $NODE_NAME Ready" 90 node_ready || { node_fail kubelet; return 1; }
 
-  local web=$KLI8NT_TEST_REGISTRY/kli8nt-test/web:${NODE_WEB_IMAGE##*:}
-  podman push -q --tls-verify=false --digestfile "$NODE_DIR/web.digest" "$NODE_WEB_IMAGE" "docker://$web" >/dev/null ||
-    { node_fail kubelet "pushing $web failed"; return 1; }
-  # By digest, as the deploy controller names images (packages/manifests refuses a moving tag).
-  web=${web%:*}@$(cat "$NODE_DIR/web.digest")
+  local web unready
+  web=$(node_push "$NODE_WEB_IMAGE" web) && unready=$(node_push "$NODE_UNREADY_IMAGE" web-unready) ||
+    { node_fail kubelet "pushing the web images to $KLI8NT_TEST_REGISTRY failed"; return 1; }
   export KLI8NT_TEST_NODE_NAME=$NODE_NAME
   export KLI8NT_TEST_NODE_TAINT=$NODE_TAINT_KEY=true:NoSchedule
   export KLI8NT_TEST_NODE_IP=$NODE_IP
   export KLI8NT_TEST_NODE_WEB_IMAGE=$web
+  export KLI8NT_TEST_NODE_UNREADY_IMAGE=$unready
   log "real node $NODE_NAME on $NODE_IP (pods $NODE_POD_CIDR; binaries and images $((t1 - t0)) s, start $((SECONDS - t1)) s)"
+}
+
+# node_push IMAGE NAME: push a local image to the test registry; prints its reference by digest, as the
+# deploy controller names images (packages/manifests refuses a moving tag).
+node_push() {
+  local remote=$KLI8NT_TEST_REGISTRY/kli8nt-test/$2
+  podman push -q --tls-verify=false --digestfile "$NODE_DIR/$2.digest" "$1" "docker://$remote:${1##*:}" >/dev/null
+  printf '%s@%s\n' "$remote" "$(cat "$NODE_DIR/$2.digest")"
 }
 
 # node_fail COMPONENT [MESSAGE]: say why (end of the component's log) and clean up.
@@ -251,7 +264,8 @@ stop_node() {
   # The kubelet's own iptables chains, unless another kubelet on this machine still uses them.
   if [[ -n ${NODE_NAME:-} ]] && ! pgrep -x kubelet >/dev/null; then node_remove_iptables; fi
   NODE_NAME=
-  unset KLI8NT_TEST_NODE_NAME KLI8NT_TEST_NODE_TAINT KLI8NT_TEST_NODE_IP KLI8NT_TEST_NODE_WEB_IMAGE
+  unset KLI8NT_TEST_NODE_NAME KLI8NT_TEST_NODE_TAINT KLI8NT_TEST_NODE_IP KLI8NT_TEST_NODE_WEB_IMAGE \
+    KLI8NT_TEST_NODE_UNREADY_IMAGE
 }
 
 # node_drain: cordon the node, delete its pods at once and wait (20 s at most) until the kubelet has

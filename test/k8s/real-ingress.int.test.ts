@@ -1,15 +1,11 @@
-import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { request as plainRequest } from "node:http";
-import { request } from "node:https";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { renderApp, resolveSettings } from "@kli8nt/manifests";
 import { CoreV1Api, KubeConfig } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eventually } from "./deploy-controller-cluster.ts";
 import { applyRendered, realNodePlacement } from "./real-node.ts";
+import { httpsGet, tlsFor } from "./real-tls.ts";
 
 // The objects packages/manifests renders for an app (namespace, quota, policies, Deployment, Service,
 // Ingress of the default class `nginx` with its ssl-redirect annotation), applied as the deploy
@@ -38,82 +34,6 @@ if (missing.length > 0 && process.env.CI === "true") {
 
 const suffix = randomBytes(3).toString("hex");
 const APPS_DOMAIN = "apps.test.invalid";
-
-/** A CA and a serving certificate for `host` (what cert-manager would put in the TLS Secret). */
-function tlsFor(host: string) {
-  const dir = mkdtempSync(join(tmpdir(), "kli8nt-ingress-tls-"));
-  const openssl = (...args: string[]) => execFileSync("openssl", args, { cwd: dir, stdio: "pipe" });
-  try {
-    openssl(
-      "req",
-      "-x509",
-      "-newkey",
-      "rsa:2048",
-      "-nodes",
-      "-days",
-      "1",
-      "-subj",
-      "/CN=test-ca",
-      "-keyout",
-      "ca.key",
-      "-out",
-      "ca.crt",
-    );
-    openssl(
-      "req",
-      "-newkey",
-      "rsa:2048",
-      "-nodes",
-      "-subj",
-      `/CN=${host}`,
-      "-keyout",
-      "tls.key",
-      "-out",
-      "tls.csr",
-    );
-    const ext = join(dir, "ext");
-    writeFileSync(ext, `subjectAltName=DNS:${host}\n`);
-    openssl(
-      "x509",
-      "-req",
-      "-in",
-      "tls.csr",
-      "-CA",
-      "ca.crt",
-      "-CAkey",
-      "ca.key",
-      "-CAcreateserial",
-      "-days",
-      "1",
-      "-extfile",
-      ext,
-      "-out",
-      "tls.crt",
-    );
-    const read = (name: string) => readFileSync(join(dir, name));
-    return { ca: read("ca.crt"), crt: read("tls.crt"), key: read("tls.key") };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-/** GET https://host/path through the ingress's address (what `curl --resolve` does). */
-function get(host: string, path: string, ca: Buffer): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      { host: env.ingressIp, port: Number(env.httpsPort), path, servername: host, ca, headers: { host } },
-      (res) => {
-        let body = "";
-        res.on("data", (c: Buffer) => {
-          body += c.toString();
-        });
-        res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
-      },
-    );
-    req.on("error", reject);
-    req.end();
-  });
-}
 
 describe.skipIf(missing.length > 0)(
   "real ingress: Traefik serves the Ingress packages/manifests renders",
@@ -170,7 +90,7 @@ describe.skipIf(missing.length > 0)(
       const answer = await eventually(
         `https://${host}/ through Traefik`,
         async () => {
-          const reply = await get(host, "/", tls.ca);
+          const reply = await httpsGet(env.ingressIp ?? "", Number(env.httpsPort), host, "/", tls.ca);
           return reply.status === 200 ? reply : undefined;
         },
         120_000,

@@ -1,12 +1,15 @@
 // Command web is the app the real-node tests run: it answers every path with a page naming its version
 // and prints one line per request on stdout, so a test can see a real container's log. /healthz is its
-// readiness probe; READY=false makes it fail (a rollout that must be rolled back).
+// readiness probe. READY=false makes it run without ever listening, so both an HTTP and a TCP probe fail
+// (a rollout that must be rolled back).
 package main
 
 import (
 	"fmt"
 	"net/http"
 	"os"
+	"os/signal"
+	"syscall"
 )
 
 func main() {
@@ -15,12 +18,14 @@ func main() {
 		port = "8080"
 	}
 	version := os.Getenv("VERSION")
-	ready := os.Getenv("READY") != "false"
+	if os.Getenv("READY") == "false" {
+		fmt.Printf("web %s never ready\n", version)
+		stop := make(chan os.Signal, 1)
+		signal.Notify(stop, syscall.SIGTERM, syscall.SIGINT)
+		<-stop
+		return
+	}
 	http.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) {
-		if !ready {
-			http.Error(w, "not ready", http.StatusServiceUnavailable)
-			return
-		}
 		fmt.Fprintln(w, "ok")
 	})
 	http.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {

@@ -1,12 +1,22 @@
 export { type AdmissionPolicyOptions, renderControllerAdmissionPolicy } from "./admission-policy.ts";
+export { renderAutoscaler } from "./autoscaler.ts";
 export { renderDeployment } from "./deployment.ts";
 export { ALWAYS_DENIED_CIDRS, renderEgressPolicy } from "./egress-policy.ts";
 export { envChecksum, renderEnvSecret } from "./env-secret.ts";
-export type { HealthCheck, ManifestApp, ManifestRelease } from "./inputs.ts";
+export type {
+  Autoscale,
+  HealthCheck,
+  ManifestApp,
+  ManifestFormation,
+  ManifestProcess,
+  ManifestRelease,
+} from "./inputs.ts";
 export {
   ANNOTATION_ENV_CHECKSUM,
+  ANNOTATION_RESTARTED_AT,
   type AppNames,
   appNames,
+  cronJobName,
   FIELD_MANAGER_PREFIX,
   isDns1123Label,
   isDns1123Subdomain,
@@ -16,10 +26,25 @@ export {
   LABEL_MANAGED_BY,
   LABEL_MANAGED_NAMESPACE,
   LABEL_PHASE,
+  LABEL_PROCESS,
   MANAGED_BY,
+  PHASE_CRON,
+  PHASE_PROCESS,
+  PHASE_RELEASE,
+  processSelector,
+  processWorkload,
+  releaseJobName,
   releaseLabels,
   runSelector,
 } from "./names.ts";
+export {
+  CRON_STARTING_DEADLINE_SECONDS,
+  type CronEntry,
+  type OneOffCommand,
+  RELEASE_JOB_TTL_SECONDS,
+  renderCronJob,
+  renderReleaseJob,
+} from "./one-off-jobs.ts";
 export {
   appRoleName,
   type ControllerRbacOptions,
@@ -30,6 +55,7 @@ export {
   renderDeployControllerRbac,
 } from "./rbac.ts";
 export { type AppManifests, applyOrder, renderApp } from "./render-app.ts";
+export { CPU_LIMIT_FACTOR, formationQuota, processResources } from "./resources.ts";
 export {
   type CertificateIssuer,
   type ContainerResources,

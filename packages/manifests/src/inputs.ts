@@ -11,7 +11,7 @@ export interface HealthCheck {
 }
 
 /** One release of an app: the deployment that produced it and the image it runs. */
-export interface ManifestRelease {
+export interface ManifestRelease extends ManifestFormation {
   readonly deploymentId: string;
   /** Always by digest (`repo@sha256:…`), never a moving tag, so a rollback runs the exact bytes again. */
   readonly image: string;
@@ -23,4 +23,34 @@ export interface ManifestRelease {
    */
   readonly envChecksum?: string;
   readonly replicas?: number;
+}
+
+/** One process type of the release's formation (core's `ProcessFormation`). */
+export interface ManifestProcess {
+  /** `web` gets the port, the probes, the Service and the Ingress; every other type runs without them. */
+  readonly type: string;
+  /** Run as `sh -c <command>`; null keeps the image's own CMD. */
+  readonly command: string | null;
+  /** Replicas; 0 keeps the Deployment with no pod (a stopped type). */
+  readonly count: number;
+  /** Kubernetes quantities, e.g. "512Mi" and "0.5" (see resources.ts for requests and limits). */
+  readonly memory: string;
+  readonly cpu: string;
+}
+
+/** A HorizontalPodAutoscaler for `web` (autoscaling/v2 on CPU utilisation of the request). */
+export interface Autoscale {
+  readonly min: number;
+  readonly max: number;
+  /** Target average CPU utilisation in percent of the CPU request. */
+  readonly targetCpu: number;
+}
+
+/** The formation and lifecycle of a release, beyond its image: what `renderApp` renders per process type. */
+export interface ManifestFormation {
+  /** Every process type; absent: one `web` with `replicas` and the platform's default resources. */
+  readonly processes?: readonly ManifestProcess[];
+  /** A rolling restart asked at this time (ISO 8601), as `kubectl rollout restart` annotates it. */
+  readonly restartedAt?: string;
+  readonly autoscale?: Autoscale;
 }

@@ -8,8 +8,10 @@ import type {
   V1ResourceQuota,
   V1RoleBinding,
   V1Service,
+  V2HorizontalPodAutoscaler,
 } from "@kubernetes/client-node";
-import { renderDeployment } from "./deployment.ts";
+import { renderAutoscaler } from "./autoscaler.ts";
+import { defaultWeb, renderDeployment } from "./deployment.ts";
 import { renderEgressPolicy } from "./egress-policy.ts";
 import type { ManifestApp, ManifestRelease } from "./inputs.ts";
 import { type AppNames, appNames, releaseLabels } from "./names.ts";
@@ -20,6 +22,7 @@ import {
   renderResourceQuota,
 } from "./namespace-objects.ts";
 import { renderAppRoleBinding } from "./rbac.ts";
+import { formationQuota } from "./resources.ts";
 import { renderIngress, renderService } from "./service-ingress.ts";
 import type { ManifestSettings } from "./settings.ts";
 import { validateInputs } from "./validate-inputs.ts";
@@ -34,9 +37,16 @@ export interface AppManifests {
   readonly limitRange: V1LimitRange;
   readonly networkPolicy: V1NetworkPolicy;
   readonly egressPolicy: V1NetworkPolicy;
+  /** `web`'s Deployment, Service and Ingress: rendered always, applied only when `web` is true. */
   readonly deployment: V1Deployment;
   readonly service: V1Service;
   readonly ingress: V1Ingress;
+  /** False for a release without a `web` process (a worker-only app): no Deployment, Service, Ingress. */
+  readonly web: boolean;
+  /** The Deployment of every other process type, by type name. */
+  readonly processes: readonly V1Deployment[];
+  /** `web`'s autoscaler, when the formation asks for one. */
+  readonly autoscaler?: V2HorizontalPodAutoscaler;
 }
 
 /**
@@ -52,17 +62,38 @@ export function renderApp(
   validateInputs(app, release, settings);
   const names = appNames(app, settings);
   const labels = releaseLabels(app, release);
+  const processes = release.processes ?? [defaultWeb(release, settings)];
+  const web = processes.find((p) => p.type === "web");
+  const quota =
+    release.processes === undefined ? settings.quota : formationQuota(processes, release, settings.quota);
+  const deployment = renderDeployment(
+    app,
+    release,
+    names,
+    labels,
+    settings,
+    web ?? defaultWeb(release, settings),
+  );
+  // A stopped web (count 0) has no autoscaler: an HPA never scales to zero and would start it again.
+  const autoscale = web && web.count > 0 ? release.autoscale : undefined;
+  // Under an autoscaler, replicas are the HPA's: an apply that named them would undo its scaling.
+  if (autoscale && deployment.spec) delete deployment.spec.replicas;
   return {
     names,
     namespace: renderNamespace(names, labels),
     ...(settings.controller ? { roleBinding: renderAppRoleBinding(names, labels, settings.controller) } : {}),
-    resourceQuota: renderResourceQuota(names, labels, settings),
+    resourceQuota: renderResourceQuota(names, labels, { ...settings, quota }),
     limitRange: renderLimitRange(names, labels, settings),
     networkPolicy: renderNetworkPolicy(names, labels, settings),
     egressPolicy: renderEgressPolicy(names, labels, settings),
-    deployment: renderDeployment(app, release, names, labels, settings),
+    deployment,
     service: renderService(app, names, labels),
     ingress: renderIngress(names, labels, settings),
+    web: web !== undefined,
+    processes: processes
+      .filter((p) => p.type !== "web")
+      .map((p) => renderDeployment(app, release, names, labels, settings, p)),
+    ...(autoscale ? { autoscaler: renderAutoscaler(app, names, labels, autoscale) } : {}),
   };
 }
 
@@ -78,8 +109,8 @@ export function applyOrder(manifests: AppManifests): KubernetesObject[] {
     manifests.limitRange,
     manifests.networkPolicy,
     manifests.egressPolicy,
-    manifests.deployment,
-    manifests.service,
-    manifests.ingress,
+    ...(manifests.web ? [manifests.deployment, manifests.service, manifests.ingress] : []),
+    ...manifests.processes,
+    ...(manifests.autoscaler ? [manifests.autoscaler] : []),
   ];
 }

@@ -1,6 +1,7 @@
 import { type FieldIssue, InputError } from "@kli8nt/core";
 import type { ManifestApp, ManifestRelease } from "./inputs.ts";
 import { appNames, isDns1123Label, isDns1123Subdomain, isLabelValue } from "./names.ts";
+import { cpuMillis, memoryBytes } from "./quantity.ts";
 import type { ManifestSettings } from "./settings.ts";
 
 /** `registry/repo@sha256:<64 hex>`: the only image reference a release may carry. */
@@ -42,6 +43,7 @@ export function validateInputs(app: ManifestApp, release: ManifestRelease, setti
   for (const [i, cidr] of settings.egress.deniedCidrs.entries()) {
     check(CIDR.test(cidr), `settings.egress.deniedCidrs[${i}]`, `"${cidr}" is not a CIDR`);
   }
+  checkFormation(release, check);
   const replicas = release.replicas ?? settings.replicas;
   check(Number.isInteger(replicas) && replicas >= 0, "release.replicas", "must be a non-negative integer");
   if (issues.length > 0) {
@@ -50,4 +52,33 @@ export function validateInputs(app: ManifestApp, release: ManifestRelease, setti
       details: { app: app.name, deploymentId: release.deploymentId },
     });
   }
+}
+
+type Check = (ok: boolean, path: string, message: string) => void;
+
+/** Process types, counts, sizes and the autoscaler: what the API checked, checked again at the edge. */
+function checkFormation(release: ManifestRelease, check: Check): void {
+  const seen = new Set<string>();
+  for (const [i, p] of (release.processes ?? []).entries()) {
+    const at = `release.processes[${i}]`;
+    check(!seen.has(p.type), `${at}.type`, `"${p.type}" appears twice`);
+    seen.add(p.type);
+    check(/^[a-z][a-z0-9-]{0,29}$/.test(p.type), `${at}.type`, "must match ^[a-z][a-z0-9-]{0,29}$");
+    check(Number.isInteger(p.count) && p.count >= 0, `${at}.count`, "must be a non-negative integer");
+    check((cpuMillis(p.cpu) ?? 0) > 0, `${at}.cpu`, `"${p.cpu}" is not a CPU quantity (e.g. 0.5, 250m)`);
+    check(
+      (memoryBytes(p.memory) ?? 0) > 0,
+      `${at}.memory`,
+      `"${p.memory}" is not a memory quantity (e.g. 512Mi)`,
+    );
+  }
+  const a = release.autoscale;
+  if (a === undefined) return;
+  check(Number.isInteger(a.min) && a.min >= 1, "release.autoscale.min", "must be an integer ≥ 1");
+  check(Number.isInteger(a.max) && a.max >= a.min, "release.autoscale.max", "must be an integer ≥ min");
+  check(
+    Number.isInteger(a.targetCpu) && a.targetCpu >= 1 && a.targetCpu <= 100,
+    "release.autoscale.targetCpu",
+    "must be a percentage 1–100",
+  );
 }

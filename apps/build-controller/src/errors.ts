@@ -1,4 +1,4 @@
-import { Kli8ntError } from "@kli8nt/core";
+import { isKli8ntError, Kli8ntError } from "@kli8nt/core";
 
 /** Why a build failed, as a stable code; the message is what the user reads on the deployment. */
 export type BuildErrorCode =
@@ -20,6 +20,16 @@ export class BuildError extends Kli8ntError {
   }
 }
 
+const CODES: ReadonlySet<string> = new Set<BuildErrorCode>([
+  "REPO_CLONE_FAILED",
+  "REPO_NOT_ALLOWED",
+  "STACK_UNDETECTED",
+  "BUILD_FAILED",
+  "BUILD_TIMEOUT",
+  "BUILD_UNSUPPORTED",
+]);
+
+/** A failure of the user's build, told by its code (a BuildPlanError STACK_UNDETECTED counts too). */
 export function isBuildError(error: unknown): error is BuildError {
-  return error instanceof BuildError;
+  return isKli8ntError(error) && CODES.has(error.code);
 }

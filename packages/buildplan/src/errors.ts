@@ -1,3 +1,5 @@
+import { isKli8ntError, Kli8ntError } from "@kli8nt/core";
+
 /** Stable error codes of @kli8nt/buildplan; callers match on `code`, never on the message. */
 export type BuildPlanErrorCode =
   | "STACK_UNDETECTED"
@@ -6,13 +8,9 @@ export type BuildPlanErrorCode =
   /** The start command (Procfile, settings) names something the built image will not hold. */
   | "START_UNRUNNABLE";
 
-/**
- * A typed build-plan error. Shaped like core's Kli8ntError (`code`, `cause`, safe `details`) so the API's
- * problem+json mapping treats it the same way; defined here because buildplan stays dependency-light.
- */
-export class BuildPlanError extends Error {
-  readonly code: BuildPlanErrorCode;
-  readonly details: Record<string, unknown>;
+/** A repository Kli8nt cannot plan a build for: retrying cannot fix it (kind `terminal`). */
+export class BuildPlanError extends Kli8ntError {
+  declare readonly code: BuildPlanErrorCode;
 
   constructor(
     code: BuildPlanErrorCode,
@@ -20,11 +18,20 @@ export class BuildPlanError extends Error {
     details: Record<string, unknown> = {},
     cause?: unknown,
   ) {
-    super(message, cause === undefined ? undefined : { cause });
-    this.name = "BuildPlanError";
-    this.code = code;
-    this.details = details;
+    super("terminal", code, message, { cause, details });
   }
+}
+
+const CODES: ReadonlySet<string> = new Set<BuildPlanErrorCode>([
+  "STACK_UNDETECTED",
+  "REPO_UNREADABLE",
+  "DOCKERFILE_PROVIDED",
+  "START_UNRUNNABLE",
+]);
+
+/** A build-plan error, told by its code. */
+export function isBuildPlanError(error: unknown): error is BuildPlanError {
+  return isKli8ntError(error) && CODES.has(error.code);
 }
 
 /** What detection looks for, in the order it looks; reported when nothing matches. */

@@ -1,6 +1,6 @@
 export { detectOptionsFromSettings } from "./detect/app-settings.ts";
 export { detect } from "./detect.ts";
-export { BuildPlanError, type BuildPlanErrorCode, LOOKED_FOR } from "./errors.ts";
+export { BuildPlanError, type BuildPlanErrorCode, isBuildPlanError, LOOKED_FOR } from "./errors.ts";
 export { processTypes } from "./process-types.ts";
 export { type BaseImageKey, baseImage } from "./render/base-images.ts";
 export {

@@ -9,6 +9,8 @@ export type ErrorKind =
   | "not-allowed"
   | "unauthenticated"
   | "unavailable"
+  /** Slow down: a rate or concurrency limit of the caller (429). */
+  | "too-many-requests"
   | "terminal"
   | "internal";
 
@@ -94,6 +96,7 @@ const STATUS_BY_KIND: Readonly<Record<ErrorKind, number>> = {
   "not-allowed": 403,
   unauthenticated: 401,
   unavailable: 503,
+  "too-many-requests": 429,
   terminal: 422,
   internal: 500,
 };

@@ -1,3 +1,5 @@
+import { isKli8ntError, Kli8ntError } from "@kli8nt/core";
+
 /**
  * Stable codes for everything that can go wrong talking to GitHub. Callers match on `code`; the api maps
  * them to answers (GITHUB_UNAUTHORIZED → the "reconnect GitHub" state).
@@ -12,7 +14,7 @@ export type GitHubErrorCode =
   | "GITHUB_OAUTH_REJECTED";
 
 /** Safe details only: never a token, never request headers. */
-export interface GitHubErrorDetails {
+export interface GitHubErrorDetails extends Readonly<Record<string, unknown>> {
   status?: number;
   /** GitHub's own message or OAuth `error` code. */
   githubMessage?: string;
@@ -22,26 +24,27 @@ export interface GitHubErrorDetails {
   action?: "reconnect-github" | "retry-later";
 }
 
-export class GitHubError extends Error {
-  override readonly name = "GitHubError";
-  readonly code: GitHubErrorCode;
-  readonly details: GitHubErrorDetails;
+/**
+ * Kind `unavailable` whatever the code: the api maps each code to its own answer at its edge
+ * (apps/api/src/github/api-errors.ts); one that escapes is GitHub failing us, not the caller's fault.
+ */
+export class GitHubError extends Kli8ntError {
+  declare readonly code: GitHubErrorCode;
+  declare readonly details: GitHubErrorDetails;
 
   constructor(
     code: GitHubErrorCode,
     message: string,
     opts: { cause?: unknown; details?: GitHubErrorDetails } = {},
   ) {
-    super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
-    this.code = code;
-    this.details = opts.details ?? {};
+    super("unavailable", code, message, { cause: opts.cause, details: { ...opts.details } });
   }
 }
 
 export function isGitHubError(err: unknown, code?: GitHubErrorCode): err is GitHubError {
   return (
-    err instanceof Error &&
-    (err as Partial<GitHubError>).name === "GitHubError" &&
+    isKli8ntError(err) &&
+    err.name === "GitHubError" &&
     (code === undefined || (err as GitHubError).code === code)
   );
 }

@@ -1,9 +1,11 @@
 import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
+import { Kli8ntError } from "@kli8nt/core";
 
 /** Raised when a sealed token cannot be opened (wrong key, tampered, or bound to another owner). */
-export class TokenUnreadableError extends Error {
-  override readonly name = "TokenUnreadableError";
-  readonly code = "GITHUB_TOKEN_UNREADABLE";
+export class TokenUnreadableError extends Kli8ntError {
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super("internal", "GITHUB_TOKEN_UNREADABLE", message, options);
+  }
 }
 
 export interface TokenSealer {

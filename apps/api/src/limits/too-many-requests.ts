@@ -1,13 +1,10 @@
-/**
- * A 429: core's error kinds have no "slow down", and only the api edge limits rates. problem-json.ts
- * renders it with its code and message, like Fastify's own client errors.
- */
-export class TooManyRequestsError extends Error {
-  readonly statusCode = 429;
-  constructor(
-    readonly code: "RATE_LIMITED" | "TOO_MANY_SOCKETS",
-    message: string,
-  ) {
-    super(message);
+import { Kli8ntError } from "@kli8nt/core";
+
+/** A 429 (kind `too-many-requests`): only the api edge limits rates; its message names the limit. */
+export class TooManyRequestsError extends Kli8ntError {
+  declare readonly code: "RATE_LIMITED" | "TOO_MANY_SOCKETS";
+
+  constructor(code: "RATE_LIMITED" | "TOO_MANY_SOCKETS", message: string) {
+    super("too-many-requests", code, message);
   }
 }

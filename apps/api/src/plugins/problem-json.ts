@@ -41,9 +41,6 @@ const FASTIFY_CODES: Readonly<Record<string, { code: string; detail?: string }>>
     code: "MEDIA_TYPE_UNSUPPORTED",
     detail: "Send the body as application/json",
   },
-  // limits/: 429s whose message names the limit and when to come back.
-  RATE_LIMITED: { code: "RATE_LIMITED" },
-  TOO_MANY_SOCKETS: { code: "TOO_MANY_SOCKETS" },
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: {
     code: "BODY_MALFORMED",
     detail: "Content-Length does not match the body",

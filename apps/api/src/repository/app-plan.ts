@@ -2,11 +2,11 @@ import { mkdtemp, realpath, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, sep } from "node:path";
 import { type BuildPlan, detect, detectOptionsFromSettings } from "@kli8nt/buildplan";
-import { type App, TerminalError, UnavailableError } from "@kli8nt/core";
+import { type App, isKli8ntError, TerminalError, UnavailableError } from "@kli8nt/core";
 import type { GitHubDeps } from "../github/github-deps.ts";
 import { PlanCache } from "./plan-cache.ts";
 import { gitRemoteUrl, repositoryGitEnv } from "./repository-access.ts";
-import { GitCommandError, runGit } from "./run-git.ts";
+import { GIT_FAILED, runGit } from "./run-git.ts";
 
 const GIT_TIMEOUT_MS = 60_000;
 
@@ -92,10 +92,10 @@ async function git(args: string[], env: Record<string, string>, cwd?: string): P
   try {
     return await runGit(args, { env, timeoutMs: GIT_TIMEOUT_MS, ...(cwd ? { cwd } : {}) });
   } catch (error) {
-    if (!(error instanceof GitCommandError)) throw error;
+    if (!isKli8ntError(error) || error.code !== GIT_FAILED) throw error;
     throw new UnavailableError(
       "REPOSITORY_UNREACHABLE",
-      `The repository could not be read (git: ${error.reason})`,
+      `The repository could not be read (git: ${error.message})`,
       {
         cause: error,
       },

@@ -1,7 +1,7 @@
-import { InputError } from "@kli8nt/core";
+import { InputError, isKli8ntError } from "@kli8nt/core";
 import type { GitHubDeps } from "../github/github-deps.ts";
 import { gitRemoteUrl, repositoryGitEnv } from "./repository-access.ts";
-import { GitCommandError, runGit } from "./run-git.ts";
+import { GIT_FAILED, runGit } from "./run-git.ts";
 
 const LS_REMOTE_TIMEOUT_MS = 30_000;
 const SYMREF_HEAD = /^ref: refs\/heads\/(\S+)\tHEAD$/m;
@@ -23,8 +23,8 @@ export async function resolveDefaultBranch(deps: GitHubDeps, userId: string, url
       timeoutMs: LS_REMOTE_TIMEOUT_MS,
     });
   } catch (error) {
-    if (!(error instanceof GitCommandError)) throw error;
-    const message = `The repository could not be read to find its default branch (git: ${error.reason}); check the URL and your access, or give a branch`;
+    if (!isKli8ntError(error) || error.code !== GIT_FAILED) throw error;
+    const message = `The repository could not be read to find its default branch (git: ${error.message}); check the URL and your access, or give a branch`;
     throw new InputError("REPOSITORY_UNREACHABLE", message, { cause: error, ...issue(message) });
   }
   const branch = SYMREF_HEAD.exec(out)?.[1];

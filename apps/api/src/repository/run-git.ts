@@ -1,4 +1,5 @@
 import { execFile } from "node:child_process";
+import { Kli8ntError } from "@kli8nt/core";
 
 /** The parts of the api's environment git may see: the api's own secrets stay out of the child. */
 const INHERITED = ["PATH", "HOME", "LANG", "TMPDIR", "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY"] as const;
@@ -10,13 +11,18 @@ export interface GitRunOptions {
   readonly timeoutMs: number;
 }
 
-/** A git command that failed; `reason` is git's last stderr line (never holds the token: it is a header). */
-export class GitCommandError extends Error {
+export const GIT_FAILED = "GIT_FAILED";
+
+/**
+ * A git command that failed (code GIT_FAILED); `reason` is git's last stderr line (never holds the token:
+ * it is a header). Callers turn it into their own answer.
+ */
+export class GitCommandError extends Kli8ntError {
   constructor(
     readonly reason: string,
     readonly timedOut: boolean,
   ) {
-    super(reason);
+    super("unavailable", GIT_FAILED, reason, { details: { timedOut } });
   }
 }
 

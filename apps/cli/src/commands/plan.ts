@@ -1,4 +1,4 @@
-import { type BuildPlan, BuildPlanError, detect, render } from "@kli8nt/buildplan";
+import { type BuildPlan, detect, isBuildPlanError, render } from "@kli8nt/buildplan";
 
 export interface CommandIo {
   stdout: { write(chunk: string): unknown };
@@ -95,7 +95,7 @@ export async function planCommand(
     output(await detect(args.dir), args, options, io);
     return PLAN_EXIT.ok;
   } catch (err) {
-    if (!(err instanceof BuildPlanError)) throw err;
+    if (!isBuildPlanError(err)) throw err;
     io.stderr.write(`kli8nt plan: ${err.message}\n`);
     if (err.code === "STACK_UNDETECTED") {
       const looked = (err.details.lookedFor as string[] | undefined) ?? [];

@@ -138,7 +138,10 @@ EOF
     { certs_fail pebble; return 1; }
   curl -fsS --cacert "$K8S_DIR/ca.crt" "https://127.0.0.1:$acmemgmt/roots/0" >"$CERTS_DIR/acme-root.pem"
 
-  local crds; crds="$(go env GOMODCACHE)/github.com/cert-manager/cert-manager@$CERT_MANAGER_VERSION/deploy/crds"
+  # The CRDs ship in the module; download it again if only the binaries are cached.
+  local crds
+  crds=$(cd "$CERTS_ROOT/test/k8s/certmanager" && go mod download github.com/cert-manager/cert-manager &&
+    go list -m -f '{{.Dir}}' github.com/cert-manager/cert-manager)/deploy/crds
   certs_apply_crds "$crds"/*.yaml || { log "applying cert-manager's CRDs failed"; stop_certs; return 1; }
   wait_for "cert-manager CRDs Established" 60 certs_crds_established || { stop_certs; return 1; }
   export KLI8NT_TEST_ACME_SERVER=https://127.0.0.1:$acme/dir

@@ -173,6 +173,8 @@ start_node() {
   fi
   apt_ensure containerd containerd
   apt_ensure /usr/lib/cni/bridge containernetworking-plugins
+  # The bridge plugin's masquerading and the kubelet's own chains.
+  apt_ensure iptables iptables
   local t0=$SECONDS bin
   bin=$(bash "$NODE_ROOT/test/k8s/build-binaries.sh" node) || { log "building the kubelet failed"; return 1; }
   node_images

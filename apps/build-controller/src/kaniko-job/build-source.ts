@@ -1,4 +1,10 @@
-import { type BuildSettings, buildSettingsSchema, mergeBuildSettings } from "@kli8nt/core";
+import {
+  type BuildSettings,
+  buildSettingsSchema,
+  isKli8ntError,
+  Kli8ntError,
+  mergeBuildSettings,
+} from "@kli8nt/core";
 import { z } from "zod";
 
 /**
@@ -47,15 +53,22 @@ export interface BuildSourceClientOptions {
   readonly sleep?: (ms: number) => Promise<void>;
 }
 
-/** A refusal no retry changes: a wrong token or URL is a configuration error an operator must fix. */
-export class BuildSourceError extends Error {
+/**
+ * BUILD_SOURCE_UNAVAILABLE is retried; BUILD_SOURCE_REFUSED is a refusal no retry changes (a wrong token
+ * or URL is a configuration error an operator must fix), so the bus dead-letters it (`retryable: false`).
+ */
+export class BuildSourceError extends Kli8ntError {
   constructor(
     message: string,
     readonly retryable: boolean,
-    options?: ErrorOptions,
+    options?: { cause?: unknown },
   ) {
-    super(message, options);
-    this.name = "BuildSourceError";
+    super(
+      retryable ? "unavailable" : "terminal",
+      retryable ? "BUILD_SOURCE_UNAVAILABLE" : "BUILD_SOURCE_REFUSED",
+      message,
+      options,
+    );
   }
 }
 
@@ -97,7 +110,8 @@ export function buildSourceClient(options: BuildSourceClientOptions): FetchBuild
       try {
         return await once(deploymentId);
       } catch (error) {
-        if (!(error instanceof BuildSourceError) || !error.retryable || attempt >= attempts) throw error;
+        if (!isKli8ntError(error) || error.code !== "BUILD_SOURCE_UNAVAILABLE" || attempt >= attempts)
+          throw error;
         await sleep((options.backoffMs ?? 500) * 2 ** (attempt - 1));
       }
     }

@@ -1,4 +1,4 @@
-# nginx and wrk for bench/router.bench.ts (not an npm test service): only installs the binaries. The bench starts its
+# nginx and wrk for packages/router/bench/router.bench.ts (not an npm test service): only installs the binaries. The bench starts its
 # own nginx with a temp config on a free port, as an ordinary process (no root daemon, no systemd).
 # shellcheck source=scripts/infra/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"

@@ -13,6 +13,7 @@ import {
   SecretBox,
   transitionDeployment,
 } from "@kli8nt/db";
+import { MemoryRouteTable } from "@kli8nt/router";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { deployHandler } from "./deploy-handler.ts";
 import { recordDeployRequest } from "./deploy-queue.ts";
@@ -22,7 +23,6 @@ import { startLocalReconciler } from "./heal/local-reconciler.ts";
 import { KeyLock } from "./key-lock.ts";
 import { localRuntime } from "./local/local-runtime.ts";
 import { processEngine } from "./process/process-engine.ts";
-import { MemoryRouteTable } from "./router/memory-route-table.ts";
 
 // Real PGlite, real processes (the process runtime: no podman needed), real HTTP health checks.
 const work = mkdtempSync(join(tmpdir(), "kli8nt-dc-test-"));

@@ -13,6 +13,7 @@ import {
   SecretBox,
   transitionDeployment,
 } from "@kli8nt/db";
+import { MemoryRouteTable } from "@kli8nt/router";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startDeployController } from "./deploy-controller.ts";
 import { loadDeployment } from "./deployment-rows.ts";
@@ -20,7 +21,6 @@ import type { Engine } from "./engine.ts";
 import { DEFAULT_HEAL } from "./heal/app-reconciler.ts";
 import { localRuntime } from "./local/local-runtime.ts";
 import { processEngine } from "./process/process-engine.ts";
-import { MemoryRouteTable } from "./router/memory-route-table.ts";
 
 // No deployment stays in flight for ever (issue 20): a deploy that fails transiently is retried by the
 // deploy queue until it succeeds, past the bus's 5 attempts; a terminal failure ends `failed` with its

@@ -20,9 +20,6 @@ export { RestartTracker } from "./metrics/restart-tracker.ts";
 export { type PodmanOptions, podmanEngine } from "./podman/podman-engine.ts";
 export { removeAppImages } from "./podman/podman-images.ts";
 export { type ProcessEngineOptions, processEngine } from "./process/process-engine.ts";
-export { createRouter, type Router, type RouterOptions } from "./router/create-router.ts";
-export { MemoryRouteTable } from "./router/memory-route-table.ts";
-export type { RouterLogger } from "./router/types.ts";
 export type { RouteTable, RouteTarget } from "./routes.ts";
 export { RunLogCapture, type RunLogCaptureDeps, type RunLogRecord, toNanos } from "./run-log-capture.ts";
 export type {

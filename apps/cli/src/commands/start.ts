@@ -13,9 +13,10 @@ import { loadBuildControllerConfig } from "@kli8nt/build-controller/config";
 import { type Bus, type Consumer, createBus } from "@kli8nt/bus";
 import { isKli8ntError, messageTypeOf } from "@kli8nt/core";
 import { resolveEnv, writeNamedResourceSamples } from "@kli8nt/db";
-import type { Router, RunLogCapture } from "@kli8nt/deploy-controller";
+import type { RunLogCapture } from "@kli8nt/deploy-controller";
 import { loadDeployControllerConfig } from "@kli8nt/deploy-controller/config";
 import { createFileLogStore, type LogStore, withSecretMasking } from "@kli8nt/logstore";
+import type { Router } from "@kli8nt/router";
 import type { Logger } from "pino";
 import { checkIsolation } from "./isolation-check.ts";
 import type { CommandIo } from "./plan.ts";
@@ -70,20 +71,19 @@ async function startPlatform(configs: Configs, logger: Logger): Promise<Platform
   // The controllers load after the api listens, so /healthz answers while they start (~1 s of imports).
   const {
     createEngine,
-    createRouter,
     CronScheduler,
     DEFAULT_HEAL,
     installationOf,
     localRuntime,
     PodmanStatsSampler,
     RestartTracker,
-    MemoryRouteTable,
     removeAppImages,
     RunLogCapture,
     startDeployController,
     startStatsLoop,
   } = await import("@kli8nt/deploy-controller");
   const { createBuilder, logStoreLogSink, startBuildController } = await import("@kli8nt/build-controller");
+  const { createRouter, MemoryRouteTable } = await import("@kli8nt/router");
   const routes = new MemoryRouteTable();
   const router = await createRouter({
     port: configs.deploy.routerPort,

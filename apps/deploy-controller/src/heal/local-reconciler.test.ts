@@ -14,13 +14,13 @@ import {
   SecretBox,
   transitionDeployment,
 } from "@kli8nt/db";
+import { MemoryRouteTable } from "@kli8nt/router";
 import { eventually } from "@kli8nt/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startDeployController } from "../deploy-controller.ts";
 import { loadDeployment } from "../deployment-rows.ts";
 import { localRuntime } from "../local/local-runtime.ts";
 import { processEngine } from "../process/process-engine.ts";
-import { MemoryRouteTable } from "../router/memory-route-table.ts";
 import { DEFAULT_HEAL } from "./app-reconciler.ts";
 
 // The heal loop on the process runtime (no podman needed; the podman path is test/e2e/heal.int.test.ts):

@@ -1,9 +1,9 @@
 import { type AddressInfo, createServer, type Server, type Socket } from "node:net";
 import { UnavailableError } from "@kli8nt/core";
-import type { RouteTable } from "../routes.ts";
 import { ClientConnection, type ConnectionOptions } from "./client-connection.ts";
 import { rawResponse } from "./pages.ts";
 import { createHandlers } from "./request-handlers.ts";
+import type { RouteTable } from "./route-table.ts";
 import { routerBusyPage } from "./status-pages.ts";
 import { SweepClock } from "./sweep-clock.ts";
 import { type ProxyContext, type RouterLogger, silentLogger } from "./types.ts";

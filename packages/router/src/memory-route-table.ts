@@ -1,5 +1,5 @@
 import { InputError } from "@kli8nt/core";
-import type { RouteTable, RouteTarget } from "../routes.ts";
+import type { RouteTable, RouteTarget } from "./route-table.ts";
 
 /** In-process RouteTable for single-machine mode: the deploy controller writes it, the router reads it. */
 export class MemoryRouteTable implements RouteTable {

@@ -1,5 +1,5 @@
-import type { RouteTarget } from "../routes.ts";
 import type { StatusPage } from "./pages.ts";
+import type { RouteTarget } from "./route-table.ts";
 
 type StatusTarget = Extract<RouteTarget, { kind: "status" }>;
 

@@ -1,7 +1,7 @@
-import type { RouteTable, RouteTarget } from "../routes.ts";
 import { matchHost } from "./host.ts";
 import type { StatusPage } from "./pages.ts";
 import type { ProxyRequest } from "./proxy-request.ts";
+import type { RouteTable, RouteTarget } from "./route-table.ts";
 import {
   badRequestPage,
   crashedPage,

@@ -1,7 +1,7 @@
 /**
  * bench:router — the Kli8nt router vs nginx proxying the same upstream, same run, same load tool.
  *
- *   npx tsx bench/router.bench.ts     (KLI8NT_BENCH_SECONDS=10 KLI8NT_BENCH_CONNECTIONS=32 KLI8NT_BENCH_ROUNDS=5)
+ *   npx tsx packages/router/bench/router.bench.ts     (KLI8NT_BENCH_SECONDS=10 KLI8NT_BENCH_CONNECTIONS=32 KLI8NT_BENCH_ROUNDS=5)
  *
  * Fairness: both proxies get the same number of processes (the router's one Node process, nginx
  * `worker_processes 1`), both keep upstream connections alive, both pass Host and set X-Forwarded-*. The
@@ -16,7 +16,7 @@ import { Agent, request } from "node:http";
 import { type AddressInfo, createServer } from "node:net";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
-import { createRouter, MemoryRouteTable } from "@kli8nt/deploy-controller";
+import { createRouter, MemoryRouteTable } from "@kli8nt/router";
 
 const SECONDS = Number(process.env.KLI8NT_BENCH_SECONDS ?? 10);
 const CONNECTIONS = Number(process.env.KLI8NT_BENCH_CONNECTIONS ?? 32);

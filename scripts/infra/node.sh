@@ -104,7 +104,7 @@ server = "http://$KLI8NT_TEST_REGISTRY"
   capabilities = ["pull", "resolve"]
 EOF
   cat >"$d/cni/10-kli8nt.conflist" <<EOF
-{"cniVersion": "1.0.0", "name": "kli8nt-node", "plugins": [
+{"cniVersion": "1.0.0", "name": "$NODE_BRIDGE", "plugins": [
   {"type": "bridge", "bridge": "$NODE_BRIDGE", "isGateway": true, "ipMasq": true, "hairpinMode": true,
    "ipam": {"type": "host-local", "ranges": [[{"subnet": "$NODE_POD_CIDR"}]], "routes": [{"dst": "0.0.0.0/0"}],
             "dataDir": "$d/cni-ipam"}},
@@ -187,6 +187,7 @@ start_node() {
   # A bridge and subnet of this run: two test runs on one machine must not share them.
   local n=$((RANDOM % 200 + 20))
   NODE_BRIDGE=kli8nt$n
+  NODE_NET=$NODE_BRIDGE
   NODE_POD_CIDR=10.244.$n.0/24
   NODE_SYSCTL_SAVED=$(sysctl -n "${NODE_SYSCTLS[@]}" | paste -sd' ')
   node_pki "$NODE_DIR" "$NODE_NAME" "$NODE_IP"
@@ -257,6 +258,8 @@ stop_node() {
   fi
   if [[ -n ${NODE_BRIDGE:-} ]]; then ip link delete "$NODE_BRIDGE" 2>/dev/null || true; NODE_BRIDGE=; fi
   if [[ -n ${NODE_POD_CIDR:-} ]]; then node_sweep_masquerade; NODE_POD_CIDR=; fi
+  # libcni's result cache of this run's network (the network is named after the bridge).
+  if [[ -n ${NODE_NET:-} ]]; then rm -f /var/lib/cni/results/"$NODE_NET"-*; NODE_NET=; fi
   if [[ -n ${NODE_SYSCTL_SAVED:-} ]]; then
     local values=() k=0
     read -r -a values <<<"$NODE_SYSCTL_SAVED"
@@ -264,7 +267,11 @@ stop_node() {
     NODE_SYSCTL_SAVED=
   fi
   # The kubelet's own iptables chains, unless another kubelet on this machine still uses them.
-  if [[ -n ${NODE_NAME:-} ]] && ! pgrep -x kubelet >/dev/null; then node_remove_iptables; fi
+  if [[ -n ${NODE_NAME:-} ]] && ! pgrep -x kubelet >/dev/null; then
+    node_remove_iptables
+    # The device manager's socket ignores --root-dir.
+    rm -f /var/lib/kubelet/device-plugins/kubelet.sock
+  fi
   NODE_NAME=
   unset KLI8NT_TEST_NODE_NAME KLI8NT_TEST_NODE_TAINT KLI8NT_TEST_NODE_IP KLI8NT_TEST_NODE_WEB_IMAGE \
     KLI8NT_TEST_NODE_UNREADY_IMAGE

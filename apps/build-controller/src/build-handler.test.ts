@@ -38,12 +38,18 @@ async function drain(): Promise<OutboxMessage[]> {
   return published.slice(before);
 }
 
-async function queueBuild(name: string, url: string, ref = "main"): Promise<BuildRequested> {
+async function queueBuild(
+  name: string,
+  url: string,
+  ref = "main",
+  buildSettings?: { releaseCommand: string },
+): Promise<BuildRequested> {
   const admin = await ensureAdminUser(database.db);
   const app = await createApp(database.db, admin.id, {
     name,
     repository: { url, branch: ref, rootDir: "." },
     port: null,
+    ...(buildSettings ? { buildSettings } : {}),
   });
   await createDeployment(database.db, app, { trigger: "api" });
   const message = (await drain()).find((m) => m.queue === "BUILD");
@@ -76,6 +82,19 @@ describe("build handler (process builder)", () => {
 
     await handle(message);
     expect(await drain()).toEqual([]);
+  });
+
+  it("sends the Procfile's process types, with the app's release command over the Procfile's", async () => {
+    const repo = createLocalRepo({
+      ...nodeAppFiles("v1"),
+      Procfile: "web: node server.js\nworker: node worker.js\nrelease: node migrate.js\n",
+      "worker.js": "",
+    });
+    const message = await queueBuild("procfile-app", repo.dir, "main", { releaseCommand: "node other.js" });
+    await handler()(message);
+    const deploy = (await drain()).find((m) => m.queue === "DEPLOY")?.payload as DeployRequested;
+    expect(Object.keys(deploy.processes ?? {}).sort()).toEqual(["web", "worker"]);
+    expect(deploy).toMatchObject({ port: 3000, releaseCommand: "node other.js" });
   });
 
   it("fails the deployment with the reason when the ref does not exist, and removes the workspace", async () => {

@@ -13,7 +13,7 @@ const ANSWER = { ownerId: "usr_1", port: 8081, cloneToken: "gho_clone", appId: "
 // A real HTTP server whose answers the test scripts, one per request.
 let server: Server;
 let apiUrl = "";
-const script: Array<number | "hang"> = [];
+const script: Array<number | "hang" | object> = [];
 const seen: IncomingMessage[] = [];
 
 beforeAll(async () => {
@@ -21,6 +21,11 @@ beforeAll(async () => {
     seen.push(req);
     const next = script.shift() ?? 200;
     if (next === "hang") return;
+    if (typeof next === "object") {
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end(JSON.stringify({ ...ANSWER, ...next }));
+      return;
+    }
     res.writeHead(next, { "content-type": "application/json" });
     res.end(next === 200 ? JSON.stringify(ANSWER) : JSON.stringify({ code: "X" }));
   });
@@ -53,6 +58,15 @@ describe("buildSourceClient", () => {
     const failed = await client({ attempts: 2 })("dep_3").catch((e: Error) => e);
     expect(String(failed)).toContain("answered 500");
     expect(String(failed)).not.toContain(TOKEN);
+  });
+
+  it("returns the app's build settings as stored (null cleared), and leaves out settings it cannot read", async () => {
+    script.push({ buildSettings: { releaseCommand: "node migrate.js", buildTarget: null } });
+    expect(await client()("dep_s")).toMatchObject({ buildSettings: { releaseCommand: "node migrate.js" } });
+    script.push({ buildSettings: { releaseCommand: "a\nRUN evil" } });
+    const answer = await client()("dep_t");
+    expect(answer).toMatchObject({ ownerId: "usr_1" });
+    expect(answer).not.toHaveProperty("buildSettings");
   });
 
   it("answers null for an unknown deployment (404) or one past building (409)", async () => {

@@ -94,6 +94,7 @@ export async function buildApi(given: ApiDeps, options: BuildOptions = {}): Prom
       await api.register((await import("./routes/formation.ts")).formationRoutes(deps));
       await api.register((await import("./routes/lifecycle.ts")).lifecycleRoutes(deps));
       await api.register((await import("./routes/cron.ts")).cronRoutes(deps));
+      await api.register((await import("./routes/previews.ts")).previewRoutes(deps));
       await api.register(deploymentRoutes(deps));
       await api.register(eventRoutes({ db: deps.db, events }));
       if (deps.logs) await api.register(logRoutes({ ...deps, logs: deps.logs }));

@@ -11,6 +11,7 @@ import {
 } from "@kli8nt/core";
 import { z } from "zod";
 import { formationView } from "./routes/formation-schemas.ts";
+import { envPreviewInput, previewSettingsPatch } from "./routes/preview-schemas.ts";
 
 export const repositoryInput = z.strictObject({
   url: z
@@ -37,6 +38,7 @@ export const appPatchBody = z.strictObject({
   repository: repositoryInput.partial().optional(),
   port: portSchema.nullable().optional(),
   buildSettings: buildSettingsSchema.optional().describe("A value sets, null clears, absent keeps"),
+  previews: previewSettingsPatch.optional(),
 });
 
 export const appNameParams = z.strictObject({ name: appNameSchema });
@@ -52,6 +54,7 @@ export const envPutBody = z.strictObject({
           .boolean()
           .default(false)
           .describe("Also pass it to the build: a build arg, or a build secret when secret"),
+        preview: envPreviewInput,
       }),
     )
     .max(500)
@@ -133,7 +136,13 @@ export const appView = z.object({
 
 export const envView = z.object({
   vars: z.array(
-    z.object({ key: z.string(), value: z.string().nullable(), secret: z.boolean(), build: z.boolean() }),
+    z.object({
+      key: z.string(),
+      value: z.string().nullable(),
+      secret: z.boolean(),
+      build: z.boolean(),
+      preview: z.union([z.boolean(), z.literal("only")]),
+    }),
   ),
 });
 

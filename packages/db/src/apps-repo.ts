@@ -7,7 +7,7 @@ import {
   NotFoundError,
   newId,
 } from "@kli8nt/core";
-import { and, asc, desc, eq, gt, inArray } from "drizzle-orm";
+import { and, asc, desc, eq, gt, inArray, isNull } from "drizzle-orm";
 import type { Db } from "./database.ts";
 import { toDeployment } from "./deployments-repo.ts";
 import { sqlStateOf, UNIQUE_VIOLATION } from "./pg-errors.ts";
@@ -119,9 +119,9 @@ export async function listApps(
   ownerId: string,
   page: { limit: number; after?: string | undefined } = { limit: 1000 },
 ): Promise<AppPage> {
-  const where = page.after
-    ? and(eq(apps.ownerId, ownerId), gt(apps.name, page.after))
-    : eq(apps.ownerId, ownerId);
+  // Pull request previews are apps of their own, listed under their app, not here (ADR 0200).
+  const mine = and(eq(apps.ownerId, ownerId), isNull(apps.previewOf));
+  const where = page.after ? and(mine, gt(apps.name, page.after)) : mine;
   const rows = await db
     .select()
     .from(apps)

@@ -11,10 +11,14 @@ export interface EnvVarInput {
   readonly secret: boolean;
   /** Also passed to the build (ADR 0157); false when absent. */
   readonly build?: boolean | undefined;
+  /** Pull request previews (ADR 0200): "include" when absent; "exclude" is `preview: false`; "only" for previews. */
+  readonly preview?: PreviewScope | undefined;
 }
 
-/** A variable as stored: whether the build gets it is always known. */
-export type StoredEnvVar = EnvVar & { readonly build: boolean };
+export type PreviewScope = "include" | "exclude" | "only";
+
+/** A variable as stored: whether the build and previews get it is always known. */
+export type StoredEnvVar = EnvVar & { readonly build: boolean; readonly preview: PreviewScope };
 
 const context = (appId: string, key: string) => `env:${appId}:${key}`;
 
@@ -36,8 +40,9 @@ export async function replaceEnv(
     const rows = vars.flatMap((v) => {
       const kept = existing.get(v.key);
       const build = v.build === true;
+      const preview = v.preview ?? "include";
       if (v.value === null) {
-        if (kept?.secret && v.secret) return [{ ...kept, build }];
+        if (kept?.secret && v.secret) return [{ ...kept, build, preview }];
         throw new InputError(
           "ENV_VALUE_REQUIRED",
           `${v.key} has no stored secret value to keep; give a value`,
@@ -47,7 +52,7 @@ export async function replaceEnv(
         );
       }
       const value = v.secret ? box.encrypt(v.value, context(appId, v.key)) : v.value;
-      return [{ appId, key: v.key, value, secret: v.secret, build }];
+      return [{ appId, key: v.key, value, secret: v.secret, build, preview }];
     });
     if (rows.length > 0) await tx.insert(envVars).values(rows);
   });
@@ -62,20 +67,28 @@ export async function listEnv(db: Db, appId: string): Promise<StoredEnvVar[]> {
     value: row.secret ? null : row.value,
     secret: row.secret,
     build: row.build,
+    preview: row.preview,
   }));
 }
 
-/** Decrypted values for the runtime (deploy controller) and the log masker; never for an HTTP response. */
+/**
+ * Decrypted values for the runtime (deploy controller) and the log masker; never for an HTTP response.
+ * Preview-only variables are left out, unless `forPreview`, which leaves out the `preview: false` ones.
+ */
 export async function resolveEnv(
   db: Db,
   box: SecretBox,
   appId: string,
+  opts: { forPreview?: boolean } = {},
 ): Promise<Array<StoredEnvVar & { value: string }>> {
-  const rows = await db.select().from(envVars).where(eq(envVars.appId, appId)).orderBy(asc(envVars.key));
+  const rows = (
+    await db.select().from(envVars).where(eq(envVars.appId, appId)).orderBy(asc(envVars.key))
+  ).filter((row) => row.preview !== (opts.forPreview ? "exclude" : "only"));
   return rows.map((row) => ({
     key: row.key,
     value: row.secret ? box.decrypt(row.value, context(appId, row.key)) : row.value,
     secret: row.secret,
     build: row.build,
+    preview: row.preview,
   }));
 }

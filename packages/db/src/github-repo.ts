@@ -112,7 +112,8 @@ export async function findGitHubHook(db: Db, hookId: number): Promise<GitHubHook
 /** Records the hook of an app (hookId null with `lastError` when creating it failed). */
 export async function saveGitHubHook(
   db: Db,
-  row: Pick<GitHubHookRow, "appId" | "userId" | "repoFullName" | "hookId" | "lastError">,
+  row: Pick<GitHubHookRow, "appId" | "userId" | "repoFullName" | "hookId" | "lastError"> &
+    Partial<Pick<GitHubHookRow, "events">>,
 ): Promise<void> {
   const values = { ...row, updatedAt: new Date() };
   await db.insert(githubHooks).values(values).onConflictDoUpdate({ target: githubHooks.appId, set: values });
@@ -185,7 +186,11 @@ export async function findAppById(db: Db, appId: string): Promise<App | null> {
 export async function listAppRepositories(
   db: Db,
 ): Promise<Array<{ id: string; ownerId: string; repoUrl: string }>> {
-  return db.select({ id: apps.id, ownerId: apps.ownerId, repoUrl: apps.repoUrl }).from(apps);
+  // Previews deploy through their app's hook: they get none of their own.
+  return db
+    .select({ id: apps.id, ownerId: apps.ownerId, repoUrl: apps.repoUrl })
+    .from(apps)
+    .where(isNull(apps.previewOf));
 }
 
 /** Whether an app was ever deployed from a known commit, and whether a deployment of `commitSha` exists (missed-push check). */

@@ -11,6 +11,7 @@ export * from "./metrics-repo.ts";
 export * from "./notifications-repo.ts";
 export * from "./outbox.ts";
 export * from "./outbox-relay.ts";
+export * from "./previews-repo.ts";
 export type { FormationSettings } from "./schema.ts";
 export * as schema from "./schema.ts";
 export * from "./secret-box.ts";

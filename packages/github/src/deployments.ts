@@ -10,6 +10,8 @@ export interface DeploymentSpec {
   environment: string;
   description?: string;
   productionEnvironment?: boolean;
+  /** A pull request preview's environment: GitHub shows it as going away (ADR 0200). */
+  transientEnvironment?: boolean;
   /** Opaque JSON kept on the deployment (e.g. the Kli8nt deployment id). */
   payload?: Record<string, unknown>;
 }
@@ -47,6 +49,7 @@ export async function createDeployment(
     auto_merge: false,
     required_contexts: [],
     production_environment: spec.productionEnvironment ?? true,
+    ...(spec.transientEnvironment !== undefined ? { transient_environment: spec.transientEnvironment } : {}),
     ...(spec.description !== undefined ? { description: spec.description.slice(0, 140) } : {}),
     ...(spec.payload !== undefined ? { payload: spec.payload } : {}),
   });

@@ -7,8 +7,9 @@ import {
   listDeploymentStatuses,
 } from "./deployments.ts";
 import { toGitHubError } from "./github-error.ts";
+import { createIssueComment, updateIssueComment } from "./issue-comments.ts";
 import { listBranches, listRepos, resolveRef, searchRepos } from "./repos.ts";
-import { createWebhook, deleteWebhook, type WebhookSpec } from "./webhooks-api.ts";
+import { createWebhook, deleteWebhook, updateWebhookEvents, type WebhookSpec } from "./webhooks-api.ts";
 
 export interface GitHubClientOptions {
   /** REST base (https://api.github.com or https://<host>/api/v3). */
@@ -70,6 +71,12 @@ export function createGitHubClient(opts: GitHubClientOptions) {
     createWebhook: (spec: WebhookSpec) => createWebhook(octokit, spec),
     deleteWebhook: (owner: string, repo: string, hookId: number) =>
       deleteWebhook(octokit, owner, repo, hookId),
+    updateWebhookEvents: (spec: { owner: string; repo: string; hookId: number; events: string[] }) =>
+      updateWebhookEvents(octokit, spec),
+    createIssueComment: (spec: { owner: string; repo: string; issueNumber: number; body: string }) =>
+      createIssueComment(octokit, spec),
+    updateIssueComment: (spec: { owner: string; repo: string; commentId: number; body: string }) =>
+      updateIssueComment(octokit, spec),
   };
 }
 

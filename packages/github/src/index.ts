@@ -27,6 +27,7 @@ export {
   statesMatch,
   type TokenSet,
 } from "./oauth.ts";
+export { type PullRequestChange, pullRequestChange } from "./pull-request-event.ts";
 export {
   type GitHubBranch,
   type GitHubRepo,

@@ -1,3 +1,4 @@
+import { type PullRequestChange, pullRequestChange } from "./pull-request-event.ts";
 import { verifyWebhookSignature } from "./webhook-signature.ts";
 
 export type IncomingHeaders = Record<string, string | string[] | undefined>;
@@ -14,7 +15,13 @@ export interface PushToBranch {
 
 export type WebhookReading =
   | { ok: false; reason: "bad-signature" | "missing-headers" | "bad-json" }
-  | { ok: true; event: string; deliveryId: string; push?: PushToBranch };
+  | {
+      ok: true;
+      event: string;
+      deliveryId: string;
+      push?: PushToBranch;
+      pullRequest?: PullRequestChange;
+    };
 
 function header(headers: IncomingHeaders, name: string): string | undefined {
   const value = headers[name];
@@ -50,7 +57,7 @@ export function pushToBranch(payload: unknown): PushToBranch | undefined {
 /**
  * Checks and reads one webhook request: the signature over the raw body first (nothing is parsed before
  * it passes), then the event name and delivery id (the caller deduplicates on it), then for `push` the
- * branch and commit. Other events come back without `push` so the caller can answer 2xx and ignore them.
+ * branch and commit, for `pull_request` the pull request. Other events come back without `push` so the caller can answer 2xx and ignore them.
  */
 export function readWebhook(
   secret: string,
@@ -63,12 +70,16 @@ export function readWebhook(
   const event = header(headers, "x-github-event");
   const deliveryId = header(headers, "x-github-delivery");
   if (!event || !deliveryId) return { ok: false, reason: "missing-headers" };
-  if (event !== "push") return { ok: true, event, deliveryId };
+  if (event !== "push" && event !== "pull_request") return { ok: true, event, deliveryId };
   let payload: unknown;
   try {
     payload = JSON.parse(typeof rawBody === "string" ? rawBody : Buffer.from(rawBody).toString("utf8"));
   } catch {
     return { ok: false, reason: "bad-json" };
+  }
+  if (event === "pull_request") {
+    const pullRequest = pullRequestChange(payload);
+    return pullRequest ? { ok: true, event, deliveryId, pullRequest } : { ok: true, event, deliveryId };
   }
   const push = pushToBranch(payload);
   return push ? { ok: true, event, deliveryId, push } : { ok: true, event, deliveryId };

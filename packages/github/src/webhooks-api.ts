@@ -24,6 +24,20 @@ export async function createWebhook(octokit: Octokit, spec: WebhookSpec): Promis
   return { id: data.id };
 }
 
+/** Sets the events of an existing webhook (an older hook made for `push` only gains `pull_request`). */
+export async function updateWebhookEvents(
+  octokit: Octokit,
+  spec: { owner: string; repo: string; hookId: number; events: string[] },
+): Promise<void> {
+  await octokit.rest.repos.updateWebhook({
+    owner: spec.owner,
+    repo: spec.repo,
+    hook_id: spec.hookId,
+    events: spec.events,
+    active: true,
+  });
+}
+
 /** Deletes a webhook; returns false when it was already gone (deleting an app must be repeatable). */
 export async function deleteWebhook(
   octokit: Octokit,

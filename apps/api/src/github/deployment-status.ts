@@ -2,6 +2,7 @@ import type { App, Deployment, DeploymentState } from "@kli8nt/core";
 import {
   findAppById,
   findDeploymentById,
+  findPreviewByAppId,
   getGitHubDeployment,
   markGitHubTokenInvalid,
   saveGitHubDeployment,
@@ -14,6 +15,7 @@ import {
 } from "@kli8nt/github";
 import { appUrl } from "../views.ts";
 import { type GitHubDeps, silentLog } from "./github-deps.ts";
+import { noteFromDeployment, type PreviewTarget, previewTargetOf } from "./previews/preview-status.ts";
 import { type GitHubRepoRef, parseGitHubRepoUrl } from "./repo-url.ts";
 import { clientFor, userAccessToken } from "./user-github.ts";
 
@@ -64,7 +66,14 @@ function isStale(next: GitHubState, last: string | null | undefined): boolean {
   return last !== "inactive" && RANK[next] < (RANK[last as GitHubState] ?? 0);
 }
 
-async function post(deps: GitHubDeps, app: App, repo: GitHubRepoRef, d: Deployment, retry: RetryOptions) {
+async function post(
+  deps: GitHubDeps,
+  app: App,
+  repo: GitHubRepoRef,
+  d: Deployment,
+  retry: RetryOptions,
+  preview: PreviewTarget | null,
+) {
   const state = GITHUB_STATE[d.state];
   const existing = await getGitHubDeployment(deps.db, d.id);
   if (isStale(state, existing?.lastState) || (!existing && state === "inactive")) return;
@@ -77,7 +86,9 @@ async function post(deps: GitHubDeps, app: App, repo: GitHubRepoRef, d: Deployme
           owner: repo.owner,
           repo: repo.repo,
           sha: d.commitSha ?? d.ref,
-          environment: app.name,
+          // A preview is its app's transient "<app>/pr-<n>" environment (ADR 0200).
+          environment: preview?.environment ?? app.name,
+          ...(preview ? { productionEnvironment: false, transientEnvironment: true } : {}),
           description: `Kli8nt deployment #${d.number}`,
           payload: { kli8ntDeploymentId: d.id },
         }),
@@ -114,10 +125,14 @@ async function sync(deps: GitHubDeps, deployment: Deployment, retry: RetryOption
   let ownerId: string | undefined;
   try {
     const app = await findAppById(deps.db, deployment.appId);
-    const repo = app ? parseGitHubRepoUrl(deps.config.github.webUrl, app.repository.url) : null;
+    const preview = app ? await previewTargetOf(deps, await findPreviewByAppId(deps.db, app.id)) : null;
+    // A preview reports on its app's repository, even when its code comes from a fork.
+    const repoUrl = preview?.parent.repository.url ?? app?.repository.url;
+    const repo = repoUrl ? parseGitHubRepoUrl(deps.config.github.webUrl, repoUrl) : null;
     if (!app || !repo) return;
     ownerId = app.ownerId;
-    await post(deps, app, repo, deployment, retry);
+    await post(deps, app, repo, deployment, retry, preview);
+    if (preview) await noteFromDeployment(deps, repo, preview, deployment);
   } catch (err) {
     if (ownerId && isGitHubError(err, "GITHUB_UNAUTHORIZED")) {
       await markGitHubTokenInvalid(deps.db, ownerId).catch(() => undefined);

@@ -13,6 +13,7 @@ const hook = (over: Partial<GitHubHookRow>): GitHubHookRow => ({
   repoFullName: "acme/shop",
   hookId: 11,
   lastError: null,
+  events: ["push", "pull_request"],
   updatedAt: new Date(now),
   ...over,
 });
@@ -79,5 +80,13 @@ describe("planHooks", () => {
     expect(planHooks(apps, [recent], opts).create).toHaveLength(0);
     expect(planHooks(apps, [old], opts).create).toHaveLength(1);
     expect(planHooks(apps, [old], opts).remove).toHaveLength(0);
+  });
+
+  it("gives a hook made before previews the pull_request event, and leaves current ones alone", () => {
+    const apps = [{ id: "app_1", ownerId: "usr_1", repoUrl: `${WEB}/acme/shop` }];
+    const old = hook({ events: ["push"] });
+    expect(planHooks(apps, [old], opts).update).toEqual([old]);
+    expect(planHooks(apps, [old], opts).create).toEqual([]);
+    expect(planHooks(apps, [hook({})], opts).update).toEqual([]);
   });
 });

@@ -7,11 +7,21 @@ export interface AppRepository {
   readonly repoUrl: string;
 }
 
+/** What Kli8nt's hooks subscribe to: pushes deploy, pull requests make previews (ADR 0200). */
+export const HOOK_EVENTS: readonly string[] = ["push", "pull_request"];
+
 export interface HookPlan {
   /** Hooks to delete on GitHub (their app is gone, or now points elsewhere), then forget. */
   readonly remove: GitHubHookRow[];
   /** GitHub-backed apps without a hook (or whose last attempt failed long enough ago). */
   readonly create: Array<{ appId: string; userId: string; repo: GitHubRepoRef }>;
+  /** Current hooks made for fewer events (before previews): they gain the missing ones. */
+  readonly update: GitHubHookRow[];
+}
+
+/** A made hook (not a failed attempt) subscribed to fewer events than Kli8nt uses now. */
+function needsEvents(hook: GitHubHookRow | undefined): hook is GitHubHookRow {
+  return hook !== undefined && hook.hookId !== null && HOOK_EVENTS.some((e) => !hook.events.includes(e));
 }
 
 function isCurrent(hook: GitHubHookRow | undefined, repo: GitHubRepoRef | null, ownerId: string): boolean {
@@ -34,18 +44,26 @@ export function planHooks(
   opts: { webUrl: string; now: number; retryFailedAfterMs: number },
 ): HookPlan {
   const byApp = new Map(hooks.map((h) => [h.appId, h]));
-  const remove: GitHubHookRow[] = [];
-  const create: HookPlan["create"] = [];
+  const plan: HookPlan = { remove: [], create: [], update: [] };
   const seen = new Set<string>();
   for (const app of apps) {
     seen.add(app.id);
-    const repo = parseGitHubRepoUrl(opts.webUrl, app.repoUrl);
-    const hook = byApp.get(app.id);
-    const current = isCurrent(hook, repo, app.ownerId);
-    if (hook && !current) remove.push(hook);
-    if (repo && (!current || shouldRetry(hook, opts)))
-      create.push({ appId: app.id, userId: app.ownerId, repo });
+    planApp(plan, app, byApp.get(app.id), opts);
   }
-  for (const hook of hooks) if (!seen.has(hook.appId)) remove.push(hook);
-  return { remove, create };
+  for (const hook of hooks) if (!seen.has(hook.appId)) plan.remove.push(hook);
+  return plan;
+}
+
+function planApp(
+  plan: HookPlan,
+  app: AppRepository,
+  hook: GitHubHookRow | undefined,
+  opts: { webUrl: string; now: number; retryFailedAfterMs: number },
+): void {
+  const repo = parseGitHubRepoUrl(opts.webUrl, app.repoUrl);
+  const current = isCurrent(hook, repo, app.ownerId);
+  if (hook && !current) plan.remove.push(hook);
+  if (repo && (!current || shouldRetry(hook, opts)))
+    plan.create.push({ appId: app.id, userId: app.ownerId, repo });
+  else if (current && needsEvents(hook)) plan.update.push(hook);
 }

@@ -2,7 +2,7 @@ import { isKli8ntError } from "@kli8nt/core";
 import type { GitHubHookRow } from "@kli8nt/db";
 import { deleteGitHubHook, listAppRepositories, listGitHubHooks, saveGitHubHook } from "@kli8nt/db";
 import { type GitHubDeps, silentLog } from "./github-deps.ts";
-import { planHooks } from "./hook-plan.ts";
+import { HOOK_EVENTS, planHooks } from "./hook-plan.ts";
 import { withUserGitHub } from "./user-github.ts";
 
 export const WEBHOOK_PATH = "/api/github/webhook";
@@ -46,7 +46,13 @@ async function createHook(
   const { appId, userId, repo } = target;
   try {
     const { id } = await withUserGitHub(deps, userId, (gh) =>
-      gh.createWebhook({ owner: repo.owner, repo: repo.repo, url: webhookUrl(deps, appId), secret }),
+      gh.createWebhook({
+        owner: repo.owner,
+        repo: repo.repo,
+        url: webhookUrl(deps, appId),
+        secret,
+        events: [...HOOK_EVENTS],
+      }),
     );
     await saveGitHubHook(deps.db, {
       appId,
@@ -54,12 +60,35 @@ async function createHook(
       repoFullName: repo.fullName,
       hookId: id,
       lastError: null,
+      events: [...HOOK_EVENTS],
     });
     (deps.logger ?? silentLog).info({ appId, hookId: id, repo: repo.fullName }, "Created GitHub webhook");
   } catch (err) {
     const lastError = err instanceof Error ? err.message : String(err);
     await saveGitHubHook(deps.db, { appId, userId, repoFullName: repo.fullName, hookId: null, lastError });
     (deps.logger ?? silentLog).warn({ err, appId, repo: repo.fullName }, "Failed to create GitHub webhook");
+  }
+}
+
+/** A hook made before previews gains `pull_request`; a failure is retried on the next pass. */
+async function updateHookEvents(deps: GitHubDeps, hook: GitHubHookRow): Promise<void> {
+  const hookId = hook.hookId;
+  if (hookId === null) return;
+  const [owner, repo] = splitFullName(hook.repoFullName);
+  try {
+    await withUserGitHub(deps, hook.userId, (gh) =>
+      gh.updateWebhookEvents({ owner, repo, hookId, events: [...HOOK_EVENTS] }),
+    );
+    await saveGitHubHook(deps.db, { ...hook, events: [...HOOK_EVENTS] });
+    (deps.logger ?? silentLog).info(
+      { appId: hook.appId, hookId, repo: hook.repoFullName },
+      "Updated GitHub webhook events",
+    );
+  } catch (err) {
+    (deps.logger ?? silentLog).warn(
+      { err, hookId, repo: hook.repoFullName },
+      "Failed to update GitHub webhook events",
+    );
   }
 }
 
@@ -75,6 +104,7 @@ export async function reconcileHooks(deps: GitHubDeps): Promise<void> {
   });
   for (const hook of plan.remove) await removeHook(deps, hook);
   for (const target of plan.create) await createHook(deps, secret, target);
+  for (const hook of plan.update) await updateHookEvents(deps, hook);
 }
 
 export interface HookReconciler {

@@ -38,7 +38,11 @@ describe("push-to-deploy", () => {
   it("creates a signed push webhook on the repository when the app is created", async () => {
     await eventually(() => expect(env.gh.hooks("alice/shop")).toHaveLength(1));
     const [hook] = env.gh.hooks("alice/shop");
-    expect(hook).toMatchObject({ events: ["push"], contentType: "json", secret: WEBHOOK_SECRET });
+    expect(hook).toMatchObject({
+      events: ["push", "pull_request"],
+      contentType: "json",
+      secret: WEBHOOK_SECRET,
+    });
     expect(hook?.url).toBe(`${env.url}/api/github/webhook?app=${appId}`);
     await eventually(() => expect(env.gh.deliveries.find((d) => d.event === "ping")?.status).toBe(202));
   });

@@ -9,6 +9,7 @@ import { sendProblem } from "../plugins/problem-json.ts";
 import { problemView } from "../schemas.ts";
 import { syncGitHubDeploymentStatus } from "./deployment-status.ts";
 import { WEBHOOK_PATH } from "./hook-sync.ts";
+import { handlePullRequest } from "./previews/preview-webhook.ts";
 
 // GitHub caps payloads at 25 MB; a push payload lists at most 20 commits, far below this.
 const BODY_LIMIT = 5 * 1024 * 1024;
@@ -70,6 +71,18 @@ async function handlePush(
   return { status: "queued", detail: `Deploying ${push.after}`, deploymentId: deployment.id };
 }
 
+function handleDelivery(
+  deps: ApiDeps,
+  request: FastifyRequest,
+  reading: Extract<WebhookReading, { ok: true }>,
+  body: Buffer,
+): Promise<Answer> {
+  const { pullRequest } = reading;
+  return pullRequest
+    ? handlePullRequest(deps, request, { ...reading, pullRequest }, body)
+    : handlePush(deps, request, reading, body);
+}
+
 /**
  * `POST /api/github/webhook`: no session (GitHub calls it), so the HMAC over the raw body is the only
  * gate, checked before anything is parsed. A push to an app's branch queues a deployment and answers 202
@@ -91,7 +104,8 @@ export function githubWebhookRoutes(deps: ApiDeps): FastifyPluginAsyncZod {
         bodyLimit: BODY_LIMIT,
         schema: {
           tags: ["github"],
-          summary: "GitHub webhook receiver (push-to-deploy); signed with KLI8NT_GITHUB_WEBHOOK_SECRET",
+          summary:
+            "GitHub webhook receiver (push-to-deploy, pull request previews); signed with KLI8NT_GITHUB_WEBHOOK_SECRET",
           security: [],
           response: { 200: accepted, 202: accepted, 400: problemView, 401: problemView, 404: problemView },
         },
@@ -114,7 +128,7 @@ export function githubWebhookRoutes(deps: ApiDeps): FastifyPluginAsyncZod {
           request.log.warn({ reason: reading.reason, ip: request.ip }, "Refused GitHub webhook");
           return sendProblem(reply, request, status, code, detail);
         }
-        const answer = await handlePush(deps, request, reading, body);
+        const answer = await handleDelivery(deps, request, reading, body);
         return reply.code(answer.status === "duplicate" ? 200 : 202).send(answer);
       },
     );

@@ -1,11 +1,14 @@
 import { NotAllowedError } from "@kli8nt/core";
 import { type Db, schema } from "@kli8nt/db";
-import { count, eq } from "drizzle-orm";
+import { and, count, eq, isNull } from "drizzle-orm";
 import type { FastifyInstance } from "fastify";
 
 /** Apps `ownerId` has now. */
 export async function countApps(db: Db, ownerId: string): Promise<number> {
-  const [row] = await db.select({ n: count() }).from(schema.apps).where(eq(schema.apps.ownerId, ownerId));
+  const [row] = await db
+    .select({ n: count() })
+    .from(schema.apps) // Previews are bounded per app by their own `max` (ADR 0200), not by the app quota.
+    .where(and(eq(schema.apps.ownerId, ownerId), isNull(schema.apps.previewOf)));
   return row?.n ?? 0;
 }
 

@@ -24,6 +24,7 @@ import {
 } from "../schemas.ts";
 import { toAppView } from "../views.ts";
 import { formationViewOf } from "./formation.ts";
+import { applyPreviewSettings } from "./previews.ts";
 
 function assertRepositoryUrl(url: string | undefined, allowLocal: boolean): void {
   if (url === undefined) return;
@@ -115,7 +116,7 @@ export function appRoutes(deps: ApiDeps): FastifyPluginAsyncZod {
       {
         schema: {
           tags: ["apps"],
-          summary: "Change an app's repository settings or port",
+          summary: "Change an app's repository settings, port, build settings or pull request previews",
           params: appNameParams,
           body: appPatchBody,
           response: { 200: appView, ...commonErrors },
@@ -125,6 +126,7 @@ export function appRoutes(deps: ApiDeps): FastifyPluginAsyncZod {
         const user = requireUser(request);
         assertRepositoryUrl(request.body.repository?.url, config.allowLocalRepositories);
         const updated = await updateApp(db, user.id, request.params.name, request.body);
+        if (request.body.previews) await applyPreviewSettings(db, updated.id, request.body.previews);
         const latest = await listDeployments(db, updated.id, { limit: 1 });
         deps.events?.appChanged(updated.id);
         return view(updated, latest.items[0] ?? null);

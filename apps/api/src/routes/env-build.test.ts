@@ -27,11 +27,13 @@ describe("build-time variables", () => {
     ]);
     expect(first.statusCode).toBe(200);
     expect(first.json().vars).toEqual([
-      { key: "NODE_ENV", value: "production", secret: false, build: true },
-      { key: "NPM_TOKEN", value: null, secret: true, build: true },
-      { key: "RUNTIME_ONLY", value: "x", secret: false, build: false },
+      { key: "NODE_ENV", value: "production", secret: false, build: true, preview: true },
+      { key: "NPM_TOKEN", value: null, secret: true, build: true, preview: true },
+      { key: "RUNTIME_ONLY", value: "x", secret: false, build: false, preview: true },
     ]);
     const kept = await put([{ key: "NPM_TOKEN", value: null, secret: true, build: false }]);
-    expect(kept.json().vars).toEqual([{ key: "NPM_TOKEN", value: null, secret: true, build: false }]);
+    expect(kept.json().vars).toEqual([
+      { key: "NPM_TOKEN", value: null, secret: true, build: false, preview: true },
+    ]);
   });
 });

@@ -1,8 +1,14 @@
-import { getApp, listEnv, replaceEnv } from "@kli8nt/db";
+import { getApp, listEnv, type PreviewScope, replaceEnv, type StoredEnvVar } from "@kli8nt/db";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import type { ApiDeps } from "../deps.ts";
 import { requireUser } from "../plugins/auth.ts";
 import { appNameParams, commonErrors, envPutBody, envView } from "../schemas.ts";
+
+type PreviewFlag = boolean | "only";
+const SCOPE_OF = (flag: PreviewFlag): PreviewScope =>
+  flag === "only" ? "only" : flag ? "include" : "exclude";
+const FLAG_OF: Readonly<Record<PreviewScope, PreviewFlag>> = { include: true, exclude: false, only: "only" };
+const toView = (vars: StoredEnvVar[]) => vars.map((v) => ({ ...v, preview: FLAG_OF[v.preview] }));
 
 /** Secret values are write-only: they are encrypted on the way in and come back as null. */
 export function envRoutes(deps: ApiDeps): FastifyPluginAsyncZod {
@@ -20,7 +26,7 @@ export function envRoutes(deps: ApiDeps): FastifyPluginAsyncZod {
       },
       async (request) => {
         const found = await getApp(db, requireUser(request).id, request.params.name);
-        return { vars: await listEnv(db, found.id) };
+        return { vars: toView(await listEnv(db, found.id)) };
       },
     );
 
@@ -38,7 +44,8 @@ export function envRoutes(deps: ApiDeps): FastifyPluginAsyncZod {
       },
       async (request) => {
         const found = await getApp(db, requireUser(request).id, request.params.name);
-        return { vars: await replaceEnv(db, box, found.id, request.body.vars) };
+        const vars = request.body.vars.map((v) => ({ ...v, preview: SCOPE_OF(v.preview) }));
+        return { vars: toView(await replaceEnv(db, box, found.id, vars)) };
       },
     );
   };

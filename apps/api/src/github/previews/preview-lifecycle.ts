@@ -1,0 +1,115 @@
+import type { App, Deployment } from "@kli8nt/core";
+import {
+  activeGitHubDeploymentsOf,
+  copyEnvToPreview,
+  createDeployment,
+  type Db,
+  deleteApp,
+  listPreviews,
+  type PreviewInput,
+  type PreviewRecord,
+  type PreviewSettings,
+  saveGitHubDeployment,
+  upsertPreview,
+} from "@kli8nt/db";
+import { retryGitHub } from "@kli8nt/github";
+import type { ApiDeps } from "../../deps.ts";
+import { appUrl } from "../../views.ts";
+import { type GitHubLog, silentLog } from "../github-deps.ts";
+import { parseGitHubRepoUrl } from "../repo-url.ts";
+import { withUserGitHub } from "../user-github.ts";
+import { notePreview, previewCommentBody } from "./preview-comment.ts";
+
+export type PreviewDeps = ApiDeps & { readonly logger?: GitHubLog | undefined };
+
+/**
+ * Creates or moves the preview and queues its deployment of the head commit, in the caller's transaction
+ * (with the webhook delivery's record): the preview's own app row, its variables, the deployment and its
+ * BuildRequested outbox row commit together.
+ */
+export async function queuePreviewDeployment(
+  tx: Db,
+  deps: Pick<ApiDeps, "box">,
+  parent: App,
+  input: PreviewInput,
+  settings: PreviewSettings,
+): Promise<{ preview: PreviewRecord; created: boolean; deployment: Deployment }> {
+  const { preview, created } = await upsertPreview(tx, parent, input);
+  await copyEnvToPreview(tx, deps.box, preview, settings);
+  const deployment = await createDeployment(tx, preview.app, {
+    ref: input.headRef,
+    commitSha: input.headSha,
+    trigger: "push",
+  });
+  return { preview, created, deployment };
+}
+
+/** Marks every GitHub Deployment of the preview inactive, so the pull request stops offering its URL. */
+async function inactivate(deps: PreviewDeps, parent: App, preview: PreviewRecord): Promise<void> {
+  const rows = await activeGitHubDeploymentsOf(deps.db, preview.app.id);
+  if (rows.length === 0) return;
+  await withUserGitHub(deps, parent.ownerId, async (gh) => {
+    for (const row of rows) {
+      const [owner = "", repo = ""] = row.repoFullName.split("/");
+      await retryGitHub(() =>
+        gh.createDeploymentStatus({
+          owner,
+          repo,
+          deploymentId: row.githubDeploymentId,
+          state: "inactive",
+          description: "Preview torn down",
+        }),
+      );
+      await saveGitHubDeployment(deps.db, { ...row, lastState: "inactive" });
+    }
+  });
+}
+
+/**
+ * Tears a preview down: its GitHub Deployments go inactive, the pull request comment says why, then its app
+ * row is deleted, which is the ordinary delete path (the deploy controller's resync removes its containers,
+ * route and images, or its namespace; its logs are removed here).
+ */
+export async function teardownPreview(
+  deps: PreviewDeps,
+  parent: App,
+  preview: PreviewRecord,
+  reason: string,
+): Promise<void> {
+  const log = deps.logger ?? silentLog;
+  await inactivate(deps, parent, preview).catch((err: unknown) =>
+    log.warn({ err, appId: preview.app.id }, "Failed to mark the preview's GitHub deployments inactive"),
+  );
+  const repo = parseGitHubRepoUrl(deps.config.github.webUrl, parent.repository.url);
+  if (repo) {
+    const body = previewCommentBody(parent.name, preview, {
+      state: "torn-down",
+      url: appUrl(deps.config.appUrlTemplate, preview.app.name),
+      logsUrl: `${deps.config.publicUrl}/apps/${parent.name}`,
+      sha: preview.headSha,
+      detail: reason,
+    });
+    await notePreview(deps, { ownerId: parent.ownerId, repo, previewAppId: preview.app.id }, body);
+  }
+  const deleted = await deleteApp(deps.db, parent.ownerId, preview.app.name).catch(() => null);
+  if (!deleted) return;
+  deps.events?.appDeleted(deleted.ownerId, deleted.name);
+  await deps.logs?.removeApp?.(deleted.id);
+  log.info({ app: parent.name, preview: preview.app.name, reason }, "Tore down preview");
+}
+
+/** Keeps at most `max` previews: the oldest others go first, with a note on their pull requests. */
+export async function enforcePreviewLimit(
+  deps: PreviewDeps,
+  parent: App,
+  settings: PreviewSettings,
+  keep: string,
+): Promise<void> {
+  const all = await listPreviews(deps.db, parent.id);
+  const others = all.filter((p) => p.app.id !== keep);
+  const excess = all.length - settings.max;
+  for (const oldest of others.slice(0, Math.max(excess, 0))) {
+    const reason = `Torn down: \`${parent.name}\` keeps at most ${settings.max} previews and this was the oldest. Push a commit or reopen to bring it back.`;
+    await teardownPreview(deps, parent, oldest, reason);
+  }
+}

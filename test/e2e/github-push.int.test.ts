@@ -2,7 +2,14 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { eventually, type FakeGitHub, samplePath, signInOverHttp, startFakeGitHub } from "@kli8nt/testkit";
+import {
+  eventually,
+  type FakeGitHub,
+  failUnderCi,
+  samplePath,
+  signInOverHttp,
+  startFakeGitHub,
+} from "@kli8nt/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { gitHubAppEnv, platformEnv, tearDownPlatform } from "./platform-api.ts";
 import { freePort, type PlatformProcess, startPlatform, viaRouter } from "./platform-process.ts";
@@ -12,11 +19,10 @@ import { freePort, type PlatformProcess, startPlatform, viaRouter } from "./plat
 // statuses GitHub received, in order. Real git, buildah, podman and router; nothing mocked.
 const env = process.env;
 const ready = env.KLI8NT_TEST_CONTAINERS === "1" && env.KLI8NT_TEST_BASE_IMAGES !== undefined;
-if (!ready && env.CI === "true") {
-  throw new Error(
-    "KLI8NT_TEST_CONTAINERS/KLI8NT_TEST_BASE_IMAGES missing: run start_containers (scripts/infra/containers.sh)",
-  );
-}
+failUnderCi(
+  !ready,
+  "KLI8NT_TEST_CONTAINERS/KLI8NT_TEST_BASE_IMAGES missing: run start_containers (scripts/infra/containers.sh)",
+);
 
 const APP = `push${Date.now().toString(36)}`;
 const CLIENT_ID = "Ov23liE2ePush";

@@ -3,7 +3,7 @@ import { mkdtempSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { eventually, type FakeGitHub, samplePath, startFakeGitHub } from "@kli8nt/testkit";
+import { eventually, type FakeGitHub, failUnderCi, samplePath, startFakeGitHub } from "@kli8nt/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   ADMIN_TOKEN,
@@ -21,11 +21,10 @@ import { freePort, type PlatformProcess, startPlatform, viaRouter } from "./plat
 // images and logs within 10 s. Real `kli8nt start`, buildah, podman and router; nothing mocked.
 const env = process.env;
 const ready = env.KLI8NT_TEST_CONTAINERS === "1" && env.KLI8NT_TEST_BASE_IMAGES !== undefined;
-if (!ready && env.CI === "true") {
-  throw new Error(
-    "KLI8NT_TEST_CONTAINERS/KLI8NT_TEST_BASE_IMAGES missing: run start_containers (scripts/infra/containers.sh)",
-  );
-}
+failUnderCi(
+  !ready,
+  "KLI8NT_TEST_CONTAINERS/KLI8NT_TEST_BASE_IMAGES missing: run start_containers (scripts/infra/containers.sh)",
+);
 
 const APP = `heal${Date.now().toString(36)}`;
 const PREFIX = `localhost/kli8nt-heal-${Date.now().toString(36)}`;

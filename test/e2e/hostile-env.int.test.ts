@@ -1,7 +1,7 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type FakeGitHub, samplePath, startFakeGitHub } from "@kli8nt/testkit";
+import { type FakeGitHub, failUnderCi, samplePath, startFakeGitHub } from "@kli8nt/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Deployment, platformApi, platformEnv, tearDownPlatform } from "./platform-api.ts";
 import { freePort, type PlatformProcess, startPlatform, viaRouter } from "./platform-process.ts";
@@ -11,9 +11,7 @@ import { freePort, type PlatformProcess, startPlatform, viaRouter } from "./plat
 // app's PATH is the app's, loader and container-tool names are refused, and a multi-line value arrives whole.
 const env = process.env;
 const ready = env.KLI8NT_TEST_CONTAINERS === "1" && env.KLI8NT_TEST_BASE_IMAGES !== undefined;
-if (!ready && env.CI === "true") {
-  throw new Error("KLI8NT_TEST_CONTAINERS/KLI8NT_TEST_BASE_IMAGES missing: run start_containers");
-}
+failUnderCi(!ready, "KLI8NT_TEST_CONTAINERS/KLI8NT_TEST_BASE_IMAGES missing: run start_containers");
 
 const APP = `hostile${Date.now().toString(36)}`;
 const PEM = "-----BEGIN KEY-----\nline two\nHOME\n-----END KEY-----";

@@ -1,6 +1,6 @@
 import { execFileSync } from "node:child_process";
 import { rmSync, writeFileSync } from "node:fs";
-import type { FakeGitHub } from "@kli8nt/testkit";
+import { eventually, type FakeGitHub } from "@kli8nt/testkit";
 import { expect } from "vitest";
 import type { PlatformProcess } from "./platform-process.ts";
 
@@ -54,13 +54,15 @@ export function platformApi(base: () => string) {
     done: (state: string) => boolean = (s) => s === "live" || s === "failed",
     timeoutMs = 180_000,
   ): Promise<Deployment> {
-    const deadline = Date.now() + timeoutMs;
-    while (Date.now() < deadline) {
-      const { json } = await call<Deployment>("GET", `/deployments/${id}`).catch(() => ({ json: null }));
-      if (json && done(json.state)) return json;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    throw new Error(`deployment ${id} did not reach the expected state in ${timeoutMs} ms`);
+    return eventually(
+      `deployment ${id} in the expected state`,
+      async () => {
+        const { json } = await call<Deployment>("GET", `/deployments/${id}`);
+        return json && done(json.state) ? json : undefined;
+      },
+      timeoutMs,
+      100,
+    );
   }
   return { call, waitFor };
 }

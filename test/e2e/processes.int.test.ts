@@ -3,7 +3,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { eventually, type FakeGitHub, samplePath, startFakeGitHub } from "@kli8nt/testkit";
+import { eventually, type FakeGitHub, failUnderCi, samplePath, startFakeGitHub } from "@kli8nt/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   appContainers,
@@ -20,11 +20,10 @@ import { freePort, type PlatformProcess, startPlatform, viaRouter } from "./plat
 // a restart under load fails no request, stop shows the stopped page and start brings the formation back.
 const env = process.env;
 const ready = env.KLI8NT_TEST_CONTAINERS === "1" && env.KLI8NT_TEST_BASE_IMAGES !== undefined;
-if (!ready && env.CI === "true") {
-  throw new Error(
-    "KLI8NT_TEST_CONTAINERS/KLI8NT_TEST_BASE_IMAGES missing: run start_containers (scripts/infra/containers.sh)",
-  );
-}
+failUnderCi(
+  !ready,
+  "KLI8NT_TEST_CONTAINERS/KLI8NT_TEST_BASE_IMAGES missing: run start_containers (scripts/infra/containers.sh)",
+);
 
 const APP = `procs${Date.now().toString(36)}`;
 let github: FakeGitHub;

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { type FakeGitHub, samplePath, startFakeGitHub } from "@kli8nt/testkit";
+import { type FakeGitHub, failUnderCi, samplePath, startFakeGitHub } from "@kli8nt/testkit";
 import { type ConfirmChannel, connect } from "amqplib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -27,11 +27,10 @@ const ready =
   env.KLI8NT_TEST_BASE_IMAGES !== undefined &&
   !!amqpUrl &&
   !!rabbitmqctl;
-if (!ready && env.CI === "true") {
-  throw new Error(
-    "needs start_containers and start_rabbitmq (scripts/infra/containers.sh, scripts/infra/rabbitmq.sh)",
-  );
-}
+failUnderCi(
+  !ready,
+  "needs start_containers and start_rabbitmq (scripts/infra/containers.sh, scripts/infra/rabbitmq.sh)",
+);
 
 const APP = `rmq${Date.now().toString(36)}`;
 // `kli8nt start` declares its queues with the bus's default prefix.

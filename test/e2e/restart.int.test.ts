@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type FakeGitHub, samplePath, startFakeGitHub } from "@kli8nt/testkit";
+import { type FakeGitHub, failUnderCi, samplePath, startFakeGitHub } from "@kli8nt/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   type Deployment,
@@ -17,11 +17,10 @@ import { freePort, type PlatformProcess, startPlatform, viaRouter } from "./plat
 // ends live (or failed with a reason), never stuck, and no release ever has two containers.
 const env = process.env;
 const ready = env.KLI8NT_TEST_CONTAINERS === "1" && env.KLI8NT_TEST_BASE_IMAGES !== undefined;
-if (!ready && env.CI === "true") {
-  throw new Error(
-    "KLI8NT_TEST_CONTAINERS/KLI8NT_TEST_BASE_IMAGES missing: run start_containers (scripts/infra/containers.sh)",
-  );
-}
+failUnderCi(
+  !ready,
+  "KLI8NT_TEST_CONTAINERS/KLI8NT_TEST_BASE_IMAGES missing: run start_containers (scripts/infra/containers.sh)",
+);
 
 const APP = `kill${Date.now().toString(36)}`;
 let github: FakeGitHub;

@@ -1,7 +1,7 @@
 import { execFile } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { eventually, freePort } from "@kli8nt/testkit";
+import { eventually, failUnderCi, freePort } from "@kli8nt/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 // The image the Helm chart runs (deploy/image/Containerfile, ADR 0117), built for real with buildah and
@@ -9,11 +9,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 const run = promisify(execFile);
 const env = process.env;
 const ready = env.KLI8NT_TEST_CONTAINERS === "1" && env.KLI8NT_TEST_BASE_IMAGES !== undefined;
-if (!ready && env.CI === "true") {
-  throw new Error(
-    "KLI8NT_TEST_CONTAINERS/KLI8NT_TEST_BASE_IMAGES missing: run start_containers (scripts/infra/containers.sh)",
-  );
-}
+failUnderCi(
+  !ready,
+  "KLI8NT_TEST_CONTAINERS/KLI8NT_TEST_BASE_IMAGES missing: run start_containers (scripts/infra/containers.sh)",
+);
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const IMAGE = "localhost/kli8nt/platform:test";

@@ -7,7 +7,7 @@ import {
   deploymentProgressV1,
   deployRequestedV1,
 } from "@kli8nt/core";
-import { eventually } from "@kli8nt/testkit";
+import { eventually, failUnderCi } from "@kli8nt/testkit";
 import {
   BatchV1Api,
   CoreV1Api,
@@ -37,11 +37,10 @@ import {
 // once the test annotates it (succeed with an image digest, or fail with a message), so the test can
 // read the stored Job first and choose the outcome.
 const kubeconfigPath = process.env.KLI8NT_TEST_KUBECONFIG;
-if (!kubeconfigPath && process.env.CI === "true") {
-  throw new Error(
-    "KLI8NT_TEST_KUBECONFIG is not set: start_kubernetes (scripts/infra/kubernetes.sh) did not run",
-  );
-}
+failUnderCi(
+  !kubeconfigPath,
+  "KLI8NT_TEST_KUBECONFIG is not set: start_kubernetes (scripts/infra/kubernetes.sh) did not run",
+);
 
 const REGISTRY = "registry.test.invalid/kli8nt";
 const KANIKO = `ghcr.io/osscontainertools/kaniko@sha256:${"ab".repeat(32)}`;

@@ -3,10 +3,10 @@
 // the same way and serves one fixed log). The node is tainted so no other suite's pods land on it.
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { homedir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { freePort } from "@kli8nt/testkit";
 import { CoreV1Api, type KubeConfig, type V1Toleration } from "@kubernetes/client-node";
 
 export const TEST_NODE_LABEL = "kli8nt.io/test-node";
@@ -89,16 +89,6 @@ function defaultStages(): string {
     .filter((doc) => /^kind: Stage$/m.test(doc) && !/^ {2}name: pod-complete$/m.test(doc))
     .map((doc) => `---\n${doc}`)
     .join("");
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => (typeof address === "object" && address ? resolve(address.port) : reject()));
-    });
-  });
 }
 
 export interface KwokNode {

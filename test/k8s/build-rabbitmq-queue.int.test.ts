@@ -6,7 +6,7 @@ import {
   type DeploymentProgress,
   deploymentProgressV1,
 } from "@kli8nt/core";
-import { eventually } from "@kli8nt/testkit";
+import { eventually, failUnderCi } from "@kli8nt/testkit";
 import { BatchV1Api, CoreV1Api, KubeConfig, PatchStrategy, setHeaderOptions } from "@kubernetes/client-node";
 import { connect } from "amqplib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -21,11 +21,10 @@ import { FAILURE_ANNOTATION, type KwokNode, OUTCOME_ANNOTATION, startKwokNode } 
 // limit, so with one build running the next message stays ready in the queue (checked on the broker).
 const kubeconfigPath = process.env.KLI8NT_TEST_KUBECONFIG;
 const amqpUrl = process.env.KLI8NT_TEST_AMQP_URL;
-if ((!kubeconfigPath || !amqpUrl) && process.env.CI === "true") {
-  throw new Error(
-    "KLI8NT_TEST_KUBECONFIG or KLI8NT_TEST_AMQP_URL is not set: start_kubernetes and start_rabbitmq did not run",
-  );
-}
+failUnderCi(
+  !kubeconfigPath || !amqpUrl,
+  "KLI8NT_TEST_KUBECONFIG or KLI8NT_TEST_AMQP_URL is not set: start_kubernetes and start_rabbitmq did not run",
+);
 
 describe.skipIf(!kubeconfigPath || !amqpUrl)("Kaniko builds queued in RabbitMQ", () => {
   const kc = new KubeConfig();

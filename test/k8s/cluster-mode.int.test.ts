@@ -2,7 +2,14 @@ import { randomBytes } from "node:crypto";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type FakeGitHub, freePort, signInOverHttp, startFakeGitHub } from "@kli8nt/testkit";
+import {
+  eventually,
+  type FakeGitHub,
+  failUnderCi,
+  freePort,
+  signInOverHttp,
+  startFakeGitHub,
+} from "@kli8nt/testkit";
 import {
   AppsV1Api,
   BatchV1Api,
@@ -21,7 +28,7 @@ import {
   startKwokNode,
 } from "./build-kwok-node.ts";
 import { createDatabase, createVhost, type Deployable, startDeployable } from "./cluster-processes.ts";
-import { blockReadiness, eventually } from "./deploy-controller-cluster.ts";
+import { blockReadiness } from "./deploy-controller-cluster.ts";
 
 // Cluster mode end to end: the api, the Kaniko build controller, the Kubernetes deploy controller and
 // the log controller, each its own process started from its main.ts, connected only by PostgreSQL,
@@ -38,11 +45,10 @@ const env = {
 const missing = Object.entries(env)
   .filter(([, v]) => !v)
   .map(([k]) => k);
-if (missing.length > 0 && process.env.CI === "true") {
-  throw new Error(
-    `cluster mode needs ${missing.join(", ")}: start_kubernetes, start_postgres, start_rabbitmq and start_kafka (scripts/infra) did not run`,
-  );
-}
+failUnderCi(
+  missing.length > 0,
+  `cluster mode needs ${missing.join(", ")}: start_kubernetes, start_postgres, start_rabbitmq and start_kafka (scripts/infra) did not run`,
+);
 
 const suffix = randomBytes(3).toString("hex");
 const APP = `cm${suffix}`;

@@ -1,17 +1,17 @@
 import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { request } from "node:https";
+import { eventually, failUnderCi } from "@kli8nt/testkit";
 import { beforeAll, describe, expect, it } from "vitest";
 
 // Smoke test of the test cluster itself (scripts/infra/kubernetes.sh): what later suites rely on.
 // Plain HTTPS on purpose, so a broken Kubernetes client cannot hide a broken cluster (the manifests
 // suite, packages/manifests/src/cluster.int.test.ts, exercises @kubernetes/client-node).
 const kubeconfigPath = process.env.KLI8NT_TEST_KUBECONFIG;
-if (!kubeconfigPath && process.env.CI === "true") {
-  throw new Error(
-    "KLI8NT_TEST_KUBECONFIG is not set: start_kubernetes (scripts/infra/kubernetes.sh) did not run",
-  );
-}
+failUnderCi(
+  !kubeconfigPath,
+  "KLI8NT_TEST_KUBECONFIG is not set: start_kubernetes (scripts/infra/kubernetes.sh) did not run",
+);
 
 interface Cluster {
   readonly server: URL;
@@ -61,20 +61,6 @@ function call(cluster: Cluster, method: string, path: string, body?: unknown): P
     req.on("error", reject);
     req.end(body === undefined ? undefined : JSON.stringify(body));
   });
-}
-
-async function eventually<T>(
-  what: string,
-  probe: () => Promise<T | undefined>,
-  timeoutMs = 60_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-  throw new Error(`timed out waiting for ${what}`);
 }
 
 describe.skipIf(!kubeconfigPath)("test Kubernetes cluster", () => {

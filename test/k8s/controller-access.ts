@@ -4,6 +4,7 @@ import {
   renderDeployControllerRbac,
   resolveSettings,
 } from "@kli8nt/manifests";
+import { eventually } from "@kli8nt/testkit";
 import {
   AdmissionregistrationV1Api,
   ApiException,
@@ -13,7 +14,6 @@ import {
   PatchStrategy,
   RbacAuthorizationV1Api,
 } from "@kubernetes/client-node";
-import { eventually } from "./deploy-controller-cluster.ts";
 
 /** The HTTP status of a refused call, or "ok"; and the refusal's message. */
 export async function outcome(

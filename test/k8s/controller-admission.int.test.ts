@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { KubernetesDeployer, makeKubeApi } from "@kli8nt/deploy-controller/kubernetes";
 import { LABEL_MANAGED_NAMESPACE } from "@kli8nt/manifests";
+import { eventually, failUnderCi } from "@kli8nt/testkit";
 import {
   AppsV1Api,
   CoreV1Api,
@@ -12,17 +13,16 @@ import {
 } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { installDeployControllerAccess, outcome } from "./controller-access.ts";
-import { eventually, imageNamed } from "./deploy-controller-cluster.ts";
+import { imageNamed } from "./deploy-controller-cluster.ts";
 
 // Issue 19: the deploy controller with its own ServiceAccount (RBAC of packages/manifests + the
 // controllers' ValidatingAdmissionPolicy, docs/adr/0141) can run an app in a namespace it created, and
 // can neither write nor read Secrets anywhere else: kube-system refuses it.
 const kubeconfigPath = process.env.KLI8NT_TEST_KUBECONFIG;
-if (!kubeconfigPath && process.env.CI === "true") {
-  throw new Error(
-    "KLI8NT_TEST_KUBECONFIG is not set: start_kubernetes (scripts/infra/kubernetes.sh) did not run",
-  );
-}
+failUnderCi(
+  !kubeconfigPath,
+  "KLI8NT_TEST_KUBECONFIG is not set: start_kubernetes (scripts/infra/kubernetes.sh) did not run",
+);
 
 describe.skipIf(!kubeconfigPath)("deploy controller confined to the namespaces Kli8nt created", () => {
   const admin = new KubeConfig();

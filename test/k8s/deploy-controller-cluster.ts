@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { eventually } from "@kli8nt/testkit";
 import {
   AdmissionregistrationV1Api,
   CoreV1Api,
@@ -9,25 +10,6 @@ import {
 } from "@kubernetes/client-node";
 
 // Helpers of the deploy-controller suite (test/k8s/deploy-controller.int.test.ts) against the test cluster.
-
-export async function eventually<T>(
-  what: string,
-  probe: () => Promise<T | undefined>,
-  timeoutMs = 60_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const value = await probe();
-      if (value !== undefined) return value;
-    } catch (error) {
-      last = error;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-  throw new Error(`timed out waiting for ${what}`, { cause: last });
-}
 
 export function imageNamed(name: string): string {
   return `registry.test.invalid/apps/${name}@sha256:${randomBytes(32).toString("hex")}`;

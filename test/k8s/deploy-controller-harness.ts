@@ -22,8 +22,8 @@ import {
   startKubernetesDeployController,
 } from "@kli8nt/deploy-controller/kubernetes";
 import type { ManifestSettingsInput } from "@kli8nt/manifests";
+import { eventually } from "@kli8nt/testkit";
 import { CoreV1Api, type KubeConfig } from "@kubernetes/client-node";
-import { eventually } from "./deploy-controller-cluster.ts";
 
 // One controller "process" of the deploy-controller suites: its own bus, outbox relay and INFORM
 // listener over the shared database, as a separate controller Deployment would have.

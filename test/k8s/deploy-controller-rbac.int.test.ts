@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { type Database, openTestDatabase, schema } from "@kli8nt/db";
 import { renderDeployControllerRbac } from "@kli8nt/manifests";
+import { eventually, failUnderCi } from "@kli8nt/testkit";
 import {
   CoreV1Api,
   KubeConfig,
@@ -9,17 +10,16 @@ import {
   RbacAuthorizationV1Api,
 } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { eventually, imageNamed } from "./deploy-controller-cluster.ts";
+import { imageNamed } from "./deploy-controller-cluster.ts";
 import { Harness } from "./deploy-controller-harness.ts";
 
 // The controller running with nothing but the RBAC of packages/manifests (renderDeployControllerRbac):
 // its lists, applies, rollout reads and deletes must all be allowed.
 const kubeconfigPath = process.env.KLI8NT_TEST_KUBECONFIG;
-if (!kubeconfigPath && process.env.CI === "true") {
-  throw new Error(
-    "KLI8NT_TEST_KUBECONFIG is not set: start_kubernetes (scripts/infra/kubernetes.sh) did not run",
-  );
-}
+failUnderCi(
+  !kubeconfigPath,
+  "KLI8NT_TEST_KUBECONFIG is not set: start_kubernetes (scripts/infra/kubernetes.sh) did not run",
+);
 
 describe.skipIf(!kubeconfigPath)("deploy controller with its own RBAC only", () => {
   const admin = new KubeConfig();

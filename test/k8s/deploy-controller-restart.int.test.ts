@@ -1,19 +1,19 @@
 import type { DeployRequested } from "@kli8nt/core";
 import { type Database, openTestDatabase } from "@kli8nt/db";
+import { eventually, failUnderCi } from "@kli8nt/testkit";
 import { AppsV1Api, CoreV1Api, KubeConfig, NetworkingV1Api } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { blockReadiness, eventually, imageNamed } from "./deploy-controller-cluster.ts";
+import { blockReadiness, imageNamed } from "./deploy-controller-cluster.ts";
 import { Harness } from "./deploy-controller-harness.ts";
 
 // A controller that dies mid-rollout (abandoned: no more API calls, no more writes, its in-memory bus
 // lost) and a fresh one whose start-up resync finishes the stuck `deploying` deployment without any
 // message; a late redelivery (as RabbitMQ would send) changes nothing. Real API server, controllers, kwok.
 const kubeconfigPath = process.env.KLI8NT_TEST_KUBECONFIG;
-if (!kubeconfigPath && process.env.CI === "true") {
-  throw new Error(
-    "KLI8NT_TEST_KUBECONFIG is not set: start_kubernetes (scripts/infra/kubernetes.sh) did not run",
-  );
-}
+failUnderCi(
+  !kubeconfigPath,
+  "KLI8NT_TEST_KUBECONFIG is not set: start_kubernetes (scripts/infra/kubernetes.sh) did not run",
+);
 
 describe.skipIf(!kubeconfigPath)("deploy controller restart mid-rollout", () => {
   const kc = new KubeConfig();

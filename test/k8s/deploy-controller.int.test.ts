@@ -1,18 +1,18 @@
 import type { App, DeployRequested } from "@kli8nt/core";
 import { type Database, deleteApp, ensureAdminUser, openTestDatabase, replaceEnv } from "@kli8nt/db";
+import { eventually, failUnderCi } from "@kli8nt/testkit";
 import { AppsV1Api, CoreV1Api, KubeConfig, NetworkingV1Api } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { blockReadiness, eventually, imageNamed } from "./deploy-controller-cluster.ts";
+import { blockReadiness, imageNamed } from "./deploy-controller-cluster.ts";
 import { Harness, type Instance } from "./deploy-controller-harness.ts";
 
 // The deploy controller's Kubernetes runtime against the real API server, controller-manager, scheduler
 // and kwok of scripts/infra/kubernetes.sh, with real PGlite, the outbox relay and the in-memory bus.
 const kubeconfigPath = process.env.KLI8NT_TEST_KUBECONFIG;
-if (!kubeconfigPath && process.env.CI === "true") {
-  throw new Error(
-    "KLI8NT_TEST_KUBECONFIG is not set: start_kubernetes (scripts/infra/kubernetes.sh) did not run",
-  );
-}
+failUnderCi(
+  !kubeconfigPath,
+  "KLI8NT_TEST_KUBECONFIG is not set: start_kubernetes (scripts/infra/kubernetes.sh) did not run",
+);
 
 describe.skipIf(!kubeconfigPath)("deploy controller on Kubernetes", () => {
   const kc = new KubeConfig();

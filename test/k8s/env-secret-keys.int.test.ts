@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { FIELD_MANAGER, KubernetesDeployer, makeKubeApi } from "@kli8nt/deploy-controller/kubernetes";
 import { resolveSettings } from "@kli8nt/manifests";
+import { failUnderCi } from "@kli8nt/testkit";
 import { CoreV1Api, KubeConfig, KubernetesObjectApi, PatchStrategy } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { imageNamed } from "./deploy-controller-cluster.ts";
@@ -8,11 +9,10 @@ import { imageNamed } from "./deploy-controller-cluster.ts";
 // Issue 19 / kubernetes/kubernetes#108008: a variable the user deleted must leave the env Secret (and so
 // every new pod) at the next deploy, also for Secrets an earlier version applied with `stringData`.
 const kubeconfigPath = process.env.KLI8NT_TEST_KUBECONFIG;
-if (!kubeconfigPath && process.env.CI === "true") {
-  throw new Error(
-    "KLI8NT_TEST_KUBECONFIG is not set: start_kubernetes (scripts/infra/kubernetes.sh) did not run",
-  );
-}
+failUnderCi(
+  !kubeconfigPath,
+  "KLI8NT_TEST_KUBECONFIG is not set: start_kubernetes (scripts/infra/kubernetes.sh) did not run",
+);
 
 describe.skipIf(!kubeconfigPath)("env Secret keys follow the app's variables", () => {
   const kc = new KubeConfig();

@@ -3,21 +3,20 @@ import { randomBytes } from "node:crypto";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
+import { eventually, failUnderCi } from "@kli8nt/testkit";
 import { CoreV1Api, KubeConfig, KubernetesObjectApi } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { outcome } from "./controller-access.ts";
-import { eventually } from "./deploy-controller-cluster.ts";
 
 // The chart's own RBAC and ValidatingAdmissionPolicy, installed with helm on the test cluster, acting
 // with each controller's own ServiceAccount token (issue 19, docs/adr/0141).
 const run = promisify(execFile);
 const root = join(dirname(fileURLToPath(import.meta.url)), "../..");
 const kubeconfigPath = process.env.KLI8NT_TEST_KUBECONFIG;
-if (!kubeconfigPath && process.env.CI === "true") {
-  throw new Error(
-    "KLI8NT_TEST_KUBECONFIG is not set: start_kubernetes (scripts/infra/kubernetes.sh) did not run",
-  );
-}
+failUnderCi(
+  !kubeconfigPath,
+  "KLI8NT_TEST_KUBECONFIG is not set: start_kubernetes (scripts/infra/kubernetes.sh) did not run",
+);
 
 describe.skipIf(!kubeconfigPath)("Helm chart: controllers confined by the chart's RBAC and policy", () => {
   const suffix = randomBytes(3).toString("hex");

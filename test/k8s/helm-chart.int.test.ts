@@ -4,6 +4,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
+import { failUnderCi } from "@kli8nt/testkit";
 import {
   CoreV1Api,
   KubeConfig,
@@ -33,11 +34,10 @@ const run = promisify(execFile);
 const root = join(dirname(fileURLToPath(import.meta.url)), "../..");
 const chart = join(root, "deploy/helm/kli8nt");
 const kubeconfigPath = process.env.KLI8NT_TEST_KUBECONFIG;
-if (!kubeconfigPath && process.env.CI === "true") {
-  throw new Error(
-    "KLI8NT_TEST_KUBECONFIG is not set: start_kubernetes (scripts/infra/kubernetes.sh) did not run",
-  );
-}
+failUnderCi(
+  !kubeconfigPath,
+  "KLI8NT_TEST_KUBECONFIG is not set: start_kubernetes (scripts/infra/kubernetes.sh) did not run",
+);
 
 const suffix = randomBytes(3).toString("hex");
 const releaseNamespace = `kli8nt-sys-${suffix}`;

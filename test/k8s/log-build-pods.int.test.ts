@@ -7,7 +7,7 @@ import type { BuildRequested } from "@kli8nt/core";
 import type { LogStore } from "@kli8nt/logstore";
 // Not exported by @kli8nt/logstore yet (its index exposes the file adapter only).
 import { createKafkaLogStore } from "@kli8nt/logstore";
-import { eventually } from "@kli8nt/testkit";
+import { eventually, failUnderCi } from "@kli8nt/testkit";
 import { BatchV1Api, CoreV1Api, KubeConfig, PatchStrategy, setHeaderOptions } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -22,11 +22,10 @@ import { FAILURE_ANNOTATION, type KwokNode, OUTCOME_ANNOTATION, startKwokNode } 
 // followed by the log controller and its lines land in the app's Kafka topic as phase "build".
 const kubeconfigPath = process.env.KLI8NT_TEST_KUBECONFIG;
 const brokers = process.env.KLI8NT_TEST_KAFKA_BROKERS;
-if ((!kubeconfigPath || !brokers) && process.env.CI === "true") {
-  throw new Error(
-    "KLI8NT_TEST_KUBECONFIG or KLI8NT_TEST_KAFKA_BROKERS is not set: start_kubernetes and start_kafka did not run",
-  );
-}
+failUnderCi(
+  !kubeconfigPath || !brokers,
+  "KLI8NT_TEST_KUBECONFIG or KLI8NT_TEST_KAFKA_BROKERS is not set: start_kubernetes and start_kafka did not run",
+);
 
 const silent = { info: () => undefined, warn: () => undefined, error: () => undefined };
 

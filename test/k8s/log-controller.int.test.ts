@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 // Not exported by @kli8nt/logstore yet (its index exposes the file adapter only).
 import { createKafkaLogStore, type LogStore, withSecretMasking } from "@kli8nt/logstore";
-import { eventually } from "@kli8nt/testkit";
+import { eventually, failUnderCi } from "@kli8nt/testkit";
 import { CoreV1Api, KubeConfig } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LogController } from "../../apps/log-controller/src/index.ts";
@@ -15,11 +15,10 @@ import { type KwokNode, startKwokNode } from "./build-kwok-node.ts";
 // server) and a real Kafka broker. kwok follows a file this test appends to, in the CRI log format.
 const kubeconfigPath = process.env.KLI8NT_TEST_KUBECONFIG;
 const brokers = process.env.KLI8NT_TEST_KAFKA_BROKERS;
-if ((!kubeconfigPath || !brokers) && process.env.CI === "true") {
-  throw new Error(
-    "KLI8NT_TEST_KUBECONFIG or KLI8NT_TEST_KAFKA_BROKERS is not set: start_kubernetes and start_kafka did not run",
-  );
-}
+failUnderCi(
+  !kubeconfigPath || !brokers,
+  "KLI8NT_TEST_KUBECONFIG or KLI8NT_TEST_KAFKA_BROKERS is not set: start_kubernetes and start_kafka did not run",
+);
 
 const SECRET = "pa55w0rd-of-the-app";
 const print = (obj: object, msg: string) => console.error(msg, obj);

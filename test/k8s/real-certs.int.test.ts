@@ -3,9 +3,9 @@ import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { promisify } from "node:util";
 import { renderApp, resolveSettings } from "@kli8nt/manifests";
+import { eventually, failUnderCi } from "@kli8nt/testkit";
 import { CoreV1Api, CustomObjectsApi, KubeConfig } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { eventually } from "./deploy-controller-cluster.ts";
 import { applyRendered, realNodePlacement } from "./real-node.ts";
 
 // A real certificate for the Ingress packages/manifests renders: cert-manager's ingress-shim reads the
@@ -29,11 +29,10 @@ const env = {
 const missing = Object.entries(env)
   .filter(([, v]) => !v)
   .map(([k]) => k);
-if (missing.length > 0 && process.env.CI === "true") {
-  throw new Error(
-    `the real-certificate suite needs ${missing.join(", ")}: start_node, start_ingress and start_certs (scripts/infra) did not run`,
-  );
-}
+failUnderCi(
+  missing.length > 0,
+  `the real-certificate suite needs ${missing.join(", ")}: start_node, start_ingress and start_certs (scripts/infra) did not run`,
+);
 
 const suffix = randomBytes(3).toString("hex");
 

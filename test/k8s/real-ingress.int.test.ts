@@ -1,9 +1,9 @@
 import { randomBytes } from "node:crypto";
 import { request as plainRequest } from "node:http";
 import { renderApp, resolveSettings } from "@kli8nt/manifests";
+import { eventually, failUnderCi } from "@kli8nt/testkit";
 import { CoreV1Api, KubeConfig } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { eventually } from "./deploy-controller-cluster.ts";
 import { applyRendered, realNodePlacement } from "./real-node.ts";
 import { httpsGet, tlsFor } from "./real-tls.ts";
 
@@ -26,11 +26,10 @@ const env = {
 const missing = Object.entries(env)
   .filter(([, v]) => !v)
   .map(([k]) => k);
-if (missing.length > 0 && process.env.CI === "true") {
-  throw new Error(
-    `the real-ingress suite needs ${missing.join(", ")}: start_kubernetes, start_node and start_ingress (scripts/infra) did not run`,
-  );
-}
+failUnderCi(
+  missing.length > 0,
+  `the real-ingress suite needs ${missing.join(", ")}: start_kubernetes, start_node and start_ingress (scripts/infra) did not run`,
+);
 
 const suffix = randomBytes(3).toString("hex");
 const APPS_DOMAIN = "apps.test.invalid";

@@ -1,9 +1,9 @@
 import { randomBytes } from "node:crypto";
 import { createKafkaLogStore, type LogStore } from "@kli8nt/logstore";
+import { eventually, failUnderCi } from "@kli8nt/testkit";
 import { CoreV1Api, KubeConfig, type V1Pod } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LogController } from "../../apps/log-controller/src/index.ts";
-import { eventually } from "./deploy-controller-cluster.ts";
 import { realNodePlacement } from "./real-node.ts";
 
 // The log controller following a real container: a pod of the real node (scripts/infra/node.sh) prints a
@@ -19,11 +19,10 @@ const env = {
 const missing = Object.entries(env)
   .filter(([, v]) => !v)
   .map(([k]) => k);
-if (missing.length > 0 && process.env.CI === "true") {
-  throw new Error(
-    `the real-logs suite needs ${missing.join(", ")}: start_kubernetes, start_node and start_kafka (scripts/infra) did not run`,
-  );
-}
+failUnderCi(
+  missing.length > 0,
+  `the real-logs suite needs ${missing.join(", ")}: start_kubernetes, start_node and start_kafka (scripts/infra) did not run`,
+);
 
 const silent = { info: () => undefined, warn: () => undefined, error: () => undefined };
 

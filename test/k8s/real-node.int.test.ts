@@ -1,8 +1,8 @@
 import { randomBytes } from "node:crypto";
 import { PassThrough } from "node:stream";
+import { eventually, failUnderCi } from "@kli8nt/testkit";
 import { CoreV1Api, KubeConfig, Log, type V1Pod } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { eventually } from "./deploy-controller-cluster.ts";
 import { realNodePlacement } from "./real-node.ts";
 
 // The real node of scripts/infra/node.sh (kubelet + containerd + CNI bridge): a pod pulled from the
@@ -17,11 +17,10 @@ const env = {
 const missing = Object.entries(env)
   .filter(([, v]) => !v)
   .map(([k]) => k);
-if (missing.length > 0 && process.env.CI === "true") {
-  throw new Error(
-    `the real-node suite needs ${missing.join(", ")}: start_kubernetes and start_node (scripts/infra) did not run`,
-  );
-}
+failUnderCi(
+  missing.length > 0,
+  `the real-node suite needs ${missing.join(", ")}: start_kubernetes and start_node (scripts/infra) did not run`,
+);
 
 describe.skipIf(missing.length > 0)("real node: kubelet, containerd and CNI", () => {
   const kc = new KubeConfig();

@@ -1,7 +1,7 @@
 import { type Database, openTestDatabase } from "@kli8nt/db";
+import { eventually, failUnderCi } from "@kli8nt/testkit";
 import { CoreV1Api, KubeConfig } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { eventually } from "./deploy-controller-cluster.ts";
 import { Harness, type Instance } from "./deploy-controller-harness.ts";
 import { realNodePlacement } from "./real-node.ts";
 import { httpsGet, tlsFor } from "./real-tls.ts";
@@ -22,11 +22,10 @@ const env = {
 const missing = Object.entries(env)
   .filter(([, v]) => !v)
   .map(([k]) => k);
-if (missing.length > 0 && process.env.CI === "true") {
-  throw new Error(
-    `the real-rollout suite needs ${missing.join(", ")}: start_kubernetes, start_node and start_ingress (scripts/infra) did not run`,
-  );
-}
+failUnderCi(
+  missing.length > 0,
+  `the real-rollout suite needs ${missing.join(", ")}: start_kubernetes, start_node and start_ingress (scripts/infra) did not run`,
+);
 
 /** Requests the app until stopped; every answer that is not the app's page counts as a failure. */
 function loadLoop(get: () => Promise<{ status: number; body: string }>, page: string) {

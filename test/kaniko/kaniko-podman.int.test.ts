@@ -9,6 +9,7 @@ import { promisify } from "node:util";
 import { runImage, waitForHttp } from "@kli8nt/buildplan/testing";
 import {
   type FakeGitHub,
+  failUnderCi,
   makeTestCertificates,
   samplePath,
   startFakeGitHub,
@@ -39,11 +40,10 @@ const needed = {
   KLI8NT_TEST_KANIKO_DIGEST: "start_kaniko (scripts/infra/kaniko.sh)",
 };
 const missing = Object.entries(needed).filter(([name]) => !env[name]);
-if (missing.length > 0 && env.CI === "true") {
-  throw new Error(
-    `Missing for the Kaniko suite: ${missing.map(([n, by]) => `${n} (set by ${by})`).join(", ")}`,
-  );
-}
+failUnderCi(
+  missing.length > 0,
+  `Missing for the Kaniko suite: ${missing.map(([n, by]) => `${n} (set by ${by})`).join(", ")}`,
+);
 
 const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
 /**

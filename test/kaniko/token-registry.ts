@@ -1,20 +1,12 @@
 import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { createPrivateKey } from "node:crypto";
 import { readFile, writeFile } from "node:fs/promises";
-import { createServer } from "node:net";
 import { join } from "node:path";
 import { promisify } from "node:util";
+import { freePort } from "@kli8nt/testkit";
 import type { RegistryTokenIssuer } from "../../apps/build-controller/src/kaniko-job/registry-token.ts";
 
 const run = promisify(execFile);
-
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const server = createServer().listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === "object" && address ? address.port : 0));
-    });
-  });
 
 /** An EC P-256 key and a self-signed certificate for it (openssl CLI), as the issuer of registry tokens. */
 export async function makeTokenIssuer(dir: string, name = "issuer"): Promise<RegistryTokenIssuer> {

@@ -1,15 +1,10 @@
+import { failUnderCi } from "@kli8nt/testkit";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CHROMIUM, launchChromium } from "./browser.ts";
 import { buildWeb, startUiServer, type UiServer } from "./ui-server.ts";
 
-if (!CHROMIUM && process.env.CI === "true") {
-  describe("the built UI under its Content-Security-Policy", () => {
-    it("needs Chromium", () => {
-      throw new Error("KLI8NT_TEST_CHROMIUM is not set (scripts/infra/chromium.sh)");
-    });
-  });
-}
+failUnderCi(!CHROMIUM, "KLI8NT_TEST_CHROMIUM is not set (scripts/infra/chromium.sh)");
 
 // The real built UI, served by the real api with its security headers, in Debian's Chromium: every page
 // and the live sockets must work with nothing inline, and the browser must report no CSP violation.

@@ -1,5 +1,4 @@
-import { createServer } from "node:net";
-import { type FakeGitHub, samplePath, startFakeGitHub } from "@kli8nt/testkit";
+import { type FakeGitHub, failUnderCi, freePort, samplePath, startFakeGitHub } from "@kli8nt/testkit";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { gitHubAppEnv } from "../e2e/platform-api.ts";
@@ -9,24 +8,7 @@ import { buildWeb, startUiServer, type UiServer } from "./ui-server.ts";
 const CLIENT_ID = "Ov23liKli8ntUiTest";
 const CLIENT_SECRET = "ui-test-client-secret-0123456789abcdef";
 
-if (!CHROMIUM && process.env.CI === "true") {
-  describe("GitHub in the web UI", () => {
-    it("needs Chromium", () => {
-      throw new Error("KLI8NT_TEST_CHROMIUM is not set (scripts/infra/chromium.sh)");
-    });
-  });
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === "object" && address ? address.port : 0));
-    });
-  });
-}
+failUnderCi(!CHROMIUM, "KLI8NT_TEST_CHROMIUM is not set (scripts/infra/chromium.sh)");
 
 // The api configured with an OAuth app on the fake GitHub (real OAuth, REST and git protocols).
 describe.skipIf(!CHROMIUM)("GitHub in the web UI", { timeout: 60_000 }, () => {

@@ -1,15 +1,10 @@
+import { failUnderCi } from "@kli8nt/testkit";
 import type { Browser, BrowserContext, Page, Request } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CHROMIUM, launchChromium, shoot, trackEvents, until } from "./browser.ts";
 import { buildWeb, startUiServer, type UiServer } from "./ui-server.ts";
 
-if (!CHROMIUM && process.env.CI === "true") {
-  describe("live updates in Chromium", () => {
-    it("needs Chromium", () => {
-      throw new Error("KLI8NT_TEST_CHROMIUM is not set (scripts/infra/chromium.sh)");
-    });
-  });
-}
+failUnderCi(!CHROMIUM, "KLI8NT_TEST_CHROMIUM is not set (scripts/infra/chromium.sh)");
 
 // Two tabs (app page, dashboard) of one signed-in user follow a deploy from pushed events alone, then
 // survive a cut socket: reconnect, resync, and show what changed while they were away.

@@ -2,7 +2,7 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { eventually, type FakeGitHub, samplePath, startFakeGitHub } from "@kli8nt/testkit";
+import { eventually, type FakeGitHub, failUnderCi, samplePath, startFakeGitHub } from "@kli8nt/testkit";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { gitHubAppEnv, platformEnv, tearDownPlatform } from "../e2e/platform-api.ts";
@@ -15,15 +15,10 @@ import { buildWeb } from "./ui-server.ts";
 // the app itself on its subdomain, a rollback, and a commit that cannot build.
 const env = process.env;
 const containers = env.KLI8NT_TEST_CONTAINERS === "1" && env.KLI8NT_TEST_BASE_IMAGES !== undefined;
-if ((!containers || !CHROMIUM) && env.CI === "true") {
-  describe("the real pipeline in Chromium", () => {
-    it("needs containers and Chromium", () => {
-      throw new Error(
-        "KLI8NT_TEST_CONTAINERS/KLI8NT_TEST_BASE_IMAGES or KLI8NT_TEST_CHROMIUM missing: run with the containers and chromium services",
-      );
-    });
-  });
-}
+failUnderCi(
+  !containers || !CHROMIUM,
+  "KLI8NT_TEST_CONTAINERS/KLI8NT_TEST_BASE_IMAGES or KLI8NT_TEST_CHROMIUM missing: run with the containers and chromium services",
+);
 
 const APP = `ui${Date.now().toString(36)}`;
 const CLIENT_ID = "Ov23liUiPipeline";

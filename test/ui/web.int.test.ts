@@ -1,18 +1,13 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import type { LogRecord } from "@kli8nt/logstore";
+import { failUnderCi } from "@kli8nt/testkit";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CHROMIUM, launchChromium, SHOTS, shoot } from "./browser.ts";
 import { buildWeb, startUiServer, type UiServer } from "./ui-server.ts";
 
-if (!CHROMIUM && process.env.CI === "true") {
-  describe("web UI in Chromium", () => {
-    it("needs Chromium", () => {
-      throw new Error("KLI8NT_TEST_CHROMIUM is not set (scripts/infra/chromium.sh)");
-    });
-  });
-}
+failUnderCi(!CHROMIUM, "KLI8NT_TEST_CHROMIUM is not set (scripts/infra/chromium.sh)");
 
 const heading = (page: Page, name: string) => page.getByRole("heading", { level: 1, name });
 

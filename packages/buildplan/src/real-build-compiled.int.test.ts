@@ -1,6 +1,7 @@
 import { execFile } from "node:child_process";
 import { join } from "node:path";
 import { promisify } from "node:util";
+import { failUnderCi } from "@kli8nt/testkit";
 import { describe, expect, it } from "vitest";
 import { containerEnvFromProcess, withServedSample } from "./testing/index.ts";
 
@@ -8,11 +9,10 @@ import { containerEnvFromProcess, withServedSample } from "./testing/index.ts";
 // HTTP 200 with the app's own content. Base images from start_containers (scripts/infra/containers.sh).
 const exec = promisify(execFile);
 const cenv = containerEnvFromProcess(process.env);
-if (cenv === null && process.env.CI === "true") {
-  throw new Error(
-    "KLI8NT_TEST_CONTAINERS/KLI8NT_TEST_BASE_IMAGES missing: run start_containers (scripts/infra/containers.sh)",
-  );
-}
+failUnderCi(
+  cenv === null,
+  "KLI8NT_TEST_CONTAINERS/KLI8NT_TEST_BASE_IMAGES missing: run start_containers (scripts/infra/containers.sh)",
+);
 const serve = (
   name: string,
   check: Parameters<typeof withServedSample>[3],

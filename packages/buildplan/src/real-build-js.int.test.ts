@@ -1,4 +1,5 @@
 import { join } from "node:path";
+import { failUnderCi } from "@kli8nt/testkit";
 import { describe, expect, it } from "vitest";
 import { containerEnvFromProcess, type ServedSample, withServedSample } from "./testing/index.ts";
 
@@ -6,11 +7,10 @@ import { containerEnvFromProcess, type ServedSample, withServedSample } from "./
 // starter) is detected, rendered, built by buildah against the local base images and answered over HTTP by
 // podman. Framework dependencies come from the configured npm registry with the build CA.
 const cenv = containerEnvFromProcess(process.env);
-if (cenv === null && process.env.CI === "true") {
-  throw new Error(
-    "KLI8NT_TEST_CONTAINERS/KLI8NT_TEST_BASE_IMAGES missing: run start_containers (scripts/infra/containers.sh)",
-  );
-}
+failUnderCi(
+  cenv === null,
+  "KLI8NT_TEST_CONTAINERS/KLI8NT_TEST_BASE_IMAGES missing: run start_containers (scripts/infra/containers.sh)",
+);
 
 const fixtures = join(import.meta.dirname, "..", "fixtures");
 

@@ -1,4 +1,5 @@
 import { join } from "node:path";
+import { failUnderCi } from "@kli8nt/testkit";
 import { describe, expect, it } from "vitest";
 import { containerEnvFromProcess, withServedSample } from "./testing/index.ts";
 
@@ -6,11 +7,10 @@ import { containerEnvFromProcess, withServedSample } from "./testing/index.ts";
 // artisan caches of the Laravel rule, public/ as document root, and Heroku's heroku-php-apache2 Procfile
 // translated. The local php image runs FrankenPHP's command through PHP's built-in server (ADR 0154).
 const cenv = containerEnvFromProcess(process.env);
-if (cenv === null && process.env.CI === "true") {
-  throw new Error(
-    "KLI8NT_TEST_CONTAINERS/KLI8NT_TEST_BASE_IMAGES missing: run start_containers (scripts/infra/containers.sh)",
-  );
-}
+failUnderCi(
+  cenv === null,
+  "KLI8NT_TEST_CONTAINERS/KLI8NT_TEST_BASE_IMAGES missing: run start_containers (scripts/infra/containers.sh)",
+);
 const fixture = join(import.meta.dirname, "..", "fixtures", "sample-laravel-shaped");
 
 describe.skipIf(cenv === null)("real PHP build (buildah + podman)", { timeout: 900_000 }, () => {

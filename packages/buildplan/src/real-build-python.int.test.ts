@@ -1,4 +1,5 @@
 import { join } from "node:path";
+import { failUnderCi } from "@kli8nt/testkit";
 import { describe, expect, it } from "vitest";
 import { containerEnvFromProcess, withServedSample } from "./testing/index.ts";
 
@@ -6,11 +7,10 @@ import { containerEnvFromProcess, withServedSample } from "./testing/index.ts";
 // app's own content. Base images come from start_containers (scripts/infra/containers.sh); PyPI is reached
 // through the host's CA bundle mounted at /run/build-ca.crt.
 const cenv = containerEnvFromProcess(process.env);
-if (cenv === null && process.env.CI === "true") {
-  throw new Error(
-    "KLI8NT_TEST_CONTAINERS/KLI8NT_TEST_BASE_IMAGES missing: run start_containers (scripts/infra/containers.sh)",
-  );
-}
+failUnderCi(
+  cenv === null,
+  "KLI8NT_TEST_CONTAINERS/KLI8NT_TEST_BASE_IMAGES missing: run start_containers (scripts/infra/containers.sh)",
+);
 const fixture = (name: string) => join(import.meta.dirname, "..", "fixtures", name);
 const tag = (name: string) => `localhost/kli8nt-test/${name}:latest`;
 const serve = (name: string, check: Parameters<typeof withServedSample>[3]) => {

@@ -1,4 +1,5 @@
 import { join } from "node:path";
+import { failUnderCi } from "@kli8nt/testkit";
 import { describe, expect, it } from "vitest";
 import { buildImage, type ContainerEnv, prepareContext, runImage, waitForHttp } from "./testing/index.ts";
 
@@ -6,11 +7,10 @@ import { buildImage, type ContainerEnv, prepareContext, runImage, waitForHttp } 
 // run by podman, answering HTTP 200 on $PORT.
 const env = process.env;
 const ready = env.KLI8NT_TEST_CONTAINERS === "1" && env.KLI8NT_TEST_BASE_IMAGES !== undefined;
-if (!ready && env.CI === "true") {
-  throw new Error(
-    "KLI8NT_TEST_CONTAINERS/KLI8NT_TEST_BASE_IMAGES missing: run start_containers (scripts/infra/containers.sh)",
-  );
-}
+failUnderCi(
+  !ready,
+  "KLI8NT_TEST_CONTAINERS/KLI8NT_TEST_BASE_IMAGES missing: run start_containers (scripts/infra/containers.sh)",
+);
 
 const containerEnv = (): ContainerEnv => ({
   baseImages: JSON.parse(env.KLI8NT_TEST_BASE_IMAGES ?? "{}") as Record<string, string>,

@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { eventually, failUnderCi } from "@kli8nt/testkit";
 import {
   ApiException,
   AppsV1Api,
@@ -19,11 +20,10 @@ import { resolveSettings } from "./settings.ts";
 // Against the real kube-apiserver + controllers + kwok of scripts/infra/kubernetes.sh: the rendered
 // objects must be accepted as they are (validation, Pod Security `restricted`, quota) and converge.
 const kubeconfigPath = process.env.KLI8NT_TEST_KUBECONFIG;
-if (!kubeconfigPath && process.env.CI === "true") {
-  throw new Error(
-    "KLI8NT_TEST_KUBECONFIG is not set: start_kubernetes (scripts/infra/kubernetes.sh) did not run",
-  );
-}
+failUnderCi(
+  !kubeconfigPath,
+  "KLI8NT_TEST_KUBECONFIG is not set: start_kubernetes (scripts/infra/kubernetes.sh) did not run",
+);
 
 const FIELD_MANAGER = "kli8nt-manifests-test";
 const settings = resolveSettings({ appsDomain: "apps.test.invalid" });
@@ -51,25 +51,6 @@ async function applyAll(kc: KubeConfig, objects: readonly KubernetesObject[]): P
     );
   }
   return applied;
-}
-
-async function eventually<T>(
-  what: string,
-  probe: () => Promise<T | undefined>,
-  timeoutMs = 60_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const value = await probe();
-      if (value !== undefined) return value;
-    } catch (error) {
-      last = error;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-  throw new Error(`timed out waiting for ${what}`, { cause: last });
 }
 
 function appliedAt(object: KubernetesObject): string | undefined {

@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { eventually, failUnderCi } from "@kli8nt/testkit";
 import {
   AppsV1Api,
   AutoscalingV2Api,
@@ -23,11 +24,10 @@ import { resolveSettings } from "./settings.ts";
 // scripts/infra/kubernetes.sh: first as the server would store them (server-side dry-run), then for real,
 // where kwok's stages run the pods (Running for Deployments, Succeeded for Job pods).
 const kubeconfigPath = process.env.KLI8NT_TEST_KUBECONFIG;
-if (!kubeconfigPath && process.env.CI === "true") {
-  throw new Error(
-    "KLI8NT_TEST_KUBECONFIG is not set: start_kubernetes (scripts/infra/kubernetes.sh) did not run",
-  );
-}
+failUnderCi(
+  !kubeconfigPath,
+  "KLI8NT_TEST_KUBECONFIG is not set: start_kubernetes (scripts/infra/kubernetes.sh) did not run",
+);
 
 const FIELD_MANAGER = "kli8nt-manifests-test";
 const settings = resolveSettings({ appsDomain: "apps.test.invalid" });
@@ -61,16 +61,6 @@ async function apply<T extends KubernetesObject>(kc: KubeConfig, object: T, dryR
     true,
     PatchStrategy.ServerSideApply,
   )) as T;
-}
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined) return value;
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-  throw new Error(`timed out waiting for ${what}`);
 }
 
 describe.skipIf(!kubeconfigPath)("process types, release Job, CronJob and HPA on a real API server", () => {
@@ -143,12 +133,12 @@ describe.skipIf(!kubeconfigPath)("process types, release Job, CronJob and HPA on
       [app.name, 3],
       [`${app.name}-worker`, 2],
     ] as const) {
-      await until(`${name} available`, async () => {
+      await eventually(`${name} available`, async () => {
         const d = await apps.readNamespacedDeployment({ name, namespace });
         return d.status?.availableReplicas === replicas ? d : undefined;
       });
     }
-    const done = await until("release Job complete", async () => {
+    const done = await eventually("release Job complete", async () => {
       const j = await kc
         .makeApiClient(BatchV1Api)
         .readNamespacedJob({ name: job.metadata?.name ?? "", namespace });

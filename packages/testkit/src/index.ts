@@ -1,3 +1,4 @@
+export { failUnderCi, IS_CI } from "./ci.ts";
 export { eventually } from "./eventually.ts";
 export type {
   CreatedRepo,

@@ -4,6 +4,7 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { failUnderCi } from "@kli8nt/testkit";
 import { afterAll, describe, expect, it } from "vitest";
 import { prepareBuild } from "../prepare-build.ts";
 import { createLocalRepo } from "../testing/local-repo.ts";
@@ -13,9 +14,7 @@ import { buildahImageBuild } from "./buildah-builder.ts";
 // a failing RUN gives its error line as the reason, a timeout kills the build.
 const env = process.env;
 const ready = env.KLI8NT_TEST_CONTAINERS === "1";
-if (!ready && env.CI === "true") {
-  throw new Error("KLI8NT_TEST_CONTAINERS missing: run start_containers (scripts/infra/containers.sh)");
-}
+failUnderCi(!ready, "KLI8NT_TEST_CONTAINERS missing: run start_containers (scripts/infra/containers.sh)");
 const BASE = "localhost/kli8nt/debian:bookworm";
 const PREFIX = "localhost/kli8nt-test-bc";
 const builder = buildahImageBuild({ registry: {}, imagePrefix: PREFIX });

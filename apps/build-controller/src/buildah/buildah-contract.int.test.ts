@@ -2,6 +2,7 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { failUnderCi } from "@kli8nt/testkit";
 import { describe } from "vitest";
 import { runBuilderContract } from "../builder-contract.ts";
 import { localBuilder } from "../local-builder.ts";
@@ -12,9 +13,7 @@ import { buildahImageBuild } from "./buildah-builder.ts";
 // Dockerfile for build args and secrets.
 const env = process.env;
 const ready = env.KLI8NT_TEST_CONTAINERS === "1" && env.KLI8NT_TEST_BASE_IMAGES !== undefined;
-if (!ready && env.CI === "true") {
-  throw new Error("KLI8NT_TEST_CONTAINERS/KLI8NT_TEST_BASE_IMAGES missing: run start_containers");
-}
+failUnderCi(!ready, "KLI8NT_TEST_CONTAINERS/KLI8NT_TEST_BASE_IMAGES missing: run start_containers");
 const baseImages = JSON.parse(env.KLI8NT_TEST_BASE_IMAGES ?? "{}") as Record<string, string>;
 const PREFIX = "localhost/kli8nt-test-contract";
 const podman = (...args: string[]) => execFileSync("podman", args, { encoding: "utf8" });

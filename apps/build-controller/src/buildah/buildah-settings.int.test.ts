@@ -3,6 +3,7 @@ import { createHash } from "node:crypto";
 import { mkdtempSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { failUnderCi } from "@kli8nt/testkit";
 import { afterAll, describe, expect, it } from "vitest";
 import { prepareBuild } from "../prepare-build.ts";
 import { createLocalRepo } from "../testing/local-repo.ts";
@@ -12,9 +13,7 @@ import { buildahImageBuild } from "./buildah-builder.ts";
 // for plain build-time variables, and build secrets that a RUN step reads and no layer keeps.
 const env = process.env;
 const ready = env.KLI8NT_TEST_CONTAINERS === "1";
-if (!ready && env.CI === "true") {
-  throw new Error("KLI8NT_TEST_CONTAINERS missing: run start_containers (scripts/infra/containers.sh)");
-}
+failUnderCi(!ready, "KLI8NT_TEST_CONTAINERS missing: run start_containers (scripts/infra/containers.sh)");
 const BASE = "localhost/kli8nt/debian:bookworm";
 const PREFIX = "localhost/kli8nt-test-settings";
 const SECRET = "s3cr3t-build-value-42";

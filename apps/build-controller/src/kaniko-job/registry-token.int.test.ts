@@ -1,9 +1,9 @@
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { createHash, createPrivateKey } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { failUnderCi, freePort } from "@kli8nt/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildAccess, mintRegistryToken, type RegistryTokenIssuer } from "./registry-token.ts";
 
@@ -18,17 +18,7 @@ const hasRegistry = (() => {
     return false;
   }
 })();
-if (!hasRegistry && process.env.CI === "true") {
-  throw new Error("docker-registry is not installed (apt-get install docker-registry)");
-}
-
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const server = createServer().listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === "object" && address ? address.port : 0));
-    });
-  });
+failUnderCi(!hasRegistry, "docker-registry is not installed (apt-get install docker-registry)");
 
 function makeIssuer(dir: string, name: string): RegistryTokenIssuer {
   const key = join(dir, `${name}.key`);

@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { createServer } from "node:net";
+import { failUnderCi } from "@kli8nt/testkit";
 import { CoreV1Api, KubeConfig, NetworkingV1Api } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DOCTOR_EXIT, doctorCommand, runDoctor } from "./doctor.ts";
@@ -7,11 +8,10 @@ import { DOCTOR_EXIT, doctorCommand, runDoctor } from "./doctor.ts";
 // `kli8nt doctor` against the test API server of scripts/infra/kubernetes.sh, which has no ingress
 // controller, no cert-manager and no registry: the messages must say exactly that.
 const kubeconfigPath = process.env.KLI8NT_TEST_KUBECONFIG;
-if (!kubeconfigPath && process.env.CI === "true") {
-  throw new Error(
-    "KLI8NT_TEST_KUBECONFIG is not set: start_kubernetes (scripts/infra/kubernetes.sh) did not run",
-  );
-}
+failUnderCi(
+  !kubeconfigPath,
+  "KLI8NT_TEST_KUBECONFIG is not set: start_kubernetes (scripts/infra/kubernetes.sh) did not run",
+);
 
 /** A port nothing listens on (bound, then released). */
 function closedPort(): Promise<number> {

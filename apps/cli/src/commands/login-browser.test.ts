@@ -1,11 +1,10 @@
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
-import type { AddressInfo } from "node:net";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { buildApi, loadConfig } from "@kli8nt/api";
 import { createSession, createUser, type Database, IN_MEMORY, openDatabase, SecretBox } from "@kli8nt/db";
+import { freePort } from "@kli8nt/testkit";
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loginCommand, type RemoteContext } from "./remote.ts";
@@ -43,15 +42,6 @@ afterAll(async () => {
   await database?.close();
   rmSync(dir, { recursive: true, force: true });
 });
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const probe = createServer().listen(0, "127.0.0.1", () => {
-      const { port } = probe.address() as AddressInfo;
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 function startLogin() {
   const err: string[] = [];

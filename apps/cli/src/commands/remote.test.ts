@@ -14,6 +14,7 @@ import {
   updateDeploymentConditions,
 } from "@kli8nt/db";
 import { createFileLogStore, type LogStore } from "@kli8nt/logstore";
+import { eventually } from "@kli8nt/testkit";
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -100,10 +101,13 @@ describe("kli8nt against a real api", () => {
     const c = capture();
     const running = deployCommand(["cli-app", "--wait"], c.ctx);
     // Play the controllers' part: log lines and state changes, as the pipeline would.
-    const deploymentId = await waitFor(
+    const deploymentId = await eventually(
+      "the deployment the CLI started",
       async () =>
         (await api.inject({ url: "/api/apps/cli-app", headers: { authorization: `Bearer ${token}` } })).json()
           .latestDeployment?.id,
+      5_000,
+      25,
     );
     const appId = (
       await api.inject({ url: "/api/apps/cli-app", headers: { authorization: `Bearer ${token}` } })
@@ -155,12 +159,17 @@ describe("kli8nt against a real api", () => {
   it("exits 1 with the reason when the deployment fails", async () => {
     const c = capture();
     const running = deployCommand(["cli-app", "--wait"], c.ctx);
-    const id = await waitFor(async () => {
-      const latest = (
-        await api.inject({ url: "/api/apps/cli-app", headers: { authorization: `Bearer ${token}` } })
-      ).json().latestDeployment;
-      return latest?.number === 2 ? latest.id : undefined;
-    });
+    const id = await eventually(
+      "the second deployment",
+      async () => {
+        const latest = (
+          await api.inject({ url: "/api/apps/cli-app", headers: { authorization: `Bearer ${token}` } })
+        ).json().latestDeployment;
+        return latest?.number === 2 ? latest.id : undefined;
+      },
+      5_000,
+      25,
+    );
     await transitionDeployment(database.db, id, "build:failed", "failed", {
       reason: "npm ci exited with 1: ERESOLVE",
     });
@@ -168,12 +177,3 @@ describe("kli8nt against a real api", () => {
     expect(c.err()).toContain("v2 failed: npm ci exited with 1: ERESOLVE");
   });
 });
-
-async function waitFor<T>(probe: () => Promise<T | undefined>): Promise<T> {
-  for (let i = 0; i < 200; i++) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error("timed out");
-}

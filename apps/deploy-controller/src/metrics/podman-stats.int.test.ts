@@ -6,6 +6,7 @@ import {
   queryMetrics,
   writeNamedResourceSamples,
 } from "@kli8nt/db";
+import { failUnderCi } from "@kli8nt/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PodmanStatsSampler, parseGoDuration, parseMemUsage } from "./podman-stats.ts";
 
@@ -13,9 +14,7 @@ import { PodmanStatsSampler, parseGoDuration, parseMemUsage } from "./podman-sta
 // and never a container of another installation.
 const env = process.env;
 const ready = env.KLI8NT_TEST_CONTAINERS === "1" && env.KLI8NT_TEST_BASE_IMAGES !== undefined;
-if (!ready && env.CI === "true") {
-  throw new Error("KLI8NT_TEST_CONTAINERS/KLI8NT_TEST_BASE_IMAGES missing: run start_containers");
-}
+failUnderCi(!ready, "KLI8NT_TEST_CONTAINERS/KLI8NT_TEST_BASE_IMAGES missing: run start_containers");
 const hostEnv = { PATH: env.PATH ?? "/usr/bin:/bin", HOME: env.HOME ?? "/root" };
 const installation = `stats-${Date.now().toString(36)}`;
 const started: string[] = [];

@@ -2,6 +2,7 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { failUnderCi } from "@kli8nt/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { InstanceSpec } from "../engine.ts";
 import { containerName, podmanEngine } from "./podman-engine.ts";
@@ -10,9 +11,7 @@ import { containerName, podmanEngine } from "./podman-engine.ts";
 // running container is reused, a dead one replaced, never a second one.
 const env = process.env;
 const ready = env.KLI8NT_TEST_CONTAINERS === "1" && env.KLI8NT_TEST_BASE_IMAGES !== undefined;
-if (!ready && env.CI === "true") {
-  throw new Error("KLI8NT_TEST_CONTAINERS/KLI8NT_TEST_BASE_IMAGES missing: run start_containers");
-}
+failUnderCi(!ready, "KLI8NT_TEST_CONTAINERS/KLI8NT_TEST_BASE_IMAGES missing: run start_containers");
 
 const TAG = `localhost/kli8nt-test/podman-engine:${Date.now().toString(36)}`;
 const hostEnv = { PATH: env.PATH ?? "/usr/bin:/bin", HOME: env.HOME ?? "/root" };

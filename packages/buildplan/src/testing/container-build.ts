@@ -1,9 +1,9 @@
 import { execFile } from "node:child_process";
 import { cp, mkdtemp, rm, writeFile } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
+import { freePort } from "@kli8nt/testkit";
 import { detect } from "../detect.ts";
 import { BUILD_CA_PATH, registryBuildArgs } from "../render/registry-args.ts";
 import { render } from "../render/render.ts";
@@ -77,17 +77,6 @@ export async function buildImage(
       },
     );
   }
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const addr = srv.address();
-      srv.close(() => (typeof addr === "object" && addr ? resolve(addr.port) : reject(new Error("no port"))));
-    });
-  });
 }
 
 export interface RunningContainer {

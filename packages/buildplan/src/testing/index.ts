@@ -1,7 +1,6 @@
 export {
   buildImage,
   type ContainerEnv,
-  freePort,
   type PreparedContext,
   prepareContext,
   type RunningContainer,

@@ -1,8 +1,9 @@
 import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { promisify } from "node:util";
+import { failUnderCi } from "@kli8nt/testkit";
 import { connect } from "amqplib";
-import { describe, it } from "vitest";
+import { describe } from "vitest";
 import { QUEUE_NAMES } from "../bus.ts";
 import type { MakeBus } from "../contract.ts";
 import { runBusContract } from "../contract.ts";
@@ -13,15 +14,10 @@ const url = process.env.KLI8NT_TEST_AMQP_URL;
 const rabbitmqctl = process.env.KLI8NT_TEST_RABBITMQCTL;
 const missing = !url || !rabbitmqctl;
 
-if (missing && process.env.CI === "true") {
-  describe("RabbitMQ bus", () => {
-    it("needs a broker", () => {
-      throw new Error(
-        "KLI8NT_TEST_AMQP_URL and KLI8NT_TEST_RABBITMQCTL are not set (scripts/infra/rabbitmq.sh)",
-      );
-    });
-  });
-}
+failUnderCi(
+  missing,
+  "KLI8NT_TEST_AMQP_URL and KLI8NT_TEST_RABBITMQCTL are not set (scripts/infra/rabbitmq.sh)",
+);
 
 const makeBus: MakeBus = async (retry) => {
   const amqpUrl = url as string;

@@ -12,8 +12,16 @@ export type {
   UserSpec,
 } from "./fake-github/fake-github-types.ts";
 export type { FileChanges } from "./fake-github/git-repos.ts";
+export type { OpenPullRequestSpec, PullRequestEventResult } from "./fake-github/pull-request-controls.ts";
 export { startFakeGitHub } from "./fake-github/start-fake-github.ts";
-export type { FakeDeployment, FakeDeploymentStatus, FakeHook, WebhookDelivery } from "./fake-github/store.ts";
+export type {
+  FakeDeployment,
+  FakeDeploymentStatus,
+  FakeHook,
+  FakeIssueComment,
+  FakePullRequest,
+  WebhookDelivery,
+} from "./fake-github/store.ts";
 export { signBody } from "./fake-github/webhook-delivery.ts";
 export { freePort } from "./free-port.ts";
 export { samplePath } from "./samples.ts";

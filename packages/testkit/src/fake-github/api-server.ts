@@ -6,11 +6,18 @@ import { hookRoutes } from "./hook-routes.ts";
 import { parseParams, readBody, sendGitHubError, tokenFromRequest } from "./http-io.ts";
 import type { Urls } from "./json-shapes.ts";
 import { orgRoutes } from "./org-routes.ts";
+import { pullRequestRoutes } from "./pull-request-routes.ts";
 import { repoRoutes } from "./repo-routes.ts";
 import type { FakeStore, FakeToken, RateLimitState } from "./store.ts";
 import type { WebhookSender } from "./webhook-delivery.ts";
 
-const ROUTES: ApiRoute[] = [...repoRoutes, ...deploymentRoutes, ...hookRoutes, ...orgRoutes];
+const ROUTES: ApiRoute[] = [
+  ...repoRoutes,
+  ...deploymentRoutes,
+  ...hookRoutes,
+  ...orgRoutes,
+  ...pullRequestRoutes,
+];
 
 export interface ApiServerDeps {
   store: FakeStore;

@@ -4,6 +4,7 @@ import { driveConsent } from "./consent-driver.ts";
 import type { FakeGitHub } from "./fake-github-types.ts";
 import { commitAndPush, createGitRepo, runGit } from "./git-repos.ts";
 import type { Urls } from "./json-shapes.ts";
+import { createPullRequestControls } from "./pull-request-controls.ts";
 import { pushPayload } from "./push-event.ts";
 import { type FakeRepo, type FakeStore, mintTokenValue } from "./store.ts";
 import type { WebhookSender } from "./webhook-delivery.ts";
@@ -63,6 +64,7 @@ export function createFakeGitHubControls(deps: ControlDeps): Controls {
   };
 
   return {
+    ...createPullRequestControls({ ...deps, withRepoLock, repoByFullName, userOf }),
     addUser(spec) {
       const key = spec.login.toLowerCase();
       if (store.users.has(key)) throw new Error(`user ${spec.login} exists`);

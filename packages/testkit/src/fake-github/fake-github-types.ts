@@ -1,4 +1,5 @@
 import type { FileChanges } from "./git-repos.ts";
+import type { PullRequestControls } from "./pull-request-controls.ts";
 import type { FakeDeployment, FakeHook, FakeOAuthApp, WebhookDelivery } from "./store.ts";
 
 export interface StartFakeGitHubOptions {
@@ -76,7 +77,8 @@ export interface RateLimitSpec {
   status?: 403 | 429;
 }
 
-export interface FakeGitHub {
+/** Pull requests, forks, labels and issue comments (see pull-request-controls.ts). */
+export interface FakeGitHub extends PullRequestControls {
   /** Web base, e.g. http://127.0.0.1:port (OAuth pages, clone URLs). */
   url: string;
   /** REST base as Octokit's baseUrl (Enterprise layout: `${url}/api/v3`). */

@@ -79,6 +79,19 @@ function getHook(ctx: ApiContext) {
   if (repo && hook) sendJson(ctx.res, 200, hookJson(ctx.urls, repo, hook));
 }
 
+/** `PATCH …/hooks/:id`: events, active and config, as GitHub's "update a repository webhook". */
+function updateHook(ctx: ApiContext) {
+  const repo = repoFor(ctx, "admin", "hooks-write");
+  const hook = repo && hookOf(ctx, repo);
+  if (!repo || !hook) return;
+  if (Array.isArray(ctx.body.events)) hook.events = ctx.body.events.map(String);
+  if (typeof ctx.body.active === "boolean") hook.active = ctx.body.active;
+  const config = (ctx.body.config ?? {}) as Record<string, unknown>;
+  if (isHttpUrl(config.url)) hook.url = config.url;
+  if (typeof config.secret === "string" && config.secret !== "") hook.secret = config.secret;
+  sendJson(ctx.res, 200, hookJson(ctx.urls, repo, hook));
+}
+
 function deleteHook(ctx: ApiContext) {
   const repo = repoFor(ctx, "admin", "hooks-write");
   const hook = repo && hookOf(ctx, repo);
@@ -91,5 +104,6 @@ export const hookRoutes: ApiRoute[] = [
   { method: "POST", pattern: new RegExp(`^/repos/${SEG}/${SEG}/hooks$`), handler: createHook },
   { method: "GET", pattern: new RegExp(`^/repos/${SEG}/${SEG}/hooks$`), handler: listHooks },
   { method: "GET", pattern: new RegExp(`^/repos/${SEG}/${SEG}/hooks/(\\d+)$`), handler: getHook },
+  { method: "PATCH", pattern: new RegExp(`^/repos/${SEG}/${SEG}/hooks/(\\d+)$`), handler: updateHook },
   { method: "DELETE", pattern: new RegExp(`^/repos/${SEG}/${SEG}/hooks/(\\d+)$`), handler: deleteHook },
 ];

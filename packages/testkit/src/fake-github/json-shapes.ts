@@ -56,7 +56,7 @@ export function repoJson(urls: Urls, store: FakeStore, repo: FakeRepo, viewer: s
     owner: ownerJson(urls, store, repo.owner),
     html_url: `${urls.web}/${full}`,
     description: repo.description,
-    fork: false,
+    fork: repo.forkOf !== undefined,
     url: `${urls.api}/repos/${full}`,
     clone_url: `${urls.web}/${full}.git`,
     git_url: `${urls.web}/${full}.git`,

@@ -61,6 +61,36 @@ export interface FakeRepo {
   gitDir: string;
   /** Working tree used by the test controls to make commits. */
   workDir: string;
+  /** The repository this one is a fork of. */
+  forkOf?: number;
+}
+
+/** A pull request: head branch (on this repo or a fork) into a base branch of this repo. */
+export interface FakePullRequest {
+  number: number;
+  repoId: number;
+  baseRef: string;
+  headRepoId: number;
+  headRef: string;
+  headSha: string;
+  title: string;
+  user: string;
+  state: "open" | "closed";
+  merged: boolean;
+  labels: string[];
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** A comment on an issue or pull request (they share numbers and the comment API). */
+export interface FakeIssueComment {
+  id: number;
+  repoId: number;
+  issueNumber: number;
+  body: string;
+  user: string;
+  createdAt: string;
+  updatedAt: string;
 }
 
 export interface FakeHook {
@@ -137,6 +167,11 @@ export class FakeStore {
   readonly repos = new Map<string, FakeRepo>();
   readonly hooks = new Map<number, FakeHook>();
   readonly deployments = new Map<number, FakeDeployment>();
+  /** `${repoId}#${number}` → pull request. */
+  readonly pullRequests = new Map<string, FakePullRequest>();
+  readonly comments = new Map<number, FakeIssueComment>();
+  /** Last issue/pull request number per repository id. */
+  readonly issueNumbers = new Map<number, number>();
   readonly rateLimits = new Map<string, RateLimitState>();
   readonly deliveries: WebhookDelivery[] = [];
   /** Injected trouble for the next `count` REST calls: an error status, or a delay (to trip timeouts). */
@@ -150,6 +185,11 @@ export class FakeStore {
 
   repoKey(owner: string, name: string): string {
     return `${owner}/${name}`.toLowerCase();
+  }
+
+  repoById(id: number): FakeRepo | undefined {
+    for (const repo of this.repos.values()) if (repo.id === id) return repo;
+    return undefined;
   }
 
   findRepo(owner: string, name: string): FakeRepo | undefined {

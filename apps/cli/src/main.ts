@@ -1,8 +1,12 @@
 import { exitCodeOf } from "./client/exit-codes.ts";
+import { cronCommand } from "./commands/cron.ts";
 import { doctorCommand } from "./commands/doctor.ts";
+import { envCommand } from "./commands/env.ts";
 import { metricsCommand } from "./commands/metrics.ts";
 import { notificationsCommand } from "./commands/notifications.ts";
+import { openCommand } from "./commands/open.ts";
 import { planCommand } from "./commands/plan.ts";
+import { lifecycleCommand, psCommand, scaleCommand } from "./commands/processes.ts";
 import {
   appsCommand,
   deployCommand,
@@ -25,18 +29,34 @@ usage:
   kli8nt login --url <url> [--token <token>] [--no-browser]
                                save where Kli8nt is and your API token; without --token,
                                sign in in the browser and the token comes back to this CLI
-  kli8nt apps [list]           your apps, their last deployment and URL
+  kli8nt apps [list] [--json]  your apps, their last deployment and URL
   kli8nt apps create <name> --repo <git url> [--branch b] [--root-dir d] [--port p]
                     [--install-command c] [--build-command c] [--start-command c]
                     [--dockerfile path] [--target stage] [--health-check-path /p]
                                no --branch: the repository's own default branch
   kli8nt apps update <name> [--branch b] [--root-dir d] [--port p] [the settings flags above]
                                an empty value ("") clears a setting
+  kli8nt apps delete <name> --confirm <name>
+                               delete an app for good (refused unless the names match)
+  kli8nt open <app> [--no-browser]
+                               open the app's URL in the browser (printed when there is no opener)
+  kli8nt env list <app> [--json]
+                               variables; secret values are never shown
+  kli8nt env set <app> KEY=VALUE… [--secret] [--build]
+  kli8nt env unset <app> KEY…  change variables (the next deploy applies them)
+  kli8nt ps <app> [--json]     process types: count, size, state, the release's restarts
+  kli8nt scale <app> TYPE=COUNT[:MEMORY[:CPU]]… [--json]
+                               e.g. web=2 worker=1 web=2:1Gi; 0 stops a type; no rebuild
+  kli8nt restart|stop|start <app> [--json]
+                               rolling restart; stop every process (formation kept); start again
+  kli8nt cron add <app> <name> --schedule "0 3 * * *" --command "<command>"
+  kli8nt cron list <app> [--json] | runs <app> <name> [--limit n] [--json] | remove <app> <name>
+                               commands on a schedule (UTC) in the current release
   kli8nt deploy <app> [--ref r] [--wait]
                                deploy now; --wait streams the build log and ends with the URL
-  kli8nt logs <app> [-f] [--phase build|run] [--tail n]
+  kli8nt logs <app> [-f] [--phase build|release|run|cron] [--tail n] [--json]
   kli8nt rollback <app> <vN|deployment id> [--wait]
-  kli8nt status <app>          URL and recent deployments
+  kli8nt status <app> [--json] URL and recent deployments
   kli8nt metrics <app> [--range 1h|24h|7d] [--json]
                                requests, 5xx, latency p50/p95/p99, CPU and memory per process
   kli8nt notifications add <app|--default> (--webhook URL | --slack URL | --email ADDRESS) [--events a,b]
@@ -51,7 +71,9 @@ usage:
   kli8nt help                  this text
 
   KLI8NT_URL and KLI8NT_TOKEN override the saved login.
-  Exit codes: 0 ok, 1 error, 2 usage, 4 not logged in or token invalid, expired or revoked.
+  --json prints one JSON document on stdout with the api's field names (logs: one record a line).
+  Exit codes: 0 ok, 1 error, 2 usage mistake, 3 not found (no such app, cron job, token…),
+  4 not logged in or token invalid, expired or revoked. Errors go to stderr with the api's detail.
 `;
 
 async function main(argv: string[]): Promise<number> {
@@ -60,7 +82,10 @@ async function main(argv: string[]): Promise<number> {
   const remote: RemoteContext = { io, env: loadCliEnv() };
   switch (command) {
     case "start":
-      return startCommand(rest, io);
+      // `kli8nt start` runs the platform; `kli8nt start <app>` starts a stopped app on it.
+      return rest.some((arg) => !arg.startsWith("-"))
+        ? lifecycleCommand("start", rest, remote)
+        : startCommand(rest, io);
     case "plan":
       return planCommand(rest, io);
     case "doctor":
@@ -83,6 +108,19 @@ async function main(argv: string[]): Promise<number> {
       return metricsCommand(rest, remote);
     case "notifications":
       return notificationsCommand(rest, remote);
+    case "env":
+      return envCommand(rest, remote);
+    case "ps":
+      return psCommand(rest, remote);
+    case "scale":
+      return scaleCommand(rest, remote);
+    case "restart":
+    case "stop":
+      return lifecycleCommand(command, rest, remote);
+    case "cron":
+      return cronCommand(rest, remote);
+    case "open":
+      return openCommand(rest, remote);
     case undefined:
     case "help":
     case "--help":
@@ -91,7 +129,7 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     default:
       io.stderr.write(`unknown command "${command}"\n\n${HELP}`);
-      return 1;
+      return 2;
   }
 }
 

@@ -23,38 +23,38 @@ export interface ApiClient {
 
 export function createApiClient(credentials: Credentials, fetchImpl: typeof fetch = fetch): ApiClient {
   const base = credentials.url.replace(/\/+$/, "");
+  const send = async (method: string, path: string, body: unknown): Promise<Response> => {
+    try {
+      return await fetchImpl(`${base}${path}`, {
+        method,
+        headers: {
+          authorization: `Bearer ${credentials.token}`,
+          accept: "application/json",
+          ...(body === undefined ? {} : { "content-type": "application/json" }),
+        },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+    } catch (cause) {
+      throw new CliError(
+        `Cannot reach Kli8nt at ${base}: ${(cause as Error).message}. Is it running?`,
+        "UNREACHABLE",
+      );
+    }
+  };
   return {
     credentials,
     async request<T>(method: string, path: string, body?: unknown): Promise<T> {
-      let response: Response;
-      try {
-        response = await fetchImpl(`${base}${path}`, {
-          method,
-          headers: {
-            authorization: `Bearer ${credentials.token}`,
-            accept: "application/json",
-            ...(body === undefined ? {} : { "content-type": "application/json" }),
-          },
-          ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-        });
-      } catch (cause) {
-        throw new CliError(
-          `Cannot reach Kli8nt at ${base}: ${(cause as Error).message}. Is it running?`,
-          "UNREACHABLE",
-        );
-      }
+      const response = await send(method, path, body);
       if (response.status === 204) return undefined as T;
       const text = await response.text();
       const json = text ? safeJson(text) : undefined;
-      if (!response.ok) {
-        const problem = json as { detail?: string; code?: string } | undefined;
-        throw new CliError(
-          problem?.detail ?? `${method} ${path} answered ${response.status}`,
-          problem?.code,
-          response.status,
-        );
-      }
-      return json as T;
+      if (response.ok) return json as T;
+      const problem = json as { detail?: string; code?: string } | undefined;
+      throw new CliError(
+        problem?.detail ?? `${method} ${path} answered ${response.status}`,
+        problem?.code,
+        response.status,
+      );
     },
     wsUrl(path: string): string {
       return `${base.replace(/^http/, "ws")}${path}`;

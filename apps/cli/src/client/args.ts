@@ -11,22 +11,27 @@ export function parseArgs(argv: readonly string[], booleans: readonly string[] =
   const flags = new Map<string, string | true>();
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] as string;
-    if (!arg.startsWith("-") || arg === "-") {
-      positional.push(arg);
-      continue;
-    }
-    const [rawName, inline] = arg.replace(/^-+/, "").split(/=(.*)/s, 2) as [string, string | undefined];
-    if (inline !== undefined) flags.set(rawName, inline);
-    else if (booleans.includes(rawName)) flags.set(rawName, true);
-    else {
-      const value = argv[i + 1];
-      if (value === undefined || value.startsWith("--"))
-        throw new CliError(`--${rawName} needs a value`, "USAGE");
-      flags.set(rawName, value);
-      i++;
-    }
+    if (!arg.startsWith("-") || arg === "-") positional.push(arg);
+    else i += readFlag(arg, argv[i + 1], booleans, flags);
   }
   return { positional, flags };
+}
+
+/** Stores one flag; returns 1 when it consumed the next argument as its value. */
+function readFlag(
+  arg: string,
+  next: string | undefined,
+  booleans: readonly string[],
+  flags: Map<string, string | true>,
+): number {
+  const [name, inline] = arg.replace(/^-+/, "").split(/=(.*)/s, 2) as [string, string | undefined];
+  if (inline !== undefined || booleans.includes(name)) {
+    flags.set(name, inline ?? true);
+    return 0;
+  }
+  if (next === undefined || next.startsWith("--")) throw new CliError(`--${name} needs a value`, "USAGE");
+  flags.set(name, next);
+  return 1;
 }
 
 export function flag(args: ParsedArgs, name: string): string | undefined {
@@ -38,4 +43,10 @@ export function requirePositional(args: ParsedArgs, index: number, what: string)
   const value = args.positional[index];
   if (!value) throw new CliError(`missing ${what}`, "USAGE");
   return value;
+}
+
+/** Flags the command does not know are a usage mistake, not something to ignore silently. */
+export function rejectUnknownFlags(args: ParsedArgs, known: readonly string[]): void {
+  const unknown = [...args.flags.keys()].filter((name) => !known.includes(name));
+  if (unknown.length > 0) throw new CliError(`unknown flag --${unknown[0]}`, "USAGE");
 }

@@ -7,6 +7,8 @@ export interface CliEnv {
   readonly KLI8NT_URL?: string | undefined;
   readonly KLI8NT_TOKEN?: string | undefined;
   readonly KLI8NT_CONFIG_DIR?: string | undefined;
+  /** Where `kli8nt open` and the browser login look for the platform's URL opener. */
+  readonly PATH?: string | undefined;
 }
 
 export function configFile(env: CliEnv): string {

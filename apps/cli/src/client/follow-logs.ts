@@ -1,9 +1,9 @@
 import WebSocket from "ws";
 import type { ApiClient } from "./api-client.ts";
-import type { LogEvent } from "./views.ts";
+import type { LogEvent, LogLine } from "./views.ts";
 
 export interface FollowOptions {
-  readonly phase?: "build" | "run" | undefined;
+  readonly phase?: LogLine["phase"] | undefined;
   readonly deployment?: string | undefined;
   readonly tail?: number | undefined;
   readonly from?: number | undefined;
@@ -19,11 +19,7 @@ export async function followLogs(client: ApiClient, app: string, options: Follow
   let next = options.from;
   let delay = 250;
   while (!options.signal.aborted) {
-    const query = new URLSearchParams();
-    if (options.phase) query.set("phase", options.phase);
-    if (options.deployment) query.set("deployment", options.deployment);
-    if (next !== undefined) query.set("from", String(next));
-    else if (options.tail !== undefined) query.set("tail", String(options.tail));
+    const query = streamQuery(options, next);
     const opened = await streamOnce(client, `/api/apps/${app}/logs/stream?${query}`, options, (offset) => {
       next = offset + 1;
       delay = 250;
@@ -32,6 +28,16 @@ export async function followLogs(client: ApiClient, app: string, options: Follow
     if (!opened) delay = Math.min(delay * 2, 5000);
     await new Promise((resolve) => setTimeout(resolve, delay));
   }
+}
+
+/** Resumes from the next offset once one was seen; before that, starts from `from` or the last `tail` lines. */
+function streamQuery(options: FollowOptions, next: number | undefined): URLSearchParams {
+  const query = new URLSearchParams();
+  if (options.phase) query.set("phase", options.phase);
+  if (options.deployment) query.set("deployment", options.deployment);
+  if (next !== undefined) query.set("from", String(next));
+  else if (options.tail !== undefined) query.set("tail", String(options.tail));
+  return query;
 }
 
 function streamOnce(

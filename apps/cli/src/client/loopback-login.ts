@@ -1,15 +1,17 @@
-import { spawn } from "node:child_process";
 import { randomBytes, timingSafeEqual } from "node:crypto";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { hostname } from "node:os";
 import { CliError } from "./api-client.ts";
+import { openInBrowser } from "./browser-opener.ts";
 
 export interface LoopbackOptions {
   readonly url: string;
   /** Where to print the sign-in URL (always printed, in case no browser opens). */
   readonly print: (line: string) => void;
   readonly openBrowser: boolean;
+  /** PATH, where the browser opener is looked for. */
+  readonly searchPath?: string | undefined;
   readonly timeoutMs?: number;
 }
 
@@ -46,7 +48,7 @@ export async function loopbackLogin(options: LoopbackOptions): Promise<string> {
   const target = new URL("/auth/cli", options.url);
   target.search = new URLSearchParams({ port: String(port), state, host }).toString();
   options.print(`Open this URL to log in (waiting for the browser):\n  ${target.href}\n`);
-  if (options.openBrowser) openInBrowser(target.href);
+  if (options.openBrowser) openInBrowser(target.href, options.searchPath);
   const timer = setTimeout(
     () => settle?.reject(new CliError("Timed out waiting for the browser sign-in", "LOGIN_TIMEOUT")),
     options.timeoutMs ?? 300_000,
@@ -64,21 +66,4 @@ function sameState(given: string | null, expected: string): boolean {
   const a = Buffer.from(given ?? "");
   const b = Buffer.from(expected);
   return a.length === b.length && timingSafeEqual(a, b);
-}
-
-/** Best effort: the URL is printed anyway, so a missing opener (a server, a container) only means copy-paste. */
-function openInBrowser(url: string): void {
-  const [command, args] =
-    process.platform === "darwin"
-      ? ["open", [url]]
-      : process.platform === "win32"
-        ? ["cmd", ["/c", "start", "", url]]
-        : ["xdg-open", [url]];
-  try {
-    const child = spawn(command, args as string[], { stdio: "ignore", detached: true });
-    child.on("error", () => undefined);
-    child.unref();
-  } catch {
-    // printed above
-  }
 }

@@ -37,7 +37,7 @@ export interface LogLine {
   readonly type: "record";
   readonly offset: number;
   readonly timestamp: string;
-  readonly phase: "build" | "run";
+  readonly phase: "build" | "release" | "run" | "cron";
   readonly stream: "stdout" | "stderr";
   readonly deploymentId: string;
   readonly line: string;

@@ -3,7 +3,14 @@ import { flag, type ParsedArgs, parseArgs, requirePositional } from "../client/a
 import { type CliEnv, resolveCredentials, saveCredentials } from "../client/credentials.ts";
 import { followLogs } from "../client/follow-logs.ts";
 import { loopbackLogin } from "../client/loopback-login.ts";
-import { type AppView, type DeploymentView, FINAL_STATES, type LogEvent } from "../client/views.ts";
+import { printJson, seg } from "../client/output.ts";
+import {
+  type AppView,
+  type DeploymentView,
+  FINAL_STATES,
+  type LogEvent,
+  type LogLine,
+} from "../client/views.ts";
 import { appsCreate, appsUpdate } from "./app-settings-flags.ts";
 import type { CommandIo } from "./plan.ts";
 
@@ -29,6 +36,7 @@ export async function loginCommand(argv: string[], ctx: RemoteContext): Promise<
       url,
       print: (line) => ctx.io.stderr.write(line),
       openBrowser: !args.flags.has("no-browser"),
+      searchPath: ctx.env.PATH,
     }));
   const client = ctx.client ?? createApiClient({ url, token });
   const me = await client.request<{ login: string }>("GET", "/api/me");
@@ -38,25 +46,50 @@ export async function loginCommand(argv: string[], ctx: RemoteContext): Promise<
 }
 
 /**
- * `kli8nt apps list`, `kli8nt apps create <name> --repo URL [--branch B] [--root-dir D] [--port P]` (no
- * branch: the repository's default) plus the settings flags, and `kli8nt apps update <name> …`.
+ * `kli8nt apps list [--json]`, `kli8nt apps create <name> --repo URL [--branch B] [--root-dir D] [--port P]`
+ * (no branch: the repository's default) plus the settings flags, `kli8nt apps update <name> …`, and
+ * `kli8nt apps delete <name> --confirm <name>`.
  */
 export async function appsCommand(argv: string[], ctx: RemoteContext): Promise<number> {
   const [sub, ...rest] = argv;
   const client = clientOf(ctx);
-  if (sub === "list" || sub === undefined) {
-    const page = await client.request<{ items: AppView[] }>("GET", "/api/apps?limit=200");
-    for (const app of page.items) {
-      const d = app.latestDeployment;
-      ctx.io.stdout.write(
-        `${app.name.padEnd(24)} ${(d ? `v${d.number} ${d.state}` : "never deployed").padEnd(20)} ${app.url}\n`,
-      );
-    }
-    return 0;
+  if (sub === "list" || sub === undefined || sub === "--json") {
+    return appsList(client, sub === "--json" || parseArgs(rest, ["json"]).flags.has("json"), ctx.io);
   }
   if (sub === "create") return appsCreate(rest, client, ctx.io);
   if (sub === "update") return appsUpdate(rest, client, ctx.io);
-  throw new CliError(`unknown apps command "${sub}" (list, create, update)`, "USAGE");
+  if (sub === "delete") return appsDelete(rest, client, ctx.io);
+  throw new CliError(`unknown apps command "${sub}" (list, create, update, delete)`, "USAGE");
+}
+
+async function appsList(client: ApiClient, json: boolean, io: CommandIo): Promise<number> {
+  const page = await client.request<{ items: AppView[] }>("GET", "/api/apps?limit=200");
+  if (json) {
+    printJson(io, page.items);
+    return 0;
+  }
+  for (const app of page.items) {
+    const d = app.latestDeployment;
+    const deployed = d ? `v${d.number} ${d.state}` : "never deployed";
+    io.stdout.write(`${app.name.padEnd(24)} ${deployed.padEnd(20)} ${app.url}\n`);
+  }
+  return 0;
+}
+
+/** Deleting is for good (deployments, variables, logs, images): the name must be typed again. */
+async function appsDelete(rest: string[], client: ApiClient, io: CommandIo): Promise<number> {
+  const args = parseArgs(rest);
+  const app = requirePositional(args, 0, "app name");
+  const confirm = flag(args, "confirm");
+  if (confirm !== app) {
+    throw new CliError(
+      `${confirm === undefined ? "Deleting" : `--confirm "${confirm}" does not match; deleting`} ${app} removes its deployments, variables, logs and images for good. To go on, run: kli8nt apps delete ${app} --confirm ${app}`,
+      "USAGE",
+    );
+  }
+  await client.request("DELETE", `/api/apps/${seg(app)}`);
+  io.stdout.write(`Deleted ${app}\n`);
+  return 0;
 }
 
 /** `kli8nt deploy <app> [--ref R] [--wait]`: with --wait, streams the build log and ends with the URL or why. */
@@ -135,9 +168,12 @@ function printEvent(event: LogEvent, io: CommandIo): void {
   else (event.stream === "stderr" ? io.stderr : io.stdout).write(`${event.line}\n`);
 }
 
-/** `kli8nt logs <app> [-f] [--phase build|run] [--tail N]`. */
+/** `kli8nt logs <app> [-f] [--phase build|release|run|cron] [--tail N] [--json]` (--json: one record a line). */
 export async function logsCommand(argv: string[], ctx: RemoteContext, signal?: AbortSignal): Promise<number> {
-  const args = parseArgs(argv, ["f", "follow"]);
+  const args = parseArgs(argv, ["f", "follow", "json"]);
+  const print = args.flags.has("json")
+    ? (e: LogEvent) => printJson(ctx.io, e)
+    : (e: LogEvent) => printEvent(e, ctx.io);
   const app = requirePositional(args, 0, "app name");
   const phase = phaseOf(args);
   const tail = Number(flag(args, "tail") ?? 100);
@@ -150,31 +186,40 @@ export async function logsCommand(argv: string[], ctx: RemoteContext, signal?: A
       phase,
       tail,
       signal: abort.signal,
-      onEvent: (e) => printEvent(e, ctx.io),
+      onEvent: print,
     });
     return 0;
   }
   const query = new URLSearchParams({ tail: String(tail), ...(phase ? { phase } : {}) });
   const page = await client.request<{ records: LogEvent[] }>("GET", `/api/apps/${app}/logs?${query}`);
-  for (const record of page.records) printEvent({ ...record, type: "record" } as LogEvent, ctx.io);
+  for (const record of page.records) print({ ...record, type: "record" } as LogEvent);
   return 0;
 }
 
-function phaseOf(args: ParsedArgs): "build" | "run" | undefined {
+const PHASES = ["build", "release", "run", "cron"] as const;
+
+function phaseOf(args: ParsedArgs): LogLine["phase"] | undefined {
   const phase = flag(args, "phase");
-  if (phase === undefined || phase === "build" || phase === "run") return phase;
-  throw new CliError("--phase is build or run", "USAGE");
+  if (phase === undefined) return undefined;
+  const known = PHASES.find((p) => p === phase);
+  if (known) return known;
+  throw new CliError(`--phase is ${PHASES.join(", ")}`, "USAGE");
 }
 
-/** `kli8nt status <app>`: the URL, the live release and the last deployments. */
+/** `kli8nt status <app> [--json]`: the URL, the live release and the last deployments. */
 export async function statusCommand(argv: string[], ctx: RemoteContext): Promise<number> {
-  const app = requirePositional(parseArgs(argv), 0, "app name");
+  const args = parseArgs(argv, ["json"]);
+  const app = seg(requirePositional(args, 0, "app name"));
   const client = clientOf(ctx);
   const view = await client.request<AppView>("GET", `/api/apps/${app}`);
   const page = await client.request<{ items: DeploymentView[] }>(
     "GET",
     `/api/apps/${app}/deployments?limit=10`,
   );
+  if (args.flags.has("json")) {
+    printJson(ctx.io, { app: view, deployments: page.items });
+    return 0;
+  }
   ctx.io.stdout.write(
     `${view.name}  ${view.url}\nrepository ${view.repository.url} (${view.repository.branch})\n\n`,
   );

@@ -1,13 +1,9 @@
 import path from "node:path";
-import { type EnvSource, loadEnvConfig } from "@kli8nt/core";
+import { type EnvSource, envSettings, loadEnvConfig } from "@kli8nt/core";
 import { resolveGitHubEndpoints } from "@kli8nt/github";
 import { type KafkaSecurity, kafkaSecurityEnv, kafkaSecurityFrom } from "@kli8nt/logstore";
 import { z } from "zod";
 import { formationConfigOf, formationEnv } from "./limits/formation-limits.ts";
-
-const bool = z
-  .enum(["true", "false", "1", "0", "yes", "no"])
-  .transform((v) => v === "true" || v === "1" || v === "yes");
 
 const url = (what: string) =>
   z
@@ -35,10 +31,7 @@ const fields = z.object({
   KLI8NT_HOST: z.string().min(1).default("127.0.0.1"),
   KLI8NT_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
   KLI8NT_DATA_DIR: z.string().min(1).default("./.kli8nt"),
-  KLI8NT_DATABASE_URL: z
-    .string()
-    .regex(/^postgres(ql)?:\/\//, "KLI8NT_DATABASE_URL must be a postgres:// URL")
-    .optional(),
+  KLI8NT_DATABASE_URL: envSettings.postgresUrl().optional(),
   KLI8NT_SECRET_KEY: z.string().min(1).optional(),
   KLI8NT_ADMIN_TOKEN: z.string().min(32, "KLI8NT_ADMIN_TOKEN must be at least 32 characters").optional(),
   // Cluster mode: the build controller's bearer token for /internal/v1/… (ADR 0118); unset, no such routes.
@@ -56,18 +49,15 @@ const fields = z.object({
     .optional(),
   // Read here too so the default app URL names the port the single-machine router really listens on.
   KLI8NT_ROUTER_PORT: z.coerce.number().int().min(1).max(65535).default(8000),
-  KLI8NT_LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
-  KLI8NT_ALLOW_LOCAL_REPOS: bool.default(false),
+  KLI8NT_LOG_LEVEL: envSettings.logLevel(),
+  KLI8NT_ALLOW_LOCAL_REPOS: envSettings.boolean().default(false),
   KLI8NT_SESSION_TTL_HOURS: z.coerce
     .number()
     .positive()
     .max(24 * 90)
     .default(24 * 7),
   // Unset: the in-process bus and the file log store (single machine). Set: RabbitMQ / Kafka.
-  KLI8NT_RABBITMQ_URL: z
-    .string()
-    .regex(/^amqps?:\/\//, "KLI8NT_RABBITMQ_URL must be an amqp:// or amqps:// URL")
-    .optional(),
+  KLI8NT_RABBITMQ_URL: envSettings.amqpUrl().optional(),
   KLI8NT_KAFKA_BROKERS: z
     .string()
     .regex(/^[^,\s]+(,[^,\s]+)*$/, "KLI8NT_KAFKA_BROKERS is a comma-separated host:port list")

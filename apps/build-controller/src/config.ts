@@ -1,23 +1,7 @@
 import path from "node:path";
 import { registrySettingsFromEnv } from "@kli8nt/buildplan";
-import { type EnvSource, loadEnvConfig } from "@kli8nt/core";
+import { type EnvSource, envSettings, loadEnvConfig } from "@kli8nt/core";
 import { z } from "zod";
-
-const bool = z
-  .enum(["true", "false", "1", "0", "yes", "no"])
-  .transform((v) => v === "true" || v === "1" || v === "yes");
-
-const jsonMap = z.string().transform((text, ctx) => {
-  try {
-    return z.record(z.string(), z.string()).parse(JSON.parse(text));
-  } catch {
-    ctx.addIssue({
-      code: "custom",
-      message: 'KLI8NT_BASE_IMAGES must be a JSON object of strings, e.g. {"node":"localhost/node:20"}',
-    });
-    return z.NEVER;
-  }
-});
 
 /** The KLI8NT_* variables of the build controller. With none set, the embedded defaults run. */
 const schema = z
@@ -35,7 +19,9 @@ const schema = z
       .regex(/^\d+[kmg]?$/i, "KLI8NT_BUILD_MEMORY is like 2g or 512m")
       .optional(),
     KLI8NT_BUILD_CONCURRENCY: z.coerce.number().int().min(1).max(32).default(1),
-    KLI8NT_BASE_IMAGES: jsonMap.optional(),
+    KLI8NT_BASE_IMAGES: envSettings
+      .jsonStringMap("KLI8NT_BASE_IMAGES", ', e.g. {"node":"localhost/node:20"}')
+      .optional(),
     KLI8NT_NPM_REGISTRY: z.url().optional(),
     KLI8NT_PIP_INDEX_URL: z.url().optional(),
     KLI8NT_GOPROXY: z.string().min(1).optional(),
@@ -54,7 +40,7 @@ const schema = z
       .string()
       .regex(/^[a-z0-9./_-]+$/)
       .default("localhost/kli8nt-apps"),
-    KLI8NT_ALLOW_LOCAL_REPOS: bool.default(false),
+    KLI8NT_ALLOW_LOCAL_REPOS: envSettings.boolean().default(false),
   })
   .transform((env) => {
     const dataDir = path.resolve(env.KLI8NT_DATA_DIR);

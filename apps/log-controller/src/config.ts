@@ -1,4 +1,4 @@
-import { type EnvSource, loadEnvConfig } from "@kli8nt/core";
+import { type EnvSource, envSettings, loadEnvConfig } from "@kli8nt/core";
 import { kafkaSecurityEnv, kafkaSecurityFrom } from "@kli8nt/logstore";
 import { z } from "zod";
 
@@ -20,17 +20,10 @@ const fields = z.object({
     .regex(/(^|,)kli8nt\.io\/app($|[=!,])/, "KLI8NT_LOG_POD_SELECTOR must select on kli8nt.io/app")
     .default("kli8nt.io/app"),
   // The app's secret values are read from the database and decrypted with the api's key (ADR 0116).
-  KLI8NT_DATABASE_URL: z
-    .string()
-    .regex(/^postgres(ql)?:\/\//, "KLI8NT_DATABASE_URL must be a postgres:// URL"),
-  KLI8NT_SECRET_KEY: z
-    .string()
-    .refine(
-      (v) => (/^[0-9a-f]{64}$/i.test(v) ? true : Buffer.from(v, "base64").length === 32),
-      "KLI8NT_SECRET_KEY must hold 32 bytes as base64 or 64 hex characters (the api's key)",
-    ),
+  KLI8NT_DATABASE_URL: envSettings.postgresUrl(),
+  KLI8NT_SECRET_KEY: envSettings.secretKey(),
   KLI8NT_SECRET_CACHE_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
-  KLI8NT_LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  KLI8NT_LOG_LEVEL: envSettings.logLevel(),
 });
 
 const schema = fields.transform((env, ctx) => {

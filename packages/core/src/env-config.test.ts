@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { ConfigError, loadEnvConfig } from "./env-config.ts";
+import { envSettings } from "./env-settings.ts";
 import { isKli8ntError } from "./errors.ts";
 
 const schema = z
@@ -69,5 +70,24 @@ describe("loadEnvConfig", () => {
       KLI8NT_A: "a",
       HOME: "/h",
     });
+  });
+});
+
+describe("envSettings", () => {
+  const shared = z.object({
+    KLI8NT_ALLOW: envSettings.boolean().default(false),
+    KLI8NT_LOG_LEVEL: envSettings.logLevel(),
+    KLI8NT_MAP: envSettings.jsonStringMap("KLI8NT_MAP").optional(),
+  });
+
+  it("reads the settings several components share the same way everywhere", () => {
+    expect(loadEnvConfig("test", shared, { KLI8NT_ALLOW: "yes", KLI8NT_MAP: '{"a":"b"}' })).toEqual({
+      KLI8NT_ALLOW: true,
+      KLI8NT_LOG_LEVEL: "info",
+      KLI8NT_MAP: { a: "b" },
+    });
+    expect(() => loadEnvConfig("test", shared, { KLI8NT_MAP: "[1]", KLI8NT_LOG_LEVEL: "loud" })).toThrow(
+      /KLI8NT_LOG_LEVEL: [\s\S]*KLI8NT_MAP: KLI8NT_MAP must be a JSON object of strings/,
+    );
   });
 });

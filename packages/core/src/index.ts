@@ -6,6 +6,7 @@ export * from "./deploy-requested.ts";
 export * from "./deployment-state.ts";
 export type * from "./domain.ts";
 export * from "./env-config.ts";
+export { envSettings } from "./env-settings.ts";
 export { refusedEnvKeyReason } from "./env-key-policy.ts";
 export * from "./errors.ts";
 export * from "./formation.ts";

@@ -1,17 +1,7 @@
 import { type RegistryConfig, registrySettingsFromEnv } from "@kli8nt/buildplan";
-import { type EnvSource, loadEnvConfig } from "@kli8nt/core";
+import { type EnvSource, envSettings, loadEnvConfig } from "@kli8nt/core";
 import type { V1Toleration } from "@kubernetes/client-node";
 import { z } from "zod";
-
-const jsonRecord = (name: string) =>
-  z.string().transform((text, ctx) => {
-    try {
-      return z.record(z.string(), z.string()).parse(JSON.parse(text));
-    } catch {
-      ctx.addIssue({ code: "custom", message: `${name} must be a JSON object of strings` });
-      return z.NEVER;
-    }
-  });
 
 const quantity = z
   .string()
@@ -93,8 +83,8 @@ const schema = z
     KLI8NT_BUILD_TTL_SECONDS: z.coerce.number().int().min(0).max(86_400).default(300),
     KLI8NT_BUILD_CLUSTER_LIMIT: z.coerce.number().int().min(1).max(500).default(4),
     KLI8NT_BUILD_USER_LIMIT: z.coerce.number().int().min(1).max(100).default(2),
-    KLI8NT_BUILD_NODE_SELECTOR: jsonRecord("KLI8NT_BUILD_NODE_SELECTOR").optional(),
-    KLI8NT_BASE_IMAGES: jsonRecord("KLI8NT_BASE_IMAGES").optional(),
+    KLI8NT_BUILD_NODE_SELECTOR: envSettings.jsonStringMap("KLI8NT_BUILD_NODE_SELECTOR").optional(),
+    KLI8NT_BASE_IMAGES: envSettings.jsonStringMap("KLI8NT_BASE_IMAGES").optional(),
     // Package registries and an extra CA for RUN steps, as on one machine (../config.ts); the prepare step
     // bakes them into the rendered Dockerfile's ARG defaults, the CA is mounted at BUILD_CA_PATH.
     KLI8NT_NPM_REGISTRY: optionalText(z.url()),
@@ -239,9 +229,9 @@ export function loadPrepareConfig(env: EnvSource = process.env): PrepareConfig {
 }
 
 const processSchema = z.object({
-  KLI8NT_RABBITMQ_URL: z.string().regex(/^amqps?:\/\//, "an amqp:// or amqps:// URL"),
+  KLI8NT_RABBITMQ_URL: envSettings.amqpUrl(),
   KLI8NT_KUBECONFIG: z.string().min(1).optional(),
-  KLI8NT_LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace"]).default("info"),
+  KLI8NT_LOG_LEVEL: envSettings.logLevel(),
   // The api's in-cluster address, for what a build needs that the bus must not carry (ADR 0118).
   KLI8NT_API_URL: z
     .url({ protocol: /^https?$/, message: "an http(s) URL of the api, e.g. http://kli8nt-api.kli8nt.svc" })

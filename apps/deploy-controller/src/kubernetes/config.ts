@@ -1,4 +1,4 @@
-import { type EnvSource, loadEnvConfig } from "@kli8nt/core";
+import { type EnvSource, envSettings, loadEnvConfig } from "@kli8nt/core";
 import { DEFAULT_SETTINGS, type ManifestSettingsInput } from "@kli8nt/manifests";
 import { z } from "zod";
 
@@ -83,24 +83,13 @@ export function loadKubernetesRuntimeConfig(env: EnvSource = process.env): Kuber
   return loadEnvConfig("Kubernetes runtime", schema, env);
 }
 
-const secretKey = z
-  .string()
-  .refine(
-    (v) => (/^[0-9a-f]{64}$/i.test(v) ? true : Buffer.from(v, "base64").length === 32),
-    "KLI8NT_SECRET_KEY must hold 32 bytes as base64 or 64 hex characters (the api's key)",
-  );
-
 /** What the controller process needs besides the runtime settings (same names as the api's). */
 const processSchema = z
   .object({
-    KLI8NT_DATABASE_URL: z
-      .string()
-      .regex(/^postgres(ql)?:\/\//, "KLI8NT_DATABASE_URL must be a postgres:// URL"),
-    KLI8NT_RABBITMQ_URL: z
-      .string()
-      .regex(/^amqps?:\/\//, "KLI8NT_RABBITMQ_URL must be an amqp:// or amqps:// URL"),
-    KLI8NT_SECRET_KEY: secretKey,
-    KLI8NT_LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+    KLI8NT_DATABASE_URL: envSettings.postgresUrl(),
+    KLI8NT_RABBITMQ_URL: envSettings.amqpUrl(),
+    KLI8NT_SECRET_KEY: envSettings.secretKey(),
+    KLI8NT_LOG_LEVEL: envSettings.logLevel(),
   })
   .transform((env) => ({
     databaseUrl: env.KLI8NT_DATABASE_URL,

@@ -2,6 +2,7 @@ import {
   type BuildRequested,
   type DeploymentProgress,
   type DeployRequested,
+  messageTypeOf,
   progressMessage,
 } from "@kli8nt/core";
 import type { BuildClaim, BuildTracker } from "../build-tracker.ts";
@@ -58,28 +59,25 @@ async function lookUp(deps: BusTrackerDeps, message: BuildRequested): Promise<Bu
  */
 export function busBuildTracker(deps: BusTrackerDeps): BuildTracker {
   const now = deps.now ?? (() => new Date());
+  // The wire type is the outbox relay's (`DeploymentProgress.v1`): consumers see one name in both modes.
+  const publish = (queue: "DEPLOY" | "INFORM", id: string, body: DeployRequested | DeploymentProgress) =>
+    deps.bus.publish(queue, { id, type: messageTypeOf(body, queue), body });
   const progress = (
     m: BuildRequested,
     state: DeploymentProgress["state"],
     extra: Partial<DeploymentProgress>,
-  ) =>
-    deps.bus.publish("INFORM", {
-      id: `${m.deploymentId}:build:${state}`,
-      type: "DeploymentProgress",
-      body: progressMessage(
-        {
-          id: m.deploymentId,
-          appId: m.appId,
-          state,
-          reason: extra.reason ?? null,
-          url: null,
-          image: extra.image ?? null,
-          commitSha: extra.commitSha ?? null,
-        },
-        "build",
-        now(),
-      ),
-    });
+  ) => {
+    const report = {
+      id: m.deploymentId,
+      appId: m.appId,
+      state,
+      reason: extra.reason ?? null,
+      url: null,
+      image: extra.image ?? null,
+      commitSha: extra.commitSha ?? null,
+    };
+    return publish("INFORM", `${m.deploymentId}:build:${state}`, progressMessage(report, "build", now()));
+  };
   return {
     async claim(message) {
       const claim = await lookUp(deps, message);
@@ -87,11 +85,7 @@ export function busBuildTracker(deps: BusTrackerDeps): BuildTracker {
       return claim;
     },
     async built(message, built, deploy) {
-      await deps.bus.publish("DEPLOY", {
-        id: `${message.deploymentId}:deploy`,
-        type: "DeployRequested",
-        body: deploy,
-      });
+      await publish("DEPLOY", `${message.deploymentId}:deploy`, deploy);
       await progress(message, "built", { image: built.image, commitSha: built.commitSha });
     },
     async failed(message, reason) {

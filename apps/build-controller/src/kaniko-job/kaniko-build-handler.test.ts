@@ -31,7 +31,7 @@ const built: BuildResult = {
 // what reaches the bus for the api's answer and the builder's result.
 function run(source: BuildSource | null, result: BuildResult | BuildError = built) {
   const builds: Array<{ owner: string; token: string | null | undefined; timeoutMs: number }> = [];
-  const published: Array<{ queue: string; id: string; body: unknown }> = [];
+  const published: Array<{ queue: string; id: string; type: string; body: unknown }> = [];
   const handle = kanikoBuildHandler({
     builder: {
       kind: "kaniko-job",
@@ -43,7 +43,9 @@ function run(source: BuildSource | null, result: BuildResult | BuildError = buil
         return result;
       },
     },
-    bus: { publish: async (queue, m) => void published.push({ queue, id: m.id, body: m.body }) },
+    bus: {
+      publish: async (queue, m) => void published.push({ queue, id: m.id, type: m.type, body: m.body }),
+    },
     logger: silent,
     source: async () => source,
     // Not used when the api answers: owner and port come from the same answer.
@@ -64,6 +66,12 @@ describe("the build handler in the cluster (api source, bus tracker)", () => {
     expect(r.builds).toEqual([{ owner: "usr_alice", token: "gho_x", timeoutMs: 900_000 }]);
     expect(deployOf(r)).toMatchObject({ port: 9090, image: built.image });
     expect(states(r)).toEqual(["building", "built"]);
+    // The same wire types as the outbox relay publishes on a single machine.
+    expect(r.published.map((p) => p.type)).toEqual([
+      "DeploymentProgress.v1",
+      "DeployRequested.v1",
+      "DeploymentProgress.v1",
+    ]);
     expect(r.published.map((p) => p.id)).toEqual([
       "dep_1:build:building",
       "dep_1:deploy",

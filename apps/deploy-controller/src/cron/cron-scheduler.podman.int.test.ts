@@ -1,5 +1,5 @@
 import { IS_CI, TEST_DATABASE_URL } from "@kli8nt/db";
-import { podmanSubject } from "../local/local-subjects.ts";
+import { podmanSubject } from "../local/testing.ts";
 import { runCronSchedulerSuite } from "./cron-scheduler-suite.ts";
 
 // Real podman containers of a built image and real PostgreSQL; under CI=true a missing one fails.

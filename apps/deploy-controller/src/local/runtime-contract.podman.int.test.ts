@@ -1,7 +1,7 @@
 import { failUnderCi } from "@kli8nt/testkit";
 import { describe, it } from "vitest";
 import { runRuntimeContract } from "../runtime-contract.ts";
-import { podmanSubject } from "./local-subjects.ts";
+import { podmanSubject } from "./testing.ts";
 
 const ready = process.env.KLI8NT_TEST_CONTAINERS === "1" && process.env.KLI8NT_TEST_BASE_IMAGES !== undefined;
 failUnderCi(!ready, "KLI8NT_TEST_CONTAINERS/KLI8NT_TEST_BASE_IMAGES missing: run start_containers");

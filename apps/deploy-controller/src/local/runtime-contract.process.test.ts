@@ -1,4 +1,4 @@
 import { runRuntimeContract } from "../runtime-contract.ts";
-import { processSubject } from "./local-subjects.ts";
+import { processSubject } from "./testing.ts";
 
 runRuntimeContract("local runtime on host processes", processSubject, 60_000);

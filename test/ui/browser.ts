@@ -1,5 +1,6 @@
 import { mkdirSync } from "node:fs";
 import path from "node:path";
+import { eventually } from "@kli8nt/testkit";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { expect } from "vitest";
 import { ROOT } from "./ui-server.ts";
@@ -73,9 +74,5 @@ export function trackEvents(page: Page): { readonly readies: () => number; reado
 }
 
 export async function until(what: string, check: () => boolean, ms = 15_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
+  await eventually(what, () => check() || undefined, ms, 20);
 }

@@ -1,3 +1,4 @@
+import { eventually } from "@kli8nt/testkit";
 import { afterEach, describe, expect, it } from "vitest";
 import { z } from "zod";
 import type { Bus, BusMessage, DeadLetter, QueueName, RetryPolicy } from "./bus.ts";
@@ -31,11 +32,7 @@ export function msg(n: number, extra: Partial<BusMessage> = {}): BusMessage {
 }
 
 export async function waitUntil(what: string, cond: () => boolean | Promise<boolean>, ms = 15_000) {
-  const deadline = Date.now() + ms;
-  while (!(await cond())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
+  await eventually(what, async () => (await cond()) || undefined, ms, 10);
 }
 
 export async function takeDeadLetters(bus: Bus, queue: QueueName, count: number): Promise<DeadLetter[]> {

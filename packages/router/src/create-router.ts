@@ -3,44 +3,12 @@ import { UnavailableError } from "@kli8nt/core";
 import { ClientConnection, type ConnectionOptions } from "./client-connection.ts";
 import { rawResponse } from "./pages.ts";
 import { createHandlers } from "./request-handlers.ts";
-import type { RouteTable } from "./route-table.ts";
+import { type RouterOptions, routerSettings } from "./router-options.ts";
 import { routerBusyPage } from "./status-pages.ts";
 import { SweepClock } from "./sweep-clock.ts";
-import { type ProxyContext, type RouterLogger, silentLogger } from "./types.ts";
+import { type ProxyContext, silentLogger } from "./types.ts";
 import { UpstreamPool } from "./upstream-pool.ts";
-
-export interface RouterOptions {
-  /** Port to listen on; 0 picks a free one. Default 8000 (`KLI8NT_ROUTER_PORT`). */
-  readonly port?: number;
-  /** Default 127.0.0.1. */
-  readonly host?: string;
-  /** Apps are served at `<app>.<appsDomain>`. Default "localhost". */
-  readonly appsDomain?: string;
-  readonly table: RouteTable;
-  readonly logger?: RouterLogger;
-  /** How long the upstream may take to accept a TCP connection. Default 5000 ms. */
-  readonly connectTimeoutMs?: number;
-  /**
-   * How long the app may take to start answering once it has the whole request; 0 = no limit. Default 60 s.
-   * This and the two below are checked by one sweep, once a second or a quarter of the shortest of them.
-   */
-  readonly responseTimeoutMs?: number;
-  /** Largest request head accepted; bigger ones get 431. Default 16 KiB. */
-  readonly maxHeaderSize?: number;
-  /** How long a request head may take to arrive before a 408 (slowloris). Default 30 s. */
-  readonly headersTimeoutMs?: number;
-  /** How long a keep-alive connection may sit idle between requests. Default 5 s. */
-  readonly keepAliveTimeoutMs?: number;
-  /** How long a request body may go without a byte before a 408 (slow-loris bodies). Default 30 s. */
-  readonly bodyTimeoutMs?: number;
-  /**
-   * Most client connections at once (including upgraded ones); one more is answered with a 503 page and
-   * closed. Default 10 000 (`KLI8NT_ROUTER_MAX_CONNECTIONS`).
-   */
-  readonly maxConnections?: number;
-  /** How long close() lets in-flight requests finish before cutting them. Default 5000 ms. */
-  readonly closeGraceMs?: number;
-}
+import { UpstreamHealth } from "./upstream-set.ts";
 
 export interface Router {
   /** Base URL of the router, e.g. http://127.0.0.1:8000 (apps are at http://<app>.localhost:8000). */
@@ -56,30 +24,26 @@ export interface Router {
   close(): Promise<void>;
 }
 
+export type { RouterOptions } from "./router-options.ts";
+
 /** Starts the single-machine reverse proxy. Resolves once it listens. */
 export async function createRouter(options: RouterOptions): Promise<Router> {
-  const appsDomain = (options.appsDomain ?? "localhost").toLowerCase();
-  const logger = options.logger ?? silentLogger;
-  const connectTimeoutMs = options.connectTimeoutMs ?? 5000;
+  const settings = routerSettings(options, silentLogger);
+  const { appsDomain, logger, connectTimeoutMs, responseTimeoutMs, maxConnections } = settings;
+  const { headersTimeoutMs, keepAliveTimeoutMs, bodyTimeoutMs } = settings;
   const pool = new UpstreamPool(connectTimeoutMs);
-  const responseTimeoutMs = options.responseTimeoutMs ?? 60_000;
-  // Uploads and downloads may stream for a long time; only a slow request head is cut (slowloris).
-  const headersTimeoutMs = options.headersTimeoutMs ?? 30_000;
-  // node:http's default.
-  const keepAliveTimeoutMs = options.keepAliveTimeoutMs ?? 5000;
-  const bodyTimeoutMs = options.bodyTimeoutMs ?? 30_000;
-  const maxConnections = options.maxConnections ?? 10_000;
   const clock = new SweepClock(
     SweepClock.intervalFor([responseTimeoutMs, headersTimeoutMs, keepAliveTimeoutMs, bodyTimeoutMs]),
   );
-  const ctx: ProxyContext = { pool, connectTimeoutMs, responseTimeoutMs, clock, logger };
+  const health = new UpstreamHealth(clock, settings.upstreamDownMs);
+  const ctx: ProxyContext = { pool, connectTimeoutMs, responseTimeoutMs, clock, logger, health };
   const upgraded = new Set<Socket>();
   const connections = new Set<ClientConnection>();
 
-  const routes = { table: options.table, appsDomain, port: 0, logger };
+  const routes = { table: options.table, appsDomain, port: 0, logger, health };
   const handlers = createHandlers(ctx, routes, upgraded);
   const connectionOptions: ConnectionOptions = {
-    maxHeaderSize: options.maxHeaderSize ?? 16 * 1024,
+    maxHeaderSize: settings.maxHeaderSize,
     headersTimeoutMs,
     keepAliveTimeoutMs,
     bodyTimeoutMs,
@@ -115,7 +79,7 @@ export async function createRouter(options: RouterOptions): Promise<Router> {
     appUrl: (app) => `http://${app.toLowerCase()}.${appsDomain}:${port}/`,
     close: async () => {
       clearInterval(sweeper);
-      await closeRouter(server, connections, pool, upgraded, options.closeGraceMs ?? 5000);
+      await closeRouter(server, connections, pool, upgraded, settings.closeGraceMs);
       logger.info({ port }, "Stopped router");
     },
   };

@@ -6,7 +6,10 @@ export class MemoryRouteTable implements RouteTable {
   readonly #routes = new Map<string, RouteTarget>();
 
   set(app: string, target: RouteTarget): void {
-    if (target.kind === "upstream") assertUpstreamUrl(app, target.url);
+    if (target.kind === "upstream") {
+      assertUpstreamUrl(app, target.url);
+      for (const url of target.urls ?? []) assertUpstreamUrl(app, url);
+    }
     this.#routes.set(app.toLowerCase(), target);
   }
 

@@ -5,7 +5,7 @@ import { reasonPhrase, renderPage, type StatusPage } from "./pages.ts";
 import type { BodySink, ProxyRequest } from "./proxy-request.ts";
 import { upstreamFailedPage } from "./status-pages.ts";
 import type { ProxyContext } from "./types.ts";
-import { failureCode, type UpstreamAddress } from "./upstream.ts";
+import { failureCode, isStaleSocketError, type UpstreamAddress } from "./upstream.ts";
 import type { ExchangeHandler, UpstreamConnection } from "./upstream-pool.ts";
 
 /** Writes a router page unless the response has already started. */
@@ -31,8 +31,31 @@ export type Retry = (
   failed: UpstreamAddress,
   err: Error,
   reusedSocket: boolean,
-  retriesLeft: number,
+  attempt: Attempt,
 ) => boolean;
+
+/**
+ * Called when the upstream never accepted the connection, so the app got nothing and the request (body
+ * included) is still whole; returns true when it sent the request to another upstream (ADR 0170).
+ */
+export type Failover = (
+  req: ProxyRequest,
+  res: ClientResponse,
+  failed: UpstreamAddress,
+  attempt: Attempt,
+) => boolean;
+
+/** What a request may still do when its upstream fails, counted down over its attempts. */
+export interface Attempt {
+  readonly retry: Retry | undefined;
+  readonly failover: Failover | undefined;
+  /** Replays left under the rule of resolve-request.ts's mayReplay. */
+  readonly replaysLeft: number;
+  /** Other upstreams it was already sent to after a refused connection. */
+  readonly hops: number;
+}
+
+const NO_FALLBACK: Attempt = { retry: undefined, failover: undefined, replaysLeft: 0, hops: 0 };
 
 /** Streams one request to the upstream and its response back, without buffering either body. */
 export function proxyHttp(
@@ -41,17 +64,15 @@ export function proxyHttp(
   res: ClientResponse,
   upstream: UpstreamAddress,
   app: string,
-  retry?: Retry,
-  retriesLeft = 0,
+  attempt: Attempt = NO_FALLBACK,
 ): void {
-  new Exchange(ctx, req, res, ctx.pool.acquire(upstream), { upstream, app, retry, retriesLeft }).start();
+  new Exchange(ctx, req, res, ctx.pool.acquire(upstream), { upstream, app, attempt }).start();
 }
 
 interface Target {
   readonly upstream: UpstreamAddress;
   readonly app: string;
-  readonly retry: Retry | undefined;
-  readonly retriesLeft: number;
+  readonly attempt: Attempt;
 }
 
 const CRLF = Buffer.from("\r\n");
@@ -68,6 +89,8 @@ class Exchange implements ExchangeHandler, BodySink, ResponseObserver {
   #chunked = false;
   #held: Buffer | undefined;
   #upstreamPaused = false;
+  /** The body waits for the new connection to be accepted, so that a refusal leaves it whole. */
+  #bodyWaiting = false;
 
   constructor(
     private readonly ctx: ProxyContext,
@@ -89,7 +112,19 @@ class Exchange implements ExchangeHandler, BodySink, ResponseObserver {
       this.#sent();
       return;
     }
-    req.body.attach(this);
+    if (conn.connected) {
+      req.body.attach(this);
+      return;
+    }
+    this.#bodyWaiting = true;
+    req.body.pause();
+  }
+
+  onConnect(): void {
+    if (!this.#bodyWaiting || this.#over) return;
+    this.#bodyWaiting = false;
+    this.req.body.resume();
+    this.req.body.attach(this);
   }
 
   onClose(): void {
@@ -195,16 +230,20 @@ class Exchange implements ExchangeHandler, BodySink, ResponseObserver {
   onFail(err: Error): void {
     if (this.#over) return;
     this.#over = true;
-    this.#cleanup();
     const { req, res, target } = this;
     // An upstream that dies mid-body must cut the client's response, not leave it hanging as complete.
     if (res.headersSent || res.destroyed) {
+      this.#cleanup();
       res.destroy();
       return;
     }
+    this.#markDown(err);
+    if (!this.conn.connected && this.#failover()) return;
+    this.#cleanup();
+    const { attempt } = target;
     if (
       isReplayable(req) &&
-      target.retry?.(req, res, target.upstream, err, this.conn.reused, target.retriesLeft) === true
+      attempt.retry?.(req, res, target.upstream, err, this.conn.reused, attempt) === true
     )
       return;
     const code = failureCode(err);
@@ -226,6 +265,30 @@ class Exchange implements ExchangeHandler, BodySink, ResponseObserver {
     this.#over = true;
     this.#cleanup();
     this.conn.detach(reusable);
+  }
+
+  /**
+   * A failure that says the upstream is going away marks it down, so that its app's other replicas take the
+   * next requests (as nginx's max_fails=1 does). Not a keep-alive socket the upstream closed as we wrote
+   * (normal, it is healthy), nor a slow answer (one slow request says little about the next).
+   */
+  #markDown(err: Error): void {
+    if (this.conn.reused && isStaleSocketError(err)) return;
+    if (failureCode(err) === "UPSTREAM_RESPONSE_TIMEOUT") return;
+    this.ctx.health.markDown(this.target.upstream);
+  }
+
+  /** Hands the untouched request (its body not yet read) to the next upstream, if there is one. */
+  #failover(): boolean {
+    const { req, res, target } = this;
+    if (target.attempt.failover === undefined) return false;
+    this.#deadline = 0;
+    if (res.observer === this) res.observer = null;
+    if (this.#bodyWaiting) {
+      this.#bodyWaiting = false;
+      req.body.resume();
+    }
+    return target.attempt.failover(req, res, target.upstream, target.attempt);
   }
 
   #cleanup(): void {

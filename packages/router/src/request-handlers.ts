@@ -1,16 +1,20 @@
 import type { Socket } from "node:net";
 import type { ConnectionHandlers } from "./client-connection.ts";
 import type { ClientResponse } from "./client-response.ts";
-import { proxyHttp, type Retry, sendPage } from "./proxy-http.ts";
+import { type Attempt, type Failover, proxyHttp, type Retry, sendPage } from "./proxy-http.ts";
 import type { ProxyRequest } from "./proxy-request.ts";
 import { proxyUpgrade, sendRawPage } from "./proxy-upgrade.ts";
-import { mayReplay, type ResolveContext, resolveRequest } from "./resolve-request.ts";
+import { mayReplay, type ResolveContext, type Resolved, resolveRequest } from "./resolve-request.ts";
 import { routerFailurePage } from "./status-pages.ts";
 import type { ProxyContext } from "./types.ts";
+import type { UpstreamAddress } from "./upstream.ts";
 
 // Two, not one: two releases can go away back to back (quick successive deploys), and an upstream that
 // closes its idle keep-alive sockets closes them all at once.
 const MAX_REPLAYS = 2;
+// A refused connection marks its upstream down, so each hop goes to another one; the cap only bounds a
+// route that keeps moving to upstreams that refuse.
+const MAX_HOPS = 8;
 
 /** The router's per-request callbacks: look the route up, then proxy or answer with a page. */
 export function createHandlers(
@@ -18,19 +22,29 @@ export function createHandlers(
   routes: ResolveContext,
   upgraded: Set<Socket>,
 ): ConnectionHandlers {
-  // One function for every request (no closure per request): the count of replays left travels along.
-  const retry: Retry = (req, res, failed, err, reused, replaysLeft) => {
-    if (replaysLeft === 0 || !mayReplay(failed, err, reused, resolveRequest(routes, req))) return false;
-    serve(req, res, replaysLeft - 1);
+  // One function for every request (no closure per request): the counts left travel in the Attempt.
+  const retry: Retry = (req, res, failed, err, reused, attempt) => {
+    if (attempt.replaysLeft === 0) return false;
+    const now = otherReplica(resolveRequest(routes, req), failed, routes);
+    if (!mayReplay(failed, err, reused, now)) return false;
+    serve(req, res, { ...attempt, replaysLeft: attempt.replaysLeft - 1 }, now);
     return true;
   };
-  const serve = (req: ProxyRequest, res: ClientResponse, replaysLeft: number): void => {
-    const r = resolveRequest(routes, req);
+  const failover: Failover = (req, res, failed, attempt) => {
+    if (attempt.hops === MAX_HOPS) return false;
+    const now = otherReplica(resolveRequest(routes, req), failed, routes);
+    if (now.kind !== "proxy" || now.upstream === failed) return false;
+    ctx.logger.debug({ app: now.app, upstream: failed }, "Sent request to another upstream after a refusal");
+    serve(req, res, { ...attempt, hops: attempt.hops + 1 }, now);
+    return true;
+  };
+  const first: Attempt = { retry, failover, replaysLeft: MAX_REPLAYS, hops: 0 };
+  const serve = (req: ProxyRequest, res: ClientResponse, attempt: Attempt, r: Resolved): void => {
     if (r.kind === "page") {
       sendPage(req, res, r.page);
       return;
     }
-    proxyHttp(ctx, req, res, r.upstream, r.app, retry, replaysLeft);
+    proxyHttp(ctx, req, res, r.upstream, r.app, attempt);
   };
   const track = (socket: Socket): void => {
     upgraded.add(socket);
@@ -42,7 +56,7 @@ export function createHandlers(
   return {
     request: (req, res) => {
       try {
-        serve(req, res, MAX_REPLAYS);
+        serve(req, res, first, resolveRequest(routes, req));
       } catch (err) {
         failed(err, req);
         sendPage(req, res, routerFailurePage());
@@ -59,4 +73,14 @@ export function createHandlers(
       }
     },
   };
+}
+
+/**
+ * A replay goes to another replica of the app when it has one: the failed one may hold more keep-alive
+ * sockets that its death has not closed yet, and its turn may well come round again.
+ */
+function otherReplica(now: Resolved, failed: UpstreamAddress, routes: ResolveContext): Resolved {
+  if (now.kind !== "proxy" || now.set === undefined || now.upstream !== failed) return now;
+  const next = now.set.pick(routes.health);
+  return next === null || next === failed ? now : { ...now, upstream: next };
 }

@@ -3,6 +3,7 @@ import type { StatusPage } from "./pages.ts";
 import type { ProxyRequest } from "./proxy-request.ts";
 import type { RouteTable, RouteTarget } from "./route-table.ts";
 import {
+  allReplicasDownPage,
   badRequestPage,
   crashedPage,
   targetStatusPage,
@@ -11,10 +12,14 @@ import {
 } from "./status-pages.ts";
 import type { RouterLogger } from "./types.ts";
 import { isStaleSocketError, type UpstreamAddress, upstreamAddress } from "./upstream.ts";
+import { type UpstreamHealth, type UpstreamSet, upstreamSetOf } from "./upstream-set.ts";
 
-/** Where a request goes: to an app's upstream, or to one of the router's own pages. */
+/**
+ * Where a request goes: to one upstream of an app (and the replica set it was picked from, when the route
+ * has several), or to one of the router's own pages.
+ */
 export type Resolved =
-  | { kind: "proxy"; app: string; upstream: UpstreamAddress }
+  | { kind: "proxy"; app: string; upstream: UpstreamAddress; set: UpstreamSet | undefined }
   | { kind: "page"; page: StatusPage };
 
 export interface ResolveContext {
@@ -22,6 +27,7 @@ export interface ResolveContext {
   readonly appsDomain: string;
   readonly port: number;
   readonly logger: RouterLogger;
+  readonly health: UpstreamHealth;
 }
 
 /** Reads the route for a request from its Host header, at request time: a route switch applies at once. */
@@ -41,18 +47,24 @@ export function resolveRequest(ctx: ResolveContext, req: ProxyRequest): Resolved
 function resolveTarget(ctx: ResolveContext, app: string, target: RouteTarget | undefined): Resolved {
   if (target === undefined) return { kind: "page", page: unknownAppPage(app) };
   if (target.kind === "status") return { kind: "page", page: targetStatusPage(app, target) };
-  const upstream = upstreamAddress(target.url);
-  if (upstream === null) {
+  const set = upstreamSetOf(target);
+  // One upstream: always tried, there is nothing else to send to (its failure is the 502 page).
+  const upstream = set === undefined ? upstreamAddress(target.url) : null;
+  if (upstream !== null) return { kind: "proxy", app, upstream, set: undefined };
+  if (set === undefined || set === null) {
     ctx.logger.error({ app }, "Skipped route with an unusable upstream URL");
     return { kind: "page", page: crashedPage(app, "The app's route points nowhere usable.") };
   }
-  return { kind: "proxy", app, upstream };
+  const replica = set.pick(ctx.health);
+  if (replica === null) return { kind: "page", page: allReplicasDownPage(app) };
+  return { kind: "proxy", app, upstream: replica, set };
 }
 
 /**
  * Whether a bodyless request that failed before any response may be replayed once, with a fresh lookup:
- * when a reused keep-alive socket had just been closed by the upstream (nothing reached the app), or when
- * the route moved while the request was on its way to an upstream that has since stopped (blue/green).
+ * when a reused keep-alive socket had just been closed by the upstream (nothing reached the app), when
+ * the route moved while the request was on its way to an upstream that has since stopped (blue/green), or
+ * when the lookup now gives another replica of the app (a replica went away: another one answers).
  */
 export function mayReplay(
   failed: UpstreamAddress,

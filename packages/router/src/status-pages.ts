@@ -89,9 +89,9 @@ export function targetStatusPage(app: string, target: StatusTarget): StatusPage 
       return {
         status: 503,
         code: "APP_STOPPED",
-        title: `${app} is stopped`,
+        title: "This app is stopped",
         detail: target.message,
-        hint: "Its owner stopped it; `kli8nt start <app>` brings back its processes.",
+        hint: `Its owner stopped ${app}; \`kli8nt start ${app}\` brings back its processes.`,
         retryAfterSeconds: 60,
       };
   }
@@ -104,6 +104,14 @@ export function crashedPage(app: string, detail: string): StatusPage {
     title: `${app} crashed or is not answering`,
     detail,
     hint: "Look at the app's logs (`kli8nt logs -f`), fix the problem and deploy again, or roll back.",
+  };
+}
+
+/** Every replica of the app refused a connection within the last few seconds (ADR 0170). */
+export function allReplicasDownPage(app: string): StatusPage {
+  return {
+    ...crashedPage(app, "None of the app's web processes is accepting connections."),
+    code: "UPSTREAM_UNAVAILABLE",
   };
 }
 

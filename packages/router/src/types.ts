@@ -1,5 +1,6 @@
 import type { SweepClock } from "./sweep-clock.ts";
 import type { UpstreamPool } from "./upstream-pool.ts";
+import type { UpstreamHealth } from "./upstream-set.ts";
 
 /** The subset of a pino logger the router uses; a pino Logger fits as is. */
 export interface RouterLogger {
@@ -18,6 +19,8 @@ export interface ProxyContext {
   /** Arms the response deadline; the client connection's sweep checks it. */
   readonly clock: SweepClock;
   readonly logger: RouterLogger;
+  /** Which upstreams refused or dropped a connection lately, skipped on routes with several. */
+  readonly health: UpstreamHealth;
 }
 
 export const silentLogger: RouterLogger = {

@@ -11,6 +11,8 @@ export interface ExchangeHandler extends ResponseEvents {
   onDrain(): void;
   /** Everything read so far is parsed: body bytes held back to be sent with the end go out now. */
   onParsed(): void;
+  /** A new connection was accepted by the upstream: a request body held until now may flow. */
+  onConnect(): void;
 }
 
 // Idle connections kept per upstream, as the http.Agent's maxFreeSockets was.
@@ -30,6 +32,8 @@ export class UpstreamConnection {
   readonly socket: Socket;
   /** True once it has served an exchange: a failure then may be a close that raced our write. */
   reused = false;
+  /** False until the upstream accepted the TCP connection: a failure before that sent the app nothing. */
+  connected = false;
   #handler: ExchangeHandler | null = null;
   readonly #parser: ResponseParser;
 
@@ -74,7 +78,9 @@ export class UpstreamConnection {
     }, connectTimeoutMs);
     socket.once("connect", () => {
       clearTimeout(timer);
+      this.connected = true;
       socket.setKeepAlive(true, 1000);
+      this.#handler?.onConnect();
     });
     socket.on("end", () => this.#fail(this.#parser.finish() ?? hangUp()));
     socket.on("error", (err) => this.#fail(err));

@@ -1,6 +1,7 @@
 import type { Socket } from "node:net";
 import type { FieldsText } from "./headers.ts";
 import type { ProxyRequest } from "./proxy-request.ts";
+import type { RequestMetrics } from "./request-metrics.ts";
 
 /** What the exchange writing a response hears from the client side. */
 export interface ResponseObserver {
@@ -35,6 +36,13 @@ const JOIN_LIMIT = 16 * 1024;
 export class ClientResponse {
   /** Set by the exchange that writes this response. */
   observer: ResponseObserver | null = null;
+  /** Set when the router counts requests (request-metrics.ts): counted at end() when `app` is set too. */
+  metrics: RequestMetrics | null = null;
+  /** The app this response answers for, once the route is known. */
+  app: string | null = null;
+  /** When the router took the request up, on the metrics' clock. */
+  startedAt = 0;
+  #status = 0;
   #headersSent = false;
   #finished = false;
   #head: string | undefined;
@@ -63,6 +71,7 @@ export class ClientResponse {
   /** `fields` are end-to-end field lines; framing and Connection are the router's own. */
   writeHead(status: number, message: string, fields: FieldsText): void {
     const req = this.req;
+    this.#status = status;
     this.#hasBody = req.method !== "HEAD" && status >= 200 && status !== 204 && status !== 304;
     this.#head = `HTTP/1.1 ${status} ${message}\r\n${fields.text}${this.#framing(fields.hasLength)}\r\n`;
     this.#headersSent = true;
@@ -116,6 +125,8 @@ export class ClientResponse {
       const text = this.#tail(body);
       if (text !== "") this.owner.socket.write(text, "latin1");
     }
+    if (this.metrics !== null && this.app !== null)
+      this.metrics.record(this.app, this.#status, this.startedAt);
     this.owner.responseDone(this, this.#close);
   }
 

@@ -3,6 +3,7 @@ import { UnavailableError } from "@kli8nt/core";
 import { ClientConnection, type ConnectionOptions } from "./client-connection.ts";
 import { rawResponse } from "./pages.ts";
 import { createHandlers } from "./request-handlers.ts";
+import { RequestMetrics } from "./request-metrics.ts";
 import { type RouterOptions, routerSettings } from "./router-options.ts";
 import { routerBusyPage } from "./status-pages.ts";
 import { SweepClock } from "./sweep-clock.ts";
@@ -20,7 +21,12 @@ export interface Router {
    * send this host in the Host header.
    */
   appUrl(app: string): string;
-  /** Stops accepting, lets in-flight requests finish (up to the grace period), closes upstream sockets. */
+  /** Hands the request counts so far to the metrics sink now (a no-op without `metrics`). */
+  flushMetrics(): Promise<void>;
+  /**
+   * Stops accepting, lets in-flight requests finish (up to the grace period), closes upstream sockets, and
+   * flushes the request counts.
+   */
   close(): Promise<void>;
 }
 
@@ -36,7 +42,8 @@ export async function createRouter(options: RouterOptions): Promise<Router> {
     SweepClock.intervalFor([responseTimeoutMs, headersTimeoutMs, keepAliveTimeoutMs, bodyTimeoutMs]),
   );
   const health = new UpstreamHealth(clock, settings.upstreamDownMs);
-  const ctx: ProxyContext = { pool, connectTimeoutMs, responseTimeoutMs, clock, logger, health };
+  const metrics = options.metrics === undefined ? null : new RequestMetrics(options.metrics);
+  const ctx: ProxyContext = { pool, connectTimeoutMs, responseTimeoutMs, clock, logger, health, metrics };
   const upgraded = new Set<Socket>();
   const connections = new Set<ClientConnection>();
 
@@ -71,15 +78,18 @@ export async function createRouter(options: RouterOptions): Promise<Router> {
   const port = await listen(server, options.port ?? 8000, host);
   // The 404 page tells visitors which port apps are on; it is only known once listening (port 0).
   routes.port = port;
+  metrics?.start();
   logger.info({ port, host, appsDomain }, "Started router");
 
   return {
     url: `http://${host.includes(":") ? `[${host}]` : host}:${port}`,
     port,
     appUrl: (app) => `http://${app.toLowerCase()}.${appsDomain}:${port}/`,
+    flushMetrics: async () => metrics?.flush(),
     close: async () => {
       clearInterval(sweeper);
       await closeRouter(server, connections, pool, upgraded, settings.closeGraceMs);
+      await metrics?.stop();
       logger.info({ port }, "Stopped router");
     },
   };

@@ -40,12 +40,15 @@ export function createHandlers(
   };
   const first: Attempt = { retry, failover, replaysLeft: MAX_REPLAYS, hops: 0 };
   const serve = (req: ProxyRequest, res: ClientResponse, attempt: Attempt, r: Resolved): void => {
+    // The response counts for the app it answers for (its status pages included), not for unknown hosts.
+    res.app = r.app;
     if (r.kind === "page") {
       sendPage(req, res, r.page);
       return;
     }
     proxyHttp(ctx, req, res, r.upstream, r.app, attempt);
   };
+  const metrics = ctx.metrics;
   const track = (socket: Socket): void => {
     upgraded.add(socket);
     socket.once("close", () => upgraded.delete(socket));
@@ -55,6 +58,10 @@ export function createHandlers(
     ctx.logger.error({ err, host: req.headers.host }, "Failed to handle request");
   return {
     request: (req, res) => {
+      if (metrics !== null) {
+        res.metrics = metrics;
+        res.startedAt = metrics.now();
+      }
       try {
         serve(req, res, first, resolveRequest(routes, req));
       } catch (err) {

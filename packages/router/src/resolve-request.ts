@@ -20,7 +20,8 @@ import { type UpstreamHealth, type UpstreamSet, upstreamSetOf } from "./upstream
  */
 export type Resolved =
   | { kind: "proxy"; app: string; upstream: UpstreamAddress; set: UpstreamSet | undefined }
-  | { kind: "page"; page: StatusPage };
+  /** `app`: the app whose status the page tells (building, crashed, …); null for hosts of no app. */
+  | { kind: "page"; page: StatusPage; app: string | null };
 
 export interface ResolveContext {
   readonly table: RouteTable;
@@ -34,29 +35,29 @@ export interface ResolveContext {
 export function resolveRequest(ctx: ResolveContext, req: ProxyRequest): Resolved {
   const url = req.url ?? "";
   if (!url.startsWith("/") && url !== "*") {
-    return { kind: "page", page: badRequestPage("the request target must be a path, like /") };
+    return { kind: "page", page: badRequestPage("the request target must be a path, like /"), app: null };
   }
   const match = matchHost(req.headers.host, ctx.appsDomain);
-  if (match.kind === "bad") return { kind: "page", page: badRequestPage(match.reason) };
+  if (match.kind === "bad") return { kind: "page", page: badRequestPage(match.reason), app: null };
   if (match.kind === "unknown") {
-    return { kind: "page", page: unknownHostPage(match.host, ctx.appsDomain, ctx.port) };
+    return { kind: "page", page: unknownHostPage(match.host, ctx.appsDomain, ctx.port), app: null };
   }
   return resolveTarget(ctx, match.app, ctx.table.get(match.app));
 }
 
 function resolveTarget(ctx: ResolveContext, app: string, target: RouteTarget | undefined): Resolved {
-  if (target === undefined) return { kind: "page", page: unknownAppPage(app) };
-  if (target.kind === "status") return { kind: "page", page: targetStatusPage(app, target) };
+  if (target === undefined) return { kind: "page", page: unknownAppPage(app), app: null };
+  if (target.kind === "status") return { kind: "page", page: targetStatusPage(app, target), app };
   const set = upstreamSetOf(target);
   // One upstream: always tried, there is nothing else to send to (its failure is the 502 page).
   const upstream = set === undefined ? upstreamAddress(target.url) : null;
   if (upstream !== null) return { kind: "proxy", app, upstream, set: undefined };
   if (set === undefined || set === null) {
     ctx.logger.error({ app }, "Skipped route with an unusable upstream URL");
-    return { kind: "page", page: crashedPage(app, "The app's route points nowhere usable.") };
+    return { kind: "page", page: crashedPage(app, "The app's route points nowhere usable."), app };
   }
   const replica = set.pick(ctx.health);
-  if (replica === null) return { kind: "page", page: allReplicasDownPage(app) };
+  if (replica === null) return { kind: "page", page: allReplicasDownPage(app), app };
   return { kind: "proxy", app, upstream: replica, set };
 }
 

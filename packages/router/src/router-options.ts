@@ -1,3 +1,4 @@
+import type { RequestMetricsOptions } from "./request-metrics.ts";
 import type { RouteTable } from "./route-table.ts";
 import type { RouterLogger } from "./types.ts";
 
@@ -37,10 +38,15 @@ export interface RouterOptions {
    * 5000 ms.
    */
   readonly upstreamDownMs?: number;
+  /**
+   * Counts completed requests per app (status class, latency histogram) and hands them to `sink` per
+   * minute, flushed every few seconds (ADR 0215). Without it the router counts nothing.
+   */
+  readonly metrics?: RequestMetricsOptions;
 }
 
 /** The options with every default filled in. */
-export type RouterSettings = Required<Omit<RouterOptions, "port" | "host" | "logger">> & {
+export type RouterSettings = Required<Omit<RouterOptions, "port" | "host" | "logger" | "metrics">> & {
   readonly logger: RouterLogger;
 };
 

@@ -1,3 +1,4 @@
+import type { RequestMetrics } from "./request-metrics.ts";
 import type { SweepClock } from "./sweep-clock.ts";
 import type { UpstreamPool } from "./upstream-pool.ts";
 import type { UpstreamHealth } from "./upstream-set.ts";
@@ -21,6 +22,8 @@ export interface ProxyContext {
   readonly logger: RouterLogger;
   /** Which upstreams refused or dropped a connection lately, skipped on routes with several. */
   readonly health: UpstreamHealth;
+  /** Counts completed requests per app when the router was given a metrics sink; null costs nothing. */
+  readonly metrics: RequestMetrics | null;
 }
 
 export const silentLogger: RouterLogger = {

@@ -20,6 +20,7 @@ import type { Router } from "@kli8nt/router";
 import type { Logger } from "pino";
 import { checkIsolation } from "./isolation-check.ts";
 import type { CommandIo } from "./plan.ts";
+import { routerMetricsToStore } from "./router-metrics.ts";
 
 type Configs = {
   api: ReturnType<typeof loadConfig>;
@@ -91,6 +92,8 @@ async function startPlatform(configs: Configs, logger: Logger): Promise<Platform
     bodyTimeoutMs: configs.deploy.routerBodyTimeoutMs,
     table: routes,
     logger: logger.child({ component: "router" }),
+    // Requests, latency and status classes per app, per minute, into the metrics store (ADR 0215).
+    metrics: routerMetricsToStore(api.db, logger.child({ component: "router-metrics" })),
   });
   const secretsOf = async (appId: string) =>
     (await resolveEnv(api.db, api.box, appId)).filter((v) => v.secret).map((v) => v.value);

@@ -1,4 +1,5 @@
-import { writeRequestMinutes, writeResourceSamples } from "@kli8nt/db";
+import { newId } from "@kli8nt/core";
+import { schema, writeRequestMinutes, writeResourceSamples } from "@kli8nt/db";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LATENCY_BOUNDS_MS } from "../metrics/latency.ts";
 import { ADMIN_TOKEN, bearer, createAppVia, deployVia, type Harness, startHarness } from "../test/harness.ts";
@@ -139,5 +140,26 @@ describe("GET /metrics", () => {
     expect(res.body).toMatch(/^kli8nt_deployments_in_flight\{state="queued"\} 1$/m);
     expect(res.body).toContain("kli8nt_notification_deliveries");
     expect(res.body).toContain("kli8nt_api_process_cpu_seconds_total");
+  });
+
+  it("tells build and deploy times of deployments finished in the last hour", async () => {
+    const queued = Date.now() - 600_000;
+    const built = new Date(queued + 90_000).toISOString();
+    await h.database.db.insert(schema.deployments).values({
+      id: newId("dep"),
+      appId,
+      number: 90,
+      state: "live",
+      trigger: "manual",
+      ref: "main",
+      createdAt: new Date(queued),
+      finishedAt: new Date(queued + 120_000),
+      conditions: [
+        { type: "building", status: "false", reason: "Built", message: "", lastTransitionTime: built },
+      ],
+    });
+    const res = await get("/metrics", ADMIN_TOKEN);
+    expect(res.body).toMatch(/^kli8nt_build_duration_seconds\{outcome="built",stat="max"\} 90$/m);
+    expect(res.body).toMatch(/^kli8nt_deploy_duration_seconds\{outcome="live",stat="max"\} 30$/m);
   });
 });

@@ -70,6 +70,7 @@ export function platformRegistry(db: Db): Registry {
       }
     },
   });
+  phaseDurations(db, registry);
   new Gauge({
     name: "kli8nt_deployments_degraded",
     help: "Live deployments whose degraded condition is true (crash loop, restarting), per reason",
@@ -102,6 +103,54 @@ export function platformRegistry(db: Db): Registry {
     },
   });
   return registry;
+}
+
+/**
+ * Build and deploy phase times of deployments finished in the last hour, from the time their `building`
+ * condition turned false with reason Built (its lastTransitionTime): build = queued to built, deploy = built
+ * (or queued, for a rollback or restart that builds nothing) to finished.
+ */
+function phaseDurations(db: Db, registry: Registry): void {
+  const rows = async () => {
+    const result = await db.execute(sql`
+      with d as (
+        select ${schema.deployments.state} as state, ${schema.deployments.createdAt} as created_at,
+          ${schema.deployments.finishedAt} as finished_at,
+          (select (c->>'lastTransitionTime')::timestamptz from jsonb_array_elements(${schema.deployments.conditions}) c
+            where c->>'type' = 'building' and c->>'reason' = 'Built' limit 1) as built_at
+        from ${schema.deployments}
+        where ${schema.deployments.finishedAt} >= ${new Date(Date.now() - 3_600_000)}
+      )
+      select 'build' as phase, 'built' as outcome,
+        avg(extract(epoch from built_at - created_at))::float8 as mean,
+        max(extract(epoch from built_at - created_at))::float8 as max
+      from d where built_at is not null having count(*) > 0
+      union all
+      select 'deploy', state, avg(extract(epoch from finished_at - coalesce(built_at, created_at)))::float8,
+        max(extract(epoch from finished_at - coalesce(built_at, created_at)))::float8
+      from d group by state`);
+    return (result as unknown as { rows: { phase: string; outcome: string; mean: number; max: number }[] })
+      .rows;
+  };
+  for (const phase of ["build", "deploy"] as const) {
+    new Gauge({
+      name: `kli8nt_${phase}_duration_seconds`,
+      help:
+        phase === "build"
+          ? "Queued-to-built time of deployments finished in the last hour: mean and max"
+          : "Built-to-finished time (queued-to-finished without a build) of deployments finished in the last hour: mean and max, per outcome",
+      labelNames: ["outcome", "stat"],
+      registers: [registry],
+      async collect() {
+        this.reset();
+        for (const r of await rows()) {
+          if (r.phase !== phase) continue;
+          this.set({ outcome: r.outcome, stat: "mean" }, r.mean);
+          this.set({ outcome: r.outcome, stat: "max" }, r.max);
+        }
+      },
+    });
+  }
 }
 
 /**

@@ -40,6 +40,8 @@ export interface DeployDeps {
   readonly oneOffLog?: OneOffLog | undefined;
   /** Aborted when the controller is abandoned: nothing more is written, as after a crash. */
   readonly signal?: AbortSignal | undefined;
+  /** Told of every failed reconcile that will be retried (the platform's /metrics counts them). */
+  readonly onReconcileError?: ((queue: "deploy" | "app") => void) | undefined;
 }
 
 const DONE = new Set(["live", "superseded", "failed", "cancelled"]);

@@ -101,6 +101,7 @@ async function settled(id: string, timeoutMs = 20_000) {
 }
 
 async function run(engine: Engine, message: DeployRequested) {
+  const reconcileErrors: string[] = [];
   const bus = new MemoryBus({ retry: { maxAttempts: 5, baseDelayMs: 10, maxDelayMs: 50 } });
   const consumer = await startDeployController({
     db: database.db,
@@ -122,13 +123,14 @@ async function run(engine: Engine, message: DeployRequested) {
     settings: {},
     resyncMs: 60_000,
     deployQueue: { baseDelayMs: 20 },
+    onReconcileError: (queue) => void reconcileErrors.push(queue),
   });
   await bus.publish("DEPLOY", { id: `m-${message.deploymentId}`, type: "DeployRequested", body: message });
   const row = await settled(message.deploymentId);
   await consumer.cancel();
   const dead = await bus.takeDeadLetters("DEPLOY", 10);
   await bus.close();
-  return { row, dead };
+  return { row, dead, reconcileErrors };
 }
 
 describe("deploy queue", { timeout: 60_000 }, () => {
@@ -136,8 +138,10 @@ describe("deploy queue", { timeout: 60_000 }, () => {
     const message = await builtRelease("flaky-five");
     let failures = 0;
     const runtime = flaky(() => (failures++ < 5 ? new Error("podman: cannot connect to the service") : null));
-    const { row, dead } = await run(runtime, message);
+    const { row, dead, reconcileErrors } = await run(runtime, message);
     expect(failures).toBe(6);
+    // Each retried failure is counted for the platform's /metrics.
+    expect(reconcileErrors.filter((q) => q === "deploy")).toHaveLength(5);
     expect(row).toMatchObject({ state: "live", port: 4321 });
     expect(dead).toEqual([]);
   });

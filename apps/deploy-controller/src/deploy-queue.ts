@@ -65,8 +65,10 @@ export function deployQueue(
       if (message) await deploy(message);
       return {};
     },
-    onError: (deploymentId, err, retryInMs) =>
-      deps.logger.warn({ deploymentId, err, retryInMs }, "Deploy failed, retrying"),
+    onError: (deploymentId, err, retryInMs) => {
+      deps.onReconcileError?.("deploy");
+      deps.logger.warn({ deploymentId, err, retryInMs }, "Deploy failed, retrying");
+    },
     onTerminal: async (deploymentId, err) => {
       const reason = err instanceof Error ? err.message : String(err);
       const row = await loadDeployment(deps.db, deploymentId);

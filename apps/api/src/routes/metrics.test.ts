@@ -2,6 +2,7 @@ import { newId } from "@kli8nt/core";
 import { schema, writeRequestMinutes, writeResourceSamples } from "@kli8nt/db";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LATENCY_BOUNDS_MS } from "../metrics/latency.ts";
+import { countReconcileError, observeLogLag } from "../metrics/process-signals.ts";
 import { ADMIN_TOKEN, bearer, createAppVia, deployVia, type Harness, startHarness } from "../test/harness.ts";
 
 // The real api on PGlite: points stored with exact numbers come back merged per step, with percentiles
@@ -161,5 +162,21 @@ describe("GET /metrics", () => {
     const res = await get("/metrics", ADMIN_TOKEN);
     expect(res.body).toMatch(/^kli8nt_build_duration_seconds\{outcome="built",stat="max"\} 90$/m);
     expect(res.body).toMatch(/^kli8nt_deploy_duration_seconds\{outcome="live",stat="max"\} 30$/m);
+  });
+
+  it("counts reconcile errors and tells the log pipeline's lag, as the process's controllers report them", async () => {
+    const before = await get("/metrics", ADMIN_TOKEN);
+    const count = (body: string) =>
+      Number(/^kli8nt_reconcile_errors_total\{queue="deploy"\} (\d+)$/m.exec(body)?.[1] ?? Number.NaN);
+    countReconcileError("deploy");
+    countReconcileError("deploy");
+    observeLogLag(
+      ["2026-12-04T10:00:05.000Z", "2026-12-04T10:00:02.500Z"],
+      Date.parse("2026-12-04T10:00:10Z"),
+    );
+    const res = await get("/metrics", ADMIN_TOKEN);
+    expect(count(res.body)).toBe(count(before.body) + 2);
+    expect(res.body).toMatch(/^kli8nt_reconcile_errors_total\{queue="app"\} \d+$/m);
+    expect(res.body).toMatch(/^kli8nt_log_pipeline_lag_seconds 7.5$/m);
   });
 });

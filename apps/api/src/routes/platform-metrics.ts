@@ -5,6 +5,7 @@ import { and, gte, inArray, isNotNull, isNull, sql } from "drizzle-orm";
 import type { FastifyPluginAsync } from "fastify";
 import { collectDefaultMetrics, Gauge, Registry } from "prom-client";
 import type { ApiDeps } from "../deps.ts";
+import { processSignals } from "../metrics/process-signals.ts";
 
 const IN_FLIGHT = ["queued", "building", "built", "deploying"];
 
@@ -102,7 +103,8 @@ export function platformRegistry(db: Db): Registry {
       for (const r of rows) this.set({ state: r.state }, r.n);
     },
   });
-  return registry;
+  // Reconcile errors and log lag, which only the process that runs the controllers sees.
+  return Registry.merge([registry, processSignals]);
 }
 
 /**

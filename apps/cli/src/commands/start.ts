@@ -1,9 +1,11 @@
 import { join } from "node:path";
 import {
   cloneCredentials,
+  countReconcileError,
   createLogger,
   failDeadLettered,
   loadConfig,
+  observeLogLag,
   type RunningApi,
   resumeInFlight,
   startApi,
@@ -101,7 +103,10 @@ async function startPlatform(configs: Configs, logger: Logger): Promise<Platform
   const masked = withSecretMasking(logs, secretsOf);
   const capture = new RunLogCapture({
     engine,
-    append: async (appId, records) => void (await masked.append(appId, records)),
+    append: async (appId, records) => {
+      await masked.append(appId, records);
+      observeLogLag(records.map((r) => r.timestamp));
+    },
     lastTimestamp: async (appId, deploymentId) =>
       (await logs.read(appId, { phase: "run", deployment: deploymentId, tail: 1 })).records[0]?.timestamp ??
       null,
@@ -136,6 +141,7 @@ async function startPlatform(configs: Configs, logger: Logger): Promise<Platform
     onOutboxWrite: api.kickOutbox,
     oneOffLog: (run, phase) => capture.oneOff(run, phase),
     resyncMs: configs.deploy.resyncMs,
+    onReconcileError: countReconcileError,
     // A deleted app's images and layer cache go with it (buildah and podman share the local store).
     ...(engine.kind === "podman"
       ? {

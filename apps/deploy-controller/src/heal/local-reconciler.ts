@@ -45,7 +45,10 @@ export function startLocalReconciler(
         if (gone.delete(app)) known.delete(app);
         return result;
       }),
-    onError: (app, err, retryInMs) => deps.logger.warn({ app, err, retryInMs }, "Reconcile failed"),
+    onError: (app, err, retryInMs) => {
+      deps.onReconcileError?.("app");
+      deps.logger.warn({ app, err, retryInMs }, "Reconcile failed");
+    },
   });
   const resync = async () => {
     const names = new Set(await appNames(deps.db));

@@ -46,6 +46,13 @@ export {
   renderReleaseJob,
 } from "./one-off-jobs.ts";
 export {
+  LABEL_ADDON,
+  type PostgresAddonInput,
+  postgresAddonNames,
+  renderCnpgCluster,
+  renderPostgresAddon,
+} from "./postgres-addon.ts";
+export {
   appRoleName,
   type ControllerRbacOptions,
   DEFAULT_DEPLOY_CONTROLLER_RBAC,

@@ -15,6 +15,12 @@ export interface PodmanServerOptions {
   readonly port: number;
   /** How apps reach it (their containers see the host under this name). */
   readonly appHost: string;
+  /**
+   * A host address apps' containers reach, where the port is published too: podman's default network
+   * gateway (10.88.0.1), which is what `host.containers.internal` names inside its containers. Loopback
+   * alone is not reachable from a container.
+   */
+  readonly appBind?: string | undefined;
   readonly env: Record<string, string>;
   readonly podman?: string;
   readonly containerName?: string;
@@ -37,6 +43,7 @@ export function podmanRunArgs(o: PodmanServerOptions, name: string): string[] {
     `${o.volume ?? "kli8nt-postgres-data"}:/var/lib/postgresql/data`,
     "-p",
     `127.0.0.1:${o.port}:5432`,
+    ...(o.appBind ? ["-p", `${o.appBind}:${o.port}:5432`] : []),
     // The official image reads the superuser's password from the environment at its first start only.
     "-e",
     "POSTGRES_PASSWORD",

@@ -40,7 +40,8 @@ describe.skipIf(noImage)("PostgresServer contract: the podman container", () => 
       image: IMAGE ?? "",
       dataDir,
       port,
-      appHost: "127.0.0.1",
+      appHost: "host.containers.internal",
+      appBind: "10.88.0.1",
       env: PATH,
       containerName: name,
       volume: `${name}-data`,
@@ -51,6 +52,22 @@ describe.skipIf(noImage)("PostgresServer contract: the podman container", () => 
     rmSync(dataDir, { recursive: true, force: true });
   });
   runPostgresServerContract(make, { checksPasswords: true });
+
+  it("is reachable from an app's container at the address apps are given", async () => {
+    const { appHost, appPort } = await make().ensure();
+    const probe = spawnSync("podman", [
+      "run",
+      "--rm",
+      "--entrypoint",
+      "pg_isready",
+      IMAGE ?? "",
+      "-h",
+      appHost,
+      "-p",
+      String(appPort),
+    ]);
+    expect(probe.stdout.toString()).toContain("accepting connections");
+  });
 
   it("adopts the container after a restart of the platform, and starts it again when it stopped", async () => {
     const before = await make().ensure();

@@ -62,7 +62,8 @@ describe("RequestMetrics", () => {
     const expected = new Array<number>(LATENCY_BOUNDS_MS.length + 1).fill(0);
     for (const ms of [0.4, 1, 3, 30, 12_000]) expected[bucketOf(ms)] = (expected[bucketOf(ms)] ?? 0) + 1;
     expect(shop?.latencyBuckets).toEqual(expected);
-    expect(shop?.latencySumMs).toBeCloseTo(0.4 + 1 + 3 + 30 + 12_000, 6);
+    // Latencies are measured in 10 µs ticks.
+    expect(shop?.latencySumMs).toBeCloseTo(0.4 + 1 + 3 + 30 + 12_000, 2);
     expect(got.find((m) => m.app === "blog")?.requests).toBe(1);
     // Counts are handed over once: a second flush with no traffic sends nothing.
     got.length = 0;
@@ -90,6 +91,18 @@ describe("RequestMetrics", () => {
     clock.advance(120_000);
     await metrics.flush();
     expect(got.map((m) => m.minute)).toEqual(["2026-12-04T12:01:00.000Z"]);
+  });
+
+  it("measures across the wrap of its 10 µs ticks (every 2^30 of them, about 3 hours)", async () => {
+    const clock = fakeClock();
+    clock.advance(2 ** 30 / 100 - 1000 - 2);
+    const got: RequestMinute[] = [];
+    const metrics = metricsWith(clock, (m) => void got.push(...m));
+    const started = metrics.now();
+    clock.advance(7);
+    metrics.record("shop", 200, started);
+    await metrics.flush();
+    expect(got[0]?.latencySumMs).toBeCloseTo(7, 2);
   });
 
   it("keeps the minutes of a failed flush for the next one", async () => {

@@ -45,6 +45,12 @@ export interface RequestMetricsOptions {
 }
 
 const MINUTE_MS = 60_000;
+/**
+ * Start times are 10 µs ticks that wrap at 2^30 (about 3 hours): a small integer, which a response object
+ * stores in place, where a fractional millisecond would be a heap number allocated per request.
+ */
+const TICKS_PER_MS = 100;
+const TICK_WRAP = 2 ** 30;
 const BUCKETS = LATENCY_BOUNDS_MS.length + 1;
 const realClock: MetricsClock = { monotonicMs: () => performance.now(), wallMs: () => Date.now() };
 
@@ -107,15 +113,16 @@ export class RequestMetrics {
     this.#startMinute();
   }
 
-  /** The time a request starts at, for `record`. */
+  /** The time a request starts at, for `record`: in ticks (10 µs), not milliseconds. */
   now(): number {
-    return this.#clock.monotonicMs();
+    return Math.round(this.#clock.monotonicMs() * TICKS_PER_MS) % TICK_WRAP;
   }
 
   /** Counts one completed response of `app`, begun at `startedAt` (from `now()`). */
   record(app: string, status: number, startedAt: number): void {
     const now = this.#clock.monotonicMs();
     if (now >= this.#minuteEnd) this.#endMinute();
+    const ticks = Math.round(now * TICKS_PER_MS) % TICK_WRAP;
     let counts = this.#counts.get(app);
     if (counts === undefined) {
       if (this.#counts.size >= this.#maxApps) {
@@ -125,7 +132,7 @@ export class RequestMetrics {
       counts = new AppCounts();
       this.#counts.set(app, counts);
     }
-    const ms = now - startedAt;
+    const ms = ((ticks - startedAt + TICK_WRAP) % TICK_WRAP) / TICKS_PER_MS;
     counts.requests += 1;
     counts.latencySumMs += ms;
     const cls = (status / 100) | 0;

@@ -130,6 +130,7 @@ async function releasePhase(
       command,
       phase: "release",
       runId: String(row.number),
+      processes: desired.processes,
       memory: web?.memory ?? DEFAULT_FORMATION.memory,
       cpu: web?.cpu ?? DEFAULT_FORMATION.cpu,
       timeoutMs,

@@ -68,9 +68,21 @@ export interface InstanceObservation {
   readonly lastOutput: readonly string[];
 }
 
+/** One process type as a whole: what a runtime with its own replica controller (Kubernetes) reports. */
+export interface ProcessObservation {
+  readonly type: string;
+  /** Replicas asked for. */
+  readonly replicas: number;
+  readonly ready: number;
+  /** Container restarts summed over its instances. */
+  readonly restarts: number;
+}
+
 export interface AppObservation {
   readonly appName: string;
   readonly instances: readonly InstanceObservation[];
+  /** Per process type; absent where the instances are all there is (the local runtime). */
+  readonly processes?: readonly ProcessObservation[];
 }
 
 /** A one-off container of a release: the release phase and cron runs. */
@@ -89,6 +101,11 @@ export interface OneOffSpec {
   readonly cpu: string;
   readonly timeoutMs: number;
   readonly onLine: (stream: "stdout" | "stderr", line: string) => void;
+  /**
+   * The formation the release will run, so guard rails applied before the run (the Kubernetes namespace
+   * quota) are already sized for it; absent: the platform's floor.
+   */
+  readonly processes?: readonly ProcessSpec[];
 }
 
 export interface OneOffResult {

@@ -22,8 +22,11 @@ export interface FollowerDeps {
 export interface FollowTarget extends ContainerRef {
   readonly appId: string;
   readonly deploymentId: string;
-  readonly phase: "build" | "run";
+  readonly phase: LogPhase;
 }
+
+/** The log phase of a pod, from its `kli8nt.io/phase` label: a release Job's and a CronJob's pods keep theirs. */
+export type LogPhase = "build" | "release" | "run" | "cron";
 
 const BATCH_LINES = 500;
 

@@ -8,13 +8,22 @@ import {
   type V1ContainerStatus,
   type V1Pod,
 } from "@kubernetes/client-node";
-import { ContainerFollower, type FollowLogger, type FollowTarget } from "./container-follower.ts";
+import {
+  ContainerFollower,
+  type FollowLogger,
+  type FollowTarget,
+  type LogPhase,
+} from "./container-follower.ts";
 import type { ContainerRef } from "./stream-container-log.ts";
 
 export const LABEL_APP = "kli8nt.io/app";
 export const LABEL_APP_ID = "kli8nt.io/app-id";
 export const LABEL_DEPLOYMENT = "kli8nt.io/deployment";
 export const LABEL_PHASE = "kli8nt.io/phase";
+const PHASES: readonly LogPhase[] = ["build", "release", "cron"];
+
+/** Pods of process types (`process`) and web (`run`) log as `run`. */
+const logPhaseOf = (label: string | undefined): LogPhase => PHASES.find((p) => p === label) ?? "run";
 
 export interface LogControllerLogger extends FollowLogger {
   error(obj: object, msg: string): void;
@@ -127,7 +136,7 @@ export class LogController {
       ...ref,
       appId,
       deploymentId: labels[LABEL_DEPLOYMENT] ?? "unknown",
-      phase: labels[LABEL_PHASE] === "build" ? "build" : "run",
+      phase: logPhaseOf(labels[LABEL_PHASE]),
     };
   }
 

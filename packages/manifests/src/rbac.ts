@@ -61,6 +61,10 @@ export const DEPLOY_CONTROLLER_APP_RULES: readonly V1PolicyRule[] = [
   { apiGroups: [""], resources: ["services", "secrets", "resourcequotas", "limitranges"], verbs: WRITE },
   { apiGroups: ["apps"], resources: ["deployments"], verbs: WRITE },
   { apiGroups: ["networking.k8s.io"], resources: ["ingresses", "networkpolicies"], verbs: WRITE },
+  // The release phase (a Job and its pod's log), cron entries and web's autoscaler (docs/adr/0205).
+  { apiGroups: ["batch"], resources: ["jobs", "cronjobs"], verbs: WRITE },
+  { apiGroups: ["autoscaling"], resources: ["horizontalpodautoscalers"], verbs: WRITE },
+  { apiGroups: [""], resources: ["pods/log"], verbs: ["get"] },
 ];
 
 const labelsOf = () => ({

@@ -1,5 +1,8 @@
-import { type Db, resolveEnv, type SecretBox, schema } from "@kli8nt/db";
+import { DEFAULT_FORMATION, type FormationDefaults } from "@kli8nt/core";
+import { type Db, type SecretBox, schema } from "@kli8nt/db";
 import { desc, inArray } from "drizzle-orm";
+import { desiredRelease } from "../desired-release.ts";
+import { appReleaseOf } from "./app-release.ts";
 import type { DesiredApp } from "./reconcile-all.ts";
 
 const DEFAULT_PORT = 3000;
@@ -12,10 +15,14 @@ interface LiveRow {
 
 /**
  * The desired state of every app, read from the database: its newest live release (image, the port it
- * was deployed with, its variables) and whether a deploy is in flight. A handful of queries plus one per
- * live app for its variables (decryption is per app).
+ * was deployed with, its formation and variables, as the deploy handler renders them) and whether a deploy
+ * is in flight. A handful of queries plus a few per live app (decryption is per app).
  */
-export async function readDesiredState(db: Db, box: SecretBox): Promise<DesiredApp[]> {
+export async function readDesiredState(
+  db: Db,
+  box: SecretBox,
+  defaults: FormationDefaults = DEFAULT_FORMATION,
+): Promise<DesiredApp[]> {
   const apps = await db.select({ id: schema.apps.id, name: schema.apps.name }).from(schema.apps);
   const rows = await db
     .select({
@@ -40,19 +47,14 @@ export async function readDesiredState(db: Db, box: SecretBox): Promise<DesiredA
   const desired: DesiredApp[] = [];
   for (const app of apps) {
     const row = live.get(app.id);
-    const env = row ? await resolveEnv(db, box, app.id) : [];
+    const release = row?.image
+      ? await desiredRelease(db, box, { ...row, port: ports.get(row.id) ?? DEFAULT_PORT }, defaults)
+      : null;
     desired.push({
       app,
       deploying: deploying.has(app.id),
       deployingId: deploying.get(app.id),
-      live:
-        row?.image == null
-          ? null
-          : {
-              app,
-              release: { deploymentId: row.id, image: row.image, port: ports.get(row.id) ?? DEFAULT_PORT },
-              env: Object.fromEntries(env.map((v) => [v.key, v.value])),
-            },
+      live: release ? appReleaseOf(release) : null,
     });
   }
   return desired;

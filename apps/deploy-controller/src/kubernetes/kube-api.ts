@@ -2,6 +2,7 @@ import { Agent } from "node:https";
 import {
   ApiException,
   AppsV1Api,
+  BatchV1Api,
   CoreV1Api,
   KubeConfig,
   type KubernetesObject,
@@ -17,6 +18,7 @@ export interface KubeApi {
   readonly objects: KubernetesObjectApi;
   readonly apps: AppsV1Api;
   readonly core: CoreV1Api;
+  readonly batch: BatchV1Api;
 }
 
 /** A kubeconfig file, or the in-cluster service account when no path is given. */
@@ -56,6 +58,7 @@ export function makeKubeApi(kc: KubeConfig): KubeApi {
     objects: KubernetesObjectApi.makeApiClient(kc),
     apps: kc.makeApiClient(AppsV1Api),
     core: kc.makeApiClient(CoreV1Api),
+    batch: kc.makeApiClient(BatchV1Api),
   };
 }
 

@@ -1,7 +1,15 @@
 import { isKli8ntError, Kli8ntError } from "@kli8nt/core";
-import { LABEL_APP } from "@kli8nt/manifests";
-import type { ApplyOutcome, AppObservation, InstanceObservation, RuntimePort } from "../runtime-port.ts";
+import type {
+  ApplyOutcome,
+  AppObservation,
+  InstanceObservation,
+  OneOffResult,
+  OneOffSpec,
+  RuntimePort,
+} from "../runtime-port.ts";
+import { appReleaseOf } from "./app-release.ts";
 import type { KubernetesDeployer } from "./kubernetes-deployer.ts";
+import type { PodObservation, ProcessObservation } from "./observe-processes.ts";
 import { existingApps } from "./reconcile-all.ts";
 
 /**
@@ -20,67 +28,91 @@ function refusal(error: unknown): ApplyOutcome {
   throw error;
 }
 
+function stateOf(pod: PodObservation): InstanceObservation["state"] {
+  if (pod.ready) return "running";
+  if (pod.waiting === "CrashLoopBackOff") return "restarting";
+  if (pod.phase === "Failed" || pod.phase === "Succeeded") return "exited";
+  return pod.restarts > 0 ? "crashed" : "starting";
+}
+
+function instancesOf(p: ProcessObservation): InstanceObservation[] {
+  return p.pods.map((pod, index) => ({
+    deploymentId: pod.deploymentId,
+    type: p.type,
+    index,
+    state: stateOf(pod),
+    restarts: pod.restarts,
+    lastOutput: pod.lastTermination ? [pod.lastTermination] : [],
+  }));
+}
+
 /**
- * The Runtime port on Kubernetes (ADR 0195): a release is the app's namespace objects, applied server-side
- * and rolled out by the Deployment controller, which also restarts crashed pods; a failed rollout goes
- * back to the previous ReplicaSet, which keeps serving.
+ * The release phase as a Job in the app's namespace (its name is the deployment's, so a redelivery
+ * re-attaches). Its pod's output reaches the log store through the log controller, under phase `release`;
+ * here it is read back once the Job ended, for `onLine` and the failure's last lines.
+ */
+async function runRelease(deployer: KubernetesDeployer, spec: OneOffSpec, signal?: AbortSignal) {
+  if (spec.phase !== "release") {
+    // Cron entries are CronJobs on Kubernetes (KubernetesDeployer.applyCronJobs), run by the cluster.
+    throw new Kli8ntError(
+      "terminal",
+      "ONE_OFF_PHASE_UNSUPPORTED",
+      `Kubernetes runs ${spec.phase} as CronJobs`,
+    );
+  }
+  // The port is not used by a Job; the formation only sizes the namespace quota the run must fit in.
+  const release = { deploymentId: spec.deploymentId, image: spec.image, port: 3000 };
+  const run = await deployer.runRelease(
+    {
+      app: { id: spec.appId, name: spec.appName },
+      release: spec.processes ? { ...release, processes: spec.processes } : release,
+      env: spec.env,
+    },
+    {
+      command: spec.command,
+      memory: spec.memory,
+      cpu: spec.cpu,
+      deadlineSeconds: Math.max(1, Math.ceil(spec.timeoutMs / 1000)),
+    },
+    { ...(signal ? { signal } : {}), onLine: (line) => spec.onLine("stdout", line) },
+  );
+  const result: OneOffResult = { exitCode: run.exitCode, tail: run.tail };
+  return result;
+}
+
+/**
+ * The Runtime port on Kubernetes (ADR 0195): a release is the app's namespace objects (a Deployment per
+ * process type, web's Service and Ingress), applied server-side and rolled out by the Deployment
+ * controller, which also restarts crashed pods; a failed rollout goes back to the previous ReplicaSets,
+ * which keep serving.
  */
 export function kubernetesRuntime(deployer: KubernetesDeployer): RuntimePort {
   return {
     kind: "kubernetes",
     isolated: true,
     async apply(r, signal) {
-      const outcome = await deployer
-        .deploy(
-          {
-            app: { id: r.appId, name: r.appName },
-            release: { deploymentId: r.deploymentId, image: r.image, port: r.port },
-            env: r.env,
-          },
-          signal,
-        )
+      return deployer
+        .deploy(appReleaseOf(r), signal)
         .then((o): ApplyOutcome => (o.ok ? { ok: true, url: o.url } : { ok: false, reason: o.reason }))
         .catch(refusal);
-      return outcome;
     },
     async observe(appName): Promise<AppObservation> {
-      const pods = await deployer.api.core
-        .listNamespacedPod({
-          namespace: deployer.namespaceOf(appName),
-          labelSelector: `${LABEL_APP}=${appName}`,
-        })
-        .catch(() => ({ items: [] }));
-      const instances: InstanceObservation[] = pods.items.map((pod, index) => {
-        const status = pod.status?.containerStatuses?.[0];
-        const waiting = status?.state?.waiting?.reason;
-        const running = status?.ready === true;
-        return {
-          deploymentId: pod.metadata?.labels?.["kli8nt.io/deployment"] ?? "",
-          type: pod.metadata?.labels?.["kli8nt.io/process"] ?? "web",
-          index,
-          state: running
-            ? "running"
-            : waiting === "CrashLoopBackOff"
-              ? "restarting"
-              : status
-                ? "crashed"
-                : "starting",
-          restarts: status?.restartCount ?? 0,
-          lastOutput: status?.lastState?.terminated?.message ? [status.lastState.terminated.message] : [],
-        };
-      });
-      return { appName, instances };
+      const processes = await deployer.observe(appName);
+      return {
+        appName,
+        instances: processes.flatMap(instancesOf),
+        processes: processes.map((p) => ({
+          type: p.type,
+          replicas: p.desired,
+          ready: p.ready,
+          restarts: p.restarts,
+        })),
+      };
     },
     apps: () => existingApps(deployer),
     async remove(appName) {
       await deployer.remove(appName);
     },
-    async runOnce() {
-      throw new Kli8ntError(
-        "terminal",
-        "RELEASE_PHASE_UNAVAILABLE",
-        "Release commands do not run on Kubernetes yet: unset the release command or deploy on one machine",
-      );
-    },
+    runOnce: (spec, signal) => runRelease(deployer, spec, signal),
   };
 }

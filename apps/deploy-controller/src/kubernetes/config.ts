@@ -90,12 +90,19 @@ const processSchema = z
     KLI8NT_RABBITMQ_URL: envSettings.amqpUrl(),
     KLI8NT_SECRET_KEY: envSettings.secretKey(),
     KLI8NT_LOG_LEVEL: envSettings.logLevel(),
+    // The registry builds push to (`host[:port][/path]`), when it takes anonymous deletes: a deleted app's
+    // images and build cache are removed from it (ADR 0205). Unset: they stay.
+    KLI8NT_REGISTRY: z.string().min(1).optional(),
+    KLI8NT_REGISTRY_INSECURE: z.enum(["true", "false"]).default("false"),
   })
   .transform((env) => ({
     databaseUrl: env.KLI8NT_DATABASE_URL,
     rabbitmqUrl: env.KLI8NT_RABBITMQ_URL,
     secretKey: env.KLI8NT_SECRET_KEY,
     logLevel: env.KLI8NT_LOG_LEVEL,
+    registry: env.KLI8NT_REGISTRY
+      ? { registry: env.KLI8NT_REGISTRY, insecure: env.KLI8NT_REGISTRY_INSECURE === "true" }
+      : undefined,
   }));
 
 export type KubernetesDeployControllerConfig = Readonly<

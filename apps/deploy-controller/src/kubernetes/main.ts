@@ -7,6 +7,7 @@ import { messageTypeOf } from "@kli8nt/core";
 import { IN_MEMORY, loadSecretKey, OutboxRelay, openDatabase, SecretBox } from "@kli8nt/db";
 import { pino } from "pino";
 import { loadKubernetesDeployControllerConfig } from "./config.ts";
+import { registryImages } from "./registry-images.ts";
 import { startKubernetesDeployController } from "./start-kubernetes-deploy-controller.ts";
 
 async function main(): Promise<void> {
@@ -39,6 +40,7 @@ async function main(): Promise<void> {
     logger,
     onOutboxWrite: () => relay.kick(),
     resyncMs: config.resyncMs,
+    residues: config.registry ? [registryImages(config.registry)] : [],
   });
   logger.info(
     { namespacePrefix: config.settings.namespacePrefix, resyncMs: config.resyncMs },

@@ -8,7 +8,7 @@ import { deployRequestOf, recordDeployRequest } from "../deploy-queue.ts";
 import { KeyLock } from "../key-lock.ts";
 import { readDesiredState } from "./desired-state.ts";
 import { loadKubeConfig, makeKubeApi } from "./kube-api.ts";
-import { KubernetesDeployer } from "./kubernetes-deployer.ts";
+import { type AppResidue, KubernetesDeployer } from "./kubernetes-deployer.ts";
 import { kubernetesRuntime } from "./kubernetes-runtime.ts";
 import { type ReconcileReport, reconcileAll } from "./reconcile-all.ts";
 
@@ -26,6 +26,8 @@ export interface KubernetesDeployControllerOptions {
   readonly resyncMs?: number;
   readonly pollMs?: number;
   readonly rolloutGraceMs?: number;
+  /** What a deleted app leaves outside the cluster (registry images, log topic), removed after its namespace. */
+  readonly residues?: readonly AppResidue[];
 }
 
 export interface KubernetesDeployController {
@@ -47,6 +49,7 @@ export async function startKubernetesDeployController(
     settings: resolveSettings(options.settings),
     ...(options.pollMs === undefined ? {} : { pollMs: options.pollMs }),
     ...(options.rolloutGraceMs === undefined ? {} : { rolloutGraceMs: options.rolloutGraceMs }),
+    ...(options.residues ? { residues: options.residues } : {}),
   });
   const { db, box, logger } = options;
   const abort = new AbortController();

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { Writable } from "node:stream";
-import { type Database, IN_MEMORY, openDatabase, SecretBox } from "@kli8nt/db";
+import { type Database, IN_MEMORY, openDatabase, openTestDatabase, SecretBox } from "@kli8nt/db";
 import { type FakeGitHub, freePort, signInOverHttp, startFakeGitHub } from "@kli8nt/testkit";
 
 export { cookieFrom } from "@kli8nt/testkit";
@@ -37,7 +37,12 @@ export function eventually<T>(check: () => T | Promise<T>): Promise<T> {
 }
 
 export async function startGitHubTestEnv(
-  opts: { expiringTokens?: boolean; env?: Record<string, string> } = {},
+  opts: {
+    expiringTokens?: boolean;
+    env?: Record<string, string>;
+    /** A fresh database on KLI8NT_TEST_DATABASE_URL's PostgreSQL instead of in-memory PGlite. */
+    postgres?: boolean;
+  } = {},
 ): Promise<GitHubTestEnv> {
   const gh = await startFakeGitHub();
   const port = await freePort();
@@ -67,7 +72,9 @@ export async function startGitHubTestEnv(
       done();
     },
   });
-  const database = await openDatabase({ dataDir: IN_MEMORY });
+  const database = opts.postgres
+    ? await openTestDatabase("postgres")
+    : await openDatabase({ dataDir: IN_MEMORY });
   const deps: ApiDeps = {
     config,
     db: database.db,

@@ -145,7 +145,9 @@ describe.skipIf(!ready)(
         `/apps/${APP}/logs?phase=build&limit=10000`,
       );
       expect(logs.json.records.filter((r) => r.line.startsWith("Cloning "))).toHaveLength(1);
-      expect(appContainers(APP)).toEqual([`kli8nt-${started.id}`]);
+      const containers = appContainers(APP);
+      expect(containers).toHaveLength(1);
+      expect(containers[0]).toMatch(new RegExp(`^kli8nt-${started.id}-web-0-[0-9a-f]+$`));
       expect(logged("Switched traffic to release", started.id)).toHaveLength(1);
 
       // Lost nothing: every queue drained, nothing dead-lettered.

@@ -174,8 +174,8 @@ describe.skipIf(!CHROMIUM)("web UI in Chromium", { timeout: 60_000 }, () => {
       vars: { key: string; value: string | null; secret: boolean }[];
     };
     expect(env.vars).toEqual([
-      { key: "API_KEY", value: null, secret: true, build: false },
-      { key: "GREETING", value: "hello", secret: false, build: false },
+      { key: "API_KEY", value: null, secret: true, build: false, preview: true },
+      { key: "GREETING", value: "hello", secret: false, build: false, preview: true },
     ]);
     await page.getByLabel("Value 2").fill("hi");
     await page.getByRole("button", { name: "Save variables" }).click();

@@ -168,8 +168,8 @@ describe("env vars", () => {
     expect(put.statusCode).toBe(200);
     expect(put.body).not.toContain("sk_live_123");
     expect(put.json().vars).toEqual([
-      { key: "MODE", value: "prod", secret: false, build: false },
-      { key: "STRIPE_KEY", value: null, secret: true, build: false },
+      { key: "MODE", value: "prod", secret: false, build: false, preview: true },
+      { key: "STRIPE_KEY", value: null, secret: true, build: false, preview: true },
     ]);
     const get = await h.app.inject({ url: "/api/apps/envy/env", headers: bearer(h.alice.token) });
     expect(get.body).not.toContain("sk_live_123");

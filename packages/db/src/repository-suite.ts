@@ -131,8 +131,8 @@ export function runRepositorySuite(name: string, open: () => Promise<Database>, 
         { key: "API_KEY", value: "s3cr3t-value", secret: true },
       ]);
       expect(listed).toEqual([
-        { key: "API_KEY", value: null, secret: true, build: false },
-        { key: "PUBLIC_URL", value: "https://x", secret: false, build: false },
+        { key: "API_KEY", value: null, secret: true, build: false, preview: "include" },
+        { key: "PUBLIC_URL", value: "https://x", secret: false, build: false, preview: "include" },
       ]);
       const raw = await database.db.select().from(envVars);
       expect(JSON.stringify(raw)).not.toContain("s3cr3t-value");
@@ -141,7 +141,7 @@ export function runRepositorySuite(name: string, open: () => Promise<Database>, 
         { key: "API_KEY", value: null, secret: true, build: true },
       ]);
       expect(await resolveEnv(database.db, box, app.id)).toEqual([
-        { key: "API_KEY", value: "s3cr3t-value", secret: true, build: true },
+        { key: "API_KEY", value: "s3cr3t-value", secret: true, build: true, preview: "include" },
       ]);
       await expect(
         replaceEnv(database.db, box, app.id, [{ key: "NEW", value: null, secret: true }]),

@@ -1,5 +1,6 @@
-import { type EnvVar, InputError } from "@kli8nt/core";
+import { ConflictError, type EnvVar, InputError } from "@kli8nt/core";
 import { asc, eq } from "drizzle-orm";
+import { managedEnv, managedEnvMasked, managedKeys } from "./addons-repo.ts";
 import type { Db } from "./database.ts";
 import { envVars } from "./schema.ts";
 import type { SecretBox } from "./secret-box.ts";
@@ -17,8 +18,51 @@ export interface EnvVarInput {
 
 export type PreviewScope = "include" | "exclude" | "only";
 
-/** A variable as stored: whether the build and previews get it is always known. */
-export type StoredEnvVar = EnvVar & { readonly build: boolean; readonly preview: PreviewScope };
+/**
+ * A variable as stored: whether the build and previews get it is always known. `managedBy` names the add-on
+ * a variable comes from (issue 25): such variables are read-only here and disappear with their add-on.
+ */
+export type StoredEnvVar = EnvVar & {
+  readonly build: boolean;
+  readonly preview: PreviewScope;
+  readonly managedBy?: string;
+};
+
+/** An add-on's variable in the env views: secret values masked like the user's own secrets. */
+const asStored = <V extends string | null>(v: {
+  key: string;
+  value: V;
+  secret: boolean;
+  managedBy: string;
+}) => ({
+  key: v.key,
+  value: v.value,
+  secret: v.secret,
+  build: false,
+  preview: "exclude" as const,
+  managedBy: v.managedBy,
+});
+
+/**
+ * The env API cannot set what an add-on owns: a variable sent back exactly as GET showed it (a form saving
+ * what it read) is left out; a changed value, or one named by an add-on that is not ready yet, is a 409
+ * naming the add-on.
+ */
+async function withoutManaged(db: Db, appId: string, vars: readonly EnvVarInput[]): Promise<EnvVarInput[]> {
+  const owned = await managedKeys(db, appId);
+  if (owned.size === 0) return [...vars];
+  const shown = new Map((await managedEnvMasked(db, appId)).map((v) => [v.key, v.value]));
+  const clash = vars.find((v) => owned.has(v.key) && (!shown.has(v.key) || shown.get(v.key) !== v.value));
+  if (clash) {
+    const by = owned.get(clash.key) ?? "an add-on";
+    throw new ConflictError(
+      "ENV_MANAGED_BY_ADDON",
+      `${clash.key} is managed by ${by}: it cannot be set through the env API; leave it out (delete the add-on to remove it)`,
+      { details: { key: clash.key, managedBy: by } },
+    );
+  }
+  return vars.filter((v) => !owned.has(v.key));
+}
 
 const context = (appId: string, key: string) => `env:${appId}:${key}`;
 
@@ -32,12 +76,13 @@ export async function replaceEnv(
   appId: string,
   vars: readonly EnvVarInput[],
 ): Promise<StoredEnvVar[]> {
+  const own = await withoutManaged(db, appId, vars);
   await db.transaction(async (tx) => {
     const existing = new Map(
       (await tx.select().from(envVars).where(eq(envVars.appId, appId))).map((row) => [row.key, row]),
     );
     await tx.delete(envVars).where(eq(envVars.appId, appId));
-    const rows = vars.flatMap((v) => {
+    const rows = own.flatMap((v) => {
       const kept = existing.get(v.key);
       const build = v.build === true;
       const preview = v.preview ?? "include";
@@ -62,13 +107,15 @@ export async function replaceEnv(
 /** What the API returns: secret values are never read back. */
 export async function listEnv(db: Db, appId: string): Promise<StoredEnvVar[]> {
   const rows = await db.select().from(envVars).where(eq(envVars.appId, appId)).orderBy(asc(envVars.key));
-  return rows.map((row) => ({
+  const own: StoredEnvVar[] = rows.map((row) => ({
     key: row.key,
     value: row.secret ? null : row.value,
     secret: row.secret,
     build: row.build,
     preview: row.preview,
   }));
+  const managed = (await managedEnvMasked(db, appId)).map(asStored);
+  return [...own, ...managed];
 }
 
 /**
@@ -84,11 +131,15 @@ export async function resolveEnv(
   const rows = (
     await db.select().from(envVars).where(eq(envVars.appId, appId)).orderBy(asc(envVars.key))
   ).filter((row) => row.preview !== (opts.forPreview ? "exclude" : "only"));
-  return rows.map((row) => ({
+  const own = rows.map((row) => ({
     key: row.key,
     value: row.secret ? box.decrypt(row.value, context(appId, row.key)) : row.value,
     secret: row.secret,
     build: row.build,
     preview: row.preview,
   }));
+  // A preview is another app row with no add-on of its own: it never gets the app's database.
+  const managed = opts.forPreview ? [] : (await managedEnv(db, box, appId)).map(asStored);
+  const owned = new Set(managed.map((v) => v.key));
+  return [...own.filter((v) => !owned.has(v.key)), ...managed];
 }

@@ -1,3 +1,4 @@
+export * from "./addons-repo.ts";
 export * from "./apps-repo.ts";
 export * from "./auth-repo.ts";
 export * from "./cron-repo.ts";

@@ -431,3 +431,34 @@ export const notificationDeliveries = pgTable(
     index("notification_deliveries_destination_idx").on(t.destinationId, t.createdAt),
   ],
 );
+
+/**
+ * Managed add-ons (issue 25, ADR 0225): one PostgreSQL database and role per row on the platform's server.
+ * The password is encrypted with the secret box; the app's DATABASE_URL and PG* variables are derived from
+ * the row (never copied into env_vars), so deleting the add-on removes them. `status` is what the add-on
+ * reconciler last observed; `sizeBytes` is `pg_database_size` at its last look.
+ */
+export const addons = pgTable(
+  "addons",
+  {
+    id: text("id").primaryKey(),
+    appId: text("app_id")
+      .notNull()
+      .references(() => apps.id, { onDelete: "cascade" }),
+    type: text("type", { enum: ["postgres"] }).notNull(),
+    status: text("status", { enum: ["provisioning", "ready", "error"] })
+      .notNull()
+      .default("provisioning"),
+    detail: text("detail"),
+    database: text("database").notNull().unique(),
+    role: text("role").notNull().unique(),
+    passwordEnc: text("password_enc").notNull(),
+    // Where the app reaches the server, as its PGHOST/PGPORT; set once the server is up.
+    host: text("host"),
+    port: integer("port"),
+    sizeBytes: bigint("size_bytes", { mode: "number" }),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [uniqueIndex("addons_app_type_idx").on(t.appId, t.type)],
+);

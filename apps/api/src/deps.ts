@@ -1,5 +1,6 @@
 import type { Db, SecretBox } from "@kli8nt/db";
 import type { LogStore } from "@kli8nt/logstore";
+import type { AddonService } from "./addons/addon-service.ts";
 import type { ApiConfig } from "./config.ts";
 import type { EventHub } from "./events/event-hub.ts";
 
@@ -16,4 +17,6 @@ export interface ApiDeps {
   readonly events?: EventHub;
   /** The notification worker: "send test" kicks it so the delivery goes out now (ADR 0186). */
   readonly notifications?: { kick(): void };
+  /** Managed PostgreSQL add-ons (ADR 0225); absent, the add-on routes answer 409 ADDONS_UNAVAILABLE. */
+  readonly addons?: AddonService;
 }

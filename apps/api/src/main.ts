@@ -2,6 +2,7 @@ import { join } from "node:path";
 import { createBus } from "@kli8nt/bus";
 import { messageTypeOf } from "@kli8nt/core";
 import { createFileLogStore, createKafkaLogStore, type LogStore } from "@kli8nt/logstore";
+import { createAddonService, loadAddonsConfig } from "./addons/config.ts";
 import { loadConfig } from "./config.ts";
 import { failDeadLettered } from "./inform/fail-dead-lettered.ts";
 import { startInformConsumer } from "./inform/inform-consumer.ts";
@@ -15,6 +16,7 @@ import { startApi } from "./server.ts";
  */
 async function main(): Promise<void> {
   const config = loadConfig();
+  const addonsConfig = loadAddonsConfig();
   const logger = createLogger(config.logLevel);
   const bus = await createBus(config.bus, logger.child({ component: "bus" }));
   const logs: LogStore = config.kafkaBrokers
@@ -29,7 +31,11 @@ async function main(): Promise<void> {
     logger,
     (m) =>
       bus.publish(m.queue, { id: m.messageId, type: messageTypeOf(m.payload, m.queue), body: m.payload }),
-    { logs },
+    {
+      logs,
+      addons: (d) =>
+        createAddonService(addonsConfig, { ...d, logger: logger.child({ component: "addons" }) }),
+    },
   );
   const inform = await startInformConsumer({
     db: api.db,

@@ -142,6 +142,10 @@ export const envView = z.object({
       secret: z.boolean(),
       build: z.boolean(),
       preview: z.union([z.boolean(), z.literal("only")]),
+      managedBy: z
+        .string()
+        .optional()
+        .describe("The add-on this variable comes from (issue 25): read-only, gone with the add-on"),
     }),
   ),
 });

@@ -12,6 +12,7 @@ import {
 import type { LogStore } from "@kli8nt/logstore";
 import type { FastifyInstance } from "fastify";
 import type { Logger } from "pino";
+import type { AddonService } from "./addons/addon-service.ts";
 import { buildApi } from "./app.ts";
 import { listenEarly } from "./boot-server.ts";
 import type { ApiConfig } from "./config.ts";
@@ -46,6 +47,8 @@ export interface RunningApi {
 export interface StartApiOptions {
   /** Serves the log routes from this store when given. */
   readonly logs?: LogStore;
+  /** Makes the managed add-ons' service (ADR 0225) on the api's database and box; started and stopped here. */
+  readonly addons?: (deps: { db: Db; box: SecretBox }) => AddonService;
 }
 
 const SIGN_IN_LINK_TTL_MS = 60 * 60 * 1000;
@@ -103,6 +106,7 @@ export async function startApi(
     logger: logger.child({ component: "notifications" }),
     senders: { ...config.notifications, timeoutMs: 10_000 },
   });
+  const addons = options.addons?.({ db: database.db, box });
   const deps: ApiDeps = {
     config,
     db: database.db,
@@ -111,6 +115,7 @@ export async function startApi(
     events,
     notifications,
     ...(options.logs ? { logs: options.logs } : {}),
+    ...(addons ? { addons } : {}),
   };
   const app = await buildApi(deps, {
     logger: logger.child({ component: "http" }),
@@ -127,6 +132,7 @@ export async function startApi(
   boot.activate();
   relay.start();
   notifications.start();
+  addons?.start();
   const retention = startMetricsRetention(database.db, logger.child({ component: "metrics" }));
   const port = boot.port;
   const url = `http://${hostInUrl(config.host)}:${port}`;
@@ -152,6 +158,7 @@ export async function startApi(
       await feed.close();
       await relay.stop();
       await notifications.stop();
+      await addons?.stop();
       retention.stop();
       await database.close();
     },

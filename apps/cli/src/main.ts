@@ -1,4 +1,5 @@
 import { exitCodeOf } from "./client/exit-codes.ts";
+import { addonsCommand } from "./commands/addons.ts";
 import { cronCommand } from "./commands/cron.ts";
 import { doctorCommand } from "./commands/doctor.ts";
 import { envCommand } from "./commands/env.ts";
@@ -51,6 +52,9 @@ usage:
                                rolling restart; stop every process (formation kept); start again
   kli8nt cron add <app> <name> --schedule "0 3 * * *" --command "<command>"
   kli8nt cron list <app> [--json] | runs <app> <name> [--limit n] [--json] | remove <app> <name>
+  kli8nt addons create <app> [--type postgres] | list <app> [--json] | delete <app> <id> --confirm <app>
+  kli8nt addons backup <app> <id> | backups <app> <id> [--json] | restore <app> <id> <backup>
+                       managed PostgreSQL: DATABASE_URL and PG* in the app's env, a final dump on delete
                                commands on a schedule (UTC) in the current release
   kli8nt deploy <app> [--ref r] [--wait]
                                deploy now; --wait streams the build log and ends with the URL
@@ -119,6 +123,8 @@ async function main(argv: string[]): Promise<number> {
       return lifecycleCommand(command, rest, remote);
     case "cron":
       return cronCommand(rest, remote);
+    case "addons":
+      return addonsCommand(rest, remote);
     case "open":
       return openCommand(rest, remote);
     case undefined:

@@ -94,8 +94,9 @@ export function podmanServer(o: PodmanServerOptions): PostgresServer {
       await waitForServer(adminUrl, 60_000, `the ${name} container`);
       return { adminUrl, appHost: o.appHost, appPort: o.port };
     },
-    async dump(database, file) {
-      const args = ["exec", name, "pg_dump", "-U", "postgres", "--no-owner", "--no-privileges", database];
+    async dump(database, file, how = {}) {
+      const args = ["exec", name, "pg_dump", "-U", "postgres", "--no-owner", "--no-privileges"];
+      args.push(...(how.inserts ? ["--inserts"] : []), database);
       const result = await runCommand(podman, args, { env: o.env, toFile: file });
       if (result.code !== 0) {
         throw new UnavailableError(

@@ -11,8 +11,11 @@ export interface PostgresServer {
    * to reach it: `adminUrl` for the provisioner, `appHost`/`appPort` for the apps' PGHOST/PGPORT.
    */
   ensure(): Promise<ServerEndpoint>;
-  /** Writes a plain SQL dump of `database` to `file` (pg_dump, as the server's own version). */
-  dump(database: string, file: string): Promise<void>;
+  /**
+   * Writes a plain SQL dump of `database` to `file` (pg_dump, as the server's own version); `inserts`
+   * writes rows as INSERT statements (no COPY), which a restore can run over any client connection.
+   */
+  dump(database: string, file: string, options?: { inserts?: boolean }): Promise<void>;
 }
 
 export interface ServerEndpoint {

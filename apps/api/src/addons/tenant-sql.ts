@@ -52,6 +52,13 @@ export async function databaseSize(adminUrl: string, database: string): Promise<
   });
 }
 
+/** Drops a database, closing its sessions first; a missing one is fine. */
+export async function dropDatabase(adminUrl: string, database: string): Promise<void> {
+  await withAdmin(adminUrl, (c) =>
+    c.query(`DROP DATABASE IF EXISTS ${c.escapeIdentifier(database)} WITH (FORCE)`),
+  );
+}
+
 /** Drops the database (closing its sessions first) and the role; missing ones are fine. */
 export async function dropTenant(adminUrl: string, t: Omit<Tenant, "password">): Promise<void> {
   await withAdmin(adminUrl, async (c) => {

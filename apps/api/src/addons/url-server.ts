@@ -50,13 +50,19 @@ export function urlServer(options: UrlServerOptions): PostgresServer {
       await waitForServer(options.adminUrl, 10_000, `PostgreSQL at ${url.host}`);
       return endpoint;
     },
-    async dump(database, file) {
+    async dump(database, file, how = {}) {
       const target = new URL(options.adminUrl);
       target.pathname = `/${database}`;
       const password = decodeURIComponent(target.password);
       target.password = "";
       const env = { ...options.env, ...(password ? { PGPASSWORD: password } : {}) };
-      const args = ["--no-owner", "--no-privileges", "--dbname", target.toString()];
+      const args = [
+        "--no-owner",
+        "--no-privileges",
+        ...(how.inserts ? ["--inserts"] : []),
+        "--dbname",
+        target.toString(),
+      ];
       const result = await runCommand(options.pgDump ?? "pg_dump", args, { env, toFile: file });
       if (result.code !== 0) {
         throw new UnavailableError(

@@ -2,7 +2,7 @@ import { getApp, listEnv, type PreviewScope, replaceEnv, type StoredEnvVar } fro
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import type { ApiDeps } from "../deps.ts";
 import { requireUser } from "../plugins/auth.ts";
-import { appNameParams, commonErrors, envPutBody, envView } from "../schemas.ts";
+import { appNameParams, commonErrors, envPutBody, envView, problemView } from "../schemas.ts";
 
 type PreviewFlag = boolean | "only";
 const SCOPE_OF = (flag: PreviewFlag): PreviewScope =>
@@ -39,11 +39,12 @@ export function envRoutes(deps: ApiDeps): FastifyPluginAsyncZod {
           summary: "Replace an app's environment variables",
           params: appNameParams,
           body: envPutBody,
-          response: { 200: envView, ...commonErrors },
+          response: { 200: envView, ...commonErrors, 409: problemView },
         },
       },
       async (request) => {
         const found = await getApp(db, requireUser(request).id, request.params.name);
+        // The add-ons' own variables come back in GET; a client saving the list it read leaves them out.
         const vars = request.body.vars.map((v) => ({ ...v, preview: SCOPE_OF(v.preview) }));
         return { vars: toView(await replaceEnv(db, box, found.id, vars)) };
       },

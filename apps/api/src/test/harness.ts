@@ -5,6 +5,7 @@ import {
   createApiToken,
   createUser,
   type Database,
+  type Db,
   IN_MEMORY,
   openDatabase,
   SecretBox,
@@ -12,6 +13,7 @@ import {
 import type { LogStore } from "@kli8nt/logstore";
 import type { FastifyInstance } from "fastify";
 import { expect } from "vitest";
+import type { AddonService } from "../addons/addon-service.ts";
 import { type BuildOptions, buildApi } from "../app.ts";
 import { loadConfig } from "../config.ts";
 import { EventHub } from "../events/event-hub.ts";
@@ -27,6 +29,8 @@ export interface Harness {
   readonly events: EventHub;
   /** Errors the hub reported (a test expects none). */
   readonly eventErrors: unknown[];
+  /** The api's secret box (a suite decrypting what the api stored uses it). */
+  readonly box: SecretBox;
   /** Outbox rows not yet published: tells whether a request wrote a message. */
   unpublished(): Promise<number>;
   close(): Promise<void>;
@@ -38,7 +42,12 @@ export interface Harness {
  */
 export async function startHarness(
   env: Record<string, string> = {},
-  options: BuildOptions & { logs?: LogStore; database?: Database } = {},
+  options: BuildOptions & {
+    logs?: LogStore;
+    database?: Database;
+    /** Managed add-ons (ADR 0225), made on the harness's database and box. */
+    addons?: (db: Db, box: SecretBox) => AddonService;
+  } = {},
 ): Promise<Harness> {
   const database = options.database ?? (await openDatabase({ dataDir: IN_MEMORY }));
   const config = loadConfig({
@@ -54,14 +63,17 @@ export async function startHarness(
     appUrlTemplate: config.appUrlTemplate,
     onError: (err) => eventErrors.push(err),
   });
+  const box = new SecretBox(randomBytes(32));
+  const addons = options.addons?.(database.db, box);
   const app = await buildApi(
     {
       config,
       events,
       db: database.db,
-      box: new SecretBox(randomBytes(32)),
+      box,
       onOutboxWrite: () => undefined,
       ...(options.logs ? { logs: options.logs } : {}),
+      ...(addons ? { addons } : {}),
     },
     {
       ...(options.logger ? { logger: options.logger } : {}),
@@ -82,8 +94,10 @@ export async function startHarness(
     bob,
     events,
     eventErrors,
+    box,
     unpublished: () => countUnpublished(database.db),
     async close() {
+      await addons?.stop();
       await app.close();
       await database.close();
     },

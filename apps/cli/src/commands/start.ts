@@ -2,8 +2,10 @@ import { join } from "node:path";
 import {
   cloneCredentials,
   countReconcileError,
+  createAddonService,
   createLogger,
   failDeadLettered,
+  loadAddonsConfig,
   loadConfig,
   observeLogLag,
   type RunningApi,
@@ -26,6 +28,7 @@ import { routerMetricsToStore } from "./router-metrics.ts";
 
 type Configs = {
   api: ReturnType<typeof loadConfig>;
+  addons: ReturnType<typeof loadAddonsConfig>;
   build: ReturnType<typeof loadBuildControllerConfig>;
   deploy: ReturnType<typeof loadDeployControllerConfig>;
 };
@@ -35,10 +38,16 @@ function loadConfigs(env: NodeJS.ProcessEnv | undefined, io: CommandIo): Configs
     return env
       ? {
           api: loadConfig(env),
+          addons: loadAddonsConfig(env),
           build: loadBuildControllerConfig(env),
           deploy: loadDeployControllerConfig(env),
         }
-      : { api: loadConfig(), build: loadBuildControllerConfig(), deploy: loadDeployControllerConfig() };
+      : {
+          api: loadConfig(),
+          addons: loadAddonsConfig(),
+          build: loadBuildControllerConfig(),
+          deploy: loadDeployControllerConfig(),
+        };
   } catch (error) {
     if (isKli8ntError(error) && error.code === "CONFIG_INVALID") {
       io.stderr.write(`${error.message}\n`);
@@ -69,7 +78,12 @@ async function startPlatform(configs: Configs, logger: Logger): Promise<Platform
     logger,
     (m) =>
       bus.publish(m.queue, { id: m.messageId, type: messageTypeOf(m.payload, m.queue), body: m.payload }),
-    { logs },
+    {
+      logs,
+      // Managed PostgreSQL (ADR 0225): KLI8NT_ADDONS=podman runs one server container for the machine.
+      addons: (d) =>
+        createAddonService(configs.addons, { ...d, logger: logger.child({ component: "addons" }) }),
+    },
   );
   // The controllers load after the api listens, so /healthz answers while they start (~1 s of imports).
   const {

@@ -1,0 +1,218 @@
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { ConflictError, InputError, WorkQueue } from "@kli8nt/core";
+import {
+  type AddonRow,
+  addonPassword,
+  allAddonIds,
+  createAddon,
+  type Db,
+  deleteAddonRow,
+  findAddon,
+  getAppAddon,
+  type SecretBox,
+  updateAddon,
+} from "@kli8nt/db";
+import type { Logger } from "pino";
+import { type BackupView, backupsDir, listBackups, restoreBackup, takeBackup } from "./addon-backups.ts";
+import type { PostgresServer } from "./postgres-server.ts";
+import { databaseSize, dropTenant, ensureTenant } from "./tenant-sql.ts";
+
+export interface AddonServiceOptions {
+  readonly db: Db;
+  readonly box: SecretBox;
+  /** Null in `process` mode: add-ons are refused with a problem saying why. */
+  readonly server: PostgresServer | null;
+  /** Where final dumps go: `<dataDir>/addons/dumps`. */
+  readonly dumpDir: string;
+  /** Where backups go, a folder per add-on: `<dataDir>/addons/backups`. */
+  readonly backupDir?: string;
+  /** A ready add-on whose newest backup is older than this gets one on the next reconcile (nightly). */
+  readonly backupEveryMs?: number;
+  readonly logger: Logger;
+  /** How often every add-on is looked at again (status, size). */
+  readonly resyncMs?: number;
+}
+
+export interface RemovedAddon {
+  readonly id: string;
+  /** The final pg_dump, kept on the platform's machine. */
+  readonly dumpPath: string;
+}
+
+/**
+ * Managed PostgreSQL add-ons (ADR 0225). Rows are the desired state; a level-triggered reconciler keyed by
+ * add-on id makes the server, role and database exist (`provisioning` → `ready`, or `error` with the reason,
+ * retried with backoff) and refreshes sizes on a resync. Deleting dumps first and drops only after a dump.
+ */
+export class AddonService {
+  readonly #o: AddonServiceOptions;
+  readonly #queue: WorkQueue;
+  /** One reconcile or removal per add-on at a time, so a removal is never undone by a late reconcile. */
+  readonly #locks = new Map<string, Promise<unknown>>();
+  #resync: NodeJS.Timeout | undefined;
+
+  constructor(options: AddonServiceOptions) {
+    this.#o = options;
+    this.#queue = new WorkQueue({
+      reconcile: async (id) => {
+        await this.#locked(id, () => this.reconcile(id));
+        return undefined;
+      },
+      onError: (id, err, retryInMs) =>
+        options.logger.warn({ err, addonId: id, retryInMs }, "Add-on reconcile failed; will retry"),
+    });
+  }
+
+  get available(): boolean {
+    return this.#o.server !== null;
+  }
+
+  /** Enqueues every add-on now and on each resync (adoption after a restart is the first resync). */
+  start(): void {
+    const resync = () =>
+      allAddonIds(this.#o.db)
+        .then((ids) => {
+          for (const id of ids) this.#queue.add(id);
+        })
+        .catch((err: unknown) => this.#o.logger.warn({ err }, "Add-on resync failed"));
+    void resync();
+    this.#resync = setInterval(resync, this.#o.resyncMs ?? 60_000);
+    this.#resync.unref();
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.#resync);
+    await this.#queue.stop();
+  }
+
+  /** Resolves once queued reconciles ran (tests). */
+  drained(): Promise<void> {
+    return this.#queue.drained();
+  }
+
+  async create(app: { id: string; name: string }, type: AddonRow["type"]): Promise<AddonRow> {
+    this.#requireServer();
+    const row = await createAddon(this.#o.db, this.#o.box, app, type);
+    this.#queue.add(row.id);
+    return row;
+  }
+
+  /** Converges one add-on; records `error` with the reason and rethrows so the queue retries. */
+  async reconcile(id: string): Promise<void> {
+    const row = await findAddon(this.#o.db, id);
+    const server = this.#o.server;
+    if (!row || !server) return;
+    try {
+      const endpoint = await server.ensure();
+      await ensureTenant(endpoint.adminUrl, {
+        database: row.database,
+        role: row.role,
+        password: addonPassword(this.#o.box, row),
+      });
+      const sizeBytes = await databaseSize(endpoint.adminUrl, row.database);
+      await updateAddon(this.#o.db, id, {
+        status: "ready",
+        detail: null,
+        host: endpoint.appHost,
+        port: endpoint.appPort,
+        sizeBytes,
+      });
+      if (row.status !== "ready")
+        this.#o.logger.info({ addonId: id, database: row.database }, "Provisioned add-on");
+      // A failed nightly backup is logged and tried again on the next resync; the database is still ready.
+      await this.#scheduledBackup(server, row).catch((err: unknown) =>
+        this.#o.logger.warn({ err, addonId: id }, "Scheduled add-on backup failed"),
+      );
+    } catch (error) {
+      const detail = error instanceof Error ? error.message : String(error);
+      await updateAddon(this.#o.db, id, { status: "error", detail });
+      throw error;
+    }
+  }
+
+  /**
+   * Removes an add-on after `confirm` names its app: dumps the database to `dumpDir`, then drops it and its
+   * role, then forgets the row (its variables leave the app's environment with it).
+   */
+  async remove(
+    app: { id: string; name: string },
+    id: string,
+    confirm: string | undefined,
+  ): Promise<RemovedAddon> {
+    if (confirm !== app.name) {
+      throw new InputError(
+        "ADDON_CONFIRM_REQUIRED",
+        `Deleting an add-on drops its database: send {"confirm":"${app.name}"} to confirm (a final dump is kept)`,
+        { details: { app: app.name } },
+      );
+    }
+    const server = this.#requireServer();
+    const row = await getAppAddon(this.#o.db, app.id, id);
+    return this.#locked(id, async () => {
+      const endpoint = await server.ensure();
+      mkdirSync(this.#o.dumpDir, { recursive: true, mode: 0o700 });
+      const stamp = new Date().toISOString().replace(/[:.]/g, "-");
+      const dumpPath = join(this.#o.dumpDir, `${app.name}-${row.database}-${stamp}.sql`);
+      await server.dump(row.database, dumpPath);
+      await dropTenant(endpoint.adminUrl, row);
+      await deleteAddonRow(this.#o.db, id);
+      this.#o.logger.info({ addonId: id, dumpPath }, "Deleted add-on");
+      return { id, dumpPath };
+    });
+  }
+
+  /** A backup now, with pg_dump, into the add-on's backup folder. */
+  async backup(app: { id: string }, id: string): Promise<BackupView> {
+    const server = this.#requireServer();
+    const row = await getAppAddon(this.#o.db, app.id, id);
+    return this.#locked(id, () => takeBackup(server, row.database, this.#backups(id)));
+  }
+
+  async backups(app: { id: string }, id: string): Promise<BackupView[]> {
+    await getAppAddon(this.#o.db, app.id, id);
+    return listBackups(this.#backups(id));
+  }
+
+  /** Replaces the add-on's database with one of its backups (the app's sessions are closed). */
+  async restore(app: { id: string }, id: string, backupId: string): Promise<void> {
+    const server = this.#requireServer();
+    const row = await getAppAddon(this.#o.db, app.id, id);
+    const tenant = { database: row.database, role: row.role, password: addonPassword(this.#o.box, row) };
+    await this.#locked(id, () => restoreBackup(server, tenant, this.#backups(id), backupId));
+    this.#o.logger.info({ addonId: id, backupId }, "Restored add-on");
+  }
+
+  #backups(id: string): string {
+    return backupsDir(this.#o.backupDir ?? join(this.#o.dumpDir, "..", "backups"), id);
+  }
+
+  async #scheduledBackup(server: PostgresServer, row: AddonRow): Promise<void> {
+    const newest = listBackups(this.#backups(row.id))[0];
+    const every = this.#o.backupEveryMs ?? 24 * 3_600_000;
+    if (newest && Date.now() - Date.parse(newest.createdAt) < every) return;
+    const taken = await takeBackup(server, row.database, this.#backups(row.id));
+    this.#o.logger.info({ addonId: row.id, backupId: taken.id }, "Backed up add-on");
+  }
+
+  #requireServer(): PostgresServer {
+    if (this.#o.server) return this.#o.server;
+    throw new ConflictError(
+      "ADDONS_UNAVAILABLE",
+      "Managed PostgreSQL needs a container engine: this platform runs apps in process mode, which cannot " +
+        "host add-ons. Run it with podman (KLI8NT_ADDONS=podman) or give an existing server " +
+        "(KLI8NT_ADDONS=url, KLI8NT_ADDONS_POSTGRES_URL)",
+    );
+  }
+
+  async #locked<T>(id: string, fn: () => Promise<T>): Promise<T> {
+    const before = this.#locks.get(id) ?? Promise.resolve();
+    const run = before.catch(() => undefined).then(fn);
+    this.#locks.set(id, run);
+    try {
+      return await run;
+    } finally {
+      if (this.#locks.get(id) === run) this.#locks.delete(id);
+    }
+  }
+}

@@ -1,0 +1,160 @@
+import { ConflictError } from "@kli8nt/core";
+import { type AddonRow, getApp, listAddons } from "@kli8nt/db";
+import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
+import { z } from "zod";
+import type { AddonService } from "../addons/addon-service.ts";
+import type { ApiDeps } from "../deps.ts";
+import { requireUser } from "../plugins/auth.ts";
+import { appNameParams, commonErrors, problemView } from "../schemas.ts";
+
+const addonView = z.object({
+  id: z.string(),
+  type: z.literal("postgres"),
+  status: z.enum(["provisioning", "ready", "error"]),
+  detail: z.string().nullable().describe("Why it is in error, when it is"),
+  sizeBytes: z.number().nullable().describe("pg_database_size at the reconciler's last look"),
+  database: z.string(),
+  user: z.string(),
+  host: z.string().nullable(),
+  port: z.number().nullable(),
+  env: z.array(z.string()).describe("The variables it puts into the app's environment"),
+  createdAt: z.string(),
+});
+
+const toView = (row: AddonRow) => ({
+  id: row.id,
+  type: row.type,
+  status: row.status,
+  detail: row.detail,
+  sizeBytes: row.sizeBytes,
+  database: row.database,
+  user: row.role,
+  host: row.host,
+  port: row.port,
+  env: ["DATABASE_URL", "PGHOST", "PGPORT", "PGUSER", "PGPASSWORD", "PGDATABASE"],
+  createdAt: row.createdAt.toISOString(),
+});
+
+const addonParams = appNameParams.extend({ id: z.string().min(1).max(64) });
+const backupParams = addonParams.extend({ backup: z.string().min(1).max(64) });
+const backupView = z.object({ id: z.string(), createdAt: z.string(), sizeBytes: z.number() });
+
+function requireAddons(deps: ApiDeps): AddonService {
+  if (deps.addons?.available) return deps.addons;
+  throw new ConflictError(
+    "ADDONS_UNAVAILABLE",
+    "Managed PostgreSQL is not available on this platform: it runs apps in process mode, or no add-on " +
+      "server is configured (KLI8NT_ADDONS=podman, or KLI8NT_ADDONS=url with KLI8NT_ADDONS_POSTGRES_URL)",
+  );
+}
+
+/** `…/apps/:name/addons` (issue 25, ADR 0225): create, list, delete with confirmation and a final dump. */
+export function addonRoutes(deps: ApiDeps): FastifyPluginAsyncZod {
+  const { db } = deps;
+  return async (app) => {
+    app.post(
+      "/apps/:name/addons",
+      {
+        schema: {
+          tags: ["addons"],
+          summary: "Add a managed PostgreSQL database; its DATABASE_URL and PG* variables join the app's env",
+          params: appNameParams,
+          body: z.strictObject({ type: z.literal("postgres") }),
+          response: { 201: addonView, ...commonErrors, 409: problemView },
+        },
+      },
+      async (request, reply) => {
+        const found = await getApp(db, requireUser(request).id, request.params.name);
+        const row = await requireAddons(deps).create(found, request.body.type);
+        return reply.code(201).send(toView(row));
+      },
+    );
+
+    app.get(
+      "/apps/:name/addons",
+      {
+        schema: {
+          tags: ["addons"],
+          summary: "An app's add-ons with their status and size",
+          params: appNameParams,
+          response: { 200: z.object({ items: z.array(addonView) }), ...commonErrors },
+        },
+      },
+      async (request) => {
+        const found = await getApp(db, requireUser(request).id, request.params.name);
+        return { items: (await listAddons(db, found.id)).map(toView) };
+      },
+    );
+
+    app.post(
+      "/apps/:name/addons/:id/backups",
+      {
+        schema: {
+          tags: ["addons"],
+          summary: "Back the add-on's database up now (pg_dump into the platform's data directory)",
+          params: addonParams,
+          response: { 201: backupView, ...commonErrors, 409: problemView },
+        },
+      },
+      async (request, reply) => {
+        const found = await getApp(db, requireUser(request).id, request.params.name);
+        return reply.code(201).send(await requireAddons(deps).backup(found, request.params.id));
+      },
+    );
+
+    app.get(
+      "/apps/:name/addons/:id/backups",
+      {
+        schema: {
+          tags: ["addons"],
+          summary: "The add-on's backups, newest first (one a night by default)",
+          params: addonParams,
+          response: { 200: z.object({ items: z.array(backupView) }), ...commonErrors, 409: problemView },
+        },
+      },
+      async (request) => {
+        const found = await getApp(db, requireUser(request).id, request.params.name);
+        return { items: await requireAddons(deps).backups(found, request.params.id) };
+      },
+    );
+
+    app.post(
+      "/apps/:name/addons/:id/backups/:backup/restore",
+      {
+        schema: {
+          tags: ["addons"],
+          summary: "Replace the add-on's database with a backup (its open sessions are closed)",
+          params: backupParams,
+          response: { 200: z.object({ restored: z.string() }), ...commonErrors, 409: problemView },
+        },
+      },
+      async (request) => {
+        const found = await getApp(db, requireUser(request).id, request.params.name);
+        await requireAddons(deps).restore(found, request.params.id, request.params.backup);
+        return { restored: request.params.backup };
+      },
+    );
+
+    app.delete(
+      "/apps/:name/addons/:id",
+      {
+        schema: {
+          tags: ["addons"],
+          summary: 'Delete an add-on and its database; needs {"confirm":"<app>"}; a final dump is kept',
+          params: addonParams,
+          body: z.strictObject({ confirm: z.string().max(200).optional() }).nullish(),
+          response: {
+            200: z.object({ id: z.string(), dump: z.object({ path: z.string() }) }),
+            ...commonErrors,
+            409: problemView,
+          },
+        },
+      },
+      async (request) => {
+        const found = await getApp(db, requireUser(request).id, request.params.name);
+        const removed = await requireAddons(deps).remove(found, request.params.id, request.body?.confirm);
+        return { id: removed.id, dump: { path: removed.dumpPath } };
+      },
+    );
+  };
+}

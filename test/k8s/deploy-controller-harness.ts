@@ -15,6 +15,7 @@ import {
   ensureAdminUser,
   OutboxRelay,
   SecretBox,
+  saveFormation,
   transitionDeployment,
 } from "@kli8nt/db";
 import {
@@ -102,13 +103,16 @@ export class Harness {
     return `${this.prefix}${app.name}`;
   }
 
+  /** An app whose web runs `settings.replicas` pods (2 unless given): its formation, as `kli8nt scale` sets it. */
   async newApp(): Promise<App> {
     const admin = await ensureAdminUser(this.database.db);
-    return createApp(this.database.db, admin.id, {
+    const app = await createApp(this.database.db, admin.id, {
       name: `web-${randomBytes(3).toString("hex")}`,
       repository: { url: "https://example.com/r.git", branch: "main", rootDir: "." },
       port: null,
     });
+    await saveFormation(this.database.db, app.id, { web: { count: this.settings.replicas ?? 2 } });
+    return app;
   }
 
   /** A built release whose DeployRequested sits in the outbox, as the build controller leaves it. */

@@ -7,6 +7,7 @@ import { metricsCommand } from "./commands/metrics.ts";
 import { notificationsCommand } from "./commands/notifications.ts";
 import { openCommand } from "./commands/open.ts";
 import { planCommand } from "./commands/plan.ts";
+import { previewsCommand } from "./commands/previews.ts";
 import { lifecycleCommand, psCommand, scaleCommand } from "./commands/processes.ts";
 import {
   appsCommand,
@@ -48,6 +49,8 @@ usage:
   kli8nt ps <app> [--json]     process types: count, size, state, the release's restarts
   kli8nt scale <app> TYPE=COUNT[:MEMORY[:CPU]]… [--json]
                                e.g. web=2 worker=1 web=2:1Gi; 0 stops a type; no rebuild
+  kli8nt previews <app> [--json] | previews <app> --tear-down <n>
+                               pull request previews: state, URL, head; tear one down now
   kli8nt restart|stop|start <app> [--json]
                                rolling restart; stop every process (formation kept); start again
   kli8nt cron add <app> <name> --schedule "0 3 * * *" --command "<command>"
@@ -123,6 +126,8 @@ async function main(argv: string[]): Promise<number> {
       return lifecycleCommand(command, rest, remote);
     case "cron":
       return cronCommand(rest, remote);
+    case "previews":
+      return previewsCommand(rest, remote);
     case "addons":
       return addonsCommand(rest, remote);
     case "open":

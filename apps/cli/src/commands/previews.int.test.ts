@@ -1,0 +1,161 @@
+import { execFile } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { buildApi, loadConfig } from "@kli8nt/api";
+import { newId } from "@kli8nt/core";
+import {
+  createApiToken,
+  createApp,
+  createUser,
+  type Database,
+  openTestDatabase,
+  SecretBox,
+  schema,
+  setPreviewSettings,
+  TEST_DATABASE_URL,
+  upsertPreview,
+} from "@kli8nt/db";
+import { failUnderCi } from "@kli8nt/testkit";
+import type { FastifyInstance } from "fastify";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+// `kli8nt previews` through the real entry point, against the real api on a real PostgreSQL database; the
+// previews are made by the same repository calls the pull_request webhook makes.
+const BIN = fileURLToPath(new URL("../../bin/kli8nt.js", import.meta.url));
+const noPostgres = failUnderCi(
+  !TEST_DATABASE_URL,
+  "KLI8NT_TEST_DATABASE_URL is not set: run through `npm test` or `scripts/with-services.sh postgres`",
+);
+
+let dir: string;
+let database: Database;
+let api: FastifyInstance;
+let url: string;
+let token: string;
+
+function kli8nt(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const env = {
+    ...process.env,
+    KLI8NT_URL: url,
+    KLI8NT_TOKEN: token,
+    KLI8NT_CONFIG_DIR: path.join(dir, "cfg"),
+  };
+  return new Promise((resolve) => {
+    execFile(process.execPath, [BIN, ...args], { env, timeout: 60_000 }, (error, stdout, stderr) => {
+      resolve({ code: error ? (typeof error.code === "number" ? error.code : -1) : 0, stdout, stderr });
+    });
+  });
+}
+
+const SHA = "0123456789abcdef0123456789abcdef01234567";
+
+describe.skipIf(noPostgres)("kli8nt previews", () => {
+  beforeAll(async () => {
+    dir = mkdtempSync(path.join(tmpdir(), "kli8nt-cli-previews-"));
+    database = await openTestDatabase("postgres");
+    const config = loadConfig({
+      KLI8NT_DATA_DIR: dir,
+      KLI8NT_LOG_LEVEL: "silent",
+      KLI8NT_APP_URL_TEMPLATE: "http://{app}.apps.test",
+    });
+    api = await buildApi({
+      config,
+      db: database.db,
+      box: new SecretBox(randomBytes(32)),
+      onOutboxWrite: () => undefined,
+    });
+    url = await api.listen({ host: "127.0.0.1", port: 0 });
+    const user = await createUser(database.db, { login: "frank" });
+    token = (await createApiToken(database.db, user.id, "cli")).token;
+    const repository = { url: "https://example.com/frank/shop.git", branch: "main", rootDir: "." };
+    const shop = await createApp(database.db, user.id, { name: "shop", repository, port: null });
+    await createApp(database.db, user.id, { name: "blog", repository, port: null });
+    await setPreviewSettings(database.db, shop.id, {
+      mode: "label",
+      label: "preview",
+      max: 3,
+      allowForks: false,
+      env: {},
+    });
+    for (const [prNumber, headRef] of [
+      [4, "faster"],
+      [7, "dark-mode"],
+    ] as const) {
+      const { preview } = await upsertPreview(database.db, shop, {
+        prNumber,
+        title: `Make ${headRef}`,
+        prUrl: `https://example.com/frank/shop/pull/${prNumber}`,
+        headRepo: "frank/shop",
+        cloneUrl: repository.url,
+        headRef,
+        headSha: SHA,
+        fork: false,
+      });
+      await database.db.insert(schema.deployments).values({
+        id: newId("dep"),
+        appId: preview.app.id,
+        number: 1,
+        state: prNumber === 4 ? "live" : "building",
+        trigger: "push",
+        ref: headRef,
+        commitSha: SHA,
+        ...(prNumber === 4 ? { url: "http://shop-pr-4.apps.test" } : {}),
+      });
+    }
+  }, 120_000);
+
+  afterAll(async () => {
+    await api?.close();
+    await database?.close();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("lists the open previews with state, URL and head, and the settings on stderr", async () => {
+    const run = await kli8nt(["previews", "shop"]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toContain('Previews: pull requests labelled "preview", at most 3');
+    const lines = run.stdout.trim().split("\n");
+    expect(lines[0]).toMatch(/^PR\s+STATE\s+URL\s+HEAD\s+TITLE$/);
+    expect(lines[1]).toMatch(/^#4\s+live\s+http:\/\/shop-pr-4\.apps\.test\s+faster@0123456\s+Make faster$/);
+    expect(lines[2]).toMatch(/^#7\s+building\s+http:\/\/shop-pr-7\.apps\.test\s+dark-mode@0123456/);
+  });
+
+  it("prints the list as JSON with --json", async () => {
+    const run = await kli8nt(["previews", "shop", "--json"]);
+    expect(run.code, run.stderr).toBe(0);
+    const list = JSON.parse(run.stdout) as { settings: unknown; items: Array<Record<string, unknown>> };
+    expect(list.settings).toMatchObject({ mode: "label", label: "preview", max: 3 });
+    expect(list.items.map((p) => [p.number, p.app, p.state])).toEqual([
+      [4, "shop-pr-4", "live"],
+      [7, "shop-pr-7", "building"],
+    ]);
+    const apps = await kli8nt(["apps", "--json"]);
+    expect((JSON.parse(apps.stdout) as Array<{ name: string }>).map((a) => a.name).sort()).toEqual([
+      "blog",
+      "shop",
+    ]);
+  });
+
+  it("tears a preview down with --tear-down, and exits 3 for one that is not there", async () => {
+    const run = await kli8nt(["previews", "shop", "--tear-down", "7"]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toBe("Tore down shop-pr-7\n");
+    const after = JSON.parse((await kli8nt(["previews", "shop", "--json"])).stdout) as { items: unknown[] };
+    expect(after.items).toHaveLength(1);
+    const again = await kli8nt(["previews", "shop", "--tear-down", "7"]);
+    expect(again.code).toBe(3);
+    expect(again.stderr).toContain("no preview of #7");
+  });
+
+  it("says when there is none, and refuses a bad number or an unknown app", async () => {
+    const none = await kli8nt(["previews", "blog"]);
+    expect(none).toMatchObject({ code: 0, stdout: "" });
+    expect(none.stderr).toBe("Previews are off\nNo open previews\n");
+    expect((await kli8nt(["previews", "shop", "--tear-down", "x"])).code).toBe(2);
+    expect((await kli8nt(["previews"])).code).toBe(2);
+    expect((await kli8nt(["previews", "nope"])).code).toBe(3);
+  });
+});

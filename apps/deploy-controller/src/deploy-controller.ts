@@ -63,18 +63,19 @@ export async function startDeployController(deps: DeployControllerDeps): Promise
   const lock = new KeyLock();
   const deploys = deployQueue(deps, deployHandler(deps, lock), deps.deployQueue ?? {});
   // The message is acknowledged once its request is on the row: from there the queue owns the deploy.
+  const reconciler = startLocalReconciler(
+    { ...deps, heal: { ...DEFAULT_HEAL, ...deps.heal }, onDeploying: (id) => deploys.add(id) },
+    { lock, resyncMs: deps.resyncMs ?? 5000 },
+  );
   const consumer = await deps.bus.consume(
     QUEUES.deploy,
     MESSAGE_SCHEMAS.DEPLOY,
     async (message) => {
       await recordDeployRequest(deps.db, message);
+      reconciler.adopt(message.appName);
       deploys.add(message.deploymentId);
     },
     { prefetch: deps.prefetch ?? 4 },
-  );
-  const reconciler = startLocalReconciler(
-    { ...deps, heal: { ...DEFAULT_HEAL, ...deps.heal }, onDeploying: (id) => deploys.add(id) },
-    { lock, resyncMs: deps.resyncMs ?? 5000 },
   );
   // Before traffic arrives: the live releases run and hold their routes, strays are gone.
   await reconciler.initial();

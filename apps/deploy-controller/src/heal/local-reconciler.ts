@@ -6,6 +6,11 @@ import { appNames } from "./app-state.ts";
 export interface LocalReconciler {
   /** Looks at one app soon (after a deploy, a delete, a crash report). */
   enqueue(appName: string): void;
+  /**
+   * Records an app this installation deploys as its own, so its instances go once its row does even when
+   * no resync saw the row (a pull request preview opened and closed within one resync period).
+   */
+  adopt(appName: string): void;
   /** Enqueues every app the database or the runtime knows; what the resync timer does. */
   resync(): Promise<void>;
   /**
@@ -73,6 +78,9 @@ export function startLocalReconciler(
   timer = setTimeout(tick, options.resyncMs);
   return {
     enqueue: (app) => queue.add(app),
+    adopt: (app) => {
+      known.add(app);
+    },
     resync,
     async initial() {
       const names = await appNames(deps.db);

@@ -94,7 +94,11 @@ export async function teardownPreview(
   const deleted = await deleteApp(deps.db, parent.ownerId, preview.app.name).catch(() => null);
   if (!deleted) return;
   deps.events?.appDeleted(deleted.ownerId, deleted.name);
-  await deps.logs?.removeApp?.(deleted.id);
+  // The preview still runs until the deploy controller sees its row gone, and its output may still land in
+  // its log: a failed removal must not fail the teardown (nor the webhook delivery that asked for it).
+  await deps.logs
+    ?.removeApp?.(deleted.id)
+    .catch((err: unknown) => log.warn({ err, appId: deleted.id }, "Failed to remove the preview's logs"));
   log.info({ app: parent.name, preview: preview.app.name, reason }, "Tore down preview");
 }
 

@@ -64,7 +64,7 @@ export type LogStore = {
   append(appId: string, records: readonly LogRecord[]): Promise<number[]>;
   read(appId: string, options?: ReadOptions): Promise<ReadResult>;
   subscribe(appId: string, options?: SubscribeOptions): LogSubscription;
-  /** Deletes every record of a deleted app (the file adapter; Kafka's topic deletion is not wired yet). */
+  /** Deletes every record of a deleted app (file: its segments; Kafka: its topic). */
   removeApp?(appId: string): Promise<void>;
   close(): Promise<void>;
 };

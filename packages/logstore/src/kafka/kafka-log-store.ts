@@ -88,7 +88,21 @@ export function createKafkaLogStore(options: KafkaLogStoreOptions): LogStore {
       await Promise.allSettled([producer.disconnect(), admin.disconnect()]);
     },
   };
-  return createLogStore(backend);
+  // A deleted app's topic goes with it. Looked up first: kafkajs retries a delete of an unknown topic.
+  const removeApp = async (appId: string): Promise<void> => {
+    const topic = topicName(appId, options.topicPrefix);
+    topics.delete(appId);
+    try {
+      await connected;
+      if (!(await admin.listTopics()).includes(topic)) return;
+      await admin.deleteTopics({ topics: [topic], timeout: 10_000 });
+    } catch (error) {
+      throw new LogStoreError("LOGSTORE_UNAVAILABLE", `Could not delete the log topic ${topic}`, {
+        cause: error,
+      });
+    }
+  };
+  return { ...createLogStore(backend), removeApp };
 }
 
 async function ensureTopic(

@@ -80,7 +80,7 @@ describe.skipIf(!kubeconfigPath || !brokers)("log controller: kwok pod logs into
     return `${ts} stdout F ${line}\n`;
   };
 
-  const createPod = (name: string) =>
+  const createPod = (name: string, labels: Record<string, string> = {}) =>
     core.createNamespacedPod({
       namespace,
       body: {
@@ -92,6 +92,7 @@ describe.skipIf(!kubeconfigPath || !brokers)("log controller: kwok pod logs into
             "kli8nt.io/deployment": "dep_1",
             "kli8nt.io/phase": "run",
             "test.kli8nt.io/run": suffix,
+            ...labels,
           },
         },
         spec: {
@@ -225,5 +226,23 @@ spec:
     await eventually("new pod followed", async () => (controller.following > following ? true : undefined));
     await controller.stop();
     await outage.down();
+  });
+
+  it("stores a release Job pod's lines under phase release (its kli8nt.io/phase label)", async () => {
+    const releaseApp = `${appId}_rel`;
+    await createPod("release-1", {
+      "kli8nt.io/app-id": releaseApp,
+      "kli8nt.io/deployment": "dep_2",
+      "kli8nt.io/phase": "release",
+    });
+    const controller = new LogController({ kc, store, logger: silent, retryDelayMs: 200, labelSelector });
+    await controller.start();
+    const records = await eventually("the release pod's lines", async () => {
+      const r = (await kafka.read(releaseApp, { limit: 100 })).records;
+      return r.length >= 3 ? r : undefined;
+    });
+    await controller.stop();
+    expect(records[0]).toMatchObject({ line: "server starting", source: "release-1/web" });
+    expect(records.every((r) => r.phase === "release" && r.deploymentId === "dep_2")).toBe(true);
   });
 });

@@ -105,6 +105,15 @@ function renderStatefulSet(
         metadata: { labels: labels(input) },
         spec: {
           automountServiceAccountToken: false,
+          // Pod Security `restricted`, as every app namespace enforces: the official image runs as its
+          // postgres user (999) when started as that user, with PGDATA in a subdirectory of the volume.
+          securityContext: {
+            runAsNonRoot: true,
+            runAsUser: 999,
+            runAsGroup: 999,
+            fsGroup: 999,
+            seccompProfile: { type: "RuntimeDefault" },
+          },
           containers: [
             {
               name: "postgres",
@@ -116,6 +125,11 @@ function renderStatefulSet(
                 fromSecret("POSTGRES_DB", "PGDATABASE"),
                 { name: "PGDATA", value: "/var/lib/postgresql/data/pgdata" },
               ],
+              securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } },
+              resources: {
+                requests: { cpu: "100m", memory: "256Mi" },
+                limits: { cpu: "1", memory: "512Mi" },
+              },
               readinessProbe: { exec: { command: ["pg_isready", "-U", input.user, "-d", input.database] } },
               volumeMounts: [{ name: "data", mountPath: "/var/lib/postgresql/data" }],
             },

@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { IN_MEMORY, openDatabase, resolveEnv, TEST_DATABASE_URL } from "@kli8nt/db";
-import { eventually, failUnderCi } from "@kli8nt/testkit";
+import { eventually, failUnderCi, freePort } from "@kli8nt/testkit";
 import pg from "pg";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -285,6 +285,48 @@ describe.skipIf(missing)("managed PostgreSQL add-ons", () => {
     await expect(query(url, "select 1")).rejects.toThrow();
     expect(Object.keys(await envOf(shopId))).not.toContain("DATABASE_URL");
     expect((await addons("shop")).json<{ items: unknown[] }>().items).toEqual([]);
+  });
+});
+
+describe("an add-on whose server does not answer", () => {
+  it("is in error with the reason, and the app gets no variables", async () => {
+    const closed = `postgres://kli8nt@127.0.0.1:${await freePort()}/postgres`;
+    const broken = await startHarness(
+      {},
+      {
+        addons: (db, box) =>
+          new AddonService({
+            db,
+            box,
+            server: urlServer({ adminUrl: closed, env: PATH, waitMs: 500 }),
+            dumpDir: tmpdir(),
+            logger: pino({ level: "silent" }),
+          }),
+      },
+    );
+    try {
+      const appId = await createAppVia(broken.app, broken.alice.token, "lonely");
+      const res = await broken.app.inject({
+        method: "POST",
+        url: "/api/apps/lonely/addons",
+        headers: bearer(broken.alice.token),
+        payload: { type: "postgres" },
+      });
+      expect(res.statusCode).toBe(201);
+      const item = await eventually("the add-on in error", async () => {
+        const list = await broken.app.inject({
+          url: "/api/apps/lonely/addons",
+          headers: bearer(broken.alice.token),
+        });
+        const first = list.json<{ items: AddonBody[] }>().items[0];
+        return first?.status === "error" ? first : undefined;
+      });
+      expect(item.detail).toMatch(/PostgreSQL at 127\.0\.0\.1:\d+ did not answer/);
+      const env = await resolveEnv(broken.database.db, broken.box, appId);
+      expect(env.map((v) => v.key)).not.toContain("DATABASE_URL");
+    } finally {
+      await broken.close();
+    }
   });
 });
 

@@ -12,6 +12,8 @@ export interface UrlServerOptions {
   readonly pgDump?: string;
   /** The environment pg_dump runs with (PATH); the password is added as PGPASSWORD. */
   readonly env: Record<string, string>;
+  /** How long `ensure` waits for the server to answer (10 s). */
+  readonly waitMs?: number;
 }
 
 /** Waits until `url` answers a query, or throws UnavailableError after `timeoutMs`. */
@@ -47,7 +49,7 @@ export function urlServer(options: UrlServerOptions): PostgresServer {
   return {
     kind: "url",
     async ensure() {
-      await waitForServer(options.adminUrl, 10_000, `PostgreSQL at ${url.host}`);
+      await waitForServer(options.adminUrl, options.waitMs ?? 10_000, `PostgreSQL at ${url.host}`);
       return endpoint;
     },
     async dump(database, file, how = {}) {

@@ -1,0 +1,117 @@
+import { execFile } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { buildApi, createAddonService, createLogger, loadAddonsConfig, loadConfig } from "@kli8nt/api";
+import {
+  createApiToken,
+  createApp,
+  createUser,
+  type Database,
+  openTestDatabase,
+  SecretBox,
+  TEST_DATABASE_URL,
+} from "@kli8nt/db";
+import { eventually, failUnderCi } from "@kli8nt/testkit";
+import type { FastifyInstance } from "fastify";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+// `kli8nt addons` through the real entry point against the real api, whose add-ons live on the real
+// PostgreSQL of scripts/infra/postgres.sh (KLI8NT_ADDONS=url, as loadAddonsConfig reads it).
+const BIN = fileURLToPath(new URL("../../bin/kli8nt.js", import.meta.url));
+const missing = failUnderCi(
+  !TEST_DATABASE_URL,
+  "KLI8NT_TEST_DATABASE_URL is not set: run with the postgres service",
+);
+
+let dir: string;
+let database: Database;
+let api: FastifyInstance;
+let addons: ReturnType<typeof createAddonService>;
+let url: string;
+let token: string;
+
+function kli8nt(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const env = {
+    ...process.env,
+    KLI8NT_URL: url,
+    KLI8NT_TOKEN: token,
+    KLI8NT_CONFIG_DIR: path.join(dir, "cfg"),
+  };
+  return new Promise((resolve) => {
+    execFile(process.execPath, [BIN, ...args], { env, timeout: 60_000 }, (error, stdout, stderr) => {
+      resolve({ code: error ? (typeof error.code === "number" ? error.code : -1) : 0, stdout, stderr });
+    });
+  });
+}
+
+describe.skipIf(missing)("kli8nt addons", () => {
+  beforeAll(async () => {
+    dir = mkdtempSync(path.join(tmpdir(), "kli8nt-cli-addons-"));
+    database = await openTestDatabase("postgres");
+    const box = new SecretBox(randomBytes(32));
+    addons = createAddonService(
+      loadAddonsConfig({
+        KLI8NT_ADDONS: "url",
+        KLI8NT_ADDONS_POSTGRES_URL: TEST_DATABASE_URL,
+        KLI8NT_DATA_DIR: dir,
+        PATH: `/usr/lib/postgresql/15/bin:${process.env.PATH ?? "/usr/bin:/bin"}`,
+      }),
+      { db: database.db, box, logger: createLogger("silent") },
+    );
+    api = await buildApi({
+      config: loadConfig({ KLI8NT_DATA_DIR: dir, KLI8NT_LOG_LEVEL: "silent" }),
+      db: database.db,
+      box,
+      onOutboxWrite: () => undefined,
+      addons,
+    });
+    url = await api.listen({ host: "127.0.0.1", port: 0 });
+    const user = await createUser(database.db, { login: "grace" });
+    token = (await createApiToken(database.db, user.id, "cli")).token;
+    await createApp(database.db, user.id, {
+      name: "shop",
+      repository: { url: "https://example.com/shop.git", branch: "main", rootDir: "." },
+      port: null,
+    });
+  }, 120_000);
+
+  afterAll(async () => {
+    await addons?.stop();
+    await api?.close();
+    await database?.close();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("creates, lists, backs up and deletes (with --confirm) an add-on", async () => {
+    const created = await kli8nt(["addons", "create", "shop", "--json"]);
+    expect(created.code, created.stderr).toBe(0);
+    const id = (JSON.parse(created.stdout) as { id: string }).id;
+    await eventually("the add-on ready", async () => {
+      const list = await kli8nt(["addons", "list", "shop", "--json"]);
+      const items = JSON.parse(list.stdout) as Array<{ status: string }>;
+      return items[0]?.status === "ready" ? true : undefined;
+    });
+    const table = await kli8nt(["addons", "list", "shop"]);
+    expect(table.stdout).toContain(id);
+    expect(table.stdout).toContain("ready");
+
+    const backup = await kli8nt(["addons", "backup", "shop", id]);
+    expect(backup.code, backup.stderr).toBe(0);
+    expect(backup.stdout).toContain(`Backed up ${id}`);
+
+    const unconfirmed = await kli8nt(["addons", "delete", "shop", id]);
+    expect(unconfirmed.code).toBe(2);
+    const wrong = await kli8nt(["addons", "delete", "shop", id, "--confirm", "blog"]);
+    expect(wrong.code).not.toBe(0);
+    expect(wrong.stderr).toContain('{"confirm":"shop"}');
+
+    const deleted = await kli8nt(["addons", "delete", "shop", id, "--confirm", "shop"]);
+    expect(deleted.code, deleted.stderr).toBe(0);
+    const dump = /final dump is (\S+)/.exec(deleted.stdout)?.[1] ?? "";
+    expect(dump.startsWith(path.join(dir, "addons", "dumps"))).toBe(true);
+    expect(existsSync(dump)).toBe(true);
+  });
+});

@@ -1,0 +1,169 @@
+import { useEffect, useRef, useState } from "react";
+import { isNotAvailable } from "../api/client.ts";
+import { listPreviews, type Preview, type PreviewSettings, tearDownPreview } from "../api/previews.ts";
+import { isActive } from "../api/types.ts";
+import { ErrorAlert, Unavailable } from "../components/error-alert.tsx";
+import { StatusBadge } from "../components/status-badge.tsx";
+import { fullTime, shortSha, timeAgo } from "../format.ts";
+import { useInterval, useLoad } from "../hooks.ts";
+import { Link } from "../router.tsx";
+
+function describe(s: PreviewSettings): string {
+  if (s.mode === "off")
+    return 'Previews are off: set them on with PATCH /api/apps/:name {"previews":{"mode":"all"}}.';
+  const which = s.mode === "label" ? `pull requests labelled “${s.label}”` : "every pull request";
+  return `Deploys ${which} into the app's branch, at most ${s.max} at a time${s.allowForks ? ", forks too (without secrets)" : ""}.`;
+}
+
+/** Previews tab (ADR 0200): the app's open pull request previews, their state, URL, logs, tear down now. */
+export function AppPreviews({ name }: { readonly name: string }) {
+  const list = useLoad(`previews:${name}`, () => listPreviews(name));
+  const [target, setTarget] = useState<Preview | null>(null);
+  const items = list.data?.items ?? [];
+  // Follows a preview being built or deployed until it settles.
+  useInterval(
+    list.reload,
+    3000,
+    items.some((p) => isActive(p.state)),
+  );
+  if (isNotAvailable(list.error)) return <Unavailable feature="Previews" />;
+  return (
+    <section aria-labelledby="previews-title">
+      <h2 id="previews-title">Pull request previews</h2>
+      {list.data ? <p className="muted">{describe(list.data.settings)}</p> : null}
+      <ErrorAlert error={list.error} onRetry={list.reload} />
+      {list.data && items.length === 0 ? <p className="muted">No open previews.</p> : null}
+      {items.length > 0 ? (
+        <table className="history previews">
+          <thead>
+            <tr>
+              <th scope="col">Pull request</th>
+              <th scope="col">State</th>
+              <th scope="col">URL</th>
+              <th scope="col">Head</th>
+              <th scope="col">
+                <span className="sr-only">Actions</span>
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {items.map((p) => (
+              <PreviewRow key={p.number} preview={p} onTearDown={() => setTarget(p)} />
+            ))}
+          </tbody>
+        </table>
+      ) : null}
+      <TearDownDialog
+        name={name}
+        target={target}
+        onClose={() => setTarget(null)}
+        onDone={() => {
+          setTarget(null);
+          list.reload();
+        }}
+      />
+    </section>
+  );
+}
+
+function PreviewRow({
+  preview: p,
+  onTearDown,
+}: {
+  readonly preview: Preview;
+  readonly onTearDown: () => void;
+}) {
+  return (
+    <tr>
+      <td data-label="Pull request">
+        <a href={p.pullRequest.url} target="_blank" rel="noreferrer">
+          #{p.number} {p.pullRequest.title}
+        </a>
+        {p.fork ? <span className="muted"> (fork)</span> : null}
+        <br />
+        <small className="muted">
+          opened{" "}
+          <time dateTime={p.createdAt} title={fullTime(p.createdAt)}>
+            {timeAgo(p.createdAt)}
+          </time>
+        </small>
+      </td>
+      <td data-label="State">
+        <StatusBadge state={p.state} />
+      </td>
+      <td data-label="URL">
+        {p.state === "live" ? (
+          <a href={p.url} target="_blank" rel="noreferrer">
+            {p.url}
+          </a>
+        ) : (
+          <span className="muted">{p.url}</span>
+        )}
+      </td>
+      <td data-label="Head">
+        <code>{p.head.ref}</code> <code title={p.head.sha}>{shortSha(p.head.sha)}</code>
+      </td>
+      <td className="actions">
+        <Link className="button button-small button-quiet" to={`/apps/${encodeURIComponent(p.app)}/logs`}>
+          Logs <span className="sr-only">of #{p.number}</span>
+        </Link>
+        <button type="button" className="button button-small" onClick={onTearDown}>
+          Tear down now <span className="sr-only">#{p.number}</span>
+        </button>
+      </td>
+    </tr>
+  );
+}
+
+interface DialogProps {
+  readonly name: string;
+  readonly target: Preview | null;
+  readonly onClose: () => void;
+  readonly onDone: () => void;
+}
+
+function TearDownDialog({ name, target, onClose, onDone }: DialogProps) {
+  const dialog = useRef<HTMLDialogElement>(null);
+  const [error, setError] = useState<unknown>(null);
+  const [busy, setBusy] = useState(false);
+  useEffect(() => {
+    setError(null);
+    if (target && !dialog.current?.open) dialog.current?.showModal();
+    if (!target && dialog.current?.open) dialog.current.close();
+  }, [target]);
+  const confirm = async () => {
+    if (!target) return;
+    setBusy(true);
+    try {
+      await tearDownPreview(name, target.number);
+      onDone();
+    } catch (e) {
+      setError(e);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <dialog
+      ref={dialog}
+      className="dialog"
+      aria-labelledby="teardown-title"
+      onClose={() => !dialog.current?.open && onClose()}
+    >
+      <h2 id="teardown-title">Tear down the preview of #{target?.number}?</h2>
+      <p>
+        Its containers, route and logs go, and the pull request shows it inactive. A new push to the pull
+        request brings it back.
+      </p>
+      <ErrorAlert error={error} focus />
+      <div className="button-row">
+        <button type="button" className="button button-danger" disabled={busy} onClick={() => void confirm()}>
+          {busy ? "Tearing down…" : "Tear down"}
+        </button>
+        <button type="button" className="button" onClick={onClose}>
+          Cancel
+        </button>
+      </div>
+    </dialog>
+  );
+}

@@ -116,7 +116,11 @@ export class Harness {
   }
 
   /** A built release whose DeployRequested sits in the outbox, as the build controller leaves it. */
-  async queueDeploy(app: App, image: string): Promise<DeployRequested> {
+  async queueDeploy(
+    app: App,
+    image: string,
+    extra: Pick<DeployRequested, "processes" | "releaseCommand"> = {},
+  ): Promise<DeployRequested> {
     const db = this.database.db;
     const d = await createDeployment(db, app, { trigger: "api" });
     await transitionDeployment(db, d.id, "build:building", "building");
@@ -129,6 +133,7 @@ export class Harness {
       appName: app.name,
       image,
       port: 8080,
+      ...extra,
       requestedAt: new Date().toISOString(),
     };
     await enqueueMessage(db, "DEPLOY", message);

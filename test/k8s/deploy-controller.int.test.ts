@@ -1,7 +1,7 @@
 import type { App, DeployRequested } from "@kli8nt/core";
 import { type Database, deleteApp, ensureAdminUser, openTestDatabase, replaceEnv } from "@kli8nt/db";
 import { eventually, failUnderCi } from "@kli8nt/testkit";
-import { AppsV1Api, CoreV1Api, KubeConfig, NetworkingV1Api } from "@kubernetes/client-node";
+import { AppsV1Api, BatchV1Api, CoreV1Api, KubeConfig, NetworkingV1Api } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { blockReadiness, imageNamed } from "./deploy-controller-cluster.ts";
 import { Harness, type Instance } from "./deploy-controller-harness.ts";
@@ -39,6 +39,7 @@ describe.skipIf(!kubeconfigPath)("deploy controller on Kubernetes", () => {
   let app: App;
   let v1: DeployRequested;
   let v2: DeployRequested;
+  let v4: DeployRequested;
 
   it("deploys: Deployment Available with kwok pods Running, Service and Ingress with host and TLS, INFORM live", async () => {
     app = await h.newApp();
@@ -119,6 +120,37 @@ describe.skipIf(!kubeconfigPath)("deploy controller on Kubernetes", () => {
     expect(failed.reason).toContain("release.image must be an image by digest");
     const d = await apps().readNamespacedDeployment({ name: app.name, namespace: h.namespaceOf(app) });
     expect(d.spec?.template.spec?.containers[0]?.image).toBe(v1.image);
+  }, 120_000);
+
+  it("runs the release command as a Job before a release with a worker goes live", async () => {
+    v4 = await h.queueDeploy(app, imageNamed("hello-v4"), {
+      releaseCommand: "python manage.py migrate",
+      processes: { web: null, worker: "python worker.py" },
+    });
+    expect(await h.settledInform(instance, v4.deploymentId)).toMatchObject({ state: "live" });
+    const namespace = h.namespaceOf(app);
+    const jobs = await kc.makeApiClient(BatchV1Api).listNamespacedJob({ namespace });
+    const job = jobs.items.find((j) => j.metadata?.labels?.["kli8nt.io/deployment"] === v4.deploymentId);
+    expect(job?.status?.succeeded).toBe(1);
+    expect(job?.spec?.template.spec?.containers[0]?.image).toBe(v4.image);
+    const worker = await apps().readNamespacedDeployment({ name: `${app.name}-worker`, namespace });
+    expect(worker.spec?.template.spec?.containers[0]?.image).toBe(v4.image);
+  }, 120_000);
+
+  it("a failing release command fails the deployment with its last lines, and the previous release keeps serving", async () => {
+    const v5 = await h.queueDeploy(app, imageNamed("release-exits-nonzero"), {
+      releaseCommand: "python manage.py migrate",
+    });
+    const failed = await h.settledInform(instance, v5.deploymentId);
+    expect(failed.state).toBe("failed");
+    expect(failed.reason).toContain("The release command exited with code 3");
+    // kwok's pod log: its fixed lines are the command's last output.
+    expect(failed.reason).toContain("fake container log line");
+    const namespace = h.namespaceOf(app);
+    const d = await apps().readNamespacedDeployment({ name: app.name, namespace });
+    expect(d.spec?.template.spec?.containers[0]?.image).toBe(v4.image);
+    // Web's two pods and the worker's one, all of the release before.
+    expect(await h.runningImages(namespace)).toEqual([v4.image, v4.image, v4.image]);
   }, 120_000);
 
   it("deleting the app removes its namespace and everything in it", async () => {

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Deployment, platformApi, platformEnv, tearDownPlatform } from "./platform-api.ts";
 import { freePort, type PlatformProcess, startPlatform, viaRouter } from "./platform-process.ts";
 
-// Managed PostgreSQL end to end (issue 25, ADR 0225): `kli8nt start` with KLI8NT_ADDONS=podman runs its
+// Managed PostgreSQL end to end (issue 25, ADR 0225): `kli8nt start` on podman (KLI8NT_ADDONS unset) runs its
 // PostgreSQL container (the local stand-in for the official image, scripts/infra/pgimage.sh); an app that
 // reads DATABASE_URL, built and deployed through the real pipeline before the add-on existed, gets it on a
 // restart, writes a row that survives a redeploy and a restart of the platform, and its logs never show the URL.
@@ -66,7 +66,7 @@ describe.skipIf(!ready)("a managed PostgreSQL add-on under a real app", { timeou
     ports = { api: await freePort(), router: await freePort() };
     platformVars = {
       ...platformEnv(dataDir, ports.router, env),
-      KLI8NT_ADDONS: "podman",
+      // KLI8NT_ADDONS unset: on podman, kli8nt start runs the add-ons' server itself.
       KLI8NT_ADDONS_POSTGRES_IMAGE: IMAGE ?? "",
       KLI8NT_ADDONS_POSTGRES_PORT: String(await freePort()),
       KLI8NT_ADDONS_POSTGRES_CONTAINER: SERVER,

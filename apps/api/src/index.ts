@@ -1,4 +1,4 @@
-export { createAddonService, loadAddonsConfig } from "./addons/config.ts";
+export { createAddonService, loadAddonsConfig, podmanServerOf } from "./addons/config.ts";
 export { buildApi } from "./app.ts";
 export { type ApiConfig, loadConfig } from "./config.ts";
 export type { ApiDeps } from "./deps.ts";

@@ -41,6 +41,8 @@ export interface RunningApi {
   readonly events: EventHub;
   /** Give it to the INFORM consumer: queues a deployment's notifications and sends them (ADR 0186). */
   readonly notifyDeployment: (deploymentId: string) => Promise<void>;
+  /** The managed add-ons' service, when StartApiOptions.addons made one (ADR 0225). */
+  readonly addons?: AddonService;
   close(): Promise<void>;
 }
 
@@ -147,6 +149,7 @@ export async function startApi(
     box,
     kickOutbox,
     events,
+    ...(addons ? { addons } : {}),
     async notifyDeployment(deploymentId) {
       if ((await recordDeploymentEvents(database.db, deploymentId)) > 0) notifications.kick();
     },

@@ -47,6 +47,7 @@ export interface RemovedAddon {
  */
 export class AddonService {
   readonly #o: AddonServiceOptions;
+  #server: PostgresServer | null;
   readonly #queue: WorkQueue;
   /** One reconcile or removal per add-on at a time, so a removal is never undone by a late reconcile. */
   readonly #locks = new Map<string, Promise<unknown>>();
@@ -54,6 +55,7 @@ export class AddonService {
 
   constructor(options: AddonServiceOptions) {
     this.#o = options;
+    this.#server = options.server;
     this.#queue = new WorkQueue({
       reconcile: async (id) => {
         await this.#locked(id, () => this.reconcile(id));
@@ -65,19 +67,22 @@ export class AddonService {
   }
 
   get available(): boolean {
-    return this.#o.server !== null;
+    return this.#server !== null;
+  }
+
+  /**
+   * Gives the service its server once the composition root knows it (`kli8nt start` learns whether podman
+   * runs apps only after the api listens); add-ons left waiting are enqueued again.
+   */
+  useServer(server: PostgresServer): void {
+    this.#server = server;
+    if (this.#resync) void this.#enqueueAll();
   }
 
   /** Enqueues every add-on now and on each resync (adoption after a restart is the first resync). */
   start(): void {
-    const resync = () =>
-      allAddonIds(this.#o.db)
-        .then((ids) => {
-          for (const id of ids) this.#queue.add(id);
-        })
-        .catch((err: unknown) => this.#o.logger.warn({ err }, "Add-on resync failed"));
-    void resync();
-    this.#resync = setInterval(resync, this.#o.resyncMs ?? 60_000);
+    this.#resync = setInterval(() => void this.#enqueueAll(), this.#o.resyncMs ?? 60_000);
+    void this.#enqueueAll();
     this.#resync.unref();
   }
 
@@ -101,7 +106,7 @@ export class AddonService {
   /** Converges one add-on; records `error` with the reason and rethrows so the queue retries. */
   async reconcile(id: string): Promise<void> {
     const row = await findAddon(this.#o.db, id);
-    const server = this.#o.server;
+    const server = this.#server;
     if (!row || !server) return;
     try {
       const endpoint = await server.ensure();
@@ -195,8 +200,16 @@ export class AddonService {
     this.#o.logger.info({ addonId: row.id, backupId: taken.id }, "Backed up add-on");
   }
 
+  #enqueueAll(): Promise<void> {
+    return allAddonIds(this.#o.db)
+      .then((ids) => {
+        for (const id of ids) this.#queue.add(id);
+      })
+      .catch((err: unknown) => this.#o.logger.warn({ err }, "Add-on resync failed"));
+  }
+
   #requireServer(): PostgresServer {
-    if (this.#o.server) return this.#o.server;
+    if (this.#server) return this.#server;
     throw new ConflictError(
       "ADDONS_UNAVAILABLE",
       "Managed PostgreSQL needs a container engine: this platform runs apps in process mode, which cannot " +

@@ -8,13 +8,13 @@ import type { PostgresServer } from "./postgres-server.ts";
 import { urlServer } from "./url-server.ts";
 
 /**
- * The add-ons' settings (ADR 0225). `KLI8NT_ADDONS`: `podman` (one server container per machine, the
- * default where podman runs apps), `url` (an existing server, KLI8NT_ADDONS_POSTGRES_URL), or `off` (process
- * mode: add-ons are refused with a problem saying why).
+ * The add-ons' settings (ADR 0225). `KLI8NT_ADDONS`: `podman` (one server container per machine; unset,
+ * `kli8nt start` picks it when podman runs the apps), `url` (an existing server, KLI8NT_ADDONS_POSTGRES_URL),
+ * or `off` (process mode: add-ons are refused with a problem saying why).
  */
 const fields = z
   .object({
-    KLI8NT_ADDONS: z.enum(["podman", "url", "off"]).default("off"),
+    KLI8NT_ADDONS: z.enum(["podman", "url", "off"]).optional(),
     KLI8NT_ADDONS_POSTGRES_URL: envSettings.postgresUrl().optional(),
     KLI8NT_ADDONS_POSTGRES_IMAGE: z.string().min(1).default("docker.io/library/postgres:16"),
     KLI8NT_ADDONS_POSTGRES_PORT: z.coerce.number().int().min(1).max(65535).default(5433),
@@ -51,7 +51,12 @@ function serverOf(c: AddonsConfig): PostgresServer | null {
       env,
     });
   }
-  if (c.KLI8NT_ADDONS !== "podman") return null;
+  return c.KLI8NT_ADDONS === "podman" ? podmanServerOf(c) : null;
+}
+
+/** The podman server of these settings: what `kli8nt start` uses when KLI8NT_ADDONS is unset on podman. */
+export function podmanServerOf(c: AddonsConfig): PostgresServer {
+  const env = { PATH: c.PATH };
   return podmanServer({
     image: c.KLI8NT_ADDONS_POSTGRES_IMAGE,
     dataDir: resolve(c.KLI8NT_DATA_DIR),

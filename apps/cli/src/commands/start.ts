@@ -8,6 +8,7 @@ import {
   loadAddonsConfig,
   loadConfig,
   observeLogLag,
+  podmanServerOf,
   type RunningApi,
   resumeInFlight,
   startApi,
@@ -114,6 +115,10 @@ async function startPlatform(configs: Configs, logger: Logger): Promise<Platform
   const secretsOf = async (appId: string) =>
     (await resolveEnv(api.db, api.box, appId)).filter((v) => v.secret).map((v) => v.value);
   const engine = await createEngine(configs.deploy);
+  // Unset KLI8NT_ADDONS follows the engine: podman runs the add-ons' server too; process mode refuses them.
+  if (configs.addons.KLI8NT_ADDONS === undefined && engine.kind === "podman") {
+    api.addons?.useServer(podmanServerOf(configs.addons));
+  }
   const masked = withSecretMasking(logs, secretsOf);
   const capture = new RunLogCapture({
     engine,

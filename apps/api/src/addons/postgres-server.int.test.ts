@@ -3,8 +3,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { TEST_DATABASE_URL } from "@kli8nt/db";
-import { failUnderCi } from "@kli8nt/testkit";
-import { afterAll, describe, expect, it } from "vitest";
+import { failUnderCi, freePort } from "@kli8nt/testkit";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { podmanRunArgs, podmanServer } from "./podman-server.ts";
 import { runPostgresServerContract } from "./postgres-server-contract.ts";
 import { urlServer } from "./url-server.ts";
@@ -34,7 +34,10 @@ const noImage = failUnderCi(
 describe.skipIf(noImage)("PostgresServer contract: the podman container", () => {
   const dataDir = mkdtempSync(join(tmpdir(), "kli8nt-pg-podman-"));
   const name = `kli8nt-postgres-test-${process.pid}`;
-  const port = 20_000 + (process.pid % 20_000);
+  let port = 0;
+  beforeAll(async () => {
+    port = await freePort();
+  });
   const make = () =>
     podmanServer({
       image: IMAGE ?? "",

@@ -23,7 +23,7 @@ export function useLocation(): string {
   return useSyncExternalStore(subscribe, () => location.pathname + location.search);
 }
 
-export type AppTab = "deployments" | "logs" | "metrics" | "env" | "settings";
+export type AppTab = "deployments" | "logs" | "metrics" | "env" | "cron" | "settings";
 
 export type Route =
   | { readonly page: "dashboard" }
@@ -33,14 +33,22 @@ export type Route =
   | { readonly page: "tokens" }
   | { readonly page: "not-found" };
 
-const TABS: readonly AppTab[] = ["deployments", "logs", "metrics", "env", "settings"];
+const TABS: readonly AppTab[] = ["deployments", "logs", "metrics", "env", "cron", "settings"];
+
+const TOP_PAGES: Readonly<Record<string, Route>> = {
+  "sign-in": { page: "sign-in" },
+  tokens: { page: "tokens" },
+};
 
 export function matchRoute(pathname: string): Route {
   const parts = pathname.split("?")[0]?.split("/").filter(Boolean) ?? [];
   if (parts.length === 0) return { page: "dashboard" };
-  if (parts[0] === "sign-in" && parts.length === 1) return { page: "sign-in" };
-  if (parts[0] === "tokens" && parts.length === 1) return { page: "tokens" };
-  if (parts[0] !== "apps") return { page: "not-found" };
+  if (parts[0] !== "apps") return (parts.length === 1 && TOP_PAGES[parts[0] ?? ""]) || { page: "not-found" };
+  return matchAppRoute(parts);
+}
+
+/** /apps, /apps/new, /apps/<name>[/<tab>]. */
+function matchAppRoute(parts: readonly string[]): Route {
   if (parts.length === 1) return { page: "dashboard" };
   if (parts[1] === "new" && parts.length === 2) return { page: "new-app" };
   const name = decodeURIComponent(parts[1] ?? "");

@@ -105,15 +105,17 @@ function Header({ user }: { readonly user: User | null }) {
           <Link to="/apps/new" className="button button-small">
             New app
           </Link>
-          <span className="header-user" title={user.name ?? user.login}>
-            {user.login}
-          </span>
-          <Link to="/tokens" className="button button-small button-quiet">
-            Tokens
-          </Link>
-          <button type="button" className="button button-small button-quiet" onClick={() => void out()}>
-            Sign out
-          </button>
+          <div className="header-account">
+            <span className="header-user" title={user.name ?? user.login}>
+              {user.login}
+            </span>
+            <Link to="/tokens" className="button button-small button-quiet">
+              Tokens
+            </Link>
+            <button type="button" className="button button-small button-quiet" onClick={() => void out()}>
+              Sign out
+            </button>
+          </div>
         </nav>
       ) : null}
     </header>

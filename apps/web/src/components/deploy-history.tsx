@@ -6,6 +6,7 @@ import { duration, fullTime, shortSha, timeAgo } from "../format.ts";
 import type { Loaded } from "../hooks.ts";
 import { Link } from "../router.tsx";
 import { ErrorAlert, Unavailable } from "./error-alert.tsx";
+import { ReleaseStep } from "./release-step.tsx";
 import { StatusBadge } from "./status-badge.tsx";
 
 interface Props {
@@ -106,6 +107,7 @@ function DeploymentRow({ deployment: d, logs, onRollback }: RowProps) {
         </td>
         <td data-label="State">
           <StatusBadge state={d.state} />
+          <ReleaseStep deployment={d} logs={logs} />
         </td>
         <td data-label="Commit">
           <code title={d.commitSha ?? "not resolved yet"}>{shortSha(d.commitSha)}</code>{" "}

@@ -9,7 +9,8 @@ import { ErrorAlert, Unavailable } from "./error-alert.tsx";
 
 const KEEP = 20_000;
 const SHOW = 3_000;
-type Phase = "" | "build" | "run";
+type Phase = "" | "build" | "release" | "run" | "cron";
+const PHASES: readonly Phase[] = ["", "build", "release", "run", "cron"];
 
 function streamUrl(name: string, phase: Phase, deployment: string | null, from: number | null): string {
   const query = new URLSearchParams(from === null ? { tail: "1000" } : { from: String(from) });
@@ -34,9 +35,10 @@ export function LogViewer({ name }: { readonly name: string }) {
 }
 
 function LiveLog({ name }: { readonly name: string }) {
-  // ?deployment=<id> (the history's "Logs" links): one deploy's build and run lines only.
-  const deployment = new URLSearchParams(useLocation().split("?")[1] ?? "").get("deployment");
-  const [phase, setPhase] = useState<Phase>("");
+  // ?deployment=<id> (the history's "Logs" links): one deploy's lines only; ?phase=release: one phase.
+  const query = new URLSearchParams(useLocation().split("?")[1] ?? "");
+  const deployment = query.get("deployment");
+  const [phase, setPhase] = useState<Phase>(PHASES.find((p) => p && p === query.get("phase")) ?? "");
   const [search, setSearch] = useState("");
   const [follow, setFollow] = useState(true);
   const [paused, setPaused] = useState(false);
@@ -99,9 +101,11 @@ function LiveLog({ name }: { readonly name: string }) {
         <div className="field field-inline">
           <label htmlFor="log-phase">Phase</label>
           <select id="log-phase" value={phase} onChange={(e) => setPhase(e.target.value as Phase)}>
-            <option value="">Build and run</option>
+            <option value="">All phases</option>
             <option value="build">Build</option>
+            <option value="release">Release</option>
             <option value="run">Run</option>
+            <option value="cron">Cron</option>
           </select>
         </div>
         <div className="field field-inline">

@@ -4,6 +4,7 @@ import { deployNow, getApp, listDeployments } from "../api/endpoints.ts";
 import { type App, type Deployment, type DeploymentPage, isActive } from "../api/types.ts";
 import { DeployHistory } from "../components/deploy-history.tsx";
 import { ErrorAlert } from "../components/error-alert.tsx";
+import { FormationPanel } from "../components/formation-panel.tsx";
 import { LogViewer } from "../components/log-viewer.tsx";
 import { PlanPanel } from "../components/plan-panel.tsx";
 import { HealthBadge, StatusBadge } from "../components/status-badge.tsx";
@@ -11,6 +12,7 @@ import { type Loaded, useDocumentTitle, useInterval, useLoad } from "../hooks.ts
 import { withApp, withDeployment, withDeploymentInPage } from "../live/apply-event.ts";
 import { type PlatformEvent, useLiveEvents, useLiveStatus } from "../live/live-updates.ts";
 import { type AppTab, Link } from "../router.tsx";
+import { AppCron } from "./app-cron.tsx";
 import { AppEnv } from "./app-env.tsx";
 import { AppMetricsTab } from "./app-metrics.tsx";
 import { AppSettings } from "./app-settings.tsx";
@@ -20,6 +22,7 @@ const TABS: readonly { tab: AppTab; label: string; path: string }[] = [
   { tab: "logs", label: "Logs", path: "/logs" },
   { tab: "metrics", label: "Metrics", path: "/metrics" },
   { tab: "env", label: "Environment", path: "/env" },
+  { tab: "cron", label: "Cron", path: "/cron" },
   { tab: "settings", label: "Settings", path: "/settings" },
 ];
 
@@ -108,6 +111,7 @@ function TabPanel({ tab, name, app, history, live, onChanged }: TabPanelProps) {
     <div className="tab-panel">
       {tab === "deployments" ? (
         <>
+          <FormationPanel name={name} onChanged={onChanged} />
           <DeployHistory name={name} first={history} onChanged={onChanged} />
           <PlanPanel name={name} firstBuild={live === null} />
         </>
@@ -115,6 +119,7 @@ function TabPanel({ tab, name, app, history, live, onChanged }: TabPanelProps) {
       {tab === "logs" ? <LogViewer name={name} /> : null}
       {tab === "metrics" ? <AppMetricsTab name={name} /> : null}
       {tab === "env" ? <AppEnv name={name} /> : null}
+      {tab === "cron" ? <AppCron name={name} /> : null}
       {tab === "settings" ? <AppSettings app={app} onSaved={onChanged} /> : null}
     </div>
   );
@@ -227,14 +232,19 @@ function AppFacts({ app, live, latest }: FactsProps) {
 
 function FailedBanner({ name, latest }: { readonly name: string; readonly latest: Deployment | null }) {
   if (latest?.state !== "failed" || !latest.reason) return null;
-  const log = `/apps/${encodeURIComponent(name)}/logs?deployment=${encodeURIComponent(latest.id)}`;
+  // A failed release command is in the release phase's lines, not the build's.
+  const release = latest.conditions?.some((c) => c.type === "released" && c.status === "false") ?? false;
+  const log = `/apps/${encodeURIComponent(name)}/logs?deployment=${encodeURIComponent(latest.id)}${release ? "&phase=release" : ""}`;
   return (
     <div className="alert alert-error" role="status">
       <p className="alert-title">Deploy #{latest.number} failed</p>
       <p>{latest.reason}</p>
       <p className="alert-hint">
-        <strong>What to do:</strong> read <Link to={log}>the build log of #{latest.number}</Link>, fix the
-        cause, push or press Deploy now. The previous release, if any, keeps serving.
+        <strong>What to do:</strong> read{" "}
+        <Link to={log}>
+          the {release ? "release" : "build"} log of #{latest.number}
+        </Link>
+        , fix the cause, push or press Deploy now. The previous release, if any, keeps serving.
       </p>
     </div>
   );

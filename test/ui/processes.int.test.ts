@@ -52,6 +52,14 @@ describe.skipIf(!CHROMIUM)("Processes, release step and Cron tab in Chromium", {
     // The release phase of each deploy: ran (with its command) or failed, with a link to its log lines.
     await page.locator(".release-ok", { hasText: "python manage.py migrate" }).waitFor();
     await page.locator(".release-failed", { hasText: "Release failed" }).waitFor();
+    // The live release's restarts and crash loop, and every condition with its reason, folded per deploy.
+    await page.locator(".history .badge-failed", { hasText: "Crash loop · 4 restarts" }).waitFor();
+    await page.getByText("Conditions of #1").click();
+    await page.locator(".condition-true", { hasText: "Degraded true · CrashLoop" }).waitFor();
+    await page.getByText("worker exited with 1 four times in 2 minutes").waitFor();
+    await page.locator(".condition-false", { hasText: "Release command false · ReleaseFailed" }).waitFor({
+      state: "attached",
+    });
     const link = page.getByRole("link", { name: "release log of #2", exact: true });
     expect(await link.getAttribute("href")).toMatch(/\/apps\/shop\/logs\?deployment=dep_\w+&phase=release$/);
     // The failure banner sends a failed release to the release phase's lines, not the build log.
@@ -140,6 +148,7 @@ async function seedReleases(server: UiServer, appId: string): Promise<void> {
       id: newId("dep"),
       number: 1,
       state: "live",
+      restarts: 4,
       processes: { web: null, worker: "node worker.js" },
       conditions: [
         {
@@ -154,6 +163,13 @@ async function seedReleases(server: UiServer, appId: string): Promise<void> {
           status: "true",
           reason: "Live",
           message: "The release answers",
+          lastTransitionTime: at,
+        },
+        {
+          type: "degraded",
+          status: "true",
+          reason: "CrashLoop",
+          message: "worker exited with 1 four times in 2 minutes",
           lastTransitionTime: at,
         },
       ],

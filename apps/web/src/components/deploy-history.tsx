@@ -5,9 +5,10 @@ import { type Deployment, type DeploymentPage, isActive } from "../api/types.ts"
 import { duration, fullTime, shortSha, timeAgo } from "../format.ts";
 import type { Loaded } from "../hooks.ts";
 import { Link } from "../router.tsx";
+import { DeploymentConditions } from "./deployment-conditions.tsx";
 import { ErrorAlert, Unavailable } from "./error-alert.tsx";
 import { ReleaseStep } from "./release-step.tsx";
-import { StatusBadge } from "./status-badge.tsx";
+import { HealthBadge, StatusBadge } from "./status-badge.tsx";
 
 interface Props {
   readonly name: string;
@@ -106,8 +107,9 @@ function DeploymentRow({ deployment: d, logs, onRollback }: RowProps) {
           <strong>#{d.number}</strong> <span className="muted">{d.author ?? d.trigger}</span>
         </td>
         <td data-label="State">
-          <StatusBadge state={d.state} />
+          <StatusBadge state={d.state} /> {d.state === "live" ? <HealthBadge deployment={d} /> : null}
           <ReleaseStep deployment={d} logs={logs} />
+          <DeploymentConditions deployment={d} />
         </td>
         <td data-label="Commit">
           <code title={d.commitSha ?? "not resolved yet"}>{shortSha(d.commitSha)}</code>{" "}

@@ -83,9 +83,13 @@ describe.skipIf(!CHROMIUM)("Processes, release step and Cron tab in Chromium", {
     await shoot(page, "app-processes");
 
     // A refusal shows the api's detail, not a stack trace.
-    await page.getByLabel("web instances").fill("5000");
+    await page.getByLabel("worker instances").fill("5000");
     await page.getByRole("button", { name: "Save formation" }).click();
-    await page.locator(".formation .alert-error").waitFor();
+    await page.locator(".formation .alert-error", { hasText: "1000" }).waitFor();
+    // …and marks the field it is about: only worker changed, so the api's processes.0 is the second row.
+    expect(await page.getByLabel("worker instances").getAttribute("aria-invalid")).toBe("true");
+    await page.locator(".formation .field-problem", { hasText: "1000" }).waitFor();
+    expect(await page.getByLabel("web instances").getAttribute("aria-invalid")).toBeNull();
   });
 
   it("stops and starts the app after a confirmation, and restarts it", async () => {

@@ -2,6 +2,7 @@ import { type FormEvent, useEffect, useState } from "react";
 import { isNotAvailable } from "../api/client.ts";
 import { type Formation, getFormation, type ProcessChange, patchFormation } from "../api/processes.ts";
 import { useLoad } from "../hooks.ts";
+import { fieldErrors } from "../problem-help.ts";
 import { ErrorAlert, Unavailable } from "./error-alert.tsx";
 import { LifecycleButtons } from "./lifecycle-dialog.tsx";
 
@@ -33,6 +34,7 @@ export function FormationPanel({
   const formation = useLoad(`formation:${name}`, () => getFormation(name));
   const [rows, setRows] = useState<Row[] | null>(null);
   const [error, setError] = useState<unknown>(null);
+  const [problems, setProblems] = useState<Problems>({});
   const [status, setStatus] = useState("");
   const [busy, setBusy] = useState(false);
   useEffect(() => {
@@ -48,12 +50,14 @@ export function FormationPanel({
     if (changes.length === 0) return setStatus("Nothing changed.");
     setBusy(true);
     setError(null);
+    setProblems({});
     try {
       const next = await patchFormation(name, changes);
       formation.update(() => next);
       setStatus("Saved. Instances change now, without a rebuild.");
     } catch (e) {
       setError(e);
+      setProblems(problemsOf(e, changes));
     } finally {
       setBusy(false);
     }
@@ -105,7 +109,13 @@ export function FormationPanel({
             </thead>
             <tbody>
               {rows.map((r) => (
-                <FormationRow key={r.type} row={r} command={commandOf(saved, r.type)} onEdit={edit} />
+                <FormationRow
+                  key={r.type}
+                  row={r}
+                  command={commandOf(saved, r.type)}
+                  problems={problems}
+                  onEdit={edit}
+                />
               ))}
             </tbody>
           </table>
@@ -124,17 +134,43 @@ export function FormationPanel({
   );
 }
 
+/** Field problems by `<type>.<field>`: the api's paths index the changes sent, not the rows shown. */
+type Problems = Readonly<Record<string, string>>;
+
+function problemsOf(error: unknown, changes: readonly ProcessChange[]): Problems {
+  const out: Record<string, string> = {};
+  for (const [path, message] of Object.entries(fieldErrors(error))) {
+    const match = /^processes\.(\d+)\.(count|memory|cpu)$/.exec(path);
+    const type = match ? changes[Number(match[1])]?.type : undefined;
+    if (match && type) out[`${type}.${match[2]}`] = message;
+  }
+  return out;
+}
+
 const commandOf = (f: Formation | undefined, type: string) =>
   f?.processes.find((p) => p.type === type)?.command ?? null;
 
 interface RowProps {
   readonly row: Row;
   readonly command: string | null;
+  readonly problems: Problems;
   readonly onEdit: (type: string, field: "count" | "memory" | "cpu", value: string) => void;
 }
 
-function FormationRow({ row, command, onEdit }: RowProps) {
+function FormationRow({ row, command, problems, onEdit }: RowProps) {
   const id = (field: string) => `formation-${row.type}-${field}`;
+  const invalid = (field: string) =>
+    problems[`${row.type}.${field}`]
+      ? { "aria-invalid": true, "aria-describedby": id(`${field}-problem`) }
+      : {};
+  const problem = (field: string) => {
+    const message = problems[`${row.type}.${field}`];
+    return message ? (
+      <span id={id(`${field}-problem`)} className="field-problem">
+        {message}
+      </span>
+    ) : null;
+  };
   return (
     <tr>
       <th scope="row" className="formation-cell">
@@ -147,6 +183,7 @@ function FormationRow({ row, command, onEdit }: RowProps) {
         <input
           id={id("count")}
           aria-label={`${row.type} instances`}
+          {...invalid("count")}
           type="number"
           min={0}
           max={1000}
@@ -154,24 +191,29 @@ function FormationRow({ row, command, onEdit }: RowProps) {
           value={row.count}
           onChange={(e) => onEdit(row.type, "count", e.target.value)}
         />
+        {problem("count")}
       </td>
       <td className="formation-cell" data-label="Memory">
         <input
           id={id("memory")}
           aria-label={`${row.type} memory`}
+          {...invalid("memory")}
           value={row.memory}
           spellCheck={false}
           onChange={(e) => onEdit(row.type, "memory", e.target.value)}
         />
+        {problem("memory")}
       </td>
       <td className="formation-cell" data-label="CPU">
         <input
           id={id("cpu")}
           aria-label={`${row.type} CPU`}
+          {...invalid("cpu")}
           value={row.cpu}
           spellCheck={false}
           onChange={(e) => onEdit(row.type, "cpu", e.target.value)}
         />
+        {problem("cpu")}
       </td>
     </tr>
   );

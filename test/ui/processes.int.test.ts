@@ -122,6 +122,7 @@ describe.skipIf(!CHROMIUM)("Processes, release step and Cron tab in Chromium", {
     await page.locator(".cron-jobs tr", { hasText: "nightly" }).waitFor();
     await seedRun(server, "nightly");
     await page.reload();
+    await page.locator(".cron-jobs tr", { hasText: "failed, exit 3 · 1 hour ago" }).waitFor();
     await page.getByRole("button", { name: "Runs of nightly" }).click();
     await page.getByRole("heading", { name: "Runs of nightly" }).waitFor();
     await page.locator(".badge-run-failed").waitFor();

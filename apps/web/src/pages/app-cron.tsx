@@ -1,6 +1,6 @@
 import { type FormEvent, useEffect, useRef, useState } from "react";
 import { isNotAvailable } from "../api/client.ts";
-import { addCron, type CronJob, deleteCron, listCron, listCronRuns } from "../api/processes.ts";
+import { addCron, type CronJob, type CronRun, deleteCron, listCron, listCronRuns } from "../api/processes.ts";
 import { ErrorAlert, Unavailable } from "../components/error-alert.tsx";
 import { Field } from "../components/field.tsx";
 import { fullTime, timeAgo } from "../format.ts";
@@ -46,9 +46,7 @@ export function AppCron({ name }: { readonly name: string }) {
                     <code>{job.schedule}</code>
                   </td>
                   <td data-label="Next run">{when(job.nextRunAt)}</td>
-                  <td data-label="Last run">
-                    {job.lastRun ? `${job.lastRun.state} · ${timeAgo(job.lastRun.scheduledAt)}` : "never ran"}
-                  </td>
+                  <td data-label="Last run">{job.lastRun ? lastRunText(job.lastRun) : "never ran"}</td>
                   <td className="actions">
                     <button
                       type="button"
@@ -235,4 +233,10 @@ function DeleteCronDialog({ name, target, onClose, onDone }: DeleteProps) {
       </div>
     </dialog>
   );
+}
+
+/** "failed, exit 3 · 1 hour ago": the list says how the last run ended without opening its runs. */
+function lastRunText(run: CronRun): string {
+  const exit = run.exitCode === null ? "" : `, exit ${run.exitCode}`;
+  return `${run.state}${exit} · ${timeAgo(run.scheduledAt)}`;
 }

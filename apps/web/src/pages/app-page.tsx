@@ -15,6 +15,7 @@ import { type AppTab, Link } from "../router.tsx";
 import { AppCron } from "./app-cron.tsx";
 import { AppEnv } from "./app-env.tsx";
 import { AppMetricsTab } from "./app-metrics.tsx";
+import { AppPreviews } from "./app-previews.tsx";
 import { AppSettings } from "./app-settings.tsx";
 
 const TABS: readonly { tab: AppTab; label: string; path: string }[] = [
@@ -23,6 +24,7 @@ const TABS: readonly { tab: AppTab; label: string; path: string }[] = [
   { tab: "metrics", label: "Metrics", path: "/metrics" },
   { tab: "env", label: "Environment", path: "/env" },
   { tab: "cron", label: "Cron", path: "/cron" },
+  { tab: "previews", label: "Previews", path: "/previews" },
   { tab: "settings", label: "Settings", path: "/settings" },
 ];
 
@@ -120,6 +122,7 @@ function TabPanel({ tab, name, app, history, live, onChanged }: TabPanelProps) {
       {tab === "metrics" ? <AppMetricsTab name={name} /> : null}
       {tab === "env" ? <AppEnv name={name} /> : null}
       {tab === "cron" ? <AppCron name={name} /> : null}
+      {tab === "previews" ? <AppPreviews name={name} /> : null}
       {tab === "settings" ? <AppSettings app={app} onSaved={onChanged} /> : null}
     </div>
   );

@@ -1,0 +1,126 @@
+import { newId } from "@kli8nt/core";
+import { findAppById, schema, setPreviewSettings, upsertPreview } from "@kli8nt/db";
+import type { Browser, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { CHROMIUM, launchChromium, shoot } from "./browser.ts";
+import { buildWeb, startUiServer, type UiServer } from "./ui-server.ts";
+
+// The app page's Previews tab (ADR 0200) in real Chromium against the real api under the dashboard's CSP:
+// open previews with state, URL, head and logs link, tear down now; the dashboard lists no preview as an
+// app. Previews are made by the repository calls the pull_request webhook makes; both widths.
+const SHA = "0123456789abcdef0123456789abcdef01234567";
+
+describe.skipIf(!CHROMIUM)("Previews tab in Chromium", { timeout: 90_000 }, () => {
+  let server: UiServer;
+  let browser: Browser;
+  let page: Page;
+  let headers: Record<string, string>;
+  const cspErrors: string[] = [];
+
+  beforeAll(async () => {
+    await buildWeb();
+    server = await startUiServer();
+    headers = { authorization: `Bearer ${await server.apiToken()}`, "content-type": "application/json" };
+    const created = await fetch(`${server.url}/api/apps`, {
+      method: "POST",
+      headers,
+      body: JSON.stringify({
+        name: "shop",
+        repository: { url: "https://github.com/acme/shop", branch: "main" },
+      }),
+    });
+    await seedPreviews(server, ((await created.json()) as { id: string }).id);
+    browser = await launchChromium();
+    page = await browser.newPage({ viewport: { width: 1280, height: 800 }, colorScheme: "light" });
+    page.setDefaultTimeout(15_000);
+    page.on("console", (m) => {
+      if (/Content Security Policy/i.test(m.text())) cspErrors.push(m.text());
+    });
+    await page.goto(await server.signInUrl());
+  }, 180_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  it("lists no preview as an app on the dashboard", async () => {
+    await page.goto(server.url);
+    await page.getByRole("link", { name: "shop", exact: true }).waitFor();
+    expect(await page.getByText("shop-pr-", { exact: false }).count()).toBe(0);
+  });
+
+  it("shows the open previews with state, URL, head and a logs link", async () => {
+    await page.goto(`${server.url}/apps/shop`);
+    await page
+      .getByRole("navigation", { name: "shop sections" })
+      .getByRole("link", { name: "Previews" })
+      .click();
+    await page.getByRole("heading", { name: "Pull request previews" }).waitFor();
+    await page.getByText("Deploys every pull request into the app's branch, at most 3 at a time.").waitFor();
+    const live = page.locator(".previews tr", { hasText: "#4 Faster pages" });
+    await live.getByText("Live").waitFor();
+    expect(await live.getByRole("link", { name: "http://shop-pr-4.apps.test" }).count()).toBe(1);
+    expect(await live.getByText("faster", { exact: true }).count()).toBe(1);
+    expect(await live.getByRole("link", { name: "#4 Faster pages" }).getAttribute("href")).toBe(
+      "https://github.com/acme/shop/pull/4",
+    );
+    const building = page.locator(".previews tr", { hasText: "#7 Dark mode" });
+    await building.getByText("Building").waitFor();
+    expect(await page.getByRole("link", { name: "Logs of #7" }).getAttribute("href")).toBe(
+      "/apps/shop-pr-7/logs",
+    );
+    await shoot(page, "app-previews");
+  });
+
+  it("tears a preview down now after a confirmation", async () => {
+    await page.getByRole("button", { name: "Tear down now #7" }).click();
+    await page.getByRole("heading", { name: "Tear down the preview of #7?" }).waitFor();
+    await shoot(page, "app-previews-teardown");
+    await page.getByRole("button", { name: "Tear down", exact: true }).click();
+    await page.locator(".previews tr", { hasText: "#7 Dark mode" }).waitFor({ state: "detached" });
+    const list = (await (await fetch(`${server.url}/api/apps/shop/previews`, { headers })).json()) as {
+      items: Array<{ number: number }>;
+    };
+    expect(list.items.map((p) => p.number)).toEqual([4]);
+    expect(cspErrors).toEqual([]);
+  });
+});
+
+/** Two previews of shop, one live, one building, as the pull_request webhook leaves them. */
+async function seedPreviews(server: UiServer, appId: string): Promise<void> {
+  const shop = await findAppById(server.db, appId);
+  if (!shop) throw new Error("no shop");
+  await setPreviewSettings(server.db, shop.id, {
+    mode: "all",
+    label: "preview",
+    max: 3,
+    allowForks: false,
+    env: {},
+  });
+  for (const [prNumber, headRef, title] of [
+    [4, "faster", "Faster pages"],
+    [7, "dark-mode", "Dark mode"],
+  ] as const) {
+    const { preview } = await upsertPreview(server.db, shop, {
+      prNumber,
+      title,
+      prUrl: `https://github.com/acme/shop/pull/${prNumber}`,
+      headRepo: "acme/shop",
+      cloneUrl: shop.repository.url,
+      headRef,
+      headSha: SHA,
+      fork: false,
+    });
+    await server.db.insert(schema.deployments).values({
+      id: newId("dep"),
+      appId: preview.app.id,
+      number: 1,
+      state: prNumber === 4 ? "live" : "building",
+      trigger: "push",
+      ref: headRef,
+      commitSha: SHA,
+      ...(prNumber === 4 ? { url: "http://shop-pr-4.apps.test" } : {}),
+    });
+  }
+}

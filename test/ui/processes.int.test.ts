@@ -57,9 +57,8 @@ describe.skipIf(!CHROMIUM)("Processes, release step and Cron tab in Chromium", {
     await page.getByText("Conditions of #1").click();
     await page.locator(".condition-true", { hasText: "Degraded true · CrashLoop" }).waitFor();
     await page.getByText("worker exited with 1 four times in 2 minutes").waitFor();
-    await page.locator(".condition-false", { hasText: "Release command false · ReleaseFailed" }).waitFor({
-      state: "attached",
-    });
+    await page.getByText("Conditions of #2").click();
+    await page.locator(".condition-false", { hasText: "Release command false · ReleaseFailed" }).waitFor();
     const link = page.getByRole("link", { name: "release log of #2", exact: true });
     expect(await link.getAttribute("href")).toMatch(/\/apps\/shop\/logs\?deployment=dep_\w+&phase=release$/);
     // The failure banner sends a failed release to the release phase's lines, not the build log.

@@ -130,7 +130,7 @@ describe.skipIf(!ready)(
       expect(logged("Built image", started.id)).toEqual([]);
       await api.waitFor(started.id, (s) => s === "deploying" || s === "live" || s === "failed");
       await restartBroker();
-      expect(logged("Switched traffic to release", started.id)).toEqual([]);
+      expect(logged("Release is live", started.id)).toEqual([]);
 
       const done = await api.waitFor(started.id);
       expect(done, done.reason ?? "").toMatchObject({ state: "live" });
@@ -148,7 +148,7 @@ describe.skipIf(!ready)(
       const containers = appContainers(APP);
       expect(containers).toHaveLength(1);
       expect(containers[0]).toMatch(new RegExp(`^kli8nt-${started.id}-web-0-[0-9a-f]+$`));
-      expect(logged("Switched traffic to release", started.id)).toHaveLength(1);
+      expect(logged("Release is live", started.id)).toHaveLength(1);
 
       // Lost nothing: every queue drained, nothing dead-lettered.
       await new Promise((r) => setTimeout(r, 1000)); // the last INFORM acks

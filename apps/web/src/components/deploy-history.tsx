@@ -1,10 +1,11 @@
-import { useEffect, useRef, useState } from "react";
+import { useState } from "react";
 import { isNotAvailable } from "../api/client.ts";
 import { listDeployments, rollback } from "../api/endpoints.ts";
 import { type Deployment, type DeploymentPage, isActive } from "../api/types.ts";
 import { duration, fullTime, shortSha, timeAgo } from "../format.ts";
 import type { Loaded } from "../hooks.ts";
 import { Link } from "../router.tsx";
+import { ConfirmDialog } from "./confirm-dialog.tsx";
 import { DeploymentConditions } from "./deployment-conditions.tsx";
 import { ErrorAlert, Unavailable } from "./error-alert.tsx";
 import { ReleaseStep } from "./release-step.tsx";
@@ -159,55 +160,27 @@ interface DialogProps {
 /** A modal <dialog>: the browser traps focus in it, Escape closes it, focus returns to the button. */
 function RollbackDialog({ name, target: opened, onClose, onDone }: DialogProps) {
   const target = opened?.deployment ?? null;
-  const dialog = useRef<HTMLDialogElement>(null);
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
-  useEffect(() => {
-    setError(null);
-    if (opened && !dialog.current?.open) dialog.current?.showModal();
-    if (!opened && dialog.current?.open) dialog.current.close();
-  }, [opened]);
-
-  const confirm = async () => {
-    if (!target) return;
-    setBusy(true);
-    try {
-      await rollback(name, target.id);
-      onDone();
-    } catch (e) {
-      setError(e);
-    } finally {
-      setBusy(false);
-    }
-  };
-
   return (
-    <dialog
-      ref={dialog}
-      className="dialog"
-      aria-labelledby="rollback-title"
-      // The close event comes a task after Escape; by then a quick click may have opened it again.
-      onClose={() => !dialog.current?.open && onClose()}
+    <ConfirmDialog
+      open={opened !== null}
+      titleId="rollback-title"
+      title={<>Roll back to #{target?.number}?</>}
+      label="Roll back"
+      busyLabel="Rolling back…"
+      tone="primary"
+      action={async () => {
+        if (target) await rollback(name, target.id);
+      }}
+      renderError={(error) =>
+        isNotAvailable(error) ? <Unavailable feature="Rollback" /> : <ErrorAlert error={error} focus />
+      }
+      onClose={onClose}
+      onDone={onDone}
     >
-      <h2 id="rollback-title">Roll back to #{target?.number}?</h2>
       <p>
         Traffic moves to the release built from <code>{shortSha(target?.commitSha ?? null)}</code> (
         {target?.ref}). Nothing is rebuilt; the current release stays in the history.
       </p>
-      {isNotAvailable(error) ? <Unavailable feature="Rollback" /> : <ErrorAlert error={error} focus />}
-      <div className="button-row">
-        <button
-          type="button"
-          className="button button-primary"
-          disabled={busy}
-          onClick={() => void confirm()}
-        >
-          {busy ? "Rolling back…" : "Roll back"}
-        </button>
-        <button type="button" className="button" onClick={onClose}>
-          Cancel
-        </button>
-      </div>
-    </dialog>
+    </ConfirmDialog>
   );
 }

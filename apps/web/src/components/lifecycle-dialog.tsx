@@ -1,6 +1,6 @@
-import { useEffect, useRef, useState } from "react";
+import { useState } from "react";
 import { type LifecycleAction, runLifecycle } from "../api/processes.ts";
-import { ErrorAlert } from "./error-alert.tsx";
+import { ConfirmDialog } from "./confirm-dialog.tsx";
 
 const WHAT: Record<LifecycleAction, { title: string; body: string; button: string; busy: string }> = {
   restart: {
@@ -78,54 +78,26 @@ interface DialogProps {
 }
 
 function LifecycleDialog({ name, target, onClose, onDone }: DialogProps) {
-  const dialog = useRef<HTMLDialogElement>(null);
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
-  useEffect(() => {
-    setError(null);
-    if (target && !dialog.current?.open) dialog.current?.showModal();
-    if (!target && dialog.current?.open) dialog.current.close();
-  }, [target]);
   const what = WHAT[target?.action ?? "restart"];
-
-  const confirm = async () => {
-    if (!target) return;
-    setBusy(true);
-    try {
-      await runLifecycle(name, target.action);
-      onDone();
-    } catch (e) {
-      setError(e);
-    } finally {
-      setBusy(false);
-    }
-  };
-
   return (
-    <dialog
-      ref={dialog}
-      className="dialog"
-      aria-labelledby="lifecycle-title"
-      onClose={() => !dialog.current?.open && onClose()}
+    <ConfirmDialog
+      open={target !== null}
+      titleId="lifecycle-title"
+      title={
+        <>
+          {what.title} {name}?
+        </>
+      }
+      label={what.button}
+      busyLabel={what.busy}
+      tone={target?.action === "stop" ? "danger" : "primary"}
+      action={async () => {
+        if (target) await runLifecycle(name, target.action);
+      }}
+      onClose={onClose}
+      onDone={onDone}
     >
-      <h2 id="lifecycle-title">
-        {what.title} {name}?
-      </h2>
       <p>{what.body}</p>
-      <ErrorAlert error={error} focus />
-      <div className="button-row">
-        <button
-          type="button"
-          className={`button ${target?.action === "stop" ? "button-danger" : "button-primary"}`}
-          disabled={busy}
-          onClick={() => void confirm()}
-        >
-          {busy ? what.busy : what.button}
-        </button>
-        <button type="button" className="button" onClick={onClose}>
-          Cancel
-        </button>
-      </div>
-    </dialog>
+    </ConfirmDialog>
   );
 }

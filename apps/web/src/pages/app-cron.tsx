@@ -1,6 +1,7 @@
-import { type FormEvent, useEffect, useRef, useState } from "react";
+import { type FormEvent, useState } from "react";
 import { isNotAvailable } from "../api/client.ts";
 import { addCron, type CronJob, type CronRun, deleteCron, listCron, listCronRuns } from "../api/processes.ts";
+import { ConfirmDialog } from "../components/confirm-dialog.tsx";
 import { ErrorAlert, Unavailable } from "../components/error-alert.tsx";
 import { Field } from "../components/field.tsx";
 import { fullTime, timeAgo } from "../format.ts";
@@ -193,45 +194,22 @@ interface DeleteProps {
 }
 
 function DeleteCronDialog({ name, target, onClose, onDone }: DeleteProps) {
-  const dialog = useRef<HTMLDialogElement>(null);
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
-  useEffect(() => {
-    setError(null);
-    if (target && !dialog.current?.open) dialog.current?.showModal();
-    if (!target && dialog.current?.open) dialog.current.close();
-  }, [target]);
-  const confirm = async () => {
-    if (!target) return;
-    setBusy(true);
-    try {
-      await deleteCron(name, target.job.name);
-      onDone();
-    } catch (e) {
-      setError(e);
-    } finally {
-      setBusy(false);
-    }
-  };
   return (
-    <dialog
-      ref={dialog}
-      className="dialog"
-      aria-labelledby="delete-cron-title"
-      onClose={() => !dialog.current?.open && onClose()}
+    <ConfirmDialog
+      open={target !== null}
+      titleId="delete-cron-title"
+      title={<>Delete “{target?.job.name}”?</>}
+      label="Delete cron job"
+      busyLabel="Deleting…"
+      tone="danger"
+      action={async () => {
+        if (target) await deleteCron(name, target.job.name);
+      }}
+      onClose={onClose}
+      onDone={onDone}
     >
-      <h2 id="delete-cron-title">Delete “{target?.job.name}”?</h2>
       <p>It stops running and its history goes with it. A run in progress finishes.</p>
-      <ErrorAlert error={error} focus />
-      <div className="button-row">
-        <button type="button" className="button button-danger" disabled={busy} onClick={() => void confirm()}>
-          {busy ? "Deleting…" : "Delete cron job"}
-        </button>
-        <button type="button" className="button" onClick={onClose}>
-          Cancel
-        </button>
-      </div>
-    </dialog>
+    </ConfirmDialog>
   );
 }
 

@@ -1,7 +1,8 @@
-import { useEffect, useRef, useState } from "react";
+import { useState } from "react";
 import { isNotAvailable } from "../api/client.ts";
 import { listPreviews, type Preview, type PreviewSettings, tearDownPreview } from "../api/previews.ts";
 import { isActive } from "../api/types.ts";
+import { ConfirmDialog } from "../components/confirm-dialog.tsx";
 import { ErrorAlert, Unavailable } from "../components/error-alert.tsx";
 import { StatusBadge } from "../components/status-badge.tsx";
 import { fullTime, shortSha, timeAgo } from "../format.ts";
@@ -123,47 +124,24 @@ interface DialogProps {
 }
 
 function TearDownDialog({ name, target, onClose, onDone }: DialogProps) {
-  const dialog = useRef<HTMLDialogElement>(null);
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
-  useEffect(() => {
-    setError(null);
-    if (target && !dialog.current?.open) dialog.current?.showModal();
-    if (!target && dialog.current?.open) dialog.current.close();
-  }, [target]);
-  const confirm = async () => {
-    if (!target) return;
-    setBusy(true);
-    try {
-      await tearDownPreview(name, target.number);
-      onDone();
-    } catch (e) {
-      setError(e);
-    } finally {
-      setBusy(false);
-    }
-  };
   return (
-    <dialog
-      ref={dialog}
-      className="dialog"
-      aria-labelledby="teardown-title"
-      onClose={() => !dialog.current?.open && onClose()}
+    <ConfirmDialog
+      open={target !== null}
+      titleId="teardown-title"
+      title={<>Tear down the preview of #{target?.number}?</>}
+      label="Tear down"
+      busyLabel="Tearing down…"
+      tone="danger"
+      action={async () => {
+        if (target) await tearDownPreview(name, target.number);
+      }}
+      onClose={onClose}
+      onDone={onDone}
     >
-      <h2 id="teardown-title">Tear down the preview of #{target?.number}?</h2>
       <p>
         Its containers, route and logs go, and the pull request shows it inactive. A new push to the pull
         request brings it back.
       </p>
-      <ErrorAlert error={error} focus />
-      <div className="button-row">
-        <button type="button" className="button button-danger" disabled={busy} onClick={() => void confirm()}>
-          {busy ? "Tearing down…" : "Tear down"}
-        </button>
-        <button type="button" className="button" onClick={onClose}>
-          Cancel
-        </button>
-      </div>
-    </dialog>
+    </ConfirmDialog>
   );
 }

@@ -14,6 +14,7 @@ import {
   updateAddon,
 } from "@kli8nt/db";
 import type { Logger } from "pino";
+import { recordBackupFailed } from "../notifications/addon-events.ts";
 import { type BackupView, backupsDir, listBackups, restoreBackup, takeBackup } from "./addon-backups.ts";
 import type { PostgresServer } from "./postgres-server.ts";
 import { databaseSize, dropTenant, ensureTenant } from "./tenant-sql.ts";
@@ -125,10 +126,20 @@ export class AddonService {
       });
       if (row.status !== "ready")
         this.#o.logger.info({ addonId: id, database: row.database }, "Provisioned add-on");
-      // A failed nightly backup is logged and tried again on the next resync; the database is still ready.
-      await this.#scheduledBackup(server, row).catch((err: unknown) =>
-        this.#o.logger.warn({ err, addonId: id }, "Scheduled add-on backup failed"),
-      );
+      // A failed nightly backup is logged, told to the app's notification destinations (once a day) and
+      // tried again on the next resync; the database is still ready.
+      await this.#scheduledBackup(server, row).catch(async (err: unknown) => {
+        this.#o.logger.warn({ err, addonId: id }, "Scheduled add-on backup failed");
+        await recordBackupFailed(this.#o.db, {
+          addonId: id,
+          appId: row.appId,
+          type: row.type,
+          error: err,
+          occurredAt: new Date(),
+        }).catch((e: unknown) =>
+          this.#o.logger.warn({ err: e, addonId: id }, "Backup failure notice failed"),
+        );
+      });
     } catch (error) {
       const detail = error instanceof Error ? error.message : String(error);
       await updateAddon(this.#o.db, id, { status: "error", detail });

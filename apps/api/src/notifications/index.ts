@@ -1,3 +1,4 @@
+export { reasonOf, recordBackupFailed } from "./addon-events.ts";
 export {
   backoffMs,
   DEFAULT_DELIVERY_POLICY,

@@ -1,5 +1,15 @@
 export { type AdmissionPolicyOptions, renderControllerAdmissionPolicy } from "./admission-policy.ts";
 export { renderAutoscaler } from "./autoscaler.ts";
+export {
+  ANNOTATION_HOSTNAME,
+  type CertificateObject,
+  type CustomDomainInput,
+  type CustomDomainObjects,
+  customDomainName,
+  customDomainProblem,
+  LABEL_CUSTOM_DOMAIN,
+  renderCustomDomain,
+} from "./custom-domains.ts";
 export { renderDeployment } from "./deployment.ts";
 export { ALWAYS_DENIED_CIDRS, renderEgressPolicy } from "./egress-policy.ts";
 export { envChecksum, renderEnvSecret } from "./env-secret.ts";

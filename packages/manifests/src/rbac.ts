@@ -64,6 +64,8 @@ export const DEPLOY_CONTROLLER_APP_RULES: readonly V1PolicyRule[] = [
   // The release phase (a Job and its pod's log), cron entries and web's autoscaler (docs/adr/0205).
   { apiGroups: ["batch"], resources: ["jobs", "cronjobs"], verbs: WRITE },
   { apiGroups: ["autoscaling"], resources: ["horizontalpodautoscalers"], verbs: WRITE },
+  // Custom domains: a Certificate per domain, whose Ready condition becomes the domain's status (docs/adr/0223).
+  { apiGroups: ["cert-manager.io"], resources: ["certificates"], verbs: WRITE },
   { apiGroups: [""], resources: ["pods/log"], verbs: ["get"] },
 ];
 

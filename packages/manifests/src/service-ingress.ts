@@ -3,7 +3,8 @@ import type { ManifestApp } from "./inputs.ts";
 import { type AppNames, runSelector } from "./names.ts";
 import type { ManifestSettings } from "./settings.ts";
 
-const SERVICE_PORT = 80;
+/** The web Service's port, which every Ingress (the app's and its custom domains') routes to. */
+export const SERVICE_PORT = 80;
 
 export function renderService(app: ManifestApp, names: AppNames, labels: Record<string, string>): V1Service {
   return {

@@ -4,6 +4,7 @@ export * from "./auth-repo.ts";
 export * from "./cron-repo.ts";
 export * from "./database.ts";
 export * from "./deployments-repo.ts";
+export * from "./domains-repo.ts";
 export * from "./env-repo.ts";
 export * from "./formation-repo.ts";
 export * from "./github-repo.ts";

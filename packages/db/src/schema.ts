@@ -462,3 +462,45 @@ export const addons = pgTable(
   },
   (t) => [uniqueIndex("addons_app_type_idx").on(t.appId, t.type)],
 );
+
+/**
+ * Custom domains (issue 25, ADR 0220): a hostname served as its app, unique across users, stored lowercased
+ * (punycode for IDNs). The certificate chain and its private key are encrypted with the secret box, bound to
+ * the row's id. `nextAttemptAt`/`attempts` are the ACME reconciler's retry backoff after a failed order.
+ */
+export const domains = pgTable(
+  "domains",
+  {
+    id: text("id").primaryKey(),
+    appId: text("app_id")
+      .notNull()
+      .references(() => apps.id, { onDelete: "cascade" }),
+    hostname: text("hostname").notNull().unique(),
+    wildcard: boolean("wildcard").notNull().default(false),
+    status: text("status", { enum: ["pending", "active", "error"] })
+      .notNull()
+      .default("pending"),
+    detail: text("detail"),
+    certChainEnc: text("cert_chain_enc"),
+    certKeyEnc: text("cert_key_enc"),
+    certIssuer: text("cert_issuer"),
+    certSerial: text("cert_serial"),
+    certIssuedAt: at("cert_issued_at"),
+    certNotAfter: at("cert_not_after"),
+    nextAttemptAt: at("next_attempt_at"),
+    attempts: integer("attempts").notNull().default(0),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [index("domains_app_idx").on(t.appId, t.hostname)],
+);
+
+/** The ACME account per directory URL (ADR 0220); its key is encrypted, bound to the directory URL. */
+export const acmeAccounts = pgTable("acme_accounts", {
+  directoryUrl: text("directory_url").primaryKey(),
+  accountKeyEnc: text("account_key_enc").notNull(),
+  accountUrl: text("account_url"),
+  email: text("email"),
+  createdAt: createdAt(),
+  updatedAt: updatedAt(),
+});

@@ -53,6 +53,9 @@ export function deployControllerClusterRules(controller: ControllerRbacOptions):
     // for rollbacks, pod states and events for reasons. Reads only, and never Secrets.
     { apiGroups: ["apps"], resources: ["deployments", "replicasets"], verbs: READ },
     { apiGroups: [""], resources: ["pods", "events"], verbs: READ },
+    // Custom domains: one cluster-wide list of their Ingresses and Certificates per resync (docs/adr/0223).
+    { apiGroups: ["networking.k8s.io"], resources: ["ingresses"], verbs: READ },
+    { apiGroups: ["cert-manager.io"], resources: ["certificates"], verbs: READ },
   ];
 }
 

@@ -1,0 +1,140 @@
+import { randomBytes } from "node:crypto";
+import { customDomainName, resolveSettings } from "@kli8nt/manifests";
+import { failUnderCi } from "@kli8nt/testkit";
+import {
+  CoreV1Api,
+  CustomObjectsApi,
+  KubeConfig,
+  NetworkingV1Api,
+  PatchStrategy,
+  setHeaderOptions,
+} from "@kubernetes/client-node";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ensureCertificateCrd } from "../../../../test/k8s/cert-manager-crds.ts";
+import { makeKubeApi } from "./kube-api.ts";
+import { KubernetesDeployer } from "./kubernetes-deployer.ts";
+import { type DomainApp, type DomainRow, syncDomains } from "./sync-domains.ts";
+
+// Custom domains on the test cluster of scripts/infra/kubernetes.sh with cert-manager's real Certificate
+// CRD. No cert-manager controller runs here, so the test writes the Certificate status cert-manager would
+// (Ready, or Issuing=False/Failed with the ACME reason) through the status subresource; issuing for real is
+// test/k8s/real-certs.int.test.ts with Pebble.
+const kubeconfigPath = process.env.KLI8NT_TEST_KUBECONFIG;
+const missing = failUnderCi(
+  !kubeconfigPath,
+  "KLI8NT_TEST_KUBECONFIG is not set: start_kubernetes (scripts/infra/kubernetes.sh) did not run",
+);
+
+const image = () => `registry.test.invalid/apps/shop@sha256:${randomBytes(32).toString("hex")}`;
+
+describe.skipIf(missing)("custom domains on Kubernetes: objects, status, removal", () => {
+  const kc = new KubeConfig();
+  const prefix = `kdm${randomBytes(3).toString("hex")}-`;
+  const settings = resolveSettings({
+    appsDomain: "apps.test.invalid",
+    namespacePrefix: prefix,
+    certificateIssuer: { kind: "Issuer", name: "letsencrypt" },
+  });
+  const app = { id: "app_dm", name: "shop" };
+  const namespace = `${prefix}shop`;
+  let deployer: KubernetesDeployer;
+
+  beforeAll(async () => {
+    kc.loadFromFile(kubeconfigPath ?? "");
+    await ensureCertificateCrd(kc);
+    deployer = new KubernetesDeployer(makeKubeApi(kc), { settings, pollMs: 200 });
+    await deployer.apply({
+      app,
+      release: {
+        deploymentId: "dep_dm_1",
+        image: image(),
+        port: 3000,
+        processes: [{ type: "web", command: null, count: 1, memory: "256Mi", cpu: "0.25" }],
+      },
+      env: {},
+    });
+  }, 120_000);
+
+  afterAll(async () => {
+    await kc
+      .makeApiClient(CoreV1Api)
+      .deleteNamespace({ name: namespace })
+      .catch(() => undefined);
+  });
+
+  const row = (hostname: string, status: DomainRow["status"] = "pending", detail: string | null = null) => ({
+    appId: app.id,
+    hostname,
+    status,
+    detail,
+  });
+  const sync = (rows: DomainRow[]) =>
+    syncDomains(deployer.api, settings, [{ app, domains: rows } satisfies DomainApp]);
+  const ingress = (host: string) =>
+    kc.makeApiClient(NetworkingV1Api).readNamespacedIngress({ name: customDomainName(app, host), namespace });
+  const setCertificateStatus = (host: string, status: object) =>
+    kc.makeApiClient(CustomObjectsApi).patchNamespacedCustomObjectStatus(
+      {
+        group: "cert-manager.io",
+        version: "v1",
+        namespace,
+        plural: "certificates",
+        name: customDomainName(app, host),
+        body: { status },
+      },
+      setHeaderOptions("Content-Type", PatchStrategy.MergePatch),
+    );
+
+  it("applies pending domains over HTTP, turns active with TLS on Ready, error with the reason, and prunes", async () => {
+    const www = "www.shop.example.com";
+    const bad = "bad.shop.example.com";
+    const first = await sync([row(www), row(bad)]);
+    expect(first.map((u) => [u.hostname, u.status])).toEqual([
+      [www, "pending"],
+      [bad, "pending"],
+    ]);
+    expect(first[0]?.detail).toMatch(/CNAME record for www\.shop\.example\.com to shop\.apps\.test\.invalid/);
+    expect((await ingress(www)).spec?.tls).toBeUndefined();
+    // Unchanged rows give no update: the pass is level-triggered and writes only what changed.
+    expect(await sync(first.map((u) => row(u.hostname, u.status, u.detail)))).toEqual([]);
+
+    await setCertificateStatus(www, {
+      conditions: [{ type: "Ready", status: "True", reason: "Ready", message: "Certificate is up to date" }],
+      notAfter: "2027-03-04T20:00:00Z",
+    });
+    const reason =
+      'order is in "invalid" state: 403 urn:ietf:params:acme:error:unauthorized: Invalid response';
+    await setCertificateStatus(bad, {
+      conditions: [
+        { type: "Ready", status: "False", reason: "DoesNotExist", message: "Issuing certificate" },
+        { type: "Issuing", status: "False", reason: "Failed", message: `failed to complete: ${reason}` },
+      ],
+    });
+    const second = await sync(first.map((u) => row(u.hostname, u.status, u.detail)));
+    expect(second.find((u) => u.hostname === www)).toMatchObject({ status: "active" });
+    expect(second.find((u) => u.hostname === bad)?.status).toBe("error");
+    expect(second.find((u) => u.hostname === bad)?.detail).toContain(reason);
+    const served = await ingress(www);
+    expect(served.spec?.tls).toEqual([{ hosts: [www], secretName: `${customDomainName(app, www)}-tls` }]);
+    expect(served.metadata?.annotations?.["nginx.ingress.kubernetes.io/ssl-redirect"]).toBe("true");
+    // The app's own Ingress is untouched by either domain.
+    const own = await kc.makeApiClient(NetworkingV1Api).readNamespacedIngress({ name: "shop", namespace });
+    expect(own.spec?.rules?.map((r) => r.host)).toEqual(["shop.apps.test.invalid"]);
+
+    // The row of `bad` is deleted: its Ingress and Certificate go; `www` stays.
+    await sync([row(www, "active")]);
+    await expect(ingress(bad)).rejects.toMatchObject({ code: 404 });
+    const certs = await kc
+      .makeApiClient(CustomObjectsApi)
+      .listNamespacedCustomObject({
+        group: "cert-manager.io",
+        version: "v1",
+        namespace,
+        plural: "certificates",
+      });
+    const names = (certs as { items: Array<{ metadata: { name: string } }> }).items.map(
+      (c) => c.metadata.name,
+    );
+    expect(names).toEqual([customDomainName(app, www)]);
+  }, 60_000);
+});

@@ -1,0 +1,148 @@
+import {
+  ANNOTATION_HOSTNAME,
+  appNames,
+  LABEL_APP,
+  LABEL_CUSTOM_DOMAIN,
+  type ManifestApp,
+  type ManifestSettings,
+  renderCustomDomain,
+} from "@kli8nt/manifests";
+import type { KubernetesObject } from "@kubernetes/client-node";
+import { type CertificateStatusView, type DomainState, domainStateOf } from "./domain-status.ts";
+import { applyObject, describeApiError, httpStatusOf, type KubeApi } from "./kube-api.ts";
+
+/** A custom domain row as the reconciler needs it (the `domains` table). */
+export interface DomainRow {
+  readonly appId: string;
+  readonly hostname: string;
+  readonly status: DomainState["status"];
+  readonly detail: string | null;
+}
+
+/** An app whose web Service exists (a live release with `web`), with its domain rows. */
+export interface DomainApp {
+  readonly app: ManifestApp;
+  readonly domains: readonly DomainRow[];
+}
+
+export interface DomainUpdate extends DomainState {
+  readonly appId: string;
+  readonly hostname: string;
+}
+
+type Certificate = KubernetesObject & CertificateStatusView & { spec?: { dnsNames?: string[] } };
+
+const SELECTOR = `${LABEL_CUSTOM_DOMAIN}=true`;
+// List items carry no apiVersion and kind, so every call names them.
+const CERTIFICATE = { apiVersion: "cert-manager.io/v1", kind: "Certificate" } as const;
+const INGRESS = { apiVersion: "networking.k8s.io/v1", kind: "Ingress" } as const;
+const SECRET = { apiVersion: "v1", kind: "Secret" } as const;
+
+type Kind = { readonly apiVersion: string; readonly kind: string };
+
+/**
+ * One pass over every app's custom domains (docs/adr/0223): lists the domain Ingresses and Certificates
+ * cluster-wide once, applies each row's objects (TLS once its Certificate is Ready), deletes objects whose
+ * row is gone, and returns the rows whose status or detail changed. Level-triggered: run any number of times.
+ */
+export async function syncDomains(
+  api: KubeApi,
+  settings: ManifestSettings,
+  apps: readonly DomainApp[],
+): Promise<DomainUpdate[]> {
+  const [certificates, ingresses] = await Promise.all([
+    listLabelled<Certificate>(api, CERTIFICATE),
+    listLabelled(api, INGRESS),
+  ]);
+  // Keyed by namespace: another installation's apps (another prefix) on the same cluster are not ours.
+  const namespaces = new Set(apps.map((a) => appNames(a.app, settings).namespace));
+  const wanted = new Set(
+    apps.flatMap((a) => a.domains.map((d) => `${appNames(a.app, settings).namespace}/${d.hostname}`)),
+  );
+  const updates: DomainUpdate[] = [];
+  for (const a of apps) updates.push(...(await syncApp(api, settings, a, certificates)));
+  // Objects of a removed row. An app that is gone loses its namespace; one without web keeps them.
+  const stale = (o: KubernetesObject) => {
+    const ns = o.metadata?.namespace ?? "";
+    const host = o.metadata?.annotations?.[ANNOTATION_HOSTNAME] ?? "";
+    return (
+      namespaces.has(ns) && o.metadata?.labels?.[LABEL_APP] !== undefined && !wanted.has(`${ns}/${host}`)
+    );
+  };
+  for (const o of ingresses.filter(stale)) await deleteObject(api, INGRESS, o);
+  for (const o of certificates.filter(stale)) {
+    await deleteObject(api, CERTIFICATE, o);
+    // cert-manager keeps a deleted Certificate's Secret; the key is ours to remove.
+    const name = `${o.metadata?.name ?? ""}-tls`;
+    await deleteObject(api, SECRET, { metadata: { ...o.metadata, name } });
+  }
+  return updates;
+}
+
+async function syncApp(
+  api: KubeApi,
+  settings: ManifestSettings,
+  a: DomainApp,
+  certificates: readonly Certificate[],
+): Promise<DomainUpdate[]> {
+  const names = appNames(a.app, settings);
+  const updates: DomainUpdate[] = [];
+  for (const row of a.domains) {
+    const cert = certificates.find(
+      (c) =>
+        c.metadata?.namespace === names.namespace &&
+        c.metadata?.annotations?.[ANNOTATION_HOSTNAME] === row.hostname,
+    );
+    let state = domainStateOf(cert, { hostname: row.hostname, appHost: names.host });
+    try {
+      const d = renderCustomDomain(
+        a.app,
+        { hostname: row.hostname, certificateReady: state.status === "active" },
+        settings,
+      );
+      await applyObject(api, d.certificate);
+      await applyObject(api, d.ingress);
+    } catch (error) {
+      state = { status: "error", detail: applyProblem(error) };
+    }
+    if (state.status !== row.status || state.detail !== row.detail)
+      updates.push({ appId: row.appId, hostname: row.hostname, ...state });
+  }
+  return updates;
+}
+
+/** What the user (and the operator) reads when the cluster refused a domain's objects. */
+function applyProblem(error: unknown): string {
+  if (httpStatusOf(error) === 404)
+    return "The cluster has no cert-manager Certificate API: ask the operator to install cert-manager";
+  const code = (error as { code?: unknown }).code;
+  if (code === "MANIFEST_INPUT_INVALID") return "The hostname is not a valid DNS name";
+  return `The cluster refused the domain's objects: ${describeApiError(error)}`;
+}
+
+async function listLabelled<T extends KubernetesObject>(api: KubeApi, type: Kind): Promise<T[]> {
+  try {
+    const list = await api.objects.list<T>(
+      type.apiVersion,
+      type.kind,
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+      SELECTOR,
+    );
+    return list.items;
+  } catch (error) {
+    // No cert-manager CRD: nothing of ours can exist; applying then says so per domain.
+    if (httpStatusOf(error) === 404) return [];
+    throw error;
+  }
+}
+
+async function deleteObject(api: KubeApi, type: Kind, o: KubernetesObject): Promise<void> {
+  const metadata = { name: o.metadata?.name ?? "", namespace: o.metadata?.namespace ?? "" };
+  await api.objects.delete({ ...type, metadata }).catch((error: unknown) => {
+    if (httpStatusOf(error) !== 404) throw error;
+  });
+}

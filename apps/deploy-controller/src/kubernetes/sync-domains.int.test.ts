@@ -124,14 +124,12 @@ describe.skipIf(missing)("custom domains on Kubernetes: objects, status, removal
     // The row of `bad` is deleted: its Ingress and Certificate go; `www` stays.
     await sync([row(www, "active")]);
     await expect(ingress(bad)).rejects.toMatchObject({ code: 404 });
-    const certs = await kc
-      .makeApiClient(CustomObjectsApi)
-      .listNamespacedCustomObject({
-        group: "cert-manager.io",
-        version: "v1",
-        namespace,
-        plural: "certificates",
-      });
+    const certs = await kc.makeApiClient(CustomObjectsApi).listNamespacedCustomObject({
+      group: "cert-manager.io",
+      version: "v1",
+      namespace,
+      plural: "certificates",
+    });
     const names = (certs as { items: Array<{ metadata: { name: string } }> }).items.map(
       (c) => c.metadata.name,
     );

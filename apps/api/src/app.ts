@@ -92,6 +92,7 @@ export async function buildApi(given: ApiDeps, options: BuildOptions = {}): Prom
       await api.register(appRoutes(deps));
       await api.register(envRoutes(deps));
       await api.register((await import("./routes/addons.ts")).addonRoutes(deps));
+      await api.register((await import("./routes/domains.ts")).domainRoutes(deps));
       await api.register((await import("./routes/formation.ts")).formationRoutes(deps));
       await api.register((await import("./routes/lifecycle.ts")).lifecycleRoutes(deps));
       await api.register((await import("./routes/cron.ts")).cronRoutes(deps));

@@ -7,6 +7,7 @@ import { type DeployLogger, deployHandler } from "../deploy-handler.ts";
 import { deployRequestOf, recordDeployRequest } from "../deploy-queue.ts";
 import { KeyLock } from "../key-lock.ts";
 import { readDesiredState } from "./desired-state.ts";
+import { convergeDomains } from "./domain-rows.ts";
 import { loadKubeConfig, makeKubeApi } from "./kube-api.ts";
 import { type AppResidue, KubernetesDeployer } from "./kubernetes-deployer.ts";
 import { kubernetesRuntime } from "./kubernetes-runtime.ts";
@@ -98,6 +99,8 @@ export async function startKubernetesDeployController(
           return true;
         }),
     });
+    // Custom domains after the apps: their Ingresses route to the web Services just applied (ADR 0223).
+    await convergeDomains(db, deployer, desired, logger);
     if (report.applied.length + report.deleted.length + report.errors.length > 0)
       logger.info(
         { applied: report.applied.length, deleted: report.deleted, errors: report.errors },

@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { createApp, createDomain, createUser, listDomains, openTestDatabase } from "@kli8nt/db";
 import { customDomainName, resolveSettings } from "@kli8nt/manifests";
 import { failUnderCi } from "@kli8nt/testkit";
 import {
@@ -11,6 +12,7 @@ import {
 } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ensureCertificateCrd } from "../../../../test/k8s/cert-manager-crds.ts";
+import { convergeDomains } from "./domain-rows.ts";
 import { makeKubeApi } from "./kube-api.ts";
 import { KubernetesDeployer } from "./kubernetes-deployer.ts";
 import { type DomainApp, type DomainRow, syncDomains } from "./sync-domains.ts";
@@ -134,5 +136,54 @@ describe.skipIf(missing)("custom domains on Kubernetes: objects, status, removal
       (c) => c.metadata.name,
     );
     expect(names).toEqual([customDomainName(app, www)]);
+  }, 60_000);
+
+  it("converges the domains table: rows of apps serving web become objects, their status goes back", async () => {
+    const database = await openTestDatabase("pglite");
+    try {
+      const { db } = database;
+      const owner = await createUser(db, { login: "domain-owner" });
+      const row = await createApp(db, owner.id, {
+        name: "shop",
+        repository: { url: "https://github.com/acme/shop", branch: "main", rootDir: "." },
+        port: null,
+      });
+      const other = await createApp(db, owner.id, {
+        name: "idle",
+        repository: { url: "https://github.com/acme/idle", branch: "main", rootDir: "." },
+        port: null,
+      });
+      await createDomain(db, row.id, "db.shop.example.com", false);
+      await createDomain(db, other.id, "idle.example.com", false);
+      const live = {
+        app: { id: row.id, name: "shop" },
+        release: {
+          deploymentId: "dep_dm_1",
+          image: image(),
+          port: 3000,
+          processes: [{ type: "web", command: null, count: 1, memory: "256Mi", cpu: "0.25" }],
+        },
+        env: {},
+      };
+      const warnings: unknown[] = [];
+      const logger = { warn: (...args: unknown[]) => warnings.push(args) };
+      const desired = [
+        { app: live.app, live, deploying: false },
+        { app: { id: other.id, name: "idle" }, live: null, deploying: false },
+      ];
+      expect(await convergeDomains(db, deployer, desired, logger)).toBe(1);
+      expect(warnings).toEqual([]);
+      const [shop] = await listDomains(db, row.id);
+      expect(shop?.status).toBe("pending");
+      expect(shop?.detail).toMatch(/CNAME record for db\.shop\.example\.com to shop\.apps\.test\.invalid/);
+      await ingress("db.shop.example.com");
+      // An app that serves nothing yet gets no objects, and its row is left alone.
+      const [idle] = await listDomains(db, other.id);
+      expect(idle?.detail).toBeNull();
+      // Again: nothing changed, nothing written.
+      expect(await convergeDomains(db, deployer, desired, logger)).toBe(0);
+    } finally {
+      await database.close();
+    }
   }, 60_000);
 });

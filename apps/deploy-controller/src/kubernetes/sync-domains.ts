@@ -9,7 +9,7 @@ import {
 } from "@kli8nt/manifests";
 import type { KubernetesObject } from "@kubernetes/client-node";
 import { type CertificateStatusView, type DomainState, domainStateOf } from "./domain-status.ts";
-import { applyObject, describeApiError, httpStatusOf, type KubeApi } from "./kube-api.ts";
+import { applyObject, describeApiError, httpStatusOf, isTransient, type KubeApi } from "./kube-api.ts";
 
 /** A custom domain row as the reconciler needs it (the `domains` table). */
 export interface DomainRow {
@@ -121,22 +121,26 @@ function applyProblem(error: unknown): string {
 }
 
 async function listLabelled<T extends KubernetesObject>(api: KubeApi, type: Kind): Promise<T[]> {
-  try {
-    const list = await api.objects.list<T>(
-      type.apiVersion,
-      type.kind,
-      undefined,
-      undefined,
-      undefined,
-      undefined,
-      undefined,
-      SELECTOR,
-    );
-    return list.items;
-  } catch (error) {
-    // No cert-manager CRD: nothing of ours can exist; applying then says so per domain.
-    if (httpStatusOf(error) === 404) return [];
-    throw error;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const list = await api.objects.list<T>(
+        type.apiVersion,
+        type.kind,
+        undefined,
+        undefined,
+        undefined,
+        undefined,
+        undefined,
+        SELECTOR,
+      );
+      return list.items;
+    } catch (error) {
+      // No cert-manager CRD: nothing of ours can exist; applying then says so per domain.
+      if (httpStatusOf(error) === 404) return [];
+      // A CRD just created answers 429 "storage is (re)initializing" for a moment.
+      if (attempt >= 5 || !isTransient(error)) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 200 * 2 ** attempt));
+    }
   }
 }
 

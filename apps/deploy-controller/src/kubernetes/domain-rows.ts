@@ -18,6 +18,7 @@ export async function readDomainApps(db: Db, desired: readonly DesiredApp[]): Pr
       hostname: schema.domains.hostname,
       status: schema.domains.status,
       detail: schema.domains.detail,
+      notAfter: schema.domains.certNotAfter,
     })
     .from(schema.domains)
     .where(
@@ -34,7 +35,8 @@ export async function writeDomainUpdates(db: Db, updates: readonly DomainUpdate[
   for (const u of updates) {
     await db
       .update(schema.domains)
-      .set({ status: u.status, detail: u.detail, updatedAt: new Date() })
+      // The certificate itself stays in the cluster's Secret: only its expiry is shown.
+      .set({ status: u.status, detail: u.detail, certNotAfter: u.notAfter, updatedAt: new Date() })
       .where(and(eq(schema.domains.appId, u.appId), eq(schema.domains.hostname, u.hostname)));
   }
 }

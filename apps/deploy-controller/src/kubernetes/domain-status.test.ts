@@ -1,37 +1,22 @@
 import { describe, expect, it } from "vitest";
-import { dnsInstruction, domainStateOf } from "./domain-status.ts";
+import { domainStateOf, sameState } from "./domain-status.ts";
 
-const target = { hostname: "www.example.com", appHost: "shop.apps.example.net" };
+const failed = (message: string) => ({ type: "Issuing", status: "False", reason: "Failed", message });
 
 describe("domainStateOf", () => {
-  it("is pending with the CNAME to create while there is no Certificate or no condition", () => {
-    expect(domainStateOf(undefined, target)).toEqual({ status: "pending", detail: dnsInstruction(target) });
-    expect(domainStateOf({ status: {} }, target).detail).toMatch(
-      /^Create a CNAME record for www\.example\.com to shop\.apps\.example\.net/,
-    );
-  });
-
-  it("asks an apex domain for an A record", () => {
-    expect(dnsInstruction({ hostname: "example.com", appHost: "shop.apps.example.net" })).toMatch(
-      /an A \(or ALIAS\) record for example\.com/,
-    );
-  });
-
-  it("is pending while issuing (Ready False, Issuing True)", () => {
-    const cert = {
+  it("is pending without a Certificate, without conditions, and while issuing", () => {
+    const pending = { status: "pending", detail: null, notAfter: null };
+    expect(domainStateOf(undefined)).toEqual(pending);
+    expect(domainStateOf({ status: {} })).toEqual(pending);
+    const issuing = {
       status: {
         conditions: [
-          {
-            type: "Ready",
-            status: "False",
-            reason: "DoesNotExist",
-            message: "Issuing certificate as Secret does not exist",
-          },
+          { type: "Ready", status: "False", reason: "DoesNotExist", message: "Issuing certificate" },
           { type: "Issuing", status: "True", reason: "DoesNotExist" },
         ],
       },
     };
-    expect(domainStateOf(cert, target).status).toBe("pending");
+    expect(domainStateOf(issuing)).toEqual(pending);
   });
 
   it("is active once Ready, with the expiry", () => {
@@ -41,9 +26,10 @@ describe("domainStateOf", () => {
         notAfter: "2027-03-04T20:00:00Z",
       },
     };
-    expect(domainStateOf(cert, target)).toEqual({
+    expect(domainStateOf(cert)).toEqual({
       status: "active",
-      detail: "Certificate issued, valid until 2027-03-04T20:00:00Z; HTTP redirects to HTTPS",
+      detail: null,
+      notAfter: new Date("2027-03-04T20:00:00Z"),
     });
   });
 
@@ -51,16 +37,27 @@ describe("domainStateOf", () => {
     const message =
       'The certificate request has failed to complete and will be retried: order is in "invalid" state: 403 urn:ietf:params:acme:error:unauthorized';
     const cert = {
+      status: { conditions: [{ type: "Ready", status: "False", reason: "DoesNotExist" }, failed(message)] },
+    };
+    expect(domainStateOf(cert)).toEqual({ status: "error", detail: message, notAfter: null });
+  });
+
+  it("stays active with the reason when a renewal fails while the certificate is valid", () => {
+    const cert = {
       status: {
-        conditions: [
-          { type: "Ready", status: "False", reason: "DoesNotExist" },
-          { type: "Issuing", status: "False", reason: "Failed", message },
-        ],
+        conditions: [{ type: "Ready", status: "True" }, failed("renewal: 429 rate limited")],
+        notAfter: "2027-03-04T20:00:00Z",
       },
     };
-    const state = domainStateOf(cert, target);
-    expect(state.status).toBe("error");
-    expect(state.detail).toContain(message);
-    expect(state.detail).toContain("CNAME");
+    expect(domainStateOf(cert)).toMatchObject({ status: "active", detail: "renewal: 429 rate limited" });
+  });
+});
+
+describe("sameState", () => {
+  it("compares status, detail and expiry", () => {
+    const state = { status: "active" as const, detail: null, notAfter: new Date("2027-01-01T00:00:00Z") };
+    expect(sameState({ ...state, notAfter: new Date("2027-01-01T00:00:00Z") }, state)).toBe(true);
+    expect(sameState({ ...state, notAfter: null }, state)).toBe(false);
+    expect(sameState({ ...state, status: "pending" }, state)).toBe(false);
   });
 });

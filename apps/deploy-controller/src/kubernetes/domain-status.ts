@@ -1,10 +1,16 @@
 /** A domain's status as the API shows it (the `domains` table's `status`). */
 export type DomainStatus = "pending" | "active" | "error";
 
+/**
+ * What the reconciler writes into a domain row. As the api reads the row (apps/api domains/dns-advice.ts):
+ * `detail` is only the certificate's failure (the issuance's, or a renewal's while still active), never
+ * the DNS advice, which the api adds itself.
+ */
 export interface DomainState {
   readonly status: DomainStatus;
-  /** What the user should do or know: the DNS record to create, or why issuance failed. */
-  readonly detail: string;
+  readonly detail: string | null;
+  /** The issued certificate's expiry, when there is one. */
+  readonly notAfter: Date | null;
 }
 
 interface Condition {
@@ -19,39 +25,34 @@ export interface CertificateStatusView {
   readonly status?: { readonly conditions?: readonly Condition[]; readonly notAfter?: string };
 }
 
-export interface DomainTarget {
-  readonly hostname: string;
-  /** The app's own host (`<app>.<apps domain>`): what a CNAME points at. */
-  readonly appHost: string;
-}
-
-/** The DNS record that makes a domain reach the app; said while the certificate is not issued yet. */
-export function dnsInstruction(target: DomainTarget): string {
-  const apex = target.hostname.split(".").length === 2;
-  const record = apex
-    ? `an A (or ALIAS) record for ${target.hostname} to the address ${target.appHost} resolves to`
-    : `a CNAME record for ${target.hostname} to ${target.appHost}`;
-  return `Create ${record}; the certificate is issued once the name reaches the cluster (served over HTTP until then)`;
-}
-
 /**
- * The domain's status from its Certificate's conditions: Ready=True is `active`; the `Issuing` condition
+ * The domain's state from its Certificate's conditions: Ready=True is `active`; the `Issuing` condition
  * False with reason `Failed` (cert-manager's "failed to complete and will be retried: <ACME reason>") is
- * `error` with that message; anything else, a missing Certificate included, is `pending`.
+ * `error` with that message, or stays `active` with it when a certificate is still valid (a failed
+ * renewal must not take HTTPS down); anything else, a missing Certificate included, is `pending`.
  */
-export function domainStateOf(cert: CertificateStatusView | undefined, target: DomainTarget): DomainState {
+export function domainStateOf(cert: CertificateStatusView | undefined): DomainState {
   const conditions = cert?.status?.conditions ?? [];
-  const ready = conditions.find((c) => c.type === "Ready");
-  if (ready?.status === "True") {
-    const until = cert?.status?.notAfter ? `, valid until ${cert.status.notAfter}` : "";
-    return { status: "active", detail: `Certificate issued${until}; HTTP redirects to HTTPS` };
-  }
+  const ready = conditions.find((c) => c.type === "Ready")?.status === "True";
   const issuing = conditions.find((c) => c.type === "Issuing");
-  if (issuing?.status === "False" && issuing.reason === "Failed") {
-    return {
-      status: "error",
-      detail: `${issuing.message ?? "Issuing the certificate failed"} (${dnsInstruction(target)})`,
-    };
-  }
-  return { status: "pending", detail: dnsInstruction(target) };
+  const failure =
+    issuing?.status === "False" && issuing.reason === "Failed"
+      ? (issuing.message ?? "issuing the certificate failed")
+      : null;
+  const notAfter = ready && cert?.status?.notAfter ? new Date(cert.status.notAfter) : null;
+  if (ready) return { status: "active", detail: failure, notAfter };
+  if (failure) return { status: "error", detail: failure, notAfter: null };
+  return { status: "pending", detail: null, notAfter: null };
+}
+
+/** True when the row already says what the state says (then nothing is written). */
+export function sameState(
+  row: { status: string; detail: string | null; notAfter: Date | null },
+  state: DomainState,
+): boolean {
+  return (
+    row.status === state.status &&
+    row.detail === state.detail &&
+    (row.notAfter?.getTime() ?? null) === (state.notAfter?.getTime() ?? null)
+  );
 }

@@ -8,7 +8,7 @@ import {
   renderCustomDomain,
 } from "@kli8nt/manifests";
 import type { KubernetesObject } from "@kubernetes/client-node";
-import { type CertificateStatusView, type DomainState, domainStateOf } from "./domain-status.ts";
+import { type CertificateStatusView, type DomainState, domainStateOf, sameState } from "./domain-status.ts";
 import { applyObject, describeApiError, httpStatusOf, isTransient, type KubeApi } from "./kube-api.ts";
 
 /** A custom domain row as the reconciler needs it (the `domains` table). */
@@ -17,6 +17,7 @@ export interface DomainRow {
   readonly hostname: string;
   readonly status: DomainState["status"];
   readonly detail: string | null;
+  readonly notAfter: Date | null;
 }
 
 /** An app whose web Service exists (a live release with `web`), with its domain rows. */
@@ -93,7 +94,7 @@ async function syncApp(
         c.metadata?.namespace === names.namespace &&
         c.metadata?.annotations?.[ANNOTATION_HOSTNAME] === row.hostname,
     );
-    let state = domainStateOf(cert, { hostname: row.hostname, appHost: names.host });
+    let state = domainStateOf(cert);
     try {
       const d = renderCustomDomain(
         a.app,
@@ -103,10 +104,9 @@ async function syncApp(
       await applyObject(api, d.certificate);
       await applyObject(api, d.ingress);
     } catch (error) {
-      state = { status: "error", detail: applyProblem(error) };
+      state = { status: "error", detail: applyProblem(error), notAfter: null };
     }
-    if (state.status !== row.status || state.detail !== row.detail)
-      updates.push({ appId: row.appId, hostname: row.hostname, ...state });
+    if (!sameState(row, state)) updates.push({ appId: row.appId, hostname: row.hostname, ...state });
   }
   return updates;
 }

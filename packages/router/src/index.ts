@@ -1,4 +1,5 @@
 export { createRouter, type Router, type RouterOptions } from "./create-router.ts";
+export { type DomainCertificatePem, type DomainEntry, DomainTable } from "./domain-table.ts";
 export { MemoryRouteTable } from "./memory-route-table.ts";
 export {
   LATENCY_BOUNDS_MS,

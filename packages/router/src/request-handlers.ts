@@ -1,6 +1,8 @@
 import type { Socket } from "node:net";
 import type { ConnectionHandlers } from "./client-connection.ts";
 import type { ClientResponse } from "./client-response.ts";
+import { rawReply, replyReason } from "./domain-replies.ts";
+import type { RenderedPage } from "./pages.ts";
 import { type Attempt, type Failover, proxyHttp, type Retry, sendPage } from "./proxy-http.ts";
 import type { ProxyRequest } from "./proxy-request.ts";
 import { proxyUpgrade, sendRawPage } from "./proxy-upgrade.ts";
@@ -46,6 +48,10 @@ export function createHandlers(
       sendPage(req, res, r.page);
       return;
     }
+    if (r.kind === "reply") {
+      sendReply(res, r.reply);
+      return;
+    }
     proxyHttp(ctx, req, res, r.upstream, r.app, attempt);
   };
   const metrics = ctx.metrics;
@@ -73,6 +79,7 @@ export function createHandlers(
       try {
         const r = resolveRequest(routes, req);
         if (r.kind === "page") sendRawPage(req, socket, r.page);
+        else if (r.kind === "reply") sendRawReply(socket, r.reply);
         else proxyUpgrade(ctx, req, socket, head, r.upstream, r.app, track);
       } catch (err) {
         failed(err, req);
@@ -90,4 +97,24 @@ function otherReplica(now: Resolved, failed: UpstreamAddress, routes: ResolveCon
   if (now.kind !== "proxy" || now.set === undefined || now.upstream !== failed) return now;
   const next = now.set.pick(routes.health);
   return next === null || next === failed ? now : { ...now, upstream: next };
+}
+
+function sendReply(res: ClientResponse, reply: RenderedPage): void {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  let text = "";
+  for (const [name, value] of Object.entries(reply.headers)) text += `${name}: ${value}\r\n`;
+  res.writeHead(reply.status, replyReason(reply.status), { text, hasLength: true });
+  res.end(Buffer.from(reply.body));
+}
+
+function sendRawReply(socket: Socket, reply: RenderedPage): void {
+  if (!socket.writable) {
+    socket.destroy();
+    return;
+  }
+  socket.end(rawReply(reply));
+  socket.resume();
 }

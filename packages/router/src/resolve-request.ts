@@ -1,5 +1,7 @@
+import { challengeReply, challengeToken, httpsRedirect, isChallengePath } from "./domain-replies.ts";
+import type { DomainTable } from "./domain-table.ts";
 import { matchHost } from "./host.ts";
-import type { StatusPage } from "./pages.ts";
+import type { RenderedPage, StatusPage } from "./pages.ts";
 import type { ProxyRequest } from "./proxy-request.ts";
 import type { RouteTable, RouteTarget } from "./route-table.ts";
 import {
@@ -21,7 +23,9 @@ import { type UpstreamHealth, type UpstreamSet, upstreamSetOf } from "./upstream
 export type Resolved =
   | { kind: "proxy"; app: string; upstream: UpstreamAddress; set: UpstreamSet | undefined }
   /** `app`: the app whose status the page tells (building, crashed, …); null for hosts of no app. */
-  | { kind: "page"; page: StatusPage; app: string | null };
+  | { kind: "page"; page: StatusPage; app: string | null }
+  /** A custom domain's ACME challenge answer or its redirect to HTTPS (ADR 0221). */
+  | { kind: "reply"; reply: RenderedPage; app: string | null };
 
 export interface ResolveContext {
   readonly table: RouteTable;
@@ -29,6 +33,10 @@ export interface ResolveContext {
   readonly port: number;
   readonly logger: RouterLogger;
   readonly health: UpstreamHealth;
+  /** Custom domains (ADR 0221); without it only `<app>.<appsDomain>` is routed. */
+  readonly domains: DomainTable | undefined;
+  /** Where HTTP redirects active domains to. */
+  tlsPort: number;
 }
 
 /** Reads the route for a request from its Host header, at request time: a route switch applies at once. */
@@ -37,12 +45,28 @@ export function resolveRequest(ctx: ResolveContext, req: ProxyRequest): Resolved
   if (!url.startsWith("/") && url !== "*") {
     return { kind: "page", page: badRequestPage("the request target must be a path, like /"), app: null };
   }
+  const domains = ctx.domains;
+  if (domains !== undefined && isChallengePath(url)) {
+    const token = challengeToken(url);
+    const answer = token === null ? undefined : domains.challenge(token);
+    if (answer !== undefined) return { kind: "reply", reply: challengeReply(answer), app: null };
+  }
   const match = matchHost(req.headers.host, ctx.appsDomain);
   if (match.kind === "bad") return { kind: "page", page: badRequestPage(match.reason), app: null };
-  if (match.kind === "unknown") {
-    return { kind: "page", page: unknownHostPage(match.host, ctx.appsDomain, ctx.port), app: null };
-  }
+  if (match.kind === "unknown") return resolveDomain(ctx, req, match.host, url);
   return resolveTarget(ctx, match.app, ctx.table.get(match.app));
+}
+
+/** A custom domain is its app; an active one's plain HTTP requests go to HTTPS, challenges excepted. */
+function resolveDomain(ctx: ResolveContext, req: ProxyRequest, host: string, url: string): Resolved {
+  const domain = ctx.domains?.lookup(host);
+  if (domain === undefined) {
+    return { kind: "page", page: unknownHostPage(host, ctx.appsDomain, ctx.port), app: null };
+  }
+  if (domain.https && req.edge.proto === "http" && !isChallengePath(url)) {
+    return { kind: "reply", reply: httpsRedirect(req, host, ctx.tlsPort), app: domain.app };
+  }
+  return resolveTarget(ctx, domain.app, ctx.table.get(domain.app));
 }
 
 function resolveTarget(ctx: ResolveContext, app: string, target: RouteTarget | undefined): Resolved {

@@ -1,3 +1,4 @@
+import type { DomainTable } from "./domain-table.ts";
 import type { RequestMetricsOptions } from "./request-metrics.ts";
 import type { RouteTable } from "./route-table.ts";
 import type { RouterLogger } from "./types.ts";
@@ -43,10 +44,22 @@ export interface RouterOptions {
    * minute, flushed every few seconds (ADR 0215). Without it the router counts nothing.
    */
   readonly metrics?: RequestMetricsOptions;
+  /**
+   * Custom domains (issue 25, ADR 0221): served as their app over HTTP, over HTTPS once they have a
+   * certificate, and the ACME HTTP-01 challenges answered for any host.
+   */
+  readonly domains?: DomainTable;
+  /**
+   * Port of the HTTPS listener for custom domains (`KLI8NT_ROUTER_TLS_PORT`, 0 picks a free one); it only
+   * starts with `domains`. Certificates come from the domain table by SNI.
+   */
+  readonly tlsPort?: number;
 }
 
 /** The options with every default filled in. */
-export type RouterSettings = Required<Omit<RouterOptions, "port" | "host" | "logger" | "metrics">> & {
+export type RouterSettings = Required<
+  Omit<RouterOptions, "port" | "host" | "logger" | "metrics" | "domains" | "tlsPort">
+> & {
   readonly logger: RouterLogger;
 };
 

@@ -12,6 +12,8 @@ import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { BUILD_CA_PATH, detect, registryBuildArgs, render } from "@kli8nt/buildplan";
+import { DEFAULT_FORMATION } from "@kli8nt/core";
+import { limitFlags } from "@kli8nt/deploy-controller";
 import { type FakeGitHub, samplePath, startFakeGitHub } from "@kli8nt/testkit";
 import { type Deployment, platformApi, platformEnv } from "../test/e2e/platform-api.ts";
 import { freePort, type PlatformProcess, startPlatform, viaRouter } from "../test/e2e/platform-process.ts";
@@ -147,6 +149,8 @@ async function byHand(github: FakeGitHub, nonce: string, mode: "warm" | "cold"):
       `127.0.0.1:${port}:3000`,
       "-e",
       "PORT=3000",
+      // The same limits Kli8nt gives a web process nobody sized (0.5 CPU boots node twice as slowly as none).
+      ...limitFlags(DEFAULT_FORMATION.memory, DEFAULT_FORMATION.cpu),
       tag,
     ]);
     mark("run");
@@ -224,7 +228,8 @@ function kli8ntPhases(start: number, end: number, records: LogRecord[], events: 
   const built = events.get("Built image") ?? Number.NaN;
   const deploying = events.get("Recorded deployment progress deploying") ?? Number.NaN;
   const firstRun = at((r) => r.phase === "run");
-  const switched = events.get("Switched traffic to release") ?? Number.NaN;
+  // The route switches as the health check passes, just before the deployment is recorded live.
+  const switched = events.get("Release is live") ?? Number.NaN;
   const s = (a: number, b: number) => (b - a) / 1000;
   return {
     "api+queue": s(start, cloning),

@@ -19,6 +19,7 @@ export {
 export { RestartTracker } from "./metrics/restart-tracker.ts";
 export { type PodmanOptions, podmanEngine } from "./podman/podman-engine.ts";
 export { removeAppImages } from "./podman/podman-images.ts";
+export { limitFlags } from "./podman/quantities.ts";
 export { type ProcessEngineOptions, processEngine } from "./process/process-engine.ts";
 export type { RouteTable, RouteTarget } from "./routes.ts";
 export { RunLogCapture, type RunLogCaptureDeps, type RunLogRecord, toNanos } from "./run-log-capture.ts";

@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-SERVICES=(postgres rabbitmq containers pgimage registry kaniko kafka kubernetes node ingress certs chromium)
+SERVICES=(postgres rabbitmq containers pgimage registry kaniko kafka kubernetes node ingress certs acme chromium)
 
 for s in "${SERVICES[@]}"; do source "scripts/infra/$s.sh"; done
 STARTED=()

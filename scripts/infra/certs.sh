@@ -20,12 +20,12 @@ CERT_MANAGER_CACHE=${KLI8NT_CACHE_DIR:-$HOME/.cache/kli8nt}/cert-manager/$CERT_M
   cat "$CERTS_ROOT"/test/k8s/certmanager/go.* "$CERTS_ROOT"/test/k8s/certmanager/*/main.go | sha256sum | cut -c1-12)
 CERTS_PIDS=()
 
-# certs_build: pebble and pebble-challtestsrv (go install, Pebble has no replace lines) and our two
-# cert-manager mains (test/k8s/certmanager); nothing is rebuilt once there.
-certs_build() {
-  command -v go >/dev/null || { log "certificates need Go (Pebble and cert-manager build from their modules)"; return 1; }
-  mkdir -p "$PEBBLE_CACHE" "$CERT_MANAGER_CACHE"
-  local started=$SECONDS tmp
+# certs_build_pebble: pebble and pebble-challtestsrv (go install, Pebble has no replace lines), cached;
+# also used by acme.sh (the one-machine ACME suite's own Pebble).
+certs_build_pebble() {
+  command -v go >/dev/null || { log "Pebble needs Go (it builds from its module)"; return 1; }
+  mkdir -p "$PEBBLE_CACHE"
+  local tmp
   if [[ ! -x $PEBBLE_CACHE/pebble || ! -x $PEBBLE_CACHE/pebble-challtestsrv ]]; then
     log "building pebble $PEBBLE_VERSION"
     tmp=$(mktemp -d "$PEBBLE_CACHE/.build.XXXXXX")
@@ -35,6 +35,15 @@ certs_build() {
       { tail -20 "$PEBBLE_CACHE/build.log" >&2; rm -rf "$tmp"; return 1; }
     mv "$tmp/pebble" "$tmp/pebble-challtestsrv" "$PEBBLE_CACHE/" && rmdir "$tmp"
   fi
+}
+
+# certs_build: Pebble (above) and our two cert-manager mains (test/k8s/certmanager); nothing is rebuilt
+# once there.
+certs_build() {
+  command -v go >/dev/null || { log "certificates need Go (Pebble and cert-manager build from their modules)"; return 1; }
+  mkdir -p "$CERT_MANAGER_CACHE"
+  local started=$SECONDS tmp
+  certs_build_pebble || return 1
   if [[ ! -x $CERT_MANAGER_CACHE/controller || ! -x $CERT_MANAGER_CACHE/acmesolver ]]; then
     log "building cert-manager $CERT_MANAGER_VERSION controller and acmesolver (log $CERT_MANAGER_CACHE/build.log)"
     tmp=$(mktemp -d "$CERT_MANAGER_CACHE/.build.XXXXXX")

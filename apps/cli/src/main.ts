@@ -2,6 +2,7 @@ import { exitCodeOf } from "./client/exit-codes.ts";
 import { addonsCommand } from "./commands/addons.ts";
 import { cronCommand } from "./commands/cron.ts";
 import { doctorCommand } from "./commands/doctor.ts";
+import { domainsCommand } from "./commands/domains.ts";
 import { envCommand } from "./commands/env.ts";
 import { metricsCommand } from "./commands/metrics.ts";
 import { notificationsCommand } from "./commands/notifications.ts";
@@ -59,6 +60,8 @@ usage:
   kli8nt addons backup <app> <id> | backups <app> <id> [--json] | restore <app> <id> <backup>
                        managed PostgreSQL: DATABASE_URL and PG* in the app's env, a final dump on delete
                                commands on a schedule (UTC) in the current release
+  kli8nt domains add <app> <hostname> | list <app> [--json] | remove <app> <hostname>
+                               custom domains: status (pending, active, error) and the DNS record to create
   kli8nt deploy <app> [--ref r] [--wait]
                                deploy now; --wait streams the build log and ends with the URL
   kli8nt logs <app> [-f] [--phase build|release|run|cron] [--tail n] [--json]
@@ -130,6 +133,8 @@ async function main(argv: string[]): Promise<number> {
       return previewsCommand(rest, remote);
     case "addons":
       return addonsCommand(rest, remote);
+    case "domains":
+      return domainsCommand(rest, remote);
     case "open":
       return openCommand(rest, remote);
     case undefined:

@@ -22,6 +22,14 @@ const schema = z
     // Router limits (ADR 0139): client connections at once, and how long a request body may stall.
     KLI8NT_ROUTER_MAX_CONNECTIONS: z.coerce.number().int().min(1).max(1_000_000).default(10_000),
     KLI8NT_ROUTER_BODY_TIMEOUT_SECONDS: z.coerce.number().min(1).max(3600).default(30),
+    // Custom domains (issue 25, ADR 0221, 0222): the router's HTTPS port and the ACME directory their
+    // certificates come from; the CA file is for a test or private ACME server's own HTTPS.
+    KLI8NT_ROUTER_TLS_PORT: z.coerce.number().int().min(0).max(65535).default(8443),
+    KLI8NT_ACME_DIRECTORY: z
+      .url({ protocol: /^https?$/ })
+      .default("https://acme-v02.api.letsencrypt.org/directory"),
+    KLI8NT_ACME_EMAIL: z.email().optional(),
+    KLI8NT_ACME_CA_FILE: z.string().min(1).optional(),
     // Seconds between two looks at every app (crashed releases restarted, deleted apps removed).
     KLI8NT_RESYNC_SECONDS: z.coerce.number().min(0.1).max(3600).default(5),
     PATH: z.string().default("/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"),
@@ -40,6 +48,12 @@ const schema = z
       routerPort: env.KLI8NT_ROUTER_PORT,
       routerMaxConnections: env.KLI8NT_ROUTER_MAX_CONNECTIONS,
       routerBodyTimeoutMs: env.KLI8NT_ROUTER_BODY_TIMEOUT_SECONDS * 1000,
+      routerTlsPort: env.KLI8NT_ROUTER_TLS_PORT,
+      acme: {
+        directoryUrl: env.KLI8NT_ACME_DIRECTORY,
+        email: env.KLI8NT_ACME_EMAIL,
+        caFile: env.KLI8NT_ACME_CA_FILE === undefined ? undefined : path.resolve(env.KLI8NT_ACME_CA_FILE),
+      },
       resyncMs: env.KLI8NT_RESYNC_SECONDS * 1000,
       /** What runtime clients (podman, app processes) inherit from the platform: nothing secret. */
       hostEnv: { PATH: env.PATH, HOME: env.HOME } as Readonly<Record<string, string>>,

@@ -7,6 +7,19 @@ export {
   startDeployController,
 } from "./deploy-controller.ts";
 export { type DeployDeps, type DeploySettings, deployHandler, type OneOffLog } from "./deploy-handler.ts";
+export {
+  AcmeIssuer,
+  type AcmeIssuerOptions,
+  certificateFacts,
+  trustAcmeCaFile,
+} from "./domains/acme-issuer.ts";
+export {
+  type CertificateIssuer,
+  DEFAULT_DOMAIN_SETTINGS,
+  DomainReconciler,
+  type DomainReconcilerDeps,
+  type DomainReconcilerSettings,
+} from "./domains/domain-reconciler.ts";
 export type { Engine, Instance, InstanceSpec, InstanceStatus, RunLine } from "./engine.ts";
 export { DEFAULT_HEAL, type HealSettings } from "./heal/app-reconciler.ts";
 export { type LocalRuntimeDeps, type LocalRuntimeSettings, localRuntime } from "./local/local-runtime.ts";

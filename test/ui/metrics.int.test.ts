@@ -54,7 +54,14 @@ describe.skipIf(!CHROMIUM)("Metrics tab and dashboard sparklines in Chromium", {
 
   it("shows requests and the error rate per app on the dashboard", async () => {
     const row = page.locator(".app-row", { hasText: "shop" });
-    await row.locator(".sparkline canvas").waitFor();
+    await row
+      .getByRole("img", { name: /requests per hour/ })
+      .locator("canvas")
+      .waitFor();
+    await row
+      .getByRole("img", { name: /error rate \(5xx\) per hour/ })
+      .locator("canvas")
+      .waitFor();
     await expect.poll(() => row.locator(".traffic-figures").textContent()).toMatch(/% errors/);
     await shoot(page, "dashboard-sparklines");
   });

@@ -36,6 +36,8 @@ export interface UiServer {
   readonly logs: LogStore;
   /** The api's database, for suites that seed what no UI action makes (metric points). */
   readonly db: Db;
+  /** The api's event hub, for what runs beside the api in `kli8nt start` (the router's metrics). */
+  readonly events: EventHub;
   /** A fresh one-time sign-in link for the local administrator, as `npm start` prints. */
   signInUrl(): Promise<string>;
   /** An API token of the same administrator, for clients that are not the browser. */
@@ -123,6 +125,7 @@ export async function startUiServer(options: UiServerOptions = {}): Promise<UiSe
     url,
     logs,
     db: database.db,
+    events,
     signInUrl: async () => `${url}/auth/link/${await createSignInLink(database.db, admin.id, 3_600_000)}`,
     apiToken: async () => (await createApiToken(database.db, admin.id, "ui-test")).token,
     async advance(deploymentId, states, patch = {}) {

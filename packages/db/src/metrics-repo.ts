@@ -47,10 +47,11 @@ const addBuckets = sql`(
 
 /**
  * Adds the router's minutes to the stored 1-minute points (a minute written twice adds up, as the router
- * flushes partial minutes). Minutes of apps that no longer exist are dropped.
+ * flushes partial minutes). Minutes of apps that no longer exist are dropped. Resolves with the ids of the
+ * apps whose points changed, so their open Metrics tabs can be told (ADR 0217).
  */
-export async function writeRequestMinutes(db: Db, minutes: readonly RequestMinuteInput[]): Promise<void> {
-  if (minutes.length === 0) return;
+export async function writeRequestMinutes(db: Db, minutes: readonly RequestMinuteInput[]): Promise<string[]> {
+  if (minutes.length === 0) return [];
   const names = [...new Set(minutes.map((m) => m.app))];
   const rows = await db.select({ id: apps.id, name: apps.name }).from(apps).where(inArray(apps.name, names));
   const idOf = new Map(rows.map((r) => [r.name, r.id]));
@@ -72,7 +73,7 @@ export async function writeRequestMinutes(db: Db, minutes: readonly RequestMinut
       },
     ];
   });
-  if (values.length === 0) return;
+  if (values.length === 0) return [];
   await db
     .insert(metricPoints)
     .values(mergeSameKey(values))
@@ -89,11 +90,15 @@ export async function writeRequestMinutes(db: Db, minutes: readonly RequestMinut
         latencySumMs: sql`${metricPoints.latencySumMs} + excluded.latency_sum_ms`,
       },
     });
+  return [...new Set(values.map((v) => v.appId))];
 }
 
-/** Adds resource samples to their minutes: CPU averages over the samples, memory keeps the highest. */
-export async function writeResourceSamples(db: Db, samples: readonly ResourceSample[]): Promise<void> {
-  if (samples.length === 0) return;
+/**
+ * Adds resource samples to their minutes: CPU averages over the samples, memory keeps the highest. Resolves
+ * with the ids of the apps written.
+ */
+export async function writeResourceSamples(db: Db, samples: readonly ResourceSample[]): Promise<string[]> {
+  if (samples.length === 0) return [];
   await db
     .insert(metricPoints)
     .values(
@@ -116,18 +121,19 @@ export async function writeResourceSamples(db: Db, samples: readonly ResourceSam
         memoryBytes: sql`greatest(${metricPoints.memoryBytes}, excluded.memory_bytes)`,
       },
     });
+  return [...new Set(samples.map((s) => s.appId))];
 }
 
 /** Like writeResourceSamples, for samplers that know apps by name (container labels); unknown names drop. */
 export async function writeNamedResourceSamples(
   db: Db,
   samples: readonly (Omit<ResourceSample, "appId"> & { readonly app: string })[],
-): Promise<void> {
-  if (samples.length === 0) return;
+): Promise<string[]> {
+  if (samples.length === 0) return [];
   const names = [...new Set(samples.map((s) => s.app))];
   const rows = await db.select({ id: apps.id, name: apps.name }).from(apps).where(inArray(apps.name, names));
   const idOf = new Map(rows.map((r) => [r.name, r.id]));
-  await writeResourceSamples(
+  return await writeResourceSamples(
     db,
     samples.flatMap((s) => {
       const appId = idOf.get(s.app);

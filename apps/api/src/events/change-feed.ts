@@ -6,6 +6,8 @@ export type Change =
   | { readonly kind: "deployment"; readonly id: string }
   | { readonly kind: "app"; readonly id: string }
   | { readonly kind: "app-deleted"; readonly ownerId: string; readonly name: string }
+  /** New metric points of the app were stored (ADR 0217): its open Metrics tabs fetch them. */
+  | { readonly kind: "metrics"; readonly id: string }
   /** The session's hash, as the sessions table keeps it: the token itself never leaves the api. */
   | { readonly kind: "session-ended"; readonly sessionHash: string };
 
@@ -52,7 +54,7 @@ export function parseChange(payload: string | undefined): Change | null {
   if (!value || typeof value !== "object") return null;
   const c = value as Record<string, unknown>;
   const text = (key: string) => typeof c[key] === "string" && (c[key] as string).length > 0;
-  if ((c.kind === "deployment" || c.kind === "app") && text("id"))
+  if ((c.kind === "deployment" || c.kind === "app" || c.kind === "metrics") && text("id"))
     return { kind: c.kind, id: c.id as string };
   if (c.kind === "app-deleted" && text("ownerId") && text("name"))
     return { kind: "app-deleted", ownerId: c.ownerId as string, name: c.name as string };

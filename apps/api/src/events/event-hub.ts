@@ -10,6 +10,8 @@ export type PlatformEvent =
   | { readonly type: "deployment"; readonly app: string; readonly deployment: z.infer<typeof deploymentView> }
   | { readonly type: "app"; readonly app: z.infer<typeof appView> }
   | { readonly type: "app-deleted"; readonly app: string }
+  /** New metric points of this app were stored (ADR 0217): a hint to fetch them, carrying no figures. */
+  | { readonly type: "metrics-updated"; readonly app: string }
   /** The browser session this socket was opened with ended (sign-out): the route closes the socket. */
   | { readonly type: "signed-out" }
   /** Changes may have been missed (ADR 0121): the same message as the first, so the browser fetches again. */
@@ -75,6 +77,11 @@ export class EventHub {
     this.#feed.publish({ kind: "app", id: appId });
   }
 
+  /** The router or the stats loop stored points of the app (ADR 0217); a few per app and minute at most. */
+  metricsChanged(appId: string): void {
+    this.#feed.publish({ kind: "metrics", id: appId });
+  }
+
   /** The row is gone, so the caller says whose it was. */
   appDeleted(ownerId: string, name: string): void {
     this.#feed.publish({ kind: "app-deleted", ownerId, name });
@@ -95,6 +102,8 @@ export class EventHub {
     if (change.kind === "deployment")
       this.#refresh(`deployment:${change.id}`, () => this.#readDeployment(change.id));
     else if (change.kind === "app") this.#refresh(`app:${change.id}`, () => this.#readApp(change.id));
+    else if (change.kind === "metrics")
+      this.#refresh(`metrics:${change.id}`, () => this.#readMetricsOwner(change.id));
     else if (change.kind === "app-deleted")
       this.#emit(change.ownerId, { type: "app-deleted", app: change.name });
     else this.#signOut(change.sessionHash);
@@ -161,6 +170,11 @@ export class EventHub {
       deployment: toDeploymentView(toDeployment(row.deployment)),
     };
     return { ownerId: toApp(row.app).ownerId, event };
+  }
+
+  async #readMetricsOwner(appId: string): Promise<{ ownerId: string; event: PlatformEvent } | null> {
+    const app = await findAppById(this.#options.db, appId);
+    return app ? { ownerId: app.ownerId, event: { type: "metrics-updated", app: app.name } } : null;
   }
 
   async #readApp(appId: string): Promise<{ ownerId: string; event: PlatformEvent } | null> {

@@ -31,7 +31,8 @@ export function eventRoutes(options: EventRouteOptions): FastifyPluginAsyncZod {
       url: "/events",
       schema: {
         tags: ["events"],
-        summary: 'WebSocket: {"type":"ready"}, then deployment, app and app-deleted events of your own apps',
+        summary:
+          'WebSocket: {"type":"ready"}, then deployment, app, app-deleted and metrics-updated events of your own apps',
       },
       // A plain GET (curl, a proxy that drops the Upgrade header) gets a problem, not an empty 404.
       handler: (request, reply) =>

@@ -127,6 +127,20 @@ describe("/api/events", () => {
     await tab.until((e) => e.type === "app-deleted" && e.app === "evt-two");
   });
 
+  it("tells the owner's tabs alone when metric points of an app were stored, by name and without figures", async () => {
+    const aliceTab = await connect(bearer(h.alice.token));
+    const bobTab = await connect(bearer(h.bob.token));
+    const appId = await createApp(h.alice.token, "evt-metrics");
+    h.events.metricsChanged(appId);
+    const got = await aliceTab.until((e) => e.type === "metrics-updated");
+    expect(got).toEqual({ type: "metrics-updated", app: "evt-metrics" });
+    // A deleted app's late points tell nobody.
+    h.events.metricsChanged("00000000-0000-0000-0000-000000000000");
+    await h.events.settled();
+    expect(bobTab.got.some((e) => e.type === "metrics-updated")).toBe(false);
+    expect(h.eventErrors).toEqual([]);
+  });
+
   it("refuses a connection without credentials before the upgrade, and a plain GET with a problem", async () => {
     const status = await new Promise<number>((resolve) => {
       const ws = new WebSocket(`${base}/api/events`);

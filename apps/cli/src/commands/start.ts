@@ -103,14 +103,23 @@ async function startPlatform(configs: Configs, logger: Logger): Promise<Platform
   const { createBuilder, logStoreLogSink, startBuildController } = await import("@kli8nt/build-controller");
   const { createRouter, MemoryRouteTable } = await import("@kli8nt/router");
   const routes = new MemoryRouteTable();
+  const metricsStored = (appIds: readonly string[]) => {
+    for (const id of appIds) api.events.metricsChanged(id);
+  };
   const router = await createRouter({
     port: configs.deploy.routerPort,
     maxConnections: configs.deploy.routerMaxConnections,
     bodyTimeoutMs: configs.deploy.routerBodyTimeoutMs,
     table: routes,
     logger: logger.child({ component: "router" }),
-    // Requests, latency and status classes per app, per minute, into the metrics store (ADR 0215).
-    metrics: routerMetricsToStore(api.db, logger.child({ component: "router-metrics" })),
+    // Requests, latency and status classes per app, per minute, into the metrics store (ADR 0215); each
+    // flush tells the apps' open Metrics tabs (ADR 0217).
+    metrics: routerMetricsToStore(
+      api.db,
+      logger.child({ component: "router-metrics" }),
+      10_000,
+      metricsStored,
+    ),
   });
   const secretsOf = async (appId: string) =>
     (await resolveEnv(api.db, api.box, appId)).filter((v) => v.secret).map((v) => v.value);
@@ -218,7 +227,7 @@ async function startPlatform(configs: Configs, logger: Logger): Promise<Platform
             hostEnv: configs.deploy.hostEnv,
             installation: installationOf(configs.deploy.runDir),
           }),
-          write: (samples) => writeNamedResourceSamples(api.db, samples),
+          write: async (samples) => metricsStored(await writeNamedResourceSamples(api.db, samples)),
           intervalMs: 15_000,
           onError: (err) => logger.warn({ err }, "Container stats sample failed"),
         })

@@ -89,10 +89,12 @@ export function Sparkline({
   label,
   values,
   color,
+  className,
 }: {
   readonly label: string;
   readonly values: readonly number[];
   readonly color: string;
+  readonly className?: string;
 }) {
   const box = useRef<HTMLDivElement>(null);
   useEffect(() => {
@@ -110,5 +112,12 @@ export function Sparkline({
     const plot = new uPlot(opts, [values.map((_, i) => i), [...values]], el);
     return () => plot.destroy();
   }, [values, color]);
-  return <div ref={box} className="sparkline" role="img" aria-label={label} />;
+  return (
+    <div
+      ref={box}
+      className={className ? `sparkline ${className}` : "sparkline"}
+      role="img"
+      aria-label={label}
+    />
+  );
 }

@@ -11,7 +11,9 @@ import type { SocketLike, StreamStatus } from "./socket-like.ts";
 export type PlatformEvent =
   | { readonly type: "deployment"; readonly app: string; readonly deployment: Deployment }
   | { readonly type: "app"; readonly app: App }
-  | { readonly type: "app-deleted"; readonly app: string };
+  | { readonly type: "app-deleted"; readonly app: string }
+  /** New metric points of the app were stored (ADR 0217): fetch them; the event carries no figures. */
+  | { readonly type: "metrics-updated"; readonly app: string };
 
 export interface EventStreamOptions {
   readonly url: string;
@@ -73,5 +75,5 @@ function isPlatformEvent(value: unknown): value is PlatformEvent {
   if (!e || typeof e !== "object") return false;
   if (e.type === "deployment") return typeof e.app === "string" && typeof e.deployment === "object";
   if (e.type === "app") return typeof e.app === "object" && e.app !== null;
-  return e.type === "app-deleted" && typeof e.app === "string";
+  return (e.type === "app-deleted" || e.type === "metrics-updated") && typeof e.app === "string";
 }

@@ -3,6 +3,7 @@ import { type AppMetrics, getAppMetrics, type MetricPoint, RANGES, type Range } 
 import { ErrorAlert } from "../components/error-alert.tsx";
 import { TimeChart } from "../components/time-chart.tsx";
 import { useInterval, useLoad } from "../hooks.ts";
+import { useCoalesced } from "../live/coalesced.ts";
 import { useLiveEvents } from "../live/live-updates.ts";
 
 const bytes = (v: number) =>
@@ -20,10 +21,13 @@ const cores = (v: number) => v.toFixed(2);
 export function AppMetricsTab({ name }: { readonly name: string }) {
   const [range, setRange] = useState<Range>("1h");
   const metrics = useLoad(`metrics:${name}:${range}`, () => getAppMetrics(name, range));
-  // New minutes arrive every minute; a deploy of this app moves the markers at once.
-  useInterval(metrics.reload, 30_000, true);
+  // Stored points are pushed as a hint (ADR 0217), at most one refetch per 5 s; a deploy of this app moves
+  // the markers at once. The slow poll covers a socket that is down.
+  const refresh = useCoalesced(metrics.reload, 5000);
+  useInterval(metrics.reload, 60_000, true);
   useLiveEvents((event) => {
-    if (event.type === "deployment" && event.app === name) metrics.reload();
+    if (event.type === "metrics-updated" && event.app === name) refresh();
+    else if (event.type === "deployment" && event.app === name) metrics.reload();
   }, metrics.reload);
   return (
     <div className="metrics">
@@ -139,6 +143,7 @@ function ProcessCharts({ process, points, times, step, markers, span }: ProcessC
   return (
     <section className="metrics-process" aria-label={`${process} metrics`}>
       <h2 className="metrics-process-name">{process}</h2>
+      <Summary points={points} />
       <div className="chart-grid">
         <TimeChart
           title="Requests"
@@ -181,5 +186,19 @@ function ProcessCharts({ process, points, times, step, markers, span }: ProcessC
         />
       </div>
     </section>
+  );
+}
+
+/** The range in one line: requests, the 5xx share and the newest p95, as the charts show them. */
+function Summary({ points }: { readonly points: readonly MetricPoint[] }) {
+  const requests = points.reduce((n, p) => n + p.requests, 0);
+  const errors = points.reduce((n, p) => n + p.status["5xx"], 0);
+  const p95 = points.findLast((p) => p.p95Ms !== null)?.p95Ms ?? null;
+  return (
+    <p className="metrics-summary" data-testid="metrics-summary">
+      {requests.toLocaleString("en")} requests ·{" "}
+      {requests > 0 ? `${((100 * errors) / requests).toFixed(1)}% errors` : "no errors"}
+      {p95 !== null ? ` · p95 ${p95} ms (latest)` : ""}
+    </p>
   );
 }

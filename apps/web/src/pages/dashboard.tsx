@@ -9,6 +9,7 @@ import { takeFlash } from "../flash.ts";
 import { fullTime, timeAgo } from "../format.ts";
 import { useDocumentTitle, useInterval, useLoad } from "../hooks.ts";
 import { withApp, withDeployment } from "../live/apply-event.ts";
+import { useCoalesced } from "../live/coalesced.ts";
 import { type PlatformEvent, useLiveEvents, useLiveStatus } from "../live/live-updates.ts";
 import { Link } from "../router.tsx";
 
@@ -20,6 +21,8 @@ export function Dashboard() {
   const first = useLoad("apps", () => listApps());
   const summary = useLoad("metrics-summary", getMetricsSummary);
   useInterval(summary.reload, 60_000, true);
+  // Stored points of any app (pushed, ADR 0217) refresh the sparklines, at most every 5 s.
+  const refreshSummary = useCoalesced(summary.reload, 5000);
   const apps = [...(first.data?.items ?? []), ...(more?.items ?? [])];
   const next = more ? more.next : (first.data?.nextCursor ?? null);
   const live = useLiveStatus().state === "live";
@@ -31,6 +34,10 @@ export function Dashboard() {
   );
   useLiveEvents(
     (event) => {
+      if (event.type === "metrics-updated") {
+        refreshSummary();
+        return;
+      }
       // A new app (made in another tab) has no row to patch: fetch the list with it in place.
       if (event.type === "app" && !apps.some((a) => a.id === event.app.id)) {
         first.reload();
@@ -89,7 +96,7 @@ export function Dashboard() {
   );
 }
 
-function applyToList(items: App[], event: PlatformEvent): App[] {
+function applyToList(items: App[], event: Exclude<PlatformEvent, { type: "metrics-updated" }>): App[] {
   switch (event.type) {
     case "deployment":
       return items.map((a) => (a.name === event.app ? withDeployment(a, event.deployment) : a));
@@ -106,14 +113,14 @@ function trafficOf(summary: MetricsSummary | undefined, name: string): Traffic {
   return summary?.apps.find((a) => a.app === name)?.points ?? [];
 }
 
-/** Requests per hour over the last day, and the share of them that were 5xx. */
+/** Requests per hour over the last day, and the share of them that were 5xx, hour by hour and in all. */
 function TrafficFacts({ name, traffic }: { readonly name: string; readonly traffic: Traffic }) {
   const requests = traffic.reduce((n, p) => n + p.requests, 0);
   const errors = traffic.reduce((n, p) => n + p.errors, 0);
   const rate = requests > 0 ? (100 * errors) / requests : 0;
   return (
     <div className="traffic">
-      <dt>Requests · 24 h</dt>
+      <dt>Requests · error rate · 24 h</dt>
       <dd>
         {requests > 0 ? (
           <>
@@ -121,6 +128,12 @@ function TrafficFacts({ name, traffic }: { readonly name: string; readonly traff
               label={`${name}: requests per hour, last 24 hours`}
               values={traffic.map((p) => p.requests)}
               color="#2563eb"
+            />
+            <Sparkline
+              label={`${name}: error rate (5xx) per hour, last 24 hours`}
+              values={traffic.map((p) => (p.requests > 0 ? (100 * p.errors) / p.requests : 0))}
+              color="#dc2626"
+              className="sparkline-errors"
             />
             <span className="traffic-figures">
               {requests.toLocaleString()} ·{" "}

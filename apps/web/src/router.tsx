@@ -23,7 +23,15 @@ export function useLocation(): string {
   return useSyncExternalStore(subscribe, () => location.pathname + location.search);
 }
 
-export type AppTab = "deployments" | "logs" | "metrics" | "env" | "cron" | "previews" | "settings";
+export type AppTab =
+  | "deployments"
+  | "logs"
+  | "metrics"
+  | "env"
+  | "cron"
+  | "previews"
+  | "domains"
+  | "settings";
 
 export type Route =
   | { readonly page: "dashboard" }
@@ -33,7 +41,16 @@ export type Route =
   | { readonly page: "tokens" }
   | { readonly page: "not-found" };
 
-const TABS: readonly AppTab[] = ["deployments", "logs", "metrics", "env", "cron", "previews", "settings"];
+const TABS: readonly AppTab[] = [
+  "deployments",
+  "logs",
+  "metrics",
+  "env",
+  "cron",
+  "previews",
+  "domains",
+  "settings",
+];
 
 const TOP_PAGES: Readonly<Record<string, Route>> = {
   "sign-in": { page: "sign-in" },

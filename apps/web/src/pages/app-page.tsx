@@ -13,6 +13,7 @@ import { withApp, withDeployment, withDeploymentInPage } from "../live/apply-eve
 import { type PlatformEvent, useLiveEvents, useLiveStatus } from "../live/live-updates.ts";
 import { type AppTab, Link } from "../router.tsx";
 import { AppCron } from "./app-cron.tsx";
+import { AppDomains } from "./app-domains.tsx";
 import { AppEnv } from "./app-env.tsx";
 import { AppMetricsTab } from "./app-metrics.tsx";
 import { AppPreviews } from "./app-previews.tsx";
@@ -25,6 +26,7 @@ const TABS: readonly { tab: AppTab; label: string; path: string }[] = [
   { tab: "env", label: "Environment", path: "/env" },
   { tab: "cron", label: "Cron", path: "/cron" },
   { tab: "previews", label: "Previews", path: "/previews" },
+  { tab: "domains", label: "Domains", path: "/domains" },
   { tab: "settings", label: "Settings", path: "/settings" },
 ];
 
@@ -123,6 +125,7 @@ function TabPanel({ tab, name, app, history, live, onChanged }: TabPanelProps) {
       {tab === "env" ? <AppEnv name={name} /> : null}
       {tab === "cron" ? <AppCron name={name} /> : null}
       {tab === "previews" ? <AppPreviews name={name} /> : null}
+      {tab === "domains" ? <AppDomains name={name} /> : null}
       {tab === "settings" ? <AppSettings app={app} onSaved={onChanged} /> : null}
     </div>
   );

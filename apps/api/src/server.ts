@@ -51,6 +51,8 @@ export interface StartApiOptions {
   readonly logs?: LogStore;
   /** Makes the managed add-ons' service (ADR 0225) on the api's database and box; started and stopped here. */
   readonly addons?: (deps: { db: Db; box: SecretBox }) => AddonService;
+  /** Told when a custom domain is added or removed (ADR 0220), so the router follows without a resync. */
+  readonly domains?: { changed(): void };
 }
 
 const SIGN_IN_LINK_TTL_MS = 60 * 60 * 1000;
@@ -118,6 +120,7 @@ export async function startApi(
     notifications,
     ...(options.logs ? { logs: options.logs } : {}),
     ...(addons ? { addons } : {}),
+    ...(options.domains ? { domains: options.domains } : {}),
   };
   const app = await buildApi(deps, {
     logger: logger.child({ component: "http" }),

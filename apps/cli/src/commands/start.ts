@@ -21,7 +21,7 @@ import { resolveEnv, writeNamedResourceSamples } from "@kli8nt/db";
 import type { RunLogCapture } from "@kli8nt/deploy-controller";
 import { loadDeployControllerConfig } from "@kli8nt/deploy-controller/config";
 import { createFileLogStore, type LogStore, withSecretMasking } from "@kli8nt/logstore";
-import type { Router } from "@kli8nt/router";
+import type { DomainTable, Router } from "@kli8nt/router";
 import type { Logger } from "pino";
 import { checkIsolation } from "./isolation-check.ts";
 import type { CommandIo } from "./plan.ts";
@@ -74,6 +74,8 @@ async function startPlatform(configs: Configs, logger: Logger): Promise<Platform
   // KLI8NT_RABBITMQ_URL picks RabbitMQ (durable queues survive a restart); otherwise the in-process bus.
   const bus = await createBus(configs.api.bus, logger.child({ component: "bus" }));
   const logs = createFileLogStore({ dataDir: join(configs.api.dataDir, "logs") });
+  // The domains reconciler starts after the router; until then an added domain waits for its first resync.
+  const domainsHook: { changed: () => void } = { changed: () => undefined };
   const api = await startApi(
     configs.api,
     logger,
@@ -84,6 +86,7 @@ async function startPlatform(configs: Configs, logger: Logger): Promise<Platform
       // Managed PostgreSQL (ADR 0225): KLI8NT_ADDONS=podman runs one server container for the machine.
       addons: (d) =>
         createAddonService(configs.addons, { ...d, logger: logger.child({ component: "addons" }) }),
+      domains: { changed: () => domainsHook.changed() },
     },
   );
   // The controllers load after the api listens, so /healthz answers while they start (~1 s of imports).
@@ -101,8 +104,9 @@ async function startPlatform(configs: Configs, logger: Logger): Promise<Platform
     startStatsLoop,
   } = await import("@kli8nt/deploy-controller");
   const { createBuilder, logStoreLogSink, startBuildController } = await import("@kli8nt/build-controller");
-  const { createRouter, MemoryRouteTable } = await import("@kli8nt/router");
+  const { createRouter, DomainTable, MemoryRouteTable } = await import("@kli8nt/router");
   const routes = new MemoryRouteTable();
+  const domains = new DomainTable();
   const metricsStored = (appIds: readonly string[]) => {
     for (const id of appIds) api.events.metricsChanged(id);
   };
@@ -111,6 +115,9 @@ async function startPlatform(configs: Configs, logger: Logger): Promise<Platform
     maxConnections: configs.deploy.routerMaxConnections,
     bodyTimeoutMs: configs.deploy.routerBodyTimeoutMs,
     table: routes,
+    // Custom domains (ADR 0221): plain HTTP at once, HTTPS on KLI8NT_ROUTER_TLS_PORT once certified.
+    domains,
+    tlsPort: configs.deploy.routerTlsPort,
     logger: logger.child({ component: "router" }),
     // Requests, latency and status classes per app, per minute, into the metrics store (ADR 0215); each
     // flush tells the apps' open Metrics tabs (ADR 0217).
@@ -121,6 +128,8 @@ async function startPlatform(configs: Configs, logger: Logger): Promise<Platform
       metricsStored,
     ),
   });
+  const domainReconciler = await startDomains(configs, api, domains, logger);
+  domainsHook.changed = () => domainReconciler.kick();
   const secretsOf = async (appId: string) =>
     (await resolveEnv(api.db, api.box, appId)).filter((v) => v.secret).map((v) => v.value);
   const engine = await createEngine(configs.deploy);
@@ -239,12 +248,14 @@ async function startPlatform(configs: Configs, logger: Logger): Promise<Platform
   const notes = [
     `builder ${builder.kind}${builder.isolated ? "" : " (unisolated)"}`,
     `runtime ${runtime.kind}${runtime.isolated ? "" : " (unisolated)"}`,
+    `custom domains' HTTPS on port ${router.tlsPort}`,
   ];
   return {
     api,
     router,
     consumers: [
       { cancel: () => cron.stop() },
+      { cancel: () => domainReconciler.stop() },
       { cancel: async () => clearInterval(sweep) },
       { cancel: async () => stats?.stop() },
       { cancel: async () => clearInterval(restartTimer) },
@@ -257,6 +268,28 @@ async function startPlatform(configs: Configs, logger: Logger): Promise<Platform
     bus,
     notes,
   };
+}
+
+/** Certificates for custom domains from the ACME directory (ADR 0222), answered by the router's HTTP-01. */
+async function startDomains(configs: Configs, api: RunningApi, domains: DomainTable, logger: Logger) {
+  const { AcmeIssuer, DomainReconciler, trustAcmeCaFile } = await import("@kli8nt/deploy-controller");
+  trustAcmeCaFile(configs.deploy.acme.caFile);
+  const issuer = new AcmeIssuer({
+    db: api.db,
+    box: api.box,
+    directoryUrl: configs.deploy.acme.directoryUrl,
+    email: configs.deploy.acme.email,
+    challenges: domains,
+  });
+  const reconciler = new DomainReconciler({
+    db: api.db,
+    box: api.box,
+    domains,
+    issuer,
+    logger: logger.child({ component: "domains" }),
+  });
+  await reconciler.start();
+  return reconciler;
 }
 
 async function stopPlatform(p: Platform): Promise<void> {

@@ -203,6 +203,31 @@ describe.skipIf(missing)("managed PostgreSQL add-ons", () => {
     expect(res.json<{ detail: string }>().detail).toContain("DATABASE_URL");
   });
 
+  it("reveals the connection to the app's owner alone, never cached, and it connects", async () => {
+    const url = `/api/apps/shop/addons/${shop.id}/connection`;
+    const res = await h.app.inject({ url, headers: alice() });
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.headers["cache-control"]).toBe("no-store");
+    const conn = res.json<{ host: string; port: number; user: string; password: string; database: string }>();
+    const env = await envOf(shopId);
+    expect(conn).toEqual({
+      host: env.PGHOST,
+      port: Number(env.PGPORT),
+      user: env.PGUSER,
+      password: env.PGPASSWORD,
+      database: env.PGDATABASE,
+      url: env.DATABASE_URL,
+    });
+    expect((await query(conn, "select 1 as one")).rows).toEqual([{ one: 1 }]);
+    // Someone else: the app does not exist for them, as everywhere else.
+    const stranger = await h.app.inject({ url, headers: bearer(h.bob.token) });
+    expect(stranger.statusCode).toBe(404);
+    expect(stranger.headers["content-type"]).toContain("application/problem+json");
+    expect(stranger.body).not.toContain(conn.password);
+    const unknown = await h.app.inject({ url: "/api/apps/shop/addons/nope/connection", headers: alice() });
+    expect(unknown.statusCode).toBe(404);
+  });
+
   it("refuses a second PostgreSQL add-on on one app", async () => {
     const res = await h.app.inject({
       method: "POST",

@@ -1,5 +1,5 @@
 import { ConflictError } from "@kli8nt/core";
-import { type AddonRow, getApp, listAddons } from "@kli8nt/db";
+import { type AddonRow, addonEnv, getApp, getAppAddon, listAddons } from "@kli8nt/db";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import type { AddonService } from "../addons/addon-service.ts";
@@ -38,6 +38,33 @@ const toView = (row: AddonRow) => ({
 const addonParams = appNameParams.extend({ id: z.string().min(1).max(64) });
 const backupParams = addonParams.extend({ backup: z.string().min(1).max(64) });
 const backupView = z.object({ id: z.string(), createdAt: z.string(), sizeBytes: z.number() });
+const connectionView = z.object({
+  host: z.string(),
+  port: z.number(),
+  user: z.string(),
+  password: z.string(),
+  database: z.string(),
+  url: z.string().describe("DATABASE_URL, as the app gets it"),
+});
+
+/** The add-on's variables as one object; 409 while it has no server address yet. */
+function connectionOf(deps: ApiDeps, row: AddonRow): z.infer<typeof connectionView> {
+  const vars = new Map(addonEnv(deps.box, row).map((v) => [v.key, v.value]));
+  if (vars.size === 0)
+    throw new ConflictError(
+      "ADDON_NOT_READY",
+      `The add-on is ${row.status}${row.detail ? ` (${row.detail})` : ""}: its connection exists once it is ready`,
+    );
+  const get = (key: string) => vars.get(key) ?? "";
+  return {
+    host: get("PGHOST"),
+    port: Number(get("PGPORT")),
+    user: get("PGUSER"),
+    password: get("PGPASSWORD"),
+    database: get("PGDATABASE"),
+    url: get("DATABASE_URL"),
+  };
+}
 
 function requireAddons(deps: ApiDeps): AddonService {
   if (deps.addons?.available) return deps.addons;
@@ -83,6 +110,26 @@ export function addonRoutes(deps: ApiDeps): FastifyPluginAsyncZod {
       async (request) => {
         const found = await getApp(db, requireUser(request).id, request.params.name);
         return { items: (await listAddons(db, found.id)).map(toView) };
+      },
+    );
+
+    app.get(
+      "/apps/:name/addons/:id/connection",
+      {
+        schema: {
+          tags: ["addons"],
+          summary:
+            "The add-on's connection with its password, for the app's owner alone (UI reveal, kli8nt psql); never cached",
+          params: addonParams,
+          response: { 200: connectionView, ...commonErrors, 409: problemView },
+        },
+      },
+      async (request, reply) => {
+        // getApp is scoped to the signed-in owner: anyone else's request is a 404, as for the app itself.
+        const found = await getApp(db, requireUser(request).id, request.params.name);
+        const row = await getAppAddon(db, found.id, request.params.id);
+        reply.header("cache-control", "no-store");
+        return connectionOf(deps, row);
       },
     );
 

@@ -138,7 +138,7 @@ export async function resolveEnv(
     build: row.build,
     preview: row.preview,
   }));
-  // A preview is another app row with no add-on of its own: it never gets the app's database.
+  // Copying to a preview leaves the parent's add-on variables out: a preview has its own (ADR 0201).
   const managed = opts.forPreview ? [] : (await managedEnv(db, box, appId)).map(asStored);
   const owned = new Set(managed.map((v) => v.key));
   return [...own.filter((v) => !owned.has(v.key)), ...managed];

@@ -15,6 +15,7 @@ export const PREVIEWS_OFF: PreviewSettings = {
   max: 5,
   allowForks: false,
   env: {},
+  database: "empty",
 };
 
 /** A preview: its own app row plus the pull request it deploys (ADR 0200). */
@@ -221,4 +222,10 @@ export async function activeGitHubDeploymentsOf(
         or(isNull(githubDeployments.lastState), ne(githubDeployments.lastState, "inactive")),
       ),
     );
+}
+
+/** Whether the app row is a pull request preview (its `preview_of` is set). */
+export async function isPreviewApp(db: Db, appId: string): Promise<boolean> {
+  const [row] = await db.select({ of: apps.previewOf }).from(apps).where(eq(apps.id, appId));
+  return Boolean(row?.of);
 }

@@ -24,6 +24,8 @@ export interface PreviewSettings {
   readonly allowForks: boolean;
   /** Plain values previews get over the app's own (preview-only secrets are env vars with `preview: "only"`). */
   readonly env: Readonly<Record<string, string>>;
+  /** With a Postgres add-on, each preview's own database starts empty or as a copy of the app's (ADR 0201). */
+  readonly database?: "empty" | "copy";
 }
 
 /** What `PATCH /api/apps/:name/formation` stores per process type; absent fields use the defaults. */

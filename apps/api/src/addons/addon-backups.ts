@@ -1,9 +1,8 @@
 import { mkdirSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { NotFoundError } from "@kli8nt/core";
-import pg from "pg";
 import type { PostgresServer } from "./postgres-server.ts";
-import { dropDatabase, ensureTenant, type Tenant } from "./tenant-sql.ts";
+import { dropDatabase, ensureTenant, runDumpAsTenant, type Tenant } from "./tenant-sql.ts";
 
 export interface BackupView {
   /** The file's name: `<ISO time>.sql`. */
@@ -51,21 +50,8 @@ export async function restoreBackup(server: PostgresServer, tenant: Tenant, dir:
   if (!NAME.test(id) || !listBackups(dir).some((b) => b.id === id)) {
     throw new NotFoundError("ADDON_BACKUP_NOT_FOUND", `No backup ${id} of this add-on`, { details: { id } });
   }
-  // pg_dump brackets its output with psql's \restrict/\unrestrict meta-commands (CVE-2025-8714); run over a
-  // plain connection, nothing is a meta-command, so they are only dropped.
-  const sql = readFileSync(join(dir, id), "utf8").replace(/^\\(un)?restrict \S+$/gm, "");
   const { adminUrl } = await server.ensure();
   await dropDatabase(adminUrl, tenant.database);
   await ensureTenant(adminUrl, tenant);
-  const url = new URL(adminUrl);
-  url.username = tenant.role;
-  url.password = tenant.password;
-  url.pathname = `/${tenant.database}`;
-  const client = new pg.Client({ connectionString: url.toString() });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
+  await runDumpAsTenant(adminUrl, tenant, readFileSync(join(dir, id), "utf8"));
 }

@@ -10,6 +10,8 @@ import {
   deleteAddonRow,
   findAddon,
   getAppAddon,
+  isPreviewApp,
+  listAddons,
   type SecretBox,
   updateAddon,
 } from "@kli8nt/db";
@@ -17,6 +19,7 @@ import type { Logger } from "pino";
 import { recordBackupFailed } from "../notifications/addon-events.ts";
 import { type BackupView, backupsDir, listBackups, restoreBackup, takeBackup } from "./addon-backups.ts";
 import type { PostgresServer } from "./postgres-server.ts";
+import { copyDatabase, previewTenant } from "./preview-databases.ts";
 import { databaseSize, dropTenant, ensureTenant } from "./tenant-sql.ts";
 
 export interface AddonServiceOptions {
@@ -199,11 +202,60 @@ export class AddonService {
     this.#o.logger.info({ addonId: id, backupId }, "Restored add-on");
   }
 
+  /**
+   * Gives a preview its own database for each of its parent's add-ons (ADR 0201): a row of the preview's app
+   * (so its DATABASE_URL and PG* are its own), provisioned now, then left empty or filled with a copy of the
+   * parent's. Idempotent: a preview that has its add-on keeps it (a push does not copy again).
+   */
+  async provisionPreview(
+    parentId: string,
+    preview: { id: string; name: string },
+    database: "empty" | "copy",
+  ): Promise<AddonRow[]> {
+    const server = this.#server;
+    if (!server) return [];
+    const made: AddonRow[] = [];
+    const own = await listAddons(this.#o.db, preview.id);
+    for (const source of await listAddons(this.#o.db, parentId)) {
+      if (own.some((a) => a.type === source.type)) continue;
+      const row = await createAddon(this.#o.db, this.#o.box, preview, source.type);
+      await this.#locked(row.id, async () => {
+        await this.reconcile(row.id);
+        if (database === "copy" && source.status === "ready") {
+          await copyDatabase(server, source.database, previewTenant(this.#o.box, row));
+        }
+      });
+      this.#o.logger.info(
+        { addonId: row.id, preview: preview.name, database },
+        "Provisioned preview database",
+      );
+      made.push(row);
+    }
+    return made;
+  }
+
+  /** Drops every database of a preview being torn down, and its role; no final dump (ADR 0201). */
+  async removePreview(previewAppId: string): Promise<void> {
+    const rows = await listAddons(this.#o.db, previewAppId);
+    if (rows.length === 0) return;
+    const server = this.#requireServer();
+    for (const row of rows) {
+      await this.#locked(row.id, async () => {
+        const endpoint = await server.ensure();
+        await dropTenant(endpoint.adminUrl, row);
+        await deleteAddonRow(this.#o.db, row.id);
+      });
+      this.#o.logger.info({ addonId: row.id, database: row.database }, "Dropped preview database");
+    }
+  }
+
   #backups(id: string): string {
     return backupsDir(this.#o.backupDir ?? join(this.#o.dumpDir, "..", "backups"), id);
   }
 
   async #scheduledBackup(server: PostgresServer, row: AddonRow): Promise<void> {
+    // A preview's database lives as long as its pull request: no backups of it (ADR 0201).
+    if (await isPreviewApp(this.#o.db, row.appId)) return;
     const newest = listBackups(this.#backups(row.id))[0];
     const every = this.#o.backupEveryMs ?? 24 * 3_600_000;
     if (newest && Date.now() - Date.parse(newest.createdAt) < every) return;

@@ -66,3 +66,21 @@ export async function dropTenant(adminUrl: string, t: Omit<Tenant, "password">):
     await c.query(`DROP ROLE IF EXISTS ${c.escapeIdentifier(t.role)}`);
   });
 }
+
+/** Runs a plain pg_dump (no owners, no privileges) in `tenant`'s database as its role, so all it makes is theirs. */
+export async function runDumpAsTenant(adminUrl: string, tenant: Tenant, dump: string): Promise<void> {
+  // pg_dump brackets its output with psql's \restrict/\unrestrict meta-commands (CVE-2025-8714); run over a
+  // plain connection, nothing is a meta-command, so they are only dropped.
+  const sql = dump.replace(/^\\(un)?restrict \S+$/gm, "");
+  const url = new URL(adminUrl);
+  url.username = tenant.role;
+  url.password = tenant.password;
+  url.pathname = `/${tenant.database}`;
+  const client = new pg.Client({ connectionString: url.toString() });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}

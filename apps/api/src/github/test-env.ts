@@ -1,12 +1,13 @@
 import { randomBytes } from "node:crypto";
 import { Writable } from "node:stream";
-import { type Database, IN_MEMORY, openDatabase, openTestDatabase, SecretBox } from "@kli8nt/db";
+import { type Database, type Db, IN_MEMORY, openDatabase, openTestDatabase, SecretBox } from "@kli8nt/db";
 import { type FakeGitHub, freePort, signInOverHttp, startFakeGitHub } from "@kli8nt/testkit";
 
 export { cookieFrom } from "@kli8nt/testkit";
 
 import type { FastifyInstance } from "fastify";
 import { vi } from "vitest";
+import type { AddonService } from "../addons/addon-service.ts";
 import { buildApi } from "../app.ts";
 import { loadConfig } from "../config.ts";
 import type { ApiDeps } from "../deps.ts";
@@ -42,6 +43,8 @@ export async function startGitHubTestEnv(
     env?: Record<string, string>;
     /** A fresh database on KLI8NT_TEST_DATABASE_URL's PostgreSQL instead of in-memory PGlite. */
     postgres?: boolean;
+    /** The add-on service the api gets (previews' databases, ADR 0201). */
+    addons?: (db: Db, box: SecretBox) => AddonService;
   } = {},
 ): Promise<GitHubTestEnv> {
   const gh = await startFakeGitHub();
@@ -75,11 +78,14 @@ export async function startGitHubTestEnv(
   const database = opts.postgres
     ? await openTestDatabase("postgres")
     : await openDatabase({ dataDir: IN_MEMORY });
+  const box = new SecretBox(randomBytes(32));
+  const addons = opts.addons?.(database.db, box);
   const deps: ApiDeps = {
     config,
     db: database.db,
-    box: new SecretBox(randomBytes(32)),
+    box,
     onOutboxWrite: () => undefined,
+    ...(addons ? { addons } : {}),
   };
   const api = await buildApi(deps, { logger: createLogger("debug", sink) });
   await api.listen({ host: "127.0.0.1", port });
@@ -92,6 +98,7 @@ export async function startGitHubTestEnv(
     logs,
     signIn: (login) => signInOverHttp(url, gh, login),
     async close() {
+      await addons?.stop();
       await api.close();
       await database.close();
       await gh.stop();

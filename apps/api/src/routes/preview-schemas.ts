@@ -19,6 +19,10 @@ export const previewSettingsPatch = z
       .refine((env) => Object.keys(env).length <= 50, { message: "at most 50 overrides" })
       .optional()
       .describe("Plain values previews get over the app's own"),
+    database: z
+      .enum(["empty", "copy"])
+      .optional()
+      .describe("With a Postgres add-on: each preview's own database starts empty (default) or as a copy"),
   })
   .describe("Pull request previews");
 
@@ -28,6 +32,7 @@ export const previewSettingsView = z.object({
   max: z.number().int(),
   allowForks: z.boolean(),
   env: z.record(z.string(), z.string()),
+  database: z.enum(["empty", "copy"]),
 });
 
 /** An env var's `preview`: true (default) gives it to previews, false withholds it, "only" gives it only to them. */

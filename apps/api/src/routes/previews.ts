@@ -31,6 +31,7 @@ export async function applyPreviewSettings(
     max: patch.max ?? current.max,
     allowForks: patch.allowForks ?? current.allowForks,
     env: patch.env ?? current.env,
+    database: patch.database ?? current.database ?? "empty",
   };
   await setPreviewSettings(db, appId, next);
   return next;
@@ -71,7 +72,7 @@ export function previewRoutes(deps: ApiDeps): FastifyPluginAsyncZod {
             };
           }),
         );
-        return { settings: { ...settings }, items };
+        return { settings: { ...settings, database: settings.database ?? "empty" }, items };
       },
     );
 

@@ -44,6 +44,28 @@ export async function queuePreviewDeployment(
   return { preview, created, deployment };
 }
 
+/**
+ * With a Postgres add-on on the parent, the preview gets its own database before its deployment is published
+ * (so its first release already has its DATABASE_URL): empty, or a copy as the settings say (ADR 0201). A
+ * failure is logged and the preview deploys without it; the next push tries again.
+ */
+export async function provisionPreviewDatabase(
+  deps: PreviewDeps,
+  parent: App,
+  preview: App,
+  settings: PreviewSettings,
+): Promise<void> {
+  if (!deps.addons?.available) return;
+  await deps.addons
+    .provisionPreview(parent.id, preview, settings.database ?? "empty")
+    .catch((err: unknown) =>
+      (deps.logger ?? silentLog).warn(
+        { err, appId: preview.id },
+        "Failed to provision the preview's database",
+      ),
+    );
+}
+
 /** Marks every GitHub Deployment of the preview inactive, so the pull request stops offering its URL. */
 async function inactivate(deps: PreviewDeps, parent: App, preview: PreviewRecord): Promise<void> {
   const rows = await activeGitHubDeploymentsOf(deps.db, preview.app.id);
@@ -90,6 +112,14 @@ export async function teardownPreview(
       detail: reason,
     });
     await notePreview(deps, { ownerId: parent.ownerId, repo, previewAppId: preview.app.id }, body);
+  }
+  // Its databases go first: deleting the app row would forget them (ADR 0201). One that cannot be dropped
+  // now keeps the preview, so a later close or DELETE tries again rather than leaving it behind.
+  try {
+    await deps.addons?.removePreview(preview.app.id);
+  } catch (err) {
+    log.warn({ err, appId: preview.app.id }, "Failed to drop the preview's database; the preview is kept");
+    return;
   }
   const deleted = await deleteApp(deps.db, parent.ownerId, preview.app.name).catch(() => null);
   if (!deleted) return;

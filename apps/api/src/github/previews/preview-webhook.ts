@@ -14,7 +14,12 @@ import type { FastifyRequest } from "fastify";
 import type { ApiDeps } from "../../deps.ts";
 import { syncGitHubDeploymentStatus } from "../deployment-status.ts";
 import { decidePreview } from "./preview-decision.ts";
-import { enforcePreviewLimit, queuePreviewDeployment, teardownPreview } from "./preview-lifecycle.ts";
+import {
+  enforcePreviewLimit,
+  provisionPreviewDatabase,
+  queuePreviewDeployment,
+  teardownPreview,
+} from "./preview-lifecycle.ts";
 
 export interface WebhookAnswer {
   status: "queued" | "ignored" | "duplicate";
@@ -98,8 +103,9 @@ async function deployPreview(
   });
   if (typeof queued === "string") return { status: "ignored", detail: queued };
   if (queued.duplicate) return duplicateAnswer(once.id);
-  deps.onOutboxWrite();
   const { preview, created, deployment } = queued.result;
+  await provisionPreviewDatabase(log, parent, preview.app, settings);
+  deps.onOutboxWrite();
   deps.events?.deploymentChanged(deployment.id);
   request.log.info(
     { deploymentId: deployment.id, app: parent.name, preview: preview.app.name, deliveryId: once.id },

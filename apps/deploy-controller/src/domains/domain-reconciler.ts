@@ -28,9 +28,11 @@ export interface DomainReconcilerSettings {
   readonly retryMaxMs: number;
 }
 
+// Retries start at 5 minutes: Let's Encrypt allows 5 failed validations per hostname an hour, and a domain
+// is usually added before its DNS record exists.
 export const DEFAULT_DOMAIN_SETTINGS: DomainReconcilerSettings = {
   resyncMs: 60_000,
-  retryBaseMs: 60_000,
+  retryBaseMs: 5 * 60_000,
   retryMaxMs: 6 * 3_600_000,
 };
 

@@ -6,6 +6,8 @@ import { renderApp, resolveSettings } from "@kli8nt/manifests";
 import { eventually, failUnderCi } from "@kli8nt/testkit";
 import { CoreV1Api, CustomObjectsApi, KubeConfig } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { makeKubeApi } from "../../apps/deploy-controller/src/kubernetes/kube-api.ts";
+import { type DomainRow, syncDomains } from "../../apps/deploy-controller/src/kubernetes/sync-domains.ts";
 import { applyRendered, realNodePlacement } from "./real-node.ts";
 
 // A real certificate for the Ingress packages/manifests renders: cert-manager's ingress-shim reads the
@@ -78,6 +80,27 @@ function acmeIssuer() {
   };
 }
 
+// The real node's placement is the only setting besides the issuer (see above) and the names.
+const settings = () =>
+  resolveSettings({
+    appsDomain: "apps.test.invalid",
+    namespacePrefix: `crt${suffix}-`,
+    certificateIssuer: { kind: "Issuer", name: "letsencrypt" },
+    podPlacement: realNodePlacement(env.taint ?? "", env.node ?? ""),
+  });
+
+/** curl as a user would: Pebble's root as the only trust anchor, the host resolved to the ingress. */
+const curl = (url: string, port: number) =>
+  promisify(execFile)("curl", [
+    "-sS",
+    "--fail",
+    "--cacert",
+    env.acmeRoot ?? "",
+    "--resolve",
+    `${new URL(url).hostname}:${port}:${env.ingressIp}`,
+    url,
+  ]);
+
 describe.skipIf(missing.length > 0)(
   "real certificates: cert-manager + Pebble over HTTP-01 through Traefik",
   () => {
@@ -109,13 +132,7 @@ describe.skipIf(missing.length > 0)(
           port: 8080,
           healthCheck: { path: "/healthz" },
         },
-        // The real node's placement is the only setting besides the issuer (see above) and the names.
-        resolveSettings({
-          appsDomain: "apps.test.invalid",
-          namespacePrefix: `crt${suffix}-`,
-          certificateIssuer: { kind: "Issuer", name: "letsencrypt" },
-          podPlacement: realNodePlacement(env.taint ?? "", env.node ?? ""),
-        }),
+        settings(),
       );
       namespace = manifests.names.namespace;
       const host = manifests.names.host;
@@ -166,23 +183,62 @@ describe.skipIf(missing.length > 0)(
       });
       console.info(`real certificates: Certificate Ready ${Date.now() - started} ms after apply`);
 
-      // curl, as a user would: Pebble's root as the only trust anchor, the host resolved to the ingress.
-      const curl = () =>
-        promisify(execFile)("curl", [
-          "-sS",
-          "--fail",
-          "--cacert",
-          env.acmeRoot ?? "",
-          "--resolve",
-          `${host}:443:${env.ingressIp}`,
-          `https://${host}/`,
-        ]);
       const page = await eventually(
         "the app's page over HTTPS with the issued certificate",
-        () => curl(),
+        () => curl(`https://${host}/`, 443),
         60_000,
       );
       console.info(`real certificates: first verified HTTPS answer ${Date.now() - started} ms after apply`);
+      expect(page.stdout).toBe("kli8nt test web \n");
+    }, 240_000);
+
+    // The deploy controller's domain pass (syncDomains, ADR 0223) against the same cert-manager and Pebble:
+    // a custom domain is served over HTTP at once, its Certificate issues over HTTP-01 through Traefik,
+    // the pass reads Ready and adds TLS, and the domain answers over HTTPS with Pebble's certificate.
+    it("issues a custom domain's certificate through the deploy controller's domain pass", async () => {
+      expect(namespace, "the first test deployed the app and started cert-manager").not.toBe("");
+      const api = makeKubeApi(kc);
+      const hostname = `www.shop${suffix}.example.test`;
+      const row: DomainRow = { appId: app.id, hostname, status: "pending", detail: null, notAfter: null };
+      const pass = () => syncDomains(api, settings(), [{ app, domains: [row] }]);
+      const started = Date.now();
+      expect(await pass()).toEqual([]);
+      const plain = await eventually("the domain over plain HTTP before its certificate", () =>
+        promisify(execFile)("curl", [
+          "-sS",
+          "--fail",
+          "--resolve",
+          `${hostname}:80:${env.ingressIp}`,
+          `http://${hostname}/`,
+        ]),
+      );
+      expect(plain.stdout).toBe("kli8nt test web \n");
+      let last: unknown;
+      const active = await eventually(
+        "the domain active",
+        async () => {
+          const [update] = await pass();
+          last = update;
+          return update?.status === "active" ? update : undefined;
+        },
+        150_000,
+        1000,
+      ).catch((error: unknown) => {
+        throw new Error(`domain not active: ${JSON.stringify(last)}\n${controllerLog}`, { cause: error });
+      });
+      console.info(`real certificates: custom domain active ${Date.now() - started} ms after the first pass`);
+      expect(active.notAfter?.getTime()).toBeGreaterThan(Date.now());
+      // The next pass sees an active row and adds TLS and the redirect.
+      expect(await pass()).toEqual([active]);
+      expect(await syncDomains(api, settings(), [{ app, domains: [{ ...row, ...active }] }])).toEqual([]);
+      const page = await eventually(
+        "the custom domain over HTTPS with its issued certificate",
+        () => curl(`https://${hostname}/`, 443),
+        60_000,
+      );
+      console.info(
+        `real certificates: custom domain over HTTPS ${Date.now() - started} ms after the first pass`,
+      );
       expect(page.stdout).toBe("kli8nt test web \n");
     }, 240_000);
   },

@@ -107,6 +107,15 @@ export class AddonService {
     return row;
   }
 
+  /**
+   * Where the platform's own machine reaches the server (`kli8nt psql`): the admin URL's host and port.
+   * Apps may use another name for it (podman's host.containers.internal, which the host cannot resolve).
+   */
+  async localAddress(): Promise<{ host: string; port: number }> {
+    const url = new URL((await this.#requireServer().ensure()).adminUrl);
+    return { host: url.hostname.replace(/^\[|\]$/g, ""), port: Number(url.port || 5432) };
+  }
+
   /** Converges one add-on; records `error` with the reason and rethrows so the queue retries. */
   async reconcile(id: string): Promise<void> {
     const row = await findAddon(this.#o.db, id);

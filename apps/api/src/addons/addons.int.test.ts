@@ -208,7 +208,14 @@ describe.skipIf(missing)("managed PostgreSQL add-ons", () => {
     const res = await h.app.inject({ url, headers: alice() });
     expect(res.statusCode, res.body).toBe(200);
     expect(res.headers["cache-control"]).toBe("no-store");
-    const conn = res.json<{ host: string; port: number; user: string; password: string; database: string }>();
+    const conn = res.json<{
+      host: string;
+      port: number;
+      user: string;
+      password: string;
+      database: string;
+      local: unknown;
+    }>();
     const env = await envOf(shopId);
     expect(conn).toEqual({
       host: env.PGHOST,
@@ -217,8 +224,13 @@ describe.skipIf(missing)("managed PostgreSQL add-ons", () => {
       password: env.PGPASSWORD,
       database: env.PGDATABASE,
       url: env.DATABASE_URL,
+      local: {
+        host: new URL(TEST_DATABASE_URL ?? "").hostname,
+        port: Number(new URL(TEST_DATABASE_URL ?? "").port),
+      },
     });
-    expect((await query(conn, "select 1 as one")).rows).toEqual([{ one: 1 }]);
+    const { local: _, ...libpq } = conn;
+    expect((await query(libpq, "select 1 as one")).rows).toEqual([{ one: 1 }]);
     // Someone else: the app does not exist for them, as everywhere else.
     const stranger = await h.app.inject({ url, headers: bearer(h.bob.token) });
     expect(stranger.statusCode).toBe(404);

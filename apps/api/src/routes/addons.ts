@@ -45,10 +45,14 @@ const connectionView = z.object({
   password: z.string(),
   database: z.string(),
   url: z.string().describe("DATABASE_URL, as the app gets it"),
+  local: z
+    .object({ host: z.string(), port: z.number() })
+    .nullable()
+    .describe("Where the platform's machine itself reaches the server (kli8nt psql), when it runs one"),
 });
 
 /** The add-on's variables as one object; 409 while it has no server address yet. */
-function connectionOf(deps: ApiDeps, row: AddonRow): z.infer<typeof connectionView> {
+function connectionOf(deps: ApiDeps, row: AddonRow): Omit<z.infer<typeof connectionView>, "local"> {
   const vars = new Map(addonEnv(deps.box, row).map((v) => [v.key, v.value]));
   if (vars.size === 0)
     throw new ConflictError(
@@ -128,8 +132,10 @@ export function addonRoutes(deps: ApiDeps): FastifyPluginAsyncZod {
         // getApp is scoped to the signed-in owner: anyone else's request is a 404, as for the app itself.
         const found = await getApp(db, requireUser(request).id, request.params.name);
         const row = await getAppAddon(db, found.id, request.params.id);
+        const connection = connectionOf(deps, row);
+        const local = deps.addons?.available ? await deps.addons.localAddress() : null;
         reply.header("cache-control", "no-store");
-        return connectionOf(deps, row);
+        return { ...connection, local };
       },
     );
 

@@ -20,6 +20,7 @@ import {
 import { createFileLogStore, type LogStore } from "@kli8nt/logstore";
 import { freePort } from "@kli8nt/testkit";
 import pino from "pino";
+import type { AddonService } from "../../apps/api/src/addons/addon-service.ts";
 
 export const ROOT = path.resolve(import.meta.dirname, "../..");
 
@@ -28,6 +29,8 @@ export interface UiServerOptions {
   readonly port?: number;
   /** More KLI8NT_* settings, e.g. a GitHub OAuth app on the fake GitHub. */
   readonly env?: Readonly<Record<string, string>>;
+  /** Managed PostgreSQL add-ons on a real server (the Add-ons tab); started and stopped with the api. */
+  readonly addons?: (db: Db, box: SecretBox) => AddonService;
 }
 
 export interface UiServer {
@@ -108,15 +111,19 @@ export async function startUiServer(options: UiServerOptions = {}): Promise<UiSe
     onError: (err) => process.stderr.write(`[ui-server] event delivery failed: ${String(err)}\n`),
   });
   const bus = await createBus({ kind: "memory" });
+  const box = new SecretBox(randomBytes(32));
+  const addons = options.addons?.(database.db, box);
   const inform = await startInformConsumer({ db: database.db, bus, logger, events });
   const app = await buildApi({
     config,
     db: database.db,
-    box: new SecretBox(randomBytes(32)),
+    box,
     onOutboxWrite: () => undefined,
     logs,
     events,
+    ...(addons ? { addons } : {}),
   });
+  addons?.start();
   await app.listen({ host: "127.0.0.1", port });
   const address = app.server.address();
   const url = `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}`;
@@ -143,6 +150,7 @@ export async function startUiServer(options: UiServerOptions = {}): Promise<UiSe
       for (const client of app.websocketServer.clients) client.terminate();
     },
     async close() {
+      await addons?.stop();
       await inform.cancel();
       await bus.close();
       await app.close();

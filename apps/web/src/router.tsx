@@ -31,6 +31,7 @@ export type AppTab =
   | "cron"
   | "previews"
   | "domains"
+  | "addons"
   | "settings";
 
 export type Route =
@@ -49,6 +50,7 @@ const TABS: readonly AppTab[] = [
   "cron",
   "previews",
   "domains",
+  "addons",
   "settings",
 ];
 

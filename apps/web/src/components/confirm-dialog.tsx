@@ -13,6 +13,8 @@ interface ConfirmDialogProps {
   readonly label: string;
   readonly busyLabel: string;
   readonly tone: "primary" | "danger";
+  /** Holds the button back until the user has done what the dialog asks (typed the app's name). */
+  readonly disabled?: boolean;
   /** The action; a thrown error is shown in the dialog, which stays open. */
   readonly action: () => Promise<void>;
   /** How a failure is shown; ErrorAlert by default. */
@@ -28,6 +30,7 @@ interface ConfirmDialogProps {
 export function ConfirmDialog(props: ConfirmDialogProps) {
   const { open, titleId, title, children, label, busyLabel, tone, action, renderError, onClose, onDone } =
     props;
+  const held = props.disabled ?? false;
   const dialog = useRef<HTMLDialogElement>(null);
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
@@ -38,7 +41,7 @@ export function ConfirmDialog(props: ConfirmDialogProps) {
   }, [open]);
 
   const confirm = async () => {
-    if (!open) return;
+    if (!open || held) return;
     setBusy(true);
     try {
       await action();
@@ -65,7 +68,7 @@ export function ConfirmDialog(props: ConfirmDialogProps) {
         <button
           type="button"
           className={`button button-${tone}`}
-          disabled={busy}
+          disabled={busy || held}
           onClick={() => void confirm()}
         >
           {busy ? busyLabel : label}

@@ -12,6 +12,7 @@ import { type Loaded, useDocumentTitle, useInterval, useLoad } from "../hooks.ts
 import { withApp, withDeployment, withDeploymentInPage } from "../live/apply-event.ts";
 import { type PlatformEvent, useLiveEvents, useLiveStatus } from "../live/live-updates.ts";
 import { type AppTab, Link } from "../router.tsx";
+import { AppAddons } from "./app-addons.tsx";
 import { AppCron } from "./app-cron.tsx";
 import { AppDomains } from "./app-domains.tsx";
 import { AppEnv } from "./app-env.tsx";
@@ -27,6 +28,7 @@ const TABS: readonly { tab: AppTab; label: string; path: string }[] = [
   { tab: "cron", label: "Cron", path: "/cron" },
   { tab: "previews", label: "Previews", path: "/previews" },
   { tab: "domains", label: "Domains", path: "/domains" },
+  { tab: "addons", label: "Add-ons", path: "/addons" },
   { tab: "settings", label: "Settings", path: "/settings" },
 ];
 
@@ -126,6 +128,7 @@ function TabPanel({ tab, name, app, history, live, onChanged }: TabPanelProps) {
       {tab === "cron" ? <AppCron name={name} /> : null}
       {tab === "previews" ? <AppPreviews name={name} /> : null}
       {tab === "domains" ? <AppDomains name={name} /> : null}
+      {tab === "addons" ? <AppAddons name={name} /> : null}
       {tab === "settings" ? <AppSettings app={app} onSaved={onChanged} /> : null}
     </div>
   );

@@ -1,0 +1,81 @@
+import { useEffect, useState } from "react";
+import { type Addon, type AddonConnection, revealConnection } from "../api/addons.ts";
+import { ErrorAlert } from "./error-alert.tsx";
+
+const MASK = "••••••••••••";
+
+/**
+ * The add-on's connection: host, port, user and database as listed, the password and DATABASE_URL masked
+ * until the owner asks (only the app's owner can see the app at all; the api reveals it uncached). Hidden
+ * again on demand and when the tab is left, so it does not linger on screen.
+ */
+export function AddonConnectionInfo({ name, addon }: { readonly name: string; readonly addon: Addon }) {
+  const [shown, setShown] = useState<AddonConnection | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const [busy, setBusy] = useState(false);
+  // A different add-on (deleted and made again) never shows the old one's secret.
+  useEffect(() => setShown(null), [addon.id]);
+  const ready = addon.status === "ready" && addon.host !== null;
+
+  const reveal = async () => {
+    setBusy(true);
+    setError(null);
+    try {
+      setShown(await revealConnection(name, addon.id));
+    } catch (e) {
+      setError(e);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <div className="addon-connection">
+      <h4>Connection</h4>
+      <dl className="facts">
+        <div>
+          <dt>Host · port</dt>
+          <dd>{ready ? `${addon.host}:${addon.port}` : <span className="muted">once ready</span>}</dd>
+        </div>
+        <div>
+          <dt>Database</dt>
+          <dd className="truncate">{addon.database}</dd>
+        </div>
+        <div>
+          <dt>User</dt>
+          <dd className="truncate">{addon.user}</dd>
+        </div>
+        <div>
+          <dt>Password</dt>
+          <dd>
+            {shown ? (
+              <code className="revealed">{shown.password}</code>
+            ) : (
+              <span aria-label="hidden">{MASK}</span>
+            )}
+          </dd>
+        </div>
+      </dl>
+      {shown ? (
+        <p className="addon-url">
+          <span className="muted">DATABASE_URL</span> <code className="revealed">{shown.url}</code>
+        </p>
+      ) : null}
+      <ErrorAlert error={error} />
+      {ready ? (
+        <button
+          type="button"
+          className="button button-small"
+          aria-pressed={shown !== null}
+          disabled={busy}
+          onClick={() => (shown ? setShown(null) : void reveal())}
+        >
+          {shown ? "Hide connection" : busy ? "Revealing…" : "Reveal connection"}
+        </button>
+      ) : null}
+      <p className="muted small">
+        The app gets {addon.env.join(", ")} in its environment; the next deploy or restart picks them up.
+      </p>
+    </div>
+  );
+}

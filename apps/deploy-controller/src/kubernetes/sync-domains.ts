@@ -51,6 +51,8 @@ export async function syncDomains(
   settings: ManifestSettings,
   apps: readonly DomainApp[],
 ): Promise<DomainUpdate[]> {
+  // No app serves web: nothing to apply, and no namespace whose domain objects could be stale.
+  if (apps.length === 0) return [];
   const [certificates, ingresses] = await Promise.all([
     listLabelled<Certificate>(api, CERTIFICATE),
     listLabelled(api, INGRESS),

@@ -28,12 +28,23 @@ acme_tls() {
     -days 2 -extfile "$d/pebble.ext" -out "$d/pebble.crt" 2>/dev/null
 }
 
+# acme_ports N: N distinct free ports (free_port may hand out the same port twice in a row).
+acme_ports() {
+  local -a ports=()
+  local p
+  while ((${#ports[@]} < $1)); do
+    p=$(free_port)
+    [[ " ${ports[*]} " == *" $p "* ]] || ports+=("$p")
+  done
+  echo "${ports[@]}"
+}
+
 start_acme() {
   certs_build_pebble || { log "building Pebble failed"; return 1; }
   ACME_DIR=$(mktemp -d /tmp/kli8nt-acme.XXXXXX)
   ACME_PIDS=()
   local dns dnsmgmt acme acmemgmt http tls validity=${KLI8NT_TEST_LOCAL_ACME_VALIDITY:-40}
-  dns=$(free_port); dnsmgmt=$(free_port); acme=$(free_port); acmemgmt=$(free_port); http=$(free_port); tls=$(free_port)
+  read -r dns dnsmgmt acme acmemgmt http tls < <(acme_ports 6)
   acme_run challtestsrv "$PEBBLE_CACHE/pebble-challtestsrv" -dnsserver "127.0.0.1:$dns" \
     -management "127.0.0.1:$dnsmgmt" -defaultIPv4 127.0.0.1 -defaultIPv6 "" \
     -http01 "" -https01 "" -doh "" -tlsalpn01 ""

@@ -19,6 +19,9 @@ export interface ApiDeps {
   readonly notifications?: { kick(): void };
   /** Managed PostgreSQL add-ons (ADR 0225); absent, the add-on routes answer 409 ADDONS_UNAVAILABLE. */
   readonly addons?: AddonService;
-  /** Custom domains' reconciler (ADR 0220): told when a domain is added or removed, so the router follows. */
-  readonly domains?: { changed(): void };
+  /**
+   * Custom domains' reconciler (ADR 0220): told when a domain is added or removed, so the router follows;
+   * awaited, so a domain answers over HTTP when its POST does (it never throws).
+   */
+  readonly domains?: { changed(): Promise<void> | void };
 }

@@ -52,7 +52,7 @@ export interface StartApiOptions {
   /** Makes the managed add-ons' service (ADR 0225) on the api's database and box; started and stopped here. */
   readonly addons?: (deps: { db: Db; box: SecretBox }) => AddonService;
   /** Told when a custom domain is added or removed (ADR 0220), so the router follows without a resync. */
-  readonly domains?: { changed(): void };
+  readonly domains?: { changed(): Promise<void> | void };
 }
 
 const SIGN_IN_LINK_TTL_MS = 60 * 60 * 1000;

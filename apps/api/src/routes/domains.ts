@@ -82,7 +82,7 @@ export function domainRoutes(deps: ApiDeps): FastifyPluginAsyncZod {
           );
         }
         const row = await createDomain(db, found.id, hostname, wildcard);
-        deps.domains?.changed();
+        await deps.domains?.changed();
         request.log.info({ app: found.name, hostname }, "Attached a custom domain");
         return reply.code(201).send(toView(row, defaultHostOf(config.appUrlTemplate, found.name)));
       },
@@ -119,7 +119,7 @@ export function domainRoutes(deps: ApiDeps): FastifyPluginAsyncZod {
         const found = await getApp(db, requireUser(request).id, request.params.name);
         const { hostname } = normaliseHostname(request.params.hostname);
         await deleteAppDomain(db, found.id, hostname);
-        deps.domains?.changed();
+        await deps.domains?.changed();
         request.log.info({ app: found.name, hostname }, "Detached a custom domain");
         return reply.code(204).send(null);
       },

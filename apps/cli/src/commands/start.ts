@@ -75,7 +75,7 @@ async function startPlatform(configs: Configs, logger: Logger): Promise<Platform
   const bus = await createBus(configs.api.bus, logger.child({ component: "bus" }));
   const logs = createFileLogStore({ dataDir: join(configs.api.dataDir, "logs") });
   // The domains reconciler starts after the router; until then an added domain waits for its first resync.
-  const domainsHook: { changed: () => void } = { changed: () => undefined };
+  const domainsHook: { changed: () => Promise<void> } = { changed: async () => undefined };
   const api = await startApi(
     configs.api,
     logger,
@@ -129,7 +129,8 @@ async function startPlatform(configs: Configs, logger: Logger): Promise<Platform
     ),
   });
   const domainReconciler = await startDomains(configs, api, domains, logger);
-  domainsHook.changed = () => domainReconciler.kick();
+  domainsHook.changed = () =>
+    domainReconciler.resync().catch((err: unknown) => logger.warn({ err }, "Domain resync failed"));
   const secretsOf = async (appId: string) =>
     (await resolveEnv(api.db, api.box, appId)).filter((v) => v.secret).map((v) => v.value);
   const engine = await createEngine(configs.deploy);

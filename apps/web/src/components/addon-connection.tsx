@@ -1,4 +1,4 @@
-import { useEffect, useState } from "react";
+import { useState } from "react";
 import { type Addon, type AddonConnection, revealConnection } from "../api/addons.ts";
 import { ErrorAlert } from "./error-alert.tsx";
 
@@ -7,14 +7,13 @@ const MASK = "••••••••••••";
 /**
  * The add-on's connection: host, port, user and database as listed, the password and DATABASE_URL masked
  * until the owner asks (only the app's owner can see the app at all; the api reveals it uncached). Hidden
- * again on demand and when the tab is left, so it does not linger on screen.
+ * again on demand and when the tab is left, so it does not linger on screen. Keyed by add-on id by its
+ * parent, so a database deleted and made again never shows the old one's secret.
  */
 export function AddonConnectionInfo({ name, addon }: { readonly name: string; readonly addon: Addon }) {
   const [shown, setShown] = useState<AddonConnection | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
-  // A different add-on (deleted and made again) never shows the old one's secret.
-  useEffect(() => setShown(null), [addon.id]);
   const ready = addon.status === "ready" && addon.host !== null;
 
   const reveal = async () => {
@@ -51,7 +50,10 @@ export function AddonConnectionInfo({ name, addon }: { readonly name: string; re
             {shown ? (
               <code className="revealed">{shown.password}</code>
             ) : (
-              <span aria-label="hidden">{MASK}</span>
+              <>
+                <span aria-hidden="true">{MASK}</span>
+                <span className="sr-only">hidden</span>
+              </>
             )}
           </dd>
         </div>

@@ -148,6 +148,8 @@ export function appRoutes(deps: ApiDeps): FastifyPluginAsyncZod {
         deps.events?.appDeleted(deleted.ownerId, deleted.name);
         // Its logs go with it; the deploy controller's resync removes its instances, route and images.
         await deps.logs?.removeApp?.(deleted.id);
+        // Its custom domains went with the row: the router forgets them and their certificates now.
+        await deps.domains?.changed();
         return reply.code(204).send(null);
       },
     );

@@ -1,15 +1,18 @@
 import { randomBytes } from "node:crypto";
-import { type Database, openTestDatabase, schema } from "@kli8nt/db";
-import { renderDeployControllerRbac } from "@kli8nt/manifests";
+import { createDomain, type Database, openTestDatabase, schema } from "@kli8nt/db";
+import { customDomainName, renderDeployControllerRbac } from "@kli8nt/manifests";
 import { eventually, failUnderCi } from "@kli8nt/testkit";
 import {
   CoreV1Api,
+  CustomObjectsApi,
   KubeConfig,
   KubernetesObjectApi,
+  NetworkingV1Api,
   PatchStrategy,
   RbacAuthorizationV1Api,
 } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ensureCertificateCrd } from "./cert-manager-crds.ts";
 import { imageNamed } from "./deploy-controller-cluster.ts";
 import { Harness } from "./deploy-controller-harness.ts";
 
@@ -72,6 +75,25 @@ describe.skipIf(!kubeconfigPath)("deploy controller with its own RBAC only", () 
     const app = await h.newApp();
     const v1 = await h.queueDeploy(app, imageNamed("hello-rbac"));
     expect(await h.settledInform(instance, v1.deploymentId)).toMatchObject({ state: "live" });
+    // A custom domain (ADR 0223): the resync's cluster-wide lists and the Ingress and Certificate it
+    // applies in the app namespace are within the same rules.
+    await ensureCertificateCrd(admin);
+    const hostname = `www.rbac-${suffix}.example.com`;
+    await createDomain(database.db, app.id, hostname, false);
+    expect(await instance.controller.resync()).toMatchObject({ errors: [] });
+    const name = customDomainName(app, hostname);
+    const namespace = h.namespaceOf(app);
+    const ingress = await admin.makeApiClient(NetworkingV1Api).readNamespacedIngress({ name, namespace });
+    expect(ingress.spec?.rules?.[0]?.host).toBe(hostname);
+    await admin
+      .makeApiClient(CustomObjectsApi)
+      .getNamespacedCustomObject({
+        group: "cert-manager.io",
+        version: "v1",
+        namespace,
+        plural: "certificates",
+        name,
+      });
     await database.db.delete(schema.apps);
     const report = await instance.controller.resync();
     expect(report).toMatchObject({ deleted: [app.name], errors: [] });

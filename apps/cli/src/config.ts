@@ -9,3 +9,15 @@ export function loadCliEnv(env: NodeJS.ProcessEnv = process.env): CliEnv {
     PATH: env.PATH,
   };
 }
+
+/**
+ * The environment a foreground child of the CLI inherits (`kli8nt psql`: TERM, HOME, LANG, PAGER…), with
+ * the user's own libpq variables left out so that only the add-on's apply.
+ */
+export function childEnv(env: NodeJS.ProcessEnv = process.env): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [key, value] of Object.entries(env)) {
+    if (value !== undefined && !key.startsWith("PG")) out[key] = value;
+  }
+  return out;
+}

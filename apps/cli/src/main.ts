@@ -10,6 +10,7 @@ import { openCommand } from "./commands/open.ts";
 import { planCommand } from "./commands/plan.ts";
 import { previewsCommand } from "./commands/previews.ts";
 import { lifecycleCommand, psCommand, scaleCommand } from "./commands/processes.ts";
+import { psqlCommand } from "./commands/psql.ts";
 import {
   appsCommand,
   deployCommand,
@@ -21,7 +22,7 @@ import {
 } from "./commands/remote.ts";
 import { startCommand } from "./commands/start.ts";
 import { tokensCommand } from "./commands/tokens.ts";
-import { loadCliEnv } from "./config.ts";
+import { childEnv, loadCliEnv } from "./config.ts";
 
 const HELP = `kli8nt — push a repository, get a URL
 
@@ -56,10 +57,13 @@ usage:
                                rolling restart; stop every process (formation kept); start again
   kli8nt cron add <app> <name> --schedule "0 3 * * *" --command "<command>"
   kli8nt cron list <app> [--json] | runs <app> <name> [--limit n] [--json] | remove <app> <name>
+                               commands on a schedule (UTC) in the current release
   kli8nt addons create <app> [--type postgres] | list <app> [--json] | delete <app> <id> --confirm <app>
   kli8nt addons backup <app> <id> | backups <app> <id> [--json] | restore <app> <id> <backup>
                        managed PostgreSQL: DATABASE_URL and PG* in the app's env, a final dump on delete
-                               commands on a schedule (UTC) in the current release
+  kli8nt psql <app> [psql arguments…]
+                               a psql session into the app's database (on the platform's machine);
+                               e.g. kli8nt psql shop -c 'select 1'
   kli8nt domains add <app> <hostname> | list <app> [--json] | remove <app> <hostname>
                                custom domains: status (pending, active, error) and the DNS record to create
   kli8nt deploy <app> [--ref r] [--wait]
@@ -135,6 +139,8 @@ async function main(argv: string[]): Promise<number> {
       return addonsCommand(rest, remote);
     case "domains":
       return domainsCommand(rest, remote);
+    case "psql":
+      return psqlCommand(rest, remote, childEnv());
     case "open":
       return openCommand(rest, remote);
     case undefined:

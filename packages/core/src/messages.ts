@@ -13,13 +13,18 @@ const id = z.string().min(1).max(64);
 /** A process type name as Procfiles write them (`web`, `worker`, `clock`), usable in container names. */
 export const PROCESS_TYPE = /^[a-z][a-z0-9-]{0,29}$/;
 const timestamp = z.iso.datetime();
+/**
+ * An app's name as messages carry it: a user's app is at most 40 characters, a pull request preview's
+ * `<app>-pr-<n>` up to 40 + 14 (ADR 0202), so a DNS label's 63 is the bound.
+ */
+const appName = z.string().min(1).max(63);
 
 export const buildRequestedV1 = z.strictObject({
   type: z.literal("BuildRequested"),
   version: z.literal(1),
   deploymentId: id,
   appId: id,
-  appName: z.string().min(1).max(40),
+  appName,
   repository: z.strictObject({
     url: z.string().min(1).max(2048),
     ref: z.string().min(1).max(255),
@@ -38,7 +43,7 @@ export const deployRequestedV1 = z.strictObject({
   version: z.literal(1),
   deploymentId: id,
   appId: id,
-  appName: z.string().min(1).max(40),
+  appName,
   /** Image by digest (Kubernetes) or local image id (single machine); never a moving tag. */
   image: z.string().min(1).max(512),
   port: z.number().int().min(1).max(65535),
@@ -85,7 +90,7 @@ export const appChangedV1 = z.strictObject({
   type: z.literal("AppChanged"),
   version: z.literal(1),
   appId: id,
-  appName: z.string().min(1).max(40),
+  appName,
   what: z.enum(["formation", "restart", "stop", "start", "cron", "env", "settings"]),
   at: timestamp,
 });

@@ -1,4 +1,5 @@
 export { type AdmissionPolicyOptions, renderControllerAdmissionPolicy } from "./admission-policy.ts";
+export { appNamespace } from "./app-namespace.ts";
 export { renderAutoscaler } from "./autoscaler.ts";
 export {
   ANNOTATION_HOSTNAME,

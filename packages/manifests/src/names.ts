@@ -1,3 +1,4 @@
+import { appNamespace } from "./app-namespace.ts";
 import type { ManifestApp, ManifestRelease } from "./inputs.ts";
 import type { ManifestSettings } from "./settings.ts";
 
@@ -58,7 +59,7 @@ export interface AppNames {
 
 export function appNames(app: ManifestApp, settings: ManifestSettings): AppNames {
   return {
-    namespace: `${settings.namespacePrefix}${app.name}`,
+    namespace: appNamespace(settings.namespacePrefix, app.name),
     workload: app.name,
     envSecret: `${app.name}-env`,
     tlsSecret: `${app.name}-tls`,

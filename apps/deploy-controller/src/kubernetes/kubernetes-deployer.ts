@@ -1,6 +1,7 @@
 import { UnavailableError } from "@kli8nt/core";
 import {
   type AppManifests,
+  appNamespace,
   type CronEntry,
   envChecksum,
   type ManifestApp,
@@ -81,7 +82,7 @@ export class KubernetesDeployer {
   }
 
   namespaceOf(appName: string): string {
-    return `${this.settings.namespacePrefix}${appName}`;
+    return appNamespace(this.settings.namespacePrefix, appName);
   }
 
   /**

@@ -85,15 +85,13 @@ describe.skipIf(!kubeconfigPath)("deploy controller with its own RBAC only", () 
     const namespace = h.namespaceOf(app);
     const ingress = await admin.makeApiClient(NetworkingV1Api).readNamespacedIngress({ name, namespace });
     expect(ingress.spec?.rules?.[0]?.host).toBe(hostname);
-    await admin
-      .makeApiClient(CustomObjectsApi)
-      .getNamespacedCustomObject({
-        group: "cert-manager.io",
-        version: "v1",
-        namespace,
-        plural: "certificates",
-        name,
-      });
+    await admin.makeApiClient(CustomObjectsApi).getNamespacedCustomObject({
+      group: "cert-manager.io",
+      version: "v1",
+      namespace,
+      plural: "certificates",
+      name,
+    });
     await database.db.delete(schema.apps);
     const report = await instance.controller.resync();
     expect(report).toMatchObject({ deleted: [app.name], errors: [] });

@@ -1,6 +1,7 @@
 import { claimDueDeliveries, type Db, recordAttempt, type SecretBox } from "@kli8nt/db";
 import type { Logger } from "pino";
 import { sweepDeploymentEvents } from "./deployment-events.ts";
+import { sweepDomainEvents } from "./domain-events.ts";
 import { type SenderOptions, sendDelivery } from "./senders.ts";
 
 export interface DeliveryPolicy {
@@ -90,6 +91,7 @@ export class DeliveryWorker {
     try {
       const now = this.#now();
       await sweepDeploymentEvents(this.#deps.db, now, SWEEP_WINDOW_MS);
+      await sweepDomainEvents(this.#deps.db, now, SWEEP_WINDOW_MS);
       while (!this.#stopped && (await this.runDue()) > 0);
     } catch (err) {
       this.#deps.logger.warn({ err }, "Notification pass failed; will retry");

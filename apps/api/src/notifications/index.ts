@@ -6,4 +6,5 @@ export {
   DeliveryWorker,
 } from "./delivery-worker.ts";
 export { recordDeploymentEvents, sweepDeploymentEvents } from "./deployment-events.ts";
+export { sweepDomainEvents } from "./domain-events.ts";
 export { SIGNATURE_HEADER, signBody } from "./senders.ts";

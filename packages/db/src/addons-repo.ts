@@ -30,6 +30,12 @@ export interface ManagedEnvVar {
 
 const passwordContext = (addonId: string) => `addon:${addonId}:password`;
 
+/**
+ * `password_enc` of an add-on whose password lives only in its Kubernetes Secret (cluster mode, ADR 0226):
+ * the column is required, and this is not a ciphertext, so nothing can ever decrypt a copy of it.
+ */
+export const PASSWORD_IN_CLUSTER = "in-cluster-secret";
+
 /** Database and role names: the app's name made an identifier, plus a random suffix (never reused). */
 function tenantName(appName: string): string {
   return `app_${appName.replaceAll("-", "_").slice(0, 40)}_${randomBytes(4).toString("hex")}`;
@@ -44,6 +50,7 @@ export async function createAddon(
   box: SecretBox,
   app: { id: string; name: string },
   type: AddonRow["type"],
+  options: { readonly passwordInCluster?: boolean } = {},
 ): Promise<AddonRow> {
   await assertNoOwnVars(db, app);
   const id = `adn_${randomUUID().replaceAll("-", "")}`;
@@ -58,7 +65,9 @@ export async function createAddon(
         type,
         database: name,
         role: name,
-        passwordEnc: box.encrypt(password, passwordContext(id)),
+        passwordEnc: options.passwordInCluster
+          ? PASSWORD_IN_CLUSTER
+          : box.encrypt(password, passwordContext(id)),
       })
       .returning();
     if (!row) throw new Error("insert returned no row");
@@ -135,6 +144,8 @@ export function addonPassword(box: SecretBox, row: AddonRow): string {
 /** The libpq variables and DATABASE_URL of a ready add-on (none while it has no server address). */
 export function addonEnv(box: SecretBox | null, row: AddonRow): ManagedEnvVar[] {
   if (row.status !== "ready" || row.host === null || row.port === null) return [];
+  // In a cluster the app's Deployment reads them from the add-on's Secret, never from here.
+  if (row.passwordEnc === PASSWORD_IN_CLUSTER) return [];
   // Without a box (a masked view) the secret values are never decrypted at all.
   const password = box ? addonPassword(box, row) : "";
   const host = row.host.includes(":") ? `[${row.host}]` : row.host;

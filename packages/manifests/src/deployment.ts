@@ -14,6 +14,7 @@ import {
   processSelector,
   processWorkload,
 } from "./names.ts";
+import { postgresAddonNames } from "./postgres-addon.ts";
 import { processResources } from "./resources.ts";
 import type { ManifestSettings } from "./settings.ts";
 
@@ -125,7 +126,12 @@ export function renderAppContainer(
       { name: "KLI8NT_DEPLOYMENT", value: release.deploymentId },
     ],
     // Optional: an app without variables has no Secret, and its pods must still start.
-    envFrom: [{ secretRef: { name: names.envSecret, optional: true } }],
+    // The PostgreSQL add-on's DATABASE_URL and PG* come from its own Secret, never from our database
+    // (ADR 0226); optional, so apps without the add-on start.
+    envFrom: [
+      { secretRef: { name: names.envSecret, optional: true } },
+      { secretRef: { name: postgresAddonNames(app.name).secret, optional: true } },
+    ],
     resources,
     ...(web ? { readinessProbe: web.readinessProbe, livenessProbe: web.livenessProbe } : {}),
     securityContext: {

@@ -170,7 +170,11 @@ describe("release Job and CronJobs", () => {
       renderApp(app, release, settings).deployment.spec?.template.spec?.securityContext,
     );
     expect(pod?.containers[0]?.command).toEqual(["sh", "-c", "python manage.py migrate"]);
-    expect(pod?.containers[0]?.envFrom).toEqual([{ secretRef: { name: "shop-env", optional: true } }]);
+    // The release phase (migrations) also reads the PostgreSQL add-on's Secret (ADR 0226).
+    expect(pod?.containers[0]?.envFrom).toEqual([
+      { secretRef: { name: "shop-env", optional: true } },
+      { secretRef: { name: "shop-postgres-credentials", optional: true } },
+    ]);
     expect(job.spec?.template.metadata?.labels?.["kli8nt.io/phase"]).toBe("release");
   });
 

@@ -1,5 +1,6 @@
 import type { V1NetworkPolicy, V1Secret, V1Service, V1StatefulSet } from "@kubernetes/client-node";
 import { LABEL_APP, LABEL_MANAGED_BY, MANAGED_BY } from "./names.ts";
+import type { PodPlacement } from "./settings.ts";
 
 /** What one PostgreSQL add-on of an app needs to be rendered (issue 25, ADR 0225). */
 export interface PostgresAddonInput {
@@ -15,6 +16,8 @@ export interface PostgresAddonInput {
   readonly storage: string;
   /** Absent: the cluster's default StorageClass. */
   readonly storageClassName?: string | undefined;
+  /** Where the pod may run, as the apps' `podPlacement` setting (a tainted pool, the test's real node). */
+  readonly placement?: PodPlacement | undefined;
 }
 
 export const LABEL_ADDON = "kli8nt.io/addon";
@@ -105,6 +108,10 @@ function renderStatefulSet(
         metadata: { labels: labels(input) },
         spec: {
           automountServiceAccountToken: false,
+          ...(input.placement?.nodeSelector ? { nodeSelector: { ...input.placement.nodeSelector } } : {}),
+          ...(input.placement?.tolerations
+            ? { tolerations: input.placement.tolerations.map((t) => ({ ...t })) }
+            : {}),
           // Pod Security `restricted`, as every app namespace enforces: the official image runs as its
           // postgres user (999) when started as that user, with PGDATA in a subdirectory of the volume.
           securityContext: {

@@ -56,6 +56,16 @@ export function deployControllerClusterRules(controller: ControllerRbacOptions):
     // Custom domains: one cluster-wide list of their Ingresses and Certificates per resync (docs/adr/0223).
     { apiGroups: ["networking.k8s.io"], resources: ["ingresses"], verbs: READ },
     { apiGroups: ["cert-manager.io"], resources: ["certificates"], verbs: READ },
+    // PostgreSQL add-ons: one cluster-wide list of their StatefulSets (or CNPG Clusters) per resync, and
+    // whether the CNPG operator's CRD exists (ADR 0226).
+    { apiGroups: ["apps"], resources: ["statefulsets"], verbs: READ },
+    { apiGroups: ["postgresql.cnpg.io"], resources: ["clusters"], verbs: READ },
+    {
+      apiGroups: ["apiextensions.k8s.io"],
+      resources: ["customresourcedefinitions"],
+      verbs: ["get"],
+      resourceNames: ["clusters.postgresql.cnpg.io"],
+    },
   ];
 }
 
@@ -70,6 +80,11 @@ export const DEPLOY_CONTROLLER_APP_RULES: readonly V1PolicyRule[] = [
   // Custom domains: a Certificate per domain, whose Ready condition becomes the domain's status (docs/adr/0223).
   { apiGroups: ["cert-manager.io"], resources: ["certificates"], verbs: WRITE },
   { apiGroups: [""], resources: ["pods/log"], verbs: ["get"] },
+  // PostgreSQL add-ons (ADR 0226): the StatefulSet and its claim (a replaced add-on's stale one is
+  // deleted), or the CNPG Cluster when the operator is installed.
+  { apiGroups: ["apps"], resources: ["statefulsets"], verbs: WRITE },
+  { apiGroups: [""], resources: ["persistentvolumeclaims"], verbs: WRITE },
+  { apiGroups: ["postgresql.cnpg.io"], resources: ["clusters"], verbs: WRITE },
 ];
 
 const labelsOf = () => ({

@@ -18,6 +18,7 @@ import {
 import type { Logger } from "pino";
 import { recordBackupFailed } from "../notifications/addon-events.ts";
 import { type BackupView, backupsDir, listBackups, restoreBackup, takeBackup } from "./addon-backups.ts";
+import { clusterUnsupported, removeClusterAddon } from "./cluster-addons.ts";
 import type { PostgresServer } from "./postgres-server.ts";
 import { copyDatabase, previewTenant } from "./preview-databases.ts";
 import { databaseSize, dropTenant, ensureTenant } from "./tenant-sql.ts";
@@ -36,6 +37,11 @@ export interface AddonServiceOptions {
   readonly logger: Logger;
   /** How often every add-on is looked at again (status, size). */
   readonly resyncMs?: number;
+  /**
+   * Cluster mode (ADR 0226): the deploy controller makes each add-on in its app's namespace and records its
+   * status; here rows are only written and removed, with no password (it lives in the cluster's Secret).
+   */
+  readonly inCluster?: boolean;
 }
 
 export interface RemovedAddon {
@@ -71,7 +77,7 @@ export class AddonService {
   }
 
   get available(): boolean {
-    return this.#server !== null;
+    return this.#server !== null || this.#o.inCluster === true;
   }
 
   /**
@@ -101,6 +107,8 @@ export class AddonService {
   }
 
   async create(app: { id: string; name: string }, type: AddonRow["type"]): Promise<AddonRow> {
+    if (this.#o.inCluster)
+      return createAddon(this.#o.db, this.#o.box, app, type, { passwordInCluster: true });
     this.#requireServer();
     const row = await createAddon(this.#o.db, this.#o.box, app, type);
     this.#queue.add(row.id);
@@ -175,6 +183,7 @@ export class AddonService {
         { details: { app: app.name } },
       );
     }
+    if (this.#o.inCluster) return removeClusterAddon(this.#o.db, app, id);
     const server = this.#requireServer();
     const row = await getAppAddon(this.#o.db, app.id, id);
     return this.#locked(id, async () => {
@@ -282,6 +291,7 @@ export class AddonService {
 
   #requireServer(): PostgresServer {
     if (this.#server) return this.#server;
+    if (this.#o.inCluster) throw clusterUnsupported();
     throw new ConflictError(
       "ADDONS_UNAVAILABLE",
       "Managed PostgreSQL needs a container engine: this platform runs apps in process mode, which cannot " +

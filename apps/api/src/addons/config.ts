@@ -10,11 +10,12 @@ import { urlServer } from "./url-server.ts";
 /**
  * The add-ons' settings (ADR 0225). `KLI8NT_ADDONS`: `podman` (one server container per machine; unset,
  * `kli8nt start` picks it when podman runs the apps), `url` (an existing server, KLI8NT_ADDONS_POSTGRES_URL),
+ * `kubernetes` (cluster mode: the deploy controller makes each add-on in its app's namespace, ADR 0226),
  * or `off` (process mode: add-ons are refused with a problem saying why).
  */
 const fields = z
   .object({
-    KLI8NT_ADDONS: z.enum(["podman", "url", "off"]).optional(),
+    KLI8NT_ADDONS: z.enum(["podman", "url", "kubernetes", "off"]).optional(),
     KLI8NT_ADDONS_POSTGRES_URL: envSettings.postgresUrl().optional(),
     KLI8NT_ADDONS_POSTGRES_IMAGE: z.string().min(1).default("docker.io/library/postgres:16"),
     KLI8NT_ADDONS_POSTGRES_PORT: z.coerce.number().int().min(1).max(65535).default(5433),
@@ -77,6 +78,7 @@ export function createAddonService(
   return new AddonService({
     ...deps,
     server: serverOf(c),
+    inCluster: c.KLI8NT_ADDONS === "kubernetes",
     dumpDir: join(resolve(c.KLI8NT_DATA_DIR), "addons", "dumps"),
   });
 }

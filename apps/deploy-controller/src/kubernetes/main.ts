@@ -6,6 +6,7 @@ import { createBus } from "@kli8nt/bus";
 import { messageTypeOf } from "@kli8nt/core";
 import { IN_MEMORY, loadSecretKey, OutboxRelay, openDatabase, SecretBox } from "@kli8nt/db";
 import { pino } from "pino";
+import { loadClusterAddonSettings } from "./addons/config.ts";
 import { loadKubernetesDeployControllerConfig } from "./config.ts";
 import { registryImages } from "./registry-images.ts";
 import { startKubernetesDeployController } from "./start-kubernetes-deploy-controller.ts";
@@ -41,6 +42,7 @@ async function main(): Promise<void> {
     onOutboxWrite: () => relay.kick(),
     resyncMs: config.resyncMs,
     residues: config.registry ? [registryImages(config.registry)] : [],
+    addons: loadClusterAddonSettings(config.settings.podPlacement),
   });
   logger.info(
     { namespacePrefix: config.settings.namespacePrefix, resyncMs: config.resyncMs },

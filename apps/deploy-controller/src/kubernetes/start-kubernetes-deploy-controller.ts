@@ -6,6 +6,8 @@ import type { KubeConfig } from "@kubernetes/client-node";
 import { type DeployLogger, deployHandler } from "../deploy-handler.ts";
 import { deployRequestOf, recordDeployRequest } from "../deploy-queue.ts";
 import { KeyLock } from "../key-lock.ts";
+import { convergeAddons } from "./addons/addon-rows.ts";
+import type { ClusterAddonSettings } from "./addons/postgres-addons.ts";
 import { readDesiredState } from "./desired-state.ts";
 import { convergeDomains } from "./domain-rows.ts";
 import { loadKubeConfig, makeKubeApi } from "./kube-api.ts";
@@ -29,6 +31,8 @@ export interface KubernetesDeployControllerOptions {
   readonly rolloutGraceMs?: number;
   /** What a deleted app leaves outside the cluster (registry images, log topic), removed after its namespace. */
   readonly residues?: readonly AppResidue[];
+  /** PostgreSQL add-ons made in app namespaces (ADR 0226); unset: add-on rows are left alone. */
+  readonly addons?: ClusterAddonSettings | undefined;
 }
 
 export interface KubernetesDeployController {
@@ -101,6 +105,7 @@ export async function startKubernetesDeployController(
     });
     // Custom domains after the apps: their Ingresses route to the web Services just applied (ADR 0223).
     await convergeDomains(db, deployer, desired, logger);
+    if (options.addons) await convergeAddons(db, deployer, desired, options.addons, logger);
     if (report.applied.length + report.deleted.length + report.errors.length > 0)
       logger.info(
         { applied: report.applied.length, deleted: report.deleted, errors: report.errors },

@@ -3,7 +3,7 @@
 # validations go to 127.0.0.1:KLI8NT_TEST_LOCAL_ACME_HTTP_PORT, where the suite's router listens, and
 # pebble-challtestsrv as its DNS, answering 127.0.0.1 for every name (a suite points one name elsewhere
 # through its management API to make a challenge fail). Certificates live KLI8NT_TEST_LOCAL_ACME_VALIDITY
-# seconds (default 40) so renewal can be watched. Exports KLI8NT_TEST_LOCAL_ACME_DIRECTORY (directory
+# seconds (default 60) so renewal can be watched. Exports KLI8NT_TEST_LOCAL_ACME_DIRECTORY (directory
 # URL), _CA_FILE (the CA of Pebble's own HTTPS), _MANAGEMENT (Pebble's management URL: /roots/0 is the
 # issuing root), _HTTP_PORT, _DNS_MANAGEMENT (challtestsrv's management URL).
 # shellcheck source=certs.sh
@@ -43,7 +43,7 @@ start_acme() {
   certs_build_pebble || { log "building Pebble failed"; return 1; }
   ACME_DIR=$(mktemp -d /tmp/kli8nt-acme.XXXXXX)
   ACME_PIDS=()
-  local dns dnsmgmt acme acmemgmt http tls validity=${KLI8NT_TEST_LOCAL_ACME_VALIDITY:-40}
+  local dns dnsmgmt acme acmemgmt http tls validity=${KLI8NT_TEST_LOCAL_ACME_VALIDITY:-60}
   read -r dns dnsmgmt acme acmemgmt http tls < <(acme_ports 6)
   acme_run challtestsrv "$PEBBLE_CACHE/pebble-challtestsrv" -dnsserver "127.0.0.1:$dns" \
     -management "127.0.0.1:$dnsmgmt" -defaultIPv4 127.0.0.1 -defaultIPv6 "" \

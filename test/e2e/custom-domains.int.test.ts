@@ -161,6 +161,7 @@ describe.skipIf(missing)("custom domains through kli8nt start and Pebble", () =>
     expect(orders(platform?.output() ?? "")).toBe(1);
   });
 
+  // acme.sh's certificates live 60 s and are renewed after 40 s: the restart must come before that.
   it("reuses the stored certificate after a restart on the same data dir", { timeout: 90_000 }, async () => {
     const before = await handshake();
     await platform?.stop();

@@ -34,6 +34,9 @@ const missing = failUnderCi(
   "KLI8NT_TEST_LOCAL_ACME_DIRECTORY missing: run start_acme (scripts/infra/acme.sh)",
 );
 const exec = promisify(execFile);
+// Pebble dials one HTTP port; the e2e suite's `kli8nt start` listens on it at 127.0.0.1, so this suite's
+// router takes 127.0.0.3 and challtestsrv points this suite's names there (suites run in parallel).
+const ROUTER_IP = "127.0.0.3";
 
 let database: Database;
 const box = new SecretBox(randomBytes(32));
@@ -60,6 +63,7 @@ function counting(issuer: CertificateIssuer): CertificateIssuer {
 async function startPlatformSide(): Promise<void> {
   domains = new DomainTable();
   router = await createRouter({
+    host: ROUTER_IP,
     port: Number(env.KLI8NT_TEST_LOCAL_ACME_HTTP_PORT),
     tlsPort: 0,
     table: routes,
@@ -93,7 +97,7 @@ async function stopPlatformSide(): Promise<void> {
 function http(host: string, urlPath = "/"): Promise<{ status: number; location?: string; body: string }> {
   return new Promise((resolve, reject) => {
     const req = request(
-      { host: "127.0.0.1", port: router.port, path: urlPath, headers: { host }, agent: false },
+      { host: ROUTER_IP, port: router.port, path: urlPath, headers: { host }, agent: false },
       (res) => {
         let body = "";
         res.on("data", (c: Buffer) => {
@@ -118,7 +122,7 @@ async function curlHttps(hostname: string): Promise<string> {
   const port = router.tlsPort ?? 0;
   const { stdout } = await exec("curl", [
     ...["-fsS", "--max-time", "10", "--cacert", rootFile],
-    ...["--resolve", `${hostname}:${port}:127.0.0.1`, `https://${hostname}:${port}/`],
+    ...["--resolve", `${hostname}:${port}:${ROUTER_IP}`, `https://${hostname}:${port}/`],
   ]);
   return stdout;
 }
@@ -126,13 +130,20 @@ async function curlHttps(hostname: string): Promise<string> {
 function servedSerial(hostname: string): Promise<string> {
   return new Promise((resolve, reject) => {
     const socket = connect(
-      { host: "127.0.0.1", port: router.tlsPort ?? 0, servername: hostname, rejectUnauthorized: false },
+      { host: ROUTER_IP, port: router.tlsPort ?? 0, servername: hostname, rejectUnauthorized: false },
       () => {
         resolve(socket.getPeerCertificate().serialNumber);
         socket.end();
       },
     );
     socket.on("error", reject);
+  });
+}
+
+function pointDns(host: string, address: string): Promise<Response> {
+  return fetch(`${env.KLI8NT_TEST_LOCAL_ACME_DNS_MANAGEMENT}/add-a`, {
+    method: "POST",
+    body: JSON.stringify({ host, addresses: [address] }),
   });
 }
 
@@ -151,6 +162,7 @@ const domainRow = (id: string) => findDomain(database.db, id);
 beforeAll(async () => {
   if (missing) return;
   trustAcmeCaFile(env.KLI8NT_TEST_LOCAL_ACME_CA_FILE);
+  await pointDns("www.example.test", ROUTER_IP);
   const { stdout: root } = await exec("curl", [
     ...["-fsS", "--cacert", env.KLI8NT_TEST_LOCAL_ACME_CA_FILE ?? ""],
     `${env.KLI8NT_TEST_LOCAL_ACME_MANAGEMENT}/roots/0`,
@@ -227,8 +239,8 @@ describe.skipIf(missing)("custom domains with certificates from Pebble", () => {
     expect(await curlHttps("www.example.test")).toContain("via https");
   });
 
-  it("renews before expiry: a new serial is served", { timeout: 60_000 }, async () => {
-    const renewed = await until("a renewed certificate", 50_000, async () => {
+  it("renews before expiry: a new serial is served", { timeout: 90_000 }, async () => {
+    const renewed = await until("a renewed certificate", 75_000, async () => {
       const r = await domainRow(wwwId);
       return r?.certSerial && r.certSerial !== firstSerial ? r : undefined;
     });
@@ -241,10 +253,7 @@ describe.skipIf(missing)("custom domains with certificates from Pebble", () => {
     timeout: 60_000,
   }, async () => {
     // challtestsrv now answers 127.0.0.2 for this name, where nothing listens: the validation fails.
-    await fetch(`${env.KLI8NT_TEST_LOCAL_ACME_DNS_MANAGEMENT}/add-a`, {
-      method: "POST",
-      body: JSON.stringify({ host: "broken.example.test", addresses: ["127.0.0.2"] }),
-    });
+    await pointDns("broken.example.test", "127.0.0.2");
     const row = await createDomain(database.db, appId, "broken.example.test", false);
     reconciler.kick();
     const failed = await until("broken.example.test in error", 45_000, async () => {

@@ -62,7 +62,8 @@ function kli8nt(args: string[], pathVar = SEARCH): Promise<{ code: number; stdou
   });
 }
 
-describe.skipIf(missing)("kli8nt psql", () => {
+// Each call starts the CLI (a few seconds on a loaded 2-core machine), hence the generous timeout.
+describe.skipIf(missing)("kli8nt psql", { timeout: 120_000 }, () => {
   let password = "";
   let role = "";
 

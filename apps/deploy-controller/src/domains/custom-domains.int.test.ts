@@ -270,6 +270,19 @@ describe.skipIf(missing)("custom domains with certificates from Pebble", () => {
     expect((await http("broken.example.test")).status).toBe(200);
   });
 
+  it("serves an admin's wildcard over HTTP and shows why it gets no certificate, without an order", async () => {
+    const before = orders;
+    const row = await createDomain(database.db, appId, "*.shop.example.test", true);
+    await reconciler.resync();
+    await reconciler.drained();
+    expect(await domainRow(row.id)).toMatchObject({
+      status: "error",
+      detail: expect.stringContaining("DNS-01"),
+    });
+    expect(orders).toBe(before);
+    expect((await http("any.shop.example.test")).status).toBe(200);
+  });
+
   it("forgets a deleted domain: no route, no certificate", { timeout: 30_000 }, async () => {
     await deleteAppDomain(database.db, appId, "www.example.test");
     await reconciler.resync();

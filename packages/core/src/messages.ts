@@ -83,15 +83,15 @@ export const deploymentProgressV1 = z.strictObject({
 export type DeploymentProgress = z.infer<typeof deploymentProgressV1>;
 
 /**
- * Something the user asked of a running app changed (formation, restart, stop/start, cron, env): the
- * controllers only enqueue the app's key and converge on what the database says.
+ * Something the user asked of a running app changed (formation, restart, stop/start, cron, env, custom
+ * domains): the controllers only enqueue the app's key and converge on what the database says.
  */
 export const appChangedV1 = z.strictObject({
   type: z.literal("AppChanged"),
   version: z.literal(1),
   appId: id,
   appName,
-  what: z.enum(["formation", "restart", "stop", "start", "cron", "env", "settings"]),
+  what: z.enum(["formation", "restart", "stop", "start", "cron", "env", "settings", "domains"]),
   at: timestamp,
 });
 export type AppChanged = z.infer<typeof appChangedV1>;

@@ -1,3 +1,5 @@
+import { schema } from "@kli8nt/db";
+import { desc, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ADMIN_TOKEN, bearer, createAppVia, type Harness, startHarness } from "../test/harness.ts";
 
@@ -96,6 +98,29 @@ describe("custom domains", () => {
     expect(res.statusCode).toBe(400);
     expect(res.headers["content-type"]).toContain("application/problem+json");
     expect(res.json().detail).toContain(why);
+  });
+
+  it("tells the controllers through the outbox (AppChanged domains) on add and delete, not on a refusal", async () => {
+    const appChanged = async () =>
+      (
+        await h.database.db
+          .select()
+          .from(schema.outbox)
+          .where(eq(schema.outbox.queue, "APP"))
+          .orderBy(desc(schema.outbox.seq))
+      ).map((r) => r.payload as { appName: string; what: string });
+    const before = (await appChanged()).length;
+    expect((await add("api.shop.example.test")).statusCode).toBe(201);
+    expect((await appChanged())[0]).toMatchObject({ appName: "shop", what: "domains" });
+    expect((await add("api.shop.example.test", h.bob.token, "blog")).statusCode).toBe(409);
+    expect(await appChanged()).toHaveLength(before + 1);
+    const del = await h.app.inject({
+      method: "DELETE",
+      url: "/api/apps/shop/domains/api.shop.example.test",
+      headers: bearer(h.alice.token),
+    });
+    expect(del.statusCode).toBe(204);
+    expect(await appChanged()).toHaveLength(before + 2);
   });
 
   it("hides other users' apps and deletes with 204, then 404", async () => {

@@ -3,6 +3,7 @@ import {
   createDomain,
   type DomainRow,
   deleteAppDomain,
+  enqueueAppChanged,
   findPreviewByAppId,
   getApp,
   listDomains,
@@ -81,7 +82,13 @@ export function domainRoutes(deps: ApiDeps): FastifyPluginAsyncZod {
             `${found.name} is a pull request preview, removed with its pull request: attach the domain to the app it previews`,
           );
         }
-        const row = await createDomain(db, found.id, hostname, wildcard);
+        // The AppChanged in the same transaction: the cluster's controller converges the app's domains now.
+        const row = await db.transaction(async (tx) => {
+          const created = await createDomain(tx, found.id, hostname, wildcard);
+          await enqueueAppChanged(tx, found, "domains");
+          return created;
+        });
+        deps.onOutboxWrite();
         await deps.domains?.changed();
         request.log.info({ app: found.name, hostname }, "Attached a custom domain");
         return reply.code(201).send(toView(row, defaultHostOf(config.appUrlTemplate, found.name)));
@@ -118,7 +125,11 @@ export function domainRoutes(deps: ApiDeps): FastifyPluginAsyncZod {
       async (request, reply) => {
         const found = await getApp(db, requireUser(request).id, request.params.name);
         const { hostname } = normaliseHostname(request.params.hostname);
-        await deleteAppDomain(db, found.id, hostname);
+        await db.transaction(async (tx) => {
+          await deleteAppDomain(tx, found.id, hostname);
+          await enqueueAppChanged(tx, found, "domains");
+        });
+        deps.onOutboxWrite();
         await deps.domains?.changed();
         request.log.info({ app: found.name, hostname }, "Detached a custom domain");
         return reply.code(204).send(null);

@@ -18,7 +18,14 @@ export async function startPlatform(
   ports: { api: number; router: number },
 ): Promise<PlatformProcess> {
   const child: ChildProcess = spawn(process.execPath, ["apps/cli/bin/kli8nt.js", "start"], {
-    env: { ...process.env, ...env, KLI8NT_PORT: String(ports.api), KLI8NT_ROUTER_PORT: String(ports.router) },
+    env: {
+      ...process.env,
+      // Suites run platforms side by side: the custom domains' HTTPS port is a free one unless given.
+      KLI8NT_ROUTER_TLS_PORT: "0",
+      ...env,
+      KLI8NT_PORT: String(ports.api),
+      KLI8NT_ROUTER_PORT: String(ports.router),
+    },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";

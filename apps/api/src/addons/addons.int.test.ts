@@ -361,6 +361,19 @@ describe("an add-on whose server does not answer", () => {
       expect(item.detail).toMatch(/PostgreSQL at 127\.0\.0\.1:\d+ did not answer/);
       const env = await resolveEnv(broken.database.db, broken.box, appId);
       expect(env.map((v) => v.key)).not.toContain("DATABASE_URL");
+      // Nothing to reveal yet: a problem saying why, not an empty connection.
+      const reveal = await broken.app.inject({
+        url: `/api/apps/lonely/addons/${item.id}/connection`,
+        headers: bearer(broken.alice.token),
+      });
+      expect(reveal.statusCode).toBe(409);
+      expect(reveal.headers["content-type"]).toContain("application/problem+json");
+      expect(reveal.json<{ code: string; detail: string }>()).toMatchObject({
+        code: "ADDON_NOT_READY",
+        detail: expect.stringMatching(
+          /^The add-on is not ready \(status error: PostgreSQL at .* did not answer/,
+        ),
+      });
     } finally {
       await broken.close();
     }

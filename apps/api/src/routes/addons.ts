@@ -57,7 +57,7 @@ function connectionOf(deps: ApiDeps, row: AddonRow): Omit<z.infer<typeof connect
   if (vars.size === 0)
     throw new ConflictError(
       "ADDON_NOT_READY",
-      `The add-on is ${row.status}${row.detail ? ` (${row.detail})` : ""}: its connection exists once it is ready`,
+      `The add-on is not ready (status ${row.status}${row.detail ? `: ${row.detail}` : ""}); its connection exists once it is ready`,
     );
   const get = (key: string) => vars.get(key) ?? "";
   return {

@@ -47,6 +47,18 @@ function markerPlugin(markers: readonly { t: number; label: string }[]): uPlot.P
   };
 }
 
+/**
+ * A value with no neighbours is a line of no length, so uPlot draws nothing for it (spanGaps off): the first
+ * minute of traffic, a lone busy minute. Those, and only those, get a dot.
+ */
+const isolatedPoints: uPlot.Series.Points.Filter = (u, seriesIdx) => {
+  const ys = u.data[seriesIdx] ?? [];
+  const out: number[] = [];
+  for (let i = 0; i < ys.length; i++)
+    if (ys[i] != null && ys[i - 1] == null && ys[i + 1] == null) out.push(i);
+  return out;
+};
+
 /** A uPlot time series chart that fills its container's width and follows it (phone to desktop). */
 export function TimeChart({ title, times, series, markers = [], unit, height = 180, span }: TimeChartProps) {
   const box = useRef<HTMLDivElement>(null);
@@ -61,7 +73,16 @@ export function TimeChart({ title, times, series, markers = [], unit, height = 1
       cursor: { drag: { x: false, y: false } },
       scales: { x: span ? { time: true, range: [span[0], span[1]] } : { time: true } },
       axes: [{}, { values: (_u, ticks) => ticks.map(fmt), size: 60 }],
-      series: [{}, ...series.map((s) => ({ label: s.label, stroke: s.color, width: 2, spanGaps: false }))],
+      series: [
+        {},
+        ...series.map((s) => ({
+          label: s.label,
+          stroke: s.color,
+          width: 2,
+          spanGaps: false,
+          points: { show: true, size: 6, fill: s.color, filter: isolatedPoints },
+        })),
+      ],
       plugins: [markerPlugin(markers)],
     };
     const data = [

@@ -1,3 +1,8 @@
+import { execFile } from "node:child_process";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
 import { type AppManifests, applyOrder, type PodPlacement } from "@kli8nt/manifests";
 import { type KubeConfig, KubernetesObjectApi, PatchStrategy } from "@kubernetes/client-node";
 
@@ -26,5 +31,26 @@ export async function applyRendered(kc: KubeConfig, manifests: AppManifests) {
   const objects = KubernetesObjectApi.makeApiClient(kc);
   for (const object of applyOrder(manifests)) {
     await objects.patch(object, undefined, undefined, "kli8nt-test", true, PatchStrategy.ServerSideApply);
+  }
+}
+
+/** Pushes a local podman image to the test registry (plain HTTP); its reference by digest, as nodes pull it. */
+export async function pushToTestRegistry(registry: string, local: string, repository: string, tag: string) {
+  const dir = await mkdtemp(join(tmpdir(), "kli8nt-push-"));
+  const remote = `${registry}/${repository}`;
+  try {
+    const digestFile = join(dir, "digest");
+    await promisify(execFile)("podman", [
+      "push",
+      "-q",
+      "--tls-verify=false",
+      "--digestfile",
+      digestFile,
+      local,
+      `docker://${remote}:${tag}`,
+    ]);
+    return `${remote}@${(await readFile(digestFile, "utf8")).trim()}`;
+  } finally {
+    await rm(dir, { recursive: true, force: true });
   }
 }

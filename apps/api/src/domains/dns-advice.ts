@@ -32,7 +32,11 @@ export function domainDetail(row: DomainRow, defaultHost: string): string {
     return `Served over HTTPS with a certificate valid${until}; HTTP redirects to HTTPS${renewal}`;
   }
   if (row.status === "error") {
-    return `The certificate could not be obtained: ${row.detail ?? "unknown reason"}. ${dns}; it is retried automatically. Served over HTTP meanwhile`;
+    // A wildcard is never ordered over HTTP-01 (ADR 0222): nothing is retried for it.
+    const retry = row.wildcard ? "" : "; it is retried automatically";
+    return `The certificate could not be obtained: ${row.detail ?? "unknown reason"}. ${dns}${retry}. Served over HTTP meanwhile`;
   }
-  return `${dns}; the certificate is requested once it resolves here. Served over HTTP meanwhile`;
+  // A pending row's detail is why the certificate's challenge has not passed yet (Kubernetes, ADR 0224).
+  const check = row.detail ? `. The last check said: ${row.detail}` : "";
+  return `${dns}; the certificate is requested once it resolves here. Served over HTTP meanwhile${check}`;
 }

@@ -1,5 +1,5 @@
-import { type Deployment, type FormationDefaults, formationOf } from "@kli8nt/core";
-import { type Db, resolveEnv, type SecretBox, schema } from "@kli8nt/db";
+import { autoscaleOf, type Deployment, type FormationDefaults, formationOf } from "@kli8nt/core";
+import { type Db, listCronJobs, resolveEnv, type SecretBox, schema } from "@kli8nt/db";
 import { eq } from "drizzle-orm";
 import type { DesiredRelease } from "./runtime-port.ts";
 
@@ -43,6 +43,7 @@ export async function desiredRelease(
   if (!app || !d.image) return null;
   const facts = await releaseFacts(db, d.id);
   const env = Object.fromEntries((await resolveEnv(db, box, d.appId)).map((v) => [v.key, v.value]));
+  const cron = await listCronJobs(db, d.appId);
   return {
     deploymentId: d.id,
     appId: d.appId,
@@ -55,5 +56,7 @@ export async function desiredRelease(
     restartedAt: app.restartedAt,
     stopped: app.stopped,
     releaseCommand: facts.releaseCommand,
+    cron: cron.map((c) => ({ name: c.name, schedule: c.schedule, command: c.command })),
+    autoscale: autoscaleOf(app.formation),
   };
 }

@@ -39,6 +39,28 @@ export interface DesiredRelease {
   readonly restartedAt: Date | null;
   /** Stopped by the user: every process at 0, the router answers a "stopped" page. */
   readonly stopped: boolean;
+  /**
+   * The app's scheduled commands. Kubernetes renders a CronJob of this release per entry (ADR 0206); one
+   * machine's scheduler reads the table itself. Absent: leave the runtime's cron objects as they are.
+   */
+  readonly cron?: readonly CronSpec[];
+  /** `web`'s autoscaler (Kubernetes with the metrics API only, ADR 0207); null or absent: none. */
+  readonly autoscale?: AutoscaleSpec | null;
+}
+
+/** One scheduled command (`POST /api/apps/:name/cron`). */
+export interface CronSpec {
+  readonly name: string;
+  /** Five fields, UTC. */
+  readonly schedule: string;
+  readonly command: string;
+}
+
+/** Scale `web` between `min` and `max` replicas on CPU utilisation (percent of its request). */
+export interface AutoscaleSpec {
+  readonly min: number;
+  readonly max: number;
+  readonly targetCpu: number;
 }
 
 export type ApplyOutcome =

@@ -1,4 +1,5 @@
 export * from "./app-spec.ts";
+export * from "./autoscale.ts";
 export * from "./build-settings.ts";
 export * from "./conditions.ts";
 export * from "./cron-schedule.ts";

@@ -27,6 +27,8 @@ export interface CronEntry extends OneOffCommand {
   readonly name: string;
   /** Five-field cron expression, in UTC. */
   readonly schedule: string;
+  /** No new run starts (the app is stopped); a run in progress finishes. */
+  readonly suspend?: boolean;
 }
 
 /** Finished release Jobs stay this long, for their logs and status, then the TTL controller removes them. */
@@ -76,6 +78,7 @@ export function renderCronJob(
       schedule: entry.schedule,
       timeZone: "Etc/UTC",
       concurrencyPolicy: "Forbid",
+      suspend: entry.suspend ?? false,
       startingDeadlineSeconds: CRON_STARTING_DEADLINE_SECONDS,
       successfulJobsHistoryLimit: 3,
       failedJobsHistoryLimit: 3,

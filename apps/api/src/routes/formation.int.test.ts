@@ -121,6 +121,38 @@ describe.skipIf(!TEST_DATABASE_URL && !IS_CI)("formation", () => {
     expect((await patch("shop", [])).statusCode).toBe(400);
   });
 
+  it("sets, shows and clears web's autoscale (ADR 0207), and refuses it elsewhere or out of bounds", async () => {
+    const autoscale = { min: 1, max: 3, targetCpu: 70 };
+    const set = await patch("shop", [{ type: "web", autoscale }]);
+    expect(set.statusCode).toBe(200);
+    expect(set.json().processes[0]).toEqual({
+      type: "web",
+      count: 1,
+      memory: "512Mi",
+      cpu: "0.5",
+      command: null,
+      autoscale,
+    });
+    expect(await lastAppChanged(shopId)).toMatchObject({ what: "formation" });
+    // Its max counts against the instance limits (4 per app here): it is what web may grow to.
+    const over = await patch("shop", [{ type: "web", autoscale: { ...autoscale, max: 5 } }]);
+    expect(over.statusCode).toBe(403);
+    expect(over.headers["content-type"]).toMatch(/^application\/problem\+json/);
+    for (const [change, why] of [
+      [{ type: "worker", autoscale }, "only web can autoscale"],
+      [{ type: "web", autoscale: { min: 3, max: 2, targetCpu: 70 } }, "min must not exceed max"],
+      [{ type: "web", autoscale: { min: 1, max: 2, targetCpu: 5 } }, "targetCpu"],
+      [{ type: "web", autoscale: { min: 1, max: 2 } }, "targetCpu"],
+    ] as const) {
+      const res = await patch("shop", [change]);
+      expect(res.statusCode).toBe(400);
+      expect(res.headers["content-type"]).toMatch(/^application\/problem\+json/);
+      expect(JSON.stringify(res.json())).toContain(why);
+    }
+    const cleared = await patch("shop", [{ type: "web", autoscale: null }]);
+    expect(cleared.json().processes[0]).not.toHaveProperty("autoscale");
+  });
+
   it("keeps other users out: another user's app is not found", async () => {
     const res = await patch("shop", [{ type: "web", count: 2 }], bearer(h.bob.token));
     expect(res.statusCode).toBe(404);

@@ -1,4 +1,4 @@
-import { formationOf, TerminalError, WEB_ONLY } from "@kli8nt/core";
+import { type AutoscaledEntry, autoscaleOf, formationOf, TerminalError, WEB_ONLY } from "@kli8nt/core";
 import {
   enqueueAppChanged,
   type FormationSettings,
@@ -34,14 +34,20 @@ export async function formationViewOf(tx: Tx, appId: string, config: FormationCo
       memory: p.memory,
       cpu: p.cpu,
       command: p.command,
+      ...autoscaleView(current.overrides, p.type),
     })),
   };
 }
 
+function autoscaleView(overrides: FormationSettings, type: string) {
+  const autoscale = autoscaleOf(overrides, type);
+  return autoscale ? { autoscale } : {};
+}
+
 /** Applies one change to the stored overrides: a value sets, null clears, absent keeps. */
 function applyChange(overrides: FormationSettings, change: ProcessChange): FormationSettings {
-  const entry: { count?: number; memory?: string; cpu?: string } = { ...overrides[change.type] };
-  for (const key of ["count", "memory", "cpu"] as const) {
+  const entry: FormationSettings[string] & AutoscaledEntry = { ...overrides[change.type] };
+  for (const key of ["count", "memory", "cpu", "autoscale"] as const) {
     const value = change[key];
     if (value === null) delete entry[key];
     else if (value !== undefined) (entry as Record<string, unknown>)[key] = value;
@@ -118,7 +124,10 @@ export function formationRoutes(deps: ApiDeps): FastifyPluginAsyncZod {
             config,
           );
           if (!row?.stopped) {
-            const after = next.reduce((n, p) => n + p.count, 0);
+            // An autoscaled web may grow to its max: that is what the limits must allow.
+            const most = (p: { type: string; count: number }) =>
+              Math.max(p.count, autoscaleOf(overrides, p.type)?.max ?? 0);
+            const after = next.reduce((n, p) => n + most(p), 0);
             assertInstanceLimits(found, after, await instanceCounts(tx, config.defaults), config);
           }
           await saveFormation(tx, found.id, overrides);

@@ -28,6 +28,8 @@ export interface CheckResult {
   readonly ok: boolean;
   /** What was found, or exactly what is missing and how to add it. */
   readonly message: string;
+  /** An optional feature's check: when not ok it is reported "absent" and does not fail the doctor. */
+  readonly optional?: boolean;
 }
 
 const CERT_MANAGER_CRDS = [

@@ -1,9 +1,10 @@
 import { randomBytes } from "node:crypto";
 import { createServer } from "node:net";
-import { failUnderCi } from "@kli8nt/testkit";
-import { CoreV1Api, KubeConfig, NetworkingV1Api } from "@kubernetes/client-node";
+import { eventually, failUnderCi } from "@kli8nt/testkit";
+import { CoreV1Api, KubeConfig, KubernetesObjectApi, NetworkingV1Api } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DOCTOR_EXIT, doctorCommand, runDoctor } from "./doctor.ts";
+import { checkMetricsApi } from "./doctor-metrics-api.ts";
 
 // `kli8nt doctor` against the test API server of scripts/infra/kubernetes.sh, which has no ingress
 // controller, no cert-manager and no registry: the messages must say exactly that.
@@ -86,7 +87,40 @@ describe.skipIf(!kubeconfigPath)("kli8nt doctor", () => {
     expect(text).toContain(
       `MISSING registry         Registry ${registry} is not reachable at https://${registry}/v2/: connect ECONNREFUSED`,
     );
+    // The test cluster runs no metrics-server: said, with what to install, and not counted as a failure.
+    expect(text).toContain(
+      "absent  metrics-api      The metrics API is absent (no APIService v1beta1.metrics.k8s.io): autoscaling and pod CPU/memory are off; install metrics-server",
+    );
     expect(text).toContain("4 check(s) failed.");
+  });
+
+  it("finds the metrics API once its APIService is registered", async () => {
+    const objects = KubernetesObjectApi.makeApiClient(kc);
+    // A stub with no server behind it: the aggregator serves it locally, which is enough to be present.
+    const stub = {
+      apiVersion: "apiregistration.k8s.io/v1",
+      kind: "APIService",
+      metadata: { name: "v1beta1.metrics.k8s.io" },
+      spec: { group: "metrics.k8s.io", version: "v1beta1", groupPriorityMinimum: 100, versionPriority: 100 },
+    };
+    await objects.create(stub);
+    try {
+      const result = await eventually(
+        "the stub APIService available",
+        async () => {
+          const r = await checkMetricsApi(kc);
+          return r.ok ? r : undefined;
+        },
+        15_000,
+      );
+      expect(result).toEqual({
+        name: "metrics-api",
+        ok: true,
+        message: "The metrics API is present (APIService v1beta1.metrics.k8s.io, available)",
+      });
+    } finally {
+      await objects.delete(stub);
+    }
   });
 
   it("finds an IngressClass and an existing build namespace", async () => {

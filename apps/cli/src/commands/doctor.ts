@@ -10,6 +10,7 @@ import {
   checkRegistry,
   type DoctorOptions,
 } from "./doctor-checks.ts";
+import { checkMetricsApi } from "./doctor-metrics-api.ts";
 import type { CommandIo } from "./plan.ts";
 import { checkAppsDomainSite } from "./site-check.ts";
 
@@ -44,6 +45,7 @@ export async function runDoctor(kc: KubeConfig, options: DoctorOptions): Promise
     await guard("rbac", () => checkPermissions(kc, options.buildNamespace)),
     await guard("build-namespace", () => checkBuildNamespace(kc, options.buildNamespace)),
     await checkRegistry(options.registry, options.timeoutMs),
+    await guard("metrics-api", () => checkMetricsApi(kc)),
   ];
 }
 
@@ -62,14 +64,19 @@ function loadKubeConfig(flags: ReadonlyMap<string, string | true>): KubeConfig {
   return kc;
 }
 
+/** An optional feature that is absent is said, not counted as a failure. */
+const failed = (r: CheckResult) => !r.ok && r.optional !== true;
+
 function report(results: readonly CheckResult[], json: boolean, io: CommandIo): void {
   if (json) {
     io.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
     return;
   }
   for (const r of results)
-    io.stdout.write(`${r.ok ? "ok     " : "MISSING"} ${r.name.padEnd(16)} ${r.message}\n`);
-  const missing = results.filter((r) => !r.ok).length;
+    io.stdout.write(
+      `${r.ok ? "ok     " : r.optional ? "absent " : "MISSING"} ${r.name.padEnd(16)} ${r.message}\n`,
+    );
+  const missing = results.filter(failed).length;
   io.stdout.write(missing === 0 ? "The cluster is ready for Kli8nt.\n" : `${missing} check(s) failed.\n`);
 }
 
@@ -97,5 +104,5 @@ export async function doctorCommand(argv: readonly string[], io: CommandIo): Pro
   });
   const results = [...site, ...cluster];
   report(results, flags.has("json"), io);
-  return results.every((r) => r.ok) ? DOCTOR_EXIT.ok : DOCTOR_EXIT.missing;
+  return results.some(failed) ? DOCTOR_EXIT.missing : DOCTOR_EXIT.ok;
 }

@@ -11,6 +11,7 @@ import { appReleaseOf } from "./app-release.ts";
 import type { KubernetesDeployer } from "./kubernetes-deployer.ts";
 import type { PodObservation, ProcessObservation } from "./observe-processes.ts";
 import { existingApps } from "./reconcile-all.ts";
+import { AUTOSCALE_NEEDS_METRICS_API, applyCron, gateAutoscale } from "./release-extras.ts";
 
 /**
  * A release that can never be applied (inputs the manifests refuse, an object the API server finds invalid)
@@ -91,10 +92,16 @@ export function kubernetesRuntime(deployer: KubernetesDeployer): RuntimePort {
     kind: "kubernetes",
     isolated: true,
     async apply(r, signal) {
-      return deployer
-        .deploy(appReleaseOf(r), signal)
-        .then((o): ApplyOutcome => (o.ok ? { ok: true, url: o.url } : { ok: false, reason: o.reason }))
-        .catch(refusal);
+      try {
+        const { target, missing } = await gateAutoscale(deployer.api, appReleaseOf(r));
+        const o = await deployer.deploy(target, signal);
+        if (!o.ok) return { ok: false, reason: o.reason };
+        // CronJobs follow the release only once it serves: a failed rollout keeps them on the previous one.
+        await applyCron(deployer, target);
+        return { ok: true, url: o.url, ...(missing ? { degraded: AUTOSCALE_NEEDS_METRICS_API } : {}) };
+      } catch (error) {
+        return refusal(error);
+      }
     },
     async observe(appName): Promise<AppObservation> {
       const processes = await deployer.observe(appName);

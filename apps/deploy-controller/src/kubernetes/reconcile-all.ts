@@ -1,7 +1,9 @@
 import { LABEL_APP, LABEL_MANAGED_BY, MANAGED_BY, type ManifestApp } from "@kli8nt/manifests";
 import type { V1Deployment } from "@kubernetes/client-node";
+import type { AppReleaseWithCron } from "./app-release.ts";
 import { describeApiError } from "./kube-api.ts";
-import type { AppRelease, KubernetesDeployer } from "./kubernetes-deployer.ts";
+import type { KubernetesDeployer } from "./kubernetes-deployer.ts";
+import { applyCron, gateAutoscale } from "./release-extras.ts";
 import { rolloutStatus } from "./rollout-status.ts";
 import { sleep } from "./wait-rollout.ts";
 
@@ -9,7 +11,7 @@ import { sleep } from "./wait-rollout.ts";
 export interface DesiredApp {
   readonly app: ManifestApp;
   /** Its live release, or null (never deployed, or nothing succeeded yet). */
-  readonly live: AppRelease | null;
+  readonly live: AppReleaseWithCron | null;
   /** A deploy is in flight: its DEPLOY message owns the app's objects, the resync keeps its hands off. */
   readonly deploying: boolean;
   /** The deployment in flight, handed to `resume` so a lost or dead-lettered message cannot strand it. */
@@ -101,7 +103,9 @@ function desiredWork(
   const target = d.live;
   if (!target || d.deploying) return null;
   return async () => {
-    generations.set(d.app.name, (await deployer.apply(target)).generation);
+    const { target: runnable } = await gateAutoscale(deployer.api, target);
+    generations.set(d.app.name, (await deployer.apply(runnable)).generation);
+    await applyCron(deployer, runnable);
     report.applied.push(d.app.name);
   };
 }

@@ -1,5 +1,5 @@
 import { ConflictError } from "@kli8nt/core";
-import { type AddonRow, addonEnv, getApp, getAppAddon, listAddons } from "@kli8nt/db";
+import { type AddonRow, addonEnv, getApp, getAppAddon, listAddons, PASSWORD_IN_CLUSTER } from "@kli8nt/db";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import type { AddonService } from "../addons/addon-service.ts";
@@ -53,6 +53,12 @@ const connectionView = z.object({
 
 /** The add-on's variables as one object; 409 while it has no server address yet. */
 function connectionOf(deps: ApiDeps, row: AddonRow): Omit<z.infer<typeof connectionView>, "local"> {
+  if (row.passwordEnc === PASSWORD_IN_CLUSTER)
+    throw new ConflictError(
+      "ADDON_PASSWORD_IN_CLUSTER",
+      "This add-on runs in the cluster: its password is only in the Secret the app's Deployment reads, in " +
+        "the app's namespace (Kli8nt never copies it); read it there with kubectl if you need it",
+    );
   const vars = new Map(addonEnv(deps.box, row).map((v) => [v.key, v.value]));
   if (vars.size === 0)
     throw new ConflictError(
@@ -133,7 +139,13 @@ export function addonRoutes(deps: ApiDeps): FastifyPluginAsyncZod {
         const found = await getApp(db, requireUser(request).id, request.params.name);
         const row = await getAppAddon(db, found.id, request.params.id);
         const connection = connectionOf(deps, row);
-        const local = deps.addons?.available ? await deps.addons.localAddress() : null;
+        // The stored connection stands even when the server does not answer this instant.
+        const local = deps.addons?.available
+          ? await deps.addons.localAddress().catch((err: unknown) => {
+              request.log.warn({ err }, "Add-on server's local address unknown");
+              return null;
+            })
+          : null;
         reply.header("cache-control", "no-store");
         return { ...connection, local };
       },

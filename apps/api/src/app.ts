@@ -9,6 +9,7 @@ import { eventRoutes } from "./events/event-routes.ts";
 import { apiFastify, type BuildOptions } from "./fastify-base.ts";
 import { installGitHubAppSync } from "./github/app-events.ts";
 import { githubOAuthRoutes } from "./github/oauth-routes.ts";
+import { installPreviewLogRetention } from "./github/previews/preview-logs.ts";
 import { githubRepoRoutes } from "./github/repo-routes.ts";
 import { githubWebhookRoutes } from "./github/webhook-routes.ts";
 import { installAppQuota } from "./limits/app-quota.ts";
@@ -24,6 +25,7 @@ import { envRoutes } from "./routes/env.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { internalBuildRoutes } from "./routes/internal-builds.ts";
 import { logRoutes } from "./routes/logs.ts";
+import { previewLogRoutes } from "./routes/preview-logs.ts";
 import { sessionRoutes, signInLinkRoutes } from "./routes/session.ts";
 
 export type { BuildOptions };
@@ -73,6 +75,7 @@ export async function buildApi(given: ApiDeps, options: BuildOptions = {}): Prom
   // With an internal port it is served there instead, out of the Ingress's reach (ADR 0124).
   if (deps.config.internalPort === undefined) await app.register(internalBuildRoutes(deps));
   installGitHubAppSync(app, deps);
+  installPreviewLogRetention(app, deps, deps.previewLogRetention);
   app.get("/api/openapi.json", { schema: { hide: true } }, async () => app.swagger());
   await app.register(
     async (api) => {
@@ -100,6 +103,7 @@ export async function buildApi(given: ApiDeps, options: BuildOptions = {}): Prom
       await api.register(deploymentRoutes(deps));
       await api.register(eventRoutes({ db: deps.db, events }));
       if (deps.logs) await api.register(logRoutes({ ...deps, logs: deps.logs }));
+      if (deps.logs) await api.register(previewLogRoutes({ ...deps, logs: deps.logs }));
       await api.register(githubRepoRoutes(deps));
       await api.register((await import("./inform/rollback-routes.ts")).rollbackRoutes(deps));
       await api.register((await import("./routes/plan.ts")).planRoutes(deps));

@@ -24,4 +24,6 @@ export interface ApiDeps {
    * awaited, so a domain answers over HTTP when its POST does (it never throws).
    */
   readonly domains?: { changed(): Promise<void> | void };
+  /** The closed previews' log retention pass (ADR 0203): how often, and the clock (tests move it). */
+  readonly previewLogRetention?: { readonly everyMs?: number; readonly now?: () => Date };
 }

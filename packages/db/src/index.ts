@@ -1,6 +1,7 @@
 export * from "./addons-repo.ts";
 export * from "./apps-repo.ts";
 export * from "./auth-repo.ts";
+export * from "./closed-previews-repo.ts";
 export * from "./cron-repo.ts";
 export * from "./database.ts";
 export * from "./deployments-repo.ts";

@@ -1,5 +1,5 @@
 import { type App, ConflictError, newId } from "@kli8nt/core";
-import { and, asc, eq, isNull, ne, or } from "drizzle-orm";
+import { and, asc, eq, isNull, ne, or, sql } from "drizzle-orm";
 import { toApp } from "./apps-repo.ts";
 import type { Db } from "./database.ts";
 import { type EnvVarInput, replaceEnv, resolveEnv } from "./env-repo.ts";
@@ -53,8 +53,14 @@ export async function getPreviewSettings(db: Db, appId: string): Promise<Preview
   return { ...PREVIEWS_OFF, ...(row?.previews ?? {}) };
 }
 
+/** Stores the settings; the closed previews the row remembers (ADR 0203) are kept as they are in the row. */
 export async function setPreviewSettings(db: Db, appId: string, settings: PreviewSettings): Promise<void> {
-  await db.update(apps).set({ previews: settings, updatedAt: new Date() }).where(eq(apps.id, appId));
+  const { closed: _state, ...own } = settings;
+  const kept = sql`case when ${apps.previews} -> 'closed' is not null then jsonb_build_object('closed', ${apps.previews} -> 'closed') else '{}'::jsonb end`;
+  await db
+    .update(apps)
+    .set({ previews: sql`${JSON.stringify(own)}::jsonb || ${kept}`, updatedAt: new Date() })
+    .where(eq(apps.id, appId));
 }
 
 type JoinedRow = { app_previews: typeof appPreviews.$inferSelect; apps: typeof apps.$inferSelect };

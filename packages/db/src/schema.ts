@@ -17,6 +17,15 @@ import {
 } from "drizzle-orm/pg-core";
 
 /** What `PATCH /api/apps/:name` `previews` stores (ADR 0200). */
+/** A torn-down preview whose logs (keyed by its app id) are kept until `closedAt` + the retention. */
+export interface ClosedPreview {
+  readonly number: number;
+  readonly appId: string;
+  readonly app: string;
+  readonly title: string;
+  readonly closedAt: string;
+}
+
 export interface PreviewSettings {
   readonly mode: "off" | "all" | "label";
   readonly label: string;
@@ -26,6 +35,13 @@ export interface PreviewSettings {
   readonly env: Readonly<Record<string, string>>;
   /** With a Postgres add-on, each preview's own database starts empty or as a copy of the app's (ADR 0201). */
   readonly database?: "empty" | "copy";
+  /** Days a closed preview's logs are kept (ADR 0203); 7 when absent, 0 removes them at teardown. */
+  readonly logRetentionDays?: number;
+  /**
+   * Previews torn down whose logs are still kept: state, not a setting, kept here for want of a column
+   * (ADR 0203); never shown in, nor changed by, the settings API.
+   */
+  readonly closed?: readonly ClosedPreview[];
 }
 
 /** What `PATCH /api/apps/:name/formation` stores per process type; absent fields use the defaults. */

@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { Writable } from "node:stream";
 import { type Database, type Db, IN_MEMORY, openDatabase, openTestDatabase, SecretBox } from "@kli8nt/db";
+import type { LogStore } from "@kli8nt/logstore";
 import { type FakeGitHub, freePort, signInOverHttp, startFakeGitHub } from "@kli8nt/testkit";
 
 export { cookieFrom } from "@kli8nt/testkit";
@@ -45,6 +46,9 @@ export async function startGitHubTestEnv(
     postgres?: boolean;
     /** The add-on service the api gets (previews' databases, ADR 0201). */
     addons?: (db: Db, box: SecretBox) => AddonService;
+    /** A log store, and the closed previews' retention pass's period and clock (ADR 0203). */
+    logs?: LogStore;
+    previewLogRetention?: ApiDeps["previewLogRetention"];
   } = {},
 ): Promise<GitHubTestEnv> {
   const gh = await startFakeGitHub();
@@ -86,6 +90,8 @@ export async function startGitHubTestEnv(
     box,
     onOutboxWrite: () => undefined,
     ...(addons ? { addons } : {}),
+    ...(opts.logs ? { logs: opts.logs } : {}),
+    ...(opts.previewLogRetention ? { previewLogRetention: opts.previewLogRetention } : {}),
   };
   const api = await buildApi(deps, { logger: createLogger("debug", sink) });
   await api.listen({ host: "127.0.0.1", port });

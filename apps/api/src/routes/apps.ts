@@ -11,6 +11,7 @@ import {
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import type { ApiDeps } from "../deps.ts";
+import { removePreviewsOf } from "../github/previews/preview-logs.ts";
 import { requireUser } from "../plugins/auth.ts";
 import { resolveDefaultBranch } from "../repository/default-branch.ts";
 import {
@@ -144,7 +145,10 @@ export function appRoutes(deps: ApiDeps): FastifyPluginAsyncZod {
         },
       },
       async (request, reply) => {
-        const deleted = await deleteApp(db, requireUser(request).id, request.params.name);
+        const user = requireUser(request);
+        // Its previews go with it: their databases and logs are not the row's cascade's to remove.
+        await removePreviewsOf(deps, (await getApp(db, user.id, request.params.name)).id);
+        const deleted = await deleteApp(db, user.id, request.params.name);
         deps.events?.appDeleted(deleted.ownerId, deleted.name);
         // Its logs go with it; the deploy controller's resync removes its instances, route and images.
         await deps.logs?.removeApp?.(deleted.id);

@@ -24,7 +24,7 @@ export const streamQuery = z.strictObject({
   tail: z.coerce.number().int().min(0).max(10_000).optional().describe("Start with the last n lines"),
 });
 
-const recordView = z.object({
+export const recordView = z.object({
   offset: z.number().int(),
   timestamp: z.string(),
   deploymentId: z.string(),
@@ -38,7 +38,7 @@ const recordView = z.object({
 /** Bytes queued on a socket above which we stop pulling lines: the store then skips with a drop marker. */
 const HIGH_WATER_BYTES = 1024 * 1024;
 
-function toView(r: StoredLogRecord): z.infer<typeof recordView> {
+export function toView(r: StoredLogRecord): z.infer<typeof recordView> {
   return {
     offset: r.offset,
     timestamp: r.timestamp,
@@ -152,7 +152,7 @@ async function waitForRoom(socket: WebSocket): Promise<void> {
   }
 }
 
-function withoutUndefined<T extends object>(value: T): { [K in keyof T]: Exclude<T[K], undefined> } {
+export function withoutUndefined<T extends object>(value: T): { [K in keyof T]: Exclude<T[K], undefined> } {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as {
     [K in keyof T]: Exclude<T[K], undefined>;
   };

@@ -23,6 +23,13 @@ export const previewSettingsPatch = z
       .enum(["empty", "copy"])
       .optional()
       .describe("With a Postgres add-on: each preview's own database starts empty (default) or as a copy"),
+    logRetentionDays: z
+      .number()
+      .int()
+      .min(0)
+      .max(90)
+      .optional()
+      .describe("Days a closed preview's logs are kept (default 7; 0 removes them at teardown)"),
   })
   .describe("Pull request previews");
 
@@ -33,6 +40,7 @@ export const previewSettingsView = z.object({
   allowForks: z.boolean(),
   env: z.record(z.string(), z.string()),
   database: z.enum(["empty", "copy"]),
+  logRetentionDays: z.number().int(),
 });
 
 /** An env var's `preview`: true (default) gives it to previews, false withholds it, "only" gives it only to them. */
@@ -52,9 +60,20 @@ export const previewView = z.object({
   createdAt: z.string(),
 });
 
+export const closedPreviewView = z.object({
+  number: z.number().int(),
+  app: z.string(),
+  title: z.string(),
+  closedAt: z.string(),
+  logsUntil: z.string().describe("When the retention pass removes its logs"),
+});
+
 export const previewListView = z.object({
   settings: previewSettingsView,
   items: z.array(previewView),
+  closed: z
+    .array(closedPreviewView)
+    .describe("Torn-down previews whose logs are still kept (GET …/previews/:number/logs), newest first"),
 });
 
 export const previewParams = z.strictObject({

@@ -1,6 +1,7 @@
 import { NotFoundError } from "@kli8nt/core";
 import {
   type Db,
+  DEFAULT_PREVIEW_LOG_RETENTION_DAYS,
   findPreview,
   getApp,
   getPreviewSettings,
@@ -32,6 +33,8 @@ export async function applyPreviewSettings(
     allowForks: patch.allowForks ?? current.allowForks,
     env: patch.env ?? current.env,
     database: patch.database ?? current.database ?? "empty",
+    logRetentionDays:
+      patch.logRetentionDays ?? current.logRetentionDays ?? DEFAULT_PREVIEW_LOG_RETENTION_DAYS,
   };
   await setPreviewSettings(db, appId, next);
   return next;
@@ -72,7 +75,21 @@ export function previewRoutes(deps: ApiDeps): FastifyPluginAsyncZod {
             };
           }),
         );
-        return { settings: { ...settings, database: settings.database ?? "empty" }, items };
+        const { closed: _state, ...own } = settings;
+        const view = {
+          ...own,
+          database: own.database ?? "empty",
+          logRetentionDays: own.logRetentionDays ?? DEFAULT_PREVIEW_LOG_RETENTION_DAYS,
+        };
+        const days = view.logRetentionDays;
+        const closedItems = (settings.closed ?? []).map((c) => ({
+          number: c.number,
+          app: c.app,
+          title: c.title,
+          closedAt: c.closedAt,
+          logsUntil: new Date(Date.parse(c.closedAt) + days * 86_400_000).toISOString(),
+        }));
+        return { settings: view, items, closed: closedItems };
       },
     );
 

@@ -19,6 +19,7 @@ import { type GitHubLog, silentLog } from "../github-deps.ts";
 import { parseGitHubRepoUrl } from "../repo-url.ts";
 import { withUserGitHub } from "../user-github.ts";
 import { notePreview, previewCommentBody } from "./preview-comment.ts";
+import { keepPreviewLogs } from "./preview-logs.ts";
 
 export type PreviewDeps = ApiDeps & { readonly logger?: GitHubLog | undefined };
 
@@ -124,11 +125,11 @@ export async function teardownPreview(
   const deleted = await deleteApp(deps.db, parent.ownerId, preview.app.name).catch(() => null);
   if (!deleted) return;
   deps.events?.appDeleted(deleted.ownerId, deleted.name);
-  // The preview still runs until the deploy controller sees its row gone, and its output may still land in
-  // its log: a failed removal must not fail the teardown (nor the webhook delivery that asked for it).
-  await deps.logs
-    ?.removeApp?.(deleted.id)
-    .catch((err: unknown) => log.warn({ err, appId: deleted.id }, "Failed to remove the preview's logs"));
+  // Its logs stay readable for the retention, then the retention pass removes them (ADR 0203); a failure
+  // to remember it must not fail the teardown (nor the webhook delivery that asked for it).
+  await keepPreviewLogs({ ...deps, logger: log }, parent, preview, new Date()).catch((err: unknown) =>
+    log.warn({ err, appId: deleted.id }, "Failed to keep the preview's logs"),
+  );
   log.info({ app: parent.name, preview: preview.app.name, reason }, "Tore down preview");
 }
 

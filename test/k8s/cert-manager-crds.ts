@@ -19,9 +19,22 @@ const MODULE_DIR = join(dirname(fileURLToPath(import.meta.url)), "certmanager");
  * the test cluster when it is not there yet, so a Certificate is validated by its real schema even
  * without the certs service. Needs Go and the module (cached after the first `go mod download`).
  */
-export async function ensureCertificateCrd(kc: KubeConfig): Promise<void> {
+export function ensureCertificateCrd(kc: KubeConfig): Promise<void> {
+  return ensureCrd(kc, "certificates.cert-manager.io");
+}
+
+/**
+ * cert-manager's real ACME Order and Challenge CRDs, as ensureCertificateCrd: a test writes them (and
+ * their status) as cert-manager's controller would, to check what the deploy controller reads of them.
+ */
+export async function ensureAcmeCrds(kc: KubeConfig): Promise<void> {
+  await ensureCrd(kc, "orders.acme.cert-manager.io");
+  await ensureCrd(kc, "challenges.acme.cert-manager.io");
+}
+
+/** `<plural>.<group>`, from the module's deploy/crds/<group>_<plural>.yaml. */
+async function ensureCrd(kc: KubeConfig, name: string): Promise<void> {
   const api = kc.makeApiClient(ApiextensionsV1Api);
-  const name = "certificates.cert-manager.io";
   try {
     await api.readCustomResourceDefinition({ name });
     return;
@@ -33,7 +46,8 @@ export async function ensureCertificateCrd(kc: KubeConfig): Promise<void> {
     ["list", "-m", "-f", "{{.Dir}}", "github.com/cert-manager/cert-manager"],
     { cwd: MODULE_DIR },
   );
-  const file = join(stdout.trim(), "deploy/crds/cert-manager.io_certificates.yaml");
+  const dot = name.indexOf(".");
+  const file = join(stdout.trim(), `deploy/crds/${name.slice(dot + 1)}_${name.slice(0, dot)}.yaml`);
   const [crd] = loadAllYaml(readFileSync(file, "utf8")) as V1CustomResourceDefinition[];
   if (!crd) throw new Error(`no CRD in ${file}`);
   await api.createCustomResourceDefinition({ body: crd }).catch((error: unknown) => {

@@ -56,6 +56,8 @@ export function deployControllerClusterRules(controller: ControllerRbacOptions):
     // Custom domains: one cluster-wide list of their Ingresses and Certificates per resync (docs/adr/0223).
     { apiGroups: ["networking.k8s.io"], resources: ["ingresses"], verbs: READ },
     { apiGroups: ["cert-manager.io"], resources: ["certificates"], verbs: READ },
+    // A pending domain's reason: its Certificate's current ACME Order and that Order's Challenges (ADR 0224).
+    { apiGroups: ["acme.cert-manager.io"], resources: ["orders", "challenges"], verbs: READ },
     // PostgreSQL add-ons: one cluster-wide list of their StatefulSets (or CNPG Clusters) per resync, and
     // whether the CNPG operator's CRD exists (ADR 0226).
     { apiGroups: ["apps"], resources: ["statefulsets"], verbs: READ },

@@ -1,6 +1,6 @@
 import { DEFAULT_FORMATION, type FormationDefaults } from "@kli8nt/core";
 import { type Db, type SecretBox, schema } from "@kli8nt/db";
-import { desc, inArray } from "drizzle-orm";
+import { and, desc, eq, inArray } from "drizzle-orm";
 import { desiredRelease } from "../desired-release.ts";
 import { appReleaseOf } from "./app-release.ts";
 import type { DesiredApp } from "./reconcile-all.ts";
@@ -24,6 +24,33 @@ export async function readDesiredState(
   defaults: FormationDefaults = DEFAULT_FORMATION,
 ): Promise<DesiredApp[]> {
   const apps = await db.select({ id: schema.apps.id, name: schema.apps.name }).from(schema.apps);
+  return desiredOf(db, box, apps, defaults, undefined);
+}
+
+/** One app's desired state, as readDesiredState reads it; null when the app is gone. */
+export async function readDesiredApp(
+  db: Db,
+  box: SecretBox,
+  appName: string,
+  defaults: FormationDefaults = DEFAULT_FORMATION,
+): Promise<DesiredApp | null> {
+  const apps = await db
+    .select({ id: schema.apps.id, name: schema.apps.name })
+    .from(schema.apps)
+    .where(eq(schema.apps.name, appName));
+  const [app] = apps;
+  if (!app) return null;
+  return (await desiredOf(db, box, apps, defaults, app.id))[0] ?? null;
+}
+
+async function desiredOf(
+  db: Db,
+  box: SecretBox,
+  apps: ReadonlyArray<{ id: string; name: string }>,
+  defaults: FormationDefaults,
+  onlyAppId: string | undefined,
+): Promise<DesiredApp[]> {
+  const inFlight = inArray(schema.deployments.state, ["live", "deploying"]);
   const rows = await db
     .select({
       id: schema.deployments.id,
@@ -32,7 +59,7 @@ export async function readDesiredState(
       state: schema.deployments.state,
     })
     .from(schema.deployments)
-    .where(inArray(schema.deployments.state, ["live", "deploying"]))
+    .where(onlyAppId === undefined ? inFlight : and(inFlight, eq(schema.deployments.appId, onlyAppId)))
     .orderBy(desc(schema.deployments.number));
   const live = new Map<string, LiveRow>();
   const deploying = new Map<string, string>();

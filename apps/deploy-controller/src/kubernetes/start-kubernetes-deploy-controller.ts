@@ -8,8 +8,9 @@ import { deployRequestOf, recordDeployRequest } from "../deploy-queue.ts";
 import { KeyLock } from "../key-lock.ts";
 import { convergeAddons } from "./addons/addon-rows.ts";
 import type { ClusterAddonSettings } from "./addons/postgres-addons.ts";
+import { AppDomains } from "./app-domains.ts";
+import { recordCronHistory } from "./cron-history.ts";
 import { readDesiredState } from "./desired-state.ts";
-import { convergeDomains } from "./domain-rows.ts";
 import { loadKubeConfig, makeKubeApi } from "./kube-api.ts";
 import { type AppResidue, KubernetesDeployer } from "./kubernetes-deployer.ts";
 import { kubernetesRuntime } from "./kubernetes-runtime.ts";
@@ -62,6 +63,7 @@ export async function startKubernetesDeployController(
   // Bumped when a deploy of the app starts: a resync that read the database earlier must not undo it.
   const epochs = new Map<string, number>();
   const epoch = (app: string) => epochs.get(app) ?? 0;
+  const domains = new AppDomains({ db, box, deployer, logger });
 
   // The same deploy handler as on one machine, on the Kubernetes adapter of the Runtime port.
   const handle = deployHandler(
@@ -81,6 +83,8 @@ export async function startKubernetesDeployController(
     epochs.set(message.appName, epoch(message.appName) + 1);
     await recordDeployRequest(db, message);
     await handle(message);
+    // A release gone live brings its web Service: the app's domains route to it now (ADR 0224).
+    domains.enqueue(message.appName);
   };
 
   const resync = async (): Promise<ReconcileReport> => {
@@ -104,8 +108,10 @@ export async function startKubernetesDeployController(
         }),
     });
     // Custom domains after the apps: their Ingresses route to the web Services just applied (ADR 0223).
-    await convergeDomains(db, deployer, desired, logger);
+    await domains.all(desired);
     if (options.addons) await convergeAddons(db, deployer, desired, options.addons, logger);
+    // Cron runs from their Jobs' status (ADR 0206): the CronJob controller runs them, we keep the history.
+    await recordCronHistory(db, deployer, desired, logger);
     if (report.applied.length + report.deleted.length + report.errors.length > 0)
       logger.info(
         { applied: report.applied.length, deleted: report.deleted, errors: report.errors },
@@ -118,6 +124,13 @@ export async function startKubernetesDeployController(
   const consumer: Consumer = await options.bus.consume(QUEUES.deploy, MESSAGE_SCHEMAS.DEPLOY, deploy, {
     prefetch: options.prefetch ?? 8,
   });
+  // AppChanged (a domain added or removed, ADR 0224): only the app's key is enqueued.
+  const changes = await options.bus.consume(
+    QUEUES.app,
+    MESSAGE_SCHEMAS.APP,
+    async (m) => domains.enqueue(m.appName),
+    { prefetch: 8 },
+  );
   const resyncMs = options.resyncMs ?? 60_000;
   const timer =
     resyncMs > 0
@@ -131,10 +144,13 @@ export async function startKubernetesDeployController(
     resync,
     async stop() {
       clearInterval(timer);
+      await changes.cancel();
       await consumer.cancel();
+      await domains.stop();
     },
     abandon() {
       clearInterval(timer);
+      void domains.stop();
       abort.abort(new Error("controller abandoned"));
     },
   };

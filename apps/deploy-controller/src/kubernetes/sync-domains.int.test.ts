@@ -11,11 +11,11 @@ import {
   setHeaderOptions,
 } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ensureCertificateCrd } from "../../../../test/k8s/cert-manager-crds.ts";
+import { ensureAcmeCrds, ensureCertificateCrd } from "../../../../test/k8s/cert-manager-crds.ts";
 import { convergeDomains } from "./domain-rows.ts";
 import { makeKubeApi } from "./kube-api.ts";
 import { KubernetesDeployer } from "./kubernetes-deployer.ts";
-import { type DomainApp, type DomainRow, syncDomains } from "./sync-domains.ts";
+import { type DomainApp, type DomainRow, syncAppDomains, syncDomains } from "./sync-domains.ts";
 
 // Custom domains on the test cluster of scripts/infra/kubernetes.sh with cert-manager's real Certificate
 // CRD. No cert-manager controller runs here, so the test writes the Certificate status cert-manager would
@@ -44,6 +44,7 @@ describe.skipIf(missing)("custom domains on Kubernetes: objects, status, removal
   beforeAll(async () => {
     kc.loadFromFile(kubeconfigPath ?? "");
     await ensureCertificateCrd(kc);
+    await ensureAcmeCrds(kc);
     deployer = new KubernetesDeployer(makeKubeApi(kc), { settings, pollMs: 200 });
     await deployer.apply({
       app,
@@ -204,5 +205,112 @@ describe.skipIf(missing)("custom domains on Kubernetes: objects, status, removal
     } finally {
       await database.close();
     }
+  }, 60_000);
+
+  // cert-manager's ACME objects for a Certificate, as its controllers write them: the CertificateRequest's
+  // labels and annotations copied onto the Order, a Challenge owned by the Order with the self check's reason.
+  const custom = () => kc.makeApiClient(CustomObjectsApi);
+  const acme = { group: "acme.cert-manager.io", version: "v1", namespace } as const;
+  const issuerRef = { name: "letsencrypt", kind: "Issuer", group: "cert-manager.io" };
+  async function failChallenge(host: string, revision: string, reason: string): Promise<void> {
+    const certificate = customDomainName(app, host);
+    const order = (await custom().createNamespacedCustomObject({
+      ...acme,
+      plural: "orders",
+      body: {
+        apiVersion: "acme.cert-manager.io/v1",
+        kind: "Order",
+        metadata: {
+          generateName: `${certificate}-`,
+          labels: { "kli8nt.io/app": "shop", "kli8nt.io/custom-domain": "true" },
+          annotations: {
+            "cert-manager.io/certificate-name": certificate,
+            "cert-manager.io/certificate-revision": revision,
+          },
+        },
+        spec: { request: Buffer.from("csr").toString("base64"), issuerRef, dnsNames: [host] },
+      },
+    })) as { metadata: { name: string; uid: string } };
+    const challenge = (await custom().createNamespacedCustomObject({
+      ...acme,
+      plural: "challenges",
+      body: {
+        apiVersion: "acme.cert-manager.io/v1",
+        kind: "Challenge",
+        metadata: {
+          generateName: `${order.metadata.name}-`,
+          ownerReferences: [
+            {
+              apiVersion: "acme.cert-manager.io/v1",
+              kind: "Order",
+              name: order.metadata.name,
+              uid: order.metadata.uid,
+              controller: true,
+            },
+          ],
+        },
+        spec: {
+          authorizationURL: "https://acme.test.invalid/authz/1",
+          dnsName: host,
+          issuerRef,
+          key: "key",
+          solver: { http01: { ingress: { ingressClassName: "traefik" } } },
+          token: "token",
+          type: "HTTP-01",
+          url: "https://acme.test.invalid/chall/1",
+        },
+      },
+    })) as { metadata: { name: string } };
+    await custom().patchNamespacedCustomObjectStatus(
+      {
+        ...acme,
+        plural: "challenges",
+        name: challenge.metadata.name,
+        body: { status: { state: "pending", processing: true, presented: true, reason } },
+      },
+      setHeaderOptions("Content-Type", PatchStrategy.MergePatch),
+    );
+  }
+
+  it("per app: a pending domain says why its challenge has not passed, and turns error after the grace", async () => {
+    const host = "slow.shop.example.com";
+    const one = (rows: DomainRow[], now?: Date) =>
+      syncAppDomains(deployer.api, settings, { app, domains: rows }, now ? { now } : {});
+    expect(await one([row(host)])).toEqual([]);
+    expect((await ingress(host)).spec?.rules?.[0]?.host).toBe(host);
+    // A stale Order of another revision with its own failing challenge is not read.
+    await failChallenge(host, "7", "an old order's reason");
+    expect(await one([row(host)])).toEqual([]);
+    const reason =
+      "Waiting for HTTP-01 challenge propagation: failed to perform self check GET request " +
+      `'http://${host}/.well-known/acme-challenge/token': Get "http://${host}/.well-known/acme-challenge/token": ` +
+      `dial tcp: lookup ${host} on 10.96.0.10:53: no such host`;
+    await failChallenge(host, "1", reason);
+    const pending = await one([row(host)]);
+    expect(pending).toEqual([
+      { appId: app.id, hostname: host, status: "pending", detail: reason, notAfter: null },
+    ]);
+    expect(await one([row(host, { detail: reason })])).toEqual([]);
+    // Eleven minutes on, still failing: error, so domain.error is sent from the table.
+    const later = new Date(Date.now() + 11 * 60_000);
+    expect(await one([row(host, { detail: reason })], later)).toEqual([
+      {
+        appId: app.id,
+        hostname: host,
+        status: "error",
+        detail: `the ACME challenge has not passed for over 10 minutes: ${reason}`,
+        notAfter: null,
+      },
+    ]);
+    // Issued meanwhile: active, whatever the challenge said.
+    await setCertificateStatus(host, {
+      conditions: [{ type: "Ready", status: "True", reason: "Ready" }],
+      notAfter: "2027-06-01T00:00:00Z",
+      revision: 1,
+    });
+    expect((await one([row(host)], later))[0]).toMatchObject({ status: "active", detail: null });
+    // The row removed: the per-app run prunes the app's domain objects in its own namespace.
+    await one([]);
+    await expect(ingress(host)).rejects.toMatchObject({ code: 404 });
   }, 60_000);
 });

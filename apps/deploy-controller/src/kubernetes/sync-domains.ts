@@ -8,6 +8,13 @@ import {
   renderCustomDomain,
 } from "@kli8nt/manifests";
 import type { KubernetesObject } from "@kubernetes/client-node";
+import {
+  type AcmeChallenge,
+  type AcmeOrder,
+  type CertificateView,
+  failingChallenge,
+  withChallenge,
+} from "./domain-challenges.ts";
 import { type CertificateStatusView, type DomainState, domainStateOf, sameState } from "./domain-status.ts";
 import { applyObject, describeApiError, httpStatusOf, isTransient, type KubeApi } from "./kube-api.ts";
 
@@ -31,15 +38,34 @@ export interface DomainUpdate extends DomainState {
   readonly hostname: string;
 }
 
-type Certificate = KubernetesObject & CertificateStatusView & { spec?: { dnsNames?: string[] } };
+type Certificate = KubernetesObject &
+  CertificateStatusView &
+  CertificateView & { spec?: { dnsNames?: string[] } };
+
+/** Options of a pass; `now` and the grace are injected by tests. */
+export interface SyncOptions {
+  readonly now?: Date;
+  /** How long a failing challenge keeps a domain `pending` before it shows `error`. */
+  readonly challengeGraceMs?: number;
+}
 
 const SELECTOR = `${LABEL_CUSTOM_DOMAIN}=true`;
 // List items carry no apiVersion and kind, so every call names them.
 const CERTIFICATE = { apiVersion: "cert-manager.io/v1", kind: "Certificate" } as const;
 const INGRESS = { apiVersion: "networking.k8s.io/v1", kind: "Ingress" } as const;
 const SECRET = { apiVersion: "v1", kind: "Secret" } as const;
+const ORDER = { apiVersion: "acme.cert-manager.io/v1", kind: "Order" } as const;
+const CHALLENGE = { apiVersion: "acme.cert-manager.io/v1", kind: "Challenge" } as const;
 
 type Kind = { readonly apiVersion: string; readonly kind: string };
+
+/** What one pass reads from the cluster, in one namespace or cluster-wide. */
+interface Listed {
+  readonly certificates: readonly Certificate[];
+  readonly ingresses: readonly KubernetesObject[];
+  readonly orders: readonly AcmeOrder[];
+  readonly challenges: readonly AcmeChallenge[];
+}
 
 /**
  * One pass over every app's custom domains (docs/adr/0223): lists the domain Ingresses and Certificates
@@ -50,20 +76,43 @@ export async function syncDomains(
   api: KubeApi,
   settings: ManifestSettings,
   apps: readonly DomainApp[],
+  options: SyncOptions = {},
 ): Promise<DomainUpdate[]> {
   // No app serves web: nothing to apply, and no namespace whose domain objects could be stale.
   if (apps.length === 0) return [];
-  const [certificates, ingresses] = await Promise.all([
-    listLabelled<Certificate>(api, CERTIFICATE),
-    listLabelled(api, INGRESS),
-  ]);
+  return converge(api, settings, apps, await listDomainObjects(api, undefined), options);
+}
+
+/**
+ * The same convergence for one app (docs/adr/0224): an AppChanged or a deploy gone live enqueues it, and
+ * only its namespace is listed and pruned.
+ */
+export async function syncAppDomains(
+  api: KubeApi,
+  settings: ManifestSettings,
+  app: DomainApp,
+  options: SyncOptions = {},
+): Promise<DomainUpdate[]> {
+  const namespace = appNames(app.app, settings).namespace;
+  return converge(api, settings, [app], await listDomainObjects(api, namespace), options);
+}
+
+async function converge(
+  api: KubeApi,
+  settings: ManifestSettings,
+  apps: readonly DomainApp[],
+  listed: Listed,
+  options: SyncOptions,
+): Promise<DomainUpdate[]> {
+  const { certificates, ingresses } = listed;
   // Keyed by namespace: another installation's apps (another prefix) on the same cluster are not ours.
   const namespaces = new Set(apps.map((a) => appNames(a.app, settings).namespace));
   const wanted = new Set(
     apps.flatMap((a) => a.domains.map((d) => `${appNames(a.app, settings).namespace}/${d.hostname}`)),
   );
   const updates: DomainUpdate[] = [];
-  for (const a of apps) updates.push(...(await syncApp(api, settings, a, certificates)));
+  const now = options.now ?? new Date();
+  for (const a of apps) updates.push(...(await syncApp(api, settings, a, listed, now, options)));
   // Objects of a removed row. An app that is gone loses its namespace; one without web keeps them.
   const stale = (o: KubernetesObject) => {
     const ns = o.metadata?.namespace ?? "";
@@ -82,21 +131,55 @@ export async function syncDomains(
   return updates;
 }
 
+/**
+ * The domain objects, and the ACME Orders and Challenges only while a Certificate is not Ready (they exist
+ * only during issuance). Orders carry the Certificate's labels; Challenges carry none, so they are listed
+ * unfiltered, and only when one of our Orders exists.
+ */
+async function listDomainObjects(api: KubeApi, namespace: string | undefined): Promise<Listed> {
+  const [certificates, ingresses] = await Promise.all([
+    listObjects<Certificate>(api, CERTIFICATE, namespace, SELECTOR),
+    listObjects(api, INGRESS, namespace, SELECTOR),
+  ]);
+  const issuing = certificates.some((c) => domainStateOf(c).status === "pending");
+  const orders = issuing ? await listAcme(api, ORDER, namespace, SELECTOR) : [];
+  const challenges = orders.length > 0 ? await listAcme<AcmeChallenge>(api, CHALLENGE, namespace) : [];
+  return { certificates, ingresses, orders, challenges };
+}
+
+/** Reasons are an addition: without the ACME CRDs or the read grant a domain stays plain `pending`. */
+async function listAcme<T extends KubernetesObject>(
+  api: KubeApi,
+  type: Kind,
+  namespace: string | undefined,
+  selector?: string,
+): Promise<T[]> {
+  try {
+    return await listObjects<T>(api, type, namespace, selector);
+  } catch (error) {
+    if (httpStatusOf(error) === 403 || httpStatusOf(error) === 404) return [];
+    throw error;
+  }
+}
+
 async function syncApp(
   api: KubeApi,
   settings: ManifestSettings,
   a: DomainApp,
-  certificates: readonly Certificate[],
+  listed: Listed,
+  now: Date,
+  options: SyncOptions,
 ): Promise<DomainUpdate[]> {
   const names = appNames(a.app, settings);
   const updates: DomainUpdate[] = [];
   for (const row of a.domains) {
-    const cert = certificates.find(
+    const cert = listed.certificates.find(
       (c) =>
         c.metadata?.namespace === names.namespace &&
         c.metadata?.annotations?.[ANNOTATION_HOSTNAME] === row.hostname,
     );
-    let state = domainStateOf(cert);
+    const challenge = cert && failingChallenge(cert, listed.orders, listed.challenges);
+    let state = withChallenge(domainStateOf(cert), challenge, now, options.challengeGraceMs);
     try {
       const d = renderCustomDomain(
         a.app,
@@ -122,18 +205,23 @@ function applyProblem(error: unknown): string {
   return `The cluster refused the domain's objects: ${describeApiError(error)}`;
 }
 
-async function listLabelled<T extends KubernetesObject>(api: KubeApi, type: Kind): Promise<T[]> {
+async function listObjects<T extends KubernetesObject>(
+  api: KubeApi,
+  type: Kind,
+  namespace: string | undefined,
+  selector?: string,
+): Promise<T[]> {
   for (let attempt = 1; ; attempt++) {
     try {
       const list = await api.objects.list<T>(
         type.apiVersion,
         type.kind,
+        namespace,
         undefined,
         undefined,
         undefined,
         undefined,
-        undefined,
-        SELECTOR,
+        selector,
       );
       return list.items;
     } catch (error) {

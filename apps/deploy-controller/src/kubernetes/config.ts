@@ -90,10 +90,13 @@ const processSchema = z
     KLI8NT_RABBITMQ_URL: envSettings.amqpUrl(),
     KLI8NT_SECRET_KEY: envSettings.secretKey(),
     KLI8NT_LOG_LEVEL: envSettings.logLevel(),
-    // The registry builds push to (`host[:port][/path]`), when it takes anonymous deletes: a deleted app's
+    // The registry builds push to (`host[:port][/path]`): a deleted app's
     // images and build cache are removed from it (ADR 0205). Unset: they stay.
     KLI8NT_REGISTRY: z.string().min(1).optional(),
     KLI8NT_REGISTRY_INSECURE: z.enum(["true", "false"]).default("false"),
+    // A registry that needs auth for deletes: a Docker config file (the builds' push Secret, or a robot
+    // account with delete rights) whose credentials answer its Basic or Bearer challenge.
+    KLI8NT_REGISTRY_AUTH_FILE: z.string().min(1).optional(),
   })
   .transform((env) => ({
     databaseUrl: env.KLI8NT_DATABASE_URL,
@@ -101,7 +104,11 @@ const processSchema = z
     secretKey: env.KLI8NT_SECRET_KEY,
     logLevel: env.KLI8NT_LOG_LEVEL,
     registry: env.KLI8NT_REGISTRY
-      ? { registry: env.KLI8NT_REGISTRY, insecure: env.KLI8NT_REGISTRY_INSECURE === "true" }
+      ? {
+          registry: env.KLI8NT_REGISTRY,
+          insecure: env.KLI8NT_REGISTRY_INSECURE === "true",
+          authFile: env.KLI8NT_REGISTRY_AUTH_FILE,
+        }
       : undefined,
   }));
 

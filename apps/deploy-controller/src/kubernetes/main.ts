@@ -8,6 +8,7 @@ import { IN_MEMORY, loadSecretKey, OutboxRelay, openDatabase, SecretBox } from "
 import { pino } from "pino";
 import { loadClusterAddonSettings } from "./addons/config.ts";
 import { loadKubernetesDeployControllerConfig } from "./config.ts";
+import { registryOptions } from "./registry-auth.ts";
 import { registryImages } from "./registry-images.ts";
 import { startKubernetesDeployController } from "./start-kubernetes-deploy-controller.ts";
 
@@ -41,7 +42,7 @@ async function main(): Promise<void> {
     logger,
     onOutboxWrite: () => relay.kick(),
     resyncMs: config.resyncMs,
-    residues: config.registry ? [registryImages(config.registry)] : [],
+    residues: config.registry ? [registryImages(registryOptions(config.registry))] : [],
     addons: loadClusterAddonSettings(config.settings.podPlacement),
   });
   logger.info(

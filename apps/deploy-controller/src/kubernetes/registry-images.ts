@@ -1,5 +1,6 @@
 import { UnavailableError } from "@kli8nt/core";
 import type { AppResidue } from "./kubernetes-deployer.ts";
+import { challengeAuthorization, type RegistryCredentials } from "./registry-auth.ts";
 
 /** Every manifest kind a build pushes (Kaniko: Docker v2 or OCI, image or index; cache layers: the same). */
 const MANIFEST_TYPES = [
@@ -16,6 +17,8 @@ export interface RegistryImagesOptions {
   readonly insecure?: boolean;
   /** An `Authorization` value for a repository (a registry token with delete rights); none: anonymous. */
   readonly authorization?: (repository: string) => Promise<string | undefined>;
+  /** A registry account with delete rights: a 401's Basic or Bearer challenge is answered with it. */
+  readonly credentials?: RegistryCredentials | undefined;
   readonly fetch?: typeof fetch;
 }
 
@@ -28,10 +31,17 @@ export function registryImages(options: RegistryImagesOptions): AppResidue {
   const host = slash < 0 ? options.registry : options.registry.slice(0, slash);
   const prefix = slash < 0 ? "" : `${options.registry.slice(slash + 1)}/`;
   const base = `${options.insecure ? "http" : "https"}://${host}/v2/`;
+  const doFetch = options.fetch ?? fetch;
+  const challenge = options.credentials ? challengeAuthorization(options.credentials, doFetch) : undefined;
   const call = async (repository: string, path: string, init: RequestInit = {}) => {
-    const auth = await options.authorization?.(repository);
-    const headers = { Accept: MANIFEST_TYPES, ...(auth ? { Authorization: auth } : {}) };
-    return (options.fetch ?? fetch)(`${base}${repository}/${path}`, { ...init, headers });
+    const send = (auth: string | undefined) =>
+      doFetch(`${base}${repository}/${path}`, {
+        ...init,
+        headers: { Accept: MANIFEST_TYPES, ...(auth ? { Authorization: auth } : {}) },
+      });
+    const first = await send((await options.authorization?.(repository)) ?? challenge?.cached(repository));
+    if (first.status !== 401 || !challenge) return first;
+    return send(await challenge.answer(repository, first.headers.get("www-authenticate")));
   };
   return {
     what: "registry images and build cache",

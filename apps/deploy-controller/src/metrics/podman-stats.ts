@@ -165,7 +165,7 @@ export class PodmanStatsSampler {
 }
 
 export interface SamplerLoopOptions {
-  readonly sampler: PodmanStatsSampler;
+  readonly sampler: { sample(): Promise<ProcessSample[]> };
   readonly write: (samples: ProcessSample[]) => Promise<void>;
   readonly intervalMs: number;
   readonly onError: (err: unknown) => void;

@@ -85,6 +85,7 @@ describe.skipIf(missing)("kli8nt addons", () => {
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
+  // About eight CLI runs, each a node start (up to 11 s apiece at load 14): more than the default 30 s.
   it("creates, lists, backs up and deletes (with --confirm) an add-on", async () => {
     const created = await kli8nt(["addons", "create", "shop", "--json"]);
     expect(created.code, created.stderr).toBe(0);
@@ -113,5 +114,5 @@ describe.skipIf(missing)("kli8nt addons", () => {
     const dump = /final dump is (\S+)/.exec(deleted.stdout)?.[1] ?? "";
     expect(dump.startsWith(path.join(dir, "addons", "dumps"))).toBe(true);
     expect(existsSync(dump)).toBe(true);
-  });
+  }, 120_000);
 });

@@ -11,6 +11,7 @@ import type { ClusterAddonSettings } from "./addons/postgres-addons.ts";
 import { AppDomains } from "./app-domains.ts";
 import { recordCronHistory } from "./cron-history.ts";
 import { readDesiredState } from "./desired-state.ts";
+import { startPodMetricsLoop } from "./pod-metrics-loop.ts";
 import { loadKubeConfig, makeKubeApi } from "./kube-api.ts";
 import { type AppResidue, KubernetesDeployer } from "./kubernetes-deployer.ts";
 import { kubernetesRuntime } from "./kubernetes-runtime.ts";
@@ -34,6 +35,8 @@ export interface KubernetesDeployControllerOptions {
   readonly residues?: readonly AppResidue[];
   /** PostgreSQL add-ons made in app namespaces (ADR 0226); unset: add-on rows are left alone. */
   readonly addons?: ClusterAddonSettings | undefined;
+  /** CPU and memory of app pods this often, while the metrics API is registered (ADR 0208); 0: off. 30 s. */
+  readonly podMetricsMs?: number;
 }
 
 export interface KubernetesDeployController {
@@ -139,6 +142,8 @@ export async function startKubernetesDeployController(
         }, resyncMs)
       : undefined;
   timer?.unref();
+  const podMetricsMs = options.podMetricsMs ?? 30_000;
+  const podMetrics = podMetricsMs > 0 ? startPodMetricsLoop(db, deployer.api, logger, podMetricsMs) : null;
   return {
     deployer,
     resync,
@@ -147,10 +152,12 @@ export async function startKubernetesDeployController(
       await changes.cancel();
       await consumer.cancel();
       await domains.stop();
+      await podMetrics?.stop();
     },
     abandon() {
       clearInterval(timer);
       void domains.stop();
+      void podMetrics?.stop();
       abort.abort(new Error("controller abandoned"));
     },
   };

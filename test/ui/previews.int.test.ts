@@ -85,6 +85,48 @@ describe.skipIf(!CHROMIUM)("Previews tab in Chromium", { timeout: 90_000 }, () =
     expect(list.items.map((p) => p.number)).toEqual([4]);
     expect(cspErrors).toEqual([]);
   });
+
+  it("changes the previews setting through the form: mode, label, max, forks, database, log retention", async () => {
+    const form = page.getByRole("form", { name: "Preview settings" });
+    await form.waitFor();
+    expect(await form.getByLabel("Label", { exact: true }).isDisabled()).toBe(true);
+    await form.getByLabel("Pull requests with a label").check();
+    await form.getByLabel("Label", { exact: true }).fill("preview-me");
+    await form.getByLabel("At most, at a time").fill("25");
+    await form.getByRole("button", { name: "Save preview settings" }).click();
+    await form.getByText("Between 1 and 20").waitFor();
+    await form.getByLabel("At most, at a time").fill("5");
+    await form.getByLabel("Deploy pull requests from forks too (without any secret variable)").check();
+    await form.getByLabel("Database of a preview").selectOption("copy");
+    await form.getByLabel("Keep logs after close (days)").fill("14");
+    await form.getByRole("button", { name: "Save preview settings" }).click();
+    await form.getByText("Saved. They apply from the next pull request event.").waitFor();
+    await page
+      .getByText(
+        "Deploys pull requests labelled “preview-me” into the app's branch, at most 5 at a time, forks too",
+      )
+      .waitFor();
+    const list = (await (await fetch(`${server.url}/api/apps/shop/previews`, { headers })).json()) as {
+      settings: unknown;
+    };
+    expect(list.settings).toEqual({
+      mode: "label",
+      label: "preview-me",
+      max: 5,
+      allowForks: true,
+      env: {},
+      database: "copy",
+      logRetentionDays: 14,
+    });
+    // The stored values come back into the form after a reload.
+    await page.reload();
+    await form.getByLabel("Keep logs after close (days)").waitFor();
+    expect(await form.getByLabel("Keep logs after close (days)").inputValue()).toBe("14");
+    expect(await form.getByLabel("Database of a preview").inputValue()).toBe("copy");
+    expect(await form.getByLabel("Pull requests with a label").isChecked()).toBe(true);
+    await shoot(page, "app-previews-settings");
+    expect(cspErrors).toEqual([]);
+  });
 });
 
 /** Two previews of shop, one live, one building, as the pull_request webhook leaves them. */

@@ -19,11 +19,27 @@ export interface PreviewSettings {
   readonly label: string;
   readonly max: number;
   readonly allowForks: boolean;
+  /** With a Postgres add-on: each preview's own database starts empty or as a copy (ADR 0201). */
+  readonly database: "empty" | "copy";
+  /** Days a closed preview's logs are kept (ADR 0203). */
+  readonly logRetentionDays: number;
+}
+
+/** A torn-down preview whose logs are still kept (ADR 0203). */
+export interface ClosedPreview {
+  readonly number: number;
+  readonly app: string;
+  readonly title: string;
+  readonly closedAt: string;
+  readonly logsUntil: string;
 }
 
 const previews = (name: string) => `/api/apps/${encodeURIComponent(name)}/previews`;
 
 export const listPreviews = (name: string) =>
-  api<{ settings: PreviewSettings; items: Preview[] }>("GET", previews(name));
+  api<{ settings: PreviewSettings; items: Preview[]; closed: ClosedPreview[] }>("GET", previews(name));
+/** The `previews` setting through `PATCH /api/apps/:name`; absent fields keep their stored value. */
+export const savePreviewSettings = (name: string, settings: Partial<PreviewSettings>) =>
+  api<unknown>("PATCH", `/api/apps/${encodeURIComponent(name)}`, { previews: settings });
 export const tearDownPreview = (name: string, number: number) =>
   api<unknown>("DELETE", `${previews(name)}/${number}`);

@@ -4,14 +4,14 @@ import { listPreviews, type Preview, type PreviewSettings, tearDownPreview } fro
 import { isActive } from "../api/types.ts";
 import { ConfirmDialog } from "../components/confirm-dialog.tsx";
 import { ErrorAlert, Unavailable } from "../components/error-alert.tsx";
+import { PreviewSettingsForm } from "../components/preview-settings-form.tsx";
 import { StatusBadge } from "../components/status-badge.tsx";
 import { fullTime, shortSha, timeAgo } from "../format.ts";
 import { useInterval, useLoad } from "../hooks.ts";
 import { Link } from "../router.tsx";
 
 function describe(s: PreviewSettings): string {
-  if (s.mode === "off")
-    return 'Previews are off: set them on with PATCH /api/apps/:name {"previews":{"mode":"all"}}.';
+  if (s.mode === "off") return "Previews are off: choose which pull requests to deploy below.";
   const which = s.mode === "label" ? `pull requests labelled “${s.label}”` : "every pull request";
   return `Deploys ${which} into the app's branch, at most ${s.max} at a time${s.allowForks ? ", forks too (without secrets)" : ""}.`;
 }
@@ -53,6 +53,9 @@ export function AppPreviews({ name }: { readonly name: string }) {
             ))}
           </tbody>
         </table>
+      ) : null}
+      {list.data ? (
+        <PreviewSettingsForm name={name} settings={list.data.settings} onSaved={list.reload} />
       ) : null}
       <TearDownDialog
         name={name}
@@ -139,8 +142,8 @@ function TearDownDialog({ name, target, onClose, onDone }: DialogProps) {
       onDone={onDone}
     >
       <p>
-        Its containers, route and logs go, and the pull request shows it inactive. A new push to the pull
-        request brings it back.
+        Its containers, route and own database go, and the pull request shows it inactive; its logs are kept
+        for the retention below. A new push to the pull request brings it back.
       </p>
     </ConfirmDialog>
   );

@@ -7,8 +7,11 @@ import { eventually } from "@kli8nt/testkit";
 import {
   ApiException,
   ApiextensionsV1Api,
+  CustomObjectsApi,
   type KubeConfig,
   loadAllYaml,
+  PatchStrategy,
+  setHeaderOptions,
   type V1CustomResourceDefinition,
 } from "@kubernetes/client-node";
 
@@ -62,5 +65,68 @@ async function ensureCrd(kc: KubeConfig, name: string): Promise<void> {
         : undefined;
     },
     30_000,
+  );
+}
+
+/**
+ * A Certificate's Order and its failing Challenge, as cert-manager's controllers write them: the
+ * CertificateRequest's labels and annotations copied onto the Order, the Challenge owned by the Order,
+ * its status (a self check's reason) through the status subresource.
+ */
+export async function writeFailingChallenge(
+  kc: KubeConfig,
+  c: { namespace: string; certificate: string; host: string; revision: string; reason: string },
+): Promise<void> {
+  const api = kc.makeApiClient(CustomObjectsApi);
+  const acme = { group: "acme.cert-manager.io", version: "v1", namespace: c.namespace } as const;
+  const issuerRef = { name: "letsencrypt", kind: "Issuer", group: "cert-manager.io" };
+  const order = (await api.createNamespacedCustomObject({
+    ...acme,
+    plural: "orders",
+    body: {
+      apiVersion: "acme.cert-manager.io/v1",
+      kind: "Order",
+      metadata: {
+        generateName: `${c.certificate}-`,
+        labels: { "kli8nt.io/custom-domain": "true" },
+        annotations: {
+          "cert-manager.io/certificate-name": c.certificate,
+          "cert-manager.io/certificate-revision": c.revision,
+        },
+      },
+      spec: { request: Buffer.from("csr").toString("base64"), issuerRef, dnsNames: [c.host] },
+    },
+  })) as { metadata: { name: string; uid: string } };
+  const owner = { apiVersion: "acme.cert-manager.io/v1", kind: "Order", controller: true, ...order.metadata };
+  const challenge = (await api.createNamespacedCustomObject({
+    ...acme,
+    plural: "challenges",
+    body: {
+      apiVersion: "acme.cert-manager.io/v1",
+      kind: "Challenge",
+      metadata: {
+        generateName: `${order.metadata.name}-`,
+        ownerReferences: [{ ...owner, name: order.metadata.name, uid: order.metadata.uid }],
+      },
+      spec: {
+        authorizationURL: "https://acme.test.invalid/authz/1",
+        dnsName: c.host,
+        issuerRef,
+        key: "key",
+        solver: { http01: { ingress: { ingressClassName: "traefik" } } },
+        token: "token",
+        type: "HTTP-01",
+        url: "https://acme.test.invalid/chall/1",
+      },
+    },
+  })) as { metadata: { name: string } };
+  await api.patchNamespacedCustomObjectStatus(
+    {
+      ...acme,
+      plural: "challenges",
+      name: challenge.metadata.name,
+      body: { status: { state: "pending", processing: true, presented: true, reason: c.reason } },
+    },
+    setHeaderOptions("Content-Type", PatchStrategy.MergePatch),
   );
 }

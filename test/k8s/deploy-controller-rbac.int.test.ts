@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { createDomain, type Database, openTestDatabase, schema } from "@kli8nt/db";
+import { createDomain, type Database, listDomains, openTestDatabase, schema } from "@kli8nt/db";
 import { customDomainName, renderDeployControllerRbac } from "@kli8nt/manifests";
 import { eventually, failUnderCi } from "@kli8nt/testkit";
 import {
@@ -12,7 +12,7 @@ import {
   RbacAuthorizationV1Api,
 } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ensureCertificateCrd } from "./cert-manager-crds.ts";
+import { ensureAcmeCrds, ensureCertificateCrd, writeFailingChallenge } from "./cert-manager-crds.ts";
 import { imageNamed } from "./deploy-controller-cluster.ts";
 import { Harness } from "./deploy-controller-harness.ts";
 
@@ -92,6 +92,18 @@ describe.skipIf(!kubeconfigPath)("deploy controller with its own RBAC only", () 
       plural: "certificates",
       name,
     });
+    // A pending domain's reason (ADR 0224): the cluster-wide Order and Challenge lists are within its rules.
+    await ensureAcmeCrds(admin);
+    const reason = `failed to perform self check GET request: lookup ${hostname}: no such host`;
+    await writeFailingChallenge(admin, {
+      namespace,
+      certificate: name,
+      host: hostname,
+      revision: "1",
+      reason,
+    });
+    expect(await instance.controller.resync()).toMatchObject({ errors: [] });
+    expect(await listDomains(database.db, app.id)).toMatchObject([{ status: "pending", detail: reason }]);
     await database.db.delete(schema.apps);
     const report = await instance.controller.resync();
     expect(report).toMatchObject({ deleted: [app.name], errors: [] });

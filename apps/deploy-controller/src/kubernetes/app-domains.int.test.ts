@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { MemoryBus } from "@kli8nt/bus";
 import {
   createApp,
   createDeployment,
@@ -20,6 +21,7 @@ import { ensureAcmeCrds, ensureCertificateCrd } from "../../../../test/k8s/cert-
 import { AppDomains } from "./app-domains.ts";
 import { makeKubeApi } from "./kube-api.ts";
 import { KubernetesDeployer } from "./kubernetes-deployer.ts";
+import { startKubernetesDeployController } from "./start-kubernetes-deploy-controller.ts";
 
 // The per-app domain runs (ADR 0224) on the test cluster and a real database: what an AppChanged
 // message or a deploy gone live enqueues. The objects' own behaviour is sync-domains.int.test.ts's.
@@ -32,11 +34,12 @@ const missing = failUnderCi(
 describe.skipIf(missing)("custom domains per app: an enqueued app converges at once", () => {
   const kc = new KubeConfig();
   const prefix = `kad${randomBytes(3).toString("hex")}-`;
-  const settings = resolveSettings({
+  const input = {
     appsDomain: "apps.test.invalid",
     namespacePrefix: prefix,
     certificateIssuer: { kind: "Issuer", name: "letsencrypt" },
-  });
+  } as const;
+  const settings = resolveSettings(input);
   const namespace = `${prefix}shop`;
   const warnings: unknown[] = [];
   let database: Database;
@@ -115,5 +118,48 @@ describe.skipIf(missing)("custom domains per app: an enqueued app converges at o
     domains.enqueue("gone");
     await domains.drained();
     expect(warnings).toEqual([]);
+  }, 60_000);
+
+  it("the controller consumes AppChanged: a domain added through the api is routed before any resync", async () => {
+    const bus = new MemoryBus();
+    const logger = { info: () => undefined, warn: (...args: unknown[]) => warnings.push(args) };
+    // resyncMs 0: only the start-up pass runs, so what follows is the message's doing.
+    const controller = await startKubernetesDeployController({
+      bus,
+      db: database.db,
+      box: new SecretBox(randomBytes(32)),
+      kubeconfig: kc,
+      settings: input,
+      logger,
+      resyncMs: 0,
+    });
+    try {
+      const host = "api.shop.example.com";
+      await createDomain(database.db, app.id, host, false);
+      const started = performance.now();
+      await bus.publish("APP", {
+        id: `m-${randomBytes(4).toString("hex")}`,
+        type: "AppChanged.v1",
+        body: {
+          type: "AppChanged",
+          version: 1,
+          appId: app.id,
+          appName: "shop",
+          what: "domains",
+          at: new Date().toISOString(),
+        },
+      });
+      let found = await ingress(host).catch(() => null);
+      while (!found && performance.now() - started < 10_000) {
+        await new Promise((resolve) => setTimeout(resolve, 25));
+        found = await ingress(host).catch(() => null);
+      }
+      const ms = Math.round(performance.now() - started);
+      expect(found?.spec?.rules?.[0]?.host).toBe(host);
+      process.stdout.write(`AppChanged published → domain Ingress readable: ${ms} ms\n`);
+      expect(warnings).toEqual([]);
+    } finally {
+      await controller.stop();
+    }
   }, 60_000);
 });

@@ -11,7 +11,11 @@ import {
   setHeaderOptions,
 } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ensureAcmeCrds, ensureCertificateCrd } from "../../../../test/k8s/cert-manager-crds.ts";
+import {
+  ensureAcmeCrds,
+  ensureCertificateCrd,
+  writeFailingChallenge,
+} from "../../../../test/k8s/cert-manager-crds.ts";
 import { convergeDomains } from "./domain-rows.ts";
 import { makeKubeApi } from "./kube-api.ts";
 import { KubernetesDeployer } from "./kubernetes-deployer.ts";
@@ -207,70 +211,14 @@ describe.skipIf(missing)("custom domains on Kubernetes: objects, status, removal
     }
   }, 60_000);
 
-  // cert-manager's ACME objects for a Certificate, as its controllers write them: the CertificateRequest's
-  // labels and annotations copied onto the Order, a Challenge owned by the Order with the self check's reason.
-  const custom = () => kc.makeApiClient(CustomObjectsApi);
-  const acme = { group: "acme.cert-manager.io", version: "v1", namespace } as const;
-  const issuerRef = { name: "letsencrypt", kind: "Issuer", group: "cert-manager.io" };
-  async function failChallenge(host: string, revision: string, reason: string): Promise<void> {
-    const certificate = customDomainName(app, host);
-    const order = (await custom().createNamespacedCustomObject({
-      ...acme,
-      plural: "orders",
-      body: {
-        apiVersion: "acme.cert-manager.io/v1",
-        kind: "Order",
-        metadata: {
-          generateName: `${certificate}-`,
-          labels: { "kli8nt.io/app": "shop", "kli8nt.io/custom-domain": "true" },
-          annotations: {
-            "cert-manager.io/certificate-name": certificate,
-            "cert-manager.io/certificate-revision": revision,
-          },
-        },
-        spec: { request: Buffer.from("csr").toString("base64"), issuerRef, dnsNames: [host] },
-      },
-    })) as { metadata: { name: string; uid: string } };
-    const challenge = (await custom().createNamespacedCustomObject({
-      ...acme,
-      plural: "challenges",
-      body: {
-        apiVersion: "acme.cert-manager.io/v1",
-        kind: "Challenge",
-        metadata: {
-          generateName: `${order.metadata.name}-`,
-          ownerReferences: [
-            {
-              apiVersion: "acme.cert-manager.io/v1",
-              kind: "Order",
-              name: order.metadata.name,
-              uid: order.metadata.uid,
-              controller: true,
-            },
-          ],
-        },
-        spec: {
-          authorizationURL: "https://acme.test.invalid/authz/1",
-          dnsName: host,
-          issuerRef,
-          key: "key",
-          solver: { http01: { ingress: { ingressClassName: "traefik" } } },
-          token: "token",
-          type: "HTTP-01",
-          url: "https://acme.test.invalid/chall/1",
-        },
-      },
-    })) as { metadata: { name: string } };
-    await custom().patchNamespacedCustomObjectStatus(
-      {
-        ...acme,
-        plural: "challenges",
-        name: challenge.metadata.name,
-        body: { status: { state: "pending", processing: true, presented: true, reason } },
-      },
-      setHeaderOptions("Content-Type", PatchStrategy.MergePatch),
-    );
-  }
+  const failChallenge = (host: string, revision: string, reason: string) =>
+    writeFailingChallenge(kc, {
+      namespace,
+      certificate: customDomainName(app, host),
+      host,
+      revision,
+      reason,
+    });
 
   it("per app: a pending domain says why its challenge has not passed, and turns error after the grace", async () => {
     const host = "slow.shop.example.com";

@@ -4,12 +4,18 @@ import {
   type Database,
   deleteCronJob,
   listCronRuns,
+  loadDeployment,
   openTestDatabase,
   replaceEnv,
   saveFormation,
   setAppLifecycle,
 } from "@kli8nt/db";
-import { forgetMetricsApi, METRICS_API_SERVICE, recordCronRuns } from "@kli8nt/deploy-controller/kubernetes";
+import {
+  AUTOSCALE_NEEDS_METRICS_API,
+  forgetMetricsApi,
+  METRICS_API_SERVICE,
+  recordCronRuns,
+} from "@kli8nt/deploy-controller/kubernetes";
 import { eventually, failUnderCi } from "@kli8nt/testkit";
 import {
   AppsV1Api,
@@ -152,6 +158,19 @@ describe.skipIf(!kubeconfigPath)("cron and autoscaling on Kubernetes", () => {
     expect((await hpas().listNamespacedHorizontalPodAutoscaler({ namespace })).items).toEqual([]);
     const fixed = await kc.makeApiClient(AppsV1Api).readNamespacedDeployment({ name: app.name, namespace });
     expect(fixed.spec?.replicas).toBe(2);
+    // A deploy says so on the deployment, for the api and the UI.
+    const v3 = await h.queueDeploy(app, imageNamed("cron-v3"));
+    expect(await h.settledInform(instance, v3.deploymentId)).toMatchObject({ state: "live" });
+    const deployment = await loadDeployment(database.db, v3.deploymentId);
+    expect(deployment?.conditions).toContainEqual(
+      expect.objectContaining({
+        type: "degraded",
+        status: "true",
+        reason: "MetricsApiMissing",
+        message: AUTOSCALE_NEEDS_METRICS_API,
+      }),
+    );
+    expect((await hpas().listNamespacedHorizontalPodAutoscaler({ namespace })).items).toEqual([]);
 
     await KubernetesObjectApi.makeApiClient(kc).patch(
       STUB_METRICS_API,

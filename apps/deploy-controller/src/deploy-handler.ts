@@ -92,7 +92,14 @@ async function deploy(deps: DeployDeps, message: DeployRequested): Promise<void>
     const outcome = await deps.runtime.apply(desired, signal);
     signal?.throwIfAborted();
     if (outcome.ok) {
-      await moveDeployment(db, row.id, "deploy:live", "live", { url: outcome.url, reason: null });
+      const live = await moveDeployment(db, row.id, "deploy:live", "live", {
+        url: outcome.url,
+        reason: null,
+      });
+      if (live && outcome.conditions?.length) {
+        const fresh = await loadDeployment(db, row.id);
+        if (fresh) await updateDeploymentConditions(db, fresh, outcome.conditions, new Date());
+      }
       logger.info({ ...log, url: outcome.url, runtime: deps.runtime.kind }, "Release is live");
     } else {
       await moveDeployment(db, row.id, "deploy:failed", "failed", { reason: outcome.reason });

@@ -1,3 +1,5 @@
+import type { ConditionInput } from "@kli8nt/core";
+
 /**
  * The Runtime port (ADR 0195): what the one deploy handler, the reconcilers and the cron scheduler drive.
  * Adapters: the local runtime (podman, or plain processes when podman is absent) and Kubernetes. Every call
@@ -75,6 +77,11 @@ export type ApplyOutcome =
       readonly degraded?: string;
       /** Look again after this long (a crash back-off ends, a restarted instance should be stable). */
       readonly retryAfterMs?: number;
+      /**
+       * Facts the deploy handler records on the deployment once it is live, e.g. Kubernetes' "autoscaling
+       * needs the metrics API" (ADR 0207), so the api shows them in the deployment's conditions.
+       */
+      readonly conditions?: readonly ConditionInput[];
     }
   /** The release never took traffic; what served before keeps serving. */
   | { readonly ok: false; readonly reason: string };

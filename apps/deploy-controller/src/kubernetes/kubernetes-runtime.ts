@@ -98,7 +98,14 @@ export function kubernetesRuntime(deployer: KubernetesDeployer): RuntimePort {
         if (!o.ok) return { ok: false, reason: o.reason };
         // CronJobs follow the release only once it serves: a failed rollout keeps them on the previous one.
         await applyCron(deployer, target);
-        return { ok: true, url: o.url, ...(missing ? { degraded: AUTOSCALE_NEEDS_METRICS_API } : {}) };
+        if (!missing) return { ok: true, url: o.url };
+        const unavailable = {
+          type: "degraded",
+          status: "true",
+          reason: "MetricsApiMissing",
+          message: AUTOSCALE_NEEDS_METRICS_API,
+        } as const;
+        return { ok: true, url: o.url, degraded: AUTOSCALE_NEEDS_METRICS_API, conditions: [unavailable] };
       } catch (error) {
         return refusal(error);
       }

@@ -1,4 +1,4 @@
-import { UnavailableError } from "@kli8nt/core";
+import { isKli8ntError, UnavailableError } from "@kli8nt/core";
 import {
   type AppManifests,
   appNamespace,
@@ -15,6 +15,7 @@ import {
 } from "@kli8nt/manifests";
 import type { KubernetesObject, V1Deployment, V1Secret } from "@kubernetes/client-node";
 import { applyObject, describeApiError, httpStatusOf, type KubeApi } from "./kube-api.ts";
+import { removeNamespace } from "./namespace-removal.ts";
 import { observeProcesses, type ProcessObservation } from "./observe-processes.ts";
 import { pruneEnvSecret } from "./prune-env-secret.ts";
 import { pruneCronJobs, pruneWorkloads } from "./prune-workloads.ts";
@@ -68,6 +69,8 @@ export class KubernetesDeployer {
   readonly #pollMs: number;
   readonly #graceMs: number;
   readonly #residues: readonly AppResidue[];
+  /** Apps whose namespace delete was refused for good, with that error. */
+  readonly #refused = new Map<string, Error>();
 
   constructor(api: KubeApi, options: DeployerOptions) {
     this.api = api;
@@ -216,6 +219,9 @@ export class KubernetesDeployer {
    * cluster (its registry images and build cache, its log topic). False when there was no namespace.
    */
   async remove(appName: string): Promise<boolean> {
+    // A delete refused for good is reported again, never sent again (until a restart: issue 20).
+    const refused = this.#refused.get(appName);
+    if (refused) throw refused;
     const removed = await this.#removeNamespace(appName);
     // Every residue is tried; the first failure is reported (and the whole removal retried, idempotently).
     const results = await Promise.allSettled(this.#residues.map((r) => r.remove(appName)));
@@ -233,15 +239,11 @@ export class KubernetesDeployer {
 
   async #removeNamespace(appName: string): Promise<boolean> {
     try {
-      await this.api.core.deleteNamespace({ name: this.namespaceOf(appName) });
-      return true;
+      return (await removeNamespace(this.api, this.namespaceOf(appName))) === "deleted";
     } catch (error) {
-      if (httpStatusOf(error) === 404) return false;
-      throw new UnavailableError(
-        "KUBERNETES_DELETE_FAILED",
-        `Deleting app "${appName}" failed: ${describeApiError(error)}`,
-        { cause: error, details: { app: appName } },
-      );
+      if (isKli8ntError(error) && error.code === "NAMESPACE_DELETE_REFUSED")
+        this.#refused.set(appName, error);
+      throw error;
     }
   }
 

@@ -245,4 +245,22 @@ spec:
     expect(records[0]).toMatchObject({ line: "server starting", source: "release-1/web" });
     expect(records.every((r) => r.phase === "release" && r.deploymentId === "dep_2")).toBe(true);
   });
+
+  it("stores a CronJob run's lines under phase cron (the label renderCronJob gives its pods, ADR 0206)", async () => {
+    const cronApp = `${appId}_cron`;
+    await createPod("shop-cron-nightly-29000000-x", {
+      "kli8nt.io/app-id": cronApp,
+      "kli8nt.io/deployment": "dep_3",
+      "kli8nt.io/phase": "cron",
+      "kli8nt.io/cron": "nightly",
+    });
+    const controller = new LogController({ kc, store, logger: silent, retryDelayMs: 200, labelSelector });
+    await controller.start();
+    const records = await eventually("the cron pod's lines", async () => {
+      const r = (await kafka.read(cronApp, { limit: 100 })).records;
+      return r.length >= 3 ? r : undefined;
+    });
+    await controller.stop();
+    expect(records.every((r) => r.phase === "cron" && r.deploymentId === "dep_3")).toBe(true);
+  });
 });

@@ -1,3 +1,5 @@
+import { execFileSync } from "node:child_process";
+
 /** Under CI (CI=true) a suite fails rather than skips for a server that is missing. */
 export const IS_CI = process.env.CI === "true";
 
@@ -8,4 +10,14 @@ export const IS_CI = process.env.CI === "true";
 export function failUnderCi(missing: boolean, why: string): boolean {
   if (missing && IS_CI) throw new Error(why);
   return missing;
+}
+
+/** Whether a program of the machine runs (`<command> --version` exits 0): for suites that spawn it. */
+export function hasCommand(command: string, args: readonly string[] = ["--version"]): boolean {
+  try {
+    execFileSync(command, [...args], { stdio: "ignore" });
+    return true;
+  } catch {
+    return false;
+  }
 }

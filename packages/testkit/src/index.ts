@@ -1,4 +1,4 @@
-export { failUnderCi, IS_CI } from "./ci.ts";
+export { failUnderCi, hasCommand, IS_CI } from "./ci.ts";
 export { eventually } from "./eventually.ts";
 export type {
   CreatedRepo,

@@ -3,21 +3,14 @@ import { createHash, createPrivateKey } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { failUnderCi, freePort } from "@kli8nt/testkit";
+import { failUnderCi, freePort, hasCommand } from "@kli8nt/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildAccess, mintRegistryToken, type RegistryTokenIssuer } from "./registry-token.ts";
 
 // The per-build token against the real registry of the test machine (Debian docker-registry,
 // distribution 2.8) configured for token auth with our certificate: it pushes to its app's repositories
 // only, and not after it expired (docs/adr/0140).
-const hasRegistry = (() => {
-  try {
-    execFileSync("docker-registry", ["--version"], { stdio: "ignore" });
-    return true;
-  } catch {
-    return false;
-  }
-})();
+const hasRegistry = hasCommand("docker-registry");
 failUnderCi(!hasRegistry, "docker-registry is not installed (apt-get install docker-registry)");
 
 function makeIssuer(dir: string, name: string): RegistryTokenIssuer {

@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { eventually, failUnderCi, freePort } from "@kli8nt/testkit";
+import { eventually, failUnderCi, freePort, hasCommand } from "@kli8nt/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   mintRegistryToken,
@@ -18,14 +18,7 @@ import { pushTestImage, tagStatus } from "./registry-test-images.ts";
 // docker-registry (distribution 2.8) with token auth and delete enabled, and a token service in this test
 // that grants what a robot account asks for with the right Basic credentials, as Harbor or a docker_auth
 // server does. The controller reads the account from a Docker config file (KLI8NT_REGISTRY_AUTH_FILE).
-const hasRegistry = (() => {
-  try {
-    execFileSync("docker-registry", ["--version"], { stdio: "ignore" });
-    return true;
-  } catch {
-    return false;
-  }
-})();
+const hasRegistry = hasCommand("docker-registry");
 failUnderCi(!hasRegistry, "docker-registry is not installed (apt-get install docker-registry)");
 
 const ROBOT = { username: "robot", password: "s3cret-robot" };

@@ -68,6 +68,15 @@ export function deployControllerClusterRules(controller: ControllerRbacOptions):
       verbs: ["get"],
       resourceNames: ["clusters.postgresql.cnpg.io"],
     },
+    // Whether the metrics API is registered: web's autoscaler is applied only then (docs/adr/0207).
+    {
+      apiGroups: ["apiregistration.k8s.io"],
+      resources: ["apiservices"],
+      verbs: ["get"],
+      resourceNames: ["v1beta1.metrics.k8s.io"],
+    },
+    // CPU and memory of app pods for the Metrics tab, when the metrics API is there (docs/adr/0208).
+    { apiGroups: ["metrics.k8s.io"], resources: ["pods"], verbs: ["list"] },
   ];
 }
 

@@ -87,6 +87,10 @@ describe.skipIf(!CHROMIUM)("Previews tab in Chromium", { timeout: 90_000 }, () =
   });
 
   it("changes the previews setting through the form: mode, label, max, forks, database, log retention", async () => {
+    // The preview torn down just before is listed as closed, its logs kept for the default 7 days.
+    const closed = page.getByRole("list", { name: "Recently closed" });
+    await closed.getByText("#7 Dark mode").waitFor();
+    expect(await closed.getByText("logs kept until", { exact: false }).count()).toBe(1);
     const form = page.getByRole("form", { name: "Preview settings" });
     await form.waitFor();
     expect(await form.getByLabel("Label", { exact: true }).isDisabled()).toBe(true);

@@ -1,6 +1,12 @@
 import { useState } from "react";
 import { isNotAvailable } from "../api/client.ts";
-import { listPreviews, type Preview, type PreviewSettings, tearDownPreview } from "../api/previews.ts";
+import {
+  type ClosedPreview,
+  listPreviews,
+  type Preview,
+  type PreviewSettings,
+  tearDownPreview,
+} from "../api/previews.ts";
 import { isActive } from "../api/types.ts";
 import { ConfirmDialog } from "../components/confirm-dialog.tsx";
 import { ErrorAlert, Unavailable } from "../components/error-alert.tsx";
@@ -54,6 +60,7 @@ export function AppPreviews({ name }: { readonly name: string }) {
           </tbody>
         </table>
       ) : null}
+      <ClosedPreviews closed={list.data?.closed ?? []} />
       {list.data ? (
         <PreviewSettingsForm name={name} settings={list.data.settings} onSaved={list.reload} />
       ) : null}
@@ -116,6 +123,30 @@ function PreviewRow({
         </button>
       </td>
     </tr>
+  );
+}
+
+/** Previews torn down whose logs the retention still keeps (ADR 0203). */
+function ClosedPreviews({ closed }: { readonly closed: readonly ClosedPreview[] }) {
+  if (closed.length === 0) return null;
+  return (
+    <>
+      <h3 id="closed-previews-title">Recently closed</h3>
+      <ul className="closed-previews" aria-labelledby="closed-previews-title">
+        {closed.map((c) => (
+          <li key={c.app}>
+            #{c.number} {c.title}{" "}
+            <small className="muted">
+              closed{" "}
+              <time dateTime={c.closedAt} title={fullTime(c.closedAt)}>
+                {timeAgo(c.closedAt)}
+              </time>
+              , logs kept until <time dateTime={c.logsUntil}>{fullTime(c.logsUntil)}</time>
+            </small>
+          </li>
+        ))}
+      </ul>
+    </>
   );
 }
 

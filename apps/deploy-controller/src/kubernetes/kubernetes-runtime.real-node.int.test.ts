@@ -1,12 +1,8 @@
-import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { promisify } from "node:util";
 import { resolveSettings } from "@kli8nt/manifests";
 import { failUnderCi } from "@kli8nt/testkit";
 import { KubeConfig } from "@kubernetes/client-node";
+import { pushToTestRegistry, realNodePlacement } from "../../../../test/k8s/real-node.ts";
 import { type RuntimeSubject, runRuntimeContract } from "../runtime-contract.ts";
 import type { DesiredRelease } from "../runtime-port.ts";
 import { makeKubeApi } from "./kube-api.ts";
@@ -33,36 +29,6 @@ const missing = failUnderCi(
 );
 const SHELL_IMAGE = "localhost/kli8nt/debian:bookworm";
 
-/** Pushes the Debian base of start_containers to the test registry; its reference by digest. */
-async function pushShellImage(): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), "kli8nt-shell-"));
-  const remote = `${env.registry}/kli8nt-test/shell`;
-  try {
-    const digestFile = join(dir, "digest");
-    await promisify(execFile)("podman", [
-      "push",
-      "-q",
-      "--tls-verify=false",
-      "--digestfile",
-      digestFile,
-      SHELL_IMAGE,
-      `docker://${remote}:bookworm`,
-    ]);
-    return `${remote}@${(await readFile(digestFile, "utf8")).trim()}`;
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
-}
-
-function placement() {
-  const [key = "", value = "", effect = "NoSchedule"] =
-    /^([^=]+)=([^:]*):(\w+)$/.exec(env.taint ?? "")?.slice(1) ?? [];
-  return {
-    tolerations: [{ key, operator: "Equal" as const, value, effect: effect as "NoSchedule" }],
-    nodeSelector: { "kubernetes.io/hostname": env.node ?? "" },
-  };
-}
-
 function desired(appName: string, tag: string, image: string): DesiredRelease {
   return {
     deploymentId: `dep_${tag}_${randomBytes(4).toString("hex")}`,
@@ -87,12 +53,12 @@ async function realNodeSubject(): Promise<RuntimeSubject> {
       appsDomain: "apps.test.invalid",
       namespacePrefix: `krn${randomBytes(3).toString("hex")}-`,
       progressDeadlineSeconds: 10,
-      podPlacement: placement(),
+      podPlacement: realNodePlacement(env.taint ?? "", env.node ?? ""),
     }),
     pollMs: 250,
     rolloutGraceMs: 10_000,
   });
-  const shell = await pushShellImage();
+  const shell = await pushToTestRegistry(env.registry ?? "", SHELL_IMAGE, "kli8nt-test/shell", "bookworm");
   return {
     runtime: kubernetesRuntime(deployer),
     release: async (app, tag) => desired(app, tag, env.web ?? ""),

@@ -97,8 +97,14 @@ const processSchema = z
     // A registry that needs auth for deletes: a Docker config file (the builds' push Secret, or a robot
     // account with delete rights) whose credentials answer its Basic or Bearer challenge.
     KLI8NT_REGISTRY_AUTH_FILE: z.string().min(1).optional(),
+    // The ingress controller's Prometheus endpoint: apps' request metrics come from it (ADR 0208).
+    KLI8NT_INGRESS_METRICS_URL: z.url({ protocol: /^https?$/ }).optional(),
+    KLI8NT_INGRESS_METRICS_FORMAT: z.enum(["traefik", "nginx"]).default("traefik"),
   })
   .transform((env) => ({
+    ingressMetrics: env.KLI8NT_INGRESS_METRICS_URL
+      ? { url: env.KLI8NT_INGRESS_METRICS_URL, format: env.KLI8NT_INGRESS_METRICS_FORMAT }
+      : undefined,
     databaseUrl: env.KLI8NT_DATABASE_URL,
     rabbitmqUrl: env.KLI8NT_RABBITMQ_URL,
     secretKey: env.KLI8NT_SECRET_KEY,

@@ -44,6 +44,7 @@ async function main(): Promise<void> {
     resyncMs: config.resyncMs,
     residues: config.registry ? [registryImages(registryOptions(config.registry))] : [],
     addons: loadClusterAddonSettings(config.settings.podPlacement),
+    ingressMetrics: config.ingressMetrics,
   });
   logger.info(
     { namespacePrefix: config.settings.namespacePrefix, resyncMs: config.resyncMs },

@@ -11,6 +11,7 @@ import type { ClusterAddonSettings } from "./addons/postgres-addons.ts";
 import { AppDomains } from "./app-domains.ts";
 import { recordCronHistory } from "./cron-history.ts";
 import { readDesiredState } from "./desired-state.ts";
+import { startIngressMetricsLoop } from "./ingress-metrics-loop.ts";
 import { startPodMetricsLoop } from "./pod-metrics-loop.ts";
 import { loadKubeConfig, makeKubeApi } from "./kube-api.ts";
 import { type AppResidue, KubernetesDeployer } from "./kubernetes-deployer.ts";
@@ -37,6 +38,8 @@ export interface KubernetesDeployControllerOptions {
   readonly addons?: ClusterAddonSettings | undefined;
   /** CPU and memory of app pods this often, while the metrics API is registered (ADR 0208); 0: off. 30 s. */
   readonly podMetricsMs?: number;
+  /** The ingress controller's Prometheus endpoint, scraped every minute for request metrics (ADR 0208). */
+  readonly ingressMetrics?: { readonly url: string; readonly format: "traefik" | "nginx" } | undefined;
 }
 
 export interface KubernetesDeployController {
@@ -144,6 +147,13 @@ export async function startKubernetesDeployController(
   timer?.unref();
   const podMetricsMs = options.podMetricsMs ?? 30_000;
   const podMetrics = podMetricsMs > 0 ? startPodMetricsLoop(db, deployer.api, logger, podMetricsMs) : null;
+  const ingressMetrics = options.ingressMetrics
+    ? startIngressMetricsLoop(
+        db,
+        { ...options.ingressMetrics, namespacePrefix: deployer.settings.namespacePrefix },
+        logger,
+      )
+    : null;
   return {
     deployer,
     resync,
@@ -153,11 +163,13 @@ export async function startKubernetesDeployController(
       await consumer.cancel();
       await domains.stop();
       await podMetrics?.stop();
+      await ingressMetrics?.stop();
     },
     abandon() {
       clearInterval(timer);
       void domains.stop();
       void podMetrics?.stop();
+      void ingressMetrics?.stop();
       abort.abort(new Error("controller abandoned"));
     },
   };

@@ -12,10 +12,10 @@ import { AppDomains } from "./app-domains.ts";
 import { recordCronHistory } from "./cron-history.ts";
 import { readDesiredState } from "./desired-state.ts";
 import { startIngressMetricsLoop } from "./ingress-metrics-loop.ts";
-import { startPodMetricsLoop } from "./pod-metrics-loop.ts";
 import { loadKubeConfig, makeKubeApi } from "./kube-api.ts";
 import { type AppResidue, KubernetesDeployer } from "./kubernetes-deployer.ts";
 import { kubernetesRuntime } from "./kubernetes-runtime.ts";
+import { startPodMetricsLoop } from "./pod-metrics-loop.ts";
 import { type ReconcileReport, reconcileAll } from "./reconcile-all.ts";
 
 export interface KubernetesDeployControllerOptions {

@@ -15,7 +15,16 @@ import {
 } from "@kli8nt/db";
 import { postgresAddonNames, resolveSettings } from "@kli8nt/manifests";
 import { eventually, failUnderCi } from "@kli8nt/testkit";
-import { AppsV1Api, CoreV1Api, KubeConfig, StorageV1Api } from "@kubernetes/client-node";
+import {
+  ApiextensionsV1Api,
+  AppsV1Api,
+  CoreV1Api,
+  CustomObjectsApi,
+  KubeConfig,
+  PatchStrategy,
+  StorageV1Api,
+  setHeaderOptions,
+} from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { pushToTestRegistry, realNodePlacement } from "../../../../../test/k8s/real-node.ts";
 import { makeKubeApi } from "../kube-api.ts";
@@ -234,4 +243,135 @@ describe.skipIf(missing)("PostgreSQL add-ons applied by the deploy controller", 
     });
     expect(claim.spec?.storageClassName).toBe(storageClass);
   }, 420_000);
+});
+
+// CloudNativePG: its module and CRDs cannot be fetched here, so the CRD below is a STAND-IN with no schema
+// (any object is accepted): what is tested is that the controller notices the CRD and applies, reads and
+// removes the Cluster it renders from CNPG's documented API, NOT that CNPG would accept it. In this file so
+// it runs after the StatefulSet suite: while the stand-in CRD exists every add-on of the cluster is CNPG.
+describe.skipIf(!env.kubeconfig)("PostgreSQL add-ons as CNPG Clusters (stand-in CRD, not CNPG's)", () => {
+  const kc = new KubeConfig();
+  const suffix = randomBytes(3).toString("hex");
+  const prefix = `kcn${suffix}-`;
+  const settings = resolveSettings({ appsDomain: "apps.test.invalid", namespacePrefix: prefix });
+  const crd = "clusters.postgresql.cnpg.io";
+  let deployer: KubernetesDeployer;
+
+  beforeAll(async () => {
+    kc.loadFromFile(env.kubeconfig ?? "");
+    deployer = new KubernetesDeployer(makeKubeApi(kc), { settings, pollMs: 200 });
+    const extensions = kc.makeApiClient(ApiextensionsV1Api);
+    await extensions.createCustomResourceDefinition({
+      body: {
+        metadata: { name: crd, labels: { "kli8nt.io/test": "cnpg-standin" } },
+        spec: {
+          group: "postgresql.cnpg.io",
+          scope: "Namespaced",
+          names: { plural: "clusters", singular: "cluster", kind: "Cluster", listKind: "ClusterList" },
+          versions: [
+            {
+              name: "v1",
+              served: true,
+              storage: true,
+              subresources: { status: {} },
+              schema: { openAPIV3Schema: { type: "object", x_kubernetes_preserve_unknown_fields: true } },
+            },
+          ],
+        },
+      },
+    });
+    await eventually(
+      "the stand-in CRD established",
+      async () =>
+        (await extensions.readCustomResourceDefinition({ name: crd })).status?.conditions?.some(
+          (c) => c.type === "Established" && c.status === "True",
+        ) || undefined,
+      30_000,
+      200,
+    );
+    await deployer.apply({
+      app: { id: "app_cnpg", name: "shop" },
+      release: {
+        deploymentId: `dep_cnpg_${suffix}`,
+        image: `registry.test.invalid/apps/shop@sha256:${"d".repeat(64)}`,
+        port: 3000,
+        processes: [{ type: "web", command: null, count: 1, memory: "128Mi", cpu: "0.1" }],
+      },
+      env: {},
+    });
+  }, 120_000);
+
+  afterAll(async () => {
+    await kc
+      .makeApiClient(CoreV1Api)
+      .deleteNamespace({ name: deployer.namespaceOf("shop") })
+      .catch(() => undefined);
+    await kc
+      .makeApiClient(ApiextensionsV1Api)
+      .deleteCustomResourceDefinition({ name: crd })
+      .catch(() => undefined);
+  });
+
+  it("applies the Cluster with the app's database, points the app's Secret at its -rw Service, is ready from readyInstances, and removes it", async () => {
+    const api = deployer.api;
+    const namespace = deployer.namespaceOf("shop");
+    const names = postgresAddonNames("shop");
+    const addonSettings = { image: "docker.io/library/postgres:16", storage: "1Gi" };
+    const row = {
+      id: "adn_cnpg",
+      appName: "shop",
+      database: "app_shop_cnpg",
+      role: "app_shop_cnpg",
+      status: "provisioning" as const,
+      detail: null,
+    };
+    const [first] = await syncPostgresAddons(api, prefix, addonSettings, ["shop"], [row]);
+    expect(first).toMatchObject({ status: "provisioning", detail: expect.stringMatching(/CNPG Cluster/) });
+    const custom = kc.makeApiClient(CustomObjectsApi);
+    const ref = {
+      group: "postgresql.cnpg.io",
+      version: "v1",
+      namespace,
+      plural: "clusters",
+      name: names.workload,
+    };
+    const cluster = (await custom.getNamespacedCustomObject(ref)) as {
+      spec: { bootstrap: { initdb: { database: string; owner: string; secret: { name: string } } } };
+    };
+    expect(cluster.spec.bootstrap.initdb).toEqual({
+      database: row.database,
+      owner: row.role,
+      secret: { name: `${names.workload}-owner` },
+    });
+    const core = kc.makeApiClient(CoreV1Api);
+    const secret = await core.readNamespacedSecret({ name: names.secret, namespace });
+    const pghost = Buffer.from(secret.data?.PGHOST ?? "", "base64").toString("utf8");
+    expect(pghost).toBe(`${names.workload}-rw.${namespace}.svc`);
+    expect(Buffer.from(secret.data?.DATABASE_URL ?? "", "base64").toString("utf8")).toContain(
+      `@${pghost}:5432/`,
+    );
+    await expect(
+      kc.makeApiClient(AppsV1Api).readNamespacedStatefulSet({ name: names.workload, namespace }),
+    ).rejects.toThrow();
+
+    // What CNPG writes once its instance is up.
+    await custom.patchNamespacedCustomObjectStatus(
+      { ...ref, body: { status: { readyInstances: 1 } } },
+      setHeaderOptions("Content-Type", PatchStrategy.MergePatch),
+    );
+    const [ready] = await syncPostgresAddons(
+      api,
+      prefix,
+      addonSettings,
+      ["shop"],
+      [{ ...row, status: first?.status ?? "provisioning", detail: first?.detail ?? null }],
+    );
+    expect(ready).toEqual({ id: row.id, status: "ready", detail: null });
+
+    // The row gone: the Cluster, both Secrets and the policy are deleted.
+    await syncPostgresAddons(api, prefix, addonSettings, ["shop"], []);
+    await expect(custom.getNamespacedCustomObject(ref)).rejects.toThrow();
+    await expect(core.readNamespacedSecret({ name: names.secret, namespace })).rejects.toThrow();
+    await expect(core.readNamespacedSecret({ name: `${names.workload}-owner`, namespace })).rejects.toThrow();
+  }, 60_000);
 });

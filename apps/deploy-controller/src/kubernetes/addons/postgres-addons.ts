@@ -36,6 +36,8 @@ export interface AddonStatusUpdate {
 }
 
 const CNPG_CLUSTER = { apiVersion: "postgresql.cnpg.io/v1", kind: "Cluster" } as const;
+const STATEFUL_SET = { apiVersion: "apps/v1", kind: "StatefulSet" } as const;
+const SECRET = { apiVersion: "v1", kind: "Secret" } as const;
 const CNPG_CRD = "clusters.postgresql.cnpg.io";
 const NOT_FOUND = 404;
 
@@ -60,7 +62,7 @@ export async function syncPostgresAddons(
     );
     if (next.status !== row.status || next.detail !== row.detail) updates.push({ id: row.id, ...next });
   }
-  await pruneRemoved(api, namespacePrefix, appNames, new Set(rows.map((r) => r.appName)));
+  await pruneRemoved(api, namespacePrefix, appNames, new Set(rows.map((r) => r.appName)), cnpg);
   return updates;
 }
 
@@ -187,28 +189,47 @@ async function pruneRemoved(
   prefix: string,
   appNames: readonly string[],
   keep: ReadonlySet<string>,
+  cnpg: boolean,
 ): Promise<void> {
   const ours = new Map(appNames.map((a) => [appNamespace(prefix, a), a]));
   const sets = await api.apps.listStatefulSetForAllNamespaces({ labelSelector: LABEL_ADDON });
-  for (const set of sets.items as V1StatefulSet[]) {
-    const app = ours.get(set.metadata?.namespace ?? "");
+  const clusters = cnpg
+    ? ((
+        await api.objects.list(
+          CNPG_CLUSTER.apiVersion,
+          CNPG_CLUSTER.kind,
+          undefined,
+          undefined,
+          undefined,
+          undefined,
+          undefined,
+          LABEL_ADDON,
+        )
+      ).items as KubernetesObject[])
+    : [];
+  for (const o of [...(sets.items as V1StatefulSet[]), ...clusters]) {
+    const namespace = o.metadata?.namespace ?? "";
+    const app = ours.get(namespace);
     if (app === undefined || keep.has(app)) continue;
-    const namespace = set.metadata?.namespace ?? "";
     const names = postgresAddonNames(app);
-    const gone = (p: Promise<unknown>) =>
-      p.catch((error: unknown) => {
-        if (httpStatusOf(error) !== NOT_FOUND) throw error;
-      });
-    await gone(api.apps.deleteNamespacedStatefulSet({ name: names.workload, namespace }));
-    await gone(api.core.deleteNamespacedService({ name: names.service, namespace }));
-    await gone(api.core.deleteNamespacedSecret({ name: names.secret, namespace }));
-    await gone(
-      api.objects.delete({
-        apiVersion: "networking.k8s.io/v1",
-        kind: "NetworkPolicy",
-        metadata: { name: names.networkPolicy, namespace },
-      }),
-    );
+    const { apiVersion, kind } = clusters.includes(o) ? CNPG_CLUSTER : STATEFUL_SET;
+    for (const object of [
+      { apiVersion, kind, name: names.workload },
+      { ...SECRET, name: `${names.workload}-owner` },
+      { apiVersion: "v1", kind: "Service", name: names.service },
+      { ...SECRET, name: names.secret },
+      { apiVersion: "networking.k8s.io/v1", kind: "NetworkPolicy", name: names.networkPolicy },
+    ]) {
+      await api.objects
+        .delete({
+          apiVersion: object.apiVersion,
+          kind: object.kind,
+          metadata: { name: object.name, namespace },
+        })
+        .catch((error: unknown) => {
+          if (httpStatusOf(error) !== NOT_FOUND) throw error;
+        });
+    }
   }
 }
 

@@ -2,7 +2,7 @@ import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { promisify } from "node:util";
-import { renderApp, resolveSettings } from "@kli8nt/manifests";
+import { customDomainName, renderApp, resolveSettings } from "@kli8nt/manifests";
 import { eventually, failUnderCi } from "@kli8nt/testkit";
 import { CoreV1Api, CustomObjectsApi, KubeConfig } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -227,6 +227,24 @@ describe.skipIf(missing.length > 0)(
         throw new Error(`domain not active: ${JSON.stringify(last)}\n${controllerLog}`, { cause: error });
       });
       console.info(`real certificates: custom domain active ${Date.now() - started} ms after the first pass`);
+      // What ADR 0224 finds a pending domain's Challenges by: cert-manager's Order carries the
+      // Certificate's labels and its certificate-name and revision annotations.
+      const orders = await api.objects.list(
+        "acme.cert-manager.io/v1",
+        "Order",
+        namespace,
+        undefined,
+        undefined,
+        undefined,
+        undefined,
+        "kli8nt.io/custom-domain=true",
+      );
+      expect(orders.items.map((o) => o.metadata?.annotations)).toContainEqual(
+        expect.objectContaining({
+          "cert-manager.io/certificate-name": customDomainName(app, hostname),
+          "cert-manager.io/certificate-revision": "1",
+        }),
+      );
       expect(active.notAfter?.getTime()).toBeGreaterThan(Date.now());
       // The next pass sees an active row and adds TLS and the redirect.
       expect(await pass()).toEqual([active]);

@@ -6,7 +6,8 @@
 # Design: docs/adr/0182-test-acme.md. Exports KLI8NT_TEST_ACME_SERVER (directory URL),
 # KLI8NT_TEST_ACME_CA_BUNDLE (CA file of Pebble's HTTPS, for an issuer's caBundle), KLI8NT_TEST_ACME_ROOT
 # (PEM of Pebble's root for this run: the trust anchor of issued certificates), KLI8NT_TEST_ACME_DNS
-# (host:port of the test DNS), KLI8NT_TEST_CERT_MANAGER (controller binary) and
+# (host:port of the test DNS), KLI8NT_TEST_ACME_DNS_MANAGEMENT (its management API: a test points one
+# name elsewhere), KLI8NT_TEST_CERT_MANAGER (controller binary) and
 # KLI8NT_TEST_ACME_SOLVER_IMAGE (by digest in the test registry).
 # shellcheck source=lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -157,6 +158,7 @@ EOF
   export KLI8NT_TEST_ACME_CA_BUNDLE=$K8S_DIR/ca.crt
   export KLI8NT_TEST_ACME_ROOT=$CERTS_DIR/acme-root.pem
   export KLI8NT_TEST_ACME_DNS=127.0.0.1:$dns
+  export KLI8NT_TEST_ACME_DNS_MANAGEMENT=http://127.0.0.1:$dnsmgmt
   export KLI8NT_TEST_CERT_MANAGER=$CERT_MANAGER_CACHE/controller
   export KLI8NT_TEST_ACME_SOLVER_IMAGE=$solver
   log "pebble $PEBBLE_VERSION on 127.0.0.1:$acme, cert-manager $CERT_MANAGER_VERSION CRDs and controller ready" \
@@ -181,5 +183,5 @@ stop_certs() {
   CERTS_PIDS=()
   if [[ -n ${CERTS_DIR:-} ]]; then rm -rf "$CERTS_DIR"; CERTS_DIR=; fi
   unset KLI8NT_TEST_ACME_SERVER KLI8NT_TEST_ACME_CA_BUNDLE KLI8NT_TEST_ACME_ROOT KLI8NT_TEST_ACME_DNS \
-    KLI8NT_TEST_CERT_MANAGER KLI8NT_TEST_ACME_SOLVER_IMAGE
+    KLI8NT_TEST_ACME_DNS_MANAGEMENT KLI8NT_TEST_CERT_MANAGER KLI8NT_TEST_ACME_SOLVER_IMAGE
 }

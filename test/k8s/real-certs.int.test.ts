@@ -25,6 +25,7 @@ const env = {
   acmeCaBundle: process.env.KLI8NT_TEST_ACME_CA_BUNDLE,
   acmeRoot: process.env.KLI8NT_TEST_ACME_ROOT,
   acmeDns: process.env.KLI8NT_TEST_ACME_DNS,
+  acmeDnsManagement: process.env.KLI8NT_TEST_ACME_DNS_MANAGEMENT,
   certManager: process.env.KLI8NT_TEST_CERT_MANAGER,
   solverImage: process.env.KLI8NT_TEST_ACME_SOLVER_IMAGE,
 };
@@ -259,5 +260,38 @@ describe.skipIf(missing.length > 0)(
       );
       expect(page.stdout).toBe("kli8nt test web \n");
     }, 240_000);
+
+    // ADR 0224: a domain whose DNS does not point at the cluster. cert-manager's HTTP-01 self check fails and
+    // is retried for ever without failing the request; the pass reads the Challenge's reason into `detail`.
+    it("gives a pending custom domain its self check's reason from cert-manager's Challenge", async () => {
+      expect(namespace, "the first test deployed the app and started cert-manager").not.toBe("");
+      const api = makeKubeApi(kc);
+      const hostname = `stuck.shop${suffix}.example.test`;
+      // An address nothing answers on (TEST-NET-1) for this one name in the test DNS.
+      const added = await fetch(`${env.acmeDnsManagement}/add-a`, {
+        method: "POST",
+        body: JSON.stringify({ host: `${hostname}.`, addresses: ["192.0.2.1"] }),
+      });
+      expect(added.ok).toBe(true);
+      const row: DomainRow = { appId: app.id, hostname, status: "pending", detail: null, notAfter: null };
+      const started = Date.now();
+      const update = await eventually(
+        "the pending domain's challenge reason",
+        async () => {
+          const [u] = await syncDomains(api, settings(), [{ app, domains: [row] }]);
+          return u?.detail ? u : undefined;
+        },
+        120_000,
+        1000,
+      ).catch((error: unknown) => {
+        throw new Error(`no reason read\n${controllerLog}`, { cause: error });
+      });
+      console.info(
+        `real certificates: self check reason read ${Date.now() - started} ms after the first pass: ${update.detail}`,
+      );
+      expect(update).toMatchObject({ status: "pending", notAfter: null });
+      expect(update.detail).toContain("self check");
+      expect(update.detail).toContain(hostname);
+    }, 180_000);
   },
 );

@@ -10,6 +10,7 @@ import {
   checkRegistry,
   type DoctorOptions,
 } from "./doctor-checks.ts";
+import { checkCnpg } from "./doctor-cnpg.ts";
 import { checkMetricsApi } from "./doctor-metrics-api.ts";
 import type { CommandIo } from "./plan.ts";
 import { checkAppsDomainSite } from "./site-check.ts";
@@ -46,6 +47,7 @@ export async function runDoctor(kc: KubeConfig, options: DoctorOptions): Promise
     await guard("build-namespace", () => checkBuildNamespace(kc, options.buildNamespace)),
     await checkRegistry(options.registry, options.timeoutMs),
     await guard("metrics-api", () => checkMetricsApi(kc)),
+    await guard("cnpg", () => checkCnpg(kc)),
   ];
 }
 

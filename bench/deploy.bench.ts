@@ -125,8 +125,12 @@ async function byHand(github: FakeGitHub, nonce: string, mode: "warm" | "cold"):
         ...(RAW_NICE ? ["-n", "10", "buildah"] : []),
         "bud",
         "--layers",
+        // The isolation Kli8nt's builds get (ADR 0136): RUN steps in their own container and network
+        // namespace. Chroot isolation skips both and is 0.3-0.5 s faster per cold build of this sample.
         "--isolation",
-        "chroot",
+        "oci",
+        "--network",
+        "private",
         "--volume",
         `${caFile}:${BUILD_CA_PATH}:ro`,
         ...Object.entries(args).flatMap(([k, v]) => ["--build-arg", `${k}=${v}`]),

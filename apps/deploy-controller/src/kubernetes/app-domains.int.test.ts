@@ -19,12 +19,14 @@ import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ensureAcmeCrds, ensureCertificateCrd } from "../../../../test/k8s/cert-manager-crds.ts";
 import { AppDomains } from "./app-domains.ts";
+import { AppReconcileQueue } from "./app-reconcile-queue.ts";
 import { makeKubeApi } from "./kube-api.ts";
 import { KubernetesDeployer } from "./kubernetes-deployer.ts";
 import { startKubernetesDeployController } from "./start-kubernetes-deploy-controller.ts";
 
-// The per-app domain runs (ADR 0224) on the test cluster and a real database: what an AppChanged
-// message or a deploy gone live enqueues. The objects' own behaviour is sync-domains.int.test.ts's.
+// The per-app domain runs (ADR 0224) on the test cluster and a real database: the end of the per-app
+// reconcile (ADR 0209) an AppChanged message or a deploy gone live enqueues. The objects' own behaviour is
+// sync-domains.int.test.ts's.
 const kubeconfigPath = process.env.KLI8NT_TEST_KUBECONFIG;
 const missing = failUnderCi(
   !kubeconfigPath,
@@ -43,7 +45,7 @@ describe.skipIf(missing)("custom domains per app: an enqueued app converges at o
   const namespace = `${prefix}shop`;
   const warnings: unknown[] = [];
   let database: Database;
-  let domains: AppDomains;
+  let domains: AppReconcileQueue;
   let app: { id: string; name: string };
 
   beforeAll(async () => {
@@ -77,11 +79,19 @@ describe.skipIf(missing)("custom domains per app: an enqueued app converges at o
       },
       env: {},
     });
-    domains = new AppDomains({
+    const logger = { warn: (...args: unknown[]) => warnings.push(args) };
+    domains = new AppReconcileQueue({
       db,
       box: new SecretBox(randomBytes(32)),
       deployer,
-      logger: { warn: (...args: unknown[]) => warnings.push(args) },
+      domains: new AppDomains({ db, deployer, logger }),
+      logger,
+      // No deploys here: the app's run always takes its turn.
+      exclusive: async (_app, task) => {
+        await task();
+        return true;
+      },
+      claimed: () => undefined,
     });
   }, 120_000);
 

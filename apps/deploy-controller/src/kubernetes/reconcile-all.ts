@@ -100,14 +100,27 @@ function desiredWork(
 ): (() => Promise<void>) | null {
   const id = d.deployingId;
   if (d.deploying && id && resume) return () => resume(id);
-  const target = d.live;
-  if (!target || d.deploying) return null;
+  if (!d.live || d.deploying) return null;
   return async () => {
-    const { target: runnable } = await gateAutoscale(deployer.api, target);
-    generations.set(d.app.name, (await deployer.apply(runnable)).generation);
-    await applyCron(deployer, runnable);
+    const generation = await applyLive(deployer, d);
+    if (generation === null) return;
+    generations.set(d.app.name, generation);
     report.applied.push(d.app.name);
   };
+}
+
+/**
+ * One app's convergence on its live release: its formation (a stopped app's counts 0), restart request,
+ * web's autoscaler (only with the metrics API) and CronJobs. The resync runs it for every app and the
+ * per-app queue for one (ADR 0209). Null when there is nothing to apply: no live release, or a deploy in
+ * flight, which owns the app's objects.
+ */
+export async function applyLive(deployer: KubernetesDeployer, d: DesiredApp): Promise<number | null> {
+  if (!d.live || d.deploying) return null;
+  const { target } = await gateAutoscale(deployer.api, d.live);
+  const { generation } = await deployer.apply(target);
+  await applyCron(deployer, target);
+  return generation;
 }
 
 async function guard(

@@ -9,6 +9,7 @@ import { KeyLock } from "../key-lock.ts";
 import { convergeAddons } from "./addons/addon-rows.ts";
 import type { ClusterAddonSettings } from "./addons/postgres-addons.ts";
 import { AppDomains } from "./app-domains.ts";
+import { AppReconcileQueue } from "./app-reconcile-queue.ts";
 import { recordCronHistory } from "./cron-history.ts";
 import { readDesiredState } from "./desired-state.ts";
 import { startIngressMetricsLoop } from "./ingress-metrics-loop.ts";
@@ -66,10 +67,30 @@ export async function startKubernetesDeployController(
   const { db, box, logger } = options;
   const abort = new AbortController();
   const lock = new KeyLock();
-  // Bumped when a deploy of the app starts: a resync that read the database earlier must not undo it.
+  // Bumped when a deploy of the app starts, and when a per-app reconcile has read the app: a resync that
+  // read the database earlier must not undo either.
   const epochs = new Map<string, number>();
   const epoch = (app: string) => epochs.get(app) ?? 0;
-  const domains = new AppDomains({ db, box, deployer, logger });
+  const bump = (app: string) => epochs.set(app, epoch(app) + 1);
+  // Deploys of the app not yet returned: a per-app reconcile does not wait out their rollouts on the lock.
+  const deploying = new Map<string, number>();
+  const domains = new AppDomains({ db, deployer, logger });
+  const apps = new AppReconcileQueue({
+    db,
+    box,
+    deployer,
+    domains,
+    logger,
+    exclusive: async (app, task) => {
+      if ((deploying.get(app) ?? 0) > 0) return false;
+      return lock.run(app, async () => {
+        if (abort.signal.aborted) return false;
+        await task();
+        return true;
+      });
+    },
+    claimed: bump,
+  });
 
   // The same deploy handler as on one machine, on the Kubernetes adapter of the Runtime port.
   const handle = deployHandler(
@@ -85,12 +106,21 @@ export async function startKubernetesDeployController(
     lock,
   );
   const deploy = async (message: DeployRequested) => {
+    const app = message.appName;
     // Before waiting for the app's lock: a resync that read the database earlier must not undo it.
-    epochs.set(message.appName, epoch(message.appName) + 1);
-    await recordDeployRequest(db, message);
-    await handle(message);
-    // A release gone live brings its web Service: the app's domains route to it now (ADR 0224).
-    domains.enqueue(message.appName);
+    bump(app);
+    deploying.set(app, (deploying.get(app) ?? 0) + 1);
+    try {
+      await recordDeployRequest(db, message);
+      await handle(message);
+    } finally {
+      const left = (deploying.get(app) ?? 1) - 1;
+      if (left > 0) deploying.set(app, left);
+      else deploying.delete(app);
+      // What changed while it ran (a formation, a cron entry) and the domains of a release gone live with
+      // its web Service (ADR 0224, 0209): the app converges on what the database says now.
+      apps.enqueue(app);
+    }
   };
 
   const resync = async (): Promise<ReconcileReport> => {
@@ -130,11 +160,12 @@ export async function startKubernetesDeployController(
   const consumer: Consumer = await options.bus.consume(QUEUES.deploy, MESSAGE_SCHEMAS.DEPLOY, deploy, {
     prefetch: options.prefetch ?? 8,
   });
-  // AppChanged (a domain added or removed, ADR 0224): only the app's key is enqueued.
+  // AppChanged of any kind (formation, restart, stop/start, cron, env, domains): only the app's key is
+  // enqueued, for the resync's work on that one app (ADR 0209).
   const changes = await options.bus.consume(
     QUEUES.app,
     MESSAGE_SCHEMAS.APP,
-    async (m) => domains.enqueue(m.appName),
+    async (m) => apps.enqueue(m.appName),
     { prefetch: 8 },
   );
   const resyncMs = options.resyncMs ?? 60_000;
@@ -161,13 +192,13 @@ export async function startKubernetesDeployController(
       clearInterval(timer);
       await changes.cancel();
       await consumer.cancel();
-      await domains.stop();
+      await apps.stop();
       await podMetrics?.stop();
       await ingressMetrics?.stop();
     },
     abandon() {
       clearInterval(timer);
-      void domains.stop();
+      void apps.stop();
       void podMetrics?.stop();
       void ingressMetrics?.stop();
       abort.abort(new Error("controller abandoned"));

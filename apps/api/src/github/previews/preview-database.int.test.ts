@@ -156,4 +156,25 @@ describe.skipIf(missing)("a pull request preview's own database", () => {
     expect((await call("DELETE", `/api/apps/shop/previews/${opened.number}`)).status).toBe(204);
     expect(await databaseExists(database)).toBe(false);
   });
+
+  it('never copies the app\'s data into a fork\'s preview, even with "database":"copy"', async () => {
+    const patched = await call("PATCH", "/api/apps/shop", {
+      previews: { database: "copy", allowForks: true },
+    });
+    expect(patched.status).toBe(200);
+    env.gh.addUser({ login: "mallory" });
+    const fork = await env.gh.fork("alice/shop", "mallory");
+    const opened = await env.gh.openPullRequest("alice/shop", { head: "steal", headRepo: fork.fullName });
+    expect(opened.deliveries.map((d) => d.status)).toEqual([202]);
+    const preview = await findPreview(env.database.db, appId, opened.number);
+    const vars = await envOf(preview?.app.id ?? "");
+    // Its own empty database: nothing of the app's rows.
+    const tables = await query(
+      vars.DATABASE_URL ?? "",
+      "select tablename from pg_tables where schemaname = 'public'",
+    );
+    expect(tables.rows).toEqual([]);
+    expect(vars.DATABASE_URL).not.toBe((await envOf(appId)).DATABASE_URL);
+    expect((await call("DELETE", `/api/apps/shop/previews/${opened.number}`)).status).toBe(204);
+  });
 });

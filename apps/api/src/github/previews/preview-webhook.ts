@@ -104,7 +104,9 @@ async function deployPreview(
   if (typeof queued === "string") return { status: "ignored", detail: queued };
   if (queued.duplicate) return duplicateAnswer(once.id);
   const { preview, created, deployment } = queued.result;
-  await provisionPreviewDatabase(log, parent, preview.app, settings);
+  // A fork's code is not the team's: it may get a database of its own, never a copy of the app's data.
+  const database = pr.fork ? { ...settings, database: "empty" as const } : settings;
+  await provisionPreviewDatabase(log, parent, preview.app, database);
   deps.onOutboxWrite();
   deps.events?.deploymentChanged(deployment.id);
   request.log.info(

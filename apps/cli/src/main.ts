@@ -52,7 +52,11 @@ usage:
   kli8nt scale <app> TYPE=COUNT[:MEMORY[:CPU]]… [--json]
                                e.g. web=2 worker=1 web=2:1Gi; 0 stops a type; no rebuild
   kli8nt previews <app> [--json] | previews <app> --tear-down <n>
-                               pull request previews: state, URL, head; tear one down now
+                               pull request previews: settings, open ones (state, URL, head),
+                               recently closed ones and when their logs go; tear one down now
+  kli8nt previews <app> --set KEY=VALUE… [--json]
+                               e.g. mode=label label=preview max=3 allowForks=false database=copy
+                               logRetentionDays=7 (mode off|all|label, database empty|copy)
   kli8nt restart|stop|start <app> [--json]
                                rolling restart; stop every process (formation kept); start again
   kli8nt cron add <app> <name> --schedule "0 3 * * *" --command "<command>"

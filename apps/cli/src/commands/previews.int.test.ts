@@ -18,6 +18,7 @@ import {
   TEST_DATABASE_URL,
   upsertPreview,
 } from "@kli8nt/db";
+import { createFileLogStore, type LogStore } from "@kli8nt/logstore";
 import { failUnderCi } from "@kli8nt/testkit";
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -33,6 +34,7 @@ const noPostgres = failUnderCi(
 let dir: string;
 let database: Database;
 let api: FastifyInstance;
+let logs: LogStore;
 let url: string;
 let token: string;
 
@@ -51,11 +53,21 @@ function kli8nt(args: string[]): Promise<{ code: number; stdout: string; stderr:
 }
 
 const SHA = "0123456789abcdef0123456789abcdef01234567";
+const DAY = 86_400_000;
+
+interface Closed {
+  readonly number: number;
+  readonly app: string;
+  readonly title: string;
+  readonly closedAt: string;
+  readonly logsUntil: string;
+}
 
 describe.skipIf(noPostgres)("kli8nt previews", () => {
   beforeAll(async () => {
     dir = mkdtempSync(path.join(tmpdir(), "kli8nt-cli-previews-"));
     database = await openTestDatabase("postgres");
+    logs = createFileLogStore({ dataDir: path.join(dir, "logs") });
     const config = loadConfig({
       KLI8NT_DATA_DIR: dir,
       KLI8NT_LOG_LEVEL: "silent",
@@ -66,6 +78,8 @@ describe.skipIf(noPostgres)("kli8nt previews", () => {
       db: database.db,
       box: new SecretBox(randomBytes(32)),
       onOutboxWrite: () => undefined,
+      // With a log store a torn-down preview is remembered as closed, its logs kept (ADR 0203).
+      logs,
     });
     url = await api.listen({ host: "127.0.0.1", port: 0 });
     const user = await createUser(database.db, { login: "frank" });
@@ -109,25 +123,48 @@ describe.skipIf(noPostgres)("kli8nt previews", () => {
 
   afterAll(async () => {
     await api?.close();
+    await logs?.close();
     await database?.close();
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  it("lists the open previews with state, URL and head, and the settings on stderr", async () => {
+  it("shows the settings, then the open previews with state, URL and head", async () => {
     const run = await kli8nt(["previews", "shop"]);
     expect(run.code, run.stderr).toBe(0);
-    expect(run.stderr).toContain('Previews: pull requests labelled "preview", at most 3');
-    const lines = run.stdout.trim().split("\n");
-    expect(lines[0]).toMatch(/^PR\s+STATE\s+URL\s+HEAD\s+TITLE$/);
-    expect(lines[1]).toMatch(/^#4\s+live\s+http:\/\/shop-pr-4\.apps\.test\s+faster@0123456\s+Make faster$/);
-    expect(lines[2]).toMatch(/^#7\s+building\s+http:\/\/shop-pr-7\.apps\.test\s+dark-mode@0123456/);
+    const lines = run.stdout.split("\n");
+    expect(lines.slice(0, 6)).toEqual([
+      'mode              label (pull requests labelled "preview")',
+      "label             preview",
+      "max               3 at a time, the oldest torn down first",
+      "allowForks        false",
+      "database          empty (with a Postgres add-on)",
+      "logRetentionDays  7 (a closed preview's logs)",
+    ]);
+    expect(lines[6]).toBe("");
+    expect(lines[7]).toMatch(/^PR\s+STATE\s+URL\s+HEAD\s+TITLE$/);
+    expect(lines[8]).toMatch(/^#4\s+live\s+http:\/\/shop-pr-4\.apps\.test\s+faster@0123456\s+Make faster$/);
+    expect(lines[9]).toMatch(/^#7\s+building\s+http:\/\/shop-pr-7\.apps\.test\s+dark-mode@0123456/);
+    expect(run.stdout).not.toContain("Recently closed");
   });
 
   it("prints the list as JSON with --json", async () => {
     const run = await kli8nt(["previews", "shop", "--json"]);
     expect(run.code, run.stderr).toBe(0);
-    const list = JSON.parse(run.stdout) as { settings: unknown; items: Array<Record<string, unknown>> };
-    expect(list.settings).toMatchObject({ mode: "label", label: "preview", max: 3 });
+    const list = JSON.parse(run.stdout) as {
+      settings: unknown;
+      items: Array<Record<string, unknown>>;
+      closed: unknown[];
+    };
+    expect(list.settings).toEqual({
+      mode: "label",
+      label: "preview",
+      max: 3,
+      allowForks: false,
+      env: {},
+      database: "empty",
+      logRetentionDays: 7,
+    });
+    expect(list.closed).toEqual([]);
     expect(list.items.map((p) => [p.number, p.app, p.state])).toEqual([
       [4, "shop-pr-4", "live"],
       [7, "shop-pr-7", "building"],
@@ -150,10 +187,98 @@ describe.skipIf(noPostgres)("kli8nt previews", () => {
     expect(again.stderr).toContain("no preview of #7");
   });
 
+  it("lists a torn-down preview as recently closed, with when its logs go", async () => {
+    const list = JSON.parse((await kli8nt(["previews", "shop", "--json"])).stdout) as { closed: Closed[] };
+    expect(list.closed).toHaveLength(1);
+    const [closed] = list.closed as [Closed];
+    expect(closed).toMatchObject({ number: 7, app: "shop-pr-7", title: "Make dark-mode" });
+    expect(Date.parse(closed.logsUntil) - Date.parse(closed.closedAt)).toBe(7 * DAY);
+    const run = await kli8nt(["previews", "shop"]);
+    expect(run.code, run.stderr).toBe(0);
+    const lines = run.stdout.split("\n");
+    const at = lines.indexOf("Recently closed");
+    expect(at).toBeGreaterThan(0);
+    expect(lines[at + 1]).toMatch(/^PR\s+CLOSED\s+LOGS UNTIL\s+TITLE$/);
+    expect(lines[at + 2]?.split(/\s+/)).toEqual([
+      "#7",
+      closed.closedAt,
+      closed.logsUntil,
+      "Make",
+      "dark-mode",
+    ]);
+  });
+
+  it("changes the settings with --set KEY=VALUE…, and the closed preview's logs follow the new retention", async () => {
+    const run = await kli8nt([
+      "previews",
+      "shop",
+      "--set",
+      "mode=all",
+      "label=preview-me",
+      "max=5",
+      "database=copy",
+      "logRetentionDays=3",
+      "allowForks=true",
+    ]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toBe(
+      "Saved the preview settings of shop; they apply from the next pull request event\n",
+    );
+    expect(run.stdout).toContain("mode              all\n");
+    expect(run.stdout).toContain("allowForks        true (forks deployed, without secrets)\n");
+    expect(run.stdout).toContain("logRetentionDays  3 (a closed preview's logs)\n");
+    const list = JSON.parse((await kli8nt(["previews", "shop", "--json"])).stdout) as {
+      settings: unknown;
+      closed: Closed[];
+    };
+    expect(list.settings).toEqual({
+      mode: "all",
+      label: "preview-me",
+      max: 5,
+      allowForks: true,
+      env: {},
+      database: "copy",
+      logRetentionDays: 3,
+    });
+    const [closed] = list.closed as [Closed];
+    expect(Date.parse(closed.logsUntil) - Date.parse(closed.closedAt)).toBe(3 * DAY);
+    // --json on a change prints the settings as the api now has them; absent keys keep theirs.
+    const json = await kli8nt(["previews", "shop", "--set=mode=label", "--json"]);
+    expect(json.code, json.stderr).toBe(0);
+    expect(JSON.parse(json.stdout)).toMatchObject({ mode: "label", label: "preview-me", max: 5 });
+  });
+
+  it("prints the api's detail and exits 1 when it refuses a setting, 2 for a usage mistake", async () => {
+    const tooMany = await kli8nt(["previews", "shop", "--set", "max=25"]);
+    expect(tooMany.code).toBe(1);
+    expect(tooMany.stderr).toMatch(/^kli8nt: body\.previews\.max: .*20/);
+    const mode = await kli8nt(["previews", "shop", "--set", "mode=sometimes"]);
+    expect(mode.code).toBe(1);
+    expect(mode.stderr).toMatch(/^kli8nt: body\.previews\.mode: /);
+    const usage = [
+      ["--set", "max=three"],
+      ["--set", "allowForks=yes"],
+      ["--set", "color=red"],
+      ["--set"],
+      ["mode=all"],
+      ["--set", "mode=all", "--tear-down", "4"],
+    ];
+    for (const args of usage) {
+      const run = await kli8nt(["previews", "shop", ...args]);
+      expect(run.code, args.join(" ")).toBe(2);
+      expect(run.stderr).toMatch(/^kli8nt: /);
+    }
+    expect((await kli8nt(["previews", "nope", "--set", "mode=all"])).code).toBe(3);
+    const after = JSON.parse((await kli8nt(["previews", "shop", "--json"])).stdout) as { settings: unknown };
+    expect(after.settings).toMatchObject({ mode: "label", max: 5, allowForks: true });
+  });
+
   it("says when there is none, and refuses a bad number or an unknown app", async () => {
     const none = await kli8nt(["previews", "blog"]);
-    expect(none).toMatchObject({ code: 0, stdout: "" });
-    expect(none.stderr).toBe("Previews are off\nNo open previews\n");
+    expect(none.code, none.stderr).toBe(0);
+    expect(none.stdout.split("\n")[0]).toBe("mode              off");
+    expect(none.stdout).not.toContain("Recently closed");
+    expect(none.stderr).toBe("No open previews\n");
     expect((await kli8nt(["previews", "shop", "--tear-down", "x"])).code).toBe(2);
     expect((await kli8nt(["previews"])).code).toBe(2);
     expect((await kli8nt(["previews", "nope"])).code).toBe(3);

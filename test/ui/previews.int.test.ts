@@ -6,8 +6,8 @@ import { CHROMIUM, launchChromium, shoot } from "./browser.ts";
 import { buildWeb, startUiServer, type UiServer } from "./ui-server.ts";
 
 // The app page's Previews tab (ADR 0200) in real Chromium against the real api under the dashboard's CSP:
-// open previews with state, URL, head and logs link, tear down now; the dashboard lists no preview as an
-// app. Previews are made by the repository calls the pull_request webhook makes; both widths.
+// open previews with state, URL, head and logs link, tear down now, a closed one's kept logs; the dashboard
+// lists no preview as an app. Previews are made by the repository calls the pull_request webhook makes; both widths.
 const SHA = "0123456789abcdef0123456789abcdef01234567";
 
 describe.skipIf(!CHROMIUM)("Previews tab in Chromium", { timeout: 90_000 }, () => {
@@ -131,6 +131,28 @@ describe.skipIf(!CHROMIUM)("Previews tab in Chromium", { timeout: 90_000 }, () =
     await shoot(page, "app-previews-settings");
     expect(cspErrors).toEqual([]);
   });
+
+  it("opens a closed preview's kept logs from the Recently closed list", async () => {
+    await page.getByRole("link", { name: "Logs of closed #7" }).click();
+    const box = page.getByRole("log", { name: "Log lines of #7" });
+    await box.getByText("listening on :3000").waitFor();
+    expect(page.url()).toBe(`${server.url}/apps/shop/previews?logs=7`);
+    expect(await box.locator(".log-line").count()).toBe(3);
+    expect(await box.locator(".log-stderr").getByText("Error: dark mode not ready").count()).toBe(1);
+    await page.getByText("Closed; kept until", { exact: false }).waitFor();
+    await shoot(page, "app-previews-closed-logs");
+    await page.getByRole("link", { name: "Close the logs of #7" }).click();
+    await box.waitFor({ state: "detached" });
+    expect(page.url()).toBe(`${server.url}/apps/shop/previews`);
+    // A number with no kept log: the api's 404 detail, not an empty box.
+    await page.goto(`${server.url}/apps/shop/previews?logs=9`);
+    await page
+      .getByRole("alert")
+      .getByText('"shop" has no preview of #9, open or with logs still kept')
+      .waitFor();
+    expect(await page.getByRole("log", { name: "Log lines of #9" }).count()).toBe(0);
+    expect(cspErrors).toEqual([]);
+  });
 });
 
 /** Two previews of shop, one live, one building, as the pull_request webhook leaves them. */
@@ -168,5 +190,24 @@ async function seedPreviews(server: UiServer, appId: string): Promise<void> {
       commitSha: SHA,
       ...(prNumber === 4 ? { url: "http://shop-pr-4.apps.test" } : {}),
     });
+    if (prNumber === 7) await server.logs.append(preview.app.id, logLines(preview.app.id));
   }
+}
+
+/** What #7's build and run left in its log, read back after it is torn down. */
+function logLines(appId: string) {
+  const line = (phase: "build" | "run", text: string, stream: "stdout" | "stderr" = "stdout") => ({
+    timestamp: new Date().toISOString(),
+    appId,
+    deploymentId: "dep_pr7",
+    phase,
+    source: phase === "build" ? "builder" : "shop-pr-7-web/web",
+    stream,
+    line: text,
+  });
+  return [
+    line("build", "npm run build: vite building for production"),
+    line("run", "listening on :3000"),
+    line("run", "Error: dark mode not ready", "stderr"),
+  ];
 }

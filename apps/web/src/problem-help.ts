@@ -23,6 +23,8 @@ const BY_CODE: Readonly<Record<string, string>> = {
   REPOSITORY_EMPTY: "Push a commit to the repository's default branch, or give a branch that has one.",
   ROOT_DIR_NOT_FOUND: "Set the app's root directory to a folder that exists on its branch.",
   DEPLOYMENT_NOT_FOUND: "Reload the page: that deploy no longer exists.",
+  PREVIEW_LOGS_NOT_FOUND:
+    "Its logs' retention ran out, so they were removed; the list shows the ones still kept.",
   DOMAIN_HOSTNAME_INVALID: "Type the bare hostname, like www.example.com.",
   DOMAIN_RESERVED: "Attach a domain of your own: the platform's hosts already reach the app.",
   DOMAIN_TAKEN: "Remove it from the app that has it first, or ask its owner to.",

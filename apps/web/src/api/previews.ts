@@ -43,3 +43,20 @@ export const savePreviewSettings = (name: string, settings: Partial<PreviewSetti
   api<unknown>("PATCH", `/api/apps/${encodeURIComponent(name)}`, { previews: settings });
 export const tearDownPreview = (name: string, number: number) =>
   api<unknown>("DELETE", `${previews(name)}/${number}`);
+
+/** One line of a preview's log (`GET …/previews/:number/logs`, the app log route's page). */
+export interface PreviewLogRecord {
+  readonly offset: number;
+  readonly timestamp: string;
+  readonly phase: string;
+  readonly stream: "stdout" | "stderr";
+  readonly source: string;
+  readonly line: string;
+}
+
+/** The last lines of an open or closed preview's log, while its retention keeps them (ADR 0203). */
+export const readPreviewLogs = (name: string, number: number, tail = 1000) =>
+  api<{ records: PreviewLogRecord[]; next: number; end: number; truncated?: true }>(
+    "GET",
+    `${previews(name)}/${number}/logs?tail=${tail}`,
+  );

@@ -10,11 +10,12 @@ import {
 import { isActive } from "../api/types.ts";
 import { ConfirmDialog } from "../components/confirm-dialog.tsx";
 import { ErrorAlert, Unavailable } from "../components/error-alert.tsx";
+import { PreviewLog } from "../components/preview-log.tsx";
 import { PreviewSettingsForm } from "../components/preview-settings-form.tsx";
 import { StatusBadge } from "../components/status-badge.tsx";
 import { fullTime, shortSha, timeAgo } from "../format.ts";
 import { useInterval, useLoad } from "../hooks.ts";
-import { Link } from "../router.tsx";
+import { Link, useLocation } from "../router.tsx";
 
 function describe(s: PreviewSettings): string {
   if (s.mode === "off") return "Previews are off: choose which pull requests to deploy below.";
@@ -27,6 +28,11 @@ export function AppPreviews({ name }: { readonly name: string }) {
   const list = useLoad(`previews:${name}`, () => listPreviews(name));
   const [target, setTarget] = useState<Preview | null>(null);
   const items = list.data?.items ?? [];
+  const closed = list.data?.closed ?? [];
+  // ?logs=<n>: a closed preview's log under the list (its app, and so its Logs tab, is gone).
+  const asked = new URLSearchParams(useLocation().split("?")[1] ?? "").get("logs") ?? "";
+  const logs = /^[1-9]\d{0,9}$/.test(asked) ? Number(asked) : null;
+  const tab = `/apps/${encodeURIComponent(name)}/previews`;
   // Follows a preview being built or deployed until it settles.
   useInterval(
     list.reload,
@@ -60,7 +66,10 @@ export function AppPreviews({ name }: { readonly name: string }) {
           </tbody>
         </table>
       ) : null}
-      <ClosedPreviews closed={list.data?.closed ?? []} />
+      <ClosedPreviews closed={closed} tab={tab} />
+      {logs ? (
+        <PreviewLog name={name} number={logs} closed={closed.find((c) => c.number === logs)} closeTo={tab} />
+      ) : null}
       {list.data ? (
         <PreviewSettingsForm name={name} settings={list.data.settings} onSaved={list.reload} />
       ) : null}
@@ -127,7 +136,13 @@ function PreviewRow({
 }
 
 /** Previews torn down whose logs the retention still keeps (ADR 0203). */
-function ClosedPreviews({ closed }: { readonly closed: readonly ClosedPreview[] }) {
+function ClosedPreviews({
+  closed,
+  tab,
+}: {
+  readonly closed: readonly ClosedPreview[];
+  readonly tab: string;
+}) {
   if (closed.length === 0) return null;
   return (
     <>
@@ -142,7 +157,10 @@ function ClosedPreviews({ closed }: { readonly closed: readonly ClosedPreview[] 
                 {timeAgo(c.closedAt)}
               </time>
               , logs kept until <time dateTime={c.logsUntil}>{fullTime(c.logsUntil)}</time>
-            </small>
+            </small>{" "}
+            <Link className="button button-small button-quiet" to={`${tab}?logs=${c.number}`}>
+              Logs <span className="sr-only">of closed #{c.number}</span>
+            </Link>
           </li>
         ))}
       </ul>

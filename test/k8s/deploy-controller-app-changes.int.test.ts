@@ -11,7 +11,7 @@ import {
 import { eventually, failUnderCi } from "@kli8nt/testkit";
 import { AppsV1Api, BatchV1Api, KubeConfig } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { imageNamed } from "./deploy-controller-cluster.ts";
+import { blockReadiness, imageNamed } from "./deploy-controller-cluster.ts";
 import { Harness, type Instance } from "./deploy-controller-harness.ts";
 
 // AppChanged of any kind converges the app at once on Kubernetes (ADR 0209): rows and the outbox message
@@ -106,15 +106,19 @@ describe.skipIf(!kubeconfigPath)(
     }, 60_000);
 
     it("stop scales web to 0 and suspends the CronJobs within seconds; start brings the formation back", async () => {
+      // The Deployment is applied before the CronJobs: wait for both.
+      const state = async () => [(await web()).spec?.replicas, (await cronJobs())[0]?.spec?.suspend];
       await change("stop", (tx) => setAppLifecycle(tx, app.id, { stopped: true }));
-      await soon("web's replicas 0", async () => ((await web()).spec?.replicas === 0 ? true : undefined));
-      expect((await cronJobs())[0]?.spec?.suspend).toBe(true);
+      await soon("web's replicas 0, the CronJob suspended", async () => {
+        const [replicas, suspended] = await state();
+        return replicas === 0 && suspended === true ? true : undefined;
+      });
 
       await change("start", (tx) => setAppLifecycle(tx, app.id, { stopped: false }));
-      await soon("web's replicas 3 again", async () =>
-        (await web()).spec?.replicas === 3 ? true : undefined,
-      );
-      expect((await cronJobs())[0]?.spec?.suspend).toBe(false);
+      await soon("web's replicas 3 again, the CronJob resumed", async () => {
+        const [replicas, suspended] = await state();
+        return replicas === 3 && suspended === false ? true : undefined;
+      });
     }, 60_000);
 
     it("restart stamps web's pod template within seconds (a rolling restart)", async () => {
@@ -127,6 +131,27 @@ describe.skipIf(!kubeconfigPath)(
         return stamped === at.toISOString() ? true : undefined;
       });
     }, 60_000);
+
+    it("a formation changed while a deploy rolls out is applied as soon as that deploy returns", async () => {
+      const block = await blockReadiness(kc, "never-ready");
+      try {
+        const live = (await web()).spec?.template.spec?.containers[0]?.image;
+        const stuck = await h.queueDeploy(app, imageNamed("changes-never-ready"));
+        await eventually("the stuck release applied", async () =>
+          (await web()).spec?.template.spec?.containers[0]?.image === stuck.image ? true : undefined,
+        );
+        // The deploy holds the app until its rollout fails: the message must neither wait nor be lost.
+        await change("formation", (tx) => saveFormation(tx, app.id, { web: { count: 4, memory: "256Mi" } }));
+        expect(await h.settledInform(instance, stuck.deploymentId)).toMatchObject({ state: "failed" });
+        const d = await soon("web's replicas 4 (timed from the failed deploy's INFORM)", async () => {
+          const now = await web();
+          return now.spec?.replicas === 4 ? now : undefined;
+        });
+        expect(d.spec?.template.spec?.containers[0]?.image).toBe(live);
+      } finally {
+        await block.release();
+      }
+    }, 90_000);
 
     it("an AppChanged for an app deleted meanwhile changes nothing and fails nothing", async () => {
       await instance.bus.publish("APP", {
@@ -144,7 +169,7 @@ describe.skipIf(!kubeconfigPath)(
       // A formation message after it: once it shows, the one before it was handled too.
       await change("formation", (tx) => saveFormation(tx, app.id, { web: { count: 1, memory: "256Mi" } }));
       await soon("web's replicas 1", async () => ((await web()).spec?.replicas === 1 ? true : undefined));
-      expect(instance.logs.filter((line) => line.includes("failed"))).toEqual([]);
+      expect(instance.logs.filter((line) => line.includes("Reconciling the app failed"))).toEqual([]);
     }, 60_000);
   },
 );

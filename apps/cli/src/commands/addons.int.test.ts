@@ -1,9 +1,7 @@
-import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { buildApi, createAddonService, createLogger, loadAddonsConfig, loadConfig } from "@kli8nt/api";
 import {
   createApiToken,
@@ -17,10 +15,10 @@ import {
 import { eventually, failUnderCi } from "@kli8nt/testkit";
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type CliRun, runCli } from "../testing.ts";
 
 // `kli8nt addons` through the real entry point against the real api, whose add-ons live on the real
 // PostgreSQL of scripts/infra/postgres.sh (KLI8NT_ADDONS=url, as loadAddonsConfig reads it).
-const BIN = fileURLToPath(new URL("../../bin/kli8nt.js", import.meta.url));
 const missing = failUnderCi(
   !TEST_DATABASE_URL,
   "KLI8NT_TEST_DATABASE_URL is not set: run with the postgres service",
@@ -33,18 +31,8 @@ let addons: ReturnType<typeof createAddonService>;
 let url: string;
 let token: string;
 
-function kli8nt(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const env = {
-    ...process.env,
-    KLI8NT_URL: url,
-    KLI8NT_TOKEN: token,
-    KLI8NT_CONFIG_DIR: path.join(dir, "cfg"),
-  };
-  return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { env, timeout: 60_000 }, (error, stdout, stderr) => {
-      resolve({ code: error ? (typeof error.code === "number" ? error.code : -1) : 0, stdout, stderr });
-    });
-  });
+function kli8nt(args: string[]): Promise<CliRun> {
+  return runCli(args, { url, token, configDir: path.join(dir, "cfg") });
 }
 
 describe.skipIf(missing)("kli8nt addons", () => {

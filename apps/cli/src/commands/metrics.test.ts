@@ -1,9 +1,7 @@
-import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { buildApi, loadConfig } from "@kli8nt/api";
 import {
   createApiToken,
@@ -17,10 +15,10 @@ import {
 } from "@kli8nt/db";
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type CliRun, runCli } from "../testing.ts";
 import { sparkline } from "./metrics.ts";
 
 // The real `kli8nt` entry point as a child process against a real api on PGlite.
-const BIN = fileURLToPath(new URL("../../bin/kli8nt.js", import.meta.url));
 
 let dir: string;
 let database: Database;
@@ -28,18 +26,8 @@ let api: FastifyInstance;
 let url: string;
 let token: string;
 
-function kli8nt(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const env = {
-    ...process.env,
-    KLI8NT_URL: url,
-    KLI8NT_TOKEN: token,
-    KLI8NT_CONFIG_DIR: path.join(dir, "c"),
-  };
-  return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { env, timeout: 60_000 }, (error, stdout, stderr) => {
-      resolve({ code: error ? (typeof error.code === "number" ? error.code : -1) : 0, stdout, stderr });
-    });
-  });
+function kli8nt(args: string[]): Promise<CliRun> {
+  return runCli(args, { url, token, configDir: path.join(dir, "c") });
 }
 
 beforeAll(async () => {

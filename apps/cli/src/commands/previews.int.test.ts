@@ -1,9 +1,7 @@
-import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { buildApi, loadConfig } from "@kli8nt/api";
 import { newId } from "@kli8nt/core";
 import {
@@ -22,10 +20,10 @@ import { createFileLogStore, type LogStore } from "@kli8nt/logstore";
 import { failUnderCi } from "@kli8nt/testkit";
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type CliRun, runCli } from "../testing.ts";
 
 // `kli8nt previews` through the real entry point, against the real api on a real PostgreSQL database; the
 // previews are made by the same repository calls the pull_request webhook makes.
-const BIN = fileURLToPath(new URL("../../bin/kli8nt.js", import.meta.url));
 const noPostgres = failUnderCi(
   !TEST_DATABASE_URL,
   "KLI8NT_TEST_DATABASE_URL is not set: run through `npm test` or `scripts/with-services.sh postgres`",
@@ -38,18 +36,8 @@ let logs: LogStore;
 let url: string;
 let token: string;
 
-function kli8nt(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const env = {
-    ...process.env,
-    KLI8NT_URL: url,
-    KLI8NT_TOKEN: token,
-    KLI8NT_CONFIG_DIR: path.join(dir, "cfg"),
-  };
-  return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { env, timeout: 60_000 }, (error, stdout, stderr) => {
-      resolve({ code: error ? (typeof error.code === "number" ? error.code : -1) : 0, stdout, stderr });
-    });
-  });
+function kli8nt(args: string[]): Promise<CliRun> {
+  return runCli(args, { url, token, configDir: path.join(dir, "cfg") });
 }
 
 const SHA = "0123456789abcdef0123456789abcdef01234567";

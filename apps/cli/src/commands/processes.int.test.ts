@@ -1,9 +1,7 @@
-import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { buildApi, loadConfig } from "@kli8nt/api";
 import { newId } from "@kli8nt/core";
 import {
@@ -19,9 +17,9 @@ import {
 } from "@kli8nt/db";
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type CliRun, runCli } from "../testing.ts";
 
 // The real `kli8nt` entry point as a child process against the real api on a real PostgreSQL database.
-const BIN = fileURLToPath(new URL("../../bin/kli8nt.js", import.meta.url));
 
 let dir: string;
 let database: Database;
@@ -29,25 +27,8 @@ let api: FastifyInstance;
 let url: string;
 let token: string;
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function kli8nt(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
-  const all = {
-    ...process.env,
-    KLI8NT_URL: url,
-    KLI8NT_TOKEN: token,
-    KLI8NT_CONFIG_DIR: path.join(dir, "cfg"),
-    ...env,
-  };
-  return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { env: all, timeout: 60_000 }, (error, stdout, stderr) => {
-      resolve({ code: error ? (typeof error.code === "number" ? error.code : -1) : 0, stdout, stderr });
-    });
-  });
+function kli8nt(args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliRun> {
+  return runCli(args, { url, token, configDir: path.join(dir, "cfg"), env });
 }
 
 const json = async <T>(args: string[]): Promise<T> => {

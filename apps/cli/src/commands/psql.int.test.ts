@@ -1,9 +1,8 @@
-import { execFile, execFileSync } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { buildApi, createAddonService, createLogger, loadAddonsConfig, loadConfig } from "@kli8nt/api";
 import {
   createApiToken,
@@ -17,11 +16,11 @@ import {
 import { eventually, failUnderCi } from "@kli8nt/testkit";
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type CliRun, runCli } from "../testing.ts";
 
 // `kli8nt psql <app>` through the real entry point, against the real api and the real add-on server (the
 // PostgreSQL of scripts/infra/postgres.sh, KLI8NT_ADDONS=url), running the real psql. That service installs
 // Debian's `postgresql`, which brings psql: where the database is, psql is, so a missing psql fails here.
-const BIN = fileURLToPath(new URL("../../bin/kli8nt.js", import.meta.url));
 const PG_BIN = "/usr/lib/postgresql/15/bin";
 const SEARCH = `${PG_BIN}:${process.env.PATH ?? "/usr/bin:/bin"}`;
 const psqlPath = (() => {
@@ -45,21 +44,10 @@ let addons: ReturnType<typeof createAddonService>;
 let url: string;
 let token: string;
 
-function kli8nt(args: string[], pathVar = SEARCH): Promise<{ code: number; stdout: string; stderr: string }> {
-  const env = {
-    ...process.env,
-    PATH: pathVar,
-    // The user's own libpq settings must not leak in: the add-on's win.
-    PGDATABASE: "not-this-one",
-    KLI8NT_URL: url,
-    KLI8NT_TOKEN: token,
-    KLI8NT_CONFIG_DIR: path.join(dir, "cfg"),
-  };
-  return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { env, timeout: 60_000 }, (error, stdout, stderr) => {
-      resolve({ code: error ? (typeof error.code === "number" ? error.code : -1) : 0, stdout, stderr });
-    });
-  });
+function kli8nt(args: string[], pathVar = SEARCH): Promise<CliRun> {
+  // The user's own libpq settings must not leak in: the add-on's win.
+  const env = { PATH: pathVar, PGDATABASE: "not-this-one" };
+  return runCli(args, { url, token, configDir: path.join(dir, "cfg"), env });
 }
 
 // Each call starts the CLI (a few seconds on a loaded 2-core machine), hence the generous timeout.

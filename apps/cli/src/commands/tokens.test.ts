@@ -1,16 +1,14 @@
-import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { buildApi, loadConfig } from "@kli8nt/api";
 import { createApiToken, createUser, type Database, IN_MEMORY, openDatabase, SecretBox } from "@kli8nt/db";
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type CliRun, runCli } from "../testing.ts";
 
 // Runs the real `kli8nt` entry point (bin/kli8nt.js → main.ts) as a child process against a real api.
-const BIN = fileURLToPath(new URL("../../bin/kli8nt.js", import.meta.url));
 
 let dir: string;
 let database: Database;
@@ -18,26 +16,8 @@ let api: FastifyInstance;
 let url: string;
 let seed: string;
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function kli8nt(args: string[], token: string | undefined): Promise<Run> {
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    KLI8NT_URL: url,
-    KLI8NT_CONFIG_DIR: path.join(dir, "cfg"),
-  };
-  if (token === undefined) delete env.KLI8NT_TOKEN;
-  else env.KLI8NT_TOKEN = token;
-  return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { env, timeout: 60_000 }, (error, stdout, stderr) => {
-      const code = error ? (typeof error.code === "number" ? error.code : -1) : 0;
-      resolve({ code, stdout, stderr });
-    });
-  });
+function kli8nt(args: string[], token: string | undefined): Promise<CliRun> {
+  return runCli(args, { url, token, configDir: path.join(dir, "cfg") });
 }
 
 beforeAll(async () => {

@@ -9,7 +9,7 @@ import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AddonService } from "../../apps/api/src/addons/addon-service.ts";
 import { urlServer } from "../../apps/api/src/addons/url-server.ts";
-import { CHROMIUM, launchChromium, openPage, shoot } from "./browser.ts";
+import { CHROMIUM, launchChromium, shoot } from "./browser.ts";
 import { buildWeb, startUiServer, type UiServer } from "./ui-server.ts";
 
 // Issue 25, the Add-ons tab in real Chromium against the real api, whose add-on service provisions on the
@@ -77,7 +77,11 @@ describe.skipIf(missing)("Add-ons tab in Chromium", { timeout: 120_000 }, () => 
     });
     expect(created.status).toBe(201);
     browser = await launchChromium();
-    page = await openPage(browser, cspErrors, 20_000);
+    page = await browser.newPage({ viewport: { width: 1280, height: 800 }, colorScheme: "light" });
+    page.setDefaultTimeout(20_000);
+    page.on("console", (m) => {
+      if (/Content Security Policy/i.test(m.text())) cspErrors.push(m.text());
+    });
     await page.goto(await server.signInUrl());
   }, 180_000);
 

@@ -22,19 +22,6 @@ const WIDTHS = [
   { width: 375, height: 812, label: "phone" },
 ] as const;
 
-/**
- * A light page at desktop width whose Content Security Policy violations are pushed to `cspErrors`, which
- * the suites assert empty (the UI's strict CSP, ADR 0132).
- */
-export async function openPage(browser: Browser, cspErrors: string[], timeoutMs = 15_000): Promise<Page> {
-  const page = await browser.newPage({ viewport: { width: 1280, height: 800 }, colorScheme: "light" });
-  page.setDefaultTimeout(timeoutMs);
-  page.on("console", (m) => {
-    if (/Content Security Policy/i.test(m.text())) cspErrors.push(m.text());
-  });
-  return page;
-}
-
 /** Debian's Chromium through playwright-core (never a downloaded browser). */
 export async function launchChromium(): Promise<Browser> {
   mkdirSync(SHOTS, { recursive: true });

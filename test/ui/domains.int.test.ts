@@ -2,7 +2,7 @@ import { createDomain, findAppById, recordDomainFailure, schema } from "@kli8nt/
 import { eq } from "drizzle-orm";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CHROMIUM, launchChromium, openPage, shoot } from "./browser.ts";
+import { CHROMIUM, launchChromium, shoot } from "./browser.ts";
 import { buildWeb, startUiServer, type UiServer } from "./ui-server.ts";
 
 // The app page's Domains tab (issue 25) in real Chromium against the real api under the dashboard's CSP:
@@ -32,7 +32,11 @@ describe.skipIf(!CHROMIUM)("Domains tab in Chromium", { timeout: 90_000 }, () =>
     });
     await seedDomains(server, ((await created.json()) as { id: string }).id, reason);
     browser = await launchChromium();
-    page = await openPage(browser, cspErrors);
+    page = await browser.newPage({ viewport: { width: 1280, height: 800 }, colorScheme: "light" });
+    page.setDefaultTimeout(15_000);
+    page.on("console", (m) => {
+      if (/Content Security Policy/i.test(m.text())) cspErrors.push(m.text());
+    });
     await page.goto(await server.signInUrl());
   }, 180_000);
 

@@ -4,7 +4,7 @@ import { createRouter, MemoryRouteTable, type Router } from "@kli8nt/router";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { routerMetricsToStore } from "../../apps/cli/src/commands/router-metrics.ts";
-import { CHROMIUM, launchChromium, openPage, shoot, trackEvents } from "./browser.ts";
+import { CHROMIUM, launchChromium, shoot, trackEvents } from "./browser.ts";
 import { buildWeb, startUiServer, type UiServer } from "./ui-server.ts";
 
 // Issue 23, live metrics (ADR 0217): the real router, wired to the metrics store and the api's event hub
@@ -49,7 +49,11 @@ describe.skipIf(!CHROMIUM)("live metrics in Chromium", { timeout: 90_000 }, () =
     });
     router = await createRouter({ port: 0, table, metrics: store });
     browser = await launchChromium();
-    page = await openPage(browser, cspErrors);
+    page = await browser.newPage({ viewport: { width: 1280, height: 800 }, colorScheme: "light" });
+    page.setDefaultTimeout(15_000);
+    page.on("console", (m) => {
+      if (/Content Security Policy/i.test(m.text())) cspErrors.push(m.text());
+    });
     events = trackEvents(page);
     await page.goto(await server.signInUrl());
     page.on("framenavigated", (frame) => {

@@ -1,7 +1,7 @@
 import { writeRequestMinutes, writeResourceSamples } from "@kli8nt/db";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CHROMIUM, launchChromium, openPage, shoot, until } from "./browser.ts";
+import { CHROMIUM, launchChromium, shoot, until } from "./browser.ts";
 import { buildWeb, startUiServer, type UiServer } from "./ui-server.ts";
 
 // The Metrics tab (uPlot) and the dashboard's sparklines in real Chromium against the real api, with a
@@ -36,7 +36,11 @@ describe.skipIf(!CHROMIUM)("Metrics tab and dashboard sparklines in Chromium", {
     });
     deploymentId = ((await deployed.json()) as { id: string }).id;
     browser = await launchChromium();
-    page = await openPage(browser, cspErrors);
+    page = await browser.newPage({ viewport: { width: 1280, height: 800 }, colorScheme: "light" });
+    page.setDefaultTimeout(15_000);
+    page.on("console", (m) => {
+      if (/Content Security Policy/i.test(m.text())) cspErrors.push(m.text());
+    });
     page.on("request", (r) => {
       if (r.url().includes("/api/apps/shop/metrics")) metricsRequests.push(r.url());
     });

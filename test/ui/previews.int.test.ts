@@ -2,7 +2,7 @@ import { newId } from "@kli8nt/core";
 import { findAppById, schema, setPreviewSettings, upsertPreview } from "@kli8nt/db";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CHROMIUM, launchChromium, openPage, shoot } from "./browser.ts";
+import { CHROMIUM, launchChromium, shoot } from "./browser.ts";
 import { buildWeb, startUiServer, type UiServer } from "./ui-server.ts";
 
 // The app page's Previews tab (ADR 0200) in real Chromium against the real api under the dashboard's CSP:
@@ -31,7 +31,11 @@ describe.skipIf(!CHROMIUM)("Previews tab in Chromium", { timeout: 90_000 }, () =
     });
     await seedPreviews(server, ((await created.json()) as { id: string }).id);
     browser = await launchChromium();
-    page = await openPage(browser, cspErrors);
+    page = await browser.newPage({ viewport: { width: 1280, height: 800 }, colorScheme: "light" });
+    page.setDefaultTimeout(15_000);
+    page.on("console", (m) => {
+      if (/Content Security Policy/i.test(m.text())) cspErrors.push(m.text());
+    });
     await page.goto(await server.signInUrl());
   }, 180_000);
 

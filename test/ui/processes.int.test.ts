@@ -2,7 +2,7 @@ import { newId } from "@kli8nt/core";
 import { schema } from "@kli8nt/db";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CHROMIUM, launchChromium, openPage, shoot } from "./browser.ts";
+import { CHROMIUM, launchChromium, shoot } from "./browser.ts";
 import { buildWeb, startUiServer, type UiServer } from "./ui-server.ts";
 
 // The app page's Processes panel (formation, restart/stop/start), the release step in the deploy history
@@ -31,7 +31,11 @@ describe.skipIf(!CHROMIUM)("Processes, release step and Cron tab in Chromium", {
     const appId = ((await created.json()) as { id: string }).id;
     await seedReleases(server, appId);
     browser = await launchChromium();
-    page = await openPage(browser, cspErrors);
+    page = await browser.newPage({ viewport: { width: 1280, height: 800 }, colorScheme: "light" });
+    page.setDefaultTimeout(15_000);
+    page.on("console", (m) => {
+      if (/Content Security Policy/i.test(m.text())) cspErrors.push(m.text());
+    });
     await page.goto(await server.signInUrl());
   }, 180_000);
 

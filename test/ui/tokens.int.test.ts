@@ -1,6 +1,6 @@
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CHROMIUM, launchChromium, openPage, shoot } from "./browser.ts";
+import { CHROMIUM, launchChromium, shoot } from "./browser.ts";
 import { buildWeb, startUiServer, type UiServer } from "./ui-server.ts";
 
 // The API tokens page in real Chromium against the real api (ADR 0165), under the dashboard's CSP.
@@ -14,7 +14,11 @@ describe.skipIf(!CHROMIUM)("API tokens page in Chromium", { timeout: 60_000 }, (
     await buildWeb();
     server = await startUiServer();
     browser = await launchChromium();
-    page = await openPage(browser, cspErrors);
+    page = await browser.newPage({ viewport: { width: 1280, height: 800 }, colorScheme: "light" });
+    page.setDefaultTimeout(15_000);
+    page.on("console", (m) => {
+      if (/Content Security Policy/i.test(m.text())) cspErrors.push(m.text());
+    });
     await page.goto(await server.signInUrl());
   }, 180_000);
 

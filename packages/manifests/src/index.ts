@@ -64,6 +64,22 @@ export {
   renderPostgresAddon,
 } from "./postgres-addon.ts";
 export {
+  type BackupClaimInput,
+  type CnpgBackupMethod,
+  type CnpgObject,
+  LABEL_ADDON_JOB,
+  type PostgresJobInput,
+  postgresBackupClaimName,
+  postgresBackupFile,
+  postgresBackupLocation,
+  postgresJobName,
+  renderBackupClaim,
+  renderBackupJob,
+  renderCnpgBackup,
+  renderCnpgScheduledBackup,
+  renderRestoreJob,
+} from "./postgres-backup-job.ts";
+export {
   appRoleName,
   type ControllerRbacOptions,
   DEFAULT_DEPLOY_CONTROLLER_RBAC,

@@ -40,11 +40,14 @@ describe("renderPostgresAddon", () => {
     expect(JSON.stringify(out.statefulSet)).not.toContain("s3cret");
   });
 
-  it("admits only the app's own pods, on the PostgreSQL port", () => {
+  it("admits only the app's own pods and its backup Jobs, on the PostgreSQL port", () => {
     expect(out.networkPolicy.spec?.podSelector?.matchLabels).toEqual(out.service.spec?.selector);
     expect(out.networkPolicy.spec?.ingress).toEqual([
       {
-        _from: [{ podSelector: { matchLabels: { "kli8nt.io/app": "shop" } } }],
+        _from: [
+          { podSelector: { matchLabels: { "kli8nt.io/app": "shop" } } },
+          { podSelector: { matchLabels: { "kli8nt.io/addon-job": "shop-postgres" } } },
+        ],
         ports: [{ protocol: "TCP", port: 5432 }],
       },
     ]);

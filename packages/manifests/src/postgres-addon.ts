@@ -78,7 +78,11 @@ export function renderPostgresAddon(input: PostgresAddonInput): {
         policyTypes: ["Ingress"],
         ingress: [
           {
-            _from: [{ podSelector: { matchLabels: { [LABEL_APP]: input.appName } } }],
+            // The app's pods, and the add-on's own backup and restore Jobs (ADR 0229).
+            _from: [
+              { podSelector: { matchLabels: { [LABEL_APP]: input.appName } } },
+              { podSelector: { matchLabels: { "kli8nt.io/addon-job": names.workload } } },
+            ],
             ports: [{ protocol: "TCP", port: PORT }],
           },
         ],

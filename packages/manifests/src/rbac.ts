@@ -96,6 +96,10 @@ export const DEPLOY_CONTROLLER_APP_RULES: readonly V1PolicyRule[] = [
   { apiGroups: ["apps"], resources: ["statefulsets"], verbs: WRITE },
   { apiGroups: [""], resources: ["persistentvolumeclaims"], verbs: WRITE },
   { apiGroups: ["postgresql.cnpg.io"], resources: ["clusters"], verbs: WRITE },
+  // Add-on backups (ADR 0229): Jobs (above) on a backups claim (above), the add-on's size by exec into its
+  // pod (`create` for the POST and the WebSocket upgrade, `get` as older API servers check), CNPG backups.
+  { apiGroups: [""], resources: ["pods/exec"], verbs: ["get", "create"] },
+  { apiGroups: ["postgresql.cnpg.io"], resources: ["backups", "scheduledbackups"], verbs: WRITE },
 ];
 
 const labelsOf = () => ({

@@ -4,6 +4,12 @@ import path from "node:path";
 import { CliError, createApiClient } from "../client/api-client.ts";
 import { resolveCredentials } from "../client/credentials.ts";
 import { seg } from "../client/output.ts";
+import {
+  type ClusterPsqlTarget,
+  execClusterPsql,
+  loadUserKubeConfig,
+  type PsqlStreams,
+} from "./psql-cluster.ts";
 import type { RemoteContext } from "./remote.ts";
 
 const USAGE = "kli8nt psql <app> [psql arguments…]   e.g. kli8nt psql shop -c 'select 1'";
@@ -15,7 +21,10 @@ interface AddonView {
   readonly detail: string | null;
 }
 
-interface Connection {
+/** A cluster add-on answers `cluster` only: its password stays in the cluster (ADR 0226, 0229). */
+type Connection = ServerConnection | { readonly cluster: ClusterPsqlTarget };
+
+interface ServerConnection {
   readonly host: string;
   readonly port: number;
   readonly user: string;
@@ -23,6 +32,20 @@ interface Connection {
   readonly database: string;
   readonly local: { readonly host: string; readonly port: number } | null;
 }
+
+/** How a cluster add-on's psql runs: exec into its pod with the user's kubeconfig. */
+export type RunClusterPsql = (
+  env: Record<string, string | undefined>,
+  target: ClusterPsqlTarget,
+  args: string[],
+) => Promise<number>;
+
+export const runClusterPsql: RunClusterPsql = (env, target, args) =>
+  execClusterPsql(loadUserKubeConfig(env), target, args, {
+    stdin: process.stdin,
+    stdout: process.stdout,
+    stderr: process.stderr,
+  } satisfies PsqlStreams);
 
 /** How psql runs: the real spawn, or a test's. Resolves with psql's exit code. */
 export type RunPsql = (command: string, args: string[], env: Record<string, string>) => Promise<number>;
@@ -75,32 +98,39 @@ async function readyAddon(client: ReturnType<typeof createApiClient>, app: strin
 }
 
 /**
- * `kli8nt psql <app> [psql args…]` (issue 25): a psql session into the app's add-on database, on the
- * platform's machine (local mode). The connection comes from the owner-only reveal and reaches psql as PG*
- * variables of its environment only: the password is never printed nor put on a command line.
+ * `kli8nt psql <app> [psql args…]` (issue 25): a psql session into the app's add-on database. On the
+ * platform's machine (local mode) the connection comes from the owner-only reveal and reaches psql as PG*
+ * variables of its environment only: the password is never printed nor put on a command line. In cluster
+ * mode the reveal names the add-on's pod and psql runs there, by exec through the user's kubeconfig
+ * (ADR 0229): no local psql is needed and no password leaves the cluster.
  */
 export async function psqlCommand(
   argv: string[],
   ctx: RemoteContext,
   inherited: Record<string, string>,
   run: RunPsql = runPsql,
+  runCluster: RunClusterPsql = runClusterPsql,
 ): Promise<number> {
   const [app, ...rest] = argv;
   if (!app || app.startsWith("-")) throw new CliError(`name the app; usage: ${USAGE}`, "USAGE");
   const args = rest[0] === "--" ? rest.slice(1) : rest;
-  // Checked first: nothing is revealed for a session that cannot start.
   const psql = findOnPath("psql", ctx.env.PATH);
-  if (!psql)
-    throw new CliError(
-      "psql is not installed (not found on PATH): install the PostgreSQL client, e.g. " +
-        "apt-get install postgresql-client (Debian, Ubuntu) or brew install libpq (macOS)",
-    );
   const client = ctx.client ?? createApiClient(resolveCredentials(ctx.env));
   const addon = await readyAddon(client, app);
   const c = await client.request<Connection>(
     "GET",
     `/api/apps/${seg(app)}/addons/${seg(addon.id)}/connection`,
   );
+  if ("cluster" in c) {
+    const t = c.cluster;
+    ctx.io.stderr.write(`Connecting to ${t.database} in pod ${t.namespace}/${t.pod} as ${t.user}\n`);
+    return runCluster(inherited, t, args);
+  }
+  if (!psql)
+    throw new CliError(
+      "psql is not installed (not found on PATH): install the PostgreSQL client, e.g. " +
+        "apt-get install postgresql-client (Debian, Ubuntu) or brew install libpq (macOS)",
+    );
   // Apps may know the server by a name only their containers resolve; this machine uses its own address.
   const host = c.local?.host ?? c.host;
   const port = c.local?.port ?? c.port;

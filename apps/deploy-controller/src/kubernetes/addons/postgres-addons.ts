@@ -25,13 +25,13 @@ export interface ClusterAddonRow {
   readonly appName: string;
   readonly database: string;
   readonly role: string;
-  readonly status: "provisioning" | "ready" | "error";
+  readonly status: "provisioning" | "ready" | "error" | "deleting";
   readonly detail: string | null;
 }
 
 export interface AddonStatusUpdate {
   readonly id: string;
-  readonly status: ClusterAddonRow["status"];
+  readonly status: "provisioning" | "ready" | "error";
   readonly detail: string | null;
 }
 
@@ -57,6 +57,8 @@ export async function syncPostgresAddons(
   const cnpg = await cnpgInstalled(api);
   const updates: AddonStatusUpdate[] = [];
   for (const row of rows) {
+    // A deleting add-on is left as it is until its final dump is done (addon-backups.ts, ADR 0229).
+    if (row.status === "deleting") continue;
     const next = await converge(api, appNamespace(namespacePrefix, row.appName), settings, row, cnpg).catch(
       (error: unknown) => ({ status: "error" as const, detail: describeApiError(error) }),
     );

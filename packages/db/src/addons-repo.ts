@@ -50,7 +50,11 @@ export async function createAddon(
   box: SecretBox,
   app: { id: string; name: string },
   type: AddonRow["type"],
-  options: { readonly passwordInCluster?: boolean } = {},
+  options: {
+    readonly passwordInCluster?: boolean;
+    /** A finished backup (a final dump) the controller restores once the add-on is ready (ADR 0228). */
+    readonly restoreBackupId?: string;
+  } = {},
 ): Promise<AddonRow> {
   await assertNoOwnVars(db, app);
   const id = `adn_${randomUUID().replaceAll("-", "")}`;
@@ -68,6 +72,9 @@ export async function createAddon(
         passwordEnc: options.passwordInCluster
           ? PASSWORD_IN_CLUSTER
           : box.encrypt(password, passwordContext(id)),
+        ...(options.restoreBackupId
+          ? { restoreBackupId: options.restoreBackupId, restoreStatus: "requested" as const }
+          : {}),
       })
       .returning();
     if (!row) throw new Error("insert returned no row");

@@ -1,3 +1,4 @@
+export * from "./addon-backups-repo.ts";
 export * from "./addons-repo.ts";
 export * from "./apps-repo.ts";
 export * from "./auth-repo.ts";

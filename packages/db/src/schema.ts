@@ -464,7 +464,8 @@ export const addons = pgTable(
       .notNull()
       .references(() => apps.id, { onDelete: "cascade" }),
     type: text("type", { enum: ["postgres"] }).notNull(),
-    status: text("status", { enum: ["provisioning", "ready", "error"] })
+    // `deleting` (cluster mode, ADR 0228): the final dump is requested; the controller removes the add-on after.
+    status: text("status", { enum: ["provisioning", "ready", "error", "deleting"] })
       .notNull()
       .default("provisioning"),
     detail: text("detail"),
@@ -475,10 +476,46 @@ export const addons = pgTable(
     host: text("host"),
     port: integer("port"),
     sizeBytes: bigint("size_bytes", { mode: "number" }),
+    // A restore the api requested and the controller executes (cluster mode, ADR 0228); null: none asked.
+    restoreBackupId: text("restore_backup_id"),
+    restoreStatus: text("restore_status", { enum: ["requested", "running", "done", "error"] }),
+    restoreDetail: text("restore_detail"),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
   (t) => [uniqueIndex("addons_app_type_idx").on(t.appId, t.type)],
+);
+
+/**
+ * Backups of cluster add-ons as rows (ADR 0228): the api requests them, the deploy controller runs them and
+ * records where the dump went. A `final` dump keeps its row when its add-on is gone (`addon_id` set null), so
+ * it can be restored into a new one.
+ */
+export const addonBackups = pgTable(
+  "addon_backups",
+  {
+    id: text("id").primaryKey(),
+    appId: text("app_id")
+      .notNull()
+      .references(() => apps.id, { onDelete: "cascade" }),
+    addonId: text("addon_id").references(() => addons.id, { onDelete: "set null" }),
+    database: text("database").notNull(),
+    kind: text("kind", { enum: ["manual", "nightly", "final"] }).notNull(),
+    status: text("status", { enum: ["requested", "running", "done", "error"] })
+      .notNull()
+      .default("requested"),
+    detail: text("detail"),
+    sizeBytes: bigint("size_bytes", { mode: "number" }),
+    // Where the controller put the dump: `pvc:<claim>/<file>` or `cnpg-backup:<name>`.
+    location: text("location"),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+    finishedAt: at("finished_at"),
+  },
+  (t) => [
+    index("addon_backups_addon_idx").on(t.addonId, t.createdAt),
+    index("addon_backups_pending_idx").on(t.status).where(sql`${t.status} in ('requested', 'running')`),
+  ],
 );
 
 /**

@@ -10,7 +10,7 @@ import { appNameParams, commonErrors, problemView } from "../schemas.ts";
 const addonView = z.object({
   id: z.string(),
   type: z.literal("postgres"),
-  status: z.enum(["provisioning", "ready", "error"]),
+  status: z.enum(["provisioning", "ready", "error", "deleting"]),
   detail: z.string().nullable().describe("Why it is in error, when it is"),
   sizeBytes: z.number().nullable().describe("pg_database_size at the reconciler's last look"),
   database: z.string(),

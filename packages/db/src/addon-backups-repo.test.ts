@@ -9,6 +9,7 @@ import {
   markRestore,
   pendingBackups,
   pendingRestores,
+  requestAddonDeletion,
   requestBackup,
   requestRestore,
 } from "./addon-backups-repo.ts";
@@ -117,5 +118,18 @@ describe("add-on backups repository", () => {
       restoreBackupId: "bk_0123",
     });
     expect(addon).toMatchObject({ restoreBackupId: "bk_0123", restoreStatus: "requested" });
+  });
+
+  it("marks an add-on deleting with one final dump request, however often it is asked", async () => {
+    const db = database.db;
+    const dan = await createUser(db, { login: "bk-dan" });
+    const app = await createApp(db, dan.id, { name: "wiki", repository: repo, port: null });
+    const addon = await createAddon(db, box, app, "postgres", { passwordInCluster: true });
+    const final = await requestAddonDeletion(db, addon.id);
+    expect(final).toMatchObject({ kind: "final", status: "requested", addonId: addon.id, appId: app.id });
+    expect((await findAddon(db, addon.id))?.status).toBe("deleting");
+    expect((await requestAddonDeletion(db, addon.id)).id).toBe(final.id);
+    expect((await listFinalDumps(db, app.id)).length).toBe(1);
+    await expect(requestAddonDeletion(db, "adn_nope")).rejects.toMatchObject({ code: "ADDON_NOT_FOUND" });
   });
 });

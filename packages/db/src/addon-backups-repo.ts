@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { ConflictError, NotFoundError } from "@kli8nt/core";
-import { and, desc, eq, inArray, isNull, max, or } from "drizzle-orm";
+import { and, desc, eq, inArray, isNull, max, ne, or } from "drizzle-orm";
 import type { Db } from "./database.ts";
 import { addonBackups, addons } from "./schema.ts";
 
@@ -155,4 +155,42 @@ export async function latestBackupAt(db: Db, addonId: string): Promise<Date | nu
     .from(addonBackups)
     .where(eq(addonBackups.addonId, addonId));
   return row?.at ?? null;
+}
+
+/**
+ * Cluster mode's delete (ADR 0228): marks the add-on `deleting` and requests its final dump, in one
+ * transaction; the controller removes the add-on once the dump is done. Asked again, it answers the final
+ * dump already requested, so a retried delete never asks for two.
+ */
+export async function requestAddonDeletion(db: Db, addonId: string): Promise<AddonBackupRow> {
+  return db.transaction(async (tx) => {
+    const [marked] = await tx
+      .update(addons)
+      .set({ status: "deleting", detail: "Deleting after its final dump", updatedAt: new Date() })
+      .where(and(eq(addons.id, addonId), ne(addons.status, "deleting")))
+      .returning();
+    if (marked) {
+      const [row] = await tx
+        .insert(addonBackups)
+        .values({
+          id: `bk_${randomUUID().replaceAll("-", "")}`,
+          appId: marked.appId,
+          addonId,
+          database: marked.database,
+          kind: "final",
+        })
+        .returning();
+      if (!row) throw new Error("insert returned no row");
+      return row;
+    }
+    const [final] = await tx
+      .select()
+      .from(addonBackups)
+      .where(and(eq(addonBackups.addonId, addonId), eq(addonBackups.kind, "final")))
+      .orderBy(desc(addonBackups.createdAt))
+      .limit(1);
+    if (!final)
+      throw new NotFoundError("ADDON_NOT_FOUND", `No add-on ${addonId}`, { details: { id: addonId } });
+    return final;
+  });
 }

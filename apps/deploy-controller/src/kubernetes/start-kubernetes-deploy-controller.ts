@@ -2,7 +2,7 @@ import type { Bus, Consumer } from "@kli8nt/bus";
 import { type DeployRequested, MESSAGE_SCHEMAS, QUEUES } from "@kli8nt/core";
 import type { Db, SecretBox } from "@kli8nt/db";
 import { type ManifestSettingsInput, resolveSettings } from "@kli8nt/manifests";
-import type { KubeConfig } from "@kubernetes/client-node";
+import { Exec, type KubeConfig } from "@kubernetes/client-node";
 import { type DeployLogger, deployHandler } from "../deploy-handler.ts";
 import { deployRequestOf, recordDeployRequest } from "../deploy-queue.ts";
 import { KeyLock } from "../key-lock.ts";
@@ -58,6 +58,8 @@ export async function startKubernetesDeployController(
   options: KubernetesDeployControllerOptions,
 ): Promise<KubernetesDeployController> {
   const kc = typeof options.kubeconfig === "object" ? options.kubeconfig : loadKubeConfig(options.kubeconfig);
+  // Add-on sizes are read by exec into their pods, at most every five minutes each (ADR 0229).
+  const addonState = { exec: new Exec(kc), sizeReadAt: new Map<string, number>() };
   const deployer = new KubernetesDeployer(makeKubeApi(kc), {
     settings: resolveSettings(options.settings),
     ...(options.pollMs === undefined ? {} : { pollMs: options.pollMs }),
@@ -145,7 +147,7 @@ export async function startKubernetesDeployController(
     });
     // Custom domains after the apps: their Ingresses route to the web Services just applied (ADR 0223).
     await domains.all(desired);
-    if (options.addons) await convergeAddons(db, deployer, desired, options.addons, logger);
+    if (options.addons) await convergeAddons(db, deployer, desired, options.addons, logger, addonState);
     // Cron runs from their Jobs' status (ADR 0206): the CronJob controller runs them, we keep the history.
     await recordCronHistory(db, deployer, desired, logger);
     if (report.applied.length + report.deleted.length + report.errors.length > 0)

@@ -73,7 +73,7 @@ export interface BackupPassContext {
   readonly exec?: Exec | undefined;
   /** When each add-on's size was last read by exec (kept by the caller across resyncs). */
   readonly sizeReadAt: Map<string, number>;
-  readonly now?: () => number;
+  readonly now?: (() => number) | undefined;
   readonly logger: Pick<DeployLogger, "warn">;
 }
 
@@ -156,7 +156,8 @@ async function finishDelete(
     return;
   }
   if (last.status === "error") {
-    const detail = `The final dump failed (${last.detail ?? "no reason"}): the add-on and its data are kept; delete it again to retry`;
+    // Never lose data: the add-on stays (its objects untouched, still serving the app) with the reason.
+    const detail = `The final dump failed (${last.detail ?? "no reason"}): the add-on and its data are kept`;
     if (addon.detail !== detail) await store.updateAddon(addon.id, { detail });
   }
 }

@@ -9,6 +9,7 @@ import {
 } from "@kli8nt/manifests";
 import type { KubernetesObject, V1StatefulSet } from "@kubernetes/client-node";
 import { applyObject, describeApiError, httpStatusOf, type KubeApi } from "../kube-api.ts";
+import type { ClusterBackupSettings } from "./backup-jobs.ts";
 
 /** How the controller makes add-ons (ADR 0226): the postgres image, the claim's size and class, placement. */
 export interface ClusterAddonSettings {
@@ -17,6 +18,8 @@ export interface ClusterAddonSettings {
   /** Unset: the cluster's default StorageClass. */
   readonly storageClassName?: string | undefined;
   readonly placement?: PodPlacement | undefined;
+  /** Backups, restores and sizes (ADR 0229); absent: the defaults. */
+  readonly backups?: ClusterBackupSettings | undefined;
 }
 
 /** An add-on row as this pass needs it; its password is never in the row (ADR 0226). */

@@ -12,16 +12,29 @@ import {
   getAppAddon,
   isPreviewApp,
   listAddons,
+  markRestore,
   type SecretBox,
   updateAddon,
 } from "@kli8nt/db";
 import type { Logger } from "pino";
 import { recordBackupFailed } from "../notifications/addon-events.ts";
-import { type BackupView, backupsDir, listBackups, restoreBackup, takeBackup } from "./addon-backups.ts";
-import { clusterUnsupported, removeClusterAddon } from "./cluster-addons.ts";
+import { backupsDir, listBackups, restoreBackup, takeBackup } from "./addon-backups.ts";
+import {
+  type BackupItem,
+  type ClusterTarget,
+  clusterTarget,
+  type DumpItem,
+  finalDumpOf,
+  listClusterBackups,
+  listDumps,
+  removeClusterAddon,
+  requestClusterBackup,
+  requestClusterRestore,
+} from "./cluster-backups.ts";
+import { readFinalDump, recordFinalDump } from "./final-dumps.ts";
 import type { PostgresServer } from "./postgres-server.ts";
 import { copyDatabase, previewTenant } from "./preview-databases.ts";
-import { databaseSize, dropTenant, ensureTenant } from "./tenant-sql.ts";
+import { databaseSize, dropTenant, ensureTenant, runDumpAsTenant } from "./tenant-sql.ts";
 
 export interface AddonServiceOptions {
   readonly db: Db;
@@ -42,12 +55,14 @@ export interface AddonServiceOptions {
    * status; here rows are only written and removed, with no password (it lives in the cluster's Secret).
    */
   readonly inCluster?: boolean;
+  /** Cluster mode: the apps' namespace prefix, as the deploy controller's KLI8NT_K8S_NAMESPACE_PREFIX. */
+  readonly namespacePrefix?: string;
 }
 
 export interface RemovedAddon {
   readonly id: string;
-  /** The final pg_dump, kept on the platform's machine. */
-  readonly dumpPath: string;
+  /** The final dump's id, and its file on the platform's machine (null in a cluster: the controller takes it). */
+  readonly dump: { readonly id: string; readonly path: string | null };
 }
 
 /**
@@ -74,6 +89,11 @@ export class AddonService {
       onError: (id, err, retryInMs) =>
         options.logger.warn({ err, addonId: id, retryInMs }, "Add-on reconcile failed; will retry"),
     });
+  }
+
+  /** Cluster mode: backups, restores and deletes are requests the deploy controller executes (202). */
+  get inCluster(): boolean {
+    return this.#o.inCluster === true;
   }
 
   get available(): boolean {
@@ -106,13 +126,54 @@ export class AddonService {
     return this.#queue.drained();
   }
 
-  async create(app: { id: string; name: string }, type: AddonRow["type"]): Promise<AddonRow> {
+  /**
+   * Records a new add-on; with `fromDump`, one of the app's final dumps is loaded into it: here once it is
+   * provisioned (before answering), in a cluster by the controller once the add-on is ready.
+   */
+  async create(
+    app: { id: string; name: string },
+    type: AddonRow["type"],
+    fromDump?: string,
+  ): Promise<AddonRow> {
+    const dump = fromDump === undefined ? undefined : await finalDumpOf(this.#o.db, app, fromDump);
+    const restore = dump ? { restoreBackupId: dump.id } : {};
     if (this.#o.inCluster)
-      return createAddon(this.#o.db, this.#o.box, app, type, { passwordInCluster: true });
-    this.#requireServer();
-    const row = await createAddon(this.#o.db, this.#o.box, app, type);
-    this.#queue.add(row.id);
-    return row;
+      return createAddon(this.#o.db, this.#o.box, app, type, { passwordInCluster: true, ...restore });
+    const server = this.#requireServer();
+    const sql = dump ? readFinalDump(this.#o.dumpDir, dump) : undefined;
+    const row = await createAddon(this.#o.db, this.#o.box, app, type, restore);
+    if (sql === undefined) {
+      this.#queue.add(row.id);
+      return row;
+    }
+    await this.#locked(row.id, () => this.#loadDump(server, row, sql));
+    return (await findAddon(this.#o.db, row.id)) ?? row;
+  }
+
+  /** Provisions a new add-on and runs a final dump in it as its role; the outcome is its restore state. */
+  async #loadDump(server: PostgresServer, row: AddonRow, sql: string): Promise<void> {
+    try {
+      await this.reconcile(row.id);
+      const { adminUrl } = await server.ensure();
+      await runDumpAsTenant(adminUrl, previewTenant(this.#o.box, row), sql);
+      await markRestore(this.#o.db, row.id, { status: "done", detail: null });
+      this.#o.logger.info({ addonId: row.id, backupId: row.restoreBackupId }, "Restored final dump");
+    } catch (error) {
+      const detail = error instanceof Error ? error.message : String(error);
+      await markRestore(this.#o.db, row.id, { status: "error", detail });
+      this.#o.logger.warn({ err: error, addonId: row.id }, "Final dump restore failed");
+      this.#queue.add(row.id);
+    }
+  }
+
+  /** The app's final dumps, newest first, in either mode. */
+  dumps(app: { id: string }): Promise<DumpItem[]> {
+    return listDumps(this.#o.db, app);
+  }
+
+  /** Where kli8nt psql reaches a cluster add-on: its pod (no password leaves the cluster). */
+  clusterTarget(app: { name: string }, row: AddonRow): ClusterTarget {
+    return clusterTarget(this.#o.namespacePrefix ?? "kli8nt-app-", app, row);
   }
 
   /**
@@ -191,33 +252,46 @@ export class AddonService {
       mkdirSync(this.#o.dumpDir, { recursive: true, mode: 0o700 });
       const stamp = new Date().toISOString().replace(/[:.]/g, "-");
       const dumpPath = join(this.#o.dumpDir, `${app.name}-${row.database}-${stamp}.sql`);
-      await server.dump(row.database, dumpPath);
+      // As INSERTs, so a new add-on can load it over a client connection (create with fromDump).
+      await server.dump(row.database, dumpPath, { inserts: true });
+      const final = await recordFinalDump(this.#o.db, app, row.database, dumpPath);
       await dropTenant(endpoint.adminUrl, row);
       await deleteAddonRow(this.#o.db, id);
-      this.#o.logger.info({ addonId: id, dumpPath }, "Deleted add-on");
-      return { id, dumpPath };
+      this.#o.logger.info({ addonId: id, dumpPath, backupId: final.id }, "Deleted add-on");
+      return { id, dump: { id: final.id, path: dumpPath } };
     });
   }
 
-  /** A backup now, with pg_dump, into the add-on's backup folder. */
-  async backup(app: { id: string }, id: string): Promise<BackupView> {
+  /** A backup now: with pg_dump into the add-on's backup folder, or requested from the controller. */
+  async backup(app: { id: string }, id: string): Promise<BackupItem> {
+    if (this.#o.inCluster) return requestClusterBackup(this.#o.db, app, id);
     const server = this.#requireServer();
     const row = await getAppAddon(this.#o.db, app.id, id);
-    return this.#locked(id, () => takeBackup(server, row.database, this.#backups(id)));
+    const taken = await this.#locked(id, () => takeBackup(server, row.database, this.#backups(id)));
+    return localItem(taken);
   }
 
-  async backups(app: { id: string }, id: string): Promise<BackupView[]> {
+  async backups(app: { id: string }, id: string): Promise<BackupItem[]> {
+    if (this.#o.inCluster) return listClusterBackups(this.#o.db, app, id);
     await getAppAddon(this.#o.db, app.id, id);
-    return listBackups(this.#backups(id));
+    return listBackups(this.#backups(id)).map(localItem);
   }
 
-  /** Replaces the add-on's database with one of its backups (the app's sessions are closed). */
-  async restore(app: { id: string }, id: string, backupId: string): Promise<void> {
+  /**
+   * Replaces the add-on's database with one of its backups (the app's sessions are closed): here now
+   * (`done`), in a cluster by the controller (`requested`, the add-on's restore state says how it went).
+   */
+  async restore(app: { id: string }, id: string, backupId: string): Promise<"done" | "requested"> {
+    if (this.#o.inCluster) {
+      await requestClusterRestore(this.#o.db, app, id, backupId);
+      return "requested";
+    }
     const server = this.#requireServer();
     const row = await getAppAddon(this.#o.db, app.id, id);
     const tenant = { database: row.database, role: row.role, password: addonPassword(this.#o.box, row) };
     await this.#locked(id, () => restoreBackup(server, tenant, this.#backups(id), backupId));
     this.#o.logger.info({ addonId: id, backupId }, "Restored add-on");
+    return "done";
   }
 
   /**
@@ -291,7 +365,11 @@ export class AddonService {
 
   #requireServer(): PostgresServer {
     if (this.#server) return this.#server;
-    if (this.#o.inCluster) throw clusterUnsupported();
+    if (this.#o.inCluster)
+      throw new ConflictError(
+        "ADDON_UNSUPPORTED_IN_CLUSTER",
+        "This needs the platform's own PostgreSQL server, which cluster mode does not run (ADR 0226)",
+      );
     throw new ConflictError(
       "ADDONS_UNAVAILABLE",
       "Managed PostgreSQL needs a container engine: this platform runs apps in process mode, which cannot " +
@@ -310,4 +388,16 @@ export class AddonService {
       if (this.#locks.get(id) === run) this.#locks.delete(id);
     }
   }
+}
+
+/** A local backup file as a list item: taken, so `done`; its kind is not recorded. */
+function localItem(b: { id: string; createdAt: string; sizeBytes: number }): BackupItem {
+  return {
+    id: b.id,
+    kind: null,
+    status: "done",
+    detail: null,
+    createdAt: b.createdAt,
+    sizeBytes: b.sizeBytes,
+  };
 }

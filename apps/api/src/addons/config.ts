@@ -29,6 +29,11 @@ const fields = z
       .string()
       .regex(/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/)
       .default("kli8nt-postgres"),
+    // Cluster mode: the apps' namespaces, as the deploy controller names them (kli8nt psql's target).
+    KLI8NT_K8S_NAMESPACE_PREFIX: z
+      .string()
+      .regex(/^[a-z0-9][-a-z0-9]*-$/)
+      .default("kli8nt-app-"),
     KLI8NT_DATA_DIR: z.string().min(1).default("./.kli8nt"),
     PATH: z.string().default("/usr/local/bin:/usr/bin:/bin"),
   })
@@ -79,6 +84,7 @@ export function createAddonService(
     ...deps,
     server: serverOf(c),
     inCluster: c.KLI8NT_ADDONS === "kubernetes",
+    namespacePrefix: c.KLI8NT_K8S_NAMESPACE_PREFIX,
     dumpDir: join(resolve(c.KLI8NT_DATA_DIR), "addons", "dumps"),
   });
 }

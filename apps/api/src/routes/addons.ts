@@ -6,59 +6,21 @@ import type { AddonService } from "../addons/addon-service.ts";
 import type { ApiDeps } from "../deps.ts";
 import { requireUser } from "../plugins/auth.ts";
 import { appNameParams, commonErrors, problemView } from "../schemas.ts";
-
-const addonView = z.object({
-  id: z.string(),
-  type: z.literal("postgres"),
-  status: z.enum(["provisioning", "ready", "error", "deleting"]),
-  detail: z.string().nullable().describe("Why it is in error, when it is"),
-  sizeBytes: z.number().nullable().describe("pg_database_size at the reconciler's last look"),
-  database: z.string(),
-  user: z.string(),
-  host: z.string().nullable(),
-  port: z.number().nullable(),
-  env: z.array(z.string()).describe("The variables it puts into the app's environment"),
-  createdAt: z.string(),
-});
-
-const toView = (row: AddonRow) => ({
-  id: row.id,
-  type: row.type,
-  status: row.status,
-  detail: row.detail,
-  sizeBytes: row.sizeBytes,
-  database: row.database,
-  user: row.role,
-  host: row.host,
-  port: row.port,
-  env: ["DATABASE_URL", "PGHOST", "PGPORT", "PGUSER", "PGPASSWORD", "PGDATABASE"],
-  createdAt: row.createdAt.toISOString(),
-});
-
-const addonParams = appNameParams.extend({ id: z.string().min(1).max(64) });
-const backupParams = addonParams.extend({ backup: z.string().min(1).max(64) });
-const backupView = z.object({ id: z.string(), createdAt: z.string(), sizeBytes: z.number() });
-const connectionView = z.object({
-  host: z.string(),
-  port: z.number(),
-  user: z.string(),
-  password: z.string(),
-  database: z.string(),
-  url: z.string().describe("DATABASE_URL, as the app gets it"),
-  local: z
-    .object({ host: z.string(), port: z.number() })
-    .nullable()
-    .describe("Where the platform's machine itself reaches the server (kli8nt psql), when it runs one"),
-});
+import {
+  addonParams,
+  addonView,
+  backupParams,
+  backupView,
+  connectionView,
+  createBody,
+  dumpView,
+  removedView,
+  type ServerConnection,
+  toView,
+} from "./addon-views.ts";
 
 /** The add-on's variables as one object; 409 while it has no server address yet. */
-function connectionOf(deps: ApiDeps, row: AddonRow): Omit<z.infer<typeof connectionView>, "local"> {
-  if (row.passwordEnc === PASSWORD_IN_CLUSTER)
-    throw new ConflictError(
-      "ADDON_PASSWORD_IN_CLUSTER",
-      "This add-on runs in the cluster: its password is only in the Secret the app's Deployment reads, in " +
-        "the app's namespace (Kli8nt never copies it); read it there with kubectl if you need it",
-    );
+function connectionOf(deps: ApiDeps, row: AddonRow): ServerConnection {
   const vars = new Map(addonEnv(deps.box, row).map((v) => [v.key, v.value]));
   if (vars.size === 0)
     throw new ConflictError(
@@ -85,7 +47,11 @@ function requireAddons(deps: ApiDeps): AddonService {
   );
 }
 
-/** `…/apps/:name/addons` (issue 25, ADR 0225): create, list, delete with confirmation and a final dump. */
+/**
+ * `…/apps/:name/addons` (issue 25, ADR 0225, 0228): create (optionally from a final dump), list, reveal,
+ * back up, restore, delete with confirmation and a final dump. In cluster mode backups, restores and deletes
+ * are requests the deploy controller executes: 202, and their state shows on the rows.
+ */
 export function addonRoutes(deps: ApiDeps): FastifyPluginAsyncZod {
   const { db } = deps;
   return async (app) => {
@@ -94,15 +60,18 @@ export function addonRoutes(deps: ApiDeps): FastifyPluginAsyncZod {
       {
         schema: {
           tags: ["addons"],
-          summary: "Add a managed PostgreSQL database; its DATABASE_URL and PG* variables join the app's env",
+          summary:
+            "Add a managed PostgreSQL database; its DATABASE_URL and PG* variables join the app's env. " +
+            "With fromDump, one of the app's final dumps is loaded into it (see its restore state)",
           params: appNameParams,
-          body: z.strictObject({ type: z.literal("postgres") }),
+          body: createBody,
           response: { 201: addonView, ...commonErrors, 409: problemView },
         },
       },
       async (request, reply) => {
         const found = await getApp(db, requireUser(request).id, request.params.name);
-        const row = await requireAddons(deps).create(found, request.body.type);
+        const { type, fromDump } = request.body;
+        const row = await requireAddons(deps).create(found, type, fromDump);
         return reply.code(201).send(toView(row));
       },
     );
@@ -112,7 +81,7 @@ export function addonRoutes(deps: ApiDeps): FastifyPluginAsyncZod {
       {
         schema: {
           tags: ["addons"],
-          summary: "An app's add-ons with their status and size",
+          summary: "An app's add-ons with their status, size and restore state",
           params: appNameParams,
           response: { 200: z.object({ items: z.array(addonView) }), ...commonErrors },
         },
@@ -124,12 +93,29 @@ export function addonRoutes(deps: ApiDeps): FastifyPluginAsyncZod {
     );
 
     app.get(
+      "/apps/:name/addons/dumps",
+      {
+        schema: {
+          tags: ["addons"],
+          summary: "The final dumps of the app's deleted add-ons, newest first; restore one with fromDump",
+          params: appNameParams,
+          response: { 200: z.object({ items: z.array(dumpView) }), ...commonErrors, 409: problemView },
+        },
+      },
+      async (request) => {
+        const found = await getApp(db, requireUser(request).id, request.params.name);
+        return { items: await requireAddons(deps).dumps(found) };
+      },
+    );
+
+    app.get(
       "/apps/:name/addons/:id/connection",
       {
         schema: {
           tags: ["addons"],
           summary:
-            "The add-on's connection with its password, for the app's owner alone (UI reveal, kli8nt psql); never cached",
+            "The add-on's connection with its password, for the app's owner alone (UI reveal, kli8nt psql); " +
+            "in cluster mode where its pod runs instead (no password); never cached",
           params: addonParams,
           response: { 200: connectionView, ...commonErrors, 409: problemView },
         },
@@ -138,6 +124,10 @@ export function addonRoutes(deps: ApiDeps): FastifyPluginAsyncZod {
         // getApp is scoped to the signed-in owner: anyone else's request is a 404, as for the app itself.
         const found = await getApp(db, requireUser(request).id, request.params.name);
         const row = await getAppAddon(db, found.id, request.params.id);
+        reply.header("cache-control", "no-store");
+        if (row.passwordEnc === PASSWORD_IN_CLUSTER) {
+          return { cluster: requireAddons(deps).clusterTarget(found, row) };
+        }
         const connection = connectionOf(deps, row);
         // The stored connection stands even when the server does not answer this instant.
         const local = deps.addons?.available
@@ -146,7 +136,6 @@ export function addonRoutes(deps: ApiDeps): FastifyPluginAsyncZod {
               return null;
             })
           : null;
-        reply.header("cache-control", "no-store");
         return { ...connection, local };
       },
     );
@@ -156,14 +145,18 @@ export function addonRoutes(deps: ApiDeps): FastifyPluginAsyncZod {
       {
         schema: {
           tags: ["addons"],
-          summary: "Back the add-on's database up now (pg_dump into the platform's data directory)",
+          summary:
+            "Back the add-on's database up now: 201 with pg_dump's file on one machine, 202 with the " +
+            "request in cluster mode (the deploy controller takes it)",
           params: addonParams,
-          response: { 201: backupView, ...commonErrors, 409: problemView },
+          response: { 201: backupView, 202: backupView, ...commonErrors, 409: problemView },
         },
       },
       async (request, reply) => {
         const found = await getApp(db, requireUser(request).id, request.params.name);
-        return reply.code(201).send(await requireAddons(deps).backup(found, request.params.id));
+        const service = requireAddons(deps);
+        const item = await service.backup(found, request.params.id);
+        return reply.code(service.inCluster ? 202 : 201).send(item);
       },
     );
 
@@ -172,7 +165,7 @@ export function addonRoutes(deps: ApiDeps): FastifyPluginAsyncZod {
       {
         schema: {
           tags: ["addons"],
-          summary: "The add-on's backups, newest first (one a night by default)",
+          summary: "The add-on's backups, newest first, with their status (one a night by default)",
           params: addonParams,
           response: { 200: z.object({ items: z.array(backupView) }), ...commonErrors, 409: problemView },
         },
@@ -188,15 +181,23 @@ export function addonRoutes(deps: ApiDeps): FastifyPluginAsyncZod {
       {
         schema: {
           tags: ["addons"],
-          summary: "Replace the add-on's database with a backup (its open sessions are closed)",
+          summary:
+            "Replace the add-on's database with a backup (its open sessions are closed): 200 once done on " +
+            "one machine; 202 in cluster mode, where the add-on's restore state follows it",
           params: backupParams,
-          response: { 200: z.object({ restored: z.string() }), ...commonErrors, 409: problemView },
+          response: {
+            200: z.object({ restored: z.string(), status: z.literal("done") }),
+            202: z.object({ restored: z.string(), status: z.literal("requested") }),
+            ...commonErrors,
+            409: problemView,
+          },
         },
       },
-      async (request) => {
+      async (request, reply) => {
         const found = await getApp(db, requireUser(request).id, request.params.name);
-        await requireAddons(deps).restore(found, request.params.id, request.params.backup);
-        return { restored: request.params.backup };
+        const { id, backup } = request.params;
+        const status = await requireAddons(deps).restore(found, id, backup);
+        return reply.code(status === "done" ? 200 : 202).send({ restored: backup, status });
       },
     );
 
@@ -205,20 +206,19 @@ export function addonRoutes(deps: ApiDeps): FastifyPluginAsyncZod {
       {
         schema: {
           tags: ["addons"],
-          summary: 'Delete an add-on and its database; needs {"confirm":"<app>"}; a final dump is kept',
+          summary:
+            'Delete an add-on and its database; needs {"confirm":"<app>"}; a final dump is kept (200). In ' +
+            "cluster mode the add-on is marked deleting and removed once its final dump is done (202)",
           params: addonParams,
           body: z.strictObject({ confirm: z.string().max(200).optional() }).nullish(),
-          response: {
-            200: z.object({ id: z.string(), dump: z.object({ path: z.string() }) }),
-            ...commonErrors,
-            409: problemView,
-          },
+          response: { 200: removedView, 202: removedView, ...commonErrors, 409: problemView },
         },
       },
-      async (request) => {
+      async (request, reply) => {
         const found = await getApp(db, requireUser(request).id, request.params.name);
-        const removed = await requireAddons(deps).remove(found, request.params.id, request.body?.confirm);
-        return { id: removed.id, dump: { path: removed.dumpPath } };
+        const service = requireAddons(deps);
+        const removed = await service.remove(found, request.params.id, request.body?.confirm);
+        return reply.code(service.inCluster ? 202 : 200).send(removed);
       },
     );
   };

@@ -21,6 +21,7 @@ const missing = failUnderCi(
 
 let h: Harness;
 let dumps: string;
+let finalDump = "";
 const PATH = {
   PATH: "/usr/lib/postgresql/15/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
 };
@@ -322,6 +323,51 @@ describe.skipIf(missing)("managed PostgreSQL add-ons", () => {
     await expect(query(url, "select 1")).rejects.toThrow();
     expect(Object.keys(await envOf(shopId))).not.toContain("DATABASE_URL");
     expect((await addons("shop")).json<{ items: unknown[] }>().items).toEqual([]);
+    finalDump = res.json<{ dump: { id: string } }>().dump.id;
+  });
+
+  it("lists the final dump and brings its rows back into a new add-on (ADR 0228)", async () => {
+    const dumpsOf = (app: string, token = h.alice.token) =>
+      h.app.inject({ url: `/api/apps/${app}/addons/dumps`, headers: bearer(token) });
+    const listed = (await dumpsOf("shop")).json<{ items: Array<{ id: string; status: string }> }>().items;
+    expect(listed).toEqual([
+      expect.objectContaining({ id: finalDump, status: "done", database: shop.database }),
+    ]);
+    expect(listed[0]).not.toHaveProperty("path");
+
+    const create = (app: string, fromDump: string, token = h.alice.token) =>
+      h.app.inject({
+        method: "POST",
+        url: `/api/apps/${app}/addons`,
+        headers: bearer(token),
+        payload: { type: "postgres", fromDump },
+      });
+    // Another app's dump, a made-up id, a path: the same 404, and nothing is created.
+    for (const [app, id] of [
+      ["blog", finalDump],
+      ["shop", "bk_0123"],
+      ["shop", "../dumps/x.sql"],
+    ] as const) {
+      const res = await create(app, id ?? "");
+      expect(res.statusCode, res.body).toBe(404);
+      expect(res.headers["content-type"]).toContain("application/problem+json");
+      expect(res.json<{ code: string }>().code).toBe("ADDON_DUMP_NOT_FOUND");
+    }
+    expect((await dumpsOf("shop", h.bob.token)).statusCode).toBe(404);
+    expect((await addons("shop")).json<{ items: unknown[] }>().items).toEqual([]);
+
+    const res = await create("shop", finalDump);
+    expect(res.statusCode, res.body).toBe(201);
+    const body = res.json<AddonBody & { restore: unknown }>();
+    expect(body.status).toBe("ready");
+    expect(body.restore).toEqual({ backupId: finalDump, status: "done", detail: null });
+    const url = (await envOf(shopId)).DATABASE_URL ?? "";
+    expect((await query(url, "select item from orders order by id")).rows).toEqual([
+      { item: "tea" },
+      { item: "scone" },
+    ]);
+    // Loaded as the new add-on's role: the app owns its tables again and keeps writing.
+    await query(url, "insert into orders (item) values ('jam')");
   });
 });
 

@@ -1,4 +1,5 @@
 import { exitCodeOf } from "./client/exit-codes.ts";
+import { terminalSafeStream } from "./client/terminal-safe.ts";
 import { addonsCommand } from "./commands/addons.ts";
 import { cronCommand } from "./commands/cron.ts";
 import { doctorCommand } from "./commands/doctor.ts";
@@ -22,7 +23,7 @@ import {
 } from "./commands/remote.ts";
 import { startCommand } from "./commands/start.ts";
 import { tokensCommand } from "./commands/tokens.ts";
-import { childEnv, loadCliEnv } from "./config.ts";
+import { childEnv, loadCliEnv, noColourWanted } from "./config.ts";
 
 const HELP = `kli8nt — push a repository, get a URL
 
@@ -62,7 +63,8 @@ usage:
   kli8nt cron add <app> <name> --schedule "0 3 * * *" --command "<command>"
   kli8nt cron list <app> [--json] | runs <app> <name> [--limit n] [--json] | remove <app> <name>
                                commands on a schedule (UTC) in the current release
-  kli8nt addons create <app> [--type postgres] | list <app> [--json] | delete <app> <id> --confirm <app>
+  kli8nt addons create <app> [--type postgres] [--from-dump <id>] | list <app> [--json]
+  kli8nt addons delete <app> <id> --confirm <app> | dumps <app> [--json]
   kli8nt addons backup <app> <id> | backups <app> <id> [--json] | restore <app> <id> <backup>
                        managed PostgreSQL: DATABASE_URL and PG* in the app's env, a final dump on delete
   kli8nt psql <app> [psql arguments…]
@@ -96,7 +98,11 @@ usage:
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
-  const io = { stdout: process.stdout, stderr: process.stderr };
+  // Tenants write much of what is printed (log lines, reasons): no control sequence reaches the terminal.
+  const io = {
+    stdout: terminalSafeStream(process.stdout, noColourWanted()),
+    stderr: terminalSafeStream(process.stderr, noColourWanted()),
+  };
   const remote: RemoteContext = { io, env: loadCliEnv() };
   switch (command) {
     case "start":
@@ -162,7 +168,8 @@ async function main(argv: string[]): Promise<number> {
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error: unknown) => {
-    process.stderr.write(`kli8nt: ${error instanceof Error ? error.message : String(error)}\n`);
+    const message = `kli8nt: ${error instanceof Error ? error.message : String(error)}\n`;
+    terminalSafeStream(process.stderr, noColourWanted()).write(message);
     process.exit(exitCodeOf(error));
   },
 );

@@ -1,5 +1,4 @@
 import { exitCodeOf } from "./client/exit-codes.ts";
-import { terminalSafeStream } from "./client/terminal-safe.ts";
 import { addonsCommand } from "./commands/addons.ts";
 import { cronCommand } from "./commands/cron.ts";
 import { doctorCommand } from "./commands/doctor.ts";
@@ -23,7 +22,7 @@ import {
 } from "./commands/remote.ts";
 import { startCommand } from "./commands/start.ts";
 import { tokensCommand } from "./commands/tokens.ts";
-import { childEnv, loadCliEnv, noColourWanted } from "./config.ts";
+import { childEnv, loadCliEnv } from "./config.ts";
 
 const HELP = `kli8nt — push a repository, get a URL
 
@@ -98,11 +97,7 @@ usage:
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
-  // Tenants write much of what is printed (log lines, reasons): no control sequence reaches the terminal.
-  const io = {
-    stdout: terminalSafeStream(process.stdout, noColourWanted()),
-    stderr: terminalSafeStream(process.stderr, noColourWanted()),
-  };
+  const io = { stdout: process.stdout, stderr: process.stderr };
   const remote: RemoteContext = { io, env: loadCliEnv() };
   switch (command) {
     case "start":
@@ -168,8 +163,7 @@ async function main(argv: string[]): Promise<number> {
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error: unknown) => {
-    const message = `kli8nt: ${error instanceof Error ? error.message : String(error)}\n`;
-    terminalSafeStream(process.stderr, noColourWanted()).write(message);
+    process.stderr.write(`kli8nt: ${error instanceof Error ? error.message : String(error)}\n`);
     process.exit(exitCodeOf(error));
   },
 );

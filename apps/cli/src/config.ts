@@ -10,6 +10,9 @@ export function loadCliEnv(env: NodeJS.ProcessEnv = process.env): CliEnv {
   };
 }
 
+/** https://no-color.org: any non-empty NO_COLOR turns colour off. */
+export const noColourWanted = (env: NodeJS.ProcessEnv = process.env): boolean => Boolean(env.NO_COLOR);
+
 /**
  * The environment a foreground child of the CLI inherits (`kli8nt psql`: TERM, HOME, LANG, PAGER…), with
  * the user's own libpq variables left out so that only the add-on's apply.

@@ -1,4 +1,5 @@
 import { exitCodeOf } from "./client/exit-codes.ts";
+import { terminalSafeStream } from "./client/terminal-safe.ts";
 import { addonsCommand } from "./commands/addons.ts";
 import { cronCommand } from "./commands/cron.ts";
 import { doctorCommand } from "./commands/doctor.ts";
@@ -22,7 +23,7 @@ import {
 } from "./commands/remote.ts";
 import { startCommand } from "./commands/start.ts";
 import { tokensCommand } from "./commands/tokens.ts";
-import { childEnv, loadCliEnv } from "./config.ts";
+import { childEnv, loadCliEnv, noColourWanted } from "./config.ts";
 
 const HELP = `kli8nt — push a repository, get a URL
 
@@ -97,7 +98,11 @@ usage:
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
-  const io = { stdout: process.stdout, stderr: process.stderr };
+  // Tenants write much of what is printed (log lines, reasons): no control sequence reaches the terminal.
+  const io = {
+    stdout: terminalSafeStream(process.stdout, noColourWanted()),
+    stderr: terminalSafeStream(process.stderr, noColourWanted()),
+  };
   const remote: RemoteContext = { io, env: loadCliEnv() };
   switch (command) {
     case "start":
@@ -163,7 +168,8 @@ async function main(argv: string[]): Promise<number> {
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error: unknown) => {
-    process.stderr.write(`kli8nt: ${error instanceof Error ? error.message : String(error)}\n`);
+    const message = `kli8nt: ${error instanceof Error ? error.message : String(error)}\n`;
+    terminalSafeStream(process.stderr, noColourWanted()).write(message);
     process.exit(exitCodeOf(error));
   },
 );

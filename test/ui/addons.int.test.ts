@@ -133,6 +133,17 @@ describe.skipIf(missing)("Add-ons tab in Chromium", { timeout: 120_000 }, () => 
     await expect
       .poll(() => card().locator(".addon-url").textContent())
       .toContain(`@${conn.host}:${conn.port}/`);
+    // DATABASE_URL is labelled as the other facts are (a dt of the same style), not as muted inline text.
+    const label = card().locator(".addon-url dt");
+    expect(await label.textContent()).toBe("DATABASE_URL");
+    // Runs in the page; the suite's tsconfig has no DOM types, hence the cast.
+    type Computed = { fontSize: string; textTransform: string; color: string };
+    const style = (l: typeof label) =>
+      l.evaluate((e) => {
+        const c = (globalThis as unknown as { getComputedStyle(e: unknown): Computed }).getComputedStyle(e);
+        return [c.fontSize, c.textTransform, c.color].join();
+      });
+    expect(await style(label)).toBe(await style(card().locator(".addon-connection dt").first()));
     await shoot(page, "addons-tab-revealed");
     await card().getByRole("button", { name: "Hide connection" }).click();
     expect(await card().textContent()).not.toContain(conn.password);
@@ -148,6 +159,7 @@ describe.skipIf(missing)("Add-ons tab in Chromium", { timeout: 120_000 }, () => 
     // ready) and ours, newest first.
     await expect.poll(() => rows.count()).toBe(2);
     expect((await backups()).length).toBe(2);
+    expect(await rows.first().locator(".badge").textContent()).toBe("Done");
     await sql(conn, "drop table notes");
 
     await rows
@@ -177,6 +189,21 @@ describe.skipIf(missing)("Add-ons tab in Chromium", { timeout: 120_000 }, () => 
     await page.getByText(/A final dump was kept at/).waitFor();
     expect(await page.locator(".alert-success code").textContent()).toContain(path.join(dumps, "dumps"));
     await page.getByText("No add-ons.").waitFor();
+  });
+
+  it("lists the final dump and restores it into a new database with the rows back (ADR 0228)", async () => {
+    const dumps = page.locator("section.addon-dumps");
+    await dumps.getByRole("heading", { name: "Final dumps" }).waitFor();
+    const row = dumps.locator("tbody tr");
+    expect(await row.count()).toBe(1);
+    expect(await row.locator(".badge").textContent()).toBe("Done");
+    await shoot(page, "addons-final-dumps");
+    await row.getByRole("button", { name: /Restore into a new database/ }).click();
+    await card().locator(".badge", { hasText: "Ready" }).first().waitFor();
+    await card().locator(".restore-state", { hasText: "Done" }).waitFor();
+    // One database per app: the other dumps cannot be restored while it exists.
+    expect(await row.getByRole("button", { name: /Restore into a new database/ }).isDisabled()).toBe(true);
+    expect(await sql(await connection(), "select body from notes")).toEqual([{ body: "kept" }]);
     expect(cspErrors).toEqual([]);
   });
 });

@@ -15,6 +15,9 @@ export function AddonConnectionInfo({ name, addon }: { readonly name: string; re
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
   const ready = addon.status === "ready" && addon.host !== null;
+  // A cluster add-on answers where its pod runs instead: its password never leaves the cluster (ADR 0228).
+  const server = shown && "password" in shown ? shown : null;
+  const cluster = shown && "cluster" in shown ? shown.cluster : null;
 
   const reveal = async () => {
     setBusy(true);
@@ -47,8 +50,10 @@ export function AddonConnectionInfo({ name, addon }: { readonly name: string; re
         <div>
           <dt>Password</dt>
           <dd>
-            {shown ? (
-              <code className="revealed">{shown.password}</code>
+            {server ? (
+              <code className="revealed">{server.password}</code>
+            ) : cluster ? (
+              <span className="muted">only in the cluster's Secret</span>
             ) : (
               <>
                 <span aria-hidden="true">{MASK}</span>
@@ -58,10 +63,33 @@ export function AddonConnectionInfo({ name, addon }: { readonly name: string; re
           </dd>
         </div>
       </dl>
-      {shown ? (
-        <p className="addon-url">
-          <span className="muted">DATABASE_URL</span> <code className="revealed">{shown.url}</code>
-        </p>
+      {server ? (
+        <dl className="facts addon-url">
+          <div>
+            <dt>DATABASE_URL</dt>
+            <dd>
+              <code className="revealed">{server.url}</code>
+            </dd>
+          </div>
+        </dl>
+      ) : null}
+      {cluster ? (
+        <dl className="facts">
+          <div>
+            <dt>Pod</dt>
+            <dd className="truncate">
+              <code>
+                {cluster.namespace}/{cluster.pod}
+              </code>
+            </dd>
+          </div>
+          <div>
+            <dt>Session</dt>
+            <dd>
+              <code>kli8nt psql {name}</code>
+            </dd>
+          </div>
+        </dl>
       ) : null}
       <ErrorAlert error={error} />
       {ready ? (

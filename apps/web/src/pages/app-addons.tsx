@@ -1,8 +1,9 @@
 import { useRef, useState } from "react";
 import { type Addon, createPostgres, deleteAddon, listAddons } from "../api/addons.ts";
 import { isNotAvailable } from "../api/client.ts";
-import { AddonBackups, megabytes } from "../components/addon-backups.tsx";
+import { AddonBackups, megabytes, pending } from "../components/addon-backups.tsx";
 import { AddonConnectionInfo } from "../components/addon-connection.tsx";
+import { FinalDumps } from "../components/addon-dumps.tsx";
 import { ConfirmDialog } from "../components/confirm-dialog.tsx";
 import { ErrorAlert, Unavailable } from "../components/error-alert.tsx";
 import { fullTime, timeAgo } from "../format.ts";
@@ -12,6 +13,7 @@ const STATUS: Readonly<Record<Addon["status"], { label: string; tone: string }>>
   provisioning: { label: "Provisioning", tone: "deploying" },
   ready: { label: "Ready", tone: "live" },
   error: { label: "Error", tone: "failed" },
+  deleting: { label: "Deleting", tone: "deploying" },
 };
 
 /** Add-ons tab (issue 25, ADR 0225): managed PostgreSQL with status, size, connection, backups, delete. */
@@ -20,22 +22,22 @@ export function AppAddons({ name }: { readonly name: string }) {
   const [creating, setCreating] = useState(false);
   const [createError, setCreateError] = useState<unknown>(null);
   const [target, setTarget] = useState<Addon | null>(null);
-  const [removed, setRemoved] = useState<string | null>(null);
+  const [removed, setRemoved] = useState<{ id: string; path: string | null } | null>(null);
   const items = list.data?.items ?? [];
-  // Follows a database being provisioned until it is ready or in error.
+  // Follows a database being provisioned, deleted (after its final dump) or restored until it settles.
   useInterval(
     list.reload,
     2000,
-    items.some((a) => a.status === "provisioning"),
+    items.some((a) => a.status === "provisioning" || a.status === "deleting" || pending(a.restore?.status)),
   );
   if (isNotAvailable(list.error)) return <Unavailable feature="Add-ons" />;
 
-  const create = async () => {
+  const create = async (fromDump?: string) => {
     setCreating(true);
     setCreateError(null);
     setRemoved(null);
     try {
-      await createPostgres(name);
+      await createPostgres(name, fromDump);
       list.reload();
     } catch (e) {
       setCreateError(e);
@@ -63,7 +65,13 @@ export function AppAddons({ name }: { readonly name: string }) {
       <ErrorAlert error={list.error} onRetry={list.reload} />
       {removed ? (
         <p className="alert alert-success" role="status">
-          Deleted. A final dump was kept at <code>{removed}</code>.
+          {removed.path ? (
+            <>
+              Deleted. A final dump was kept at <code>{removed.path}</code>.
+            </>
+          ) : (
+            <>The database is deleted once its final dump is taken; the dump stays under Final dumps.</>
+          )}
         </p>
       ) : null}
       {list.loading && !list.data ? <p role="status">Loading add-ons…</p> : null}
@@ -74,8 +82,17 @@ export function AppAddons({ name }: { readonly name: string }) {
         </p>
       ) : null}
       {items.map((a) => (
-        <AddonCard key={a.id} name={name} addon={a} onDelete={() => setTarget(a)} />
+        <AddonCard key={a.id} name={name} addon={a} onDelete={() => setTarget(a)} onChange={list.reload} />
       ))}
+      {list.data ? (
+        <FinalDumps
+          name={name}
+          // Reloaded after a delete, so a new dump shows at once.
+          version={`${removed?.id ?? ""}:${items.map((a) => a.status).join()}`}
+          canRestore={!items.some((a) => a.type === "postgres") && !creating}
+          onRestore={(id) => create(id)}
+        />
+      ) : null}
       <DeleteDialog
         name={name}
         target={target}
@@ -94,9 +111,10 @@ interface CardProps {
   readonly name: string;
   readonly addon: Addon;
   readonly onDelete: () => void;
+  readonly onChange: () => void;
 }
 
-function AddonCard({ name, addon, onDelete }: CardProps) {
+function AddonCard({ name, addon, onDelete, onChange }: CardProps) {
   const status = STATUS[addon.status];
   return (
     <article className="addon card" aria-labelledby={`addon-${addon.id}`}>
@@ -124,18 +142,20 @@ function AddonCard({ name, addon, onDelete }: CardProps) {
           </dd>
         </div>
       </dl>
-      {addon.status === "error" && addon.detail ? (
-        <p className="alert alert-error" role="status">
+      {(addon.status === "error" || addon.status === "deleting") && addon.detail ? (
+        <p className={`alert ${addon.status === "error" ? "alert-error" : "alert-info"}`} role="status">
           {addon.detail}
         </p>
       ) : null}
       <AddonConnectionInfo name={name} addon={addon} />
-      <AddonBackups name={name} addon={addon} />
-      <div className="button-row">
-        <button type="button" className="button button-danger button-small" onClick={onDelete}>
-          Delete database
-        </button>
-      </div>
+      <AddonBackups name={name} addon={addon} onRestore={onChange} />
+      {addon.status === "deleting" ? null : (
+        <div className="button-row">
+          <button type="button" className="button button-danger button-small" onClick={onDelete}>
+            Delete database
+          </button>
+        </div>
+      )}
     </article>
   );
 }
@@ -144,14 +164,14 @@ interface DeleteProps {
   readonly name: string;
   readonly target: Addon | null;
   readonly onClose: () => void;
-  readonly onDone: (dump: string) => void;
+  readonly onDone: (dump: { id: string; path: string | null }) => void;
 }
 
 /** Deleting a database needs the app's name typed, as the api needs `{"confirm":"<app>"}`. */
 function DeleteDialog({ name, target, onClose, onDone }: DeleteProps) {
   const [typed, setTyped] = useState("");
   // Read in onDone, right after the action: a ref, since state set in the action is not rendered yet.
-  const dump = useRef("");
+  const dump = useRef<{ id: string; path: string | null }>({ id: "", path: null });
   return (
     <ConfirmDialog
       open={target !== null}
@@ -162,7 +182,7 @@ function DeleteDialog({ name, target, onClose, onDone }: DeleteProps) {
       tone="danger"
       disabled={typed !== name}
       action={async () => {
-        if (target) dump.current = (await deleteAddon(name, target.id, typed)).dump.path;
+        if (target) dump.current = (await deleteAddon(name, target.id, typed)).dump;
       }}
       onClose={() => {
         setTyped("");
@@ -175,7 +195,8 @@ function DeleteDialog({ name, target, onClose, onDone }: DeleteProps) {
     >
       <p>
         The database <code>{target?.database}</code> and its role are dropped, and DATABASE_URL and the PG*
-        variables leave the app's environment. A final dump is kept on the platform.
+        variables leave the app's environment. A final dump is kept on the platform: Final dumps can restore
+        it into a new database.
       </p>
       <label className="field">
         <span className="label">

@@ -1,5 +1,6 @@
 import type { Socket } from "node:net";
 import { ClientResponse, type ResponseOwner } from "./client-response.ts";
+import { hasUnframedBody } from "./headers.ts";
 import { rawResponse } from "./pages.ts";
 import { type EdgeFacts, edgeFacts, ProxyRequest } from "./proxy-request.ts";
 import { type RequestHead, RequestParser } from "./request-parser.ts";
@@ -144,10 +145,12 @@ export class ClientConnection implements ResponseOwner {
     }
   };
 
-  #onHead(head: RequestHead): 0 | 2 {
+  #onHead(head: RequestHead): 0 | 2 | -1 {
     this.#deadline = 0;
     if (this.#closing) return 0;
     const req = new ProxyRequest(head, this.socket, this.#edge, this);
+    // A body whose end cannot be found: the parser fails, which answers 400 and closes the connection.
+    if (hasUnframedBody(req)) return -1;
     if (head.upgrade) {
       this.#queue.push({ kind: "upgrade", req, head: undefined });
       return 2;

@@ -47,7 +47,16 @@ export async function createRouter(options: RouterOptions): Promise<Router> {
   );
   const health = new UpstreamHealth(clock, settings.upstreamDownMs);
   const metrics = options.metrics === undefined ? null : new RequestMetrics(options.metrics);
-  const ctx: ProxyContext = { pool, connectTimeoutMs, responseTimeoutMs, clock, logger, health, metrics };
+  const ctx: ProxyContext = {
+    appsDomain,
+    pool,
+    connectTimeoutMs,
+    responseTimeoutMs,
+    clock,
+    logger,
+    health,
+    metrics,
+  };
   const upgraded = new Set<Socket>();
   const connections = new Set<ClientConnection>();
 

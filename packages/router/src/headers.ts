@@ -1,3 +1,4 @@
+import { confineCookie } from "./cookie-scope.ts";
 import type { ProxyRequest } from "./proxy-request.ts";
 
 // Headers are copied as raw [name, value, name, value, …] arrays: that keeps repeated fields and their
@@ -120,7 +121,18 @@ interface EndToEndText extends FieldsText {
   readonly connection: string | undefined;
 }
 
-function endToEndText(raw: string[], named: Set<string> | undefined, skip: Set<string>): EndToEndText {
+/** Where a response's cookies may reach (cookie-scope.ts); undefined for requests, whose fields go as sent. */
+interface CookieScope {
+  readonly host: string;
+  readonly appsDomain: string;
+}
+
+function endToEndText(
+  raw: string[],
+  named: Set<string> | undefined,
+  skip: Set<string>,
+  cookies?: CookieScope,
+): EndToEndText {
   let text = "";
   let hasLength = false;
   let connection: string | undefined;
@@ -131,7 +143,11 @@ function endToEndText(raw: string[], named: Set<string> | undefined, skip: Set<s
     if (lower === "connection") connection = connection === undefined ? value : `${connection}, ${value}`;
     if (dropped(lower, named, skip)) continue;
     if (isContentLength(name)) hasLength = true;
-    text += `${name}: ${value}\r\n`;
+    const sent =
+      cookies !== undefined && lower === "set-cookie"
+        ? confineCookie(value, cookies.host, cookies.appsDomain)
+        : value;
+    text += `${name}: ${sent}\r\n`;
   }
   return { text, hasLength, connection };
 }
@@ -141,10 +157,10 @@ function endToEndText(raw: string[], named: Set<string> | undefined, skip: Set<s
  * re-frames the body itself (length or chunked, client-response.ts). One pass in the usual case; a
  * Connection header that names further fields to drop (rare) costs a second one.
  */
-export function clientResponseFields(raw: string[]): FieldsText {
-  const first = endToEndText(raw, undefined, NONE);
+export function clientResponseFields(raw: string[], cookies: CookieScope): FieldsText {
+  const first = endToEndText(raw, undefined, NONE, cookies);
   const named = connectionTokens(first.connection);
-  return named === undefined ? first : endToEndText(raw, named, NONE);
+  return named === undefined ? first : endToEndText(raw, named, NONE, cookies);
 }
 
 function isContentLength(name: string): boolean {
@@ -153,6 +169,17 @@ function isContentLength(name: string): boolean {
 
 function isChunkedOnly(req: ProxyRequest): boolean {
   return req.headers["transfer-encoding"] !== undefined && req.headers["content-length"] === undefined;
+}
+
+/**
+ * True when the request's body length cannot be known: a Transfer-Encoding whose last coding is not
+ * chunked (RFC 9112 §6.3 says answer 400 and close). Read to the end of the connection, as such a body
+ * would be, it held the connection until a timeout, and the app behind might frame it differently.
+ */
+export function hasUnframedBody(req: ProxyRequest): boolean {
+  const codings = req.headers["transfer-encoding"];
+  if (codings === undefined) return false;
+  return codings.split(",").at(-1)?.trim().toLowerCase() !== "chunked";
 }
 
 /** True when a request carries no body (nothing to stream, nothing consumed if it has to be sent again). */

@@ -33,6 +33,8 @@ export function matchHost(host: string | undefined, appsDomain: string): HostMat
 function parseHost(host: string | undefined, appsDomain: string): HostMatch {
   if (host === undefined || host === "") return { kind: "bad", reason: "the request has no Host header" };
   if (host.length > 255) return { kind: "bad", reason: "the Host header is too long" };
+  // No host name has a comma: this is several Host fields joined (proxy-request.ts).
+  if (host.includes(",")) return { kind: "bad", reason: "the request has more than one Host header" };
   const parts = HOST.exec(host);
   if (parts === null) return { kind: "bad", reason: "the Host header is not a valid host name" };
   if (parts[2] !== undefined && Number(parts[2]) > 65535) {

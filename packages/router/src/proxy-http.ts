@@ -1,5 +1,6 @@
 import { UnavailableError } from "@kli8nt/core";
 import type { ClientResponse, ResponseObserver } from "./client-response.ts";
+import { cookieHost } from "./cookie-scope.ts";
 import { clientResponseFields, isReplayable, upstreamRequestHead } from "./headers.ts";
 import { reasonPhrase, renderPage, type StatusPage } from "./pages.ts";
 import type { BodySink, ProxyRequest } from "./proxy-request.ts";
@@ -184,7 +185,8 @@ class Exchange implements ExchangeHandler, BodySink, ResponseObserver {
     this.#deadline = 0;
     this.#keepAlive = keepAlive;
     // llhttp has validated the reason phrase and every field: they are relayed as read.
-    this.res.writeHead(status, message, clientResponseFields(headers));
+    const cookies = { host: cookieHost(this.req.headers.host), appsDomain: this.ctx.appsDomain };
+    this.res.writeHead(status, message, clientResponseFields(headers, cookies));
     return this.req.method === "HEAD" ? 1 : 0;
   }
 

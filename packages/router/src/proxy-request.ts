@@ -105,8 +105,11 @@ export interface RequestFields {
   "x-forwarded-for": string | undefined;
 }
 
-// The rule readFields applies: repeats of these are joined, of those the first is kept.
+// The rule readFields applies: repeats of these are joined, of those the first is kept. A repeated Host
+// is joined too, so that it is refused (RFC 9112 §3.2) rather than routed by whichever copy comes first:
+// the app behind might read the other one.
 const JOINED = new Set<string>([
+  "host",
   "accept",
   "expect",
   "upgrade",
@@ -114,7 +117,7 @@ const JOINED = new Set<string>([
   "transfer-encoding",
   "x-forwarded-for",
 ]);
-const FIRST_WINS = new Set<string>(["host", "content-length"]);
+const FIRST_WINS = new Set<string>(["content-length"]);
 // Only names of these lengths can be one of the fields: the others are never lower-cased.
 const LENGTHS = new Set([...JOINED, ...FIRST_WINS].map((name) => name.length));
 
@@ -163,7 +166,7 @@ function readFields(raw: string[]): RequestFields {
     // Property by property, not fields[name]: a keyed store with varying names is a slow megamorphic one.
     switch (name.toLowerCase()) {
       case "host":
-        fields.host ??= value;
+        fields.host = join(fields.host, value);
         break;
       case "content-length":
         fields["content-length"] ??= value;

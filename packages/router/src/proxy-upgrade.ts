@@ -1,5 +1,6 @@
-import { request } from "node:http";
+import { type IncomingMessage, request } from "node:http";
 import type { Socket } from "node:net";
+import { confineCookie, cookieHost } from "./cookie-scope.ts";
 import { upgradeRequestHeaders } from "./headers.ts";
 import { rawResponse, reasonPhrase, type StatusPage } from "./pages.ts";
 import type { ProxyRequest } from "./proxy-request.ts";
@@ -18,12 +19,23 @@ export function sendRawPage(req: ProxyRequest, socket: Socket, page: StatusPage)
   socket.resume();
 }
 
-function rawHead(status: number, message: string | undefined, rawHeaders: string[], skip?: RegExp): string {
+interface HeadOf {
+  readonly status: number;
+  readonly message: string | undefined;
+  readonly rawHeaders: string[];
+  /** The request's host, which the app's cookies may not reach beyond (cookie-scope.ts). */
+  readonly host: string;
+  readonly appsDomain: string;
+}
+
+function rawHead({ status, message, rawHeaders, host, appsDomain }: HeadOf, skip?: RegExp): string {
   let head = `HTTP/1.1 ${status} ${message ?? reasonPhrase(status)}\r\n`;
   for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
     const name = rawHeaders[i] ?? "";
     if (skip?.test(name) === true) continue;
-    head += `${name}: ${rawHeaders[i + 1] ?? ""}\r\n`;
+    const value = rawHeaders[i + 1] ?? "";
+    const sent = name.toLowerCase() === "set-cookie" ? confineCookie(value, host, appsDomain) : value;
+    head += `${name}: ${sent}\r\n`;
   }
   // A refused upgrade (skip given) is relayed with a close-delimited body.
   return skip === undefined ? `${head}\r\n` : `${head}connection: close\r\n\r\n`;
@@ -45,6 +57,14 @@ export function proxyUpgrade(
   app: string,
   track: (s: Socket) => void,
 ): void {
+  const host = cookieHost(req.headers.host);
+  const headOf = (res: IncomingMessage): HeadOf => ({
+    status: res.statusCode ?? 502,
+    message: res.statusMessage,
+    rawHeaders: res.rawHeaders,
+    host,
+    appsDomain: ctx.appsDomain,
+  });
   socket.on("error", () => socket.destroy());
   const proxyReq = request({
     host: upstream.hostname,
@@ -67,7 +87,7 @@ export function proxyUpgrade(
     track(socket);
     proxySocket.setNoDelay(true);
     proxySocket.setTimeout(0);
-    socket.write(rawHead(101, proxyRes.statusMessage, proxyRes.rawHeaders));
+    socket.write(rawHead({ ...headOf(proxyRes), status: 101 }));
     if (proxyHead.length > 0) socket.write(proxyHead);
     if (head.length > 0) proxySocket.write(head);
     proxySocket.pipe(socket);
@@ -75,9 +95,7 @@ export function proxyUpgrade(
   });
 
   proxyReq.on("response", (proxyRes) => {
-    socket.write(
-      rawHead(proxyRes.statusCode ?? 502, proxyRes.statusMessage, proxyRes.rawHeaders, REFUSAL_SKIP),
-    );
+    socket.write(rawHead(headOf(proxyRes), REFUSAL_SKIP));
     proxyRes.on("error", () => socket.destroy());
     proxyRes.pipe(socket);
   });

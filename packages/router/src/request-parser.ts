@@ -17,7 +17,8 @@ export interface RequestHead {
 
 export interface RequestEvents {
   /** Returns 2 for an upgrade the caller takes over (llhttp then stops at the end of the head). */
-  onHead(head: RequestHead): 0 | 2;
+  /** 0 to read the body, 2 for an upgrade, -1 to refuse the request (the parser fails with HPE_CB_HEADERS_COMPLETE). */
+  onHead(head: RequestHead): 0 | 2 | -1;
   onBody(chunk: Buffer): void;
   onComplete(): void;
 }

@@ -13,6 +13,8 @@ export interface RouterLogger {
 
 /** What the proxy functions share, built once per router. */
 export interface ProxyContext {
+  /** Apps are at `<app>.<appsDomain>`: their cookies may not name it or its parents (cookie-scope.ts). */
+  readonly appsDomain: string;
   /** Keep-alive connections for plain requests; upgrades get their own connection. */
   readonly pool: UpstreamPool;
   readonly connectTimeoutMs: number;

@@ -18,6 +18,7 @@ import { installSocketCap } from "./limits/socket-cap.ts";
 import { installAuth, isSecureUrl, sessionCookieName } from "./plugins/auth.ts";
 import { installOriginCheck } from "./plugins/origin-check.ts";
 import { installSecurityHeaders } from "./plugins/security-headers.ts";
+import { installUpgradeGuard } from "./plugins/upgrade-guard.ts";
 import { adminRoutes } from "./routes/admin.ts";
 import { appRoutes } from "./routes/apps.ts";
 import { deploymentRoutes } from "./routes/deployments.ts";
@@ -47,6 +48,7 @@ export async function buildApi(given: ApiDeps, options: BuildOptions = {}): Prom
   await app.register(cookie);
   await installRateLimit(app, deps.config);
   await app.register(websocket, { options: { maxPayload: 64 * 1024 } });
+  installUpgradeGuard(app, "/api/events and /api/apps/:name/logs/stream");
   await app.register(swagger, {
     openapi: {
       openapi: "3.1.0",

@@ -1,6 +1,7 @@
 import Fastify, { type FastifyServerOptions } from "fastify";
 import { validatorCompiler, type ZodTypeProvider } from "fastify-type-provider-zod";
 import { onClientError, onFrameworkError } from "./plugins/framework-errors.ts";
+import { installJsonBody } from "./plugins/json-body.ts";
 import { installProblemJson } from "./plugins/problem-json.ts";
 import { installRejectNul } from "./plugins/reject-nul.ts";
 
@@ -34,6 +35,7 @@ export function apiFastify(
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));
   installProblemJson(app);
   installRejectNul(app);
+  installJsonBody(app);
   // JSON only: a text/plain body must be a 415, not a string that reaches validation.
   app.removeContentTypeParser("text/plain");
   return app;

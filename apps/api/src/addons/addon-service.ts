@@ -27,11 +27,12 @@ import {
   finalDumpOf,
   listClusterBackups,
   listDumps,
+  localItem,
   removeClusterAddon,
   requestClusterBackup,
   requestClusterRestore,
 } from "./cluster-backups.ts";
-import { readFinalDump, recordFinalDump } from "./final-dumps.ts";
+import { dumpNotInCluster, readFinalDump, recordFinalDump } from "./final-dumps.ts";
 import type { PostgresServer } from "./postgres-server.ts";
 import { copyDatabase, previewTenant } from "./preview-databases.ts";
 import { databaseSize, dropTenant, ensureTenant, runDumpAsTenant } from "./tenant-sql.ts";
@@ -137,8 +138,10 @@ export class AddonService {
   ): Promise<AddonRow> {
     const dump = fromDump === undefined ? undefined : await finalDumpOf(this.#o.db, app, fromDump);
     const restore = dump ? { restoreBackupId: dump.id } : {};
-    if (this.#o.inCluster)
+    if (this.#o.inCluster) {
+      if (dump?.location?.startsWith("file:")) throw dumpNotInCluster(dump.id);
       return createAddon(this.#o.db, this.#o.box, app, type, { passwordInCluster: true, ...restore });
+    }
     const server = this.#requireServer();
     const sql = dump ? readFinalDump(this.#o.dumpDir, dump) : undefined;
     const row = await createAddon(this.#o.db, this.#o.box, app, type, restore);
@@ -388,16 +391,4 @@ export class AddonService {
       if (this.#locks.get(id) === run) this.#locks.delete(id);
     }
   }
-}
-
-/** A local backup file as a list item: taken, so `done`; its kind is not recorded. */
-function localItem(b: { id: string; createdAt: string; sizeBytes: number }): BackupItem {
-  return {
-    id: b.id,
-    kind: null,
-    status: "done",
-    detail: null,
-    createdAt: b.createdAt,
-    sizeBytes: b.sizeBytes,
-  };
 }

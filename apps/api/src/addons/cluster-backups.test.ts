@@ -1,9 +1,11 @@
 import {
   deleteAddonRow,
+  getApp,
   markBackup,
   PASSWORD_IN_CLUSTER,
   pendingBackups,
   pendingRestores,
+  requestBackup,
   updateAddon,
 } from "@kli8nt/db";
 import pino from "pino";
@@ -194,5 +196,24 @@ describe("cluster add-ons through the api", () => {
       404,
       "APP_NOT_FOUND",
     );
+    // A final dump of the machine Kli8nt ran on before is a file the cluster cannot read.
+    const blog = await getApp(h.database.db, h.bob.user.id, "blog");
+    const local = await requestBackup(h.database.db, {
+      appId: blog.id,
+      addonId: null,
+      database: "app_blog_00000000",
+      kind: "final",
+    });
+    await markBackup(h.database.db, local.id, {
+      status: "done",
+      location: "file:blog-app_blog_00000000-x.sql",
+    });
+    const res = await call(
+      "POST",
+      "/api/apps/blog/addons",
+      { type: "postgres", fromDump: local.id },
+      h.bob.token,
+    );
+    expectProblem(res, 409, "ADDON_DUMP_NOT_IN_CLUSTER");
   });
 });

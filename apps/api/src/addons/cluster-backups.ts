@@ -46,6 +46,18 @@ export function backupItem(row: AddonBackupRow): BackupItem {
   };
 }
 
+/** A local backup file as a list item: taken, so `done`; its kind is not recorded. */
+export function localItem(b: { id: string; createdAt: string; sizeBytes: number }): BackupItem {
+  return {
+    id: b.id,
+    kind: null,
+    status: "done",
+    detail: null,
+    createdAt: b.createdAt,
+    sizeBytes: b.sizeBytes,
+  };
+}
+
 export function dumpItem(row: AddonBackupRow): DumpItem {
   const { id, database, status, sizeBytes } = row;
   return { id, database, createdAt: row.createdAt.toISOString(), sizeBytes, status };

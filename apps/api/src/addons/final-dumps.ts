@@ -57,3 +57,13 @@ export function readFinalDump(dumpDir: string, row: AddonBackupRow): string {
   }
   return sql;
 }
+
+/** A final dump written on one machine cannot be read by the cluster's restore Job. */
+export function dumpNotInCluster(id: string): ConflictError {
+  return new ConflictError(
+    "ADDON_DUMP_NOT_IN_CLUSTER",
+    `Final dump ${id} is a file on the machine that ran Kli8nt before; the cluster cannot read it: load it ` +
+      "with kli8nt psql once the new add-on is ready",
+    { details: { id } },
+  );
+}

@@ -75,8 +75,9 @@ describe.skipIf(!kubeconfigPath)("the PostgreSQL add-on's objects on a real API 
     const policy = await kc
       .makeApiClient(NetworkingV1Api)
       .readNamespacedNetworkPolicy({ name: names.networkPolicy, namespace });
-    expect(policy.spec?.ingress?.[0]?._from).toEqual([
+    expect(JSON.parse(JSON.stringify(policy.spec?.ingress?.[0]?._from))).toEqual([
       { podSelector: { matchLabels: { "kli8nt.io/app": app.name } } },
+      { podSelector: { matchLabels: { "kli8nt.io/addon-job": names.workload } } },
     ]);
     const secret = await kc.makeApiClient(CoreV1Api).readNamespacedSecret({ name: names.secret, namespace });
     expect(Object.keys(secret.data ?? {}).sort()).toEqual([

@@ -73,14 +73,15 @@ export interface PostgresJobInput {
   readonly deadlineSeconds: number;
 }
 
-// pg_dump writes to a temporary name so a failed dump never leaves a file that looks whole; the size goes to
-// the termination message (read from the pod's status), the error of a failed one to the log's tail
-// (FallbackToLogsOnError). Dumps are 0600: they hold the app's data.
+// Without owners and grants: a restore runs as the add-on's role, so every object is that role's, even in a
+// new add-on (another role) made from a removed one's final dump. pg_dump writes to a temporary name so a
+// failed dump never leaves a file that looks whole; the size goes to the termination message (read from the
+// pod's status), the error of a failed one to the log's tail (FallbackToLogsOnError). Dumps are 0600.
 const DUMP = [
   "set -eu",
   "umask 077",
   'f="/backups/$BACKUP_FILE"',
-  'pg_dump --no-password --file "$f.part"',
+  'pg_dump --no-password --no-owner --no-privileges --file "$f.part"',
   'mv "$f.part" "$f"',
   'size=$(wc -c < "$f")',
   'printf %s "$size" > /dev/termination-log',

@@ -12,6 +12,7 @@ import {
   findAddon,
   getBackup,
   listAddonBackups,
+  listFinalDumps,
   openTestDatabase,
   requestAddonDeletion,
   requestBackup,
@@ -49,8 +50,11 @@ import { syncPostgresAddons } from "./postgres-addons.ts";
 // StatefulSet applied in the app's namespace, the app's Deployment reading the Secret, and the pod RUNNING
 // on the real node of scripts/infra/node.sh (ADR 0181) with the postgres stand-in image of pgimage.sh
 // pushed to the test registry, answering a query over TCP with the Secret's password, then `ready`; the
-// row removed → the objects deleted, the claim kept. The test cluster has no storage provisioner: the claim
-// binds to a hostPath PersistentVolume of a StorageClass made by this test, a STAND-IN named as such.
+// backups, restores, size and psql of ADR 0229 on that same add-on: a pg_dump Job into the backups claim, a
+// dropped table restored, the size by exec, psql by exec with SQL piped in, one nightly row, the delete after
+// the final dump (data claim gone, dump kept), a new add-on made from that final dump, and a failing final
+// dump keeping the add-on. The test cluster has no storage provisioner: the claims bind to hostPath
+// PersistentVolumes of a StorageClass made by this test, a STAND-IN named as such.
 const env = {
   kubeconfig: process.env.KLI8NT_TEST_KUBECONFIG,
   node: process.env.KLI8NT_TEST_NODE_NAME,
@@ -73,9 +77,10 @@ describe.skipIf(missing)("PostgreSQL add-ons applied by the deploy controller", 
   const prefix = `kpg${suffix}-`;
   const settings = resolveSettings({ appsDomain: "apps.test.invalid", namespacePrefix: prefix });
   // A stand-in for a real provisioner's class: statically provisioned hostPath volumes on the real node,
-  // one for the data claim and one for the backups claim (ADR 0229).
+  // two for data claims (a second add-on is made from the first's final dump) and one for the backups
+  // claim (ADR 0229).
   const storageClass = `kli8nt-test-hostpath-standin-${suffix}`;
-  const volumes = ["data", "backups"].map((v) => ({
+  const volumes = ["data", "backups", "data2"].map((v) => ({
     name: `kli8nt-test-pg-${v}-${suffix}`,
     dir: join(tmpdir(), `kli8nt-pv-${v}-${suffix}`),
   }));
@@ -456,6 +461,60 @@ describe.skipIf(missing)("PostgreSQL add-ons applied by the deploy controller", 
     const { stdout } = await run("ls", [await dirOf(postgresBackupClaimName("shop"))]);
     expect(stdout).toContain(`${final.id}.sql`);
   }, 180_000);
+
+  it("restores the final dump into a new add-on of the app once it is ready", async () => {
+    const app = desired[0]?.app ?? { id: "", name: "shop" };
+    const [final] = (await listFinalDumps(db.db, app.id)).filter((b) => b.status === "done");
+    const row = await createAddon(db.db, box, app, "postgres", {
+      passwordInCluster: true,
+      restoreBackupId: final?.id ?? "",
+    });
+    addonId = row.id;
+    const started = Date.now();
+    const restored = await eventually(
+      "the new add-on ready with the final dump restored",
+      async () => {
+        await converge();
+        const a = await findAddon(db.db, row.id);
+        return a?.restoreStatus === "done" || a?.restoreStatus === "error" ? a : undefined;
+      },
+      240_000,
+      1000,
+    );
+    expect(restored.restoreStatus, restored.restoreDetail ?? "").toBe("done");
+    expect(await sql("select body from notes")).toBe("kept across a restore");
+    expect(await sql("select tableowner from pg_tables where tablename = 'notes'")).toBe(row.role);
+    console.info(`new add-on ready and restored from the final dump in ${Date.now() - started} ms`);
+  }, 300_000);
+
+  it("keeps a deleting add-on and its data when its final dump fails, saying why", async () => {
+    // A dump that cannot run (an image no node can pull) fails at its deadline.
+    const failing = {
+      ...addonSettings,
+      image: "127.0.0.1:1/kli8nt-test/absent:1",
+      backups: { ...DEFAULT_BACKUP_SETTINGS, deadlineSeconds: 3 },
+    };
+    const final = await requestAddonDeletion(db.db, addonId);
+    const failed = await eventually(
+      "the final dump failed",
+      async () => {
+        await convergeAddons(db.db, deployer, desired, failing, console, state);
+        const b = await getBackup(db.db, final.id);
+        return b?.status === "error" ? b : undefined;
+      },
+      60_000,
+      500,
+    );
+    expect(failed.detail).toMatch(/DeadlineExceeded/);
+    await convergeAddons(db.db, deployer, desired, failing, console, state);
+    const kept = await findAddon(db.db, addonId);
+    expect(kept?.status).toBe("deleting");
+    expect(kept?.detail).toMatch(
+      /The final dump failed .*DeadlineExceeded.*the add-on and its data are kept/,
+    );
+    // Still serving its data.
+    expect(await sql("select count(*) from notes")).toBe("1");
+  }, 120_000);
 });
 
 // CloudNativePG: its module and CRDs cannot be fetched here, so the CRD below is a STAND-IN with no schema

@@ -85,6 +85,11 @@ export function assertNotPlatformHost(input: string, platform: PlatformHosts): v
   if (name === platform.apiHost || (hostname.startsWith("*.") && isUnder(platform.apiHost, name))) {
     throw refused(hostname, "it is the platform's API and dashboard host");
   }
+  // A page under the dashboard's host can set cookies for it (Domain=<dashboard host>): fixation of its
+  // sign-in state, or shadowing of its cookies over http (ADR 0131, 0232).
+  if (isUnder(name, platform.apiHost)) {
+    throw refused(hostname, `names under ${platform.apiHost} could set the dashboard's cookies`);
+  }
 }
 
 function refused(hostname: string, why: string): TerminalError {

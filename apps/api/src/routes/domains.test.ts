@@ -70,6 +70,8 @@ describe("custom domains", () => {
     "x.y.apps.example.net",
     "*.apps.example.net",
     "kli8nt.example.net",
+    "evil.kli8nt.example.net",
+    "*.kli8nt.example.net",
     "localhost",
     "shop.localhost",
     "127.0.0.1",

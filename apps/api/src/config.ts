@@ -92,6 +92,8 @@ const fields = z.object({
     .regex(/^smtps?:\/\//, "KLI8NT_SMTP_URL must be an smtp:// or smtps:// URL")
     .optional(),
   KLI8NT_SMTP_FROM: z.string().min(3).default("Kli8nt <kli8nt@localhost>"),
+  // Webhook and Slack destinations on loopback or private addresses (ADR 0233): off, tenants type them.
+  KLI8NT_NOTIFY_PRIVATE_NETWORKS: z.enum(["true", "false"]).default("false"),
 });
 
 const configSchema = fields
@@ -160,7 +162,11 @@ function settingsOf(env: z.output<typeof fields>, kafkaSecurity: KafkaSecurity) 
       allowedOrgs: env.KLI8NT_GITHUB_ALLOWED_ORGS ?? [],
       allowedUsers: env.KLI8NT_GITHUB_ALLOWED_USERS ?? [],
     },
-    notifications: { smtpUrl: env.KLI8NT_SMTP_URL, smtpFrom: env.KLI8NT_SMTP_FROM },
+    notifications: {
+      smtpUrl: env.KLI8NT_SMTP_URL,
+      smtpFrom: env.KLI8NT_SMTP_FROM,
+      allowPrivateNetworks: env.KLI8NT_NOTIFY_PRIVATE_NETWORKS === "true",
+    },
     formation: formationConfigOf(env),
     limits: {
       requestsPerMinute: env.KLI8NT_RATE_LIMIT_PER_MINUTE,

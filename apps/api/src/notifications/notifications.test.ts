@@ -36,7 +36,13 @@ function newWorker(smtpUrl: string): DeliveryWorker {
     db: database.db,
     box,
     logger,
-    senders: { smtpUrl, smtpFrom: "Kli8nt <kli8nt@example.test>", timeoutMs: 5_000 },
+    // The receivers are on 127.0.0.1: allowed here as an operator would (destination-guard.test.ts refuses).
+    senders: {
+      smtpUrl,
+      smtpFrom: "Kli8nt <kli8nt@example.test>",
+      timeoutMs: 5_000,
+      allowPrivateNetworks: true,
+    },
     policy: POLICY,
   });
 }
@@ -54,6 +60,7 @@ beforeAll(async () => {
     KLI8NT_DATA_DIR: "/tmp/kli8nt-test-unused",
     KLI8NT_RATE_LIMIT_PER_MINUTE: "1000000",
     KLI8NT_SMTP_URL: smtp.url,
+    KLI8NT_NOTIFY_PRIVATE_NETWORKS: "true",
   });
   worker = newWorker(smtp.url);
   api = await buildApi({

@@ -1,6 +1,14 @@
 import { createHmac } from "node:crypto";
+import { request as httpRequest } from "node:http";
+import { request as httpsRequest } from "node:https";
 import type { DueDelivery } from "@kli8nt/db";
 import nodemailer from "nodemailer";
+import {
+  namesPrivateHost,
+  PRIVATE_DESTINATION,
+  PrivateDestinationError,
+  publicOnlyLookup,
+} from "./destination-guard.ts";
 import { summaryOf } from "./payload.ts";
 
 /** What one attempt got back: ok, or the status (HTTP or SMTP reply code) and a short error. */
@@ -14,6 +22,8 @@ export interface SenderOptions {
   readonly smtpUrl?: string | undefined;
   readonly smtpFrom: string;
   readonly timeoutMs: number;
+  /** Webhooks to loopback and private addresses (KLI8NT_NOTIFY_PRIVATE_NETWORKS); refused otherwise. */
+  readonly allowPrivateNetworks?: boolean;
 }
 
 export const SIGNATURE_HEADER = "x-kli8nt-signature-256";
@@ -44,32 +54,46 @@ async function sendWebhook(delivery: DueDelivery, options: SenderOptions): Promi
     "x-kli8nt-delivery": delivery.id,
   };
   if (delivery.secret) headers[SIGNATURE_HEADER] = signBody(delivery.secret, body);
-  return post(delivery.target, headers, body, options.timeoutMs);
+  return post(delivery.target, headers, body, options);
 }
 
 /** Slack's incoming-webhook format (`text`), which Mattermost, Rocket.Chat and Discord's /slack accept. */
 async function sendSlack(delivery: DueDelivery, options: SenderOptions): Promise<SendResult> {
   const body = JSON.stringify({ text: summaryOf(delivery.event, delivery.payload) });
-  return post(delivery.target, { "content-type": "application/json" }, body, options.timeoutMs);
+  return post(delivery.target, { "content-type": "application/json" }, body, options);
 }
 
 async function post(
-  url: string,
+  target: string,
   headers: Record<string, string>,
   body: string,
-  timeoutMs: number,
+  options: SenderOptions,
 ): Promise<SendResult> {
-  // No redirects: a destination must name where it receives, not bounce the payload elsewhere.
-  const response = await fetch(url, {
-    method: "POST",
-    headers,
-    body,
-    redirect: "manual",
-    signal: AbortSignal.timeout(timeoutMs),
+  const url = new URL(target);
+  const guarded = options.allowPrivateNetworks !== true;
+  // An IP literal is connected to without a lookup, so it is checked here; a name, on what it resolves to.
+  if (guarded && namesPrivateHost(url)) return { ok: false, status: null, error: PRIVATE_DESTINATION };
+  const send = url.protocol === "https:" ? httpsRequest : httpRequest;
+  const status = await new Promise<number>((resolve, reject) => {
+    // No redirects are followed: a destination must name where it receives, not bounce the payload elsewhere.
+    const req = send(
+      url,
+      {
+        method: "POST",
+        headers: { ...headers, "content-length": Buffer.byteLength(body) },
+        signal: AbortSignal.timeout(options.timeoutMs),
+        ...(guarded ? { lookup: publicOnlyLookup } : {}),
+      },
+      (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      },
+    );
+    req.on("error", reject);
+    req.end(body);
   });
-  await response.body?.cancel();
-  const ok = response.status >= 200 && response.status < 300;
-  return { ok, status: response.status, error: ok ? null : `The receiver answered ${response.status}` };
+  const ok = status >= 200 && status < 300;
+  return { ok, status, error: ok ? null : `The receiver answered ${status}` };
 }
 
 async function sendEmail(delivery: DueDelivery, options: SenderOptions): Promise<SendResult> {
@@ -108,9 +132,13 @@ async function sendEmail(delivery: DueDelivery, options: SenderOptions): Promise
 /** A short, credential-free reason: the SMTP URL or a Slack URL must never reach a stored error. */
 function describe(error: unknown): string {
   if (!(error instanceof Error)) return "Sending failed";
+  if (error instanceof PrivateDestinationError) return error.message;
   const code = (error as { code?: unknown }).code;
   const responseCode = (error as { responseCode?: unknown }).responseCode;
-  if (error.name === "TimeoutError") return "The receiver did not answer in time";
+  const reason = (error as { cause?: unknown }).cause;
+  if (error.name === "TimeoutError" || (reason instanceof Error && reason.name === "TimeoutError")) {
+    return "The receiver did not answer in time";
+  }
   if (typeof responseCode === "number") return `The SMTP server answered ${responseCode}`;
   const cause = (error as { cause?: { code?: unknown } }).cause?.code;
   const what = typeof code === "string" ? code : typeof cause === "string" ? cause : error.name;

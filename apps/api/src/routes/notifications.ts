@@ -1,3 +1,4 @@
+import { TerminalError } from "@kli8nt/core";
 import {
   createDestination,
   type DestinationView,
@@ -13,6 +14,7 @@ import type { FastifyRequest } from "fastify";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import type { ApiDeps } from "../deps.ts";
+import { namesPrivateHost, PRIVATE_DESTINATION } from "../notifications/destination-guard.ts";
 import { requireUser } from "../plugins/auth.ts";
 import { appNameParams, commonErrors } from "../schemas.ts";
 
@@ -119,6 +121,14 @@ function collectionRoutes(
     async (request, reply) => {
       const scope = await scopeOf(request);
       const body = request.body;
+      // Names are checked again on every send, on the address they resolve to then (ADR 0233).
+      if (
+        body.type !== "email" &&
+        !deps.config.notifications.allowPrivateNetworks &&
+        namesPrivateHost(new URL(body.url))
+      ) {
+        throw new TerminalError("NOTIFY_DESTINATION_PRIVATE", PRIVATE_DESTINATION);
+      }
       const created = await createDestination(db, box, {
         ownerId: scope.ownerId,
         appId: scope.appId,

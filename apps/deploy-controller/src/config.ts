@@ -30,6 +30,10 @@ const schema = z
       .default("https://acme-v02.api.letsencrypt.org/directory"),
     KLI8NT_ACME_EMAIL: z.email().optional(),
     KLI8NT_ACME_CA_FILE: z.string().min(1).optional(),
+    // Wildcards by DNS-01 (ADR 0230): a program called `present|cleanup <fqdn> <value>`, and how long the
+    // DNS is given to carry the record before the CA is asked to look.
+    KLI8NT_ACME_DNS_HOOK: z.string().min(1).optional(),
+    KLI8NT_ACME_DNS_PROPAGATION_SECONDS: z.coerce.number().min(0).max(3600).default(10),
     // Seconds between two looks at every app (crashed releases restarted, deleted apps removed).
     KLI8NT_RESYNC_SECONDS: z.coerce.number().min(0.1).max(3600).default(5),
     PATH: z.string().default("/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"),
@@ -53,6 +57,8 @@ const schema = z
         directoryUrl: env.KLI8NT_ACME_DIRECTORY,
         email: env.KLI8NT_ACME_EMAIL,
         caFile: env.KLI8NT_ACME_CA_FILE === undefined ? undefined : path.resolve(env.KLI8NT_ACME_CA_FILE),
+        dnsHook: env.KLI8NT_ACME_DNS_HOOK === undefined ? undefined : path.resolve(env.KLI8NT_ACME_DNS_HOOK),
+        dnsPropagationMs: env.KLI8NT_ACME_DNS_PROPAGATION_SECONDS * 1000,
       },
       resyncMs: env.KLI8NT_RESYNC_SECONDS * 1000,
       /** What runtime clients (podman, app processes) inherit from the platform: nothing secret. */

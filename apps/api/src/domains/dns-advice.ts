@@ -32,8 +32,8 @@ export function domainDetail(row: DomainRow, defaultHost: string): string {
     return `Served over HTTPS with a certificate valid${until}; HTTP redirects to HTTPS${renewal}`;
   }
   if (row.status === "error") {
-    // A wildcard is never ordered over HTTP-01 (ADR 0222): nothing is retried for it.
-    const retry = row.wildcard ? "" : "; it is retried automatically";
+    // A wildcard without the operator's DNS-01 hook is never ordered (ADR 0230): nothing is retried for it.
+    const retry = row.wildcard && row.attempts === 0 ? "" : "; it is retried automatically";
     return `The certificate could not be obtained: ${row.detail ?? "unknown reason"}. ${dns}${retry}. Served over HTTP meanwhile`;
   }
   // A pending row's detail is why the certificate's challenge has not passed yet (Kubernetes, ADR 0224).

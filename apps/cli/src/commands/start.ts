@@ -271,7 +271,10 @@ async function startPlatform(configs: Configs, logger: Logger): Promise<Platform
   };
 }
 
-/** Certificates for custom domains from the ACME directory (ADR 0222), answered by the router's HTTP-01. */
+/**
+ * Certificates for custom domains from the ACME directory (ADR 0222), answered by the router's HTTP-01;
+ * wildcards by the operator's DNS hook (ADR 0230).
+ */
 async function startDomains(configs: Configs, api: RunningApi, domains: DomainTable, logger: Logger) {
   const { AcmeIssuer, DomainReconciler, trustAcmeCaFile } = await import("@kli8nt/deploy-controller");
   trustAcmeCaFile(configs.deploy.acme.caFile);
@@ -281,6 +284,8 @@ async function startDomains(configs: Configs, api: RunningApi, domains: DomainTa
     directoryUrl: configs.deploy.acme.directoryUrl,
     email: configs.deploy.acme.email,
     challenges: domains,
+    dnsHook: configs.deploy.acme.dnsHook,
+    dnsPropagationMs: configs.deploy.acme.dnsPropagationMs,
   });
   const reconciler = new DomainReconciler({
     db: api.db,

@@ -6,6 +6,7 @@ import { ConfigError } from "@kli8nt/core";
 import type { Db, IssuedCertificate, SecretBox } from "@kli8nt/db";
 import { loadAcmeAccount, saveAcmeAccount } from "@kli8nt/db";
 import * as acme from "acme-client";
+import { challengeRecordName, runDnsHook } from "./dns-hook.ts";
 
 /** Where HTTP-01 answers go: the router's challenge store. */
 export interface ChallengeStore {
@@ -22,11 +23,16 @@ export interface AcmeIssuerOptions {
   /** Polling of pending orders and challenges (acme-client's backoff). */
   readonly pollMinMs?: number;
   readonly pollMaxMs?: number;
+  /** The DNS-01 hook for wildcards (KLI8NT_ACME_DNS_HOOK); without one a wildcard cannot be issued. */
+  readonly dnsHook?: string | undefined;
+  /** Wait after the hook published the record, for the DNS to carry it to the CA (default 0). */
+  readonly dnsPropagationMs?: number;
 }
 
 /**
- * Orders certificates from one ACME directory with acme-client (HTTP-01 only), under one account whose key
- * is created once and kept encrypted in the database, so a restart reuses it.
+ * Orders certificates from one ACME directory with acme-client, under one account whose key is created
+ * once and kept encrypted in the database, so a restart reuses it. Names are validated by HTTP-01 through
+ * the router; wildcards, which only DNS-01 can validate, by the operator's DNS hook when one is set.
  */
 export class AcmeIssuer {
   readonly #o: AcmeIssuerOptions;
@@ -36,22 +42,50 @@ export class AcmeIssuer {
     this.#o = options;
   }
 
+  /** Whether wildcards can be issued (a DNS hook is set). */
+  get wildcards(): boolean {
+    return this.#o.dnsHook !== undefined;
+  }
+
   async issue(hostname: string): Promise<IssuedCertificate> {
     const client = await this.#account();
     const key = await acme.crypto.createPrivateEcdsaKey("P-256");
     const [, csr] = await acme.crypto.createCsr({ commonName: hostname, altNames: [hostname] }, key);
-    const { challenges } = this.#o;
     const chainPem = await client.auto({
       csr,
-      challengePriority: ["http-01"],
       termsOfServiceAgreed: true,
       // The CA's own validation is the one that counts; a pre-check from here would need our own DNS view.
       skipChallengeVerification: true,
+      ...(hostname.startsWith("*.") ? this.#dns01() : this.#http01()),
+    });
+    return certificateFacts(chainPem, key.toString("utf8"));
+  }
+
+  #http01(): Solver {
+    const { challenges } = this.#o;
+    return {
+      challengePriority: ["http-01"],
       challengeCreateFn: async (_authz, challenge, keyAuthorization) =>
         challenges.setChallenge(challenge.token, keyAuthorization),
       challengeRemoveFn: async (_authz, challenge) => challenges.deleteChallenge(challenge.token),
-    });
-    return certificateFacts(chainPem, key.toString("utf8"));
+    };
+  }
+
+  /** acme-client hands dns-01 the TXT value (the key authorization's digest) as `keyAuthorization`. */
+  #dns01(): Solver {
+    const { dnsHook, dnsPropagationMs = 0 } = this.#o;
+    if (dnsHook === undefined)
+      throw new Error("a wildcard certificate needs a DNS hook (KLI8NT_ACME_DNS_HOOK)");
+    const hook = { path: dnsHook };
+    return {
+      challengePriority: ["dns-01"],
+      challengeCreateFn: async (authz, _challenge, value) => {
+        await runDnsHook(hook, "present", challengeRecordName(authz.identifier.value), value);
+        if (dnsPropagationMs > 0) await new Promise((r) => setTimeout(r, dnsPropagationMs));
+      },
+      challengeRemoveFn: async (authz, _challenge, value) =>
+        runDnsHook(hook, "cleanup", challengeRecordName(authz.identifier.value), value),
+    };
   }
 
   #account(): Promise<acme.Client> {
@@ -94,6 +128,8 @@ export class AcmeIssuer {
     return client;
   }
 }
+
+type Solver = Pick<acme.ClientAutoOptions, "challengePriority" | "challengeCreateFn" | "challengeRemoveFn">;
 
 /** Serial, issuer and validity of the leaf of a PEM chain. */
 export function certificateFacts(chainPem: string, keyPem: string): IssuedCertificate {

@@ -1,6 +1,6 @@
 import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, request, type Server } from "node:http";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -12,6 +12,7 @@ import {
   createUser,
   type Database,
   deleteAppDomain,
+  domainRoutes,
   findDomain,
   loadAcmeAccount,
   openTestDatabase,
@@ -57,10 +58,11 @@ function counting(issuer: CertificateIssuer): CertificateIssuer {
       orders += 1;
       return issuer.issue(hostname);
     },
+    wildcards: issuer.wildcards === true,
   };
 }
 
-async function startPlatformSide(): Promise<void> {
+async function startPlatformSide(dnsHook?: string): Promise<void> {
   domains = new DomainTable();
   router = await createRouter({
     host: ROUTER_IP,
@@ -77,6 +79,8 @@ async function startPlatformSide(): Promise<void> {
     challenges: domains,
     pollMinMs: 200,
     pollMaxMs: 1000,
+    dnsHook,
+    dnsPropagationMs: 0,
   });
   reconciler = new DomainReconciler({
     db: database.db,
@@ -217,7 +221,7 @@ describe.skipIf(missing)("custom domains with certificates from Pebble", () => {
     expect(active.certChainEnc).not.toContain("BEGIN");
     firstSerial = active.certSerial ?? "";
     expect(await curlHttps("www.example.test")).toBe(
-      "shop page for www.example.test:" + router.tlsPort + " via https",
+      `shop page for www.example.test:${router.tlsPort} via https`,
     );
 
     const redirect = await http("www.example.test", "/a?b=c");
@@ -288,5 +292,54 @@ describe.skipIf(missing)("custom domains with certificates from Pebble", () => {
     await reconciler.resync();
     expect((await http("www.example.test")).status).toBe(404);
     await expect(servedSerial("www.example.test")).rejects.toThrow();
+  });
+  it("issues an admin's wildcard by DNS-01 through the operator's hook, and shows a failing hook's words", {
+    timeout: 120_000,
+  }, async () => {
+    // The hook as an operator writes one for their DNS provider; here the provider is challtestsrv, the
+    // DNS Pebble asks. It logs its calls and refuses the zone fail.example.test as a provider would.
+    const dir = mkdtempSync(path.join(tmpdir(), "kli8nt-dns-hook-"));
+    const hook = path.join(dir, "dns-hook");
+    const calls = path.join(dir, "calls");
+    writeFileSync(
+      hook,
+      [
+        "#!/bin/bash",
+        "set -eu",
+        `echo "$1 $2" >> ${JSON.stringify(calls)}`,
+        'if [[ $2 == *fail.example.test. ]]; then echo "provider: zone fail.example.test is not in this account" >&2; exit 3; fi',
+        `api=${JSON.stringify(env.KLI8NT_TEST_LOCAL_ACME_DNS_MANAGEMENT ?? "")}`,
+        `if [[ $1 == present ]]; then body=$(printf '{"host":"%s","value":"%s"}' "$2" "$3"); path=set-txt; else body=$(printf '{"host":"%s"}' "$2"); path=clear-txt; fi`,
+        'curl -fsS -X POST -d "$body" "$api/$path" >/dev/null',
+        "",
+      ].join("\n"),
+      { mode: 0o755 },
+    );
+    await stopPlatformSide();
+    await startPlatformSide(hook);
+    // A wildcard added while no hook was set (the test above) is ordered once the hook exists.
+    const [wildcard] = (await domainRoutes(database.db)).filter((r) => r.hostname === "*.shop.example.test");
+    const failing = await createDomain(database.db, appId, "*.fail.example.test", true);
+    reconciler.kick();
+    const active = await until("*.shop.example.test active", 60_000, async () => {
+      const r = await domainRow(wildcard?.id ?? "");
+      if (r?.status === "error" && r.attempts > 0) throw new Error(`the wildcard failed: ${r.detail}`);
+      return r?.status === "active" ? r : undefined;
+    });
+    expect(active.certSerial).toBeTruthy();
+    expect(await curlHttps("any.shop.example.test")).toBe(
+      `shop page for any.shop.example.test:${router.tlsPort} via https`,
+    );
+    const failed = await until("*.fail.example.test in error", 30_000, async () => {
+      const r = await domainRow(failing.id);
+      return r?.status === "error" && r.attempts > 0 ? r : undefined;
+    });
+    expect(failed.detail).toBe(
+      "The DNS hook exited with 3 on present _acme-challenge.fail.example.test.: provider: zone fail.example.test is not in this account",
+    );
+    const log = readFileSync(calls, "utf8");
+    expect(log).toContain("present _acme-challenge.shop.example.test.");
+    expect(log).toContain("cleanup _acme-challenge.shop.example.test.");
+    rmSync(dir, { recursive: true, force: true });
   });
 });

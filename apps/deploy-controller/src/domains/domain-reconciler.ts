@@ -18,6 +18,8 @@ import { needsCertificate, renewalTime, retryDelayMs } from "./renewal.ts";
 /** Orders a certificate for a hostname (the ACME issuer, or a test's stand-in CA). */
 export interface CertificateIssuer {
   issue(hostname: string): Promise<IssuedCertificate>;
+  /** Whether it can validate a wildcard (DNS-01); without, a wildcard is routed over HTTP only. */
+  readonly wildcards?: boolean;
 }
 
 export interface DomainReconcilerSettings {
@@ -50,7 +52,7 @@ export interface DomainReconcilerDeps {
 const MAX_WAIT_MS = 2_000_000_000;
 const DETAIL_MAX = 500;
 const WILDCARD_DETAIL =
-  "a wildcard certificate needs the DNS-01 challenge, which this platform's ACME client does not answer; the wildcard is served over HTTP";
+  "a wildcard certificate needs the DNS-01 challenge: the operator sets KLI8NT_ACME_DNS_HOOK to a program that publishes the TXT record (ADR 0230); until then the wildcard is served over HTTP";
 
 /**
  * Level-triggered custom domains (ADR 0220): the resync puts every domain into the router's table (so it
@@ -135,17 +137,7 @@ export class DomainReconciler {
     const routed = this.#routed.get(id);
     if (!row || !routed) return undefined;
     const now = this.#now();
-    if (row.wildcard) {
-      if (row.status !== "error" || row.detail !== WILDCARD_DETAIL) {
-        await recordDomainFailure(this.#d.db, id, {
-          detail: WILDCARD_DETAIL,
-          attempts: 0,
-          nextAttemptAt: now,
-          keepActive: false,
-        });
-      }
-      return undefined;
-    }
+    if (row.wildcard && this.#d.issuer.wildcards !== true) return this.#unissuable(row, now);
     this.#install(row, routed);
     const current = row.certNotAfter ? { issuedAt: row.certIssuedAt, notAfter: row.certNotAfter } : null;
     if (!needsCertificate(current, now) && current?.notAfter) {
@@ -156,6 +148,18 @@ export class DomainReconciler {
       return this.#after(row.nextAttemptAt.getTime() - now.getTime());
     }
     return this.#order(row, routed, now);
+  }
+
+  /** A wildcard without a DNS-01 hook: routed over HTTP, and its row says what the operator can do. */
+  async #unissuable(row: DomainRow, now: Date): Promise<undefined> {
+    if (row.status === "error" && row.detail === WILDCARD_DETAIL) return undefined;
+    await recordDomainFailure(this.#d.db, row.id, {
+      detail: WILDCARD_DETAIL,
+      attempts: 0,
+      nextAttemptAt: now,
+      keepActive: false,
+    });
+    return undefined;
   }
 
   /** Puts the stored certificate into the router's SNI table, once per serial. */

@@ -25,6 +25,8 @@ const schema = z
     // Custom domains (issue 25, ADR 0221, 0222): the router's HTTPS port and the ACME directory their
     // certificates come from; the CA file is for a test or private ACME server's own HTTPS.
     KLI8NT_ROUTER_TLS_PORT: z.coerce.number().int().min(0).max(65535).default(8443),
+    // The HTTPS port visitors reach when a forward sits in front (443 → 8443): what HTTP's 308 names.
+    KLI8NT_ROUTER_PUBLIC_HTTPS_PORT: z.coerce.number().int().min(1).max(65535).optional(),
     KLI8NT_ACME_DIRECTORY: z
       .url({ protocol: /^https?$/ })
       .default("https://acme-v02.api.letsencrypt.org/directory"),
@@ -53,6 +55,7 @@ const schema = z
       routerMaxConnections: env.KLI8NT_ROUTER_MAX_CONNECTIONS,
       routerBodyTimeoutMs: env.KLI8NT_ROUTER_BODY_TIMEOUT_SECONDS * 1000,
       routerTlsPort: env.KLI8NT_ROUTER_TLS_PORT,
+      routerPublicTlsPort: env.KLI8NT_ROUTER_PUBLIC_HTTPS_PORT,
       acme: {
         directoryUrl: env.KLI8NT_ACME_DIRECTORY,
         email: env.KLI8NT_ACME_EMAIL,

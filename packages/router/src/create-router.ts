@@ -105,7 +105,7 @@ export async function createRouter(options: RouterOptions): Promise<Router> {
   const tlsServer = domains === undefined ? undefined : createDomainsTlsServer(domains, onConnection, logger);
   const tlsPort =
     tlsServer === undefined ? undefined : await listen(tlsServer, options.tlsPort ?? 8443, host);
-  routes.tlsPort = tlsPort ?? 443;
+  routes.tlsPort = options.publicTlsPort ?? tlsPort ?? 443;
   metrics?.start();
   logger.info({ port, tlsPort, host, appsDomain }, "Started router");
 

@@ -144,6 +144,19 @@ describe("router: custom domains", () => {
     expect((await send({ port: router.port, host: "shop.localhost" })).status).toBe(200);
   });
 
+  it("names the public HTTPS port in the 308 when a forward sits in front (443 → the router's port)", async () => {
+    const behind = new DomainTable();
+    behind.set("www.example.test", "shop", cert);
+    const forwarded = await createRouter({ port: 0, tlsPort: 0, publicTlsPort: 443, table, domains: behind });
+    try {
+      const redirect = await send({ port: forwarded.port, host: "www.example.test", path: "/a?b=1" });
+      expect(redirect.status).toBe(308);
+      expect(redirect.headers.location).toBe("https://www.example.test/a?b=1");
+    } finally {
+      await forwarded.close();
+    }
+  });
+
   it("forgets a deleted domain: no route, no certificate", async () => {
     domains.delete("www.example.test");
     expect((await send({ port: router.port, host: "www.example.test" })).status).toBe(404);

@@ -54,11 +54,16 @@ export interface RouterOptions {
    * starts with `domains`. Certificates come from the domain table by SNI.
    */
   readonly tlsPort?: number;
+  /**
+   * The HTTPS port visitors reach (a port forward or load balancer in front: 443 → 8443); what the 308
+   * from HTTP names. Default: the port the router listens on.
+   */
+  readonly publicTlsPort?: number;
 }
 
 /** The options with every default filled in. */
 export type RouterSettings = Required<
-  Omit<RouterOptions, "port" | "host" | "logger" | "metrics" | "domains" | "tlsPort">
+  Omit<RouterOptions, "port" | "host" | "logger" | "metrics" | "domains" | "tlsPort" | "publicTlsPort">
 > & {
   readonly logger: RouterLogger;
 };

@@ -118,6 +118,9 @@ async function startPlatform(configs: Configs, logger: Logger): Promise<Platform
     // Custom domains (ADR 0221): plain HTTP at once, HTTPS on KLI8NT_ROUTER_TLS_PORT once certified.
     domains,
     tlsPort: configs.deploy.routerTlsPort,
+    ...(configs.deploy.routerPublicTlsPort === undefined
+      ? {}
+      : { publicTlsPort: configs.deploy.routerPublicTlsPort }),
     logger: logger.child({ component: "router" }),
     // Requests, latency and status classes per app, per minute, into the metrics store (ADR 0215); each
     // flush tells the apps' open Metrics tabs (ADR 0217).

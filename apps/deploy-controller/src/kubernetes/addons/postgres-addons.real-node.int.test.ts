@@ -1,12 +1,15 @@
 import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { chown, mkdir, rm } from "node:fs/promises";
+import { chown, mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Readable, Writable } from "node:stream";
+import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
+import { buildApi, createAddonService, createLogger, loadAddonsConfig, loadConfig } from "@kli8nt/api";
 import {
   createAddon,
+  createApiToken,
   createApp,
   createUser,
   findAddon,
@@ -70,6 +73,7 @@ const missing = failUnderCi(
   `the cluster add-on suite needs ${absent.join(", ")}: start_pgimage, start_registry, start_kubernetes and start_node (scripts/infra) did not run`,
 );
 const run = promisify(execFile);
+const CLI_BIN = fileURLToPath(new URL("../../../../cli/bin/kli8nt.js", import.meta.url));
 
 describe.skipIf(missing)("PostgreSQL add-ons applied by the deploy controller", () => {
   const kc = new KubeConfig();
@@ -410,6 +414,67 @@ describe.skipIf(missing)("PostgreSQL add-ons applied by the deploy controller", 
     );
   }, 60_000);
 
+  it("runs `kli8nt psql <app>` end to end: the api's cluster answer, then psql by exec in the pod", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "kli8nt-psql-cluster-"));
+    const addons = createAddonService(
+      loadAddonsConfig({
+        KLI8NT_ADDONS: "kubernetes",
+        KLI8NT_K8S_NAMESPACE_PREFIX: prefix,
+        KLI8NT_DATA_DIR: dir,
+      }),
+      { db: db.db, box, logger: createLogger("silent") },
+    );
+    const api = await buildApi({
+      config: loadConfig({ KLI8NT_DATA_DIR: dir, KLI8NT_LOG_LEVEL: "silent" }),
+      db: db.db,
+      box,
+      onOutboxWrite: () => undefined,
+      addons,
+    });
+    try {
+      const url = await api.listen({ host: "127.0.0.1", port: 0 });
+      const owner = (await db.db.select().from(schema.apps).where(eq(schema.apps.name, "shop")))[0];
+      const { token } = await createApiToken(db.db, owner?.ownerId ?? "", "psql");
+      // The real entry point, as a shell with a pipe runs it: no psql on this PATH, only the kubeconfig.
+      const cli = (kubeconfig: string, input: string) =>
+        new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+          const child = execFile(
+            process.execPath,
+            [CLI_BIN, "psql", "shop", "--", "-At"],
+            {
+              env: {
+                PATH: "/nonexistent",
+                HOME: dir,
+                KUBECONFIG: kubeconfig,
+                KLI8NT_URL: url,
+                KLI8NT_TOKEN: token,
+                KLI8NT_CONFIG_DIR: join(dir, "cfg"),
+              },
+              timeout: 60_000,
+            },
+            (error, stdout, stderr) =>
+              resolve({
+                code: error ? (typeof error.code === "number" ? error.code : -1) : 0,
+                stdout,
+                stderr,
+              }),
+          );
+          child.stdin?.end(input);
+        });
+      const addon = await findAddon(db.db, addonId);
+      const ok = await cli(env.kubeconfig ?? "", "select current_user, count(*) from notes;\n");
+      expect(ok.code, ok.stderr).toBe(0);
+      expect(ok.stdout.trim()).toBe(`${addon?.role}|1`);
+      expect(ok.stderr).toContain(`in pod ${namespaceOf()}/${names.workload}-0 as ${addon?.role}`);
+      const none = await cli(join(dir, "absent-kubeconfig"), "select 1;\n");
+      expect(none.code).toBe(1);
+      expect(none.stderr).toContain("no kubeconfig found");
+    } finally {
+      await api.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
+
   it("requests a nightly backup when the newest is older than the interval, one at a time", async () => {
     const now = Date.now() + 25 * 3600_000;
     const later = { ...state, now: () => now, sizeReadAt: new Map([[addonId, now]]) };
@@ -422,7 +487,6 @@ describe.skipIf(missing)("PostgreSQL add-ons applied by the deploy controller", 
   }, 180_000);
 
   it("deletes a deleting add-on only after its final dump, with its data claim; the dumps stay", async () => {
-    const addon = await findAddon(db.db, addonId);
     const namespace = namespaceOf();
     // What the api's DELETE does (ADR 0228): the add-on deleting, a final dump requested.
     const final = await requestAddonDeletion(db.db, addonId);
